@@ -1,0 +1,54 @@
+// swift-tools-version: 6.2
+// semi-instruct: verified instruction data for code models, on an embedded inference engine.
+// Layers run one way: kernels -> model files -> tokenizers -> engine -> pipeline -> CLI.
+import PackageDescription
+
+let package = Package(
+    name: "semi-instruct",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "semi-instruct", targets: ["semi-instruct"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // --- C and C++ boundaries --------------------------------------------------------------
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CFaiss",
+            cxxSettings: [.define("FINTEGER", to: "int")],
+            linkerSettings: [.linkedLibrary("faiss"), .linkedLibrary("openblas"), .linkedLibrary("gomp"),
+                             .linkedLibrary("stdc++")]
+        ),
+
+        // --- Swift layers ------------------------------------------------------------------------
+        .target(name: "Kernels", dependencies: ["CBLAS"]),
+        .target(name: "ModelFiles", dependencies: ["Kernels"]),
+        .target(name: "VectorIndex", dependencies: ["CFaiss"]),
+        .target(name: "Sandbox"),
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "SemiInstructCLI",
+            dependencies: [
+                "Kernels", "ModelFiles", "VectorIndex", "Sandbox", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "semi-instruct",
+            dependencies: ["SemiInstructCLI"]
+        ),
+
+        // --- tests mirror modules ----------------------------------------------------------------
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

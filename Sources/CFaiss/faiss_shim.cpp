@@ -1,0 +1,94 @@
+// Wraps faiss::Clustering and faiss::IndexFlatIP behind faiss_shim.h, turning exceptions into messages.
+#include "faiss_shim.h"
+
+#include <faiss/Clustering.h>
+#include <faiss/IndexFlat.h>
+#include <faiss/impl/FaissException.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+// omp.h is not on Swift's clang search path; declare the one call we need.
+extern "C" void omp_set_num_threads(int);
+
+namespace {
+
+void write_error(char *error, size_t error_size, const std::string &message) {
+    if (error == nullptr || error_size == 0) return;
+    std::snprintf(error, error_size, "%s", message.c_str());
+}
+
+template <typename Body>
+int guarded(char *error, size_t error_size, Body body) {
+    try {
+        body();
+        return 0;
+    } catch (const faiss::FaissException &e) {
+        write_error(error, error_size, e.msg);
+    } catch (const std::exception &e) {
+        write_error(error, error_size, e.what());
+    } catch (...) {
+        write_error(error, error_size, "unknown C++ exception in Faiss");
+    }
+    return 1;
+}
+
+} // namespace
+
+extern "C" int si_faiss_kmeans(int64_t n, int32_t d, int32_t k, const float *x,
+                               int32_t niter, int32_t seed, int32_t max_points_per_centroid,
+                               int32_t spherical, float *centroids_out, float *objective_out,
+                               char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (n <= 0 || d <= 0 || k <= 0) {
+            throw std::invalid_argument("k-means needs n, d and k above zero (n=" + std::to_string(n) +
+                                        ", d=" + std::to_string(d) + ", k=" + std::to_string(k) + ")");
+        }
+        if (k > n) {
+            throw std::invalid_argument("k-means needs at least as many points as clusters (n=" +
+                                        std::to_string(n) + ", k=" + std::to_string(k) + ")");
+        }
+        faiss::ClusteringParameters params;
+        params.niter = niter;
+        params.seed = seed;
+        params.spherical = spherical != 0;
+        params.verbose = false;
+        if (max_points_per_centroid > 0) params.max_points_per_centroid = max_points_per_centroid;
+        faiss::Clustering clustering(d, k, params);
+        faiss::IndexFlatIP ip(d);
+        faiss::IndexFlatL2 l2(d);
+        faiss::Index &index = spherical ? static_cast<faiss::Index &>(ip) : static_cast<faiss::Index &>(l2);
+        clustering.train(n, x, index);
+        std::memcpy(centroids_out, clustering.centroids.data(), sizeof(float) * size_t(k) * size_t(d));
+        if (objective_out != nullptr) {
+            *objective_out = clustering.iteration_stats.empty() ? 0.0f : float(clustering.iteration_stats.back().obj);
+        }
+    });
+}
+
+extern "C" int si_faiss_flat_ip_search(int64_t nb, const float *base, int64_t nq, const float *queries,
+                                       int32_t d, int32_t k, float *scores_out, int64_t *labels_out,
+                                       char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (d <= 0 || k <= 0) throw std::invalid_argument("search needs d and k above zero");
+        if (k > nb) {
+            throw std::invalid_argument("search asks for " + std::to_string(k) + " neighbours among " +
+                                        std::to_string(nb) + " vectors");
+        }
+        faiss::IndexFlatIP index(d);
+        index.add(nb, base);
+        index.search(nq, queries, k, scores_out, labels_out);
+    });
+}
+
+extern "C" void si_faiss_set_threads(int32_t n) {
+    if (n > 0) omp_set_num_threads(n);
+}
+
+extern "C" const char *si_faiss_version(void) {
+    static char version[32];
+    std::snprintf(version, sizeof(version), "%d.%d.%d", FAISS_VERSION_MAJOR, FAISS_VERSION_MINOR, FAISS_VERSION_PATCH);
+    return version;
+}

@@ -1,0 +1,36 @@
+// A plain C face over the parts of Faiss that semi-instruct uses (Debian's Faiss ships no C API).
+// Every function returns 0 on success; otherwise it writes a message into `error` and returns non-zero.
+// No C++ exception ever crosses this boundary.
+#ifndef SEMI_INSTRUCT_FAISS_SHIM_H
+#define SEMI_INSTRUCT_FAISS_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// k-means on n row-major vectors of dimension d; writes k*d centroids.
+/// spherical != 0 re-normalises centroids after each iteration (for cosine geometry).
+int si_faiss_kmeans(int64_t n, int32_t d, int32_t k, const float *x,
+                    int32_t niter, int32_t seed, int32_t max_points_per_centroid, int32_t spherical,
+                    float *centroids_out, float *objective_out,
+                    char *error, size_t error_size);
+
+/// Exact inner-product search: for each of nq queries, the k best of nb base vectors.
+int si_faiss_flat_ip_search(int64_t nb, const float *base, int64_t nq, const float *queries,
+                            int32_t d, int32_t k, float *scores_out, int64_t *labels_out,
+                            char *error, size_t error_size);
+
+/// Threads used by Faiss (OpenMP); n <= 0 leaves the default.
+void si_faiss_set_threads(int32_t n);
+
+/// The Faiss version the shim was built against, e.g. "1.7.3".
+const char *si_faiss_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

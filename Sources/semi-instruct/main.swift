@@ -1,0 +1,3 @@
+import SemiInstructCLI
+
+await SemiInstruct.runFromCommandLine()

