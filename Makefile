@@ -20,7 +20,7 @@ demo: release
 	$(BIN_RELEASE) doctor
 
 test: setup
-	$(SWIFT) test
+	$(SWIFT) test -c release
 
 bench: release
 	$(BIN_RELEASE) bench all
