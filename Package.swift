@@ -18,6 +18,7 @@ let package = Package(
     targets: [
         // --- C and C++ boundaries --------------------------------------------------------------
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CFaiss",
             cxxSettings: [.define("FINTEGER", to: "int")],
@@ -29,12 +30,13 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
+        .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
         .target(name: "Sandbox"),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "VectorIndex", "Sandbox", "Store",
+                "Kernels", "ModelFiles", "VectorIndex", "Dedup", "Sandbox", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,6 +49,7 @@ let package = Package(
         // --- tests mirror modules ----------------------------------------------------------------
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
+        .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
     ],
