@@ -34,9 +34,13 @@ let package = Package(
         .target(name: "Sandbox"),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
+            name: "Pipeline",
+            dependencies: ["ModelFiles", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "VectorIndex", "Dedup", "Sandbox", "Store",
+                "Kernels", "ModelFiles", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,6 +55,7 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -46,6 +46,7 @@ public final class RunDatabase: Sendable {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-pipeline", migrate: PipelineSchema.create)
         return migrator
     }
 
