@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
-        .target(name: "Sandbox"),
+        .target(name: "CSandbox"),
+        .target(name: "Sandbox", dependencies: ["CSandbox"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "SemiInstructCLI",
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],
     cxxLanguageStandard: .cxx17
 )
