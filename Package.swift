@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
         .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
-        .target(name: "Sandbox"),
+        .target(name: "CSandbox"),
+        .target(name: "Sandbox", dependencies: ["CSandbox"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],
     cxxLanguageStandard: .cxx17
 )
