@@ -36,10 +36,10 @@ struct RunOriginalStage: Stage {
         return try await parallelMap(batch, workers: context.workers) { sample in
             let start = DispatchTime.now()
             var cases = try store.testCases(of: sample.id)
-            let arguments = cases.map(\.arguments)
+            let literals = cases.map(\.literal)
             // Twice, with different hash and random seeds: outputs that change are not a specification.
-            let first = try await runner.run(code: sample.code, entry: sample.entryPoint, arguments: arguments, variant: 0)
-            let second = try await runner.run(code: sample.code, entry: sample.entryPoint, arguments: arguments, variant: 1)
+            let first = try await runner.run(code: sample.code, entry: sample.entryPoint, literals: literals, variant: 0)
+            let second = try await runner.run(code: sample.code, entry: sample.entryPoint, literals: literals, variant: 1)
             var normal = 0, raised = 0, nondeterministic = 0
             var failures: [String: Int] = [:]
             for i in cases.indices {
@@ -96,7 +96,7 @@ struct VerifyStage: Stage {
             var cases = try store.testCases(of: sample.id)
             let active = cases.indices.filter { cases[$0].dropped == nil && cases[$0].expectedStatus != nil }
             let results = try await runner.run(code: rewrite.code, entry: sample.entryPoint,
-                                               arguments: active.map { cases[$0].arguments }, variant: 0)
+                                               literals: active.map { cases[$0].literal }, variant: 0)
             var passed = 0
             var firstMismatch: Mismatch?
             for (index, result) in zip(active, results) {

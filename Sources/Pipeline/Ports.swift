@@ -56,8 +56,8 @@ public struct CaseResult: Sendable, Codable, Equatable {
 }
 
 public protocol CodeRunner: Sendable {
-    /// Calls `entry` once per argument list (`1, [2], k=3`). `variant` changes hash and random seeds.
-    func run(code: String, entry: String, arguments: [String], variant: Int) async throws -> [CaseResult]
+    /// Calls `entry` once per call literal (`{'args': (1, ), 'kwargs': {}}`). `variant` changes the hash seed.
+    func run(code: String, entry: String, literals: [String], variant: Int) async throws -> [CaseResult]
     /// Whether two results count as the same behaviour (canonical values within the float tolerance).
     func sameBehaviour(_ expected: CaseResult, _ actual: CaseResult) -> Bool
 }

@@ -80,9 +80,10 @@ enum PythonTools {
         return try call("analyze", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
     }
 
-    /// For each item, each candidate line parsed into call arguments (`1, [2], k=3`), or nil when unusable.
-    static func arguments(_ items: [(entry: String, lines: [String])]) throws -> [[String?]] {
-        struct Answer: Decodable { var items: [[String?]] }
+    /// For each item, each candidate line parsed into call arguments, or nil when unusable.
+    static func arguments(_ items: [(entry: String, lines: [String])]) throws -> [[CallArguments?]] {
+        struct Answer: Decodable { var items: [[[String]?]] }
         return try call("arguments", ["items": items.map { ["entry": $0.entry, "lines": $0.lines] }], as: Answer.self).items
+            .map { $0.map { $0.map { CallArguments(display: $0[0], literal: $0[1]) } } }
     }
 }

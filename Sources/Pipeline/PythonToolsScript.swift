@@ -167,13 +167,20 @@ def call_arguments(text, entry):
             return None
         if not all(is_literal(a) for a in expr.args) or not all(is_literal(k.value) for k in expr.keywords):
             return None
-        parts = [ast.unparse(a) for a in expr.args] + [f"{k.arg}={ast.unparse(k.value)}" for k in expr.keywords]
-        return ", ".join(parts)
+        return call_forms([ast.unparse(a) for a in expr.args], [(k.arg, ast.unparse(k.value)) for k in expr.keywords])
     if expr is not None and is_literal(expr):
         if isinstance(expr, ast.Tuple):
-            return ", ".join(ast.unparse(e) for e in expr.elts)
-        return ast.unparse(expr)
+            return call_forms([ast.unparse(e) for e in expr.elts], [])
+        return call_forms([ast.unparse(expr)], [])
     return None
+
+
+def call_forms(positional, keywords):
+    """[how the call reads, the sandbox's literal {'args': (...), 'kwargs': {...}}]."""
+    display = ", ".join(positional + [f"{k}={v}" for k, v in keywords])
+    args = "(" + "".join(p + ", " for p in positional) + ")"
+    kwargs = "{" + ", ".join(f"{k!r}: {v}" for k, v in keywords) + "}"
+    return [display, "{'args': " + args + ", 'kwargs': " + kwargs + "}"]
 
 
 def main():

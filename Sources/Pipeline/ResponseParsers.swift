@@ -2,6 +2,14 @@
 // "Instruction:" or not. A parse failure is a reason, never an exception.
 import Foundation
 
+/// The arguments of one test call, as people read them and as the sandbox takes them.
+public struct CallArguments: Sendable, Equatable, Codable {
+    /// `1, [2], k=3`
+    public var display: String
+    /// `{'args': (1, [2], ), 'kwargs': {'k': 3}}`
+    public var literal: String
+}
+
 public enum RewriteParse: Equatable, Sendable {
     case parsed(instruction: String?, code: String)
     case rejected(reason: String, detail: String)
@@ -57,10 +65,10 @@ public enum ResponseParsers {
             .map(stripBullet)
     }
 
-    /// The distinct, literal-only call arguments (`1, [2], k=3`) found in an answer, in order.
-    public static func testInputs(in text: String, entry: String) throws -> [String] {
+    /// The distinct, literal-only call arguments found in an answer, in order.
+    public static func testInputs(in text: String, entry: String) throws -> [CallArguments] {
         let parsed = try PythonTools.arguments([(entry, inputLines(in: text))])[0]
-        var seen: [String] = []
+        var seen: [CallArguments] = []
         for case let arguments? in parsed where !seen.contains(arguments) { seen.append(arguments) }
         return seen
     }

@@ -12,7 +12,7 @@ struct TestInputsStage: Stage {
         let settings = context.recipe.tests
         var rewrites: [String: String] = [:]
         for sample in batch { rewrites[sample.id] = try context.store.rewrite(of: sample.id)?.code ?? sample.code }
-        var collected: [String: [String]] = [:]
+        var collected: [String: [CallArguments]] = [:]
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
             messages: {
@@ -34,7 +34,9 @@ struct TestInputsStage: Stage {
         return batch.map { sample in
             let calls = results[sample.id]!.calls
             let inputs = collected[sample.id] ?? []
-            let cases = inputs.enumerated().map { TestCaseRecord(sampleId: sample.id, index: $0.offset, arguments: $0.element) }
+            let cases = inputs.enumerated().map {
+                TestCaseRecord(sampleId: sample.id, index: $0.offset, arguments: $0.element.display, literal: $0.element.literal)
+            }
             if inputs.count >= settings.minimum {
                 return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, testCases: cases)
             }

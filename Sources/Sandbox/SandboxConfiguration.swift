@@ -34,6 +34,8 @@ public struct SandboxConfiguration: Codable, Sendable {
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Marks every sandbox process's command line, so callers (and tests) can find stragglers.
     public var processTag: String = "semi-instruct-sandbox"
+    /// PYTHONHASHSEED of the sandbox: running the same code under two seeds exposes set-order nondeterminism.
+    public var hashSeed: UInt32 = 0
 
     public init() {}
 
@@ -67,12 +69,12 @@ public struct SandboxConfiguration: Codable, Sendable {
             "--size", "\(tmpBytes)", "--tmpfs", "/tmp",
             "--remount-ro", "/",
             "--chdir", "/tmp",
-        ] + Self.environment.flatMap { ["--setenv", $0.key, $0.value] }
+        ] + environment.flatMap { ["--setenv", $0.key, $0.value] }
             + [pythonPath] + pythonArguments
     }
 
     /// The only variables the code sees. A fixed hash seed makes set and dict-of-set orders repeatable.
-    static let environment: KeyValuePairs<String, String> = [
-        "PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-    ]
+    var environment: [(key: String, value: String)] {
+        [("PATH", "/usr/bin:/bin"), ("HOME", "/tmp"), ("TMPDIR", "/tmp"), ("LANG", "C.UTF-8"), ("PYTHONHASHSEED", String(hashSeed))]
+    }
 }

@@ -59,7 +59,7 @@ final class SandboxProcess {
         } else {
             program = configuration.pythonPath
             arguments = [program] + pythonArguments
-            environment = SandboxConfiguration.environment.map { "\($0.key)=\($0.value)" }
+            environment = configuration.environment.map { "\($0.key)=\($0.value)" }
             workDirectory = try makeWorkDirectory(uid: uid)
         }
         var limits = csb_limits(

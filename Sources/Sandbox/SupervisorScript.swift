@@ -170,6 +170,7 @@ def error_payload(status, kind, message):
 def child(request, code, literal, inherited, pipes):
     """Runs in the forked child; never returns."""
     own_pid = os.getpid()
+    random.seed()  # fresh entropy per call: forked children would otherwise repeat the supervisor's sequence
     payload = None
     result_write = pipes["result"]
     try:

@@ -43,6 +43,7 @@ enum PipelineSchema {
             t.column("sampleId", .text).notNull().references("sample", onDelete: .cascade)
             t.column("index", .integer).notNull()
             t.column("arguments", .text).notNull()
+            t.column("literal", .text).notNull()
             t.column("expectedStatus", .text)
             t.column("expectedValue", .text)
             t.column("passed", .boolean)

@@ -75,8 +75,10 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public static let databaseTableName = "testCase"
     public var sampleId: String
     public var index: Int
-    /// The call's arguments as written, e.g. `([3, 1, 2], 2)`.
+    /// The call's arguments as people read them, e.g. `[3, 1, 2], k=2`.
     public var arguments: String
+    /// The same as the sandbox takes them: `{'args': ([3, 1, 2], ), 'kwargs': {'k': 2}}`.
+    public var literal: String
     /// Set by `run original`: `ok` or `raised`; nil until then or when the case was dropped.
     public var expectedStatus: String?
     public var expectedValue: String?
@@ -87,8 +89,8 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     /// Why a case was dropped (nondeterministic, timeout, ...), nil for cases in use.
     public var dropped: String?
 
-    public init(sampleId: String, index: Int, arguments: String) {
-        self.sampleId = sampleId; self.index = index; self.arguments = arguments
+    public init(sampleId: String, index: Int, arguments: String, literal: String) {
+        self.sampleId = sampleId; self.index = index; self.arguments = arguments; self.literal = literal
     }
 }
 

@@ -1,0 +1,120 @@
+import Foundation
+import Pipeline
+import Store
+import Testing
+
+/// The whole pipeline with a scripted generator, the real sandbox and a real (hashing) embedder stand-in
+/// turned off; the real-engine run lives in EndToEndTests.
+@Suite(.serialized) struct BuildPipelineTests {
+    static let lists = CollectPrefilterTests.samples.appendingPathComponent("lists.py")
+    static let rejects = CollectPrefilterTests.samples.appendingPathComponent("rejects.py")
+
+    static let script = ScriptedGenerator(
+        rewrites: [
+            // A wrong rewrite: returns the minimum. Verify must catch it on the first input.
+            "mx": "def mx(a):\n    return min(a)\n",
+            // A rewrite that renames a parameter: the signature changed.
+            "rot": "def rot(items, k):\n    return items\n",
+        ],
+        inputs: [
+            "f": ["f([1, 2, 3, 4, 5], 2)", "f([], 3)", "f([1], 1)", "f(list(range(3)), 1)"],
+            "flat": ["flat([1, [2, [3]]])", "flat([])", "assert flat([[1], [2, 3]]) == [1, 2, 3]"],
+            "dedupe": ["dedupe([1, 1, 2])", "dedupe('abca')", "dedupe([])"],
+            "rle": ["rle('aaab')", "rle('')", "rle([1, 1, 2])"],
+            "grp": ["grp([(1, 'a'), (1, 'b')])", "grp([])", "grp([('x', 1)])"],
+            "mx": ["mx([3, 1, 2])", "mx([5])", "mx([])", "mx([-1, -2])"],
+            "rot": ["rot([1, 2, 3], 1)", "rot([], 2)", "rot([1, 2], 5)"],
+            "win": ["win([1, 2, 3, 4], 2)"],
+            "coin": ["coin(20)", "coin(30)", "coin(40)"],
+            "stamp": ["stamp('a')", "stamp('b')", "stamp('c')"],
+            "spin": ["spin(1)", "spin(2)", "spin(3)"],
+        ])
+
+    static func build(_ inputs: [URL], in run: URL, until: StageName? = nil) async throws -> BuildResult {
+        var recipe = Recipe()
+        recipe.inputs = inputs.map { .init(path: $0.path) }
+        recipe.tests.count = 4
+        recipe.sandbox.timeoutSeconds = 1
+        recipe.dedup.enabled = false
+        var options = BuildOptions(runDirectory: run)
+        options.until = until
+        let settings = recipe
+        let services = BuildServices(
+            generator: { script },
+            runner: { try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: settings.verify.floatTolerance, workers: 2) },
+            embedder: { throw NoServices() })
+        return try await BuildRunner(recipe: recipe, options: options, services: services,
+                                     progress: ProgressReporter(mode: .quiet)).run()
+    }
+
+    @Test func everyStageDecidesWithTheRightReasons() async throws {
+        let run = try temporaryDirectory("build")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let result = try await Self.build([Self.lists, Self.rejects], in: run)
+        let store = try RunDatabase(path: result.databasePath)
+        let prefilter = try decisions(store, stage: "prefilter")
+        let rewrite = try decisions(store, stage: "rewrite")
+        let inputs = try decisions(store, stage: "test-inputs")
+        let original = try decisions(store, stage: "run-original")
+        let verify = try decisions(store, stage: "verify")
+        #expect(prefilter["lists.py:flat"] == "too-short")
+        #expect(rewrite["lists.py:rot"] == "signature-changed")
+        #expect(inputs["lists.py:win"] == "too-few-inputs")
+        #expect(original["rejects.py:coin"] == "nondeterministic")
+        #expect(original["rejects.py:stamp"] == "nondeterministic")
+        #expect(original["rejects.py:spin"] == "original-timeout")
+        #expect(verify["lists.py:mx"] == "mismatch")
+        for name in ["f", "dedupe", "rle", "grp"] { #expect(verify["lists.py:\(name)"] == "kept", "\(name)") }
+
+        // The mismatch is recorded with its input, and mx([]) raising IndexError is an expected behaviour.
+        let mx = try store.samples().first { $0.entryPoint == "mx" }!
+        let outcome = try store.outcome(of: mx.id, stage: "verify")!
+        #expect(outcome.detail?.contains("first mismatch on ([3, 1, 2])") == true)
+        #expect(outcome.detail?.contains("expected ok 3") == true)
+        let cases = try store.testCases(of: mx.id)
+        #expect(cases.first { $0.arguments == "[]" }?.expectedStatus == "raised")
+        #expect(cases.first { $0.arguments == "[]" }?.expectedValue == "IndexError")
+
+        // `f(list(range(3)), 1)` is not made of literals, so f keeps three of its four inputs.
+        // The dataset holds the verified samples with their tests, in input order.
+        let lines = try String(contentsOfFile: result.datasetPath!, encoding: .utf8).split(separator: "\n")
+        #expect(result.exported == 4 && lines.count == 4)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect(first["entry_point"] as? String == "f")
+        #expect((first["tests"] as? [Any])?.count == 3 && first["tests_passed"] as? Int == 3)
+        #expect((first["response"] as? String)?.hasPrefix("```python\ndef f(l, n):") == true)
+
+        // Every collected item ends kept or rejected exactly once along the funnel.
+        var incoming = result.collected
+        for stage in result.funnel where stage.kept + stage.rejected > 0 {
+            #expect(stage.kept + stage.rejected == incoming, "\(stage.stage)")
+            incoming = stage.kept
+        }
+        // Every model call is stored with its raw output.
+        #expect(try store.modelCalls(of: mx.id).count == 2)
+    }
+
+    @Test func rerunningAFinishedRunDoesNothingTwice() async throws {
+        let run = try temporaryDirectory("rerun")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let first = try await Self.build([Self.lists], in: run, until: .testInputs)
+        let calls = Self.script.requests.count
+        let second = try await Self.build([Self.lists], in: run)
+        let third = try await Self.build([Self.lists], in: run)
+        #expect(first.collected == second.collected)
+        // The second run only did what the first had not; the third found nothing left but export.
+        #expect(Self.script.requests.count == calls)
+        #expect(second.exported == third.exported && second.exported > 0)
+        let dataset = try String(contentsOfFile: third.datasetPath!, encoding: .utf8)
+        #expect(dataset == (try String(contentsOfFile: second.datasetPath!, encoding: .utf8)))
+    }
+
+    @Test func aDifferentRecipeCannotResumeTheRun() async throws {
+        let run = try temporaryDirectory("other")
+        defer { try? FileManager.default.removeItem(at: run) }
+        _ = try await Self.build([Self.lists], in: run, until: .collect)
+        await #expect(throws: PipelineError.self) {
+            _ = try await Self.build([Self.rejects], in: run, until: .collect)
+        }
+    }
+}
