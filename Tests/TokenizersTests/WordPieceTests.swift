@@ -69,8 +69,9 @@ private func minilmTokenizer() throws -> WordPieceTokenizer {
     try WordPieceTokenizer.load(directory: ModelCache.directory(of: ModelCache.model(named: "minilm")!))
 }
 
-@Test func idsMatchHuggingFaceTokenizersOnHardStrings() throws {
-    let data = try Data(contentsOf: fixtures.appendingPathComponent("tokenizer_cases.json"))
+@Test(arguments: ["tokenizer_cases.json", "tokenizer_extra_cases.json"])
+func idsMatchHuggingFaceTokenizersOnHardStrings(fixtureName: String) throws {
+    let data = try Data(contentsOf: fixtures.appendingPathComponent(fixtureName))
     let fixture = try JSONDecoder().decode(TokenizerCases.self, from: data)
     let tokenizer = try minilmTokenizer()
     #expect(fixture.cases.count > 20)
