@@ -29,6 +29,8 @@ let package = Package(
         // --- Swift layers ------------------------------------------------------------------------
         .target(name: "Kernels", dependencies: ["CBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
+        .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
+        .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
         .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
         .target(name: "CSandbox"),
@@ -36,12 +38,12 @@ let package = Package(
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
-            dependencies: ["ModelFiles", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ModelFiles", "Engine", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
+                "Kernels", "ModelFiles", "Tokenizers", "Engine", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,6 +61,9 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
     ],
     cxxLanguageStandard: .cxx17
 )
