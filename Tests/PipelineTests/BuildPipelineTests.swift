@@ -118,3 +118,44 @@ import Testing
         }
     }
 }
+
+/// SemDeDup inside build, with the real MiniLM encoder: a renamed copy passes the exact-duplicate check
+/// (names differ) but not the semantic one.
+@Suite struct SemDedupStageTests {
+    @Test func renamedCopyIsRemovedAsASemanticDuplicate() async throws {
+        let run = try temporaryDirectory("semdedup")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let source = run.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+        try "def area(w, h):\n    if w < 0 or h < 0:\n        raise ValueError('negative')\n    return w * h\n"
+            .write(to: source.appendingPathComponent("a.py"), atomically: true, encoding: .utf8)
+        try "def area2(w, h):\n    if w < 0 or h < 0:\n        raise ValueError('negative')\n    return w * h\n"
+            .write(to: source.appendingPathComponent("b.py"), atomically: true, encoding: .utf8)
+        try "def words(text):\n    parts = text.split()\n    return sorted(set(parts))\n"
+            .write(to: source.appendingPathComponent("c.py"), atomically: true, encoding: .utf8)
+        let script = ScriptedGenerator(inputs: [
+            "area": ["area(2, 3)", "area(0, 5)", "area(-1, 2)", "area(7, 7)"],
+            "area2": ["area2(2, 3)", "area2(0, 5)", "area2(-1, 2)", "area2(7, 7)"],
+            "words": ["words('b a b')", "words('')", "words('x y')"],
+        ])
+        var recipe = Recipe()
+        recipe.inputs = [.init(path: source.path)]
+        recipe.dedup.eps = 0.05
+        let settings = recipe
+        let services = BuildServices(
+            generator: { script },
+            runner: { try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2) },
+            embedder: { try EncoderEmbedding(model: "minilm") })
+        let result = try await BuildRunner(recipe: recipe, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
+                                           services: services, progress: ProgressReporter(mode: .quiet)).run()
+        let store = try RunDatabase(path: result.databasePath)
+        let semdedup = try decisions(store, stage: "semdedup")
+        #expect(semdedup["a.py:area"] == "kept" || semdedup["b.py:area2"] == "kept")
+        #expect([semdedup["a.py:area"], semdedup["b.py:area2"]].contains("semantic-duplicate"))
+        #expect(semdedup["c.py:words"] == "kept")
+        let removed = try #require(try store.samples().first { try store.outcome(of: $0.id, stage: "semdedup")?.kept == false })
+        let record = try #require(try store.dedup(of: removed.id))
+        #expect(record.duplicateOf != nil && (record.similarity ?? 0) > 0.95)
+        #expect(result.exported == 2)
+    }
+}
