@@ -92,6 +92,20 @@ import Testing
         }
         // Every model call is stored with its raw output.
         #expect(try store.modelCalls(of: mx.id).count == 2)
+
+        // inspect: the summary counts, and one sample's story with its first mismatch marked.
+        let summary = try RunInspector.summary(store, path: result.databasePath)
+        #expect(summary.samples == result.collected)
+        #expect(summary.modelUsage.map(\.stage) == ["rewrite", "test-inputs"])
+        let detail = try RunInspector.detail(store, id: String(mx.id.prefix(6)))
+        #expect(detail.id == mx.id)
+        #expect(detail.cases.filter(\.firstMismatch).map(\.input) == ["[3, 1, 2]"])
+        #expect(detail.diff?.contains("+    return min(a)") == true)
+        #expect(detail.outcomes.last?.reason == "mismatch")
+        let rows = try store.rejections(reason: "nondeterministic")
+        #expect(Set(rows.map(\.entryPoint)) == ["coin", "stamp"])
+        #expect(try store.rejections(grep: "min(a)").isEmpty)
+        #expect(try store.rejections(stage: "verify").map(\.entryPoint) == ["mx"])
     }
 
     @Test func rerunningAFinishedRunDoesNothingTwice() async throws {
