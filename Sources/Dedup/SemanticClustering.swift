@@ -76,15 +76,15 @@ public enum SemanticClustering {
         throw DedupError.clusters("vector \(unassigned) got no centroid (label \(nearest.labels[unassigned]))")
     }
 
-    /// Lists over the centroids (about 4 sqrt(k)), trained on a sample of the data, probing an eighth of
-    /// them; a vector whose probed lists are empty falls back to an exact search.
+    /// Lists over the centroids (about 4 sqrt(k)), trained on a sample of the data, probing
+    /// a quarter of them (at least 8); a vector whose probed lists are empty falls back to an exact search.
     static func assignWithInvertedFile(_ embeddings: Matrix, centroids: Matrix, seed: Int) throws -> NearestNeighbour {
         let k = centroids.rows
         let lists = max(1, min(k / 8, Int(4 * Double(k).squareRoot())))
         let index = try IVFIndex(dimension: centroids.columns, lists: lists, seed: seed)
         try index.train(try sampleRows(embeddings, count: min(embeddings.rows, 64 * lists), seed: UInt64(seed)))
         try index.add(centroids)
-        var nearest = try index.nearest(embeddings, probes: max(1, lists / 8))
+        var nearest = try index.nearest(embeddings, probes: min(lists, max(8, lists / 4)))
         let missing = nearest.labels.indices.filter { nearest.labels[$0] < 0 }
         if !missing.isEmpty {
             let queries = try Matrix(rows: missing.count, columns: embeddings.columns,
