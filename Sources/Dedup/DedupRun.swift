@@ -108,22 +108,14 @@ public enum DedupRun {
         var matrix: Matrix
         switch source {
         case let .precomputed(url):
-            let all = try NPYFile.readMatrix(url)
-            guard all.rows == lines.count else {
-                throw DedupError.embeddingCount(file: url.path, rows: all.rows, records: lines.count)
-            }
-            var values = [Float]()
-            values.reserveCapacity(itemRecords.count * all.columns)
-            for record in itemRecords { values += all.row(record) }
-            matrix = try Matrix(rows: itemRecords.count, columns: all.columns, values: values)
+            matrix = try NPYFile.readMatrix(url, rows: itemRecords, expectedRows: lines.count)
         case .embedder:
             matrix = try Matrix(rows: itemRecords.count, columns: dimension, values: vectors)
         }
         vectors = []
 
         // Vectors that cannot be normalised are rejected like bad records.
-        let (normalized, degenerate) = matrix.normalizedRows()
-        matrix = normalized
+        let degenerate = matrix.normalizeRows()
         if !degenerate.isEmpty {
             let dropped = Set(degenerate)
             for item in degenerate {

@@ -6,7 +6,9 @@ import VectorIndex
 
 public enum NPYFile {
     /// Reads a C-order little-endian float32 ('<f4') or float64 ('<f8', converted) matrix of shape (n, d).
-    public static func readMatrix(_ url: URL) throws -> Matrix {
+    /// With `rows`, only those rows, in that order (the file is memory-mapped, so the rest is never copied);
+    /// `expectedRows` makes a row-count mismatch an error naming both counts.
+    public static func readMatrix(_ url: URL, rows selected: [Int]? = nil, expectedRows: Int? = nil) throws -> Matrix {
         let path = url.path
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
@@ -43,18 +45,28 @@ public enum NPYFile {
         guard data.count - dataStart == rows * columns * width else {
             throw DedupError.npy(file: path, reason: "shape (\(rows), \(columns)) needs \(rows * columns * width) bytes of data, found \(data.count - dataStart)")
         }
-        var values = [Float](repeating: 0, count: rows * columns)
+        if let expectedRows, expectedRows != rows {
+            throw DedupError.embeddingCount(file: path, rows: rows, records: expectedRows)
+        }
+        let chosen = selected ?? Array(0..<rows)
+        if let bad = chosen.first(where: { $0 < 0 || $0 >= rows }) {
+            throw DedupError.npy(file: path, reason: "row \(bad) asked for; the file has \(rows)")
+        }
+        var values = [Float](repeating: 0, count: chosen.count * columns)
         data.withUnsafeBytes { raw in
             let body = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
             values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<(rows * columns) {
-                    out[i] = width == 4
-                        ? Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                        : Float(Double(bitPattern: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                for (slot, row) in chosen.enumerated() {
+                    for column in 0..<columns {
+                        let i = row * columns + column
+                        out[slot * columns + column] = width == 4
+                            ? Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                            : Float(Double(bitPattern: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                    }
                 }
             }
         }
-        return try Matrix(rows: rows, columns: columns, values: values)
+        return try Matrix(rows: chosen.count, columns: columns, values: values)
     }
 
     /// Writes a float32 C-order .npy (version 1.0).
