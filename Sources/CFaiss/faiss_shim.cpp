@@ -56,6 +56,8 @@ extern "C" int si_faiss_kmeans(int64_t n, int32_t d, int32_t k, const float *x,
         params.seed = seed;
         params.spherical = spherical != 0;
         params.verbose = false;
+        // Faiss printf()s a warning below 39 points per centroid; callers warn about k themselves.
+        params.min_points_per_centroid = 1;
         if (max_points_per_centroid > 0) params.max_points_per_centroid = max_points_per_centroid;
         faiss::Clustering clustering(d, k, params);
         faiss::IndexFlatIP ip(d);

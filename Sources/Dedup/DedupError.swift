@@ -11,6 +11,7 @@ public enum DedupError: LocalizedError, Equatable {
     case cache(file: String, reason: String)
     case embedder(name: String, reason: String)
     case noRecords(file: String)
+    case output(file: String, reason: String)
     case clusters(String)
 
     public var errorDescription: String? {
@@ -25,6 +26,7 @@ public enum DedupError: LocalizedError, Equatable {
         case let .cache(file, reason): return "embedding cache \(file): \(reason)"
         case let .embedder(name, reason): return "embedder \(name): \(reason)"
         case let .noRecords(file): return "\(file): no usable records to deduplicate"
+        case let .output(file, reason): return "cannot write \(file): \(reason)"
         case let .clusters(message): return "clustering: \(message)"
         }
     }

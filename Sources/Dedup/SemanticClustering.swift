@@ -22,14 +22,18 @@ public struct ClusteringOptions: Sendable, Equatable {
     /// Faiss trains on at most this many points per centroid (a random sample); SemDeDup's scale knob.
     public var maxPointsPerCentroid: Int
     public var assignment: AssignmentMethod
+    /// OpenMP threads for Faiss. 1 by default: the heavy part is OpenBLAS's sgemm, which has its own
+    /// threads, and OpenMP's spinning threads next to them made k-means 2-4x slower on a busy 2-core machine.
+    public var faissThreads: Int
 
     public init(clusters: Int, iterations: Int = 100, seed: Int = 1234, maxPointsPerCentroid: Int = 256,
-                assignment: AssignmentMethod = .auto) {
+                assignment: AssignmentMethod = .auto, faissThreads: Int = 1) {
         self.clusters = clusters
         self.iterations = iterations
         self.seed = seed
         self.maxPointsPerCentroid = maxPointsPerCentroid
         self.assignment = assignment
+        self.faissThreads = faissThreads
     }
 }
 
@@ -55,6 +59,7 @@ public enum SemanticClustering {
         guard k >= 1, k <= embeddings.rows else {
             throw DedupError.clusters("asked for \(k) clusters of \(embeddings.rows) vectors; need 1 <= k <= n")
         }
+        Faiss.setThreads(options.faissThreads)
         let clock = ContinuousClock()
         let kmeansStart = clock.now
         let trained = try KMeans.train(embeddings, KMeansParameters(
@@ -76,15 +81,15 @@ public enum SemanticClustering {
         throw DedupError.clusters("vector \(unassigned) got no centroid (label \(nearest.labels[unassigned]))")
     }
 
-    /// Lists over the centroids (about 4 sqrt(k)), trained on a sample of the data, probing an eighth of
-    /// them; a vector whose probed lists are empty falls back to an exact search.
+    /// Lists over the centroids (about 4 sqrt(k)), trained on a sample of the data, probing
+    /// a quarter of them (at least 8); a vector whose probed lists are empty falls back to an exact search.
     static func assignWithInvertedFile(_ embeddings: Matrix, centroids: Matrix, seed: Int) throws -> NearestNeighbour {
         let k = centroids.rows
         let lists = max(1, min(k / 8, Int(4 * Double(k).squareRoot())))
         let index = try IVFIndex(dimension: centroids.columns, lists: lists, seed: seed)
         try index.train(try sampleRows(embeddings, count: min(embeddings.rows, 64 * lists), seed: UInt64(seed)))
         try index.add(centroids)
-        var nearest = try index.nearest(embeddings, probes: max(1, lists / 8))
+        var nearest = try index.nearest(embeddings, probes: min(lists, max(8, lists / 4)))
         let missing = nearest.labels.indices.filter { nearest.labels[$0] < 0 }
         if !missing.isEmpty {
             let queries = try Matrix(rows: missing.count, columns: embeddings.columns,
@@ -118,11 +123,11 @@ public enum SemanticClustering {
 }
 
 extension Matrix {
-    /// Rows scaled to unit length; rows with zero or non-finite norm are left as they are and listed.
-    public func normalizedRows() -> (matrix: Matrix, degenerate: [Int]) {
-        var copy = self
+    /// Scales rows to unit length in place; rows with zero or non-finite norm are left as they are and listed.
+    public mutating func normalizeRows() -> [Int] {
         var degenerate: [Int] = []
-        copy.values.withUnsafeMutableBufferPointer { v in
+        let columns = self.columns
+        values.withUnsafeMutableBufferPointer { v in
             for row in 0..<rows {
                 let start = row * columns
                 var sum: Float = 0
@@ -132,6 +137,13 @@ extension Matrix {
                 for i in start..<(start + columns) { v[i] /= norm }
             }
         }
+        return degenerate
+    }
+
+    /// A copy with rows scaled to unit length, and the rows that could not be.
+    public func normalizedRows() -> (matrix: Matrix, degenerate: [Int]) {
+        var copy = self
+        let degenerate = copy.normalizeRows()
         return (copy, degenerate)
     }
 }

@@ -5,6 +5,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks (never part of the tests).",
-        subcommands: [BenchExec.self, BenchEmbed.self]
+        subcommands: [BenchExec.self, BenchEmbed.self, BenchDedup.self]
     )
 }
