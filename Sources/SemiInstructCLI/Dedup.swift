@@ -1,6 +1,8 @@
 // `semi-instruct dedup`: SemDeDup over a JSONL / JSON array / .jsonl.gz corpus.
 import ArgumentParser
 import Dedup
+import ModelFiles
+import Pipeline
 import Foundation
 
 extension KeepPolicy: ExpressibleByArgument {}
@@ -97,15 +99,26 @@ struct DedupCommand: ParsableCommand {
     }
 }
 
-/// The embedders `--embedder` can name.
+/// The embedders `--embedder` can name: the cached default sentence encoder, a sentence-transformers
+/// directory, or the model-free hashing embedder.
 enum DedupEmbedders {
     static func make(_ name: String) throws -> any TextEmbedder {
         switch name {
         case "hashing": return HashingEmbedder()
-        case "minilm":
-            throw ValidationError("--embedder needs the sentence encoder (all-MiniLM-L6-v2), which is not in this build yet; pass --embeddings FILE.npy (row i = record i) or --embedder hashing")
         default:
-            throw ValidationError("unknown --embedder '\(name)'; known: minilm, hashing")
+            var isDirectory: ObjCBool = false
+            if ModelCache.model(named: name) != nil || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                return SentenceEncoderEmbedder(reference: name, encoder: try EncoderEmbedding(model: name))
+            }
+            throw ValidationError("unknown --embedder '\(name)'; give minilm, a sentence-transformers directory, or hashing")
         }
     }
+}
+
+/// The engine's BERT encoder behind dedup's embedder protocol; its name keys the embedding cache.
+struct SentenceEncoderEmbedder: TextEmbedder {
+    let reference: String
+    let encoder: EncoderEmbedding
+    var name: String { "sentence-encoder:\(reference)" }
+    func embed(_ texts: [String]) throws -> [[Float]] { try encoder.embed(texts) }
 }
