@@ -76,6 +76,17 @@ struct ExecutorTests {
         #expect(result.calls[1].error?.type == "InvalidInput")
     }
 
+    @Test func largeValuesWithinTheLimitArrive() throws {
+        let result = try SandboxTestSupport.executor().run(SandboxTestSupport.sample("def f(n):\n    return 'x' * n\n", ["(3000000,)"]))
+        #expect(result.calls[0].status == .ok)
+        #expect(result.calls[0].value == .string(String(repeating: "x", count: 3_000_000)))
+    }
+
+    @Test func doctorProbeSeesTheExecutor() {
+        let report = IsolationProbe.check()
+        #expect(report.isolated, "\(report.detail)")
+    }
+
     @Test func eachCallStartsFromFreshModuleState() throws {
         let code = "seen = []\ndef f(x):\n    seen.append(x)\n    return len(seen)\n"
         let result = try SandboxTestSupport.executor().run(SandboxTestSupport.sample(code, ["(1,)", "(2,)", "(3,)"]))
