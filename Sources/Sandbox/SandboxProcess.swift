@@ -48,8 +48,8 @@ final class SandboxProcess {
     static func start(_ configuration: SandboxConfiguration, uid: Int?) throws -> SandboxProcess {
         let started = Monotonic.now
         let isolated = configuration.isolation == .bubblewrap
-        let pythonArguments = ["-s", "-S", "-B", "-P", "-c", SupervisorScript.source, configuration.processTag,
-                               isolated ? "isolated" : "unisolated"]
+        let mode = isolated ? "isolated" : uid == nil ? "shared-uid" : "dedicated-uid"
+        let pythonArguments = ["-s", "-S", "-B", "-P", "-c", SupervisorScript.source, configuration.processTag, mode]
         var workDirectory: URL? = nil
         let program: String
         let arguments: [String]

@@ -3,18 +3,26 @@
 enum SupervisorScript {
     static let source = #"""
 # semi-instruct sandbox supervisor: runs inside the sandbox, forks one child per input, reports JSON lines.
-# argv: [-c, tag, "isolated"|"unisolated"]. Requests arrive on stdin, one JSON object per line; events
-# leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i}, {"result": {...}}, {"done"}.
+# argv: [-c, tag, mode] with mode "isolated" (bubblewrap), "dedicated-uid" (no namespaces, but a uid no other
+# process uses) or "shared-uid" (no namespaces, the caller's uid). Requests arrive on stdin, one JSON object per
+# line; events leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i},
+# {"result": {...}}, {"done"}.
 import ast, builtins, json, os, re, resource, select, signal, sys, time
 # Pre-imported so that every forked child finds them loaded (the common imports of generated code).
 import bisect, cmath, collections, copy, datetime, decimal, fractions, functools, hashlib, heapq  # noqa
 import itertools, math, operator, random, statistics, string, typing  # noqa
 
-# kill(-1) and emptying /tmp are only safe inside a fresh PID namespace, where we are PID 2 under bwrap's init.
-ISOLATED = len(sys.argv) > 2 and sys.argv[2] == "isolated"
+# Emptying /tmp is only safe inside a fresh PID namespace, where we are PID 2 under bwrap's init; kill(-1)
+# also under a uid of our own (the executor gives each sandbox one when it runs as root).
+MODE = sys.argv[2] if len(sys.argv) > 2 else "shared-uid"
+ISOLATED = MODE == "isolated"
 if ISOLATED and os.getpid() != 2:
     sys.stderr.write("supervisor: told it is isolated but runs as PID %d, not 2 in a new PID namespace\n" % os.getpid())
     sys.exit(3)
+if MODE == "dedicated-uid" and os.getuid() < 100000:
+    sys.stderr.write("supervisor: told its uid is its own but runs as uid %d\n" % os.getuid())
+    sys.exit(3)
+KILL_ALL = ISOLATED or MODE == "dedicated-uid"
 MAX_DEPTH = 200
 ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 sys.set_int_max_str_digits(0)
@@ -247,9 +255,9 @@ def fork_retrying(pid_hint):
 
 
 def kill_everything_else(pid):
-    """In the PID namespace kill(-1) reaches every process but the supervisor and bwrap's init;
-    outside one, only the child's process group is ours to kill."""
-    if ISOLATED:
+    """kill(-1) reaches every process of our uid but the supervisor (in the PID namespace also bwrap's init);
+    under the caller's own uid only the child's process group is ours to kill."""
+    if KILL_ALL:
         for _ in range(2000):
             try:
                 os.kill(-1, signal.SIGKILL)

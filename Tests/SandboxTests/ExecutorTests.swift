@@ -2,6 +2,9 @@
 import Foundation
 import Sandbox
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Sandbox executor")
 struct ExecutorTests {
@@ -46,6 +49,21 @@ struct ExecutorTests {
         let executor = try SandboxExecutor(configuration: configuration)
         let result = try executor.run(SandboxTestSupport.sample("import os\ndef f(x):\n    return x + 1, os.getpid() != 2\n", ["(1,)", "(2,)"]))
         #expect(result.calls.map(\.description) == ["(2, True)", "(3, True)"])
+        #expect(SandboxTestSupport.survivors(tag: configuration.processTag).isEmpty)
+    }
+
+    /// As root, unsafe mode still runs the code under a uid of its own, so stragglers can be killed.
+    @Test(.enabled(if: geteuid() == 0)) func unsafeModeAsRootKillsDaemons() throws {
+        var configuration = SandboxConfiguration()
+        configuration.isolation = .unsafeNoSandbox
+        configuration.processTag = "semi-instruct-test-\(UUID().uuidString)"
+        let code = "import os, time\ndef f():\n    if os.fork() == 0:\n        os.setsid()\n        time.sleep(30)\n        os._exit(0)\n    return os.getuid()\n"
+        let call = try SandboxExecutor(configuration: configuration).run(SandboxTestSupport.sample(code, ["()"])).calls[0]
+        guard case let .int(text)? = call.value, let uid = Int(text) else {
+            Issue.record("no uid: \(call)")
+            return
+        }
+        #expect(uid >= 100_000)
         #expect(SandboxTestSupport.survivors(tag: configuration.processTag).isEmpty)
     }
 

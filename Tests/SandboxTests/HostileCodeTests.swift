@@ -10,7 +10,7 @@ import Glibc
 @Suite("Hostile code", .serialized)
 struct HostileCodeTests {
     /// Runs the hostile sample and then a well-behaved one on the same worker, and checks the aftermath.
-    func runHostile(_ code: String, inputs: [String] = ["()"], timeout: Double = 2,
+    func runHostile(_ code: String, inputs: [String] = ["()"], timeout: Double = 10,
                     adjust: (inout SandboxConfiguration) -> Void = { _ in }) throws -> SampleResult {
         let tag = "semi-instruct-test-\(UUID().uuidString)"
         let executor = try SandboxTestSupport.executor(timeout: timeout, workers: 1, tag: tag, adjust: adjust)
@@ -24,7 +24,7 @@ struct HostileCodeTests {
         return results[0]
     }
 
-    func single(_ code: String, timeout: Double = 2) throws -> CallResult {
+    func single(_ code: String, timeout: Double = 10) throws -> CallResult {
         try runHostile(code, timeout: timeout).calls[0]
     }
 
@@ -41,7 +41,7 @@ struct HostileCodeTests {
 
     @Test func forkBombIsContained() throws {
         // Only a process limit that really binds makes fork fail; without it this loop would time out.
-        let call = try single("import os\ndef f():\n    while True:\n        os.fork()\n", timeout: 2)
+        let call = try single("import os\ndef f():\n    while True:\n        os.fork()\n", timeout: 10)
         #expect(call.status == .raised && call.error?.type == "BlockingIOError", "\(call)")
     }
 
@@ -60,7 +60,7 @@ struct HostileCodeTests {
                     break
             return started
         """
-        let call = try single(code, timeout: 5)
+        let call = try single(code, timeout: 10)
         guard case let .int(text)? = call.value, let started = Int(text) else {
             Issue.record("no count: \(call)")
             return
