@@ -145,6 +145,7 @@ public final class SandboxExecutor: Sendable {
                         failuresWithoutProgress = 0
                         deadline = Monotonic.now + Monotonic.nanoseconds(grace)
                     } else if event.done == true {
+                        if next < count { failure = (.crashed, "BadProtocol", "the sandbox finished without a result for every call") }
                         break events
                     } else {
                         failure = (.crashed, "BadProtocol", "the sandbox sent an unexpected event")

@@ -22,11 +22,6 @@ enum SandboxTestSupport {
         SampleRequest(code: code, entryPoint: entry, inputs: inputs.map { CallInput(literal: $0) })
     }
 
-    /// Runs one call and returns its result.
-    static func call(_ code: String, _ input: String = "()", entry: String = "f", timeout: Double = 10) throws -> CallResult {
-        try executor(timeout: timeout).run(sample(code, [input], entry: entry)).calls[0]
-    }
-
     /// PIDs of live processes whose command line contains `tag`; waits up to two seconds for them to vanish,
     /// since a killed PID namespace takes a moment to empty.
     static func survivors(tag: String) -> [Int32] {
