@@ -23,6 +23,8 @@ if MODE == "dedicated-uid" and os.getuid() < 100000:
     sys.stderr.write("supervisor: told its uid is its own but runs as uid %d\n" % os.getuid())
     sys.exit(3)
 KILL_ALL = ISOLATED or MODE == "dedicated-uid"
+# Text streams on fds 1 and 2 made once here: each child points those fds at its own pipes and uses them.
+CHILD_STREAMS = tuple(open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False) for fd in (1, 2))
 MAX_DEPTH = 200
 ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 sys.set_int_max_str_digits(0)
@@ -193,8 +195,7 @@ def child(request, code, literal, inherited, pipes):
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
         resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+        sys.stdout, sys.stderr = CHILD_STREAMS
         try:
             arguments, keywords = parse_input(literal)
         except BaseException as error:
