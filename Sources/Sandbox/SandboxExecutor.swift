@@ -1,5 +1,12 @@
 // Runs samples of untrusted Python in sandboxes: one long-lived sandbox per worker thread, one forked
 // child per call inside it, and a fresh sandbox whenever the code manages to kill the supervisor.
+//
+// Layers, outside in: csb_spawn (C) forks, sets rlimits (address space, file size, open files, processes,
+// CPU, no core) and, when we are root, a uid of the sandbox's own, then execs bubblewrap; bubblewrap adds
+// user/PID/network/IPC/UTS/mount namespaces, a read-only /usr, a private tmpfs /tmp and no environment;
+// inside, the supervisor (Python, uid 65534) forks one child per call with per-call CPU, memory and process
+// limits and a wall-clock timeout, kills every other process after each call and empties /tmp.
+// Killing bubblewrap ends the PID namespace, so nothing outlives `run`.
 import Foundation
 #if canImport(Glibc)
 import Glibc
