@@ -116,6 +116,7 @@ public final class SandboxExecutor: Sendable {
         var next = 0
         var restarts = 0
         var failuresWithoutProgress = 0
+        var cpuSeconds = 0.0
         // Time the supervisor may take beyond a call's own timeout (killing stragglers, reading pipes, load).
         let grace = 5.0 + configuration.timeoutSeconds
         while next < count {
@@ -152,6 +153,7 @@ public final class SandboxExecutor: Sendable {
                         failuresWithoutProgress = 0
                         deadline = Monotonic.now + Monotonic.nanoseconds(grace)
                     } else if event.done == true {
+                        cpuSeconds += event.cpu ?? 0
                         if next < count { failure = (.crashed, "BadProtocol", "the sandbox finished without a result for every call") }
                         break events
                     } else {
@@ -179,7 +181,7 @@ public final class SandboxExecutor: Sendable {
             }
         }
         let results = calls.map { $0 ?? CallResult(status: .crashed, error: ExecutionFailure(type: "NoResult", message: "the sandbox returned no result")) }
-        return SampleResult(calls: results, restarts: restarts, seconds: Monotonic.seconds(since: started))
+        return SampleResult(calls: results, restarts: restarts, seconds: Monotonic.seconds(since: started), cpuSeconds: cpuSeconds)
     }
 
     static func callResult(_ raw: SupervisorResult) -> CallResult {

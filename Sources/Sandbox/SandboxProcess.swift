@@ -198,6 +198,8 @@ struct SupervisorEvent: Decodable {
     var start: Int?
     var result: SupervisorResult?
     var done: Bool?
+    /// CPU seconds the supervisor and its children used for the request (with `done`).
+    var cpu: Double?
 }
 
 struct SupervisorResult: Decodable {

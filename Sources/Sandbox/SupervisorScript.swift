@@ -448,8 +448,13 @@ def main():
         while view:
             view = view[os.write(protocol_fd, view):]
 
+    def cpu_seconds():
+        own, calls = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + calls.ru_utime + calls.ru_stime
+
     emit({"ready": os.getpid()})
     for line in request_file:
+        cpu_before = cpu_seconds()
         request = json.loads(line)
         first = request.get("first", 0)
         failure = None
@@ -468,7 +473,7 @@ def main():
                 result = run_input(request, code, literal, protocol_fds)
             result["index"] = index
             emit({"result": result})
-        emit({"done": True})
+        emit({"done": True, "cpu": cpu_seconds() - cpu_before})
 
 
 main()
