@@ -85,11 +85,16 @@ public struct SampleRequest: Codable, Sendable {
 public struct SampleResult: Codable, Sendable {
     public var calls: [CallResult]
     public var restarts: Int
+    /// Wall-clock time of the sample, restarts included.
     public var seconds: Double
+    /// CPU time the sandbox's supervisor and call processes used (what parallel throughput is bound by);
+    /// requests cut short by a dead supervisor are not counted.
+    public var cpuSeconds: Double
 
-    public init(calls: [CallResult], restarts: Int, seconds: Double) {
+    public init(calls: [CallResult], restarts: Int, seconds: Double, cpuSeconds: Double) {
         self.calls = calls
         self.restarts = restarts
         self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
     }
 }

@@ -1,5 +1,12 @@
 // Runs samples of untrusted Python in sandboxes: one long-lived sandbox per worker thread, one forked
 // child per call inside it, and a fresh sandbox whenever the code manages to kill the supervisor.
+//
+// Layers, outside in: csb_spawn (C) forks, sets rlimits (address space, file size, open files, processes,
+// CPU, no core) and, when we are root, a uid of the sandbox's own, then execs bubblewrap; bubblewrap adds
+// user/PID/network/IPC/UTS/mount namespaces, a read-only /usr, a private tmpfs /tmp and no environment;
+// inside, the supervisor (Python, uid 65534) forks one child per call with per-call CPU, memory and process
+// limits and a wall-clock timeout, kills every other process after each call and empties /tmp.
+// Killing bubblewrap ends the PID namespace, so nothing outlives `run`.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -109,6 +116,7 @@ public final class SandboxExecutor: Sendable {
         var next = 0
         var restarts = 0
         var failuresWithoutProgress = 0
+        var cpuSeconds = 0.0
         // Time the supervisor may take beyond a call's own timeout (killing stragglers, reading pipes, load).
         let grace = 5.0 + configuration.timeoutSeconds
         while next < count {
@@ -145,6 +153,8 @@ public final class SandboxExecutor: Sendable {
                         failuresWithoutProgress = 0
                         deadline = Monotonic.now + Monotonic.nanoseconds(grace)
                     } else if event.done == true {
+                        cpuSeconds += event.cpu ?? 0
+                        if next < count { failure = (.crashed, "BadProtocol", "the sandbox finished without a result for every call") }
                         break events
                     } else {
                         failure = (.crashed, "BadProtocol", "the sandbox sent an unexpected event")
@@ -171,7 +181,7 @@ public final class SandboxExecutor: Sendable {
             }
         }
         let results = calls.map { $0 ?? CallResult(status: .crashed, error: ExecutionFailure(type: "NoResult", message: "the sandbox returned no result")) }
-        return SampleResult(calls: results, restarts: restarts, seconds: Monotonic.seconds(since: started))
+        return SampleResult(calls: results, restarts: restarts, seconds: Monotonic.seconds(since: started), cpuSeconds: cpuSeconds)
     }
 
     static func callResult(_ raw: SupervisorResult) -> CallResult {

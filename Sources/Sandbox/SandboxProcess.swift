@@ -21,6 +21,8 @@ final class SandboxProcess {
     private let output: Int32
     private let errors: Int32
     private var pending: [UInt8] = []
+    /// How far `pending` is known to hold no newline, so long lines are not rescanned on every read.
+    private var scanned = 0
     private var errorTail: [UInt8] = []
     private var outputOpen = true
     private var errorsOpen = true
@@ -46,8 +48,8 @@ final class SandboxProcess {
     static func start(_ configuration: SandboxConfiguration, uid: Int?) throws -> SandboxProcess {
         let started = Monotonic.now
         let isolated = configuration.isolation == .bubblewrap
-        let pythonArguments = ["-s", "-S", "-B", "-P", "-c", SupervisorScript.source, configuration.processTag,
-                               isolated ? "isolated" : "unisolated"]
+        let mode = isolated ? "isolated" : uid == nil ? "shared-uid" : "dedicated-uid"
+        let pythonArguments = ["-s", "-S", "-B", "-P", "-c", SupervisorScript.source, configuration.processTag, mode]
         var workDirectory: URL? = nil
         let program: String
         let arguments: [String]
@@ -129,11 +131,13 @@ final class SandboxProcess {
     func nextLine(deadline: UInt64) -> LineOutcome {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = pending[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(pending[..<newline])
                 pending.removeSubrange(...newline)
+                scanned = 0
                 return .line(line)
             }
+            scanned = pending.count
             if pending.count > maxLineBytes { return .overlong }
             if !outputOpen { return .ended }
             let wait = Monotonic.millisecondsUntil(deadline)
@@ -194,6 +198,8 @@ struct SupervisorEvent: Decodable {
     var start: Int?
     var result: SupervisorResult?
     var done: Bool?
+    /// CPU seconds the supervisor and its children used for the request (with `done`).
+    var cpu: Double?
 }
 
 struct SupervisorResult: Decodable {

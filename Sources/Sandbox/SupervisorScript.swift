@@ -3,18 +3,28 @@
 enum SupervisorScript {
     static let source = #"""
 # semi-instruct sandbox supervisor: runs inside the sandbox, forks one child per input, reports JSON lines.
-# argv: [-c, tag, "isolated"|"unisolated"]. Requests arrive on stdin, one JSON object per line; events
-# leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i}, {"result": {...}}, {"done"}.
+# argv: [-c, tag, mode] with mode "isolated" (bubblewrap), "dedicated-uid" (no namespaces, but a uid no other
+# process uses) or "shared-uid" (no namespaces, the caller's uid). Requests arrive on stdin, one JSON object per
+# line; events leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i},
+# {"result": {...}}, {"done"}.
 import ast, builtins, json, os, re, resource, select, signal, sys, time
 # Pre-imported so that every forked child finds them loaded (the common imports of generated code).
 import bisect, cmath, collections, copy, datetime, decimal, fractions, functools, hashlib, heapq  # noqa
 import itertools, math, operator, random, statistics, string, typing  # noqa
 
-# kill(-1) and emptying /tmp are only safe inside a fresh PID namespace, where we are PID 2 under bwrap's init.
-ISOLATED = len(sys.argv) > 2 and sys.argv[2] == "isolated"
+# Emptying /tmp is only safe inside a fresh PID namespace, where we are PID 2 under bwrap's init; kill(-1)
+# also under a uid of our own (the executor gives each sandbox one when it runs as root).
+MODE = sys.argv[2] if len(sys.argv) > 2 else "shared-uid"
+ISOLATED = MODE == "isolated"
 if ISOLATED and os.getpid() != 2:
     sys.stderr.write("supervisor: told it is isolated but runs as PID %d, not 2 in a new PID namespace\n" % os.getpid())
     sys.exit(3)
+if MODE == "dedicated-uid" and os.getuid() < 100000:
+    sys.stderr.write("supervisor: told its uid is its own but runs as uid %d\n" % os.getuid())
+    sys.exit(3)
+KILL_ALL = ISOLATED or MODE == "dedicated-uid"
+# Text streams on fds 1 and 2 made once here: each child points those fds at its own pipes and uses them.
+CHILD_STREAMS = tuple(open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False) for fd in (1, 2))
 MAX_DEPTH = 200
 ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 sys.set_int_max_str_digits(0)
@@ -186,8 +196,7 @@ def child(request, code, literal, inherited, pipes):
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
         resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
-        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+        sys.stdout, sys.stderr = CHILD_STREAMS
         try:
             arguments, keywords = parse_input(literal)
         except BaseException as error:
@@ -248,9 +257,9 @@ def fork_retrying(pid_hint):
 
 
 def kill_everything_else(pid):
-    """In the PID namespace kill(-1) reaches every process but the supervisor and bwrap's init;
-    outside one, only the child's process group is ours to kill."""
-    if ISOLATED:
+    """kill(-1) reaches every process of our uid but the supervisor (in the PID namespace also bwrap's init);
+    under the caller's own uid only the child's process group is ours to kill."""
+    if KILL_ALL:
         for _ in range(2000):
             try:
                 os.kill(-1, signal.SIGKILL)
@@ -440,8 +449,13 @@ def main():
         while view:
             view = view[os.write(protocol_fd, view):]
 
+    def cpu_seconds():
+        own, calls = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + calls.ru_utime + calls.ru_stime
+
     emit({"ready": os.getpid()})
     for line in request_file:
+        cpu_before = cpu_seconds()
         request = json.loads(line)
         first = request.get("first", 0)
         failure = None
@@ -460,7 +474,7 @@ def main():
                 result = run_input(request, code, literal, protocol_fds)
             result["index"] = index
             emit({"result": result})
-        emit({"done": True})
+        emit({"done": True, "cpu": cpu_seconds() - cpu_before})
 
 
 main()

@@ -61,6 +61,7 @@ struct BenchExec: AsyncParsableCommand {
         print(String(format: "sandbox start (bwrap + supervisor ready): median %.1f ms over %d starts", median(startSeconds) * 1000, starts))
         print("\(samples) samples (\(records.count) distinct HumanEval functions), \(calls) calls, \(workers) workers, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var rates: [Double] = []
+        var cpuPerSample: [Double] = []
         for run in 1...runs {
             let started = Date()
             let results = try await executor.run(batch)
@@ -72,8 +73,13 @@ struct BenchExec: AsyncParsableCommand {
             print(String(format: "run %d: %.2f s, %.1f samples/s, %.1f calls/s (%@; %d restarts)",
                          run, seconds, Double(samples) / seconds, Double(calls) / seconds, statuses, restarts))
             rates.append(seconds)
+            cpuPerSample.append(results.reduce(0) { $0 + $1.cpuSeconds } / Double(samples))
         }
         let seconds = median(rates)
         print(String(format: "median: %.1f samples/s, %.1f calls/s with %d workers", Double(samples) / seconds, Double(calls) / seconds, workers))
+        // CPU per sample does not depend on what else the machine runs; it bounds throughput per core.
+        let cpu = median(cpuPerSample)
+        print(String(format: "sandbox CPU per sample (supervisor + call processes): median %.1f ms, a bound of %.0f samples/s per core",
+                     cpu * 1000, 1 / cpu))
     }
 }

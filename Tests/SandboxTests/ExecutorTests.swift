@@ -2,6 +2,9 @@
 import Foundation
 import Sandbox
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Sandbox executor")
 struct ExecutorTests {
@@ -49,6 +52,21 @@ struct ExecutorTests {
         #expect(SandboxTestSupport.survivors(tag: configuration.processTag).isEmpty)
     }
 
+    /// As root, unsafe mode still runs the code under a uid of its own, so stragglers can be killed.
+    @Test(.enabled(if: geteuid() == 0)) func unsafeModeAsRootKillsDaemons() throws {
+        var configuration = SandboxConfiguration()
+        configuration.isolation = .unsafeNoSandbox
+        configuration.processTag = "semi-instruct-test-\(UUID().uuidString)"
+        let code = "import os, time\ndef f():\n    if os.fork() == 0:\n        os.setsid()\n        time.sleep(30)\n        os._exit(0)\n    return os.getuid()\n"
+        let call = try SandboxExecutor(configuration: configuration).run(SandboxTestSupport.sample(code, ["()"])).calls[0]
+        guard case let .int(text)? = call.value, let uid = Int(text) else {
+            Issue.record("no uid: \(call)")
+            return
+        }
+        #expect(uid >= 100_000)
+        #expect(SandboxTestSupport.survivors(tag: configuration.processTag).isEmpty)
+    }
+
     @Test func parallelWorkersKeepOrderAndOutput() throws {
         let executor = try SandboxTestSupport.executor(timeout: 5, workers: 2)
         let samples = (0..<12).map { index in
@@ -74,6 +92,17 @@ struct ExecutorTests {
         #expect(result.calls.map(\.status) == [.raised, .raised, .ok])
         #expect(result.calls[0].error?.type == "InvalidInput")
         #expect(result.calls[1].error?.type == "InvalidInput")
+    }
+
+    @Test func largeValuesWithinTheLimitArrive() throws {
+        let result = try SandboxTestSupport.executor().run(SandboxTestSupport.sample("def f(n):\n    return 'x' * n\n", ["(3000000,)"]))
+        #expect(result.calls[0].status == .ok)
+        #expect(result.calls[0].value == .string(String(repeating: "x", count: 3_000_000)))
+    }
+
+    @Test func doctorProbeSeesTheExecutor() {
+        let report = IsolationProbe.check()
+        #expect(report.isolated, "\(report.detail)")
     }
 
     @Test func eachCallStartsFromFreshModuleState() throws {

@@ -10,7 +10,7 @@ import Glibc
 @Suite("Hostile code", .serialized)
 struct HostileCodeTests {
     /// Runs the hostile sample and then a well-behaved one on the same worker, and checks the aftermath.
-    func runHostile(_ code: String, inputs: [String] = ["()"], timeout: Double = 2,
+    func runHostile(_ code: String, inputs: [String] = ["()"], timeout: Double = 10,
                     adjust: (inout SandboxConfiguration) -> Void = { _ in }) throws -> SampleResult {
         let tag = "semi-instruct-test-\(UUID().uuidString)"
         let executor = try SandboxTestSupport.executor(timeout: timeout, workers: 1, tag: tag, adjust: adjust)
@@ -24,7 +24,7 @@ struct HostileCodeTests {
         return results[0]
     }
 
-    func single(_ code: String, timeout: Double = 2) throws -> CallResult {
+    func single(_ code: String, timeout: Double = 10) throws -> CallResult {
         try runHostile(code, timeout: timeout).calls[0]
     }
 
@@ -40,9 +40,32 @@ struct HostileCodeTests {
     }
 
     @Test func forkBombIsContained() throws {
-        let call = try single("import os\ndef f():\n    while True:\n        os.fork()\n", timeout: 1)
-        #expect(call.status == .raised || call.status == .timeout, "\(call)")
-        if call.status == .raised { #expect(call.error?.type == "BlockingIOError") }
+        // Only a process limit that really binds makes fork fail; without it this loop would time out.
+        let call = try single("import os\ndef f():\n    while True:\n        os.fork()\n", timeout: 10)
+        #expect(call.status == .raised && call.error?.type == "BlockingIOError", "\(call)")
+    }
+
+    @Test func processLimitBinds() throws {
+        let code = """
+        import os, time
+        def f():
+            started = 0
+            for _ in range(1000):
+                try:
+                    if os.fork() == 0:
+                        time.sleep(30)
+                        os._exit(0)
+                    started += 1
+                except OSError:
+                    break
+            return started
+        """
+        let call = try single(code, timeout: 10)
+        guard case let .int(text)? = call.value, let started = Int(text) else {
+            Issue.record("no count: \(call)")
+            return
+        }
+        #expect(started > 0 && started < SandboxConfiguration().maxProcesses)
     }
 
     @Test func persistentForkBombTimesOut() throws {
@@ -56,6 +79,30 @@ struct HostileCodeTests {
         #expect(call.status == .memory)
         let huge = try single("def f():\n    return bytearray(10**11)\n")
         #expect(huge.status == .memory)
+    }
+
+    @Test func fileSizeAndOpenFileLimits() throws {
+        let code = """
+        def f(kind):
+            if kind == 'big':
+                with open('/tmp/big', 'wb') as handle:
+                    handle.write(b'x' * (32 << 20))
+            else:
+                handles = [open('/tmp/f%d' % i, 'w') for i in range(1000)]
+            return 'no limit'
+        """
+        let result = try runHostile(code, inputs: ["('big',)", "('many',)"])
+        #expect(result.calls.map(\.status) == [.raised, .raised])
+        #expect(result.calls[0].error?.message.contains("File too large") == true, "\(result.calls[0])")
+        #expect(result.calls[1].error?.message.contains("Too many open files") == true, "\(result.calls[1])")
+    }
+
+    @Test func memoryLimitFollowsTheSetting() throws {
+        let code = "def f():\n    block = bytearray(300 << 20)\n    return len(block)\n"
+        let small = try runHostile(code) { $0.memoryMegabytes = 256 }
+        #expect(small.calls[0].status == .memory)
+        let large = try runHostile(code) { $0.memoryMegabytes = 1024 }
+        #expect(large.calls[0].status == .ok && large.calls[0].value == .int("\(300 << 20)"))
     }
 
     @Test func gigabytesOfOutputHitTheOutputLimit() throws {

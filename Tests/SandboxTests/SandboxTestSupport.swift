@@ -8,7 +8,7 @@ import Glibc
 
 enum SandboxTestSupport {
     /// An isolated executor whose processes carry a tag unique to this test.
-    static func executor(timeout: Double = 2, workers: Int = 1, tag: String = "semi-instruct-test-\(UUID().uuidString)",
+    static func executor(timeout: Double = 10, workers: Int = 1, tag: String = "semi-instruct-test-\(UUID().uuidString)",
                          adjust: (inout SandboxConfiguration) -> Void = { _ in }) throws -> SandboxExecutor {
         var configuration = SandboxConfiguration()
         configuration.timeoutSeconds = timeout
@@ -20,11 +20,6 @@ enum SandboxTestSupport {
 
     static func sample(_ code: String, _ inputs: [String], entry: String = "f") -> SampleRequest {
         SampleRequest(code: code, entryPoint: entry, inputs: inputs.map { CallInput(literal: $0) })
-    }
-
-    /// Runs one call and returns its result.
-    static func call(_ code: String, _ input: String = "()", entry: String = "f", timeout: Double = 2) throws -> CallResult {
-        try executor(timeout: timeout).run(sample(code, [input], entry: entry)).calls[0]
     }
 
     /// PIDs of live processes whose command line contains `tag`; waits up to two seconds for them to vanish,
