@@ -20,6 +20,7 @@ demo: release
 	$(BIN_RELEASE) doctor
 
 test: setup
+	$(SWIFT) build -c release
 	$(SWIFT) test -c release
 
 bench: release
