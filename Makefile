@@ -20,8 +20,8 @@ demo: release
 	$(BIN_RELEASE) doctor
 
 test: setup
-	$(SWIFT) build -c release
-	$(SWIFT) test -c release
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
 
 bench: release
 	$(BIN_RELEASE) bench all
