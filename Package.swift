@@ -25,16 +25,21 @@ let package = Package(
                              .linkedLibrary("stdc++")]
         ),
 
+        // SIMD dot products with per-function AVX2 targets and a portable fallback, chosen at run time.
+        .target(name: "CKernels"),
+
         // --- Swift layers ------------------------------------------------------------------------
-        .target(name: "Kernels", dependencies: ["CBLAS"]),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
+        .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
+        .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
         .target(name: "Sandbox"),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "VectorIndex", "Sandbox", "Store",
+                "Kernels", "ModelFiles", "Tokenizers", "Engine", "VectorIndex", "Sandbox", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -46,6 +51,9 @@ let package = Package(
 
         // --- tests mirror modules ----------------------------------------------------------------
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),

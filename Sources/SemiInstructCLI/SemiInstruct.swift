@@ -10,7 +10,7 @@ public struct SemiInstruct: AsyncParsableCommand {
         commandName: "semi-instruct",
         abstract: "Build verified instruction data for code models from natural code.",
         version: SemiInstructVersion.current,
-        subcommands: [Doctor.self]
+        subcommands: [Doctor.self, ModelCommand.self, Bench.self]
     )
 
     public init() {}
