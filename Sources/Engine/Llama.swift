@@ -8,21 +8,21 @@ public final class LlamaModel: @unchecked Sendable {
     public let weights: LlamaWeights
     public let rope: RoPE
     public let pool: WorkerPool
-    /// Activations the layers' matrix-vector products use while decoding.
-    public var layerPrecision: ActivationPrecision = .int8
-    /// Activations the output head uses; float by default, since near-ties between top tokens are common.
-    public var headPrecision: ActivationPrecision = .float
+    /// Keeps the mapped weights alive as long as the model.
+    private let storage: AnyObject
 
     public init(config: LlamaConfiguration, source: some WeightSource, names: LlamaTensorNames, threads: Int) throws(EngineError) {
         self.config = config
         weights = try LlamaWeights(config: config, source: source, names: names)
+        storage = source.storage
         rope = RoPE(headDimension: config.headDimension, theta: config.ropeTheta, style: source.ropeStyle)
         pool = WorkerPool(threads: threads)
     }
 
-    /// A fresh sequence that can hold `capacity` tokens.
-    public func makeSession(capacity: Int) -> LlamaSession {
-        LlamaSession(model: self, capacity: min(capacity, config.contextLength))
+    /// A fresh sequence that can hold `capacity` tokens. `precision` is what the layers' products use
+    /// while decoding; the output head always uses float activations (near-ties between top tokens are common).
+    public func makeSession(capacity: Int, precision: ActivationPrecision = .int8) -> LlamaSession {
+        LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision)
     }
 }
 
@@ -30,6 +30,7 @@ public final class LlamaModel: @unchecked Sendable {
 public final class LlamaSession: @unchecked Sendable {
     public let model: LlamaModel
     public let cache: KVCache
+    public let layerPrecision: ActivationPrecision
     let x: UnsafeMutablePointer<Float>
     let normed: Activations
     let q: UnsafeMutablePointer<Float>
@@ -43,8 +44,9 @@ public final class LlamaSession: @unchecked Sendable {
     let scores: UnsafeMutablePointer<Float>
     public let logits: UnsafeMutablePointer<Float>
 
-    init(model: LlamaModel, capacity: Int) {
+    init(model: LlamaModel, capacity: Int, precision: ActivationPrecision) {
         self.model = model
+        layerPrecision = precision
         let c = model.config
         cache = KVCache(layerCount: c.layerCount, capacity: capacity, kvDimension: c.kvDimension)
         x = .allocate(capacity: c.hiddenSize)
@@ -90,22 +92,22 @@ public final class LlamaSession: @unchecked Sendable {
         for (l, layer) in w.layers.enumerated() {
             Ops.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
             normed.invalidate()
-            Matvec.multiply([layer.query, layer.key, layer.value], normed, into: [q, k, v], precision: model.layerPrecision, pool: pool)
+            Matvec.multiply([layer.query, layer.key, layer.value], normed, into: [q, k, v], precision: layerPrecision, pool: pool)
             model.rope.apply(q, heads: c.headCount, position: position)
             model.rope.apply(k, heads: c.kvHeadCount, position: position)
             cache.keys(layer: l).advanced(by: position * c.kvDimension).update(from: k, count: c.kvDimension)
             cache.values(layer: l).advanced(by: position * c.kvDimension).update(from: v, count: c.kvDimension)
             attend(layer: l, queries: q, positions: position..<position + 1, into: attention.values, rowStride: c.queryDimension)
             attention.invalidate()
-            Matvec.multiply(layer.attentionOutput, attention, into: projected, precision: model.layerPrecision, pool: pool)
+            Matvec.multiply(layer.attentionOutput, attention, into: projected, precision: layerPrecision, pool: pool)
             Ops.add(x, projected, count: c.hiddenSize)
 
             Ops.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
             normed.invalidate()
-            Matvec.multiply([layer.gate, layer.up], normed, into: [gate.values, up], precision: model.layerPrecision, pool: pool)
+            Matvec.multiply([layer.gate, layer.up], normed, into: [gate.values, up], precision: layerPrecision, pool: pool)
             Ops.swiglu(gate.values, up, count: c.intermediateSize)
             gate.invalidate()
-            Matvec.multiply(layer.down, gate, into: projected, precision: model.layerPrecision, pool: pool)
+            Matvec.multiply(layer.down, gate, into: projected, precision: layerPrecision, pool: pool)
             Ops.add(x, projected, count: c.hiddenSize)
         }
         cache.count = position + 1
@@ -124,7 +126,7 @@ public final class LlamaSession: @unchecked Sendable {
         let c = model.config
         Ops.rmsNorm(x, weight: model.weights.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
         normed.invalidate()
-        Matvec.multiply(model.weights.output, normed, into: logits, precision: model.headPrecision, pool: model.pool)
+        Matvec.multiply(model.weights.output, normed, into: logits, precision: .float, pool: model.pool)
     }
 
     // MARK: - Attention

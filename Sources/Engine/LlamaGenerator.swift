@@ -1,17 +1,21 @@
 // Text generation with a Llama-family model: tokenize, prefill, then sample and decode token by token
 // until end of sequence, a stop string, the token limit or the end of the context.
 import Foundation
+import Kernels
 import Tokenizers
 
 public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     public let loaded: LoadedModel
     /// Overrides the model's own chat template when set.
     public let templateOverride: ChatTemplate?
+    /// Activations of the decoding matrix products: int8 is fastest, float tracks a float reference closely.
+    public let precision: ActivationPrecision
     private let lock = NSLock()
 
-    public init(_ loaded: LoadedModel, template: ChatTemplate? = nil) {
+    public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8) {
         self.loaded = loaded
         templateOverride = template
+        self.precision = precision
     }
 
     public var tokenizer: BPETokenizer { loaded.tokenizer }
@@ -45,7 +49,8 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         let contextLength = loaded.config.contextLength
         guard prompt.count < contextLength else { throw .promptTooLong(tokens: prompt.count, contextLength: contextLength) }
-        let session = loaded.model.makeSession(capacity: min(contextLength, prompt.count + max(settings.maxTokens, 1)))
+        let session = loaded.model.makeSession(capacity: min(contextLength, prompt.count + max(settings.maxTokens, 1)),
+                                              precision: precision)
         var sampler = Sampler(settings: settings)
         var decoder = StreamingDecoder(skipSpecialTokens: true)
         let ends = tokenizer.endIDs

@@ -5,6 +5,8 @@ import ModelFiles
 /// Where weights come from: one architecture file serves every format through this.
 public protocol WeightSource {
     var path: String { get }
+    /// What owns the bytes the matrices point into (a mapped file); models keep it alive.
+    var storage: AnyObject { get }
     /// How the checkpoint pairs the dimensions RoPE rotates (GGUF permutes q/k to adjacent pairs).
     var ropeStyle: RoPEStyle { get }
     func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix
@@ -123,6 +125,7 @@ public struct GGUFWeightSource: WeightSource {
     public init(file: GGUFFile) { self.file = file }
 
     public var path: String { file.url.path }
+    public var storage: AnyObject { file }
     public var ropeStyle: RoPEStyle { .interleaved }
     public func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
 

@@ -42,7 +42,8 @@ struct BenchGenerate: AsyncParsableCommand {
 
         var prefillRates: [Double] = [], decodeRates: [Double] = []
         for _ in 0..<(runs + 1) {
-            let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1)
+            let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1,
+                                                   precision: model.activationPrecision)
             let start = DispatchTime.now().uptimeNanoseconds
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
@@ -56,7 +57,7 @@ struct BenchGenerate: AsyncParsableCommand {
         let memory = ResidentMemory.current()
         if json {
             let object: [String: Any] = [
-                "model": loaded.file.path, "threads": model.threads, "runs": runs,
+                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "runs": runs,
                 "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
@@ -66,7 +67,7 @@ struct BenchGenerate: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("model        \(loaded.file.path) (\(loaded.gguf.fileSize / 1_000_000) MB)")
-            print("threads      \(model.threads), median of \(runs) runs")
+            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations")
             print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens)", decode, decodeTokens))
             print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")

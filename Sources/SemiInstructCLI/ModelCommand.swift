@@ -1,5 +1,6 @@
 // `semi-instruct model ...`: look inside a model, tokenize with it, generate with it.
 import ArgumentParser
+import Kernels
 
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,15 @@ struct ModelArgument: ParsableArguments {
     @Option(help: "Threads for the engine.")
     var threads: Int = 2
 
+    @Option(help: "Activations of the decoding products: int8 (fastest) or float (closest to a float reference).")
+    var precision: String = "int8"
+
+    var activationPrecision: ActivationPrecision { ActivationPrecision(rawValue: precision) ?? .int8 }
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard ActivationPrecision(rawValue: precision) != nil else {
+            throw ValidationError("--precision \(precision) is not one of int8, float")
+        }
     }
 }

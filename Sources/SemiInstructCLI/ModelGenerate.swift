@@ -59,7 +59,8 @@ struct ModelGenerate: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
-        let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)))
+        let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
+                                       precision: model.activationPrecision)
         var messages: [ChatMessage] = []
         if let system { messages.append(ChatMessage(role: .system, content: system)) }
         messages.append(ChatMessage(role: .user, content: prompt))
