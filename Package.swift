@@ -26,8 +26,11 @@ let package = Package(
                              .linkedLibrary("stdc++")]
         ),
 
+        // SIMD dot products with per-function AVX2 targets and a portable fallback, chosen at run time.
+        .target(name: "CKernels"),
+
         // --- Swift layers ------------------------------------------------------------------------
-        .target(name: "Kernels", dependencies: ["CBLAS"]),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
@@ -55,15 +58,15 @@ let package = Package(
 
         // --- tests mirror modules ----------------------------------------------------------------
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
     ],
     cxxLanguageStandard: .cxx17
 )

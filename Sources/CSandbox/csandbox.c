@@ -83,7 +83,9 @@ int csb_spawn(const char *path, char *const argv[], char *const envp[], const ch
         close_pair(in_pipe); close_pair(out_pipe); close_pair(err_pipe); close_pair(exec_pipe);
         return -error;
     }
-    pid_t child = fork();
+    // A raw clone instead of fork(): fork() runs pthread_atfork handlers, and OpenBLAS's handler shuts its
+    // worker threads down, hanging any sgemm another thread of this process is running at that moment.
+    pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (child < 0) {
         int error = errno;
         close_pair(in_pipe); close_pair(out_pipe); close_pair(err_pipe); close_pair(exec_pipe);

@@ -1,10 +1,10 @@
-// `semi-instruct bench`: benchmarks, each a subcommand; never part of the tests.
+// `semi-instruct bench ...`: benchmarks (not tests): medians of several runs, printed for comparison.
 import ArgumentParser
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks (never part of the tests).",
-        subcommands: [BenchExec.self, BenchEmbed.self, BenchDedup.self]
+        subcommands: [BenchGenerate.self, BenchEmbed.self, BenchExec.self, BenchDedup.self]
     )
 }

@@ -1,0 +1,165 @@
+// The Llama-family decoder: RMSNorm, grouped-query attention with RoPE, SwiGLU MLP, tied or separate head.
+// Read top-down: the model, a session (one sequence with its KV cache), one decode step, attention.
+import Foundation
+import Kernels
+
+public final class LlamaModel: @unchecked Sendable {
+    public let config: LlamaConfiguration
+    public let weights: LlamaWeights
+    public let rope: RoPE
+    public let pool: WorkerPool
+    /// Keeps the mapped weights alive as long as the model.
+    private let storage: AnyObject
+
+    public init(config: LlamaConfiguration, source: some WeightSource, names: LlamaTensorNames, threads: Int) throws(EngineError) {
+        self.config = config
+        weights = try LlamaWeights(config: config, source: source, names: names)
+        storage = source.storage
+        rope = RoPE(headDimension: config.headDimension, theta: config.ropeTheta, style: source.ropeStyle)
+        pool = WorkerPool(threads: threads)
+    }
+
+    /// A fresh sequence that can hold `capacity` tokens. `precision` is what the layers' products use
+    /// while decoding; the output head always uses float activations (near-ties between top tokens are common).
+    public func makeSession(capacity: Int, precision: ActivationPrecision = .int8) -> LlamaSession {
+        LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision)
+    }
+}
+
+/// One sequence being processed: its KV cache and the scratch buffers of a forward pass.
+public final class LlamaSession: @unchecked Sendable {
+    public let model: LlamaModel
+    public let cache: KVCache
+    public let layerPrecision: ActivationPrecision
+    let x: UnsafeMutablePointer<Float>
+    let normed: Activations
+    let q: UnsafeMutablePointer<Float>
+    let k: UnsafeMutablePointer<Float>
+    let v: UnsafeMutablePointer<Float>
+    let attention: Activations
+    let projected: UnsafeMutablePointer<Float>
+    let gate: Activations
+    let up: UnsafeMutablePointer<Float>
+    /// Attention scores, one row of `capacity` per thread.
+    let scores: UnsafeMutablePointer<Float>
+    public let logits: UnsafeMutablePointer<Float>
+
+    init(model: LlamaModel, capacity: Int, precision: ActivationPrecision) {
+        self.model = model
+        layerPrecision = precision
+        let c = model.config
+        cache = KVCache(layerCount: c.layerCount, capacity: capacity, kvDimension: c.kvDimension)
+        x = .allocate(capacity: c.hiddenSize)
+        normed = Activations(count: c.hiddenSize)
+        q = .allocate(capacity: c.queryDimension)
+        k = .allocate(capacity: c.kvDimension)
+        v = .allocate(capacity: c.kvDimension)
+        attention = Activations(count: c.queryDimension)
+        projected = .allocate(capacity: c.hiddenSize)
+        gate = Activations(count: c.intermediateSize)
+        up = .allocate(capacity: c.intermediateSize)
+        scores = .allocate(capacity: model.pool.threads * capacity)
+        logits = .allocate(capacity: c.vocabularySize)
+    }
+
+    deinit {
+        for p in [x, q, k, v, projected, up, scores, logits] { p.deallocate() }
+    }
+
+    public var count: Int { cache.count }
+    public var capacity: Int { cache.capacity }
+
+    /// Runs `tokens` through the model from the current position; returns the last token's logits.
+    @discardableResult
+    public func process(_ tokens: [Int]) -> UnsafeBufferPointer<Float> {
+        precondition(count + tokens.count <= capacity, "\(count + tokens.count) tokens exceed the session's \(capacity)")
+        if tokens.count >= 8 {
+            prefill(tokens)
+        } else {
+            for token in tokens { step(token, computeLogits: false) }
+        }
+        computeLogits()
+        return UnsafeBufferPointer(start: logits, count: model.config.vocabularySize)
+    }
+
+    // MARK: - One token
+
+    /// One decode step: appends `token` at the current position.
+    func step(_ token: Int, computeLogits: Bool) {
+        let c = model.config, w = model.weights, pool = model.pool
+        let position = cache.count
+        w.embedding.dequantizeRow(token, into: x)
+        for (l, layer) in w.layers.enumerated() {
+            Ops.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
+            normed.invalidate()
+            Matvec.multiply([layer.query, layer.key, layer.value], normed, into: [q, k, v], precision: layerPrecision, pool: pool)
+            model.rope.apply(q, heads: c.headCount, position: position)
+            model.rope.apply(k, heads: c.kvHeadCount, position: position)
+            cache.keys(layer: l).advanced(by: position * c.kvDimension).update(from: k, count: c.kvDimension)
+            cache.values(layer: l).advanced(by: position * c.kvDimension).update(from: v, count: c.kvDimension)
+            attend(layer: l, queries: q, positions: position..<position + 1, into: attention.values, rowStride: c.queryDimension)
+            attention.invalidate()
+            Matvec.multiply(layer.attentionOutput, attention, into: projected, precision: layerPrecision, pool: pool)
+            Ops.add(x, projected, count: c.hiddenSize)
+
+            Ops.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
+            normed.invalidate()
+            Matvec.multiply([layer.gate, layer.up], normed, into: [gate.values, up], precision: layerPrecision, pool: pool)
+            Ops.swiglu(gate.values, up, count: c.intermediateSize)
+            gate.invalidate()
+            Matvec.multiply(layer.down, gate, into: projected, precision: layerPrecision, pool: pool)
+            Ops.add(x, projected, count: c.hiddenSize)
+        }
+        cache.count = position + 1
+        if computeLogits { self.computeLogits() }
+    }
+
+    /// Appends one token and returns the logits for the next.
+    public func decode(_ token: Int) -> UnsafeBufferPointer<Float> {
+        precondition(count < capacity, "the session's \(capacity) tokens are used up")
+        step(token, computeLogits: true)
+        return UnsafeBufferPointer(start: logits, count: model.config.vocabularySize)
+    }
+
+    /// logits = head(norm(x)) for the hidden state in `x`.
+    func computeLogits() {
+        let c = model.config
+        Ops.rmsNorm(x, weight: model.weights.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
+        normed.invalidate()
+        Matvec.multiply(model.weights.output, normed, into: logits, precision: .float, pool: model.pool)
+    }
+
+    // MARK: - Attention
+
+    /// Causal attention for query rows at `positions` (their keys already cached), heads split across threads.
+    /// `queries` and `out` hold one row of `rowStride` floats per position.
+    func attend(layer: Int, queries: UnsafePointer<Float>, positions: Range<Int>, into out: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let c = model.config
+        let hd = c.headDimension, group = c.headCount / c.kvHeadCount
+        let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
+        let scale = 1 / Float(hd).squareRoot()
+        let scores = self.scores, capacity = cache.capacity, kvDim = c.kvDimension
+        let work = c.headCount * positions.count
+        model.pool.run { thread, threads in
+            let s = scores + thread * capacity
+            for item in WorkerPool.share(of: work, thread: thread, threads: threads) {
+                let h = item % c.headCount, row = item / c.headCount
+                let position = positions.lowerBound + row
+                let query = queries + row * rowStride + h * hd
+                let kvOffset = (h / group) * hd
+                for t in 0...position {
+                    let key = keys + t * kvDim + kvOffset
+                    s[t] = Matvec.dot(query, key, count: hd) * scale
+                }
+                Ops.softmax(s, count: position + 1)
+                let o = out + row * rowStride + h * hd
+                o.update(repeating: 0, count: hd)
+                for t in 0...position {
+                    let value = values + t * kvDim + kvOffset
+                    let weight = s[t]
+                    for i in 0..<hd { o[i] += weight * value[i] }
+                }
+            }
+        }
+    }
+}

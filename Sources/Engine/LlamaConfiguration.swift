@@ -1,0 +1,160 @@
+// The hyperparameters of a Llama-family decoder, filled from GGUF metadata or a Hugging Face config.json.
+import Foundation
+import Kernels
+import ModelFiles
+
+public struct LlamaConfiguration: Sendable, Equatable, Codable {
+    public var hiddenSize: Int
+    public var intermediateSize: Int
+    public var layerCount: Int
+    public var headCount: Int
+    public var kvHeadCount: Int
+    public var headDimension: Int
+    public var vocabularySize: Int
+    public var contextLength: Int
+    public var rmsNormEpsilon: Float
+    public var ropeTheta: Float
+    public var tiedEmbeddings: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case hiddenSize = "hidden_size"
+        case intermediateSize = "intermediate_size"
+        case layerCount = "num_hidden_layers"
+        case headCount = "num_attention_heads"
+        case kvHeadCount = "num_key_value_heads"
+        case headDimension = "head_dim"
+        case vocabularySize = "vocab_size"
+        case contextLength = "max_position_embeddings"
+        case rmsNormEpsilon = "rms_norm_eps"
+        case ropeTheta = "rope_theta"
+        case tiedEmbeddings = "tie_word_embeddings"
+        case modelType = "model_type"
+    }
+
+    public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
+                headDimension: Int? = nil, vocabularySize: Int, contextLength: Int, rmsNormEpsilon: Float = 1e-5,
+                ropeTheta: Float = 10000, tiedEmbeddings: Bool) {
+        self.hiddenSize = hiddenSize
+        self.intermediateSize = intermediateSize
+        self.layerCount = layerCount
+        self.headCount = headCount
+        self.kvHeadCount = kvHeadCount
+        self.headDimension = headDimension ?? hiddenSize / max(headCount, 1)
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+        self.rmsNormEpsilon = rmsNormEpsilon
+        self.ropeTheta = ropeTheta
+        self.tiedEmbeddings = tiedEmbeddings
+    }
+
+    /// From HF `config.json` (`decodeIfPresent ?? default` for the optional keys).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let hidden = try c.decode(Int.self, forKey: .hiddenSize)
+        let heads = try c.decode(Int.self, forKey: .headCount)
+        self.init(
+            hiddenSize: hidden,
+            intermediateSize: try c.decode(Int.self, forKey: .intermediateSize),
+            layerCount: try c.decode(Int.self, forKey: .layerCount),
+            headCount: heads,
+            kvHeadCount: try c.decodeIfPresent(Int.self, forKey: .kvHeadCount) ?? heads,
+            headDimension: try c.decodeIfPresent(Int.self, forKey: .headDimension),
+            vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
+            contextLength: try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? 2048,
+            rmsNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .rmsNormEpsilon) ?? 1e-6,
+            ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
+            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("llama", forKey: .modelType)
+        try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(intermediateSize, forKey: .intermediateSize)
+        try c.encode(layerCount, forKey: .layerCount)
+        try c.encode(headCount, forKey: .headCount)
+        try c.encode(kvHeadCount, forKey: .kvHeadCount)
+        try c.encode(headDimension, forKey: .headDimension)
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(rmsNormEpsilon, forKey: .rmsNormEpsilon)
+        try c.encode(ropeTheta, forKey: .ropeTheta)
+        try c.encode(tiedEmbeddings, forKey: .tiedEmbeddings)
+    }
+
+    /// From a Hugging Face `config.json`; `model_type` must be a Llama-family name.
+    public init(configJSON url: URL) throws(EngineError) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw .modelNotFound(reference: url.path, reason: error.localizedDescription)
+        }
+        let type = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model_type"] as? String ?? "(none)"
+        guard ["llama", "mistral", "qwen2"].contains(type) else {
+            throw .unsupportedArchitecture(file: url.path, architecture: type)
+        }
+        do {
+            self = try JSONDecoder().decode(LlamaConfiguration.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw .invalidConfiguration(file: url.path, key: key.stringValue, reason: "missing")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw .invalidConfiguration(file: url.path, key: context.codingPath.map(\.stringValue).joined(separator: "."),
+                                        reason: context.debugDescription)
+        } catch {
+            throw .invalidConfiguration(file: url.path, key: "(root)", reason: "\(error)")
+        }
+        try validate(file: url.path)
+    }
+
+    /// From GGUF metadata (`{arch}.embedding_length`, ...); tied when the file has no `output.weight`.
+    public init(gguf: GGUFFile) throws(EngineError) {
+        let file = gguf.url.path
+        do {
+            let arch = try gguf.requiredString("general.architecture")
+            guard arch == "llama" else { throw EngineError.unsupportedArchitecture(file: file, architecture: arch) }
+            let hidden = try gguf.requiredInt("\(arch).embedding_length")
+            let heads = try gguf.requiredInt("\(arch).attention.head_count")
+            let vocabulary = try gguf.optionalInt("\(arch).vocab_size")
+                ?? gguf.tensor(named: "token_embd.weight")?.shape.last
+                ?? (try gguf.optionalStrings("tokenizer.ggml.tokens")?.count)
+            guard let vocabulary else {
+                throw EngineError.invalidConfiguration(file: file, key: "\(arch).vocab_size", reason: "missing, and no token_embd.weight to infer it")
+            }
+            self.init(
+                hiddenSize: hidden,
+                intermediateSize: try gguf.requiredInt("\(arch).feed_forward_length"),
+                layerCount: try gguf.requiredInt("\(arch).block_count"),
+                headCount: heads,
+                kvHeadCount: try gguf.optionalInt("\(arch).attention.head_count_kv") ?? heads,
+                headDimension: try gguf.optionalInt("\(arch).attention.key_length"),
+                vocabularySize: vocabulary,
+                contextLength: try gguf.optionalInt("\(arch).context_length") ?? 2048,
+                rmsNormEpsilon: Float(try gguf.optionalDouble("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5),
+                ropeTheta: Float(try gguf.optionalDouble("\(arch).rope.freq_base") ?? 10000),
+                tiedEmbeddings: gguf.tensor(named: "output.weight") == nil)
+        } catch let error as EngineError {
+            throw error
+        } catch let error as GGUFError {
+            throw .modelFile(error.localizedDescription)
+        } catch {
+            throw .modelFile("\(file): \(error)")
+        }
+        try validate(file: file)
+    }
+
+    func validate(file: String) throws(EngineError) {
+        func check(_ ok: Bool, _ key: String, _ reason: String) throws(EngineError) {
+            if !ok { throw .invalidConfiguration(file: file, key: key, reason: reason) }
+        }
+        try check(hiddenSize > 0 && hiddenSize < 1 << 20, "hidden size", "\(hiddenSize) is out of range")
+        try check(intermediateSize > 0 && intermediateSize < 1 << 20, "intermediate size", "\(intermediateSize) is out of range")
+        try check(layerCount > 0 && layerCount < 1000, "layer count", "\(layerCount) is out of range")
+        try check(headCount > 0 && kvHeadCount > 0 && headCount % kvHeadCount == 0, "head counts",
+                  "\(headCount) query heads are not a multiple of \(kvHeadCount) key/value heads")
+        try check(headDimension > 0 && headDimension % 2 == 0, "head dimension", "\(headDimension) is not a positive even number")
+        try check(vocabularySize > 0, "vocabulary size", "\(vocabularySize)")
+        try check(contextLength > 0, "context length", "\(contextLength)")
+    }
+
+    public var queryDimension: Int { headCount * headDimension }
+    public var kvDimension: Int { kvHeadCount * headDimension }
+}

@@ -1,0 +1,139 @@
+// The weights of a Llama-family decoder, read in place from the model file and shape-checked at load.
+import Kernels
+import ModelFiles
+
+/// Where weights come from: one architecture file serves every format through this.
+public protocol WeightSource {
+    var path: String { get }
+    /// What owns the bytes the matrices point into (a mapped file); models keep it alive.
+    var storage: AnyObject { get }
+    /// How the checkpoint pairs the dimensions RoPE rotates (GGUF permutes q/k to adjacent pairs).
+    var ropeStyle: RoPEStyle { get }
+    func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix
+    func vector(_ name: String, count: Int) throws(EngineError) -> [Float]
+    func has(_ name: String) -> Bool
+}
+
+/// Names of the Llama tensors in one checkpoint format.
+public struct LlamaTensorNames: Sendable {
+    public var embedding: String
+    public var outputNorm: String
+    public var output: String
+    public var layer: @Sendable (Int, LayerTensor) -> String
+
+    public enum LayerTensor: String, Sendable, CaseIterable {
+        case attentionNorm, query, key, value, attentionOutput, ffnNorm, gate, up, down
+    }
+
+    /// llama.cpp's names (`blk.3.attn_q.weight`).
+    public static let gguf = LlamaTensorNames(
+        embedding: "token_embd.weight", outputNorm: "output_norm.weight", output: "output.weight",
+        layer: { index, tensor in
+            let suffix = switch tensor {
+            case .attentionNorm: "attn_norm"
+            case .query: "attn_q"
+            case .key: "attn_k"
+            case .value: "attn_v"
+            case .attentionOutput: "attn_output"
+            case .ffnNorm: "ffn_norm"
+            case .gate: "ffn_gate"
+            case .up: "ffn_up"
+            case .down: "ffn_down"
+            }
+            return "blk.\(index).\(suffix).weight"
+        })
+
+    /// Hugging Face names (`model.layers.3.self_attn.q_proj.weight`).
+    public static let huggingFace = LlamaTensorNames(
+        embedding: "model.embed_tokens.weight", outputNorm: "model.norm.weight", output: "lm_head.weight",
+        layer: { index, tensor in
+            let suffix = switch tensor {
+            case .attentionNorm: "input_layernorm"
+            case .query: "self_attn.q_proj"
+            case .key: "self_attn.k_proj"
+            case .value: "self_attn.v_proj"
+            case .attentionOutput: "self_attn.o_proj"
+            case .ffnNorm: "post_attention_layernorm"
+            case .gate: "mlp.gate_proj"
+            case .up: "mlp.up_proj"
+            case .down: "mlp.down_proj"
+            }
+            return "model.layers.\(index).\(suffix).weight"
+        })
+}
+
+public struct LlamaLayerWeights: @unchecked Sendable {
+    public let attentionNorm: [Float]
+    public let query: WeightMatrix
+    public let key: WeightMatrix
+    public let value: WeightMatrix
+    public let attentionOutput: WeightMatrix
+    public let ffnNorm: [Float]
+    public let gate: WeightMatrix
+    public let up: WeightMatrix
+    public let down: WeightMatrix
+}
+
+public struct LlamaWeights: @unchecked Sendable {
+    public let embedding: WeightMatrix
+    public let layers: [LlamaLayerWeights]
+    public let outputNorm: [Float]
+    /// The output head: its own matrix, or the embedding when tied.
+    public let output: WeightMatrix
+
+    public init(config c: LlamaConfiguration, source: some WeightSource, names: LlamaTensorNames) throws(EngineError) {
+        embedding = try source.matrix(names.embedding, rows: c.vocabularySize, columns: c.hiddenSize)
+        var layers: [LlamaLayerWeights] = []
+        for i in 0..<c.layerCount {
+            func name(_ t: LlamaTensorNames.LayerTensor) -> String { names.layer(i, t) }
+            layers.append(LlamaLayerWeights(
+                attentionNorm: try source.vector(name(.attentionNorm), count: c.hiddenSize),
+                query: try source.matrix(name(.query), rows: c.queryDimension, columns: c.hiddenSize),
+                key: try source.matrix(name(.key), rows: c.kvDimension, columns: c.hiddenSize),
+                value: try source.matrix(name(.value), rows: c.kvDimension, columns: c.hiddenSize),
+                attentionOutput: try source.matrix(name(.attentionOutput), rows: c.hiddenSize, columns: c.queryDimension),
+                ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
+                gate: try source.matrix(name(.gate), rows: c.intermediateSize, columns: c.hiddenSize),
+                up: try source.matrix(name(.up), rows: c.intermediateSize, columns: c.hiddenSize),
+                down: try source.matrix(name(.down), rows: c.hiddenSize, columns: c.intermediateSize)))
+        }
+        self.layers = layers
+        outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
+        output = source.has(names.output)
+            ? try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize)
+            : embedding
+    }
+
+    /// Counts of parameters by tensor type (for `model info`).
+    public var parameterCounts: [TensorType: Int] {
+        var counts: [TensorType: Int] = [:]
+        func add(_ m: WeightMatrix) { counts[m.type, default: 0] += m.rows * m.columns }
+        add(embedding)
+        for layer in layers {
+            for m in [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down] { add(m) }
+            counts[.f32, default: 0] += layer.attentionNorm.count + layer.ffnNorm.count
+        }
+        counts[.f32, default: 0] += outputNorm.count
+        if output.data != embedding.data { add(output) }
+        return counts
+    }
+}
+
+/// GGUF files as a weight source.
+public struct GGUFWeightSource: WeightSource {
+    public let file: GGUFFile
+    public init(file: GGUFFile) { self.file = file }
+
+    public var path: String { file.url.path }
+    public var storage: AnyObject { file }
+    public var ropeStyle: RoPEStyle { .interleaved }
+    public func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
+
+    public func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
+        do { return try file.matrix(name, rows: rows, columns: columns) } catch { throw .modelFile(error.localizedDescription) }
+    }
+
+    public func vector(_ name: String, count: Int) throws(EngineError) -> [Float] {
+        do { return try file.vector(name, count: count) } catch { throw .modelFile(error.localizedDescription) }
+    }
+}

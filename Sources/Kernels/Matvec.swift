@@ -1,0 +1,84 @@
+// Matrix-vector products, the core of decoding: out = W x, rows split across the pool's threads.
+// Decode time goes here: every token reads every weight once.
+import CKernels
+
+/// What quantized weights are multiplied with.
+public enum ActivationPrecision: String, Sendable, CaseIterable {
+    /// Activations quantized to 8 bits (llama.cpp's choice): integer dot products, the fastest.
+    case int8
+    /// Float activations against weights dequantized on the fly: closest to a float reference.
+    case float
+}
+
+public enum Matvec {
+    /// out[r] = W[r] . x for every row r.
+    public static func multiply(_ w: WeightMatrix, _ x: Activations, into out: UnsafeMutablePointer<Float>,
+                                precision: ActivationPrecision = .int8, pool: WorkerPool) {
+        precondition(x.count == w.columns, "matvec: input has \(x.count) values, matrix has \(w.columns) columns")
+        let quantized = w.type.isQuantized && precision == .int8 ? x.quantized() : nil
+        pool.parallelFor(w.rows) { range in
+            ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
+                      Int64(range.lowerBound), Int64(range.upperBound))
+        }
+    }
+
+    /// Several products over the same input in one pass of the pool (q, k, v; gate, up).
+    public static func multiply(_ ws: [WeightMatrix], _ x: Activations, into outs: [UnsafeMutablePointer<Float>],
+                                precision: ActivationPrecision = .int8, pool: WorkerPool) {
+        precondition(ws.count == outs.count, "matvec: \(ws.count) matrices, \(outs.count) outputs")
+        let quantized = ws.contains { $0.type.isQuantized } && precision == .int8 ? x.quantized() : nil
+        let total = ws.reduce(0) { $0 + $1.rows }
+        pool.parallelFor(total) { range in
+            var offset = 0
+            for (w, out) in zip(ws, outs) {
+                precondition(x.count == w.columns, "matvec: input has \(x.count) values, matrix has \(w.columns) columns")
+                let lower = max(range.lowerBound - offset, 0)
+                let upper = min(range.upperBound - offset, w.rows)
+                if lower < upper {
+                    ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
+                              Int64(lower), Int64(upper))
+                }
+                offset += w.rows
+            }
+        }
+    }
+
+    /// Dot product of two float vectors (AVX2 when available).
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        ck_dot_float(Int32(TensorType.f32.rawValue), a, b, Int64(count))
+    }
+
+    /// One row's dot product through the fast path (tests compare it with `Reference`).
+    public static func dot(_ w: WeightMatrix, row: Int, _ x: Activations, precision: ActivationPrecision = .int8) -> Float {
+        precondition(x.count == w.columns, "dot: input has \(x.count) values, matrix has \(w.columns) columns")
+        if w.type.isQuantized && precision == .float {
+            return ck_dot_dequantized(Int32(w.type.rawValue), w.rowPointer(row), x.values, Int64(w.columns))
+        }
+        if w.type.isQuantized {
+            return ck_dot_quantized(Int32(w.type.rawValue), w.rowPointer(row), x.quantized(), Int64(w.columns / 32))
+        }
+        return ck_dot_float(Int32(w.type.rawValue), w.rowPointer(row), x.values, Int64(w.columns))
+    }
+}
+
+public enum Matmul {
+    /// out[t x rows] = X[t x columns] * W^T for a batch of t inputs (prompt processing): weight tiles are
+    /// dequantized to floats and multiplied with OpenBLAS sgemm.
+    public static func multiply(_ w: WeightMatrix, _ x: UnsafePointer<Float>, tokens: Int,
+                                into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                scratchCount: Int, pool: WorkerPool) {
+        let tileRows = max(1, min(w.rows, scratchCount / w.columns))
+        var start = 0
+        while start < w.rows {
+            let count = min(tileRows, w.rows - start)
+            pool.parallelFor(count) { range in
+                w.dequantizeRows(start + range.lowerBound, count: range.count, into: scratch + range.lowerBound * w.columns)
+            }
+            pool.rest()
+            BLAS.sgemm(m: tokens, n: count, k: w.columns, a: x, lda: w.columns,
+                       b: scratch, ldb: w.columns, transposeB: true,
+                       c: out + start, ldc: w.rows)
+            start += count
+        }
+    }
+}

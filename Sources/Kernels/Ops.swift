@@ -1,0 +1,78 @@
+// The small element-wise operations of a transformer block. Each writes into caller buffers.
+import Foundation
+
+public enum Ops {
+    /// out = x / rms(x) * weight.
+    public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epsilon: Float,
+                               count: Int, into out: UnsafeMutablePointer<Float>) {
+        var sum: Float = 0
+        for i in 0..<count { sum += x[i] * x[i] }
+        let scale = 1 / (sum / Float(count) + epsilon).squareRoot()
+        for i in 0..<count { out[i] = x[i] * scale * weight[i] }
+    }
+
+    /// In-place softmax over the first `count` values.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        var maximum = -Float.infinity
+        for i in 0..<count { maximum = max(maximum, x[i]) }
+        var sum: Float = 0
+        for i in 0..<count {
+            x[i] = expf(x[i] - maximum)
+            sum += x[i]
+        }
+        let inverse = 1 / sum
+        for i in 0..<count { x[i] *= inverse }
+    }
+
+    /// gate = silu(gate) * up, the SwiGLU activation.
+    public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = g / (1 + expf(-g)) * up[i]
+        }
+    }
+
+    /// x += y.
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += y[i] }
+    }
+}
+
+/// How a checkpoint pairs the dimensions RoPE rotates together.
+public enum RoPEStyle: String, Sendable {
+    /// Adjacent pairs (2i, 2i+1): GGUF files from llama.cpp's converter, which permutes q and k.
+    case interleaved
+    /// Halves (i, i + d/2): Hugging Face checkpoints (`rotate_half`).
+    case halves
+}
+
+/// Rotary position embedding with precomputed inverse frequencies.
+public struct RoPE: Sendable {
+    public let headDimension: Int
+    public let style: RoPEStyle
+    let inverseFrequencies: [Float]
+
+    public init(headDimension: Int, theta: Float, style: RoPEStyle) {
+        self.headDimension = headDimension
+        self.style = style
+        inverseFrequencies = (0..<headDimension / 2).map { i in
+            Float(1.0 / pow(Double(theta), Double(2 * i) / Double(headDimension)))
+        }
+    }
+
+    /// Rotates `heads` consecutive heads of `x` for token position `position`.
+    public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+        let half = headDimension / 2
+        for i in 0..<half {
+            let angle = Double(position) * Double(inverseFrequencies[i])
+            let c = Float(cos(angle)), s = Float(sin(angle))
+            for h in 0..<heads {
+                let base = x + h * headDimension
+                let (a, b) = style == .interleaved ? (2 * i, 2 * i + 1) : (i, i + half)
+                let x0 = base[a], x1 = base[b]
+                base[a] = x0 * c - x1 * s
+                base[b] = x0 * s + x1 * c
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+// `semi-instruct bench generate MODEL`: prompt processing (512 tokens) and decode (128 tokens) speed,
+// medians of several runs, plus resident memory.
+import ArgumentParser
+import Engine
+import Foundation
+import Kernels
+
+struct BenchGenerate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate", abstract: "Measure prompt processing and decode speed of a model.")
+
+    @OptionGroup var model: ModelArgument
+
+    @Option(help: "Prompt tokens processed per run.")
+    var promptTokens = 512
+
+    @Option(help: "Tokens decoded per run.")
+    var decodeTokens = 128
+
+    @Option(help: "Runs; the median is reported.")
+    var runs = 5
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard promptTokens >= 1, decodeTokens >= 1, runs >= 1 else {
+            throw ValidationError("--prompt-tokens, --decode-tokens and --runs must be at least 1")
+        }
+    }
+
+    func run() async throws {
+        let loaded = try ModelLoader.load(model.model, threads: model.threads)
+        BLAS.threads = model.threads
+        let tokenizer = loaded.tokenizer
+        let vocabulary = loaded.config.vocabularySize
+        // A natural-looking prompt: a paragraph repeated and cut to length.
+        let paragraph = "def merge(left, right):\n    result = []\n    while left and right:\n        result.append(left.pop(0) if left[0] <= right[0] else right.pop(0))\n    return result + left + right\n\nThe quick brown fox jumps over the lazy dog. "
+        var prompt: [Int] = []
+        while prompt.count < promptTokens { prompt += tokenizer.encode(paragraph, addSpecialTokens: false) }
+        prompt = Array(prompt.prefix(promptTokens)).map { min($0, vocabulary - 1) }
+
+        var prefillRates: [Double] = [], decodeRates: [Double] = []
+        for _ in 0..<(runs + 1) {
+            let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1,
+                                                   precision: model.activationPrecision)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var logits = session.process(prompt)
+            let prefilled = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<decodeTokens { logits = session.decode(Sampler.argmax(logits)) }
+            let decoded = DispatchTime.now().uptimeNanoseconds
+            prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
+            decodeRates.append(Double(decodeTokens) / (Double(decoded - prefilled) / 1e9))
+        }
+        // The first run warms caches and page-ins the weights; it is not counted.
+        let prefill = median(Array(prefillRates.dropFirst())), decode = median(Array(decodeRates.dropFirst()))
+        let memory = ResidentMemory.current()
+        if json {
+            let object: [String: Any] = [
+                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "runs": runs,
+                "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
+                "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
+                "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
+                "file_bytes": loaded.gguf.fileSize,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("model        \(loaded.file.path) (\(loaded.gguf.fileSize / 1_000_000) MB)")
+            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations")
+            print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
+            print(String(format: "decode       %.1f tokens/s (%d tokens)", decode, decodeTokens))
+            print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")
+        }
+    }
+}
+
+/// Resident set size from /proc/self/status (Linux).
+enum ResidentMemory {
+    static func current() -> (current: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func kilobytes(_ key: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return 0 }
+            return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+        }
+        return (kilobytes("VmRSS:"), kilobytes("VmHWM:"))
+    }
+}

@@ -1,0 +1,76 @@
+// `semi-instruct build RECIPE`: the main job. Natural code in, verified instruction data out.
+import ArgumentParser
+import Foundation
+import Pipeline
+
+struct Build: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a verified instruction dataset from natural code with a recipe (resumable).")
+
+    @Argument(help: "The recipe (YAML), e.g. recipes/quickstart.yaml.")
+    var recipe: String
+
+    @Option(name: .customLong("input"), help: "A .py file, directory or JSONL file; repeatable; replaces the recipe's inputs.")
+    var inputs: [String] = []
+
+    @Option(help: "Collect at most this many items.")
+    var limit: Int?
+
+    @Option(help: "Stop after this stage: \(StageName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var until: String?
+
+    @Option(name: .customLong("run"), help: "Run directory (default: runs/RECIPE-NAME). Rerunning with the same one resumes.")
+    var runDirectory: String?
+
+    @Option(help: "Samples executed in parallel.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    @Flag(name: .customLong("json-log"), help: "Progress and messages as JSON lines on stderr.")
+    var jsonLog = false
+
+    @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run untrusted code WITHOUT isolation. Dangerous.")
+    var unsafeNoSandbox = false
+
+    func validate() throws {
+        if let until, StageName(rawValue: until) == nil {
+            throw ValidationError("unknown stage '\(until)'; stages: \(StageName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() async throws {
+        var loaded = try RecipeLoader.load(path: recipe)
+        if unsafeNoSandbox { loaded.sandbox.unsafeNoSandbox = true }
+        let directory = URL(fileURLWithPath: runDirectory ?? "runs/\(loaded.name)").standardizedFileURL
+        var options = BuildOptions(runDirectory: directory)
+        options.inputs = inputs
+        options.limit = limit
+        options.until = until.flatMap(StageName.init(rawValue:))
+        options.workers = workers
+        let progress = ProgressReporter.automatic(quiet: quiet, json: jsonLog)
+        let services = PipelineServices.real(recipe: loaded, workers: workers, progress: progress)
+        let result = try await BuildRunner(recipe: loaded, options: options, services: services, progress: progress).run()
+        print(FunnelSummary.render(result))
+    }
+}
+
+/// The end-of-run summary: per stage in / kept / rejected and the top reasons, then where things are.
+enum FunnelSummary {
+    static func render(_ result: BuildResult) -> String {
+        var lines = ["stage          in   kept  rejected  top reasons"]
+        for stage in result.funnel where stage.kept + stage.rejected > 0 {
+            let reasons = stage.reasons.prefix(3).map { "\($0.reason) \($0.count)" }.joined(separator: ", ")
+            lines.append(String(format: "%-12@ %5d %6d %9d  %@", stage.stage as NSString, stage.kept + stage.rejected,
+                                stage.kept, stage.rejected, reasons as NSString))
+        }
+        lines.append("")
+        if let dataset = result.datasetPath { lines.append("dataset:  \(dataset) (\(result.exported) samples)") }
+        lines.append("database: \(result.databasePath)")
+        lines.append("run:      \(result.runDirectory.path) (run the same command again to resume)")
+        return lines.joined(separator: "\n")
+    }
+}

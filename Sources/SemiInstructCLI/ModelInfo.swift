@@ -1,0 +1,53 @@
+// `semi-instruct model info MODEL`: architecture, parameters, tensor types, tokenizer, template, context.
+import ArgumentParser
+import Engine
+import Foundation
+import Kernels
+
+struct ModelInfo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show a model's architecture, parameters, tokenizer and chat template.")
+
+    @OptionGroup var model: ModelArgument
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() async throws {
+        let loaded = try ModelLoader.load(model.model, threads: model.threads)
+        let counts = loaded.model.weights.parameterCounts
+        let total = counts.values.reduce(0, +)
+        let c = loaded.config
+        let types = counts.sorted { $0.value > $1.value }.map { "\($0.key): \($0.value)" }
+        let tokenizer = loaded.tokenizer
+        let fields: [(String, String)] = [
+            ("file", loaded.file.path),
+            ("architecture", (try? loaded.gguf.optionalString("general.architecture")) ?? "llama"),
+            ("name", ((try? loaded.gguf.optionalString("general.name")) ?? nil) ?? "-"),
+            ("parameters", "\(total) (\(String(format: "%.1f", Double(total) / 1e6)) M)"),
+            ("tensor types", types.joined(separator: ", ")),
+            ("layers", "\(c.layerCount)"),
+            ("hidden size", "\(c.hiddenSize)"),
+            ("feed-forward size", "\(c.intermediateSize)"),
+            ("heads", "\(c.headCount) query, \(c.kvHeadCount) key/value, dimension \(c.headDimension)"),
+            ("rope theta", "\(c.ropeTheta)"),
+            ("rms epsilon", "\(c.rmsNormEpsilon)"),
+            ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
+            ("context length", "\(c.contextLength)"),
+            ("tokenizer", "byte-level BPE, \(tokenizer.vocabularySize) tokens, pre-tokenizer \(tokenizer.preTokenizer.rawValue)"),
+            ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),
+            ("end tokens", tokenizer.endIDs.sorted().map { "\($0) \(tokenizer.token($0) ?? "")" }.joined(separator: ", ")),
+            ("chat template", loaded.chatTemplate.map { template in
+                if case let .chatml(system) = template, let system { return "chatml, default system prompt: \(system)" }
+                return template.name
+            } ?? (loaded.chatTemplateSource == nil ? "none" : "not recognised")),
+        ]
+        if json {
+            let object = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for (key, value) in fields { print("\(key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)") }
+        }
+    }
+}

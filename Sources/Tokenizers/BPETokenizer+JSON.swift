@@ -1,0 +1,80 @@
+// Byte-level BPE from a Hugging Face `tokenizer.json` (with `tokenizer_config.json` beside it for
+// the BOS/EOS names and the chat template).
+import Foundation
+
+extension BPETokenizer {
+    public convenience init(tokenizerJSON url: URL) throws(TokenizerError) {
+        let file = url.path
+        let root: [String: Any]
+        do {
+            let data = try Data(contentsOf: url)
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw TokenizerError.invalid(file: file, key: "(root)", reason: "not a JSON object")
+            }
+            root = object
+        } catch let error as TokenizerError {
+            throw error
+        } catch {
+            throw .unreadable(file: file, reason: error.localizedDescription)
+        }
+        guard let model = root["model"] as? [String: Any] else { throw .missing(file: file, key: "model") }
+        let type = model["type"] as? String ?? "(none)"
+        guard type == "BPE" else { throw .unsupportedModel(file: file, key: "model.type", value: type) }
+        guard let vocab = model["vocab"] as? [String: Int] else { throw .missing(file: file, key: "model.vocab") }
+        // Merges are "a b" strings in older files and [a, b] pairs in newer ones.
+        var merges: [String] = []
+        for merge in model["merges"] as? [Any] ?? [] {
+            if let text = merge as? String { merges.append(text) }
+            else if let pair = merge as? [String], pair.count == 2 { merges.append(pair[0] + " " + pair[1]) }
+            else { throw .invalid(file: file, key: "model.merges", reason: "entry \(merge) is neither \"a b\" nor [a, b]") }
+        }
+        var entries = vocab.map { ($0.value, $0.key) }
+        var added: [Int] = [], special = Set<Int>()
+        for item in root["added_tokens"] as? [[String: Any]] ?? [] {
+            guard let id = item["id"] as? Int, let content = item["content"] as? String else { continue }
+            entries.append((id, content))
+            added.append(id)
+            if item["special"] as? Bool ?? false { special.insert(id) }
+        }
+        let size = (entries.map(\.0).max() ?? -1) + 1
+        var tokens = [String](repeating: "", count: size)
+        for (id, token) in entries where id >= 0 { tokens[id] = token }
+
+        let pre = try Self.preTokenizer(root["pre_tokenizer"], file: file)
+        let config = Self.tokenizerConfig(beside: url)
+        func id(named key: String) -> Int? {
+            let value = config[key]
+            let name = value as? String ?? (value as? [String: Any])?["content"] as? String
+            return name.flatMap { tokens.firstIndex(of: $0) }
+        }
+        let eos = id(named: "eos_token")
+        var ends = Set([eos].compactMap { $0 })
+        for name in Self.endOfTurnTokens {
+            if let endID = tokens.firstIndex(of: name), special.contains(endID) { ends.insert(endID) }
+        }
+        try self.init(tokens: tokens, merges: merges, preTokenizer: pre, addedTokens: added, specialIDs: special,
+                      bosID: id(named: "bos_token"), endIDs: ends, addsBOS: config["add_bos_token"] as? Bool ?? false,
+                      source: file)
+    }
+
+    /// `tokenizer_config.json` beside `tokenizer.json`, or an empty dictionary.
+    static func tokenizerConfig(beside url: URL) -> [String: Any] {
+        let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        guard let data = try? Data(contentsOf: configURL),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
+    }
+
+    /// Recognises the pre-tokenizer configurations of the supported families.
+    static func preTokenizer(_ value: Any?, file: String) throws(TokenizerError) -> PreTokenizer {
+        guard let config = value as? [String: Any] else { throw .missing(file: file, key: "pre_tokenizer") }
+        let steps = config["type"] as? String == "Sequence" ? config["pretokenizers"] as? [[String: Any]] ?? [] : [config]
+        let types = steps.map { $0["type"] as? String ?? "" }
+        let pattern = steps.compactMap { (($0["pattern"] as? [String: Any])?["Regex"] as? String) }.first ?? ""
+        if types == ["ByteLevel"] { return .gpt2 }
+        if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] as? Bool == true { return .smollm }
+        if types.first == "Split", pattern.contains("\\p{N}{1,3}") { return .llama3 }
+        if types.first == "Split", pattern.contains("\\p{N}"), pattern.contains("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+") { return .qwen2 }
+        throw .unsupportedPreTokenizer(file: file, value: types.joined(separator: "+") + (pattern.isEmpty ? "" : " \(pattern)"))
+    }
+}

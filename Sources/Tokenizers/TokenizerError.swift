@@ -1,0 +1,31 @@
+// What can go wrong loading a tokenizer or rendering a chat, naming the file and the key.
+import Foundation
+
+public enum TokenizerError: LocalizedError, Equatable, Sendable {
+    case missing(file: String, key: String)
+    case unsupportedModel(file: String, key: String, value: String)
+    case unsupportedPreTokenizer(file: String, value: String)
+    case invalid(file: String, key: String, reason: String)
+    case unreadable(file: String, reason: String)
+    case unsupportedChatTemplate(template: String)
+    case unknownRole(role: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .missing(file, key):
+            "\(file): no tokenizer: \(key) is missing"
+        case let .unsupportedModel(file, key, value):
+            "\(file): tokenizer \(key) = \(value) is not supported (byte-level BPE, gpt2, is)"
+        case let .unsupportedPreTokenizer(file, value):
+            "\(file): pre-tokenizer \(value) is not supported (gpt2, smollm, llama-bpe/llama3, qwen2 are)"
+        case let .invalid(file, key, reason):
+            "\(file): tokenizer \(key): \(reason)"
+        case let .unreadable(file, reason):
+            "\(file): cannot read the tokenizer: \(reason)"
+        case let .unsupportedChatTemplate(template):
+            "chat template not recognised (ChatML-family templates are supported; pass a template name to override): \(template.prefix(120))"
+        case let .unknownRole(role):
+            "chat message role \(role) is not one of system, user, assistant"
+        }
+    }
+}
