@@ -74,6 +74,15 @@ struct DedupCommand: ParsableCommand {
         guard Set(epsValues).count == epsValues.count else { throw ValidationError("--eps lists a value twice: '\(eps)'") }
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
         guard niter >= 1 else { throw ValidationError("--niter must be at least 1") }
+        let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
+        for target in [output] + (removed.map { [$0] } ?? []) {
+            guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
+                throw ValidationError("\(target) is the input file; choose another output path")
+            }
+            guard !target.hasSuffix(".gz") else {
+                throw ValidationError("\(target): outputs are written uncompressed; drop the .gz")
+            }
+        }
     }
 
     func run() throws {
