@@ -94,9 +94,9 @@ struct DedupCommand: ParsableCommand {
         if let embeddings {
             source = .precomputed(URL(fileURLWithPath: embeddings))
         } else {
-            let cache = try EmbeddingCache(directory: outputURL.deletingLastPathComponent(),
-                                           embedderName: try DedupEmbedders.make(embedder).name)
-            source = .embedder(CachedEmbedder(embedder: try DedupEmbedders.make(embedder), cache: cache))
+            let textEmbedder = try DedupEmbedders.make(embedder)
+            let cache = try EmbeddingCache(directory: outputURL.deletingLastPathComponent(), embedderName: textEmbedder.name)
+            source = .embedder(CachedEmbedder(embedder: textEmbedder, cache: cache))
         }
         let report = try DedupRun.run(input: inputURL, settings: settings, embeddings: source)
         let paths = DedupOutputPaths.plan(output: outputURL, removed: removed.map { URL(fileURLWithPath: $0) },
@@ -106,7 +106,7 @@ struct DedupCommand: ParsableCommand {
     }
 }
 
-/// The embedders `--embedder` can name.
+/// The embedders `--embedder` can name; the sentence encoder plugs in here as a `TextEmbedder`.
 enum DedupEmbedders {
     static func make(_ name: String) throws -> any TextEmbedder {
         switch name {
