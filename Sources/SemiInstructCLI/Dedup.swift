@@ -74,6 +74,7 @@ struct DedupCommand: ParsableCommand {
         guard Set(epsValues).count == epsValues.count else { throw ValidationError("--eps lists a value twice: '\(eps)'") }
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
         guard niter >= 1 else { throw ValidationError("--niter must be at least 1") }
+        if embeddings == nil { _ = try DedupEmbedders.make(embedder) }
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
         for target in [output] + (removed.map { [$0] } ?? []) {
             guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
