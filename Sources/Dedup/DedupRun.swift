@@ -17,7 +17,7 @@ public struct DedupSettings: Sendable {
 
     public init(fields: [String], eps: [Double] = [0.01], clusters: Int = 1000, keep: KeepPolicy = .hard,
                 seed: Int = 1234, iterations: Int = 100, maxPointsPerCentroid: Int = 256,
-                assignment: AssignmentMethod = .auto, embedBatch: Int = 256) {
+                assignment: AssignmentMethod = .flat, embedBatch: Int = 256) {
         self.fields = fields
         self.eps = eps
         self.clusters = clusters

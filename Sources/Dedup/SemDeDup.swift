@@ -74,7 +74,8 @@ public enum SemDeDup {
                 }
             }
         }
-        let blockRows = max(1, min(1024, blockBudget / max(m, 1)))
+        // 256-row blocks skip most of the upper triangle (rows only meet earlier columns) at full sgemm speed.
+        let blockRows = max(1, min(256, blockBudget / max(m, 1)))
         var block = [Float](repeating: 0, count: blockRows * m)
         // Two float32 dot products of unit vectors differ from the exact ones by at most d * 2^-24 each.
         let tolerance = max(Float(d) * Float.ulpOfOne, 1e-6)
@@ -87,31 +88,35 @@ public enum SemDeDup {
                                transposeB: true, c: s.baseAddress!, ldc: r1)
                 }
             }
-            for position in r0..<r1 {
-                let rowStart = (position - r0) * r1
-                var best = block[rowStart]
-                for earlier in 1..<position where block[rowStart + earlier] > best { best = block[rowStart + earlier] }
-                var bestPosition = -1
-                var bestSimilarity = -Double.infinity
-                for earlier in 0..<position where block[rowStart + earlier] >= best - tolerance {
-                    let exact = exactDot(ordered, position, earlier, d)
-                    if exact > bestSimilarity {
-                        bestSimilarity = exact
-                        bestPosition = earlier
+            block.withUnsafeBufferPointer { s in
+                ordered.withUnsafeBufferPointer { x in
+                    for position in r0..<r1 {
+                        let row = s.baseAddress! + (position - r0) * r1
+                        var best = row[0]
+                        for earlier in 1..<position where row[earlier] > best { best = row[earlier] }
+                        var bestPosition = -1
+                        var bestSimilarity = -Double.infinity
+                        for earlier in 0..<position where row[earlier] >= best - tolerance {
+                            let exact = exactDot(x.baseAddress! + position * d, x.baseAddress! + earlier * d, d)
+                            if exact > bestSimilarity {
+                                bestSimilarity = exact
+                                bestPosition = earlier
+                            }
+                        }
+                        let item = order[position]
+                        result.duplicateOf[item] = order[bestPosition]
+                        result.maxSimilarity[item] = bestSimilarity
                     }
                 }
-                let item = order[position]
-                result.duplicateOf[item] = order[bestPosition]
-                result.maxSimilarity[item] = bestSimilarity
             }
             r0 = r1
         }
     }
 
-    /// Dot product of two rows of a row-major buffer, accumulated in Double in dimension order.
-    static func exactDot(_ x: [Float], _ a: Int, _ b: Int, _ d: Int) -> Double {
+    /// Dot product of two rows, accumulated in Double in dimension order.
+    static func exactDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Double {
         var sum = 0.0
-        for i in 0..<d { sum += Double(x[a * d + i]) * Double(x[b * d + i]) }
+        for i in 0..<d { sum += Double(a[i]) * Double(b[i]) }
         return sum
     }
 }

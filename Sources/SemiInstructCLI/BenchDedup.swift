@@ -28,8 +28,8 @@ struct BenchDedup: ParsableCommand {
     @Option(name: .customLong("max-points-per-centroid"), help: "k-means trains on at most this many points per centroid.")
     var maxPointsPerCentroid = 256
 
-    @Option(help: "Cluster assignment: auto, flat or ivf.")
-    var assign = AssignmentMethod.auto
+    @Option(help: "Cluster assignment: flat (exact) or ivf (inverted file, approximate).")
+    var assign = AssignmentMethod.flat
 
     @Option(help: "Which near-duplicate survives: hard, easy or random.")
     var keep = KeepPolicy.hard

@@ -41,10 +41,4 @@ import VectorIndex
         let points = try Self.separatedPoints(groups: 2, each: 2, dim: 8)
         #expect(throws: DedupError.self) { try SemanticClustering.cluster(points, ClusteringOptions(clusters: 5)) }
     }
-
-    @Test func autoPicksTheInvertedFileOnlyAtScale() {
-        #expect(AssignmentMethod.auto.resolved(n: 1_000_000, k: 1000) == .flat)
-        #expect(AssignmentMethod.auto.resolved(n: 1_000_000, k: 10_000) == .ivf)
-        #expect(AssignmentMethod.auto.resolved(n: 50_000, k: 10_000) == .flat)
-    }
 }
