@@ -92,7 +92,8 @@ public final class BuildRunner {
         var datasetPath: String?
         var exported = 0
         if options.until == nil || options.until == lastStage && lastStage == .semdedup {
-            let url = URL(fileURLWithPath: recipe.export.path, relativeTo: directory).standardizedFileURL
+            let url = recipe.export.path.hasPrefix("/") ? URL(fileURLWithPath: recipe.export.path)
+                : directory.appendingPathComponent(recipe.export.path)
             exported = try Exporter.export(store: store, finalStage: lastStage, to: url,
                                            model: recipe.models.generator, recipe: recipeHash)
             datasetPath = url.path

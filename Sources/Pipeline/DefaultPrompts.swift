@@ -57,6 +57,23 @@ enum DefaultPrompts {
                 add(3.5, -7)
                 add(12, 30)
                 """),
+            .init(
+                user: """
+                Write 6 different calls that test this function, one per line, using only literal values.
+
+                ```python
+                def count_words(text, min_length=1):
+                    return len([w for w in text.split() if len(w) >= min_length])
+                ```
+                """,
+                assistant: """
+                count_words("hello world")
+                count_words("")
+                count_words("a bb ccc", 2)
+                count_words("one two three four", min_length=4)
+                count_words("   spaces   everywhere  ")
+                count_words("x", 0)
+                """),
         ],
         user: """
         Write {count} different calls that test this function, one per line, using only literal values.

@@ -43,7 +43,6 @@ enum ModelAttempts {
                 if case .retry = result { stillOpen.append(sample) }
             }
             open = stillOpen
-            context.progress.advance(stage, by: 0)
         }
         return results
     }

@@ -80,6 +80,12 @@ enum PythonTools {
         return try call("analyze", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
     }
 
+    /// Each rewrite with the module-level statements of its original that it uses but dropped.
+    static func reattach(_ items: [(original: String, rewrite: String)]) throws -> [String] {
+        struct Answer: Decodable { var items: [String] }
+        return try call("reattach", ["items": items.map { ["original": $0.original, "rewrite": $0.rewrite] }], as: Answer.self).items
+    }
+
     /// For each item, each candidate line parsed into call arguments, or nil when unusable.
     static func arguments(_ items: [(entry: String, lines: [String])]) throws -> [[CallArguments?]] {
         struct Answer: Decodable { var items: [[[String]?]] }

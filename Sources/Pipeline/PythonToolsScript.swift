@@ -183,6 +183,31 @@ def call_forms(positional, keywords):
     return [display, "{'args': " + args + ", 'kwargs': " + kwargs + "}"]
 
 
+def reattach(original, rewrite):
+    """The rewrite with the original's module-level statements it uses but lost (imports, constants, helpers)."""
+    try:
+        old, new = ast.parse(original), ast.parse(rewrite)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return rewrite
+    defined = set()
+    for stmt in new.body:
+        defined |= bound_names(stmt)
+    missing = used_names(new) - defined
+    lines = original.splitlines(keepends=True)
+    chosen, changed = set(), True
+    while changed:
+        changed = False
+        for index, stmt in enumerate(old.body):
+            if index not in chosen and bound_names(stmt) & missing:
+                chosen.add(index)
+                missing |= used_names(stmt) - defined
+                changed = True
+    if not chosen:
+        return rewrite
+    parts = ["".join(lines[old.body[i].lineno - 1:old.body[i].end_lineno]).rstrip("\n") + "\n" for i in sorted(chosen)]
+    return "\n\n".join(parts) + "\n\n" + rewrite
+
+
 def main():
     request = json.load(sys.stdin)
     op = request["op"]
@@ -193,6 +218,8 @@ def main():
         json.dump({"files": out}, sys.stdout)
     elif op == "analyze":
         json.dump({"items": [analyze(i["code"], i["entry"]) for i in request["items"]]}, sys.stdout)
+    elif op == "reattach":
+        json.dump({"items": [reattach(i["original"], i["rewrite"]) for i in request["items"]]}, sys.stdout)
     elif op == "arguments":
         result = []
         for item in request["items"]:

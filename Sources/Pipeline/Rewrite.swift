@@ -39,7 +39,9 @@ struct RewriteStage: Stage {
             }
             return .retry(reason: "no-code-block", detail: "no code")
         }
-        let code = RuffFormat.format(rawCode) ?? rawCode
+        // Small models drop imports and constants the function needs; the original's are put back.
+        let completed = try PythonTools.reattach([(sample.code, rawCode)])[0]
+        let code = RuffFormat.format(completed) ?? completed
         let analysis = try PythonTools.analyze([(code, sample.entryPoint)])[0]
         guard analysis.parses else {
             return .retry(reason: "rewrite-does-not-parse", detail: analysis.error.map { "line \($0.line): \($0.message)" } ?? "")

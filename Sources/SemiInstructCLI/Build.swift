@@ -58,14 +58,33 @@ struct Build: AsyncParsableCommand {
     }
 }
 
+/// Fixed-width columns: the first left-aligned, the numbers right-aligned, the last as is.
+enum Columns {
+    static let widths = [13, 6, 6, 9]
+
+    static func row(_ cells: [String]) -> String {
+        var out = ""
+        for (index, cell) in cells.enumerated() {
+            if index == 0 {
+                out += cell.padding(toLength: max(widths[0], cell.count), withPad: " ", startingAt: 0)
+            } else if index < widths.count {
+                out += String(repeating: " ", count: max(0, widths[index] - cell.count)) + cell
+            } else {
+                out += "  " + cell
+            }
+        }
+        return out
+    }
+}
+
 /// The end-of-run summary: per stage in / kept / rejected and the top reasons, then where things are.
 enum FunnelSummary {
     static func render(_ result: BuildResult) -> String {
-        var lines = ["stage          in   kept  rejected  top reasons"]
+        var lines = [Columns.row(["stage", "in", "kept", "rejected", "top reasons"])]
         for stage in result.funnel where stage.kept + stage.rejected > 0 {
             let reasons = stage.reasons.prefix(3).map { "\($0.reason) \($0.count)" }.joined(separator: ", ")
-            lines.append(String(format: "%-12@ %5d %6d %9d  %@", stage.stage as NSString, stage.kept + stage.rejected,
-                                stage.kept, stage.rejected, reasons as NSString))
+            lines.append(Columns.row([stage.stage, String(stage.kept + stage.rejected), String(stage.kept),
+                                      String(stage.rejected), reasons]))
         }
         lines.append("")
         if let dataset = result.datasetPath { lines.append("dataset:  \(dataset) (\(result.exported) samples)") }

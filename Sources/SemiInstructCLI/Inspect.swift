@@ -77,10 +77,10 @@ struct TextStyle {
 enum InspectText {
     static func summary(_ s: RunSummary, _ style: TextStyle) -> String {
         var out = [style.bold("run \(s.database): \(s.samples) items")]
-        out.append(String(format: "%-13@ %6@ %6@ %9@ %9@", "stage", "in", "kept", "rejected", "seconds"))
+        out.append(Columns.row(["stage", "in", "kept", "rejected", "seconds"]))
         for stage in s.stages where stage.kept + stage.rejected > 0 {
-            out.append(String(format: "%-13@ %6d %6d %9d %9.1f", stage.stage as NSString, stage.kept + stage.rejected,
-                              stage.kept, stage.rejected, stage.seconds))
+            out.append(Columns.row([stage.stage, String(stage.kept + stage.rejected), String(stage.kept), String(stage.rejected),
+                                    String(format: "%.1f", stage.seconds)]))
             for reason in stage.reasons { out.append(style.dim("    \(reason.reason): \(reason.count)")) }
         }
         out.append("semantic duplicates removed: \(s.dedupRemovals)")
@@ -94,12 +94,12 @@ enum InspectText {
 
     static func rejections(_ rows: [RejectionRow], _ style: TextStyle) -> String {
         guard !rows.isEmpty else { return "no rejected samples match" }
-        var out = [style.bold(String(format: "%-16@ %-12@ %-24@ %@", "id", "stage", "reason", "where: detail"))]
+        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
+        var out = [style.bold(pad("id", 17) + pad("stage", 13) + pad("reason", 24) + "where: detail")]
         for row in rows {
             let place = "\(URL(fileURLWithPath: row.source).lastPathComponent):\(row.line)\(row.entryPoint.isEmpty ? "" : " \(row.entryPoint)")"
             let detail = row.detail.replacingOccurrences(of: "\n", with: " ")
-            out.append(String(format: "%-16@ %-12@ %-24@ %@", row.sampleId as NSString, row.stage as NSString,
-                              style.red(row.reason) as NSString, "\(place): \(detail.prefix(120))" as NSString))
+            out.append(pad(row.sampleId, 17) + pad(row.stage, 13) + style.red(pad(row.reason, 24)) + "\(place): \(detail.prefix(120))")
         }
         return out.joined(separator: "\n")
     }
