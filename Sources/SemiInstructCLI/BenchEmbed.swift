@@ -25,8 +25,11 @@ struct BenchEmbed: ParsableCommand {
     @Option(help: "Timed runs; the median is reported.")
     var runs = 3
 
-    @Option(help: "OpenBLAS threads.")
-    var threads = 2
+    @Option(help: "OpenBLAS threads per call.")
+    var threads = 1
+
+    @Option(help: "Batches encoded in parallel, each on its own thread.")
+    var workers = 2
 
     @Option(help: "Most tokens packed into one forward pass.")
     var tokensPerBatch = 4096
@@ -38,8 +41,8 @@ struct BenchEmbed: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard count > 0, runs > 0, threads > 0, tokensPerBatch > 0 else {
-            throw ValidationError("--count, --runs, --threads and --tokens-per-batch must be positive.")
+        guard count > 0, runs > 0, threads > 0, workers > 0, tokensPerBatch > 0 else {
+            throw ValidationError("--count, --runs, --threads, --workers and --tokens-per-batch must be positive.")
         }
     }
 
@@ -52,7 +55,7 @@ struct BenchEmbed: ParsableCommand {
             }
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dumpCorpus))
         }
-        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch)
+        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch, workers: workers)
         _ = try embedder.embed(Array(functions.prefix(16)))  // warm-up: threads, page faults
 
         var seconds: [Double] = []
@@ -72,14 +75,14 @@ struct BenchEmbed: ParsableCommand {
         if json {
             let report: [String: Any] = [
                 "functions": functions.count, "tokens": tokens, "truncated": truncated,
-                "max_sequence_length": embedder.maxSequenceLength, "threads": threads, "runs": seconds,
+                "max_sequence_length": embedder.maxSequenceLength, "threads": threads, "workers": workers, "tokens_per_batch": tokensPerBatch, "runs": seconds,
                 "median_seconds": time, "sentences_per_second": sentencesPerSecond, "tokens_per_second": tokensPerSecond,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("functions: \(functions.count) from \(library) (\(tokens) tokens, \(truncated) cut at \(embedder.maxSequenceLength))")
-            print("runs: " + seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ") + " (OpenBLAS threads \(threads))")
+            print("runs: " + seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ") + " (\(workers) workers x \(threads) OpenBLAS threads, \(tokensPerBatch) tokens per batch)")
             print(String(format: "median: %.1f sentences/s, %.0f tokens/s", sentencesPerSecond, tokensPerSecond))
         }
     }
