@@ -1,5 +1,7 @@
 // The element-wise ops of the BERT encoder: LayerNorm, GELU (erf form), row softmax, bias add.
-// Each fast path (SIMD16, no libm calls) sits beside a naive reference loop that the tests compare it to.
+// Each fast path sits beside a naive reference loop that the tests compare it to. Fast paths are plain loops
+// without calls (polynomial exp and erf instead of libm), which LLVM vectorizes; SIMD16 values serve only as
+// partial sums, since generic SIMD ops such as pointwiseMin compiled to per-lane loops here.
 // Matrix products are not here: they go to OpenBLAS through `BLAS.sgemm`.
 import Foundation
 
@@ -164,10 +166,5 @@ public enum BERTKernels {
     @inline(__always)
     static func load(_ pointer: UnsafeMutablePointer<Float>) -> Vector {
         UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always)
-    static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
     }
 }

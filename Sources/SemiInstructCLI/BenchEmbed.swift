@@ -80,13 +80,14 @@ struct BenchEmbed: ParsableCommand {
         if json {
             let report: [String: Any] = [
                 "functions": functions.count, "tokens": tokens, "truncated": truncated,
-                "max_sequence_length": embedder.maxSequenceLength, "threads": threads, "workers": workers, "tokens_per_batch": tokensPerBatch, "runs": seconds,
+                "max_sequence_length": embedder.maxSequenceLength, "openblas": BLAS.configuration, "threads": threads, "workers": workers, "tokens_per_batch": tokensPerBatch, "runs": seconds,
                 "median_seconds": time, "sentences_per_second": sentencesPerSecond, "tokens_per_second": tokensPerSecond,
                 "cpu_seconds": cpuSeconds, "sentences_per_cpu_second": Double(functions.count) / cpuTime,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
+            print("OpenBLAS: \(BLAS.configuration)")
             print("functions: \(functions.count) from \(library) (\(tokens) tokens, \(truncated) cut at \(embedder.maxSequenceLength))")
             print("runs: " + seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ") + " (\(workers) workers x \(threads) OpenBLAS threads, \(tokensPerBatch) tokens per batch)")
             print(String(format: "median: %.1f sentences/s, %.0f tokens/s", sentencesPerSecond, tokensPerSecond))
