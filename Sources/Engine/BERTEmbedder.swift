@@ -49,6 +49,7 @@ public final class BERTEmbedder: Embedder {
             return url
         }
         if let cached = ModelCache.model(named: nameOrPath) {
+            guard cached.purpose == "embedder" else { throw BERTError.notAnEncoder(name: cached.name, purpose: cached.purpose) }
             let directory = ModelCache.directory(of: cached)
             if FileManager.default.fileExists(atPath: directory.path) { return directory }
         }
