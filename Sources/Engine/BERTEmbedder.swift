@@ -12,13 +12,16 @@ public final class BERTEmbedder: Embedder {
     public let model: BERTModel
     /// Most tokens packed into one forward pass; bounds memory (the FFN buffer is tokens x intermediate floats).
     public let tokensPerBatch: Int
+    /// Batches encoded at once on separate threads (pair it with single-threaded OpenBLAS: `BLAS.threads = 1`).
+    public let workers: Int
 
     public var dimension: Int { configuration.bert.hiddenSize }
     public var maxSequenceLength: Int { configuration.maxSequenceLength }
 
-    public init(directory: URL, tokensPerBatch: Int = 4096) throws {
+    public init(directory: URL, tokensPerBatch: Int = 4096, workers: Int = 1) throws {
         self.directory = directory
         self.tokensPerBatch = max(tokensPerBatch, 1)
+        self.workers = max(workers, 1)
         do {
             configuration = try SentenceTransformersConfig(directory: directory)
             tokenizer = try WordPieceTokenizer.load(directory: directory)
@@ -46,6 +49,7 @@ public final class BERTEmbedder: Embedder {
             return url
         }
         if let cached = ModelCache.model(named: nameOrPath) {
+            guard cached.purpose == "embedder" else { throw BERTError.notAnEncoder(name: cached.name, purpose: cached.purpose) }
             let directory = ModelCache.directory(of: cached)
             if FileManager.default.fileExists(atPath: directory.path) { return directory }
         }
@@ -61,26 +65,51 @@ public final class BERTEmbedder: Embedder {
         try embed(tokenized: texts.map(tokenize))
     }
 
-    /// Embeds pre-tokenized sequences. Longest first, in batches of similar length up to `tokensPerBatch` tokens.
+    /// Embeds pre-tokenized sequences. Longest first, in batches of similar length up to `tokensPerBatch` tokens;
+    /// with several workers, each thread takes the next batch as it finishes one.
     public func embed(tokenized sequences: [[Int]]) throws -> [[Float]] {
-        let order = sequences.indices.sorted { sequences[$0].count > sequences[$1].count }
-        var results = [[Float]](repeating: [], count: sequences.count)
-        var start = 0
-        while start < order.count {
-            var end = start
-            var tokens = 0
-            while end < order.count, end == start || tokens + sequences[order[end]].count <= tokensPerBatch {
-                tokens += sequences[order[end]].count
-                end += 1
+        let batches = batches(sequences)
+        let results = EmbeddingSlots(count: sequences.count)
+        let next = BatchCounter()
+        let work: @Sendable () -> Void = { [self] in
+            while let index = next.take(below: batches.count) {
+                let batch = batches[index]
+                do {
+                    let (states, offsets) = try model.hiddenStates(batch.map { sequences[$0] })
+                    for (position, item) in batch.enumerated() {
+                        results.set(item, pool(states, rows: offsets[position]..<offsets[position + 1]))
+                    }
+                } catch {
+                    results.fail(error)
+                }
             }
-            let batch = order[start..<end]
-            let (states, offsets) = try model.hiddenStates(batch.map { sequences[$0] })
-            for (position, index) in batch.enumerated() {
-                results[index] = pool(states, rows: offsets[position]..<offsets[position + 1])
-            }
-            start = end
         }
-        return results
+        if workers == 1 || batches.count < 2 {
+            work()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in work() }
+        }
+        return try results.collect()
+    }
+
+    /// Indices of the sequences, longest first, cut into runs of at most `tokensPerBatch` tokens.
+    private func batches(_ sequences: [[Int]]) -> [[Int]] {
+        let order = sequences.indices.sorted { sequences[$0].count > sequences[$1].count }
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        var tokens = 0
+        for index in order {
+            let length = sequences[index].count
+            if !current.isEmpty, tokens + length > tokensPerBatch {
+                batches.append(current)
+                current = []
+                tokens = 0
+            }
+            current.append(index)
+            tokens += length
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
     }
 
     /// One sentence vector from a sequence's token rows, then L2-normalised when the model says so.
@@ -104,5 +133,39 @@ public final class BERTEmbedder: Embedder {
             for j in 0..<width { vector[j] /= norm }
         }
         return vector
+    }
+}
+
+/// Result slots filled by the workers; each slot is written by exactly one batch.
+private final class EmbeddingSlots: @unchecked Sendable {
+    private var vectors: [[Float]]
+    private var error: (any Error)?
+    private let lock = NSLock()
+
+    init(count: Int) { vectors = [[Float]](repeating: [], count: count) }
+
+    func set(_ index: Int, _ vector: [Float]) { lock.withLock { vectors[index] = vector } }
+
+    func fail(_ error: any Error) { lock.withLock { if self.error == nil { self.error = error } } }
+
+    func collect() throws -> [[Float]] {
+        try lock.withLock {
+            if let error { throw error }
+            return vectors
+        }
+    }
+}
+
+/// Hands out batch numbers to workers.
+private final class BatchCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
     }
 }

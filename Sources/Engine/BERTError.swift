@@ -3,6 +3,7 @@ import Foundation
 
 public enum BERTError: LocalizedError, Equatable {
     case modelNotFound(nameOrPath: String, cacheDirectory: String)
+    case notAnEncoder(name: String, purpose: String)
     case vocabularyMismatch(tokenizerFile: String, tokenizerSize: Int, configFile: String, configSize: Int)
     case sequenceLength(Int, maximum: Int)
     case tokenOutOfRange(Int, vocabularySize: Int)
@@ -12,6 +13,8 @@ public enum BERTError: LocalizedError, Equatable {
         switch self {
         case let .modelNotFound(nameOrPath, cacheDirectory):
             "no encoder model '\(nameOrPath)': not a directory, and not a cached model under \(cacheDirectory) (run `make setup`)"
+        case let .notAnEncoder(name, purpose):
+            "the cached model '\(name)' is the default \(purpose), not a sentence encoder (try 'minilm')"
         case let .vocabularyMismatch(tokenizerFile, tokenizerSize, configFile, configSize):
             "\(tokenizerFile) has \(tokenizerSize) tokens but \(configFile) declares vocab_size \(configSize)"
         case let .sequenceLength(length, maximum):

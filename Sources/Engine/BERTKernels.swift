@@ -1,5 +1,7 @@
 // The element-wise ops of the BERT encoder: LayerNorm, GELU (erf form), row softmax, bias add.
-// Each fast path (SIMD16, no libm calls) sits beside a naive reference loop that the tests compare it to.
+// Each fast path sits beside a naive reference loop that the tests compare it to. Fast paths are plain loops
+// without calls (polynomial exp and erf instead of libm), which LLVM vectorizes; SIMD16 values serve only as
+// partial sums, since generic SIMD ops such as pointwiseMin compiled to per-lane loops here.
 // Matrix products are not here: they go to OpenBLAS through `BLAS.sgemm`.
 import Foundation
 
@@ -13,36 +15,21 @@ public enum BERTKernels {
     public static func layerNorm(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float,
                                  addBias: UnsafePointer<Float>? = nil) {
-        let vectorWidth = width / 16 * 16
         for row in 0..<rows {
             let x = data + row * width
             if let addBias { addInPlace(x, addBias, count: width) }
-            var sum = Vector()
-            var i = 0
-            while i < vectorWidth {
-                sum += load(x + i)
-                i += 16
-            }
-            var total = sum.sum()
-            while i < width { total += x[i]; i += 1 }
-            let mean = total / Float(width)
+            let mean = sum(x, count: width) / Float(width)
             var squares = Vector()
-            i = 0
-            while i < vectorWidth {
+            var i = 0
+            while i + 16 <= width {
                 let centered = load(x + i) - mean
-                squares = squares.addingProduct(centered, centered)
+                squares += centered * centered
                 i += 16
             }
             var variance = squares.sum()
             while i < width { variance += (x[i] - mean) * (x[i] - mean); i += 1 }
-            variance /= Float(width)
-            let inverse = 1 / (variance + epsilon).squareRoot()
-            i = 0
-            while i < vectorWidth {
-                store((load(x + i) - mean) * inverse * load(gamma + i) + load(beta + i), x + i)
-                i += 16
-            }
-            while i < width { x[i] = (x[i] - mean) * inverse * gamma[i] + beta[i]; i += 1 }
+            let inverse = 1 / (variance / Float(width) + epsilon).squareRoot()
+            for j in 0..<width { x[j] = (x[j] - mean) * inverse * gamma[j] + beta[j] }
         }
     }
 
@@ -64,21 +51,13 @@ public enum BERTKernels {
 
     /// x <- x * (1 + erf(x / sqrt 2)) / 2, after adding `bias` (one value per column) when given.
     public static func gelu(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>? = nil) {
-        let vectorWidth = width / 16 * 16
         for row in 0..<rows {
             let x = data + row * width
             if let bias { addInPlace(x, bias, count: width) }
-            var i = 0
-            while i < vectorWidth {
-                let v = load(x + i)
-                store(0.5 * v * (1 + erf(v * 0.70710678118654752)), x + i)
-                i += 16
-            }
-            if i < width {
-                var tail = Vector()
-                for lane in 0..<(width - i) { tail[lane] = x[i + lane] }
-                let result = 0.5 * tail * (1 + erf(tail * 0.70710678118654752))
-                for lane in 0..<(width - i) { x[i + lane] = result[lane] }
+            // A plain loop without calls: LLVM vectorizes it.
+            for i in 0..<width {
+                let v = x[i]
+                x[i] = 0.5 * v * (1 + fastErf(v * 0.70710678118654752))
             }
         }
     }
@@ -89,10 +68,10 @@ public enum BERTKernels {
 
     /// erf as a rational function of x on [-4, 4] (Eigen's float coefficients); +-1 beyond, as in float.
     @inline(__always)
-    static func erf(_ input: Vector) -> Vector {
-        let x = pointwiseMin(pointwiseMax(input, Vector(repeating: -4)), Vector(repeating: 4))
+    public static func fastErf(_ input: Float) -> Float {
+        let x = input < -4 ? -4 : (input > 4 ? 4 : input)
         let x2 = x * x
-        var p = Vector(repeating: -2.72614225801306e-10)
+        var p: Float = -2.72614225801306e-10
         p = p * x2 + 2.77068142495902e-08
         p = p * x2 - 2.10102402082508e-06
         p = p * x2 - 5.69250639462346e-05
@@ -100,7 +79,7 @@ public enum BERTKernels {
         p = p * x2 - 2.95459980854025e-03
         p = p * x2 - 1.60960333262415e-02
         p = p * x
-        var q = Vector(repeating: -1.45660718464996e-05)
+        var q: Float = -1.45660718464996e-05
         q = q * x2 - 2.13374055278905e-04
         q = q * x2 - 1.68282697438203e-03
         q = q * x2 - 7.37332916720468e-03
@@ -108,46 +87,17 @@ public enum BERTKernels {
         return p / q
     }
 
-    /// The fast erf on scalars, for tests.
-    public static func fastErf(_ x: Float) -> Float { erf(Vector(repeating: x))[0] }
-
     // MARK: - softmax
 
     /// Softmax of each row in place; rows are `width` long and `stride` apart.
     public static func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int) {
-        let vectorWidth = width / 16 * 16
         for row in 0..<rows {
             let x = data + row * stride
-            var maxima = Vector(repeating: -.greatestFiniteMagnitude)
-            var i = 0
-            while i < vectorWidth {
-                maxima = pointwiseMax(maxima, load(x + i))
-                i += 16
-            }
-            var maximum = maxima.max()
-            while i < width { maximum = max(maximum, x[i]); i += 1 }
-            var sums = Vector()
-            i = 0
-            while i < vectorWidth {
-                let e = exp(load(x + i) - maximum)
-                store(e, x + i)
-                sums += e
-                i += 16
-            }
-            var total = sums.sum()
-            if i < width {
-                var tail = Vector(repeating: -100)
-                for lane in 0..<(width - i) { tail[lane] = x[i + lane] - maximum }
-                let e = exp(tail)
-                for lane in 0..<(width - i) { x[i + lane] = e[lane]; total += e[lane] }
-            }
-            let inverse = 1 / total
-            i = 0
-            while i < vectorWidth {
-                store(load(x + i) * inverse, x + i)
-                i += 16
-            }
-            while i < width { x[i] *= inverse; i += 1 }
+            var maximum = -Float.greatestFiniteMagnitude
+            for i in 0..<width where x[i] > maximum { maximum = x[i] }
+            for i in 0..<width { x[i] = fastExp(x[i] - maximum) }
+            let inverse = 1 / sum(x, count: width)
+            for i in 0..<width { x[i] *= inverse }
         }
     }
 
@@ -160,28 +110,24 @@ public enum BERTKernels {
 
     /// e^x: Cephes' range reduction and polynomial; 2^n built from the exponent bits. Clamped to float's range.
     @inline(__always)
-    static func exp(_ input: Vector) -> Vector {
-        let x = pointwiseMin(pointwiseMax(input, Vector(repeating: -87)), Vector(repeating: 88))
+    public static func fastExp(_ input: Float) -> Float {
+        let x = input < -87 ? -87 : (input > 88 ? 88 : input)
         // Adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits.
-        let magic = Vector(repeating: 12582912)
+        let magic: Float = 12582912
         let shifted = x * 1.44269504088896341 + magic
         let n = shifted - magic
         var r = x - n * 0.693359375
         r = r + n * 2.12194440e-4
-        var p = Vector(repeating: 1.9875691500e-4)
+        var p: Float = 1.9875691500e-4
         p = p * r + 1.3981999507e-3
         p = p * r + 8.3334519073e-3
         p = p * r + 4.1665795894e-2
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let y = p * r * r + r + 1
-        let integer = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
-        let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
-        return y * scale
+        let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
+        return y * Float(bitPattern: exponent)
     }
-
-    /// The fast exp on scalars, for tests.
-    public static func fastExp(_ x: Float) -> Float { exp(Vector(repeating: x))[0] }
 
     // MARK: - helpers
 
@@ -192,13 +138,25 @@ public enum BERTKernels {
 
     @inline(__always)
     static func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += y[i] }
+    }
+
+    /// Sum with 16 partial sums (a plain loop would not vectorize: float addition is not reassociated).
+    @inline(__always)
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var partial = Vector()
         var i = 0
         while i + 16 <= count {
-            store(load(x + i) + load(y + i), x + i)
+            partial += load(x + i)
             i += 16
         }
-        while i < count { x[i] += y[i]; i += 1 }
+        var total = partial.sum()
+        while i < count { total += x[i]; i += 1 }
+        return total
     }
+
+    @inline(__always)
+    static func sum(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float { sum(UnsafePointer(x), count: count) }
 
     @inline(__always)
     static func load(_ pointer: UnsafePointer<Float>) -> Vector {
@@ -208,10 +166,5 @@ public enum BERTKernels {
     @inline(__always)
     static func load(_ pointer: UnsafeMutablePointer<Float>) -> Vector {
         UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always)
-    static func store(_ value: Vector, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Vector.self)
     }
 }

@@ -25,11 +25,14 @@ struct BenchEmbed: ParsableCommand {
     @Option(help: "Timed runs; the median is reported.")
     var runs = 3
 
-    @Option(help: "OpenBLAS threads.")
-    var threads = 2
+    @Option(help: "OpenBLAS threads per call.")
+    var threads = 1
+
+    @Option(help: "Batches encoded in parallel, each on its own thread.")
+    var workers = 2
 
     @Option(help: "Most tokens packed into one forward pass.")
-    var tokensPerBatch = 4096
+    var tokensPerBatch = 1024
 
     @Option(help: "Also write the functions as JSONL ({\"text\": ...}) to this file.")
     var dumpCorpus: String?
@@ -38,8 +41,8 @@ struct BenchEmbed: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard count > 0, runs > 0, threads > 0, tokensPerBatch > 0 else {
-            throw ValidationError("--count, --runs, --threads and --tokens-per-batch must be positive.")
+        guard count > 0, runs > 0, threads > 0, workers > 0, tokensPerBatch > 0 else {
+            throw ValidationError("--count, --runs, --threads, --workers and --tokens-per-batch must be positive.")
         }
     }
 
@@ -52,36 +55,53 @@ struct BenchEmbed: ParsableCommand {
             }
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dumpCorpus))
         }
-        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch)
+        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch, workers: workers)
         _ = try embedder.embed(Array(functions.prefix(16)))  // warm-up: threads, page faults
 
         var seconds: [Double] = []
+        var cpuSeconds: [Double] = []
         var tokens = 0
         var truncated = 0
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
+            let cpuStart = Self.processCPUSeconds()
             let tokenized = functions.map(embedder.tokenize)
             _ = try embedder.embed(tokenized: tokenized)
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            cpuSeconds.append(Self.processCPUSeconds() - cpuStart)
             tokens = tokenized.reduce(0) { $0 + $1.count }
             truncated = tokenized.filter { $0.count == embedder.maxSequenceLength }.count
         }
         let time = median(seconds)
         let sentencesPerSecond = Double(functions.count) / time
         let tokensPerSecond = Double(tokens) / time
+        // CPU time is what the work costs whatever else runs on the machine; with spare cores, wall ~ cpu / workers.
+        let cpuTime = median(cpuSeconds)
         if json {
             let report: [String: Any] = [
                 "functions": functions.count, "tokens": tokens, "truncated": truncated,
-                "max_sequence_length": embedder.maxSequenceLength, "threads": threads, "runs": seconds,
+                "max_sequence_length": embedder.maxSequenceLength, "openblas": BLAS.configuration, "threads": threads, "workers": workers, "tokens_per_batch": tokensPerBatch, "runs": seconds,
                 "median_seconds": time, "sentences_per_second": sentencesPerSecond, "tokens_per_second": tokensPerSecond,
+                "cpu_seconds": cpuSeconds, "sentences_per_cpu_second": Double(functions.count) / cpuTime,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
+            print("OpenBLAS: \(BLAS.configuration)")
             print("functions: \(functions.count) from \(library) (\(tokens) tokens, \(truncated) cut at \(embedder.maxSequenceLength))")
-            print("runs: " + seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ") + " (OpenBLAS threads \(threads))")
+            print("runs: " + seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ") + " (\(workers) workers x \(threads) OpenBLAS threads, \(tokensPerBatch) tokens per batch)")
             print(String(format: "median: %.1f sentences/s, %.0f tokens/s", sentencesPerSecond, tokensPerSecond))
+            print(String(format: "cpu: %.2f s a run, %.1f sentences per CPU second", cpuTime, Double(functions.count) / cpuTime))
         }
+    }
+}
+
+extension BenchEmbed {
+    /// User + system time of this process, all threads.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
 

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Kernels
 import ModelFiles
 
 struct ModelEmbed: ParsableCommand {
@@ -28,6 +29,9 @@ struct ModelEmbed: ParsableCommand {
     @Option(help: "Where to write the vectors (.npy for NumPy float32, anything else for JSON lines).")
     var output: String?
 
+    @Option(help: "Batches encoded in parallel, each on its own thread with single-threaded OpenBLAS.")
+    var workers = 2
+
     @Flag(help: "Print a JSON summary (model, count, dimension, tokens, seconds, output) to standard output; needs --output.")
     var json = false
 
@@ -38,6 +42,7 @@ struct ModelEmbed: ParsableCommand {
         case (nil, .some) where field == nil: throw ValidationError("--input needs --field NAME (the JSON field holding the text).")
         default: break
         }
+        if workers < 1 { throw ValidationError("--workers must be at least 1.") }
         if json, output == nil {
             throw ValidationError("--json needs --output: without it the vectors themselves go to standard output.")
         }
@@ -51,7 +56,8 @@ struct ModelEmbed: ParsableCommand {
             texts = try JSONLTexts.read(URL(fileURLWithPath: input!), field: field!)
         }
         let started = DispatchTime.now().uptimeNanoseconds
-        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model))
+        if workers > 1 { BLAS.threads = 1 }
+        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: 1024, workers: workers)
         let tokenized = texts.map(embedder.tokenize)
         let vectors = try embedder.embed(tokenized: tokenized)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -98,9 +98,12 @@ private struct EmbeddingCases: Decodable {
         let small = try BERTEmbedder(directory: minilmDirectory, tokensPerBatch: 1)
         let texts = ["def f(x):\n    return x * 2", "a much longer text " + String(repeating: "with many words ", count: 40),
                      "short", "", "import os\nprint(os.getcwd())"]
+        let parallel = try BERTEmbedder(directory: minilmDirectory, tokensPerBatch: 16, workers: 2)
         let together = try embedder.embed(texts)
         let oneByOne = try small.embed(texts)
+        let inParallel = try parallel.embed(texts)
         for (a, b) in zip(together, oneByOne) { #expect(cosine(a, b) > 0.999999) }
+        for (a, b) in zip(together, inParallel) { #expect(cosine(a, b) > 0.999999) }
         #expect(try embedder.embed([]).isEmpty)
     }
 
@@ -165,4 +168,5 @@ private func loadingError(_ directory: URL) -> String {
 @Test func anUnknownModelNameIsAClearError() throws {
     #expect(throws: BERTError.self) { try BERTEmbedder.resolve("no-such-model-\(UUID().uuidString)") }
     #expect(try BERTEmbedder.resolve("minilm").path == minilmDirectory.path)
+    #expect(throws: BERTError.notAnEncoder(name: "smollm2", purpose: "generator")) { try BERTEmbedder.resolve("smollm2") }
 }
