@@ -82,6 +82,9 @@ import Testing
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         #expect(first["entry_point"] as? String == "f")
         #expect((first["tests"] as? [Any])?.count == 3 && first["tests_passed"] as? Int == 3)
+        // Expected values are Python literals: f([1, 2, 3, 4, 5], 2) returns [[1, 2], [3, 4], [5]].
+        let tests = first["tests"] as? [[String: Any]] ?? []
+        #expect(tests.first?["expected"] as? String == "[[1, 2], [3, 4], [5]]")
         #expect((first["response"] as? String)?.hasPrefix("```python\ndef f(l, n):") == true)
 
         // Every collected item ends kept or rejected exactly once along the funnel.
