@@ -128,6 +128,8 @@ public final class BuildRunner {
         } else {
             try store.setMeta("recipe.hash", hash)
             try store.setMeta("recipe", jsonText(recipe))
+            try store.setMeta("generator", recipe.models.generator)
+            try store.setMeta("embedder", recipe.models.embedder)
         }
     }
 }

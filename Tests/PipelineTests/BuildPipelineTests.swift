@@ -114,6 +114,55 @@ import Testing
         #expect(Set(rows.map(\.entryPoint)) == ["coin", "stamp"])
         #expect(try store.rejections(grep: "min(a)").isEmpty)
         #expect(try store.rejections(stage: "verify").map(\.entryPoint) == ["mx"])
+
+        try checkExports(store, in: run)
+    }
+
+    /// Each export format has the shape trainers read; splits and orders are deterministic.
+    func checkExports(_ store: RunDatabase, in run: URL) throws {
+        func rows(_ url: URL) throws -> [[String: Any]] {
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            }
+        }
+        let alpaca = run.appendingPathComponent("out/alpaca.jsonl")
+        try FileManager.default.createDirectory(at: alpaca.deletingLastPathComponent(), withIntermediateDirectories: true)
+        _ = try DatasetExport.export(store: store, to: alpaca, options: DatasetExportOptions(format: .alpaca))
+        let plain = try rows(alpaca)
+        #expect(plain.count == 4 && plain.allSatisfy { Set($0.keys) == ["instruction", "input", "output"] })
+        #expect((plain[0]["output"] as? String)?.hasPrefix("```python\ndef f(l, n):") == true)
+
+        var options = DatasetExportOptions(format: .sharegpt)
+        options.system = "You write Python."
+        options.withTests = true
+        let sharegpt = run.appendingPathComponent("out/sharegpt.jsonl")
+        _ = try DatasetExport.export(store: store, to: sharegpt, options: options)
+        let turns = try rows(sharegpt)[0]["conversations"] as! [[String: String]]
+        #expect(turns.map { $0["from"]! } == ["system", "human", "gpt"])
+        #expect((try rows(sharegpt)[0]["tests"] as? [[String: Any]])?.count == 3)
+
+        options = DatasetExportOptions(format: .messages)
+        options.withProvenance = true
+        options.order = .curriculum
+        options.validation = 0.5
+        let messages = run.appendingPathComponent("out/messages.jsonl")
+        let result = try DatasetExport.export(store: store, to: messages, options: options)
+        #expect(result.files.map(\.rows) == [2, 2])
+        let validation = run.appendingPathComponent("out/messages.validation.jsonl")
+        let all = try rows(messages) + rows(validation)
+        #expect(all.allSatisfy { ($0["messages"] as? [[String: String]])?.map { $0["role"]! } == ["user", "assistant"] })
+        #expect(Set(all.compactMap { $0["id"] as? String }).count == 4)
+        let trainDifficulty = try rows(messages).compactMap { $0["difficulty"] as? Double }
+        #expect(trainDifficulty == trainDifficulty.sorted())
+        // The same seed gives the same split; another seed may not, but keeps every row.
+        let before = try rows(validation).map { $0["id"] as! String }
+        _ = try DatasetExport.export(store: store, to: messages, options: options)
+        #expect(try rows(validation).map { $0["id"] as! String } == before)
+        options.seed = 99
+        _ = try DatasetExport.export(store: store, to: messages, options: options)
+        #expect(Set(try (rows(messages) + rows(validation)).map { $0["id"] as! String }).count == 4)
+        let card = try String(contentsOf: run.appendingPathComponent("out/README.md"), encoding: .utf8)
+        #expect(card.contains("| verify |") && card.contains("messages.validation.jsonl"))
     }
 
     @Test func rerunningAFinishedRunDoesNothingTwice() async throws {

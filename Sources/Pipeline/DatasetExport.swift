@@ -1,0 +1,142 @@
+// Fine-tuning formats of a finished run: Alpaca, ShareGPT and OpenAI-style messages, one JSON object a line
+// (the shape the Hugging Face `datasets` JSON loader, LLaMA-Factory and TRL read), plus a dataset card.
+import Foundation
+import Store
+
+public struct DatasetExportOptions: Sendable {
+    public enum Format: String, CaseIterable, Sendable { case alpaca, sharegpt, messages }
+    public enum Order: String, CaseIterable, Sendable { case input, curriculum, random }
+
+    public var format: Format
+    public var order: Order = .input
+    public var withTests = false
+    public var withProvenance = false
+    /// Fraction of rows written to the validation file; 0 writes one file.
+    public var validation: Double = 0
+    public var seed: UInt64 = 1234
+    public var system: String?
+
+    public init(format: Format) { self.format = format }
+}
+
+public struct DatasetExportResult: Sendable {
+    public var files: [(path: String, rows: Int)]
+    public var card: String
+}
+
+public enum DatasetExport {
+    /// The stage whose kept samples are the dataset: the last one that decided anything.
+    public static func finalStage(_ store: RunDatabase) throws -> StageName {
+        let funnel = try store.funnel(stages: StageName.allCases.map(\.rawValue))
+        let decided = funnel.last { $0.kept + $0.rejected > 0 }
+        return decided.flatMap { StageName(rawValue: $0.stage) } ?? .collect
+    }
+
+    public static func export(store: RunDatabase, to output: URL, options: DatasetExportOptions) throws -> DatasetExportResult {
+        let stage = try finalStage(store)
+        guard stage >= .verify else {
+            throw PipelineError.input(path: store.path ?? "run", message: "the run stopped at \(stage.rawValue); nothing is verified yet (run build to the end)")
+        }
+        var rows: [(sample: SampleRecord, rewrite: RewriteRecord, rank: RankRecord?)] = []
+        for sample in try store.kept(by: stage.rawValue) {
+            guard let rewrite = try store.rewrite(of: sample.id) else { continue }
+            rows.append((sample, rewrite, try store.rank(of: sample.id)))
+        }
+        switch options.order {
+        case .input: break
+        case .curriculum:
+            rows.sort { ($0.rank?.difficulty ?? 0, $0.sample.ordinal) < ($1.rank?.difficulty ?? 0, $1.sample.ordinal) }
+        case .random:
+            var generator = SplitMixGenerator(seed: options.seed)
+            rows.shuffle(using: &generator)
+        }
+        // The validation rows are a seeded choice, so the split does not depend on the order asked for.
+        var chooser = SplitMixGenerator(seed: options.seed ^ 0x5EED)
+        let validationCount = Int((Double(rows.count) * options.validation).rounded())
+        let validationIds = Set(rows.map(\.sample.id).shuffled(using: &chooser).prefix(validationCount))
+        let recipe = try store.meta("recipe") ?? "{}"
+        let recipeHash = try store.meta("recipe.hash") ?? ""
+        var train = "", validation = ""
+        for row in rows {
+            let line = try encode(row.sample, row.rewrite, row.rank, store: store, options: options, recipeHash: recipeHash) + "\n"
+            if validationIds.contains(row.sample.id) { validation += line } else { train += line }
+        }
+        try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var files = [(path: output.path, rows: rows.count - validationIds.count)]
+        try train.write(to: output, atomically: true, encoding: .utf8)
+        if options.validation > 0 {
+            let url = sibling(output, inserting: "validation")
+            try validation.write(to: url, atomically: true, encoding: .utf8)
+            files.append((url.path, validationIds.count))
+        }
+        let card = try DatasetCard.render(store: store, options: options, files: files, recipe: recipe)
+        let cardURL = output.deletingLastPathComponent().appendingPathComponent("README.md")
+        try card.write(to: cardURL, atomically: true, encoding: .utf8)
+        try store.recordExport(ExportRecord(format: options.format.rawValue, path: output.path, count: rows.count))
+        return DatasetExportResult(files: files, card: cardURL.path)
+    }
+
+    static func encode(_ sample: SampleRecord, _ rewrite: RewriteRecord, _ rank: RankRecord?, store: RunDatabase,
+                       options: DatasetExportOptions, recipeHash: String) throws -> String {
+        let response = "```python\n\(rewrite.code.trimmingTrailingNewlines)\n```"
+        var object: [String: Any]
+        switch options.format {
+        case .alpaca:
+            object = ["instruction": rewrite.instruction, "input": "", "output": response]
+            if let system = options.system { object["system"] = system }
+        case .sharegpt:
+            var turns: [[String: String]] = []
+            if let system = options.system { turns.append(["from": "system", "value": system]) }
+            turns += [["from": "human", "value": rewrite.instruction], ["from": "gpt", "value": response]]
+            object = ["conversations": turns]
+        case .messages:
+            var messages: [[String: String]] = []
+            if let system = options.system { messages.append(["role": "system", "content": system]) }
+            messages += [["role": "user", "content": rewrite.instruction], ["role": "assistant", "content": response]]
+            object = ["messages": messages]
+        }
+        if options.withTests {
+            let cases = try store.testCases(of: sample.id).filter { $0.passed == true }
+            object["tests"] = cases.map { ["input": $0.arguments, "expected": Exporter.pythonLiteral($0) ?? "", "expected_status": $0.expectedStatus ?? ""] }
+            object["tests_passed"] = rank?.testsPassed ?? cases.count
+            object["tests_total"] = rank?.testsTotal ?? cases.count
+            object["entry_point"] = sample.entryPoint
+        }
+        if options.withProvenance {
+            object["id"] = sample.id
+            object["source"] = sample.source
+            object["line"] = sample.line
+            object["model"] = try store.meta("generator") ?? ""
+            object["recipe_hash"] = recipeHash
+            if let rank { object["difficulty"] = rank.difficulty }
+        }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// `data.jsonl` -> `data.validation.jsonl`.
+    static func sibling(_ url: URL, inserting part: String) -> URL {
+        let ext = url.pathExtension
+        let base = url.deletingPathExtension()
+        return ext.isEmpty ? base.appendingPathExtension(part) : base.appendingPathExtension(part).appendingPathExtension(ext)
+    }
+}
+
+/// SplitMix64, so shuffles and splits are the same on every platform for a seed.
+struct SplitMixGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension StageName: Comparable {
+    public static func < (a: StageName, b: StageName) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
