@@ -1,0 +1,143 @@
+// `semi-instruct report`: one self-contained HTML page about a run — funnel, reasons, distributions,
+// dedup clusters and a filterable list of rejected samples — with inline SVG and no network access.
+import Foundation
+import Store
+
+public enum RunReport {
+    public static func html(store: RunDatabase, path: String) throws -> String {
+        let summary = try RunInspector.summary(store, path: path)
+        let samples = try store.samples()
+        var instructionLengths: [Double] = [], codeLines: [Double] = [], testsPerSample: [Double] = []
+        var clusterSizes: [Int: Int] = [:], similarities: [Double] = []
+        for sample in samples {
+            if let rewrite = try store.rewrite(of: sample.id) {
+                instructionLengths.append(Double(rewrite.instruction.count))
+                codeLines.append(Double(rewrite.code.split(separator: "\n").count))
+            }
+            if let rank = try store.rank(of: sample.id) { testsPerSample.append(Double(rank.testsTotal)) }
+            if let dedup = try store.dedup(of: sample.id) {
+                clusterSizes[dedup.cluster, default: 0] += 1
+                if let similarity = dedup.similarity { similarities.append(similarity) }
+            }
+        }
+        let rejected = try store.rejections().map { try RunInspector.detail(store, id: $0.sampleId) }
+        let funnel = summary.stages.filter { $0.kept + $0.rejected > 0 }
+        let reasons = funnel.flatMap { stage in stage.reasons.map { ("\(stage.stage): \($0.reason)", Double($0.count)) } }
+
+        var body = "<h1>semi-instruct run</h1><p class=meta>\(escape(path)) — \(summary.samples) items, "
+            + "\(summary.stages.last { $0.kept + $0.rejected > 0 }?.kept ?? 0) kept at the end</p>"
+        body += section("Funnel", SVGChart.bars(funnel.map { ($0.stage, Double($0.kept)) }, secondary: funnel.map { Double($0.rejected) },
+                                                 legend: ("kept", "rejected")))
+        body += section("Rejection reasons", reasons.isEmpty ? "<p>none</p>" : SVGChart.bars(reasons))
+        body += section("Instruction length (characters)", SVGChart.histogram(instructionLengths))
+        body += section("Code length (lines)", SVGChart.histogram(codeLines))
+        body += section("Tests per sample", SVGChart.histogram(testsPerSample))
+        body += section("Dedup cluster sizes", SVGChart.histogram(clusterSizes.values.map(Double.init)))
+        body += section("Similarity to the nearest earlier item", SVGChart.histogram(similarities))
+        body += "<section><h2>Rejected samples</h2><input id=filter placeholder='filter by stage, reason, text'>"
+            + "<select id=stage><option value=''>every stage</option>"
+            + funnel.map { "<option>\(escape($0.stage))</option>" }.joined() + "</select><div id=samples></div></section>"
+        let data = String(decoding: try JSONEncoder().encode(rejected), as: UTF8.self)
+            .replacingOccurrences(of: "</", with: "<\\/")
+        return """
+            <!doctype html><html lang=en><head><meta charset=utf-8><title>semi-instruct report</title>
+            <style>\(style)</style></head><body>\(body)
+            <script id=data type="application/json">\(data)</script><script>\(script)</script></body></html>
+            """
+    }
+
+    static func section(_ title: String, _ content: String) -> String {
+        "<section class=chart><h2>\(escape(title))</h2>\(content)</section>"
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static let style = """
+        body{font:14px system-ui,sans-serif;margin:2em;max-width:1100px;color:#222}h1{margin-bottom:0}.meta{color:#666}
+        section{margin:1.5em 0}svg text{font:11px system-ui,sans-serif}pre{background:#f6f6f6;padding:.6em;overflow:auto}
+        details{border:1px solid #ddd;margin:.3em 0;padding:.3em .6em}summary{cursor:pointer}.bad{color:#b00}.ok{color:#070}
+        input,select{margin:.3em .3em .6em 0;padding:.3em}
+        """
+
+    /// Renders the rejected samples from the embedded JSON and filters them as the user types.
+    static let script = """
+        const samples = JSON.parse(document.getElementById('data').textContent);
+        const list = document.getElementById('samples'), filter = document.getElementById('filter'), stage = document.getElementById('stage');
+        function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
+        function render() {
+          const needle = filter.value.toLowerCase(); list.textContent = '';
+          for (const s of samples) {
+            const last = s.outcomes.filter(o => !o.kept)[0] || {};
+            if (stage.value && last.stage !== stage.value) continue;
+            const text = [s.id, s.source, s.entryPoint, last.stage, last.reason, last.detail, s.code].join(' ').toLowerCase();
+            if (needle && !text.includes(needle)) continue;
+            const d = el('details'); d.className = 'sample';
+            d.appendChild(el('summary', `${s.id}  ${last.stage}: ${last.reason} — ${s.entryPoint || '(no function)'} (${s.source}:${s.line})`));
+            d.appendChild(el('p', last.detail || '', 'bad'));
+            d.appendChild(el('h4', 'original code')); d.appendChild(el('pre', s.code));
+            if (s.instruction) { d.appendChild(el('h4', 'instruction')); d.appendChild(el('p', s.instruction)); }
+            if (s.diff) { d.appendChild(el('h4', 'rewrite (diff)')); d.appendChild(el('pre', s.diff)); }
+            if (s.cases.length) {
+              d.appendChild(el('h4', 'test cases'));
+              d.appendChild(el('pre', s.cases.map(c => `${s.entryPoint}(${c.input})  ` + (c.dropped ? `dropped: ${c.dropped}` :
+                `expected ${c.expected}` + (c.actual !== undefined && c.actual !== null ? `, got ${c.actual}` : '') + (c.firstMismatch ? '   <- first mismatch' : ''))).join('\\n')));
+            }
+            for (const call of s.modelCalls) { d.appendChild(el('h4', `model output, ${call.stage} attempt ${call.attempt + 1}`)); d.appendChild(el('pre', call.output)); }
+            for (const x of s.executions.filter(x => x.stderr)) { d.appendChild(el('h4', `stderr, ${x.run} case ${x.caseIndex}`)); d.appendChild(el('pre', x.stderr)); }
+            if (s.dedup && s.dedup.duplicateOf) d.appendChild(el('p', `duplicate of ${s.dedup.duplicateOf} (similarity ${s.dedup.similarity})`));
+            list.appendChild(d);
+          }
+          if (!list.childElementCount) list.appendChild(el('p', 'no rejected sample matches'));
+        }
+        filter.addEventListener('input', render); stage.addEventListener('change', render); render();
+        """
+}
+
+/// Inline SVG bar charts and histograms, so the report needs no script library and no network.
+enum SVGChart {
+    static func bars(_ items: [(String, Double)], secondary: [Double]? = nil, legend: (String, String)? = nil) -> String {
+        let rowHeight = 20, labelWidth = 260, width = 760
+        let top = max(1, items.enumerated().map { $0.element.1 + (secondary?[$0.offset] ?? 0) }.max() ?? 1)
+        var svg = "<svg class=bars role=img width=\(width) height=\(items.count * rowHeight + 24)>"
+        for (index, (label, value)) in items.enumerated() {
+            let y = index * rowHeight
+            let w = Int(Double(width - labelWidth - 60) * value / top)
+            svg += "<text x=0 y=\(y + 14)>\(RunReport.escape(label))</text>"
+            svg += "<rect x=\(labelWidth) y=\(y + 3) width=\(w) height=14 fill='#4a7'><title>\(Int(value))</title></rect>"
+            var end = labelWidth + w
+            if let extra = secondary?[index], extra > 0 {
+                let w2 = Int(Double(width - labelWidth - 60) * extra / top)
+                svg += "<rect x=\(end) y=\(y + 3) width=\(w2) height=14 fill='#c55'><title>\(Int(extra))</title></rect>"
+                end += w2
+            }
+            svg += "<text x=\(end + 4) y=\(y + 14)>\(Int(value))\(secondary.map { " / \(Int($0[index]))" } ?? "")</text>"
+        }
+        if let legend {
+            svg += "<text x=\(labelWidth) y=\(items.count * rowHeight + 18) fill='#4a7'>■ \(legend.0)</text>"
+            svg += "<text x=\(labelWidth + 90) y=\(items.count * rowHeight + 18) fill='#c55'>■ \(legend.1)</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    static func histogram(_ values: [Double], bins: Int = 12) -> String {
+        guard let low = values.min(), let high = values.max() else { return "<p>no data</p>" }
+        let span = high > low ? high - low : 1
+        var counts = [Int](repeating: 0, count: bins)
+        for value in values { counts[min(bins - 1, Int((value - low) / span * Double(bins)))] += 1 }
+        let width = 600, height = 140, barWidth = width / bins
+        let top = Double(max(1, counts.max() ?? 1))
+        var svg = "<svg class=histogram role=img width=\(width) height=\(height + 20)>"
+        for (index, count) in counts.enumerated() {
+            let h = Int(Double(height) * Double(count) / top)
+            let from = low + span * Double(index) / Double(bins), to = low + span * Double(index + 1) / Double(bins)
+            svg += "<rect x=\(index * barWidth) y=\(height - h) width=\(barWidth - 2) height=\(h) fill='#47a'>"
+                + "<title>\(String(format: "%.3g", from))–\(String(format: "%.3g", to)): \(count)</title></rect>"
+        }
+        svg += "<text x=0 y=\(height + 14)>\(String(format: "%.3g", low))</text>"
+        svg += "<text x=\(width - 40) y=\(height + 14)>\(String(format: "%.3g", high))</text>"
+        return svg + "</svg><p class=meta>\(values.count) values</p>"
+    }
+}
