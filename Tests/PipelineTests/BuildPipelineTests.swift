@@ -110,6 +110,7 @@ import Testing
         #expect(detail.cases.filter(\.firstMismatch).map(\.input) == ["[3, 1, 2]"])
         #expect(detail.diff?.contains("+    return min(a)") == true)
         #expect(detail.outcomes.last?.reason == "mismatch")
+        #expect(throws: PipelineError.self) { _ = try RunInspector.detail(store, id: "no-such-sample") }
         let rows = try store.rejections(reason: "nondeterministic")
         #expect(Set(rows.map(\.entryPoint)) == ["coin", "stamp"])
         #expect(try store.rejections(grep: "min(a)").isEmpty)
