@@ -1,21 +1,21 @@
-// The embedded sentence encoder as the pipeline's embedder.
+// The embedded engine as the pipeline's embedder: the BERT sentence encoder (`minilm` or a
+// sentence-transformers directory), or a decoder (`smollm2`, a GGUF file) through the mean of its last hidden states.
 import Engine
 import Foundation
 import ModelFiles
 
 public final class EncoderEmbedding: TextEmbedding, @unchecked Sendable {
-    let embedder: BERTEmbedder
+    let embedder: any Embedder
     public let modelName: String
 
-    /// `model` is a sentence-transformers directory or the cached short name `minilm`.
     public init(model: String) throws {
-        let directory: URL
-        if let cached = ModelCache.model(named: model) {
-            directory = ModelCache.directory(of: cached)
+        let cached = ModelCache.model(named: model)
+        if cached?.purpose == "generator" || model.hasSuffix(".gguf") {
+            embedder = DecoderEmbedder(try ModelLoader.load(model, threads: ProcessInfo.processInfo.activeProcessorCount))
         } else {
-            directory = URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
+            let directory = cached.map { ModelCache.directory(of: $0) } ?? URL(fileURLWithPath: (model as NSString).expandingTildeInPath)
+            embedder = try BERTEmbedder(directory: directory)
         }
-        embedder = try BERTEmbedder(directory: directory)
         modelName = model
     }
 

@@ -49,7 +49,7 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Cluster assignment: flat (exact, fastest measured here) or ivf (inverted file, approximate).")
     var assign = AssignmentMethod.flat
 
-    @Option(help: "Text embedder: minilm (needs the sentence encoder) or hashing (character trigrams, exact/near-exact duplicates only).")
+    @Option(help: "Text embedder: minilm (default), a sentence-transformers directory, smollm2 or a GGUF decoder (mean of its last hidden states), or hashing (character trigrams, exact/near-exact duplicates only).")
     var embedder = "minilm"
 
     @Option(help: "Precomputed float32 embeddings (.npy, n x d, C order); row i belongs to record i. Overrides --embedder.")
@@ -117,10 +117,11 @@ enum DedupEmbedders {
         case "hashing": return HashingEmbedder()
         default:
             var isDirectory: ObjCBool = false
-            if ModelCache.model(named: name) != nil || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            if ModelCache.model(named: name) != nil || name.hasSuffix(".gguf")
+                || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) {
                 return SentenceEncoderEmbedder(reference: name, encoder: try EncoderEmbedding(model: name))
             }
-            throw ValidationError("unknown --embedder '\(name)'; give minilm, a sentence-transformers directory, or hashing")
+            throw ValidationError("unknown --embedder '\(name)'; give minilm, a sentence-transformers directory, smollm2 or a GGUF file (mean of the decoder's last hidden states), or hashing")
         }
     }
 }
