@@ -41,6 +41,8 @@ struct ck_pool {
     void *context;
     pthread_mutex_t mutex;
     pthread_cond_t wake;
+    // Held for a whole run: callers on different threads take turns.
+    pthread_mutex_t run_lock;
 };
 
 static void *worker_main(void *argument) {
@@ -74,6 +76,7 @@ ck_pool *ck_pool_create(int threads) {
     if (!pool) return NULL;
     pool->threads = threads;
     pthread_mutex_init(&pool->mutex, NULL);
+    pthread_mutex_init(&pool->run_lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->workers = calloc((size_t)threads, sizeof(ck_worker));
     if (!pool->workers) { free(pool); return NULL; }
@@ -93,6 +96,7 @@ int ck_pool_threads(const ck_pool *pool) { return pool->threads; }
 
 void ck_pool_run(ck_pool *pool, ck_task task, void *context) {
     if (pool->threads == 1) { task(context, 0, 1); return; }
+    pthread_mutex_lock(&pool->run_lock);
     pool->task = task;
     pool->context = context;
     atomic_store_explicit(&pool->done, 0, memory_order_release);
@@ -104,6 +108,7 @@ void ck_pool_run(ck_pool *pool, ck_task task, void *context) {
     task(context, 0, pool->threads);
     int spins = 0;
     while (atomic_load_explicit(&pool->done, memory_order_acquire) != pool->threads - 1) relax(spins++);
+    pthread_mutex_unlock(&pool->run_lock);
 }
 
 void ck_pool_rest(ck_pool *pool) { atomic_store_explicit(&pool->rest, 1, memory_order_relaxed); }
@@ -117,6 +122,7 @@ void ck_pool_destroy(ck_pool *pool) {
     pthread_mutex_unlock(&pool->mutex);
     for (int i = 1; i < pool->threads; i++) pthread_join(pool->workers[i].thread, NULL);
     pthread_mutex_destroy(&pool->mutex);
+    pthread_mutex_destroy(&pool->run_lock);
     pthread_cond_destroy(&pool->wake);
     free(pool->workers);
     free(pool);
