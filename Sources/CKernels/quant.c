@@ -381,6 +381,108 @@ static int have_avx2(void) {
     }
     return avx2_state;
 }
+
+// --- AVX-VNNI bodies (one instruction for the unsigned x signed byte products) ---------------------
+
+#define CK_VNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
+
+static inline CK_VNNI __m256 dot_us8_vnni(__m256i a, __m256i b) {
+    return _mm256_cvtepi32_ps(_mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), a, b));
+}
+
+static CK_VNNI float dot_q8_0_vnni(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), w1 = _mm256_loadu_si256((const __m256i *)w[b + 1].qs);
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)x[b].qs), x1 = _mm256_loadu_si256((const __m256i *)x[b + 1].qs);
+        __m256 p0 = dot_us8_vnni(_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(x0, w0));
+        __m256 p1 = dot_us8_vnni(_mm256_sign_epi8(w1, w1), _mm256_sign_epi8(x1, w1));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), p0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b + 1].d) * x[b + 1].d), p1, acc1);
+    }
+    for (; b < blocks; b++) {
+        __m256i w0 = _mm256_loadu_si256((const __m256i *)w[b].qs), x0 = _mm256_loadu_si256((const __m256i *)x[b].qs);
+        __m256 p0 = dot_us8_vnni(_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(x0, w0));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), p0, acc0);
+    }
+    return hsum_float_8(_mm256_add_ps(acc0, acc1));
+}
+
+static CK_VNNI float dot_q4_1_vnni(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    float mins = 0;
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m256 p0 = dot_us8_vnni(nibbles_to_bytes(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        __m256 p1 = dot_us8_vnni(nibbles_to_bytes(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), p0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b + 1].d) * x[b + 1].d), p1, acc1);
+        mins += _cvtsh_ss(w[b].m) * x[b].s + _cvtsh_ss(w[b + 1].m) * x[b + 1].s;
+    }
+    for (; b < blocks; b++) {
+        __m256 p = dot_us8_vnni(nibbles_to_bytes(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d) * x[b].d), p, acc0);
+        mins += _cvtsh_ss(w[b].m) * x[b].s;
+    }
+    return hsum_float_8(_mm256_add_ps(acc0, acc1)) + mins;
+}
+
+static CK_VNNI float dot_q4_0_vnni(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks) {
+    // (q - 8) . x = q . x - 8 * sum(x): the sum is s / d of the activation block.
+    __m256 acc = _mm256_setzero_ps();
+    float offsets = 0;
+    for (int64_t b = 0; b < blocks; b++) {
+        __m256 p = dot_us8_vnni(nibbles_to_bytes(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
+        float scale = _cvtsh_ss(w[b].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(scale * x[b].d), p, acc);
+        offsets += 8.0f * scale * x[b].s;
+    }
+    return hsum_float_8(acc) - offsets;
+}
+
+// Float activations against quantized rows, unpacked in registers (no buffer round trip).
+static CK_AVX2 float dot_q8_0_f32_avx2(const block_q8_0 *w, const float *x, int64_t blocks) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int64_t b = 0; b < blocks; b++) {
+        __m256 d = _mm256_set1_ps(_cvtsh_ss(w[b].d));
+        const float *v = x + b * 32;
+        __m256 s0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w[b].qs)))), _mm256_loadu_ps(v));
+        __m256 s1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w[b].qs + 8)))), _mm256_loadu_ps(v + 8));
+        s0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w[b].qs + 16)))), _mm256_loadu_ps(v + 16), s0);
+        s1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(w[b].qs + 24)))), _mm256_loadu_ps(v + 24), s1);
+        acc0 = _mm256_fmadd_ps(d, s0, acc0);
+        acc1 = _mm256_fmadd_ps(d, s1, acc1);
+    }
+    return hsum_float_8(_mm256_add_ps(acc0, acc1));
+}
+
+static CK_AVX2 float dot_q4_1_f32_avx2(const block_q4_1 *w, const float *x, int64_t blocks) {
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    for (int64_t b = 0; b < blocks; b++) {
+        __m256i bytes = nibbles_to_bytes(w[b].qs);
+        __m128i lo = _mm256_castsi256_si128(bytes), hi = _mm256_extracti128_si256(bytes, 1);
+        const float *v = x + b * 32;
+        __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8), v2 = _mm256_loadu_ps(v + 16), v3 = _mm256_loadu_ps(v + 24);
+        __m256 s = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), v0);
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8))), v1, s);
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), v2, s);
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8))), v3, s);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d)), s, acc);
+        // m * sum(x) for the block.
+        __m256 sum = _mm256_add_ps(_mm256_add_ps(v0, v1), _mm256_add_ps(v2, v3));
+        mins += _cvtsh_ss(w[b].m) * hsum_float_8(sum);
+    }
+    return hsum_float_8(acc) + mins;
+}
+
+static int vnni_state = -1;
+
+static int have_vnni(void) {
+    if (vnni_state < 0) vnni_state = have_avx2() && __builtin_cpu_supports("avxvnni");
+    return vnni_state;
+}
 #else
 static int have_avx2(void) { return 0; }
 #endif
@@ -388,6 +490,13 @@ static int have_avx2(void) { return 0; }
 // --- dispatch -------------------------------------------------------------------------------------
 
 int ck_uses_avx2(void) { return have_avx2(); }
+
+const char *ck_simd_description(void) {
+#ifdef CK_X86
+    if (have_vnni()) return "AVX2 + AVX-VNNI";
+#endif
+    return have_avx2() ? "AVX2" : "portable C";
+}
 
 void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n) {
 #ifdef CK_X86
@@ -398,6 +507,14 @@ void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n) {
 
 float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
 #ifdef CK_X86
+    if (have_vnni()) {
+        switch (type) {
+        case CK_TYPE_Q8_0: return dot_q8_0_vnni((const block_q8_0 *)row, x, blocks);
+        case CK_TYPE_Q4_0: return dot_q4_0_vnni((const block_q4_0 *)row, x, blocks);
+        case CK_TYPE_Q4_1: return dot_q4_1_vnni((const block_q4_1 *)row, x, blocks);
+        default: return 0;
+        }
+    }
     if (have_avx2()) {
         switch (type) {
         case CK_TYPE_Q8_0: return dot_q8_0_avx2((const block_q8_0 *)row, x, blocks);
@@ -432,6 +549,10 @@ static size_t block_bytes(int type) {
 }
 
 float ck_dot_dequantized(int type, const void *row, const float *x, int64_t n) {
+#ifdef CK_X86
+    if (have_avx2() && type == CK_TYPE_Q8_0) return dot_q8_0_f32_avx2((const block_q8_0 *)row, x, n / 32);
+    if (have_avx2() && type == CK_TYPE_Q4_1) return dot_q4_1_f32_avx2((const block_q4_1 *)row, x, n / 32);
+#endif
     size_t bytes = block_bytes(type);
     if (bytes == 0) return ck_dot_float(type, row, x, n);
     float buffer[256];

@@ -57,7 +57,7 @@ struct BenchGenerate: AsyncParsableCommand {
         let memory = ResidentMemory.current()
         if json {
             let object: [String: Any] = [
-                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "runs": runs,
+                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "simd": KernelInfo.simd, "runs": runs,
                 "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
@@ -67,7 +67,7 @@ struct BenchGenerate: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("model        \(loaded.file.path) (\(loaded.gguf.fileSize / 1_000_000) MB)")
-            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations")
+            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations, \(KernelInfo.simd)")
             print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens)", decode, decodeTokens))
             print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")

@@ -29,6 +29,8 @@ typedef struct {
 
 /// 1 when the AVX2 paths are in use.
 int ck_uses_avx2(void);
+/// Which SIMD paths the dot products use, for `doctor` and benchmarks.
+const char *ck_simd_description(void);
 
 float ck_fp16_to_fp32(uint16_t h);
 uint16_t ck_fp32_to_fp16(float f);
