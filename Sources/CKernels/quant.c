@@ -483,6 +483,72 @@ static int have_vnni(void) {
     if (vnni_state < 0) vnni_state = have_avx2() && __builtin_cpu_supports("avxvnni");
     return vnni_state;
 }
+
+// --- AVX-512 VNNI bodies: two blocks per instruction ------------------------------------------------
+
+#define CK_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+
+// Two blocks' nibbles as 64 bytes: [low b, high b, low b+1, high b+1], matching two activation blocks.
+static inline CK_AVX512 __m512i nibbles_to_bytes_x2(const uint8_t *qs0, const uint8_t *qs1) {
+    __m128i a = _mm_loadu_si128((const __m128i *)qs0), b = _mm_loadu_si128((const __m128i *)qs1);
+    __m512i both = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(a, a)), _mm256_set_m128i(b, b), 1);
+    const __m512i shifts = _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0);
+    return _mm512_and_si512(_mm512_srlv_epi64(both, shifts), _mm512_set1_epi8(0x0f));
+}
+
+static inline CK_AVX512 __m512i activations_x2(const ck_block_q8a *x) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)x[0].qs)),
+                              _mm256_loadu_si256((const __m256i *)x[1].qs), 1);
+}
+
+static inline CK_AVX512 __m512 scales_x2(float s0, float s1) {
+    return _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(s1), 1);
+}
+
+static CK_AVX512 float dot_q4_1_avx512(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks) {
+    __m512 acc = _mm512_setzero_ps();
+    float mins = 0;
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m512i q = nibbles_to_bytes_x2(w[b].qs, w[b + 1].qs);
+        __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, activations_x2(x + b));
+        __m512 scale = scales_x2(_cvtsh_ss(w[b].d) * x[b].d, _cvtsh_ss(w[b + 1].d) * x[b + 1].d);
+        acc = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc);
+        mins += _cvtsh_ss(w[b].m) * x[b].s + _cvtsh_ss(w[b + 1].m) * x[b + 1].s;
+    }
+    float total = _mm512_reduce_add_ps(acc) + mins;
+    if (b < blocks) total += dot_q4_1_avx2(w + b, x + b, 1);
+    return total;
+}
+
+static CK_AVX512 float dot_q8_0_avx512(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks) {
+    __m512 acc = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)w[b].qs)),
+                                       _mm256_loadu_si256((const __m256i *)w[b + 1].qs), 1);
+        __m512i a = activations_x2(x + b);
+        // |q| . (sign(q) * a): unsigned x signed, as dpbusd wants.
+        __mmask64 negative = _mm512_movepi8_mask(q);
+        __m512i signed_a = _mm512_mask_sub_epi8(a, negative, _mm512_setzero_si512(), a);
+        __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(q), signed_a);
+        __m512 scale = scales_x2(_cvtsh_ss(w[b].d) * x[b].d, _cvtsh_ss(w[b + 1].d) * x[b + 1].d);
+        acc = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc);
+    }
+    float total = _mm512_reduce_add_ps(acc);
+    if (b < blocks) total += dot_q8_0_avx2(w + b, x + b, 1);
+    return total;
+}
+
+static int avx512_state = -1;
+
+static int have_avx512(void) {
+    if (avx512_state < 0) {
+        avx512_state = have_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    }
+    return avx512_state;
+}
 #else
 static int have_avx2(void) { return 0; }
 #endif
@@ -493,6 +559,7 @@ int ck_uses_avx2(void) { return have_avx2(); }
 
 const char *ck_simd_description(void) {
 #ifdef CK_X86
+    if (have_avx512()) return "AVX-512 VNNI";
     if (have_vnni()) return "AVX2 + AVX-VNNI";
 #endif
     return have_avx2() ? "AVX2" : "portable C";
@@ -507,6 +574,13 @@ void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n) {
 
 float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
 #ifdef CK_X86
+    if (have_avx512()) {
+        switch (type) {
+        case CK_TYPE_Q8_0: return dot_q8_0_avx512((const block_q8_0 *)row, x, blocks);
+        case CK_TYPE_Q4_1: return dot_q4_1_avx512((const block_q4_1 *)row, x, blocks);
+        default: break;
+        }
+    }
     if (have_vnni()) {
         switch (type) {
         case CK_TYPE_Q8_0: return dot_q8_0_vnni((const block_q8_0 *)row, x, blocks);
