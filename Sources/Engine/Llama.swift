@@ -161,18 +161,9 @@ public final class LlamaSession: @unchecked Sendable {
                 let position = positions.lowerBound + row
                 let query = queries + row * rowStride + h * hd
                 let kvOffset = (h / group) * hd
-                for t in 0...position {
-                    let key = keys + t * kvDim + kvOffset
-                    s[t] = Matvec.dot(query, key, count: hd) * scale
-                }
-                Ops.softmax(s, count: position + 1)
-                let o = out + row * rowStride + h * hd
-                o.update(repeating: 0, count: hd)
-                for t in 0...position {
-                    let value = values + t * kvDim + kvOffset
-                    let weight = s[t]
-                    for i in 0..<hd { o[i] += weight * value[i] }
-                }
+                Ops.attend(query: query, keys: keys + kvOffset, values: values + kvOffset, stride: kvDim,
+                           count: position + 1, dimension: hd, scale: scale, scores: s,
+                           into: out + row * rowStride + h * hd)
             }
         }
         if singleThreaded { task(0, 1) } else { model.pool.run(task) }
