@@ -70,9 +70,10 @@ struct LlamaSmolLM2Tests {
             for row in rows where row.promptIDs == prompt {
                 let ours = logits[row.position]
                 let top3 = ours.indices.sorted { ours[$0] > ours[$1] }.prefix(3)
-                // 8-bit activations move logits by up to ~1; near-ties may swap, the reference's best stays near the top.
+                // 8-bit activations move logits by up to ~2 (the head's tail is not rescored); near-ties may
+                // swap, but the reference's best stays near the top.
                 #expect(top3.contains(row.argmax), "position \(row.position)")
-                #expect(maxDifference(ours, row.logits) < 1.5, "position \(row.position)")
+                #expect(maxDifference(ours, row.logits) < 2.5, "position \(row.position)")
             }
         }
     }
