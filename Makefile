@@ -17,13 +17,18 @@ doctor: release
 	$(BIN_RELEASE) doctor
 
 demo: release
-	$(BIN_RELEASE) doctor
+	$(BIN_RELEASE) doctor --no-verify
+	$(BIN_RELEASE) build recipes/quickstart.yaml --run runs/quickstart
 
 test: setup
-	$(SWIFT) test
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
 
 bench: release
-	$(BIN_RELEASE) bench all
+	$(BIN_RELEASE) bench generate smollm2
+	$(BIN_RELEASE) bench embed
+	$(BIN_RELEASE) bench exec
+	$(BIN_RELEASE) bench dedup
 
 bench-compare: release
 	@bash scripts/bench-compare.sh

@@ -18,6 +18,7 @@ let package = Package(
     targets: [
         // --- C and C++ boundaries --------------------------------------------------------------
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "CFaiss",
             cxxSettings: [.define("FINTEGER", to: "int")],
@@ -34,12 +35,18 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
-        .target(name: "Sandbox"),
+        .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
+        .target(name: "CSandbox"),
+        .target(name: "Sandbox", dependencies: ["CSandbox"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["ModelFiles", "Engine", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
+        ),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "Tokenizers", "Engine", "VectorIndex", "Sandbox", "Store",
+                "Kernels", "ModelFiles", "Tokenizers", "Engine", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -55,8 +62,11 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
+        .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],
     cxxLanguageStandard: .cxx17
 )

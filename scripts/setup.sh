@@ -7,7 +7,7 @@ CACHE="${SEMI_INSTRUCT_CACHE:-$HOME/.cache/semi-instruct}"
 MODELS="$CACHE/models"
 TOOLS="$CACHE/tools"
 RUFF_VERSION="0.17.6"
-APT_PACKAGES=(libopenblas-dev libfaiss-dev libsqlite3-dev bubblewrap)
+APT_PACKAGES=(libopenblas-dev libfaiss-dev libsqlite3-dev bubblewrap zlib1g-dev)
 did=0
 
 say() { printf 'setup: %s\n' "$*"; }

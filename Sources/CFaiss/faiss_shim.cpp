@@ -3,6 +3,7 @@
 
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
+#include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/FaissException.h>
 
 #include <cstdio>
@@ -55,6 +56,8 @@ extern "C" int si_faiss_kmeans(int64_t n, int32_t d, int32_t k, const float *x,
         params.seed = seed;
         params.spherical = spherical != 0;
         params.verbose = false;
+        // Faiss printf()s a warning below 39 points per centroid; callers warn about k themselves.
+        params.min_points_per_centroid = 1;
         if (max_points_per_centroid > 0) params.max_points_per_centroid = max_points_per_centroid;
         faiss::Clustering clustering(d, k, params);
         faiss::IndexFlatIP ip(d);
@@ -82,6 +85,55 @@ extern "C" int si_faiss_flat_ip_search(int64_t nb, const float *base, int64_t nq
         index.search(nq, queries, k, scores_out, labels_out);
     });
 }
+
+struct si_faiss_ivf {
+    faiss::IndexFlatIP quantizer;
+    faiss::IndexIVFFlat index;
+    si_faiss_ivf(int32_t d, int32_t nlist)
+        : quantizer(d), index(&quantizer, d, size_t(nlist), faiss::METRIC_INNER_PRODUCT) {}
+};
+
+extern "C" int si_faiss_ivf_create(int32_t d, int32_t nlist, int32_t seed, si_faiss_ivf **out,
+                                   char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (d <= 0 || nlist <= 0) {
+            throw std::invalid_argument("IVF index needs d and nlist above zero (d=" + std::to_string(d) +
+                                        ", nlist=" + std::to_string(nlist) + ")");
+        }
+        auto *created = new si_faiss_ivf(d, nlist);
+        created->index.cp.seed = seed;
+        created->index.cp.verbose = false;
+        *out = created;
+    });
+}
+
+extern "C" int si_faiss_ivf_train(si_faiss_ivf *index, int64_t n, const float *x, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (n < int64_t(index->index.nlist)) {
+            throw std::invalid_argument("IVF training needs at least nlist=" + std::to_string(index->index.nlist) +
+                                        " vectors, got " + std::to_string(n));
+        }
+        index->index.train(n, x);
+    });
+}
+
+extern "C" int si_faiss_ivf_add(si_faiss_ivf *index, int64_t n, const float *x, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] { index->index.add(n, x); });
+}
+
+extern "C" int si_faiss_ivf_search(si_faiss_ivf *index, int64_t nq, const float *queries, int32_t k, int32_t nprobe,
+                                   float *scores_out, int64_t *labels_out, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (k <= 0 || nprobe <= 0) throw std::invalid_argument("IVF search needs k and nprobe above zero");
+        faiss::SearchParametersIVF params;
+        params.nprobe = size_t(nprobe);
+        index->index.search(nq, queries, k, scores_out, labels_out, &params);
+    });
+}
+
+extern "C" int64_t si_faiss_ivf_count(const si_faiss_ivf *index) { return index->index.ntotal; }
+
+extern "C" void si_faiss_ivf_free(si_faiss_ivf *index) { delete index; }
 
 extern "C" void si_faiss_set_threads(int32_t n) {
     if (n > 0) omp_set_num_threads(n);

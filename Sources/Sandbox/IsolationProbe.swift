@@ -41,8 +41,14 @@ public enum IsolationProbe {
             let result = try capture(bubblewrapPath, arguments)
             // One interface (loopback), the unprivileged uid, and PID 2 (bwrap's init is PID 1): all namespaces took.
             if result.status == 0 && result.output == "1 65534 2" {
-                report.isolated = true
-                report.detail = "bubblewrap namespace: no network, pid namespace, uid 65534"
+                // The executor adds an unprivileged outer uid, rlimits and its supervisor: check that path too.
+                do {
+                    _ = try SandboxExecutor(configuration: SandboxConfiguration())
+                    report.isolated = true
+                    report.detail = "bubblewrap namespace: no network, pid namespace, uid 65534; sandbox executor starts"
+                } catch {
+                    report.detail = "bubblewrap works but the sandbox executor does not: \(error.localizedDescription)"
+                }
             } else {
                 report.detail = "bubblewrap ran but isolation was incomplete (exit \(result.status)): \(result.output) \(result.error)"
                     .trimmingCharacters(in: .whitespaces)

@@ -3,6 +3,8 @@ import ArgumentParser
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure the engine's speed.",
-        subcommands: [BenchGenerate.self])
+        commandName: "bench",
+        abstract: "Run benchmarks (never part of the tests).",
+        subcommands: [BenchGenerate.self, BenchEmbed.self, BenchExec.self, BenchDedup.self]
+    )
 }

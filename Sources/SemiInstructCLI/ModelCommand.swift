@@ -5,8 +5,8 @@ import Kernels
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Inspect a model, tokenize text with it, or generate text with it.",
-        subcommands: [ModelInfo.self, ModelTokenize.self, ModelGenerate.self])
+        abstract: "Inspect a model, tokenize text with it, generate text or embed texts with it.",
+        subcommands: [ModelInfo.self, ModelTokenize.self, ModelGenerate.self, ModelEmbed.self])
 }
 
 /// The MODEL argument every model subcommand takes.

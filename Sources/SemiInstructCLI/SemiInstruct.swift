@@ -10,7 +10,7 @@ public struct SemiInstruct: AsyncParsableCommand {
         commandName: "semi-instruct",
         abstract: "Build verified instruction data for code models from natural code.",
         version: SemiInstructVersion.current,
-        subcommands: [Doctor.self, ModelCommand.self, Bench.self]
+        subcommands: [Build.self, DedupCommand.self, Inspect.self, ModelCommand.self, Exec.self, Doctor.self, Bench.self]
     )
 
     public init() {}

@@ -4,10 +4,12 @@ import GRDB
 
 public enum StoreError: LocalizedError {
     case open(path: String, underlying: String)
+    case notARun(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
         case let .open(path, underlying): return "cannot open run database \(path): \(underlying)"
+        case let .notARun(path, reason): return "\(path) is not a semi-instruct run database: \(reason)"
         }
     }
 }
@@ -30,6 +32,31 @@ public final class RunDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// Opens the database of an existing run, refusing files that are not one; an older schema is migrated.
+    public convenience init(existingRunAt path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.notARun(path: path, reason: "no such file")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let probe = try DatabaseQueue(path: path, configuration: configuration)
+            let applied = try probe.read { db -> [String] in
+                guard try db.tableExists("grdb_migrations") else { return [] }
+                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            try probe.close()
+            guard applied.contains("v1-meta") else {
+                throw StoreError.notARun(path: path, reason: "it has none of the run tables (another program's SQLite file?)")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.notARun(path: path, reason: String(describing: error))
+        }
+        try self.init(path: path)
+    }
+
     /// An in-memory database, for tests and throw-away work.
     public init() throws {
         writer = try DatabaseQueue()
@@ -46,6 +73,7 @@ public final class RunDatabase: Sendable {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-pipeline", migrate: PipelineSchema.create)
         return migrator
     }
 

@@ -23,6 +23,29 @@ int si_faiss_flat_ip_search(int64_t nb, const float *base, int64_t nq, const flo
                             int32_t d, int32_t k, float *scores_out, int64_t *labels_out,
                             char *error, size_t error_size);
 
+/// An inverted-file index with inner product (faiss::IndexIVFFlat over an IndexFlatIP quantizer):
+/// train it on a sample, add vectors, search only the nprobe nearest lists. Approximate; for scale.
+typedef struct si_faiss_ivf si_faiss_ivf;
+
+/// Creates an untrained index of nlist lists; *out receives it (free with si_faiss_ivf_free).
+int si_faiss_ivf_create(int32_t d, int32_t nlist, int32_t seed, si_faiss_ivf **out, char *error, size_t error_size);
+
+/// Trains the coarse quantizer (k-means into nlist lists) on n sample vectors.
+int si_faiss_ivf_train(si_faiss_ivf *index, int64_t n, const float *x, char *error, size_t error_size);
+
+/// Adds n vectors, numbered from the number already added.
+int si_faiss_ivf_add(si_faiss_ivf *index, int64_t n, const float *x, char *error, size_t error_size);
+
+/// For each of nq queries, the k best added vectors among those in the nprobe nearest lists.
+/// Missing results have label -1.
+int si_faiss_ivf_search(si_faiss_ivf *index, int64_t nq, const float *queries, int32_t k, int32_t nprobe,
+                        float *scores_out, int64_t *labels_out, char *error, size_t error_size);
+
+/// Vectors added so far.
+int64_t si_faiss_ivf_count(const si_faiss_ivf *index);
+
+void si_faiss_ivf_free(si_faiss_ivf *index);
+
 /// Threads used by Faiss (OpenMP); n <= 0 leaves the default.
 void si_faiss_set_threads(int32_t n);
 

@@ -1,0 +1,2 @@
+// zlib for reading gzip-compressed corpora (.jsonl.gz) in-process.
+#include <zlib.h>

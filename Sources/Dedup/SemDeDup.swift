@@ -1,0 +1,122 @@
+// SemDeDup (Abbas et al. 2023) given cluster assignments: within each cluster, walk the items in the
+// keep order and find, for every item, its most similar EARLIER item. One scan serves every eps, because
+// the rule is greedy (an earlier item counts even when it is itself removed).
+import Kernels
+import VectorIndex
+
+/// For every item: the earlier item of its cluster it is most similar to, and that similarity.
+public struct SemDeDupScan: Sendable {
+    /// Cluster of each item.
+    public var cluster: [Int]
+    /// Index of the most similar earlier item in the same cluster, or -1 for the first item of a cluster.
+    public var duplicateOf: [Int]
+    /// Cosine similarity to `duplicateOf`, or -infinity for the first item of a cluster. It is the exact
+    /// dot product recomputed in Double in dimension order, so it does not depend on the BLAS kernel.
+    public var maxSimilarity: [Double]
+
+    public var count: Int { cluster.count }
+
+    /// Item j is removed when its similarity to an earlier item exceeds 1 - eps (strictly, as the SemDeDup
+    /// reference does; NeMo Curator uses >=), compared in Double.
+    public func isRemoved(_ item: Int, eps: Double) -> Bool {
+        duplicateOf[item] >= 0 && maxSimilarity[item] > 1 - eps
+    }
+
+    /// Removed items for one eps, ascending.
+    public func removed(eps: Double) -> [Int] { (0..<count).filter { isRemoved($0, eps: eps) } }
+}
+
+public enum SemDeDup {
+    /// Upper bound on the similarity block held at once (floats): row blocks shrink for large clusters.
+    public static let defaultBlockBudget = 8 << 20
+
+    /// Scans every cluster. `embeddings` rows must be L2-normalised; `assignment[i]` is item i's cluster
+    /// in 0..<centroids.rows. The float32 sgemm block finds the candidates (all earlier items within its
+    /// rounding bound of the best); their similarities are recomputed exactly as Double dot products in
+    /// dimension order and the largest wins, ties going to the earliest item in the keep order. So bitwise
+    /// identical items tie exactly, whatever blocking or kernel the BLAS chose.
+    public static func scan(embeddings: Matrix, assignment: [Int], centroids: Matrix, keep: KeepPolicy,
+                            seed: UInt64 = 1234, blockBudget: Int = defaultBlockBudget) throws -> SemDeDupScan {
+        guard assignment.count == embeddings.rows else {
+            throw DedupError.shape("\(embeddings.rows) embeddings but \(assignment.count) cluster assignments")
+        }
+        guard centroids.columns == embeddings.columns else {
+            throw DedupError.shape("embeddings have dimension \(embeddings.columns), centroids \(centroids.columns)")
+        }
+        var members = [[Int]](repeating: [], count: centroids.rows)
+        for (item, cluster) in assignment.enumerated() {
+            guard cluster >= 0 && cluster < centroids.rows else {
+                throw DedupError.shape("item \(item) is assigned to cluster \(cluster); there are \(centroids.rows)")
+            }
+            members[cluster].append(item)
+        }
+        var result = SemDeDupScan(cluster: assignment,
+                                  duplicateOf: [Int](repeating: -1, count: embeddings.rows),
+                                  maxSimilarity: [Double](repeating: -.infinity, count: embeddings.rows))
+        for (cluster, items) in members.enumerated() where items.count > 1 {
+            let order = ClusterOrder.order(members: items, embeddings: embeddings, centroid: centroids.row(cluster),
+                                           keep: keep, cluster: cluster, seed: seed)
+            scanCluster(order: order, embeddings: embeddings, blockBudget: blockBudget, into: &result)
+        }
+        return result
+    }
+
+    /// Rows of the ordered cluster are compared to all earlier rows in blocks: block [r0, r1) against
+    /// columns [0, r1) with one sgemm, so memory stays at blockRows x m floats however large the cluster.
+    static func scanCluster(order: [Int], embeddings: Matrix, blockBudget: Int, into result: inout SemDeDupScan) {
+        let m = order.count
+        let d = embeddings.columns
+        var ordered = [Float](repeating: 0, count: m * d)
+        embeddings.values.withUnsafeBufferPointer { source in
+            ordered.withUnsafeMutableBufferPointer { target in
+                for (position, item) in order.enumerated() {
+                    (target.baseAddress! + position * d).update(from: source.baseAddress! + item * d, count: d)
+                }
+            }
+        }
+        // 256-row blocks skip most of the upper triangle (rows only meet earlier columns) at full sgemm speed.
+        let blockRows = max(1, min(256, blockBudget / max(m, 1)))
+        var block = [Float](repeating: 0, count: blockRows * m)
+        // Two float32 dot products of unit vectors differ from the exact ones by at most d * 2^-24 each.
+        let tolerance = max(Float(d) * Float.ulpOfOne, 1e-6)
+        var r0 = 1  // the first item has nothing earlier
+        while r0 < m {
+            let r1 = min(m, r0 + blockRows)
+            ordered.withUnsafeBufferPointer { x in
+                block.withUnsafeMutableBufferPointer { s in
+                    BLAS.sgemm(m: r1 - r0, n: r1, k: d, a: x.baseAddress! + r0 * d, b: x.baseAddress!,
+                               transposeB: true, c: s.baseAddress!, ldc: r1)
+                }
+            }
+            block.withUnsafeBufferPointer { s in
+                ordered.withUnsafeBufferPointer { x in
+                    for position in r0..<r1 {
+                        let row = s.baseAddress! + (position - r0) * r1
+                        var best = row[0]
+                        for earlier in 1..<position where row[earlier] > best { best = row[earlier] }
+                        var bestPosition = -1
+                        var bestSimilarity = -Double.infinity
+                        for earlier in 0..<position where row[earlier] >= best - tolerance {
+                            let exact = exactDot(x.baseAddress! + position * d, x.baseAddress! + earlier * d, d)
+                            if exact > bestSimilarity {
+                                bestSimilarity = exact
+                                bestPosition = earlier
+                            }
+                        }
+                        let item = order[position]
+                        result.duplicateOf[item] = order[bestPosition]
+                        result.maxSimilarity[item] = bestSimilarity
+                    }
+                }
+            }
+            r0 = r1
+        }
+    }
+
+    /// Dot product of two rows, accumulated in Double in dimension order.
+    static func exactDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Double {
+        var sum = 0.0
+        for i in 0..<d { sum += Double(a[i]) * Double(b[i]) }
+        return sum
+    }
+}

@@ -1,0 +1,133 @@
+// Runs a recipe stage by stage against one run database. Rerunning the same command resumes: each stage
+// only sees the samples it has not decided yet, and every decision is committed with its evidence.
+import Foundation
+import ModelFiles
+import Store
+
+public struct BuildOptions: Sendable {
+    public var inputs: [String] = []
+    public var limit: Int?
+    public var until: StageName?
+    public var runDirectory: URL
+    public var workers: Int = 2
+    public init(runDirectory: URL) { self.runDirectory = runDirectory }
+}
+
+public struct BuildResult: Sendable {
+    public var runDirectory: URL
+    public var databasePath: String
+    public var datasetPath: String?
+    public var exported: Int
+    public var collected: Int
+    public var funnel: [StageCount]
+}
+
+/// Builds the model-backed parts only when a stage needs them (loading a model takes time).
+public struct BuildServices: Sendable {
+    public var generator: @Sendable () throws -> any ChatGenerator
+    public var runner: @Sendable () throws -> any CodeRunner
+    public var embedder: @Sendable () throws -> any TextEmbedding
+    public init(generator: @escaping @Sendable () throws -> any ChatGenerator,
+                runner: @escaping @Sendable () throws -> any CodeRunner,
+                embedder: @escaping @Sendable () throws -> any TextEmbedding) {
+        self.generator = generator; self.runner = runner; self.embedder = embedder
+    }
+}
+
+public final class BuildRunner {
+    let recipe: Recipe
+    let options: BuildOptions
+    let services: BuildServices
+    let progress: ProgressReporter
+
+    public init(recipe: Recipe, options: BuildOptions, services: BuildServices, progress: ProgressReporter) {
+        var recipe = recipe
+        if !options.inputs.isEmpty { recipe.inputs = options.inputs.map { Recipe.InputSpec(path: $0) } }
+        self.recipe = recipe
+        self.options = options
+        self.services = services
+        self.progress = progress
+    }
+
+    public static let perSampleStages: [any Stage] = [
+        PrefilterStage(), RewriteStage(), TestInputsStage(), RunOriginalStage(), VerifyStage(), RankStage(), SemDedupStage(),
+    ]
+
+    public var recipeHash: String {
+        String(SHA256.hex(Array(jsonText(recipe).utf8)).prefix(16))
+    }
+
+    public func run() async throws -> BuildResult {
+        let directory = options.runDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let lock = try RunLock(directory: directory)
+        defer { withExtendedLifetime(lock) {} }
+        let databasePath = directory.appendingPathComponent("run.sqlite").path
+        let store = try RunDatabase(path: databasePath)
+        try checkSameRecipe(store, directory: directory)
+
+        var context = StageContext(recipe: recipe, store: store, runDirectory: directory, workers: options.workers, progress: progress)
+        let collected = try CollectStage.run(context: context, inputs: recipe.inputs, limit: options.limit)
+        progress.message("collect: \(collected) items from \(recipe.inputs.map(\.path).joined(separator: ", "))")
+
+        var lastStage = StageName.collect
+        for stage in Self.perSampleStages {
+            if let until = options.until, StageName.allCases.firstIndex(of: stage.name)! > StageName.allCases.firstIndex(of: until)! { break }
+            let pending = try store.pending(stage: stage.name.rawValue, after: stage.name.previous?.rawValue)
+            lastStage = stage.name
+            guard !pending.isEmpty else { continue }
+            try prepare(stage.name, &context)
+            progress.begin(stage.name, total: pending.count)
+            let size = stage.name == .semdedup ? pending.count : stage.batchSize
+            for start in stride(from: 0, to: pending.count, by: size) {
+                let batch = Array(pending[start..<min(start + size, pending.count)])
+                let commits = try await stage.process(batch, context: context)
+                precondition(Set(commits.map(\.outcome.sampleId)) == Set(batch.map(\.id)), "\(stage.name) must decide every sample once")
+                try store.commit(commits)
+                progress.advance(stage.name, by: batch.count)
+            }
+            progress.finish(stage.name)
+        }
+
+        var datasetPath: String?
+        var exported = 0
+        if options.until == nil || options.until == lastStage && lastStage == .semdedup {
+            let url = recipe.export.path.hasPrefix("/") ? URL(fileURLWithPath: recipe.export.path)
+                : directory.appendingPathComponent(recipe.export.path)
+            exported = try Exporter.export(store: store, finalStage: lastStage, to: url,
+                                           model: recipe.models.generator, recipe: recipeHash)
+            datasetPath = url.path
+        }
+        let funnel = try store.funnel(stages: StageName.allCases.map(\.rawValue))
+        return BuildResult(runDirectory: directory, databasePath: databasePath, datasetPath: datasetPath,
+                           exported: exported, collected: collected, funnel: funnel)
+    }
+
+    func prepare(_ stage: StageName, _ context: inout StageContext) throws {
+        switch stage {
+        case .rewrite, .testInputs:
+            if context.generator == nil { context.generator = try services.generator() }
+        case .runOriginal, .verify:
+            if context.runner == nil { context.runner = try services.runner() }
+        case .semdedup:
+            if context.embedder == nil && recipe.dedup.enabled { context.embedder = try services.embedder() }
+        default: break
+        }
+    }
+
+    /// A run directory belongs to one recipe: resuming with another would mix two datasets.
+    func checkSameRecipe(_ store: RunDatabase, directory: URL) throws {
+        var identity = recipe
+        identity.export = .init()
+        let hash = String(SHA256.hex(Array(jsonText(identity).utf8)).prefix(16))
+        if let existing = try store.meta("recipe.hash") {
+            guard existing == hash else {
+                throw PipelineError.input(path: directory.path,
+                    message: "this run was started with a different recipe or inputs; resume it with the same ones or choose another --run directory")
+            }
+        } else {
+            try store.setMeta("recipe.hash", hash)
+            try store.setMeta("recipe", jsonText(recipe))
+        }
+    }
+}

@@ -1,0 +1,52 @@
+// export: the kept samples as JSONL with instruction, response, tests and provenance, in input order.
+import Foundation
+import Store
+
+public struct ExportedSample: Codable, Equatable, Sendable {
+    public struct TestCase: Codable, Equatable, Sendable {
+        public var input: String
+        public var expectedStatus: String
+        public var expected: String?
+    }
+    public var id: String
+    public var instruction: String
+    public var response: String
+    public var entryPoint: String
+    public var tests: [TestCase]
+    public var testsPassed: Int
+    public var testsTotal: Int
+    public var difficulty: Double?
+    public var source: String
+    public var line: Int
+    public var model: String
+    public var recipe: String
+}
+
+public enum Exporter {
+    /// Writes the samples the last stage kept; returns how many. Written to a temporary file, then moved.
+    public static func export(store: RunDatabase, finalStage: StageName, to url: URL, model: String, recipe: String) throws -> Int {
+        let samples = try store.kept(by: finalStage.rawValue)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var text = ""
+        for sample in samples {
+            guard let rewrite = try store.rewrite(of: sample.id) else { continue }
+            let cases = try store.testCases(of: sample.id).filter { $0.passed == true }
+            let rank = try store.rank(of: sample.id)
+            let row = ExportedSample(
+                id: sample.id, instruction: rewrite.instruction, response: "```python\n\(rewrite.code)```",
+                entryPoint: sample.entryPoint,
+                tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: $0.expectedValue) },
+                testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
+                difficulty: rank?.difficulty, source: sample.source, line: sample.line, model: model, recipe: recipe)
+            text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
+        }
+        let temporary = url.appendingPathExtension("partial")
+        try text.write(to: temporary, atomically: false, encoding: .utf8)
+        if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
+        try FileManager.default.moveItem(at: temporary, to: url)
+        try store.recordExport(ExportRecord(format: "jsonl", path: url.path, count: samples.count))
+        return samples.count
+    }
+}

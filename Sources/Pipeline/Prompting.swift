@@ -1,0 +1,46 @@
+// Turns a prompt spec and a sample into chat messages, and derives per-request seeds.
+import ModelFiles
+
+enum Prompting {
+    static func messages(_ spec: Recipe.PromptSpec, fields: [String: String]) -> [ChatMessage] {
+        var messages: [ChatMessage] = []
+        if let system = spec.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
+        for example in spec.examples {
+            messages.append(ChatMessage(role: "user", content: example.user))
+            messages.append(ChatMessage(role: "assistant", content: example.assistant))
+        }
+        messages.append(ChatMessage(role: "user", content: fill(spec.user, fields)))
+        return messages
+    }
+
+    /// Replaces `{name}` placeholders in one pass, so text inserted for one field is never rewritten by another.
+    static func fill(_ template: String, _ fields: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let after = rest[rest.index(after: open)...]
+            if let close = after.firstIndex(of: "}"), let value = fields[String(after[..<close])] {
+                out += value
+                rest = after[after.index(after: close)...]
+            } else {
+                out += "{"
+                rest = after
+            }
+        }
+        return out + rest
+    }
+
+    /// A seed that depends only on the run seed, the sample, the stage and the attempt: resumable and batch-independent.
+    static func seed(run: Int, sample: String, stage: String, attempt: Int) -> UInt64 {
+        let digest = SHA256.hex(Array("\(run)|\(sample)|\(stage)|\(attempt)".utf8))
+        return UInt64(digest.prefix(16), radix: 16) ?? 0
+    }
+
+    /// Attempt 0 is greedy; later attempts sample with the recipe's settings.
+    static func request(_ messages: [ChatMessage], sampling: Recipe.Sampling, seed: UInt64, attempt: Int) -> GenerationRequest {
+        GenerationRequest(messages: messages, maxTokens: sampling.maxTokens,
+                          temperature: attempt == 0 ? 0 : sampling.temperature,
+                          topP: sampling.topP, topK: sampling.topK, seed: seed, stop: [])
+    }
+}

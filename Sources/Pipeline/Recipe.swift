@@ -1,0 +1,104 @@
+// A recipe: inputs, models, prompts, sampling, limits, thresholds, dedup and export. Every field has a default.
+
+public struct Recipe: Codable, Sendable, Equatable {
+    public var name: String = "unnamed"
+    public var inputs: [InputSpec] = []
+    public var models = Models()
+    public var sampling = Sampling()
+    public var prompts = Prompts()
+    public var tests = TestSettings()
+    public var sandbox = SandboxSettings()
+    public var verify = VerifySettings()
+    public var prefilter = PrefilterSettings()
+    public var dedup = DedupSettings()
+    public var export = ExportSettings()
+
+    public init() {}
+
+    public struct InputSpec: Codable, Sendable, Equatable {
+        /// A `.py` file, a directory of them, a JSONL file, or `stdlib` for the local Python standard library.
+        public var path: String
+        /// auto (by extension), python, jsonl, humaneval.
+        public var format: String = "auto"
+        public var codeField: String = "code"
+        public var instructionField: String?
+        public var entryField: String?
+        public init(path: String) { self.path = path }
+    }
+
+    public struct Models: Codable, Sendable, Equatable {
+        public var generator: String = "smollm2"
+        public var embedder: String = "minilm"
+        /// Overrides the generator's own chat template (e.g. `chatml`).
+        public var chatTemplate: String?
+    }
+
+    public struct Sampling: Codable, Sendable, Equatable {
+        public var temperature: Double = 0.7
+        public var topP: Double = 0.95
+        public var topK: Int = 40
+        public var maxTokens: Int = 384
+        /// Attempts per sample and model stage: the first greedy, the rest sampled.
+        public var attempts: Int = 3
+        public var seed: Int = 1234
+    }
+
+    public struct PromptSpec: Codable, Sendable, Equatable {
+        public var system: String?
+        public var examples: [Example] = []
+        /// Template of the request; `{code}`, `{entry}` and `{count}` are filled in.
+        public var user: String
+
+        public struct Example: Codable, Sendable, Equatable {
+            public var user: String
+            public var assistant: String
+        }
+    }
+
+    public struct Prompts: Codable, Sendable, Equatable {
+        public var rewrite: PromptSpec = DefaultPrompts.rewrite
+        public var testInputs: PromptSpec = DefaultPrompts.testInputs
+    }
+
+    public struct TestSettings: Codable, Sendable, Equatable {
+        /// Inputs asked of the model.
+        public var count: Int = 8
+        /// Fewer distinct, parseable inputs than this rejects the sample; also the minimum that must return normally.
+        public var minimum: Int = 3
+    }
+
+    public struct SandboxSettings: Codable, Sendable, Equatable {
+        public var timeoutSeconds: Double = 5
+        public var memoryMegabytes: Int = 512
+        /// Runs code without OS isolation. Dangerous; prints a warning each time.
+        public var unsafeNoSandbox: Bool = false
+    }
+
+    public struct VerifySettings: Codable, Sendable, Equatable {
+        /// Fraction of cases the rewrite must pass to be kept.
+        public var passRatio: Double = 1.0
+        public var floatTolerance: Double = 1e-9
+        /// When true, inputs on which the original raises are test cases too (the rewrite must raise the same type).
+        public var expectExceptions: Bool = true
+    }
+
+    public struct PrefilterSettings: Codable, Sendable, Equatable {
+        public var minLines: Int = 2
+        public var maxLines: Int = 120
+        /// Longer string literals count as data, not code.
+        public var maxLiteralChars: Int = 120
+    }
+
+    public struct DedupSettings: Codable, Sendable, Equatable {
+        public var enabled: Bool = true
+        public var eps: Double = 0.05
+        /// 0 chooses about sqrt(n).
+        public var clusters: Int = 0
+        public var keep: String = "hard"
+        public var seed: Int = 1234
+    }
+
+    public struct ExportSettings: Codable, Sendable, Equatable {
+        public var path: String = "dataset.jsonl"
+    }
+}

@@ -1,0 +1,171 @@
+// Reads a YAML recipe over the defaults. Unknown keys and wrong types are errors naming the key and line.
+import Foundation
+import Yams
+
+public enum RecipeLoader {
+    public static func load(path: String) throws -> Recipe {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PipelineError.input(path: path, message: "recipe not found or unreadable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PipelineError.input(path: path, message: "recipe is not UTF-8")
+        }
+        var recipe = try parse(text, path: path)
+        // Input paths are relative to the recipe file, so a recipe works from any directory.
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        for i in recipe.inputs.indices where recipe.inputs[i].path != "stdlib" && !recipe.inputs[i].path.hasPrefix("/") {
+            recipe.inputs[i].path = base.appendingPathComponent(recipe.inputs[i].path).standardizedFileURL.path
+        }
+        return recipe
+    }
+
+    public static func parse(_ text: String, path: String = "<recipe>") throws -> Recipe {
+        let node: Node?
+        let value: Any?
+        do {
+            node = try Yams.compose(yaml: text)
+            value = try Yams.load(yaml: text)
+        } catch let error as YamlError {
+            throw PipelineError.recipe(path: path, line: nil, key: "(syntax)", message: "\(error)")
+        }
+        guard let node, let user = value as? [String: Any] else {
+            if value == nil { return Recipe() }
+            throw PipelineError.recipe(path: path, line: node?.mark?.line, key: "(top level)", message: "expected a mapping of sections")
+        }
+        let template = try jsonObject(schemaTemplate()) as! [String: Any]
+        try checkKeys(user, node: node, template: template, keyPath: "", path: path)
+        let defaults = try jsonObject(Recipe()) as! [String: Any]
+        let merged = merge(defaults, user, template: template)
+        do {
+            let data = try JSONSerialization.data(withJSONObject: merged)
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return try decoder.decode(Recipe.self, from: data)
+        } catch let error as DecodingError {
+            throw describe(error, node: node, path: path)
+        }
+    }
+
+    // MARK: - key checking
+
+    /// A recipe with every optional set, so that its encoding lists every allowed key.
+    static func schemaTemplate() -> Recipe {
+        var recipe = Recipe()
+        var input = Recipe.InputSpec(path: "")
+        input.instructionField = ""
+        input.entryField = ""
+        recipe.inputs = [input]
+        recipe.models.chatTemplate = ""
+        recipe.prompts.rewrite.system = ""
+        recipe.prompts.rewrite.examples = [.init(user: "", assistant: "")]
+        recipe.prompts.testInputs = recipe.prompts.rewrite
+        return recipe
+    }
+
+    static func jsonObject<T: Encodable>(_ value: T) throws -> Any {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try JSONSerialization.jsonObject(with: encoder.encode(value))
+    }
+
+    static func child(of node: Node, key: String) -> Node? {
+        node.mapping?.first { $0.key.string == key }?.value
+    }
+
+    static func checkKeys(_ user: [String: Any], node: Node, template: [String: Any], keyPath: String, path: String) throws {
+        for (key, value) in user {
+            let full = keyPath.isEmpty ? key : "\(keyPath).\(key)"
+            let keyLine = node.mapping?.first { $0.key.string == key }?.key.mark?.line
+            guard let expected = template[key] else {
+                let known = template.keys.sorted().joined(separator: ", ")
+                throw PipelineError.recipe(path: path, line: keyLine, key: full, message: "unknown key (known here: \(known))")
+            }
+            let valueNode = child(of: node, key: key)
+            if let expectedMap = expected as? [String: Any] {
+                guard let userMap = value as? [String: Any], let valueNode else {
+                    throw PipelineError.recipe(path: path, line: keyLine, key: full, message: "expected a mapping")
+                }
+                try checkKeys(userMap, node: valueNode, template: expectedMap, keyPath: full, path: path)
+            } else if let expectedList = expected as? [Any], let element = expectedList.first as? [String: Any] {
+                guard let userList = value as? [Any], let items = valueNode?.sequence else {
+                    throw PipelineError.recipe(path: path, line: keyLine, key: full, message: "expected a list")
+                }
+                for (index, (item, itemNode)) in zip(userList, items).enumerated() {
+                    guard let itemMap = item as? [String: Any] else {
+                        throw PipelineError.recipe(path: path, line: itemNode.mark?.line, key: "\(full)[\(index)]", message: "expected a mapping")
+                    }
+                    try checkKeys(itemMap, node: itemNode, template: element, keyPath: "\(full)[\(index)]", path: path)
+                }
+            }
+        }
+    }
+
+    // MARK: - merging over defaults
+
+    static func merge(_ base: [String: Any], _ user: [String: Any], template: [String: Any]) -> [String: Any] {
+        var result = base
+        for (key, value) in user {
+            if let userMap = value as? [String: Any], let baseMap = base[key] as? [String: Any] {
+                result[key] = merge(baseMap, userMap, template: template[key] as? [String: Any] ?? [:])
+            } else if let userList = value as? [Any], let element = (template[key] as? [Any])?.first as? [String: Any] {
+                // List elements start from the defaults of one element (e.g. an input's code field).
+                let defaults = element.filter { !($0.value is String && ($0.value as! String).isEmpty) }
+                result[key] = userList.map { item in
+                    (item as? [String: Any]).map { merge(defaults, $0, template: element) } ?? item
+                }
+            } else if value is NSNull {
+                result.removeValue(forKey: key)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    // MARK: - type errors
+
+    static func describe(_ error: DecodingError, node: Node, path: String) -> PipelineError {
+        let (context, message): (DecodingError.Context, String) = {
+            switch error {
+            case let .typeMismatch(type, context): return (context, "expected \(readable(type))")
+            case let .valueNotFound(type, context): return (context, "expected \(readable(type)), found nothing")
+            case let .keyNotFound(key, context): return (context, "missing required key '\(snake(key.stringValue))'")
+            case let .dataCorrupted(context): return (context, context.debugDescription)
+            @unknown default: return (DecodingError.Context(codingPath: [], debugDescription: ""), "\(error)")
+            }
+        }()
+        var current: Node? = node
+        var line = node.mark?.line
+        var names: [String] = []
+        for key in context.codingPath {
+            if let index = key.intValue {
+                current = current?.sequence.flatMap { index < $0.count ? $0[index] : nil }
+                names.append("[\(index)]")
+            } else {
+                let name = snake(key.stringValue)
+                current = current.flatMap { child(of: $0, key: name) }
+                names.append(names.isEmpty ? name : ".\(name)")
+            }
+            if let mark = current?.mark { line = mark.line }
+        }
+        return .recipe(path: path, line: line, key: names.joined(), message: message)
+    }
+
+    static func readable(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        default: return "\(type)"
+        }
+    }
+
+    static func snake(_ camel: String) -> String {
+        var out = ""
+        for c in camel {
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+        return out
+    }
+}

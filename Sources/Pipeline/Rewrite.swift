@@ -1,0 +1,81 @@
+// rewrite: the model normalises the code and writes the instruction; Ruff formats the result.
+// Rejected when the answer has no code, does not parse, lost the entry point or changed the signature.
+import Foundation
+import ModelFiles
+import Sandbox
+import Store
+
+struct RewriteStage: Stage {
+    let name = StageName.rewrite
+    let batchSize = 8
+
+    struct Accepted { var instruction: String; var code: String }
+
+    func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
+        let start = DispatchTime.now()
+        let originals = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
+        let signatures = Dictionary(uniqueKeysWithValues: zip(batch.map(\.id), originals.map(\.signature)))
+        let results = try await ModelAttempts.run(
+            stage: name, batch: batch, context: context,
+            messages: { Prompting.messages(context.recipe.prompts.rewrite, fields: ["code": $0.code, "entry": $0.entryPoint]) },
+            parse: { sample, text, _ in try check(text, sample: sample, original: signatures[sample.id] ?? nil) })
+        let seconds = elapsed(since: start) / Double(max(1, batch.count))
+        return batch.map { sample in
+            let (result, calls) = results[sample.id]!
+            switch result {
+            case let .done(accepted):
+                return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls,
+                                   rewrite: RewriteRecord(sampleId: sample.id, instruction: accepted.instruction, code: accepted.code))
+            case let .retry(reason, detail):
+                return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds), modelCalls: calls)
+            }
+        }
+    }
+
+    func check(_ text: String, sample: SampleRecord, original: Signature?) throws -> AttemptResult<Accepted> {
+        guard case let .parsed(instruction, rawCode) = ResponseParsers.rewrite(text, entry: sample.entryPoint) else {
+            if case let .rejected(reason, detail) = ResponseParsers.rewrite(text, entry: sample.entryPoint) {
+                return .retry(reason: reason, detail: detail)
+            }
+            return .retry(reason: "no-code-block", detail: "no code")
+        }
+        // Small models drop imports and constants the function needs; the original's are put back.
+        let completed = try PythonTools.reattach([(sample.code, rawCode)])[0]
+        let code = RuffFormat.format(completed) ?? completed
+        let analysis = try PythonTools.analyze([(code, sample.entryPoint)])[0]
+        guard analysis.parses else {
+            return .retry(reason: "rewrite-does-not-parse", detail: analysis.error.map { "line \($0.line): \($0.message)" } ?? "")
+        }
+        guard let signature = analysis.signature else {
+            return .retry(reason: "entry-point-lost", detail: "the rewrite has no top-level function '\(sample.entryPoint)'")
+        }
+        if let original, signature != original {
+            return .retry(reason: "signature-changed",
+                          detail: "parameters \(describe(original)) became \(describe(signature))")
+        }
+        let finalInstruction = sample.givenInstruction ?? instruction
+        guard let finalInstruction, !finalInstruction.isEmpty else {
+            return .retry(reason: "no-instruction", detail: "the answer has code but no instruction")
+        }
+        return .done(Accepted(instruction: finalInstruction, code: code))
+    }
+
+    func describe(_ s: Signature) -> String {
+        var parts = s.positional
+        if let v = s.vararg { parts.append("*\(v)") }
+        parts += s.kwonly
+        if let k = s.kwarg { parts.append("**\(k)") }
+        return "(\(parts.joined(separator: ", ")))"
+    }
+}
+
+/// Ruff's formatter, reading the code on stdin. Returns nil when Ruff cannot format it.
+enum RuffFormat {
+    static func format(_ code: String) -> String? {
+        guard let ruff = ExternalTool.ruff(cacheRoot: ModelCache.root),
+              let result = try? ExternalTool.run(ruff, ["format", "--isolated", "--no-cache", "--stdin-filename", "rewrite.py", "-"],
+                                                 input: Data(code.utf8)),
+              result.status == 0 else { return nil }
+        return result.output
+    }
+}

@@ -1,0 +1,104 @@
+// What `inspect` shows, gathered from a run database into plain Codable values (printed as text or JSON).
+import Foundation
+import Store
+
+public struct RunSummary: Codable, Sendable {
+    public var database: String
+    public var samples: Int
+    public var stages: [StageCount]
+    public var dedupRemovals: Int
+    public var modelUsage: [ModelUsage]
+    public var exports: Int
+}
+
+public struct CaseDetail: Codable, Sendable {
+    public var input: String
+    public var expected: String?
+    public var actual: String?
+    public var passed: Bool?
+    public var dropped: String?
+    public var firstMismatch: Bool
+}
+
+public struct SampleDetail: Codable, Sendable {
+    public var id: String
+    public var source: String
+    public var line: Int
+    public var entryPoint: String
+    public var code: String
+    public var instruction: String?
+    public var rewrite: String?
+    public var diff: String?
+    /// Stage decisions in pipeline order.
+    public var outcomes: [OutcomeRecord]
+    public var cases: [CaseDetail]
+    public var modelCalls: [ModelCallRecord]
+    public var dedup: DedupRecord?
+    public var rank: RankRecord?
+}
+
+public enum RunInspector {
+    /// The run directory to inspect: the given one, else the most recently changed run under `runs/`.
+    public static func locate(_ run: String?) throws -> String {
+        let fm = FileManager.default
+        if let run {
+            let path = run.hasSuffix(".sqlite") ? run : (run as NSString).appendingPathComponent("run.sqlite")
+            guard fm.fileExists(atPath: path) else {
+                throw PipelineError.input(path: path, message: "no run database here (give the run directory of a build)")
+            }
+            return path
+        }
+        let runs = ((try? fm.contentsOfDirectory(atPath: "runs")) ?? [])
+            .map { "runs/\($0)/run.sqlite" }
+            .filter { fm.fileExists(atPath: $0) }
+        let newest = runs.max {
+            let a = (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
+            let b = (try? fm.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast
+            return a < b
+        }
+        guard let newest else {
+            throw PipelineError.input(path: "runs", message: "no run found; pass --run DIR or run `semi-instruct build` first")
+        }
+        return newest
+    }
+
+    public static func summary(_ store: RunDatabase, path: String) throws -> RunSummary {
+        let stages = try store.funnel(stages: StageName.allCases.map(\.rawValue))
+        return RunSummary(database: path, samples: try store.sampleCount(), stages: stages,
+                          dedupRemovals: stages.first { $0.stage == StageName.semdedup.rawValue }?.reasons
+                              .first { $0.reason == "semantic-duplicate" }?.count ?? 0,
+                          modelUsage: try store.modelUsage(), exports: try store.exportCount())
+    }
+
+    public static func detail(_ store: RunDatabase, id: String) throws -> SampleDetail {
+        var sample = try store.sample(id: id)
+        if sample == nil {
+            let matches = try store.samples(idPrefix: id)
+            guard matches.count <= 1 else {
+                throw PipelineError.input(path: id, message: "ambiguous sample id: \(matches.map(\.id).joined(separator: ", "))")
+            }
+            sample = matches.first
+        }
+        guard let sample else { throw PipelineError.input(path: id, message: "no sample with this id in the run") }
+        let order = StageName.allCases.map(\.rawValue)
+        let outcomes = try store.outcomes(of: sample.id).sorted {
+            (order.firstIndex(of: $0.stage) ?? 99) < (order.firstIndex(of: $1.stage) ?? 99)
+        }
+        let rewrite = try store.rewrite(of: sample.id)
+        var sawMismatch = false
+        let cases = try store.testCases(of: sample.id).map { record -> CaseDetail in
+            let expected = record.expectedStatus.map { status in status == "ok" ? record.expectedValue ?? "" : "raises \(record.expectedValue ?? "")" }
+            let actual = record.actualStatus.map { status in status == "ok" ? record.actualValue ?? "" : "\(status) \(record.actualValue ?? "")" }
+            let first = record.passed == false && !sawMismatch
+            if first { sawMismatch = true }
+            return CaseDetail(input: record.arguments, expected: expected, actual: actual, passed: record.passed,
+                              dropped: record.dropped, firstMismatch: first)
+        }
+        return SampleDetail(
+            id: sample.id, source: sample.source, line: sample.line, entryPoint: sample.entryPoint, code: sample.code,
+            instruction: rewrite?.instruction, rewrite: rewrite?.code,
+            diff: rewrite.map { LineDiff.unified(from: sample.code, to: $0.code) },
+            outcomes: outcomes, cases: cases, modelCalls: try store.modelCalls(of: sample.id),
+            dedup: try store.dedup(of: sample.id), rank: try store.rank(of: sample.id))
+    }
+}

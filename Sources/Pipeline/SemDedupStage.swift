@@ -1,0 +1,52 @@
+// semdedup: SemDeDup over embeddings of instruction + code, with the same code as `semi-instruct dedup`.
+// It sees every ranked sample at once, since duplicates are only defined within the whole set.
+import Dedup
+import Foundation
+import Store
+import VectorIndex
+
+struct SemDedupStage: Stage {
+    let name = StageName.semdedup
+    let batchSize = Int.max
+
+    func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
+        let settings = context.recipe.dedup
+        guard settings.enabled, batch.count > 1, let embedder = context.embedder else {
+            return batch.map { StageCommit(outcome: keep($0), dedup: DedupRecord(sampleId: $0.id, cluster: 0, duplicateOf: nil, similarity: nil)) }
+        }
+        let start = DispatchTime.now()
+        // Samples decided in an interrupted earlier pass still count as earlier items; a resumed run
+        // recomputes the whole set, so the decisions are the same as in one uninterrupted pass.
+        let texts = try batch.map { sample -> String in
+            let rewrite = try context.store.rewrite(of: sample.id)
+            return "\(rewrite?.instruction ?? "")\n\(rewrite?.code ?? sample.code)"
+        }
+        let vectors = try embedder.embed(texts)
+        let (embeddings, _) = try Matrix(rows: vectors).normalizedRows()
+        let k = settings.clusters > 0 ? min(settings.clusters, batch.count) : max(1, Int(Double(batch.count).squareRoot().rounded()))
+        let clusters = try SemanticClustering.cluster(embeddings, ClusteringOptions(clusters: k, seed: settings.seed))
+        guard let keepPolicy = KeepPolicy(rawValue: settings.keep) else {
+            throw PipelineError.recipe(path: "recipe", line: nil, key: "dedup.keep",
+                                       message: "unknown keep policy '\(settings.keep)' (hard, easy, random)")
+        }
+        let scan = try SemDeDup.scan(embeddings: embeddings, assignment: clusters.assignment, centroids: clusters.centroids,
+                                     keep: keepPolicy, seed: UInt64(settings.seed))
+        let seconds = elapsed(since: start) / Double(batch.count)
+        return batch.indices.map { i in
+            let sample = batch[i]
+            let cluster = scan.cluster[i]
+            if scan.isRemoved(i, eps: settings.eps) {
+                let original = batch[scan.duplicateOf[i]]
+                let similarity = scan.maxSimilarity[i]
+                return StageCommit(
+                    outcome: reject(sample, "semantic-duplicate",
+                                    String(format: "duplicate of %@ (similarity %.4f, cluster %d, eps %g)", original.id, similarity, cluster, settings.eps),
+                                    seconds: seconds),
+                    dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: original.id, similarity: similarity))
+            }
+            let nearest = scan.duplicateOf[i] >= 0 ? scan.maxSimilarity[i] : nil
+            return StageCommit(outcome: keep(sample, seconds: seconds),
+                               dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: nil, similarity: nearest))
+        }
+    }
+}

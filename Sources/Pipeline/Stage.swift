@@ -1,0 +1,66 @@
+// The stage contract: a stage takes the samples the previous stage kept and decides about each one.
+import Foundation
+import Store
+
+public enum StageName: String, CaseIterable, Sendable, Codable {
+    case collect, prefilter, rewrite
+    case testInputs = "test-inputs"
+    case runOriginal = "run-original"
+    case verify, rank, semdedup
+
+    /// The stage whose kept samples this one reads; nil for collect.
+    public var previous: StageName? {
+        let all = StageName.allCases
+        let index = all.firstIndex(of: self)!
+        return index == 0 ? nil : all[index - 1]
+    }
+}
+
+/// Everything a stage may use. The generator, runner and embedder are nil until a stage needs them.
+public struct StageContext: Sendable {
+    public var recipe: Recipe
+    public var store: RunDatabase
+    public var runDirectory: URL
+    public var generator: (any ChatGenerator)?
+    public var runner: (any CodeRunner)?
+    public var embedder: (any TextEmbedding)?
+    public var workers: Int
+    public var progress: ProgressReporter
+
+    public init(recipe: Recipe, store: RunDatabase, runDirectory: URL, generator: (any ChatGenerator)? = nil,
+                runner: (any CodeRunner)? = nil, embedder: (any TextEmbedding)? = nil, workers: Int = 2, progress: ProgressReporter) {
+        self.recipe = recipe; self.store = store; self.runDirectory = runDirectory; self.generator = generator
+        self.runner = runner; self.embedder = embedder; self.workers = workers; self.progress = progress
+    }
+}
+
+public protocol Stage: Sendable {
+    var name: StageName { get }
+    /// How many samples to hand over at once (model stages batch requests; execution stages run in parallel).
+    var batchSize: Int { get }
+    /// Decides about each sample of the batch; every sample must get exactly one commit.
+    func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit]
+}
+
+extension Stage {
+    func keep(_ sample: SampleRecord, seconds: Double = 0, evidence: String? = nil) -> OutcomeRecord {
+        OutcomeRecord(sampleId: sample.id, stage: name.rawValue, kept: true, evidence: evidence, seconds: seconds)
+    }
+
+    func reject(_ sample: SampleRecord, _ reason: String, _ detail: String, evidence: String? = nil, seconds: Double = 0) -> OutcomeRecord {
+        OutcomeRecord(sampleId: sample.id, stage: name.rawValue, kept: false, reason: reason, detail: detail,
+                      evidence: evidence, seconds: seconds)
+    }
+}
+
+/// Seconds since `start`, for per-sample timing.
+func elapsed(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+/// Encodes a value as compact JSON text for evidence columns.
+func jsonText<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{}"
+}

@@ -1,0 +1,49 @@
+// test inputs: the model writes calls of the function; the parseable, distinct ones are kept.
+// Inputs from several attempts accumulate until the recipe's count is reached.
+import Foundation
+import Store
+
+struct TestInputsStage: Stage {
+    let name = StageName.testInputs
+    let batchSize = 8
+
+    func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
+        let start = DispatchTime.now()
+        let settings = context.recipe.tests
+        var rewrites: [String: String] = [:]
+        for sample in batch { rewrites[sample.id] = try context.store.rewrite(of: sample.id)?.code ?? sample.code }
+        var collected: [String: [CallArguments]] = [:]
+        let results = try await ModelAttempts.run(
+            stage: name, batch: batch, context: context,
+            messages: {
+                Prompting.messages(context.recipe.prompts.testInputs,
+                                   fields: ["code": rewrites[$0.id]!, "entry": $0.entryPoint, "count": String(settings.count)])
+            },
+            parse: { sample, text, _ in
+                var inputs = collected[sample.id] ?? []
+                for arguments in try ResponseParsers.testInputs(in: text, entry: sample.entryPoint)
+                where !inputs.contains(arguments) && inputs.count < settings.count {
+                    inputs.append(arguments)
+                }
+                collected[sample.id] = inputs
+                if inputs.count >= settings.count { return .done(inputs) }
+                return .retry(reason: "too-few-inputs",
+                              detail: "\(inputs.count) distinct parseable inputs; the minimum is \(settings.minimum)")
+            })
+        let seconds = elapsed(since: start) / Double(max(1, batch.count))
+        return batch.map { sample in
+            let calls = results[sample.id]!.calls
+            let inputs = collected[sample.id] ?? []
+            let cases = inputs.enumerated().map {
+                TestCaseRecord(sampleId: sample.id, index: $0.offset, arguments: $0.element.display, literal: $0.element.literal)
+            }
+            if inputs.count >= settings.minimum {
+                return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, testCases: cases)
+            }
+            return StageCommit(outcome: reject(sample, "too-few-inputs",
+                                               "\(inputs.count) distinct parseable inputs; the minimum is \(settings.minimum)",
+                                               evidence: calls.last?.output, seconds: seconds),
+                               modelCalls: calls, testCases: cases)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+// `semi-instruct dedup`: SemDeDup over a JSONL / JSON array / .jsonl.gz corpus.
+import ArgumentParser
+import Dedup
+import ModelFiles
+import Pipeline
+import Foundation
+
+extension KeepPolicy: ExpressibleByArgument {}
+extension AssignmentMethod: ExpressibleByArgument {}
+
+struct DedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup",
+        abstract: "Remove semantic near-duplicates (SemDeDup): embed, cluster, drop items too similar to an earlier one.",
+        discussion: """
+        An item is removed when its cosine similarity to an item earlier in its cluster's order exceeds 1 - eps.
+        Kept records are written unchanged, in input order. Removed and rejected records go to the removed file
+        with the reason. With several eps values each gets its own files: OUTPUT and REMOVED with .eps<value>
+        inserted before the extension. Embeddings are cached next to OUTPUT, keyed by text and embedder.
+        """)
+
+    @Argument(help: "Input corpus: JSON Lines, a JSON array of objects, or either gzip-compressed.")
+    var input: String
+
+    @Option(help: "The string field to embed.")
+    var field: String?
+
+    @Option(help: "Several string fields to embed, comma-separated (joined with a blank line).")
+    var fields: String?
+
+    @Option(help: "Similarity threshold(s): removed when similarity > 1 - eps; comma-separated for several.")
+    var eps = "0.01"
+
+    @Option(help: "Number of k-means clusters (reduced with a warning when there are fewer records).")
+    var clusters = 1000
+
+    @Option(help: "Which near-duplicate survives: hard (farthest from the centroid), easy (nearest), random.")
+    var keep = KeepPolicy.hard
+
+    @Option(help: "Seed for k-means and for --keep random.")
+    var seed = 1234
+
+    @Option(help: "k-means iterations.")
+    var niter = 100
+
+    @Option(name: .customLong("max-points-per-centroid"), help: "k-means trains on at most this many points per centroid.")
+    var maxPointsPerCentroid = 256
+
+    @Option(help: "Cluster assignment: flat (exact, fastest measured here) or ivf (inverted file, approximate).")
+    var assign = AssignmentMethod.flat
+
+    @Option(help: "Text embedder: minilm (needs the sentence encoder) or hashing (character trigrams, exact/near-exact duplicates only).")
+    var embedder = "minilm"
+
+    @Option(help: "Precomputed float32 embeddings (.npy, n x d, C order); row i belongs to record i. Overrides --embedder.")
+    var embeddings: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Where the kept records go.")
+    var output: String
+
+    @Option(help: "Where removed and rejected records go (default: OUTPUT with .removed before the extension).")
+    var removed: String?
+
+    var fieldNames: [String] {
+        (fields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []) + (field.map { [$0] } ?? [])
+    }
+
+    var epsValues: [Double] { eps.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        guard !fieldNames.isEmpty, !fieldNames.contains("") else { throw ValidationError("give the text field: --field NAME or --fields A,B") }
+        let values = eps.split(separator: ",")
+        guard !values.isEmpty, epsValues.count == values.count, epsValues.allSatisfy({ $0 > 0 && $0 < 1 }) else {
+            throw ValidationError("--eps must be numbers between 0 and 1, comma-separated; got '\(eps)'")
+        }
+        guard Set(epsValues).count == epsValues.count else { throw ValidationError("--eps lists a value twice: '\(eps)'") }
+        guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
+        guard niter >= 1 else { throw ValidationError("--niter must be at least 1") }
+        if embeddings == nil { _ = try DedupEmbedders.make(embedder) }
+        let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
+        for target in [output] + (removed.map { [$0] } ?? []) {
+            guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
+                throw ValidationError("\(target) is the input file; choose another output path")
+            }
+            guard !target.hasSuffix(".gz") else {
+                throw ValidationError("\(target): outputs are written uncompressed; drop the .gz")
+            }
+        }
+    }
+
+    func run() throws {
+        let inputURL = URL(fileURLWithPath: input)
+        let outputURL = URL(fileURLWithPath: output)
+        let settings = DedupSettings(fields: fieldNames, eps: epsValues, clusters: clusters, keep: keep, seed: seed,
+                                     iterations: niter, maxPointsPerCentroid: maxPointsPerCentroid, assignment: assign)
+        let source: EmbeddingSource
+        if let embeddings {
+            source = .precomputed(URL(fileURLWithPath: embeddings))
+        } else {
+            let textEmbedder = try DedupEmbedders.make(embedder)
+            let cache = try EmbeddingCache(directory: outputURL.deletingLastPathComponent(), embedderName: textEmbedder.name)
+            source = .embedder(CachedEmbedder(embedder: textEmbedder, cache: cache))
+        }
+        let report = try DedupRun.run(input: inputURL, settings: settings, embeddings: source)
+        let paths = DedupOutputPaths.plan(output: outputURL, removed: removed.map { URL(fileURLWithPath: $0) },
+                                          eps: epsValues)
+        try DedupOutputWriter.write(report, to: paths)
+        DedupSummary.print(report, paths: paths, source: source)
+    }
+}
+
+/// The embedders `--embedder` can name: the cached default sentence encoder, a sentence-transformers
+/// directory, or the model-free hashing embedder.
+enum DedupEmbedders {
+    static func make(_ name: String) throws -> any TextEmbedder {
+        switch name {
+        case "hashing": return HashingEmbedder()
+        default:
+            var isDirectory: ObjCBool = false
+            if ModelCache.model(named: name) != nil || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) {
+                return SentenceEncoderEmbedder(reference: name, encoder: try EncoderEmbedding(model: name))
+            }
+            throw ValidationError("unknown --embedder '\(name)'; give minilm, a sentence-transformers directory, or hashing")
+        }
+    }
+}
+
+/// The engine's BERT encoder behind dedup's embedder protocol; its name keys the embedding cache.
+struct SentenceEncoderEmbedder: TextEmbedder {
+    let reference: String
+    let encoder: EncoderEmbedding
+    var name: String { "sentence-encoder:\(reference)" }
+    func embed(_ texts: [String]) throws -> [[Float]] { try encoder.embed(texts) }
+}

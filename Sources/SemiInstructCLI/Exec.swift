@@ -1,0 +1,101 @@
+// `semi-instruct exec`: call one function of a Python file on each input line, in the sandbox.
+import ArgumentParser
+import Foundation
+import Sandbox
+
+struct Exec: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a Python function on inputs in the sandbox and print one result per input.")
+
+    @Option(help: "The Python source file.")
+    var code: String
+
+    @Option(help: "The function to call.")
+    var entry: String
+
+    @Option(help: "A file with one Python literal per line: a tuple of positional arguments, or {'args': (...), 'kwargs': {...}}.")
+    var inputs: String
+
+    @Option(help: "Wall-clock seconds per call.")
+    var timeout: Double = 5
+
+    @Option(help: "Address-space limit per process, in MiB.")
+    var memory: Int = 512
+
+    @Flag(help: "Print one JSON object per line with status, value, error, stdout, stderr and seconds.")
+    var json = false
+
+    @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run WITHOUT isolation when bubblewrap is unavailable (warns every time).")
+    var unsafeNoSandbox = false
+
+    func validate() throws {
+        if timeout <= 0 { throw ValidationError("--timeout must be positive, got \(timeout)") }
+        if memory < 64 { throw ValidationError("--memory must be at least 64 MiB, got \(memory)") }
+    }
+
+    func run() async throws {
+        let source = try Self.read(code)
+        let lines = try Self.read(inputs).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        var configuration = SandboxConfiguration()
+        configuration.timeoutSeconds = timeout
+        configuration.memoryMegabytes = memory
+        configuration.isolation = unsafeNoSandbox ? .unsafeNoSandbox : .bubblewrap
+        let executor = try SandboxExecutor(configuration: configuration)
+        let request = SampleRequest(code: source, entryPoint: entry, inputs: lines.map { CallInput(literal: $0) })
+        let result = try await executor.run([request])[0]
+        for (line, call) in zip(lines, result.calls) {
+            print(json ? try Self.jsonLine(call) : Self.textLine(input: line, call))
+        }
+    }
+
+    static func read(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw SandboxError.unreadableFile(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    struct JSONLine: Encodable {
+        var status: String
+        var value: CanonicalValue?
+        var error: ExecutionFailure?
+        var stdout: String
+        var stderr: String
+        var seconds: Double
+
+        enum CodingKeys: String, CodingKey { case status, value, error, stdout, stderr, seconds }
+
+        // Nulls are written out, so every line has all six keys.
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(status, forKey: .status)
+            if let value { try container.encode(value, forKey: .value) } else { try container.encodeNil(forKey: .value) }
+            if let error { try container.encode(error, forKey: .error) } else { try container.encodeNil(forKey: .error) }
+            try container.encode(stdout, forKey: .stdout)
+            try container.encode(stderr, forKey: .stderr)
+            try container.encode(seconds, forKey: .seconds)
+        }
+    }
+
+    static func jsonLine(_ call: CallResult) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let line = JSONLine(status: call.status.rawValue, value: call.value, error: call.error,
+                            stdout: call.stdout, stderr: call.stderr, seconds: call.seconds)
+        return String(decoding: try encoder.encode(line), as: UTF8.self)
+    }
+
+    static func textLine(input: String, _ call: CallResult) -> String {
+        var text = "\(input) -> \(call.status.rawValue)"
+        if let value = call.value { text += " \(value)" }
+        if let error = call.error { text += " \(error.type): \(error.message)" }
+        text += String(format: " (%.3f s)", call.seconds)
+        for (name, output) in [("stdout", call.stdout), ("stderr", call.stderr)] where !output.isEmpty {
+            text += "\n  \(name): " + output.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: "\n          ")
+        }
+        return text
+    }
+}

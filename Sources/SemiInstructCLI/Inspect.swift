@@ -1,0 +1,154 @@
+// `semi-instruct inspect`: see why samples were rejected — a summary, a filtered table, or one sample in full.
+import ArgumentParser
+import Foundation
+import Pipeline
+import Store
+
+struct Inspect: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Inspect a run: the funnel and reasons, the rejected samples, or everything about one sample.")
+
+    @Argument(help: "A sample id (or a unique prefix of one) to show in full.")
+    var sampleId: String?
+
+    @Option(name: .customLong("run"), help: "Run directory (default: the most recent under runs/).")
+    var runDirectory: String?
+
+    @Flag(help: "List rejected samples.")
+    var rejected = false
+
+    @Option(help: "Only rejections at this stage.")
+    var stage: String?
+
+    @Option(help: "Only rejections with this reason code.")
+    var reason: String?
+
+    @Option(help: "Only rejections whose detail, code, source or function contains this text.")
+    var grep: String?
+
+    @Option(help: "At most this many rows.")
+    var limit: Int?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        if let stage, StageName(rawValue: stage) == nil {
+            throw ValidationError("unknown stage '\(stage)'; stages: \(StageName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if sampleId != nil && rejected { throw ValidationError("give a sample id or --rejected, not both") }
+    }
+
+    func run() async throws {
+        let path = try RunInspector.locate(runDirectory)
+        let store = try RunDatabase(existingRunAt: path)
+        let style = TextStyle(enabled: !json && isatty(STDOUT_FILENO) == 1)
+        if let sampleId {
+            let detail = try RunInspector.detail(store, id: sampleId)
+            print(json ? try JSONText.encode(detail) : InspectText.sample(detail, style))
+        } else if rejected || stage != nil || reason != nil || grep != nil {
+            let rows = try store.rejections(stage: stage, reason: reason, grep: grep, limit: limit)
+            print(json ? try JSONText.encode(rows) : InspectText.rejections(rows, style))
+        } else {
+            let summary = try RunInspector.summary(store, path: path)
+            print(json ? try JSONText.encode(summary) : InspectText.summary(summary, style))
+        }
+    }
+}
+
+enum JSONText {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// ANSI colour on a terminal, plain text when piped.
+struct TextStyle {
+    var enabled: Bool
+    func bold(_ s: String) -> String { enabled ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
+    func red(_ s: String) -> String { enabled ? "\u{1B}[31m\(s)\u{1B}[0m" : s }
+    func green(_ s: String) -> String { enabled ? "\u{1B}[32m\(s)\u{1B}[0m" : s }
+    func dim(_ s: String) -> String { enabled ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
+}
+
+enum InspectText {
+    static func summary(_ s: RunSummary, _ style: TextStyle) -> String {
+        var out = [style.bold("run \(s.database): \(s.samples) items")]
+        out.append(Columns.row(["stage", "in", "kept", "rejected", "seconds"]))
+        for stage in s.stages where stage.kept + stage.rejected > 0 {
+            out.append(Columns.row([stage.stage, String(stage.kept + stage.rejected), String(stage.kept), String(stage.rejected),
+                                    String(format: "%.1f", stage.seconds)]))
+            for reason in stage.reasons { out.append(style.dim("    \(reason.reason): \(reason.count)")) }
+        }
+        out.append("semantic duplicates removed: \(s.dedupRemovals)")
+        for usage in s.modelUsage {
+            out.append(String(format: "model calls at %@: %d, %d prompt + %d generated tokens, %.1f s", usage.stage as NSString,
+                              usage.calls, usage.promptTokens, usage.completionTokens, usage.seconds))
+        }
+        out.append("exports: \(s.exports)")
+        return out.joined(separator: "\n")
+    }
+
+    static func rejections(_ rows: [RejectionRow], _ style: TextStyle) -> String {
+        guard !rows.isEmpty else { return "no rejected samples match" }
+        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
+        var out = [style.bold(pad("id", 17) + pad("stage", 13) + pad("reason", 24) + "where: detail")]
+        for row in rows {
+            let place = "\(URL(fileURLWithPath: row.source).lastPathComponent):\(row.line)\(row.entryPoint.isEmpty ? "" : " \(row.entryPoint)")"
+            let detail = row.detail.replacingOccurrences(of: "\n", with: " ")
+            out.append(pad(row.sampleId, 17) + pad(row.stage, 13) + style.red(pad(row.reason, 24)) + "\(place): \(detail.prefix(120))")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    static func sample(_ d: SampleDetail, _ style: TextStyle) -> String {
+        var out = [style.bold("sample \(d.id): \(d.entryPoint.isEmpty ? "(no function)" : d.entryPoint) from \(d.source):\(d.line)")]
+        for outcome in d.outcomes {
+            let verdict = outcome.kept ? style.green("kept") : style.red("rejected: \(outcome.reason ?? "")")
+            out.append("  \(outcome.stage.padding(toLength: 13, withPad: " ", startingAt: 0)) \(verdict)\(outcome.detail.map { " — \($0)" } ?? "")")
+        }
+        out += ["", style.bold("original code"), d.code]
+        if let instruction = d.instruction { out += [style.bold("instruction"), instruction, ""] }
+        if let diff = d.diff {
+            out.append(style.bold("rewrite (diff against the original)"))
+            for line in diff.components(separatedBy: "\n") {
+                out.append(line.hasPrefix("+") ? style.green(line) : line.hasPrefix("-") ? style.red(line) : line)
+            }
+            out.append("")
+        }
+        if !d.cases.isEmpty {
+            out.append(style.bold("test cases"))
+            for c in d.cases {
+                var line = "  \(d.entryPoint)(\(c.input))"
+                if let dropped = c.dropped {
+                    line += style.dim("  dropped: \(dropped)")
+                } else {
+                    line += "  expected \(c.expected ?? "?")"
+                    if let actual = c.actual { line += ", got \(actual)" }
+                    if let passed = c.passed { line += passed ? style.green("  pass") : style.red("  FAIL") }
+                    if c.firstMismatch { line += style.red("  <- first mismatch") }
+                }
+                out.append(line)
+            }
+            out.append("")
+        }
+        for call in d.modelCalls {
+            out.append(style.bold("model output, \(call.stage) attempt \(call.attempt + 1) (\(call.completionTokens) tokens)"))
+            out.append(call.output)
+            out.append("")
+        }
+        if let evidence = d.outcomes.first(where: { !$0.kept })?.evidence, d.modelCalls.last?.output != evidence {
+            out += [style.bold("evidence"), String(evidence.prefix(4000)), ""]
+        }
+        if let dedup = d.dedup, let duplicate = dedup.duplicateOf {
+            out.append(String(format: "semantic duplicate of %@ (similarity %.4f, cluster %d)", duplicate, dedup.similarity ?? 0, dedup.cluster))
+        }
+        if let rank = d.rank {
+            out.append("rank: \(rank.testsPassed)/\(rank.testsTotal) tests passed, \(rank.codeLines) lines, \(rank.branches) branches, difficulty \(rank.difficulty)")
+        }
+        return out.joined(separator: "\n")
+    }
+}

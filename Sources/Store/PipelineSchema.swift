@@ -1,0 +1,77 @@
+// Tables of the build pipeline. Shipped migrations are never edited: add a new one for a change.
+import GRDB
+
+enum PipelineSchema {
+    static func create(_ db: Database) throws {
+        try db.create(table: "sample") { t in
+            t.primaryKey("id", .text)
+            t.column("ordinal", .integer).notNull().indexed()
+            t.column("source", .text).notNull()
+            t.column("line", .integer).notNull()
+            t.column("entryPoint", .text).notNull()
+            t.column("code", .text).notNull()
+            t.column("givenInstruction", .text)
+        }
+        try db.create(table: "outcome") { t in
+            t.column("sampleId", .text).notNull().references("sample", onDelete: .cascade)
+            t.column("stage", .text).notNull()
+            t.column("kept", .boolean).notNull()
+            t.column("reason", .text)
+            t.column("detail", .text)
+            t.column("evidence", .text)
+            t.column("seconds", .double).notNull()
+            t.primaryKey(["sampleId", "stage"])
+        }
+        try db.create(index: "outcome_stage", on: "outcome", columns: ["stage", "kept", "reason"])
+        try db.create(table: "modelCall") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("sampleId", .text).notNull().references("sample", onDelete: .cascade).indexed()
+            t.column("stage", .text).notNull()
+            t.column("attempt", .integer).notNull()
+            t.column("prompt", .text).notNull()
+            t.column("output", .text).notNull()
+            t.column("promptTokens", .integer).notNull()
+            t.column("completionTokens", .integer).notNull()
+            t.column("seconds", .double).notNull()
+        }
+        try db.create(table: "rewrite") { t in
+            t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)
+            t.column("instruction", .text).notNull()
+            t.column("code", .text).notNull()
+        }
+        try db.create(table: "testCase") { t in
+            t.column("sampleId", .text).notNull().references("sample", onDelete: .cascade)
+            t.column("index", .integer).notNull()
+            t.column("arguments", .text).notNull()
+            t.column("literal", .text).notNull()
+            t.column("expectedStatus", .text)
+            t.column("expectedValue", .text)
+            t.column("passed", .boolean)
+            t.column("actualStatus", .text)
+            t.column("actualValue", .text)
+            t.column("dropped", .text)
+            t.primaryKey(["sampleId", "index"])
+        }
+        try db.create(table: "rank") { t in
+            t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)
+            t.column("testsPassed", .integer).notNull()
+            t.column("testsTotal", .integer).notNull()
+            t.column("codeLines", .integer).notNull()
+            t.column("branches", .integer).notNull()
+            t.column("difficulty", .double).notNull()
+        }
+        try db.create(table: "dedup") { t in
+            t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)
+            t.column("cluster", .integer).notNull()
+            t.column("duplicateOf", .text)
+            t.column("similarity", .double)
+        }
+        try db.create(table: "export") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("format", .text).notNull()
+            t.column("path", .text).notNull()
+            t.column("count", .integer).notNull()
+            t.column("createdAt", .datetime).notNull()
+        }
+    }
+}

@@ -1,0 +1,138 @@
+// Typed rows of a run database. Each record is a Codable struct with its columns; one table per record.
+import Foundation
+import GRDB
+
+/// One input item: a function from a file or a record, keyed by a hash of where it came from and its text.
+public struct SampleRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "sample"
+    public var id: String
+    /// Position in the input order, for stable output.
+    public var ordinal: Int
+    public var source: String
+    public var line: Int
+    /// The function to call; empty when the item was rejected before one was known.
+    public var entryPoint: String
+    public var code: String
+    /// An instruction that came with the input, if any.
+    public var givenInstruction: String?
+
+    public init(id: String, ordinal: Int, source: String, line: Int, entryPoint: String, code: String, givenInstruction: String? = nil) {
+        self.id = id; self.ordinal = ordinal; self.source = source; self.line = line
+        self.entryPoint = entryPoint; self.code = code; self.givenInstruction = givenInstruction
+    }
+}
+
+/// What one stage decided about one sample. A rejection is data: reason code, detail and evidence.
+public struct OutcomeRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "outcome"
+    public var sampleId: String
+    public var stage: String
+    public var kept: Bool
+    public var reason: String?
+    public var detail: String?
+    /// JSON or raw text backing the decision (model output, stderr, the mismatching case).
+    public var evidence: String?
+    public var seconds: Double
+
+    public init(sampleId: String, stage: String, kept: Bool, reason: String? = nil, detail: String? = nil, evidence: String? = nil, seconds: Double = 0) {
+        self.sampleId = sampleId; self.stage = stage; self.kept = kept; self.reason = reason
+        self.detail = detail; self.evidence = evidence; self.seconds = seconds
+    }
+}
+
+/// Every model call, with its raw output, so that a rejection can be explained later.
+public struct ModelCallRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "modelCall"
+    public var sampleId: String
+    public var stage: String
+    public var attempt: Int
+    public var prompt: String
+    public var output: String
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var seconds: Double
+
+    public init(sampleId: String, stage: String, attempt: Int, prompt: String, output: String, promptTokens: Int, completionTokens: Int, seconds: Double) {
+        self.sampleId = sampleId; self.stage = stage; self.attempt = attempt; self.prompt = prompt; self.output = output
+        self.promptTokens = promptTokens; self.completionTokens = completionTokens; self.seconds = seconds
+    }
+}
+
+/// The model's clean version of a sample and the instruction it wrote.
+public struct RewriteRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "rewrite"
+    public var sampleId: String
+    public var instruction: String
+    public var code: String
+
+    public init(sampleId: String, instruction: String, code: String) {
+        self.sampleId = sampleId; self.instruction = instruction; self.code = code
+    }
+}
+
+/// One test input (a Python literal of positional and keyword arguments) and, once known, its expected result.
+public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "testCase"
+    public var sampleId: String
+    public var index: Int
+    /// The call's arguments as people read them, e.g. `[3, 1, 2], k=2`.
+    public var arguments: String
+    /// The same as the sandbox takes them: `{'args': ([3, 1, 2], ), 'kwargs': {'k': 2}}`.
+    public var literal: String
+    /// Set by `run original`: `ok` or `raised`; nil until then or when the case was dropped.
+    public var expectedStatus: String?
+    public var expectedValue: String?
+    /// Set by `verify`.
+    public var passed: Bool?
+    public var actualStatus: String?
+    public var actualValue: String?
+    /// Why a case was dropped (nondeterministic, timeout, ...), nil for cases in use.
+    public var dropped: String?
+
+    public init(sampleId: String, index: Int, arguments: String, literal: String) {
+        self.sampleId = sampleId; self.index = index; self.arguments = arguments; self.literal = literal
+    }
+}
+
+/// Ranking signals of a verified sample.
+public struct RankRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "rank"
+    public var sampleId: String
+    public var testsPassed: Int
+    public var testsTotal: Int
+    public var codeLines: Int
+    public var branches: Int
+    /// Higher is harder: used for curriculum order.
+    public var difficulty: Double
+
+    public init(sampleId: String, testsPassed: Int, testsTotal: Int, codeLines: Int, branches: Int, difficulty: Double) {
+        self.sampleId = sampleId; self.testsPassed = testsPassed; self.testsTotal = testsTotal
+        self.codeLines = codeLines; self.branches = branches; self.difficulty = difficulty
+    }
+}
+
+/// The SemDeDup decision for one sample.
+public struct DedupRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "dedup"
+    public var sampleId: String
+    public var cluster: Int
+    public var duplicateOf: String?
+    public var similarity: Double?
+
+    public init(sampleId: String, cluster: Int, duplicateOf: String?, similarity: Double?) {
+        self.sampleId = sampleId; self.cluster = cluster; self.duplicateOf = duplicateOf; self.similarity = similarity
+    }
+}
+
+/// A dataset file written by export.
+public struct ExportRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "export"
+    public var format: String
+    public var path: String
+    public var count: Int
+    public var createdAt: Date
+
+    public init(format: String, path: String, count: Int, createdAt: Date = Date()) {
+        self.format = format; self.path = path; self.count = count; self.createdAt = createdAt
+    }
+}

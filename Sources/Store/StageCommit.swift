@@ -1,0 +1,144 @@
+// Everything one stage decided about one sample, written in a single transaction so a kill never splits it.
+import GRDB
+
+public struct StageCommit: Sendable {
+    public var outcome: OutcomeRecord
+    public var modelCalls: [ModelCallRecord] = []
+    public var rewrite: RewriteRecord?
+    /// Replaces the sample's test cases when non-nil.
+    public var testCases: [TestCaseRecord]?
+    public var rank: RankRecord?
+    public var dedup: DedupRecord?
+
+    public init(outcome: OutcomeRecord, modelCalls: [ModelCallRecord] = [], rewrite: RewriteRecord? = nil,
+                testCases: [TestCaseRecord]? = nil, rank: RankRecord? = nil, dedup: DedupRecord? = nil) {
+        self.outcome = outcome; self.modelCalls = modelCalls; self.rewrite = rewrite
+        self.testCases = testCases; self.rank = rank; self.dedup = dedup
+    }
+}
+
+/// Per-stage counts for the funnel summary.
+public struct StageCount: Sendable, Equatable, Codable {
+    public var stage: String
+    public var kept: Int
+    public var rejected: Int
+    public var seconds: Double
+    public var reasons: [ReasonCount]
+}
+
+public struct ReasonCount: Sendable, Equatable, Codable {
+    public var reason: String
+    public var count: Int
+}
+
+extension RunDatabase {
+    public func insertSamples(_ samples: [SampleRecord]) throws {
+        try writer.write { db in
+            for sample in samples { try sample.insert(db, onConflict: .ignore) }
+        }
+    }
+
+    public func commit(_ units: [StageCommit]) throws {
+        try writer.write { db in
+            for unit in units {
+                try unit.outcome.insert(db, onConflict: .replace)
+                for call in unit.modelCalls { try call.insert(db) }
+                try unit.rewrite?.insert(db, onConflict: .replace)
+                if let cases = unit.testCases {
+                    try TestCaseRecord.filter(Column("sampleId") == unit.outcome.sampleId).deleteAll(db)
+                    for testCase in cases { try testCase.insert(db) }
+                }
+                try unit.rank?.insert(db, onConflict: .replace)
+                try unit.dedup?.insert(db, onConflict: .replace)
+            }
+        }
+    }
+
+    /// Samples that `previous` kept (every sample when nil) and `stage` has not decided yet, in input order.
+    public func pending(stage: String, after previous: String?) throws -> [SampleRecord] {
+        try writer.read { db in
+            if let previous {
+                return try SampleRecord.fetchAll(db, sql: """
+                    SELECT s.* FROM sample s JOIN outcome p ON p.sampleId = s.id AND p.stage = ? AND p.kept
+                    WHERE NOT EXISTS (SELECT 1 FROM outcome o WHERE o.sampleId = s.id AND o.stage = ?)
+                    ORDER BY s.ordinal
+                    """, arguments: [previous, stage])
+            }
+            return try SampleRecord.fetchAll(db, sql: """
+                SELECT s.* FROM sample s
+                WHERE NOT EXISTS (SELECT 1 FROM outcome o WHERE o.sampleId = s.id AND o.stage = ?)
+                ORDER BY s.ordinal
+                """, arguments: [stage])
+        }
+    }
+
+    /// Samples kept by `stage`, in input order.
+    public func kept(by stage: String) throws -> [SampleRecord] {
+        try writer.read { db in
+            try SampleRecord.fetchAll(db, sql: """
+                SELECT s.* FROM sample s JOIN outcome o ON o.sampleId = s.id AND o.stage = ? AND o.kept
+                ORDER BY s.ordinal
+                """, arguments: [stage])
+        }
+    }
+
+    /// Every sample of the run, in input order.
+    public func samples() throws -> [SampleRecord] {
+        try writer.read { db in try SampleRecord.order(Column("ordinal")).fetchAll(db) }
+    }
+
+    public func sampleCount() throws -> Int {
+        try writer.read { db in try SampleRecord.fetchCount(db) }
+    }
+
+    public func outcome(of sampleId: String, stage: String) throws -> OutcomeRecord? {
+        try writer.read { db in
+            try OutcomeRecord.filter(Column("sampleId") == sampleId && Column("stage") == stage).fetchOne(db)
+        }
+    }
+
+    public func rewrite(of sampleId: String) throws -> RewriteRecord? {
+        try writer.read { db in try RewriteRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+    }
+
+    public func testCases(of sampleId: String) throws -> [TestCaseRecord] {
+        try writer.read { db in
+            try TestCaseRecord.filter(Column("sampleId") == sampleId).order(Column("index")).fetchAll(db)
+        }
+    }
+
+    public func rank(of sampleId: String) throws -> RankRecord? {
+        try writer.read { db in try RankRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+    }
+
+    public func dedup(of sampleId: String) throws -> DedupRecord? {
+        try writer.read { db in try DedupRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+    }
+
+    public func modelCalls(of sampleId: String) throws -> [ModelCallRecord] {
+        try writer.read { db in
+            try ModelCallRecord.filter(Column("sampleId") == sampleId).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func recordExport(_ export: ExportRecord) throws {
+        try writer.write { db in try export.insert(db) }
+    }
+
+    /// Kept and rejected counts per stage with the reasons, most frequent first.
+    public func funnel(stages: [String]) throws -> [StageCount] {
+        try writer.read { db in
+            try stages.map { stage in
+                let kept = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outcome WHERE stage = ? AND kept", arguments: [stage]) ?? 0
+                let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outcome WHERE stage = ? AND NOT kept", arguments: [stage]) ?? 0
+                let seconds = try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(seconds), 0) FROM outcome WHERE stage = ?", arguments: [stage]) ?? 0
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT reason, COUNT(*) AS n FROM outcome WHERE stage = ? AND NOT kept
+                    GROUP BY reason ORDER BY n DESC, reason
+                    """, arguments: [stage])
+                let reasons = rows.map { ReasonCount(reason: $0["reason"] ?? "unknown", count: $0["n"]) }
+                return StageCount(stage: stage, kept: kept, rejected: rejected, seconds: seconds, reasons: reasons)
+            }
+        }
+    }
+}

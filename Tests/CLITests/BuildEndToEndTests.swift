@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// `semi-instruct build` with the real embedded SmolLM2, the real sandbox and MiniLM, run as a user runs it,
+/// then killed with SIGKILL at several points and resumed: the dataset must equal the uninterrupted one.
+@Suite(.serialized) struct BuildEndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A small recipe over three sample functions, short generations, two attempts.
+    static func recipe(in dir: URL) throws -> URL {
+        let url = dir.appendingPathComponent("recipe.yaml")
+        try """
+            name: e2e
+            inputs:
+              - path: \(root.appendingPathComponent("samples/python/numbers.py").path)
+            sampling:
+              max_tokens: 160
+              attempts: 2
+            tests:
+              count: 4
+              minimum: 2
+            """.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    static func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = BuiltBinary.url
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func finish(_ arguments: [String]) throws -> (status: Int32, seconds: Double) {
+        let began = Date()
+        let process = try start(arguments)
+        process.waitUntilExit()
+        return (process.terminationStatus, Date().timeIntervalSince(began))
+    }
+
+    static func sqlite(_ database: URL, _ query: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import sqlite3, sys; print('\\n'.join('|'.join(map(str, r)) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))",
+                             database.path, query]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func aRunKilledAtSeveralPointsResumesToTheSameDataset() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let recipe = try Self.recipe(in: dir).path
+        let whole = dir.appendingPathComponent("whole"), killed = dir.appendingPathComponent("killed")
+
+        // The uninterrupted run: every item ends kept or rejected, and the dataset is written.
+        let reference = try Self.finish(["build", recipe, "--run", whole.path, "--quiet"])
+        #expect(reference.status == 0)
+        let database = whole.appendingPathComponent("run.sqlite")
+        let items = try Self.sqlite(database, "SELECT COUNT(*) FROM sample").trimmingCharacters(in: .whitespacesAndNewlines)
+        let decided = try Self.sqlite(database, "SELECT COUNT(*) FROM outcome WHERE stage = 'collect'").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(items == decided && Int(items)! >= 8)
+        let open = try Self.sqlite(database, """
+            SELECT COUNT(*) FROM outcome o WHERE o.kept AND o.stage != 'semdedup'
+            AND NOT EXISTS (SELECT 1 FROM outcome n WHERE n.sampleId = o.sampleId AND n.rowid > o.rowid)
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(open == "0", "a kept sample stopped before the last stage")
+        let expected = try String(contentsOf: whole.appendingPathComponent("dataset.jsonl"), encoding: .utf8)
+
+        // The same command killed at 15%, 40% and 70% of the reference time, then run to the end.
+        for fraction in [0.15, 0.4, 0.7] {
+            let process = try Self.start(["build", recipe, "--run", killed.path, "--quiet"])
+            Thread.sleep(forTimeInterval: reference.seconds * fraction)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let resumed = try Self.finish(["build", recipe, "--run", killed.path, "--quiet"])
+        #expect(resumed.status == 0)
+        let actual = try String(contentsOf: killed.appendingPathComponent("dataset.jsonl"), encoding: .utf8)
+        #expect(actual == expected)
+        // Nothing done twice: the same decisions and the same number of stored model calls.
+        let query = "SELECT s.ordinal, o.stage, o.kept, COALESCE(o.reason, '') FROM outcome o JOIN sample s ON s.id = o.sampleId ORDER BY 1, 2"
+        #expect(try Self.sqlite(killed.appendingPathComponent("run.sqlite"), query) == (try Self.sqlite(database, query)))
+        let calls = "SELECT COUNT(*) FROM modelCall"
+        #expect(try Self.sqlite(killed.appendingPathComponent("run.sqlite"), calls) == (try Self.sqlite(database, calls)))
+
+        // inspect reads the finished run.
+        let summary = try BuiltBinary.run(["inspect", "--run", killed.path, "--json"])
+        #expect(summary.status == 0 && summary.output.contains("\"stages\""))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// `semi-instruct dedup` on real code with the real MiniLM encoder.
+@Suite struct DedupEndToEndTests {
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("samples/python")
+
+    /// The top-level functions of the sample files, split at each `def` at the start of a line.
+    static func functions() throws -> [String] {
+        var result: [String] = []
+        for name in ["lists.py", "text.py", "numbers.py", "rejects.py"] {
+            let text = try String(contentsOf: samples.appendingPathComponent(name), encoding: .utf8)
+            for chunk in text.components(separatedBy: "\ndef ").dropFirst() {
+                result.append("def " + chunk.components(separatedBy: "\n\n\n")[0])
+            }
+        }
+        return result
+    }
+
+    @Test(arguments: [2, 5])
+    func exactDuplicatesAreAlwaysRemovedAtEps001(clusters: Int) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-dedup-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let functions = try Self.functions()
+        #expect(functions.count >= 25)
+        // Five functions appear twice, the copies at the end.
+        let duplicated = [0, 3, 7, 12, 20]
+        var records = functions.enumerated().map { ["id": "f\($0.offset)", "code": $0.element] }
+        records += duplicated.map { ["id": "copy-of-f\($0)", "code": functions[$0]] }
+        let input = dir.appendingPathComponent("corpus.jsonl")
+        let lines = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+        try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        let output = dir.appendingPathComponent("kept.jsonl"), removed = dir.appendingPathComponent("removed.jsonl")
+        let result = try BuiltBinary.run(["dedup", input.path, "--field", "code", "--eps", "0.01", "--clusters", String(clusters),
+                                          "-o", output.path, "--removed", removed.path])
+        #expect(result.status == 0, "\(result.output)")
+        let kept = try String(contentsOf: output, encoding: .utf8).split(separator: "\n").map(String.init)
+        let gone = try String(contentsOf: removed, encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        // Each duplicated pair lost exactly one member, and nothing else was removed.
+        for index in duplicated {
+            let ids = ["f\(index)", "copy-of-f\(index)"]
+            let removedIds = gone.compactMap { ($0["record"] as? [String: Any])?["id"] as? String }.filter { ids.contains($0) }
+            #expect(removedIds.count == 1, "pair \(ids)")
+        }
+        #expect(gone.count == duplicated.count)
+        #expect(kept.count + gone.count == records.count)
+        // Kept records are the input lines unchanged, in input order.
+        let goneIds = gone.compactMap { ($0["record"] as? [String: Any])?["id"] as? String }
+        #expect(kept == lines.filter { line in !goneIds.contains { line.contains("\"\($0)\"") } })
+        for record in gone { #expect((record["similarity"] as? Double ?? 0) > 0.99 && record["duplicate_of"] != nil) }
+    }
+}

@@ -1,0 +1,76 @@
+// Input formats: gzip (zlib), JSON arrays split into raw elements, numpy-written .npy files.
+import Dedup
+import Foundation
+import Testing
+import VectorIndex
+
+@Suite struct ReaderTests {
+    static func records(_ url: URL) throws -> [InputRecord] {
+        var records: [InputRecord] = []
+        try RecordReader.forEach(url) { records.append($0) }
+        return records
+    }
+
+    @Test func gzipReadsLikeThePlainFile() throws {
+        let plain = try Self.records(TestFiles.fixtures.appendingPathComponent("small.jsonl"))
+        let gzip = try Self.records(TestFiles.fixtures.appendingPathComponent("small.jsonl.gz"))
+        #expect(plain.count == 5)
+        #expect(gzip.map(\.bytes) == plain.map(\.bytes))
+        #expect(gzip.map(\.line) == [1, 2, 3, 4, 5])
+    }
+
+    @Test func truncatedGzipIsAnError() throws {
+        let directory = try TestFiles.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = try Data(contentsOf: TestFiles.fixtures.appendingPathComponent("small.jsonl.gz"))
+        let truncated = directory.appendingPathComponent("cut.jsonl.gz")
+        try data.prefix(data.count - 12).write(to: truncated)
+        #expect(throws: DedupError.self) { try Self.records(truncated) }
+    }
+
+    @Test func jsonArrayElementsKeepTheirBytes() throws {
+        let directory = try TestFiles.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("a.json")
+        try """
+         [ {"code": "a, [b] {c} \\" ]"},
+          {"code": "x",
+           "tags": [1, {"k": "]"}]},
+          {"code": "a, [b] {c} \\" ]"} ]
+        """.write(to: url, atomically: true, encoding: .utf8)
+        let records = try Self.records(url)
+        #expect(records.map { String(decoding: $0.bytes, as: UTF8.self) } == [
+            #"{"code": "a, [b] {c} \" ]"}"#, "{\"code\": \"x\",\n   \"tags\": [1, {\"k\": \"]\"}]}", #"{"code": "a, [b] {c} \" ]"}"#])
+        #expect(records.map(\.line) == [1, 2, 4])
+
+        let report = try DedupRun.run(input: url, settings: DedupSettings(fields: ["code"], clusters: 1),
+                                      embeddings: .embedder(CachedEmbedder(embedder: HashingEmbedder(),
+                                          cache: try EmbeddingCache(directory: directory, embedderName: "hashing"))))
+        let paths = DedupOutputPaths.plan(output: directory.appendingPathComponent("out.json"), removed: nil, eps: [0.01])
+        try DedupOutputWriter.write(report, to: paths)
+        let kept = try JSONSerialization.jsonObject(with: Data(contentsOf: paths[0].kept)) as? [[String: Any]]
+        #expect(kept?.count == 2)
+        #expect(try TestFiles.jsonObjects(paths[0].removed).first?["duplicate_of"] as? Int == 0)
+    }
+
+    @Test func unclosedJSONArrayIsAnError() throws {
+        let directory = try TestFiles.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("a.json")
+        try #"[{"code": "x"}, {"code": "#.write(to: url, atomically: true, encoding: .utf8)
+        #expect(throws: DedupError.notJSONArray(file: url.path, reason: "element 1 starting on line 1 is not closed")) {
+            try Self.records(url)
+        }
+    }
+
+    @Test func readsNumpyFloat32AndFloat64() throws {
+        let expected = try Matrix(rows: 3, columns: 4, values: (0..<12).map { Float($0) / 8 })
+        #expect(try NPYFile.readMatrix(TestFiles.fixtures.appendingPathComponent("matrix_f4.npy")) == expected)
+        #expect(try NPYFile.readMatrix(TestFiles.fixtures.appendingPathComponent("matrix_f8.npy")) == expected)
+        let directory = try TestFiles.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let written = directory.appendingPathComponent("m.npy")
+        try NPYFile.write(expected, to: written)
+        #expect(try Data(contentsOf: written) == Data(contentsOf: TestFiles.fixtures.appendingPathComponent("matrix_f4.npy")))
+    }
+}

@@ -1,0 +1,144 @@
+// The safetensors reader on files written here by hand: dtypes, metadata, shards, and every malformed header.
+import Foundation
+import ModelFiles
+import Testing
+
+/// Writes a safetensors file from (name, dtype, shape, raw bytes); `headerOverride` replaces the JSON header.
+private func writeSafetensors(_ tensors: [(String, String, [Int], [UInt8])], metadata: [String: String]? = nil,
+                              headerOverride: String? = nil, to url: URL) throws {
+    var entries: [String] = []
+    var data: [UInt8] = []
+    for (name, dtype, shape, bytes) in tensors {
+        entries.append("\"\(name)\": {\"dtype\": \"\(dtype)\", \"shape\": \(shape), \"data_offsets\": [\(data.count), \(data.count + bytes.count)]}")
+        data += bytes
+    }
+    if let metadata {
+        let pairs = metadata.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ")
+        entries.insert("\"__metadata__\": {\(pairs)}", at: 0)
+    }
+    var header = Array((headerOverride ?? "{" + entries.joined(separator: ", ") + "}").utf8)
+    while header.count % 8 != 0 { header.append(0x20) }
+    var file: [UInt8] = []
+    withUnsafeBytes(of: UInt64(header.count).littleEndian) { file += $0 }
+    file += header + data
+    try Data(file).write(to: url)
+}
+
+private func floatBytes(_ values: [Float]) -> [UInt8] { values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } } }
+private func halfBytes(_ values: [Float]) -> [UInt8] { values.flatMap { v in withUnsafeBytes(of: Float16(v).bitPattern.littleEndian) { Array($0) } } }
+private func bfloatBytes(_ values: [Float]) -> [UInt8] {
+    values.flatMap { v in withUnsafeBytes(of: UInt16(truncatingIfNeeded: v.bitPattern >> 16).littleEndian) { Array($0) } }
+}
+
+private func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("safetensors-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Test func readsF32F16AndBF16AsFloats() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("model.safetensors")
+    let values: [Float] = [1, -2.5, 0.15625, 1024, -0.0078125, 3]
+    try writeSafetensors([("a.f32", "F32", [2, 3], floatBytes(values)), ("b.f16", "F16", [6], halfBytes(values)),
+                          ("c.bf16", "BF16", [3, 2], bfloatBytes(values)), ("ids", "I64", [2], Array(repeating: 0, count: 16))],
+                         metadata: ["format": "pt"], to: url)
+    let file = try SafetensorsFile(url: url)
+    #expect(file.metadata == ["format": "pt"])
+    #expect(Set(file.tensors.keys) == ["a.f32", "b.f16", "c.bf16", "ids"])
+    #expect(try file.floats("a.f32", expectedShape: [2, 3]) == values)
+    #expect(try file.floats("b.f16") == values, "these values are exact in f16")
+    #expect(try file.floats("c.bf16") == values, "and in bf16")
+    #expect(try file.info("c.bf16").shape == [3, 2])
+    #expect(throws: SafetensorsError.unsupportedDType(name: "ids", file: url.path, dtype: "I64")) { try file.floats("ids") }
+    #expect(throws: SafetensorsError.shapeMismatch(name: "a.f32", file: url.path, expected: [3, 2], actual: [2, 3])) {
+        try file.floats("a.f32", expectedShape: [3, 2])
+    }
+    #expect(throws: SafetensorsError.missingTensor(name: "nope", file: url.path)) { try file.floats("nope") }
+}
+
+@Test func readsShardedCheckpointsThroughTheIndex() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try writeSafetensors([("first", "F32", [2], floatBytes([1, 2]))], to: directory.appendingPathComponent("model-00001-of-00002.safetensors"))
+    try writeSafetensors([("second", "F32", [1], floatBytes([3]))], to: directory.appendingPathComponent("model-00002-of-00002.safetensors"))
+    let index = #"{"metadata": {}, "weight_map": {"first": "model-00001-of-00002.safetensors", "second": "model-00002-of-00002.safetensors"}}"#
+    try Data(index.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
+    let checkpoint = try SafetensorsCheckpoint(directory: directory)
+    #expect(checkpoint.tensorNames == ["first", "second"])
+    #expect(try checkpoint.floats("first") == [1, 2])
+    #expect(try checkpoint.floats("second", expectedShape: [1]) == [3])
+
+    let wrong = #"{"weight_map": {"third": "model-00001-of-00002.safetensors"}}"#
+    try Data(wrong.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
+    #expect(throws: SafetensorsError.missingTensor(name: "third", file: directory.appendingPathComponent("model-00001-of-00002.safetensors").path)) {
+        try SafetensorsCheckpoint(directory: directory)
+    }
+    try FileManager.default.removeItem(at: directory.appendingPathComponent("model.safetensors.index.json"))
+    #expect(throws: SafetensorsError.noWeights(directory: directory.path)) { try SafetensorsCheckpoint(directory: directory) }
+}
+
+@Test func malformedFilesGiveErrorsNamingFileTensorAndOffsets() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("bad.safetensors")
+
+    try Data([1, 2, 3]).write(to: url)
+    #expect(throws: SafetensorsError.truncatedHeader(file: url.path, fileSize: 3)) { try SafetensorsFile(url: url) }
+
+    var huge = Data()
+    withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { huge.append(contentsOf: $0) }
+    try huge.write(to: url)
+    #expect(throws: SafetensorsError.headerLengthTooLarge(file: url.path, headerLength: 1 << 40, fileSize: 8)) { try SafetensorsFile(url: url) }
+
+    try writeSafetensors([], headerOverride: "{not json", to: url)
+    #expect(throws: SafetensorsError.self) { try SafetensorsFile(url: url) }
+
+    try writeSafetensors([("w", "F32", [3], floatBytes([1, 2]))], to: url)
+    #expect(throws: SafetensorsError.sizeMismatch(name: "w", file: url.path, offset: 0, expectedBytes: 12, actualBytes: 8)) {
+        try SafetensorsFile(url: url)
+    }
+
+    try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}"#, to: url)
+    #expect(throws: SafetensorsError.dataOutOfBounds(name: "w", file: url.path, end: 16, dataLength: 0)) { try SafetensorsFile(url: url) }
+
+    try writeSafetensors([], headerOverride: #"{"w": {"dtype": "Q4", "shape": [4], "data_offsets": [0, 0]}}"#, to: url)
+    #expect(throws: SafetensorsError.unsupportedDType(name: "w", file: url.path, dtype: "Q4")) { try SafetensorsFile(url: url) }
+
+    try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4]}}"#, to: url)
+    #expect(throws: SafetensorsError.invalidTensorEntry(name: "w", file: url.path, detail: "needs dtype, shape and data_offsets")) {
+        try SafetensorsFile(url: url)
+    }
+
+    let missing = directory.appendingPathComponent("absent.safetensors")
+    #expect(throws: SafetensorsError.cannotOpen(file: missing.path, reason: "No such file or directory")) { try SafetensorsFile(url: missing) }
+    #expect(SafetensorsError.shapeMismatch(name: "t", file: "f", expected: [1], actual: [2]).localizedDescription
+        == "f: tensor 't' has shape [2], expected [1]")
+}
+
+@Test func readsTheRealMiniLMCheckpoint() throws {
+    let directory = ModelCache.directory(of: ModelCache.model(named: "minilm")!)
+    let checkpoint = try SafetensorsCheckpoint(directory: directory)
+    #expect(checkpoint.tensorNames.count >= 100)
+    let embeddings = try checkpoint.floats("embeddings.word_embeddings.weight", expectedShape: [30522, 384])
+    #expect(embeddings.count == 30522 * 384)
+    #expect(embeddings.allSatisfy { $0.isFinite })
+    let config = try SentenceTransformersConfig(directory: directory)
+    #expect(config.maxSequenceLength == 256)
+    #expect(config.pooling == .mean && config.normalize)
+    #expect(config.bert.hiddenSize == 384 && config.bert.layerCount == 6 && config.bert.headCount == 12)
+}
+
+@Test func npyFilesRoundTrip() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("x.npy")
+    try NPYFile.writeFloat32([[1, 2, 3], [4.5, -6, 0.25]], columns: 3, to: url)
+    let bytes = [UInt8](try Data(contentsOf: url))
+    #expect((10 + Int(bytes[8]) + Int(bytes[9]) * 256) % 64 == 0, "data starts on a 64-byte boundary")
+    let read = try NPYFile.readFloat32(url)
+    #expect(read.rows == 2 && read.columns == 3)
+    #expect(read.values == [1, 2, 3, 4.5, -6, 0.25])
+    #expect(throws: NPYError.raggedRow(index: 1, count: 2, columns: 3)) { try NPYFile.writeFloat32([[1, 2, 3], [1, 2]], columns: 3, to: url) }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Pipeline
+
+/// A generator that answers from a script instead of a model, so stage logic can be tested exactly.
+/// Rewrite prompts get the code back unchanged (or a scripted replacement) with an instruction;
+/// test-input prompts get the scripted calls for the function named in the prompt.
+final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
+    let modelName = "scripted"
+    let rewrites: [String: String]
+    let inputs: [String: [String]]
+    private let lock = NSLock()
+    private(set) var requests: [GenerationRequest] = []
+
+    init(rewrites: [String: String] = [:], inputs: [String: [String]]) {
+        self.rewrites = rewrites
+        self.inputs = inputs
+    }
+
+    func generate(_ requests: [GenerationRequest]) async throws -> [GenerationOutput] {
+        lock.withLock { self.requests += requests }
+        return requests.map { request in
+            let prompt = request.messages.last!.content
+            let code = Self.fenced(prompt)
+            let entry = Self.entry(in: code)
+            let text: String
+            if prompt.hasPrefix("Rewrite") {
+                text = "Instruction: Write a Python function `\(entry)` as shown.\n\n```python\n\(rewrites[entry] ?? code)\n```"
+            } else {
+                text = (inputs[entry] ?? ["no idea"]).joined(separator: "\n")
+            }
+            return GenerationOutput(text: text, promptTokens: prompt.count / 4, completionTokens: text.count / 4, seconds: 0)
+        }
+    }
+
+    static func fenced(_ prompt: String) -> String {
+        let parts = prompt.components(separatedBy: "```python\n")
+        return parts.count > 1 ? parts[1].components(separatedBy: "\n```")[0] : ""
+    }
+
+    /// The last top-level function of the snippet is the entry point (collect puts helpers first).
+    static func entry(in code: String) -> String {
+        let names = code.components(separatedBy: "\n").filter { $0.hasPrefix("def ") }
+            .map { String($0.dropFirst(4).prefix { $0 != "(" }) }
+        return names.last ?? ""
+    }
+}
