@@ -31,6 +31,23 @@ static inline __attribute__((always_inline)) void attend_body(
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// e^x for x <= 0 (Cephes' expf: range reduction by ln 2, degree-5 polynomial), about 1 ulp.
+static inline __attribute__((target("avx2,fma"), always_inline)) __m256 exp_avx2(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(scale));
+}
+
 // The dot loop above cannot be vectorized without reassociation; this one sums in 8 lanes.
 static __attribute__((target("avx2,fma"))) void attend_avx2(
     const float *query, const float *keys, const float *values, int64_t stride, int64_t count,
@@ -50,8 +67,18 @@ static __attribute__((target("avx2,fma"))) void attend_avx2(
         scores[t] = _mm_cvtss_f32(r) * scale;
         if (scores[t] > maximum) maximum = scores[t];
     }
-    float sum = 0;
-    for (int64_t t = 0; t < count; t++) {
+    __m256 sums = _mm256_setzero_ps();
+    int64_t t = 0;
+    for (; t + 8 <= count; t += 8) {
+        __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + t), _mm256_set1_ps(maximum)));
+        _mm256_storeu_ps(scores + t, e);
+        sums = _mm256_add_ps(sums, e);
+    }
+    __m128 folded = _mm_add_ps(_mm256_extractf128_ps(sums, 1), _mm256_castps256_ps128(sums));
+    folded = _mm_add_ps(folded, _mm_movehl_ps(folded, folded));
+    folded = _mm_add_ss(folded, _mm_movehdup_ps(folded));
+    float sum = _mm_cvtss_f32(folded);
+    for (; t < count; t++) {
         scores[t] = expf(scores[t] - maximum);
         sum += scores[t];
     }
