@@ -70,12 +70,12 @@ struct BenchGenerate: AsyncParsableCommand {
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "decode_empty_context_tokens_per_second": shortDecode, "load_average": load,
                 "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
-                "file_bytes": loaded.gguf.fileSize,
+                "file_bytes": loaded.gguf?.fileSize ?? 0,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("model        \(loaded.file.path) (\(loaded.gguf.fileSize / 1_000_000) MB)")
+            print("model        \(loaded.file.path) (\((loaded.gguf?.fileSize ?? 0) / 1_000_000) MB)")
             print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations, \(KernelInfo.simd)")
             print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens after the prompt)", decode, decodeTokens))

@@ -58,7 +58,7 @@ extension BPETokenizer {
     }
 
     /// `tokenizer_config.json` beside `tokenizer.json`, or an empty dictionary.
-    static func tokenizerConfig(beside url: URL) -> [String: Any] {
+    public static func tokenizerConfig(beside url: URL) -> [String: Any] {
         let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
         guard let data = try? Data(contentsOf: configURL),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }

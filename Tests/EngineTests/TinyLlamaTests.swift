@@ -80,6 +80,26 @@ struct TinyLlamaTests {
         }
     }
 
+    /// The F32 model as a Hugging Face checkpoint: other tensor names, q/k in rotate-half order.
+    @Test func huggingFaceCheckpointGivesTheSameLogits() throws {
+        let expected = try TinyLlama.expected()
+        let rows = try #require(expected.logits["F32"])
+        let directory = TinyLlama.directory.appendingPathComponent("hf")
+        let config = try LlamaConfiguration(configJSON: directory.appendingPathComponent("config.json"))
+        let model = try LlamaModel(config: config, source: SafetensorsWeightSource(directory: directory),
+                                   names: .huggingFace, threads: 2)
+        #expect(model.rope.style == .halves)
+        let whole = model.makeSession(capacity: 16, precision: .float)
+        #expect(TinyLlama.maxDifference(Array(whole.process(expected.tokens)), rows[11]) < 1e-3)
+        let session = model.makeSession(capacity: 16, precision: .float)
+        for (position, token) in expected.tokens.enumerated() {
+            #expect(TinyLlama.maxDifference(session.decode(token), rows[position]) < 1e-3, "position \(position)")
+        }
+        // Without tokenizer.json the directory is not a usable model: a typed error naming the file.
+        let error = #expect(throws: EngineError.self) { try ModelLoader.load(directory.path, threads: 1) }
+        #expect(error?.localizedDescription.contains("tokenizer.json") == true)
+    }
+
     @Test func configurationComesFromTheMetadata() throws {
         let gguf = try GGUFFile(url: TinyLlama.directory.appendingPathComponent("tiny-Q8_0.gguf"))
         let config = try LlamaConfiguration(gguf: gguf)
