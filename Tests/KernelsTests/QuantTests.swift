@@ -148,6 +148,21 @@ struct QuantTests {
         #expect(WorkerPool.share(of: 10, thread: 1, threads: 3) == 3..<6)
     }
 
+    @Test func parallelForCoversEveryIndexOnce() {
+        let pool = WorkerPool(threads: 2)
+        for count in [0, 1, 7, 100, 1000, 4097] {
+            var hits = [Int](repeating: 0, count: count)
+            hits.withUnsafeMutableBufferPointer { buffer in
+                for _ in 0..<20 {
+                    pool.parallelFor(count) { range in for i in range { buffer[i] += 1 } }
+                    // Static runs interleave with dynamic ones.
+                    pool.run { _, _ in }
+                }
+            }
+            #expect(hits.allSatisfy { $0 == 20 }, "count \(count)")
+        }
+    }
+
     @Test func ropeStylesAgreeUpToThePermutation() {
         let dimension = 8
         let x: [Float] = (0..<dimension).map { Float($0) * 0.3 - 1 }
