@@ -57,10 +57,14 @@ static void run_child(const char *path, char *const argv[], char *const envp[], 
     struct rlimit no_core = { 0, 0 };
     setrlimit(RLIMIT_CORE, &no_core);
 
+    // Raw system calls: glibc's setuid family signals every thread it believes the process has, and after
+    // the raw clone below its thread list still names the parent's threads, so the wrappers would wait forever.
     if (limits->gid >= 0) {
-        if (setgroups(0, NULL) != 0 || setgid((gid_t)limits->gid) != 0) report_and_exit(error_fd, errno);
+        if (syscall(SYS_setgroups, 0, NULL) != 0 || syscall(SYS_setresgid, (gid_t)limits->gid, (gid_t)limits->gid, (gid_t)limits->gid) != 0) {
+            report_and_exit(error_fd, errno);
+        }
     }
-    if (limits->uid >= 0 && setuid((uid_t)limits->uid) != 0) report_and_exit(error_fd, errno);
+    if (limits->uid >= 0 && syscall(SYS_setresuid, (uid_t)limits->uid, (uid_t)limits->uid, (uid_t)limits->uid) != 0) report_and_exit(error_fd, errno);
     if (cwd != NULL && chdir(cwd) != 0) report_and_exit(error_fd, errno);
     execve(path, argv, envp);
     report_and_exit(error_fd, errno);

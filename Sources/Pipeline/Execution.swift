@@ -58,8 +58,10 @@ struct RunOriginalStage: Stage {
             }
             let seconds = elapsed(since: start)
             let evidence = jsonText(["first": first, "second": second])
+            let executions = records(sample, "original-1", first, indices: Array(cases.indices))
+                + records(sample, "original-2", second, indices: Array(cases.indices))
             if normal >= settings.tests.minimum {
-                return StageCommit(outcome: stage.keep(sample, seconds: seconds), testCases: cases)
+                return StageCommit(outcome: stage.keep(sample, seconds: seconds), testCases: cases, executions: executions)
             }
             let reason: String
             if nondeterministic > 0 && nondeterministic >= cases.count - raised - failures.values.reduce(0, +) {
@@ -72,7 +74,8 @@ struct RunOriginalStage: Stage {
             let detail = "\(normal) of \(cases.count) inputs return normally (minimum \(settings.tests.minimum)); "
                 + "\(raised) raise, \(nondeterministic) nondeterministic"
                 + (failures.isEmpty ? "" : ", " + failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-            return StageCommit(outcome: stage.reject(sample, reason, detail, evidence: evidence, seconds: seconds), testCases: cases)
+            return StageCommit(outcome: stage.reject(sample, reason, detail, evidence: evidence, seconds: seconds), testCases: cases,
+                               executions: executions)
         }
     }
 }
@@ -119,15 +122,24 @@ struct VerifyStage: Stage {
             }
             let seconds = elapsed(since: start)
             let ratio = active.isEmpty ? 0 : Double(passed) / Double(active.count)
+            let executions = records(sample, "rewrite", results, indices: active)
             if !active.isEmpty && ratio >= passRatio {
-                return StageCommit(outcome: stage.keep(sample, seconds: seconds), testCases: cases)
+                return StageCommit(outcome: stage.keep(sample, seconds: seconds), testCases: cases, executions: executions)
             }
             let detail = firstMismatch.map { "passed \(passed) of \(active.count); first mismatch on (\($0.input)): expected \($0.expected), got \($0.actual)" }
                 ?? "no test case to verify"
             return StageCommit(outcome: stage.reject(sample, active.isEmpty ? "no-tests" : "mismatch", detail,
                                                      evidence: firstMismatch.map { jsonText($0) }, seconds: seconds),
-                               testCases: cases)
+                               testCases: cases, executions: executions)
         }
+    }
+}
+
+/// The sandbox results of one run of a sample, one row per test case.
+func records(_ sample: SampleRecord, _ run: String, _ results: [CaseResult], indices: [Int]) -> [ExecutionRecord] {
+    zip(indices, results).map { index, result in
+        ExecutionRecord(sampleId: sample.id, run: run, caseIndex: index, status: result.status, value: result.value,
+                        error: result.error, stderr: String(result.stderr.suffix(4000)))
     }
 }
 

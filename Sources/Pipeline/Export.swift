@@ -1,5 +1,6 @@
 // export: the kept samples as JSONL with instruction, response, tests and provenance, in input order.
 import Foundation
+import Sandbox
 import Store
 
 public struct ExportedSample: Codable, Equatable, Sendable {
@@ -23,6 +24,12 @@ public struct ExportedSample: Codable, Equatable, Sendable {
 }
 
 public enum Exporter {
+    /// Expected values as Python literals (`[('h', 1)]`), as a dataset reader would write them; exceptions by type.
+    static func pythonLiteral(_ testCase: TestCaseRecord) -> String? {
+        guard testCase.expectedStatus == "ok", let text = testCase.expectedValue else { return testCase.expectedValue }
+        return (try? CanonicalValue(canonicalText: text))?.description ?? text
+    }
+
     /// Writes the samples the last stage kept; returns how many. Written to a temporary file, then moved.
     public static func export(store: RunDatabase, finalStage: StageName, to url: URL, model: String, recipe: String) throws -> Int {
         let samples = try store.kept(by: finalStage.rawValue)
@@ -37,7 +44,7 @@ public enum Exporter {
             let row = ExportedSample(
                 id: sample.id, instruction: rewrite.instruction, response: "```python\n\(rewrite.code)```",
                 entryPoint: sample.entryPoint,
-                tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: $0.expectedValue) },
+                tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0)) },
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
                 difficulty: rank?.difficulty, source: sample.source, line: sample.line, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"

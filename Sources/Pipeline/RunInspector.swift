@@ -33,6 +33,8 @@ public struct SampleDetail: Codable, Sendable {
     public var outcomes: [OutcomeRecord]
     public var cases: [CaseDetail]
     public var modelCalls: [ModelCallRecord]
+    /// Every sandbox call: the original twice, then the rewrite.
+    public var executions: [ExecutionRecord]
     public var dedup: DedupRecord?
     public var rank: RankRecord?
 }
@@ -99,6 +101,7 @@ public enum RunInspector {
             instruction: rewrite?.instruction, rewrite: rewrite?.code,
             diff: rewrite.map { LineDiff.unified(from: sample.code, to: $0.code) },
             outcomes: outcomes, cases: cases, modelCalls: try store.modelCalls(of: sample.id),
+            executions: try store.executions(of: sample.id),
             dedup: try store.dedup(of: sample.id), rank: try store.rank(of: sample.id))
     }
 }

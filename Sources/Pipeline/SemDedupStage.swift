@@ -15,13 +15,20 @@ struct SemDedupStage: Stage {
             return batch.map { StageCommit(outcome: keep($0), dedup: DedupRecord(sampleId: $0.id, cluster: 0, duplicateOf: nil, similarity: nil)) }
         }
         let start = DispatchTime.now()
-        // Samples decided in an interrupted earlier pass still count as earlier items; a resumed run
-        // recomputes the whole set, so the decisions are the same as in one uninterrupted pass.
-        let texts = try batch.map { sample -> String in
-            let rewrite = try context.store.rewrite(of: sample.id)
-            return "\(rewrite?.instruction ?? "")\n\(rewrite?.code ?? sample.code)"
+        // Embeddings are stored as soon as they exist, so a resumed run embeds only what is missing;
+        // the clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
+        var stored = try context.store.embeddings(model: embedder.modelName, sampleIds: batch.map(\.id))
+        let missing = batch.filter { stored[$0.id] == nil }
+        if !missing.isEmpty {
+            let texts = try missing.map { sample -> String in
+                let rewrite = try context.store.rewrite(of: sample.id)
+                return "\(rewrite?.instruction ?? "")\n\(rewrite?.code ?? sample.code)"
+            }
+            let fresh = try embedder.embed(texts)
+            try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.modelName, values: $1) })
+            for (sample, vector) in zip(missing, fresh) { stored[sample.id] = vector }
         }
-        let vectors = try embedder.embed(texts)
+        let vectors = batch.map { stored[$0.id]! }
         let (embeddings, _) = try Matrix(rows: vectors).normalizedRows()
         let k = settings.clusters > 0 ? min(settings.clusters, batch.count) : max(1, Int(Double(batch.count).squareRoot().rounded()))
         let clusters = try SemanticClustering.cluster(embeddings, ClusteringOptions(clusters: k, seed: settings.seed))

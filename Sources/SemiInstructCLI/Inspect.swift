@@ -140,6 +140,15 @@ enum InspectText {
             out.append(call.output)
             out.append("")
         }
+        let noisy = d.executions.filter { !$0.stderr.isEmpty }
+        if !noisy.isEmpty {
+            out.append(style.bold("sandbox stderr"))
+            for execution in noisy {
+                out.append(style.dim("  \(execution.run) case \(execution.caseIndex) (\(execution.status)):"))
+                out.append(String(execution.stderr.suffix(1500)))
+            }
+            out.append("")
+        }
         if let evidence = d.outcomes.first(where: { !$0.kept })?.evidence, d.modelCalls.last?.output != evidence {
             out += [style.bold("evidence"), String(evidence.prefix(4000)), ""]
         }

@@ -66,6 +66,22 @@ enum PipelineSchema {
             t.column("duplicateOf", .text)
             t.column("similarity", .double)
         }
+        try db.create(table: "execution") { t in
+            t.column("sampleId", .text).notNull().references("sample", onDelete: .cascade)
+            t.column("run", .text).notNull()
+            t.column("caseIndex", .integer).notNull()
+            t.column("status", .text).notNull()
+            t.column("value", .text)
+            t.column("error", .text)
+            t.column("stderr", .text).notNull()
+            t.primaryKey(["sampleId", "run", "caseIndex"])
+        }
+        try db.create(table: "embedding") { t in
+            t.column("sampleId", .text).notNull().references("sample", onDelete: .cascade)
+            t.column("model", .text).notNull()
+            t.column("vector", .blob).notNull()
+            t.primaryKey(["sampleId", "model"])
+        }
         try db.create(table: "export") { t in
             t.autoIncrementedPrimaryKey("id")
             t.column("format", .text).notNull()

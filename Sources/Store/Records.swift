@@ -111,6 +111,43 @@ public struct RankRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     }
 }
 
+/// One call of the entry point in the sandbox: which code ran (`original` twice, then `rewrite`) and what happened.
+public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "execution"
+    public var sampleId: String
+    /// original-1, original-2 or rewrite.
+    public var run: String
+    public var caseIndex: Int
+    public var status: String
+    public var value: String?
+    public var error: String?
+    public var stderr: String
+
+    public init(sampleId: String, run: String, caseIndex: Int, status: String, value: String?, error: String?, stderr: String) {
+        self.sampleId = sampleId; self.run = run; self.caseIndex = caseIndex; self.status = status
+        self.value = value; self.error = error; self.stderr = stderr
+    }
+}
+
+/// A sentence embedding of a sample (instruction + code), kept so a resumed run never embeds twice.
+public struct EmbeddingRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "embedding"
+    public var sampleId: String
+    public var model: String
+    /// Little-endian float32 values.
+    public var vector: Data
+
+    public init(sampleId: String, model: String, values: [Float]) {
+        self.sampleId = sampleId
+        self.model = model
+        self.vector = values.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    public var values: [Float] {
+        vector.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+}
+
 /// The SemDeDup decision for one sample.
 public struct DedupRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "dedup"

@@ -9,11 +9,13 @@ public struct StageCommit: Sendable {
     public var testCases: [TestCaseRecord]?
     public var rank: RankRecord?
     public var dedup: DedupRecord?
+    public var executions: [ExecutionRecord] = []
 
     public init(outcome: OutcomeRecord, modelCalls: [ModelCallRecord] = [], rewrite: RewriteRecord? = nil,
-                testCases: [TestCaseRecord]? = nil, rank: RankRecord? = nil, dedup: DedupRecord? = nil) {
+                testCases: [TestCaseRecord]? = nil, rank: RankRecord? = nil, dedup: DedupRecord? = nil,
+                executions: [ExecutionRecord] = []) {
         self.outcome = outcome; self.modelCalls = modelCalls; self.rewrite = rewrite
-        self.testCases = testCases; self.rank = rank; self.dedup = dedup
+        self.testCases = testCases; self.rank = rank; self.dedup = dedup; self.executions = executions
     }
 }
 
@@ -50,6 +52,7 @@ extension RunDatabase {
                 }
                 try unit.rank?.insert(db, onConflict: .replace)
                 try unit.dedup?.insert(db, onConflict: .replace)
+                for execution in unit.executions { try execution.insert(db, onConflict: .replace) }
             }
         }
     }
@@ -118,6 +121,28 @@ extension RunDatabase {
     public func modelCalls(of sampleId: String) throws -> [ModelCallRecord] {
         try writer.read { db in
             try ModelCallRecord.filter(Column("sampleId") == sampleId).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func executions(of sampleId: String) throws -> [ExecutionRecord] {
+        try writer.read { db in
+            try ExecutionRecord.filter(Column("sampleId") == sampleId).order(Column("run"), Column("caseIndex")).fetchAll(db)
+        }
+    }
+
+    public func embeddings(model: String, sampleIds: [String]) throws -> [String: [Float]] {
+        try writer.read { db in
+            var found: [String: [Float]] = [:]
+            for record in try EmbeddingRecord.filter(Column("model") == model && sampleIds.contains(Column("sampleId"))).fetchAll(db) {
+                found[record.sampleId] = record.values
+            }
+            return found
+        }
+    }
+
+    public func saveEmbeddings(_ records: [EmbeddingRecord]) throws {
+        try writer.write { db in
+            for record in records { try record.insert(db, onConflict: .replace) }
         }
     }
 

@@ -82,6 +82,9 @@ import Testing
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         #expect(first["entry_point"] as? String == "f")
         #expect((first["tests"] as? [Any])?.count == 3 && first["tests_passed"] as? Int == 3)
+        // Expected values are Python literals: f([1, 2, 3, 4, 5], 2) returns [[1, 2], [3, 4], [5]].
+        let tests = first["tests"] as? [[String: Any]] ?? []
+        #expect(tests.first?["expected"] as? String == "[[1, 2], [3, 4], [5]]")
         #expect((first["response"] as? String)?.hasPrefix("```python\ndef f(l, n):") == true)
 
         // Every collected item ends kept or rejected exactly once along the funnel.
@@ -97,6 +100,11 @@ import Testing
         let summary = try RunInspector.summary(store, path: result.databasePath)
         #expect(summary.samples == result.collected)
         #expect(summary.modelUsage.map(\.stage) == ["rewrite", "test-inputs"])
+        // Every sandbox call is stored: the original twice over the four inputs, the rewrite over the usable ones.
+        let executions = try store.executions(of: mx.id)
+        #expect(executions.filter { $0.run == "original-1" }.count == 4 && executions.filter { $0.run == "original-2" }.count == 4)
+        #expect(executions.filter { $0.run == "rewrite" }.count == 4)
+        #expect(executions.first { $0.run == "original-1" && $0.caseIndex == 2 }?.error?.hasPrefix("IndexError") == true)
         let detail = try RunInspector.detail(store, id: String(mx.id.prefix(6)))
         #expect(detail.id == mx.id)
         #expect(detail.cases.filter(\.firstMismatch).map(\.input) == ["[3, 1, 2]"])
@@ -171,5 +179,8 @@ import Testing
         let record = try #require(try store.dedup(of: removed.id))
         #expect(record.duplicateOf != nil && (record.similarity ?? 0) > 0.95)
         #expect(result.exported == 2)
+        // The three embeddings are stored with the run, under the embedder's name.
+        let stored = try store.embeddings(model: "minilm", sampleIds: try store.samples().map(\.id))
+        #expect(stored.count == 3 && stored.values.allSatisfy { $0.count == 384 })
     }
 }

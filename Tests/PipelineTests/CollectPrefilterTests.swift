@@ -97,3 +97,35 @@ func decisions(_ store: RunDatabase, stage: String) throws -> [String: String] {
         }
     }
 }
+
+@Suite struct HumanEvalCollectTests {
+    @Test func promptPlusSolutionBecomesOneSampleWithItsEntryPoint() async throws {
+        let run = try temporaryDirectory("humaneval")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let record: [String: Any] = [
+            "task_id": "HumanEval/0",
+            "prompt": "from typing import List\n\n\ndef helper(x):\n    return abs(x)\n\n\ndef has_close_elements(numbers: List[float], threshold: float) -> bool:\n    \"\"\" Check if any two numbers are closer than threshold. \"\"\"\n",
+            "canonical_solution": "    for i, a in enumerate(numbers):\n        for b in numbers[i + 1:]:\n            if helper(a - b) < threshold:\n                return True\n    return False\n",
+            "entry_point": "has_close_elements",
+            "test": "def check(candidate):\n    assert candidate([1.0, 2.0], 0.5) == False\n",
+        ]
+        let input = run.appendingPathComponent("HumanEval.jsonl")
+        try JSONSerialization.data(withJSONObject: record).write(to: input)
+        var recipe = Recipe()
+        var spec = Recipe.InputSpec(path: input.path)
+        spec.format = "humaneval"
+        recipe.inputs = [spec]
+        var options = BuildOptions(runDirectory: run.appendingPathComponent("run"))
+        options.until = .prefilter
+        let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly,
+                                           progress: ProgressReporter(mode: .quiet)).run()
+        let store = try RunDatabase(path: result.databasePath)
+        let samples = try store.samples()
+        #expect(samples.count == 1)
+        #expect(samples[0].entryPoint == "has_close_elements")
+        // The function comes with the import and the helper it uses.
+        #expect(samples[0].code.hasPrefix("from typing import List"))
+        #expect(samples[0].code.contains("def helper(x):") && samples[0].code.contains("return False"))
+        #expect(try store.outcome(of: samples[0].id, stage: "prefilter")?.kept == true)
+    }
+}

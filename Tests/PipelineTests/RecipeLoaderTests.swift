@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func shippedRecipesLoad() throws {
-        for name in ["quickstart", "stdlib"] {
+        for name in ["quickstart", "stdlib", "abacus"] {
             let recipe = try RecipeLoader.load(path: Self.root.appendingPathComponent("recipes/\(name).yaml").path)
             #expect(!recipe.inputs.isEmpty, "\(name)")
             for input in recipe.inputs where input.path != "stdlib" {

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs each benchmark beside its peer in one go, on this machine, and prints our/their ratios:
+#   generate: llama.cpp (llama-cpp-python)   embed: sentence-transformers (PyTorch)   dedup: faiss-cpu + numpy
+# The peers go into a throw-away venv in the cache; nothing here is part of the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${SEMI_INSTRUCT_CACHE:-$HOME/.cache/semi-instruct}"
+VENV="$CACHE/bench-venv"
+BIN=.build/release/semi-instruct
+MODEL="$CACHE/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "bench-compare: creating $VENV (numpy, faiss-cpu, sentence-transformers, llama-cpp-python; several minutes)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check numpy faiss-cpu sentence-transformers
+  # llama-cpp-python ships no Linux wheel on PyPI: it compiles llama.cpp (needs cmake and a C++ compiler).
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check cmake
+  PATH="$VENV/bin:$PATH" "$VENV/bin/pip" install --quiet --disable-pip-version-check llama-cpp-python
+fi
+
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}x' if b else 'n/a')" "$1" "$2"; }
+field() { python3 -c "import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+echo "== generate: SmolLM2-135M-Instruct Q4_1, 512-token prompt, 128 decoded tokens, 2 threads"
+ours=$($BIN bench generate smollm2 --threads 2 --json)
+theirs=$("$VENV/bin/python" scripts/bench/generate_llama_cpp.py "$MODEL" --threads 2)
+echo "ours:      $ours"
+echo "llama.cpp: $theirs"
+echo "prefill ratio $(ratio "$(field "$ours" prefill_tokens_per_second)" "$(field "$theirs" prefill_tokens_per_second)"), decode ratio $(ratio "$(field "$ours" decode_tokens_per_second)" "$(field "$theirs" decode_tokens_per_second)")"
+
+echo "== embed: 2,000 standard-library functions, all-MiniLM-L6-v2, 2 threads"
+$BIN bench embed --dump-corpus "$WORK/corpus.jsonl" | tee "$WORK/ours-embed.txt"
+"$VENV/bin/python" scripts/bench/embed_sentence_transformers.py "$WORK/corpus.jsonl" | tee "$WORK/theirs-embed.txt"
+
+echo "== dedup: 200,000 random unit vectors of dimension 384, k = 1000, 20 iterations"
+$BIN bench dedup --niter 20 | tee "$WORK/ours-dedup.txt"
+"$VENV/bin/python" scripts/fixtures/semdedup_bench_reference.py --niter 20 | tee "$WORK/theirs-dedup.txt"
+
+# Ratios from the lines both sides print: sentences/s (higher is better) and total seconds (lower is better).
+python3 - "$WORK" <<'PY'
+import re, sys
+work = sys.argv[1]
+def grab(name, pattern):
+    match = re.search(pattern, open(f"{work}/{name}").read())
+    return float(match.group(1)) if match else None
+ours, theirs = grab("ours-embed.txt", r"median: ([\d.]+) sentences/s"), grab("theirs-embed.txt", r"median: ([\d.]+) sentences/s")
+if ours and theirs:
+    print(f"embed ratio (sentences/s, ours/theirs): {ours / theirs:.2f}x")
+ours, theirs = grab("ours-dedup.txt", r"total ([\d.]+) s"), grab("theirs-dedup.txt", r"total ([\d.]+) s")
+if ours and theirs:
+    print(f"dedup ratio (their time / our time): {theirs / ours:.2f}x")
+PY
