@@ -40,7 +40,7 @@ public final class LlamaSession: @unchecked Sendable {
     let projected: UnsafeMutablePointer<Float>
     let gate: Activations
     let up: UnsafeMutablePointer<Float>
-    /// Attention scores, one row of `capacity` per thread.
+    /// Attention scores, one row of `capacity` per head.
     let scores: UnsafeMutablePointer<Float>
     public let logits: UnsafeMutablePointer<Float>
 
@@ -58,7 +58,7 @@ public final class LlamaSession: @unchecked Sendable {
         projected = .allocate(capacity: c.hiddenSize)
         gate = Activations(count: c.intermediateSize)
         up = .allocate(capacity: c.intermediateSize)
-        scores = .allocate(capacity: model.pool.threads * capacity)
+        scores = .allocate(capacity: c.headCount * capacity)
         logits = .allocate(capacity: c.vocabularySize)
     }
 
@@ -97,7 +97,7 @@ public final class LlamaSession: @unchecked Sendable {
             model.rope.apply(k, heads: c.kvHeadCount, position: position)
             cache.keys(layer: l).advanced(by: position * c.kvDimension).update(from: k, count: c.kvDimension)
             cache.values(layer: l).advanced(by: position * c.kvDimension).update(from: v, count: c.kvDimension)
-            attend(layer: l, queries: q, positions: position..<position + 1, into: attention.values, rowStride: c.queryDimension)
+            attend(layer: l, query: q, position: position, into: attention.values)
             attention.invalidate()
             Matvec.multiply(layer.attentionOutput, attention, into: projected, precision: layerPrecision, pool: pool)
             Ops.add(x, projected, count: c.hiddenSize)
@@ -143,29 +143,22 @@ public final class LlamaSession: @unchecked Sendable {
 
     // MARK: - Attention
 
-    /// Causal attention for query rows at `positions` (their keys already cached), heads split across threads.
-    /// `queries` and `out` hold one row of `rowStride` floats per position.
-    func attend(layer: Int, queries: UnsafePointer<Float>, positions: Range<Int>, into out: UnsafeMutablePointer<Float>, rowStride: Int) {
+    /// Causal attention of one query row at `position` (its key already cached), heads split across threads.
+    func attend(layer: Int, query queries: UnsafePointer<Float>, position: Int, into out: UnsafeMutablePointer<Float>) {
         let c = model.config
         let hd = c.headDimension, group = c.headCount / c.kvHeadCount
         let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
         let scale = 1 / Float(hd).squareRoot()
         let scores = self.scores, capacity = cache.capacity, kvDim = c.kvDimension
-        let work = c.headCount * positions.count
-        // Short contexts are cheaper on one thread than a hand-off to the pool.
-        let singleThreaded = work * positions.upperBound < 2048
-        let task = { (thread: Int, threads: Int) in
-            let s = scores + thread * capacity
-            for item in WorkerPool.share(of: work, thread: thread, threads: threads) {
-                let h = item % c.headCount, row = item / c.headCount
-                let position = positions.lowerBound + row
-                let query = queries + row * rowStride + h * hd
+        let heads = { (range: Range<Int>) in
+            for h in range {
                 let kvOffset = (h / group) * hd
-                Ops.attend(query: query, keys: keys + kvOffset, values: values + kvOffset, stride: kvDim,
-                           count: position + 1, dimension: hd, scale: scale, scores: s,
-                           into: out + row * rowStride + h * hd)
+                Ops.attend(query: queries + h * hd, keys: keys + kvOffset, values: values + kvOffset, stride: kvDim,
+                           count: position + 1, dimension: hd, scale: scale, scores: scores + h * capacity,
+                           into: out + h * hd)
             }
         }
-        if singleThreaded { task(0, 1) } else { model.pool.run(task) }
+        // Short contexts are cheaper on one thread than a hand-off to the pool.
+        if c.headCount * (position + 1) < 2048 { heads(0..<c.headCount) } else { model.pool.parallelFor(c.headCount, heads) }
     }
 }

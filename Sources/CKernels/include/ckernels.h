@@ -70,6 +70,12 @@ ck_pool *ck_pool_create(int threads);
 int ck_pool_threads(const ck_pool *pool);
 /// Runs task(context, i, threads) once on every thread and returns when all are done.
 void ck_pool_run(ck_pool *pool, ck_task task, void *context);
+typedef void (*ck_range_task)(void *context, int64_t begin, int64_t end);
+
+/// Runs task over [0, count) in chunks that threads claim as they come: a worker the OS has not
+/// scheduled yet leaves its chunks to the others instead of stalling the caller.
+void ck_pool_for(ck_pool *pool, int64_t count, int64_t chunk, ck_range_task task, void *context);
+
 /// Tells idle workers to sleep now instead of spinning (before handing the cores to OpenBLAS).
 void ck_pool_rest(ck_pool *pool);
 void ck_pool_destroy(ck_pool *pool);
