@@ -70,6 +70,7 @@ public final class LlamaSession: @unchecked Sendable {
     public var capacity: Int { cache.capacity }
 
     /// Runs `tokens` through the model from the current position; returns the last token's logits.
+    /// The logits live in the session: valid while it lives and until its next `process` or `decode`.
     @discardableResult
     public func process(_ tokens: [Int]) -> UnsafeBufferPointer<Float> {
         precondition(count + tokens.count <= capacity, "\(count + tokens.count) tokens exceed the session's \(capacity)")
@@ -114,7 +115,7 @@ public final class LlamaSession: @unchecked Sendable {
         if computeLogits { self.computeLogits() }
     }
 
-    /// Appends one token and returns the logits for the next.
+    /// Appends one token and returns the logits for the next (in the session's buffer, as `process`).
     public func decode(_ token: Int) -> UnsafeBufferPointer<Float> {
         precondition(count < capacity, "the session's \(capacity) tokens are used up")
         step(token, computeLogits: true)

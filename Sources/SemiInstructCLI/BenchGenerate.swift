@@ -48,6 +48,7 @@ struct BenchGenerate: AsyncParsableCommand {
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<decodeTokens { logits = session.decode(Sampler.argmax(logits)) }
+            withExtendedLifetime(session) {}
             let decoded = DispatchTime.now().uptimeNanoseconds
             prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
             decodeRates.append(Double(decodeTokens) / (Double(decoded - prefilled) / 1e9))
@@ -56,6 +57,7 @@ struct BenchGenerate: AsyncParsableCommand {
             logits = fresh.process([prompt[0]])
             let freshStart = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<decodeTokens { logits = fresh.decode(Sampler.argmax(logits)) }
+            withExtendedLifetime(fresh) {}
             shortRates.append(Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - freshStart) / 1e9))
         }
         // The first run warms caches and page-ins the weights; it is not counted.

@@ -34,6 +34,7 @@ struct LlamaSmolLM2Tests {
     func decodedLogits(_ prompt: [Int], precision: ActivationPrecision) throws -> [[Float]] {
         let loaded = try #require(SmolLM2Fixtures.loaded)
         let session = loaded.model.makeSession(capacity: prompt.count, precision: precision)
+        defer { withExtendedLifetime(session) {} }
         return prompt.map { Array(session.decode($0)) }
     }
 
@@ -42,11 +43,14 @@ struct LlamaSmolLM2Tests {
         for row in try LogitsRow.load() where row.position >= 8 {
             let prefix = Array(row.promptIDs[0...row.position])
             let session = loaded.model.makeSession(capacity: prefix.count, precision: .float)
+            defer { withExtendedLifetime(session) {} }
             let ours = Array(session.process(prefix))
             #expect(argmax(ours) == row.argmax, "position \(row.position)")
             #expect(maxDifference(ours, row.logits) < 2e-3, "position \(row.position)")
             // The int8 head recomputes the tokens near the top with float activations: those match too.
-            let fast = Array(loaded.model.makeSession(capacity: prefix.count, precision: .int8).process(prefix))
+            let fastSession = loaded.model.makeSession(capacity: prefix.count, precision: .int8)
+            defer { withExtendedLifetime(fastSession) {} }
+            let fast = Array(fastSession.process(prefix))
             #expect(argmax(fast) == row.argmax, "position \(row.position)")
             #expect(abs(fast[row.argmax] - row.logits[row.argmax]) < 2e-3, "position \(row.position)")
         }
