@@ -1,17 +1,10 @@
-// Quantized blocks as in ggml-common.h: fp16 scales, 32 values a block.
-#include "ckernels.h"
+// Quantized blocks as in ggml-common.h, fp16 scales, 32 values a block: portable bodies and the
+// run-time dispatch to the SIMD bodies in quant_x86.c.
+#include "quant_internal.h"
 
-#include <math.h>
-#include <string.h>
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define CK_X86 1
+#ifndef CK_X86
+static int ck_have_avx2(void) { return 0; }
 #endif
-
-typedef struct { uint16_t d; int8_t qs[32]; } block_q8_0;
-typedef struct { uint16_t d; uint8_t qs[16]; } block_q4_0;
-typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } block_q4_1;
 
 // --- half and bfloat16 ----------------------------------------------------------------------------
 
@@ -64,12 +57,6 @@ uint16_t ck_fp32_to_fp16(float f) {
     return (uint16_t)half;
 }
 
-static inline float bf16_to_fp32(uint16_t h) {
-    uint32_t bits = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
-}
 
 // --- portable bodies ------------------------------------------------------------------------------
 
@@ -128,281 +115,48 @@ static float dot_q4_1_portable(const block_q4_1 *w, const ck_block_q8a *x, int64
 }
 
 // Shared by the portable and the AVX2 float paths; inlined so each copy is compiled for its target.
-static inline __attribute__((always_inline)) float dot_float_body(int type, const void *row, const float *x, int64_t n) {
-    float sum = 0;
-    if (type == CK_TYPE_F32) {
-        const float *w = (const float *)row;
-        for (int64_t i = 0; i < n; i++) sum += w[i] * x[i];
-    } else if (type == CK_TYPE_F16) {
-        const uint16_t *w = (const uint16_t *)row;
-        for (int64_t i = 0; i < n; i++) sum += ck_fp16_to_fp32(w[i]) * x[i];
-    } else if (type == CK_TYPE_BF16) {
-        const uint16_t *w = (const uint16_t *)row;
-        for (int64_t i = 0; i < n; i++) sum += bf16_to_fp32(w[i]) * x[i];
-    }
-    return sum;
-}
-
-static inline __attribute__((always_inline)) void dequantize_body(int type, const void *row, float *y, int64_t n) {
-    switch (type) {
-    case CK_TYPE_F32:
-        memcpy(y, row, (size_t)n * sizeof(float));
-        break;
-    case CK_TYPE_F16: {
-        const uint16_t *w = (const uint16_t *)row;
-        for (int64_t i = 0; i < n; i++) y[i] = ck_fp16_to_fp32(w[i]);
-        break;
-    }
-    case CK_TYPE_BF16: {
-        const uint16_t *w = (const uint16_t *)row;
-        for (int64_t i = 0; i < n; i++) y[i] = bf16_to_fp32(w[i]);
-        break;
-    }
-    case CK_TYPE_Q8_0: {
-        const block_q8_0 *w = (const block_q8_0 *)row;
-        for (int64_t b = 0; b < n / 32; b++) {
-            float d = ck_fp16_to_fp32(w[b].d);
-            for (int i = 0; i < 32; i++) y[b * 32 + i] = d * (float)w[b].qs[i];
-        }
-        break;
-    }
-    case CK_TYPE_Q4_0: {
-        const block_q4_0 *w = (const block_q4_0 *)row;
-        for (int64_t b = 0; b < n / 32; b++) {
-            float d = ck_fp16_to_fp32(w[b].d);
-            for (int i = 0; i < 16; i++) {
-                y[b * 32 + i] = d * (float)((int)(w[b].qs[i] & 0x0f) - 8);
-                y[b * 32 + i + 16] = d * (float)((int)(w[b].qs[i] >> 4) - 8);
-            }
-        }
-        break;
-    }
-    case CK_TYPE_Q4_1: {
-        const block_q4_1 *w = (const block_q4_1 *)row;
-        for (int64_t b = 0; b < n / 32; b++) {
-            float d = ck_fp16_to_fp32(w[b].d);
-            float m = ck_fp16_to_fp32(w[b].m);
-            for (int i = 0; i < 16; i++) {
-                y[b * 32 + i] = d * (float)(w[b].qs[i] & 0x0f) + m;
-                y[b * 32 + i + 16] = d * (float)(w[b].qs[i] >> 4) + m;
-            }
-        }
-        break;
-    }
-    default:
-        break;
-    }
-}
-
-// --- AVX2 bodies ----------------------------------------------------------------------------------
-
-#ifdef CK_X86
-#define CK_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-static inline CK_AVX2 float hsum_float_8(__m256 x) {
-    __m128 res = _mm256_extractf128_ps(x, 1);
-    res = _mm_add_ps(res, _mm256_castps256_ps128(x));
-    res = _mm_add_ps(res, _mm_movehl_ps(res, res));
-    res = _mm_add_ss(res, _mm_movehdup_ps(res));
-    return _mm_cvtss_f32(res);
-}
-
-// 16 bytes of nibbles -> 32 bytes: low nibbles (elements 0-15) then high nibbles (16-31).
-static inline CK_AVX2 __m256i nibbles_to_bytes(const uint8_t *qs) {
-    __m128i packed = _mm_loadu_si128((const __m128i *)qs);
-    __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-    return _mm256_and_si256(_mm256_set1_epi8(0x0f), both);
-}
-
-// Sum of unsigned(a) * signed(b) over groups of 4 bytes, as 8 floats.
-static inline CK_AVX2 __m256 mul_sum_us8_float(__m256i a, __m256i b) {
-    __m256i pairs = _mm256_maddubs_epi16(a, b);
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-static inline CK_AVX2 __m256 mul_sum_i8_float(__m256i a, __m256i b) {
-    return mul_sum_us8_float(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
-}
-
-static inline CK_AVX2 float fp16_avx(uint16_t h) { return _cvtsh_ss(h); }
-
-static CK_AVX2 float dot_q8_0_avx2(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-        __m256 p0 = mul_sum_i8_float(_mm256_loadu_si256((const __m256i *)w[b].qs),
-                                     _mm256_loadu_si256((const __m256i *)x[b].qs));
-        __m256 p1 = mul_sum_i8_float(_mm256_loadu_si256((const __m256i *)w[b + 1].qs),
-                                     _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b].d) * x[b].d), p0, acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b + 1].d) * x[b + 1].d), p1, acc1);
-    }
-    for (; b < blocks; b++) {
-        __m256 p = mul_sum_i8_float(_mm256_loadu_si256((const __m256i *)w[b].qs),
-                                    _mm256_loadu_si256((const __m256i *)x[b].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b].d) * x[b].d), p, acc0);
-    }
-    return hsum_float_8(_mm256_add_ps(acc0, acc1));
-}
-
-static CK_AVX2 float dot_q4_0_avx2(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks) {
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i eight = _mm256_set1_epi8(8);
-    for (int64_t b = 0; b < blocks; b++) {
-        __m256i q = _mm256_sub_epi8(nibbles_to_bytes(w[b].qs), eight);
-        __m256 p = mul_sum_i8_float(q, _mm256_loadu_si256((const __m256i *)x[b].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b].d) * x[b].d), p, acc);
-    }
-    return hsum_float_8(acc);
-}
-
-static CK_AVX2 float dot_q4_1_avx2(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    float mins = 0;
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-        __m256 p0 = mul_sum_us8_float(nibbles_to_bytes(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
-        __m256 p1 = mul_sum_us8_float(nibbles_to_bytes(w[b + 1].qs), _mm256_loadu_si256((const __m256i *)x[b + 1].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b].d) * x[b].d), p0, acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b + 1].d) * x[b + 1].d), p1, acc1);
-        mins += fp16_avx(w[b].m) * x[b].s + fp16_avx(w[b + 1].m) * x[b + 1].s;
-    }
-    for (; b < blocks; b++) {
-        __m256 p = mul_sum_us8_float(nibbles_to_bytes(w[b].qs), _mm256_loadu_si256((const __m256i *)x[b].qs));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(fp16_avx(w[b].d) * x[b].d), p, acc0);
-        mins += fp16_avx(w[b].m) * x[b].s;
-    }
-    return hsum_float_8(_mm256_add_ps(acc0, acc1)) + mins;
-}
-
-static CK_AVX2 float dot_f32_avx2(const float *w, const float *x, int64_t n) {
-    __m256 acc = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), acc);
-    float sum = hsum_float_8(acc);
-    for (; i < n; i++) sum += w[i] * x[i];
-    return sum;
-}
-
-static CK_AVX2 float dot_f16_avx2(const uint16_t *w, const float *x, int64_t n) {
-    __m256 acc = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 wf = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i)));
-        acc = _mm256_fmadd_ps(wf, _mm256_loadu_ps(x + i), acc);
-    }
-    float sum = hsum_float_8(acc);
-    for (; i < n; i++) sum += _cvtsh_ss(w[i]) * x[i];
-    return sum;
-}
-
-static CK_AVX2 float dot_float_avx2(int type, const void *row, const float *x, int64_t n) {
-    if (type == CK_TYPE_F32) return dot_f32_avx2((const float *)row, x, n);
-    if (type == CK_TYPE_F16) return dot_f16_avx2((const uint16_t *)row, x, n);
-    return dot_float_body(type, row, x, n);
-}
-
-static CK_AVX2 void quantize_row_q8a_avx2(const float *x, ck_block_q8a *y, int64_t n) {
-    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-    for (int64_t b = 0; b < n / 32; b++) {
-        const float *v = x + b * 32;
-        __m256 v0 = _mm256_loadu_ps(v), v1 = _mm256_loadu_ps(v + 8);
-        __m256 v2 = _mm256_loadu_ps(v + 16), v3 = _mm256_loadu_ps(v + 24);
-        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign_mask, v0), _mm256_andnot_ps(sign_mask, v1)),
-                                 _mm256_max_ps(_mm256_andnot_ps(sign_mask, v2), _mm256_andnot_ps(sign_mask, v3)));
-        __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
-        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-        float amax = _mm_cvtss_f32(m4);
-        float d = amax / 127.0f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
-        __m256 scale = _mm256_set1_ps(id);
-        // Round half to even like nearbyintf, so both paths quantize identically.
-        __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i sum = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
-        __m128i s4 = _mm_add_epi32(_mm256_extracti128_si256(sum, 1), _mm256_castsi256_si128(sum));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
-        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
-        // Pack 32 x int32 -> 32 x int8, then undo the lane interleaving of the packs.
-        __m256i p01 = _mm256_packs_epi32(i0, i1);
-        __m256i p23 = _mm256_packs_epi32(i2, i3);
-        __m256i bytes = _mm256_packs_epi16(p01, p23);
-        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *)y[b].qs, bytes);
-        y[b].d = d;
-        y[b].s = d * (float)_mm_cvtsi128_si32(s4);
-    }
-}
-
-static CK_AVX2 void dequantize_avx2(int type, const void *row, float *y, int64_t n) {
-    if (type == CK_TYPE_Q4_1) {
-        const block_q4_1 *w = (const block_q4_1 *)row;
-        for (int64_t b = 0; b < n / 32; b++) {
-            __m256i bytes = nibbles_to_bytes(w[b].qs);
-            __m256 d = _mm256_set1_ps(_cvtsh_ss(w[b].d)), m = _mm256_set1_ps(_cvtsh_ss(w[b].m));
-            __m128i lo = _mm256_castsi256_si128(bytes), hi = _mm256_extracti128_si256(bytes, 1);
-            _mm256_storeu_ps(y + b * 32, _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), m));
-            _mm256_storeu_ps(y + b * 32 + 8, _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8))), m));
-            _mm256_storeu_ps(y + b * 32 + 16, _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), m));
-            _mm256_storeu_ps(y + b * 32 + 24, _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8))), m));
-        }
-        return;
-    }
-    if (type == CK_TYPE_Q8_0) {
-        const block_q8_0 *w = (const block_q8_0 *)row;
-        for (int64_t b = 0; b < n / 32; b++) {
-            __m256 d = _mm256_set1_ps(_cvtsh_ss(w[b].d));
-            for (int k = 0; k < 4; k++) {
-                __m128i q = _mm_loadl_epi64((const __m128i *)(w[b].qs + 8 * k));
-                _mm256_storeu_ps(y + b * 32 + 8 * k, _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
-            }
-        }
-        return;
-    }
-    if (type == CK_TYPE_F16) {
-        const uint16_t *w = (const uint16_t *)row;
-        int64_t i = 0;
-        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))));
-        for (; i < n; i++) y[i] = _cvtsh_ss(w[i]);
-        return;
-    }
-    dequantize_body(type, row, y, n);
-}
-
-static int avx2_state = -1;
-
-static int have_avx2(void) {
-    if (avx2_state < 0) {
-        __builtin_cpu_init();
-        avx2_state = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    }
-    return avx2_state;
-}
-#else
-static int have_avx2(void) { return 0; }
-#endif
 
 // --- dispatch -------------------------------------------------------------------------------------
 
-int ck_uses_avx2(void) { return have_avx2(); }
+int ck_uses_avx2(void) { return ck_have_avx2(); }
+
+const char *ck_simd_description(void) {
+#ifdef CK_X86
+    if (ck_have_avx512()) return "AVX-512 VNNI";
+    if (ck_have_vnni()) return "AVX2 + AVX-VNNI";
+#endif
+    return ck_have_avx2() ? "AVX2" : "portable C";
+}
 
 void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n) {
 #ifdef CK_X86
-    if (have_avx2()) { quantize_row_q8a_avx2(x, y, n); return; }
+    if (ck_have_avx2()) { ck_quantize_row_q8a_avx2(x, y, n); return; }
 #endif
     quantize_row_q8a_portable(x, y, n);
 }
 
 float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
 #ifdef CK_X86
-    if (have_avx2()) {
+    if (ck_have_avx512()) {
         switch (type) {
-        case CK_TYPE_Q8_0: return dot_q8_0_avx2((const block_q8_0 *)row, x, blocks);
-        case CK_TYPE_Q4_0: return dot_q4_0_avx2((const block_q4_0 *)row, x, blocks);
-        case CK_TYPE_Q4_1: return dot_q4_1_avx2((const block_q4_1 *)row, x, blocks);
+        case CK_TYPE_Q8_0: return ck_dot_q8_0_avx512((const block_q8_0 *)row, x, blocks);
+        case CK_TYPE_Q4_1: return ck_dot_q4_1_avx512((const block_q4_1 *)row, x, blocks);
+        default: break;
+        }
+    }
+    if (ck_have_vnni()) {
+        switch (type) {
+        case CK_TYPE_Q8_0: return ck_dot_q8_0_vnni((const block_q8_0 *)row, x, blocks);
+        case CK_TYPE_Q4_0: return ck_dot_q4_0_vnni((const block_q4_0 *)row, x, blocks);
+        case CK_TYPE_Q4_1: return ck_dot_q4_1_vnni((const block_q4_1 *)row, x, blocks);
+        default: return 0;
+        }
+    }
+    if (ck_have_avx2()) {
+        switch (type) {
+        case CK_TYPE_Q8_0: return ck_dot_q8_0_avx2((const block_q8_0 *)row, x, blocks);
+        case CK_TYPE_Q4_0: return ck_dot_q4_0_avx2((const block_q4_0 *)row, x, blocks);
+        case CK_TYPE_Q4_1: return ck_dot_q4_1_avx2((const block_q4_1 *)row, x, blocks);
         default: return 0;
         }
     }
@@ -417,7 +171,7 @@ float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t
 
 float ck_dot_float(int type, const void *row, const float *x, int64_t n) {
 #ifdef CK_X86
-    if (have_avx2()) return dot_float_avx2(type, row, x, n);
+    if (ck_have_avx2()) return ck_dot_float_avx2(type, row, x, n);
 #endif
     return dot_float_body(type, row, x, n);
 }
@@ -432,6 +186,10 @@ static size_t block_bytes(int type) {
 }
 
 float ck_dot_dequantized(int type, const void *row, const float *x, int64_t n) {
+#ifdef CK_X86
+    if (ck_have_avx2() && type == CK_TYPE_Q8_0) return ck_dot_q8_0_f32_avx2((const block_q8_0 *)row, x, n / 32);
+    if (ck_have_avx2() && type == CK_TYPE_Q4_1) return ck_dot_q4_1_f32_avx2((const block_q4_1 *)row, x, n / 32);
+#endif
     size_t bytes = block_bytes(type);
     if (bytes == 0) return ck_dot_float(type, row, x, n);
     float buffer[256];
@@ -458,7 +216,7 @@ void ck_matvec(int type, const void *weights, size_t row_bytes, int64_t n,
 
 void ck_dequantize_row(int type, const void *row, float *y, int64_t n) {
 #ifdef CK_X86
-    if (have_avx2()) { dequantize_avx2(type, row, y, n); return; }
+    if (ck_have_avx2()) { ck_dequantize_avx2(type, row, y, n); return; }
 #endif
     dequantize_body(type, row, y, n);
 }

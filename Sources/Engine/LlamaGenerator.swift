@@ -51,6 +51,8 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         guard prompt.count < contextLength else { throw .promptTooLong(tokens: prompt.count, contextLength: contextLength) }
         let session = loaded.model.makeSession(capacity: min(contextLength, prompt.count + max(settings.maxTokens, 1)),
                                               precision: precision)
+        // `logits` points into the session's buffer: keep the session alive until the last read.
+        defer { withExtendedLifetime(session) {} }
         var sampler = Sampler(settings: settings)
         var decoder = StreamingDecoder(skipSpecialTokens: true)
         let ends = tokenizer.endIDs

@@ -5,8 +5,10 @@ import ModelFiles
 import Tokenizers
 
 public struct LoadedModel: @unchecked Sendable {
+    /// The GGUF file, or the Hugging Face checkpoint directory.
     public let file: URL
-    public let gguf: GGUFFile
+    /// The GGUF file's metadata; nil for a Hugging Face checkpoint.
+    public let gguf: GGUFFile?
     public let config: LlamaConfiguration
     public let model: LlamaModel
     public let tokenizer: BPETokenizer
@@ -29,10 +31,9 @@ public enum ModelLoader {
             if let gguf = entries.filter({ $0.hasSuffix(".gguf") }).sorted().first {
                 return url.appendingPathComponent(gguf)
             }
-            let reason = entries.contains("config.json")
-                ? "a Hugging Face checkpoint directory; this engine loads decoders from GGUF files so far"
-                : "no .gguf file in the directory"
-            throw .modelNotFound(reference: reference, reason: reason)
+            // A Hugging Face checkpoint: the directory itself.
+            if entries.contains("config.json") { return url }
+            throw .modelNotFound(reference: reference, reason: "no .gguf file and no config.json in the directory")
         }
         if let cached = ModelCache.model(named: reference) {
             let url = ModelCache.checkedFile(of: cached)
@@ -50,6 +51,9 @@ public enum ModelLoader {
     }
 
     public static func load(file: URL, threads: Int = 2) throws(EngineError) -> LoadedModel {
+        if file.hasDirectoryPath || FileManager.default.fileExists(atPath: file.appendingPathComponent("config.json").path) {
+            return try loadHuggingFace(directory: file, threads: threads)
+        }
         let gguf: GGUFFile
         do { gguf = try GGUFFile(url: file) } catch { throw .modelFile(error.localizedDescription) }
         let config = try LlamaConfiguration(gguf: gguf)
@@ -61,5 +65,19 @@ public enum ModelLoader {
         let template = source.flatMap { try? ChatTemplate(jinja: $0) }
         return LoadedModel(file: file, gguf: gguf, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: template, chatTemplateSource: source)
+    }
+
+    /// A Hugging Face checkpoint directory: config.json, model.safetensors (or an index of shards),
+    /// tokenizer.json, and tokenizer_config.json for the chat template.
+    public static func loadHuggingFace(directory: URL, threads: Int = 2) throws(EngineError) -> LoadedModel {
+        let config = try LlamaConfiguration(configJSON: directory.appendingPathComponent("config.json"))
+        let model = try LlamaModel(config: config, source: SafetensorsWeightSource(directory: directory),
+                                   names: .huggingFace, threads: threads)
+        let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
+        let tokenizer: BPETokenizer
+        do { tokenizer = try BPETokenizer(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
+        let source = BPETokenizer.tokenizerConfig(beside: tokenizerURL)["chat_template"] as? String
+        return LoadedModel(file: directory, gguf: nil, config: config, model: model, tokenizer: tokenizer,
+                           chatTemplate: source.flatMap { try? ChatTemplate(jinja: $0) }, chatTemplateSource: source)
     }
 }

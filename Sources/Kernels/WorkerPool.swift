@@ -31,15 +31,24 @@ public final class WorkerPool: @unchecked Sendable {
     /// Lets idle workers sleep at once rather than spin; call before other threads need the cores.
     public func rest() { ck_pool_rest(pool) }
 
-    /// Splits 0..<count into one contiguous range per thread and runs body on each (empty ranges skipped).
+    /// Runs body over 0..<count in contiguous chunks that threads claim as they come, so a thread the OS
+    /// has not scheduled does not hold up the others. Each chunk is passed once; a thread may get several.
     public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
         if threads == 1 || count < 2 {
-            body(0..<count)
+            if count > 0 { body(0..<count) }
             return
         }
-        run { index, threadCount in
-            let range = Self.share(of: count, thread: index, threads: threadCount)
-            if !range.isEmpty { body(range) }
+        // One chunk a thread, as a static split would give, but claimed: a descheduled worker's chunk
+        // is taken by whoever is free (measured: finer chunks cost 10-15% on a quiet machine).
+        let chunk = (count + threads - 1) / threads
+        withoutActuallyEscaping(body) { task in
+            var task = task
+            withUnsafeMutablePointer(to: &task) { pointer in
+                ck_pool_for(pool, Int64(count), Int64(chunk), { context, begin, end in
+                    let task = context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee
+                    task(Int(begin)..<Int(end))
+                }, pointer)
+            }
         }
     }
 

@@ -40,7 +40,7 @@ struct BenchGenerate: AsyncParsableCommand {
         while prompt.count < promptTokens { prompt += tokenizer.encode(paragraph, addSpecialTokens: false) }
         prompt = Array(prompt.prefix(promptTokens)).map { min($0, vocabulary - 1) }
 
-        var prefillRates: [Double] = [], decodeRates: [Double] = []
+        var prefillRates: [Double] = [], decodeRates: [Double] = [], shortRates: [Double] = []
         for _ in 0..<(runs + 1) {
             let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1,
                                                    precision: model.activationPrecision)
@@ -48,28 +48,41 @@ struct BenchGenerate: AsyncParsableCommand {
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<decodeTokens { logits = session.decode(Sampler.argmax(logits)) }
+            withExtendedLifetime(session) {}
             let decoded = DispatchTime.now().uptimeNanoseconds
             prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
             decodeRates.append(Double(decodeTokens) / (Double(decoded - prefilled) / 1e9))
+            // Decode from a one-token context, as llama-bench's tg test does.
+            let fresh = loaded.model.makeSession(capacity: decodeTokens + 1, precision: model.activationPrecision)
+            logits = fresh.process([prompt[0]])
+            let freshStart = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<decodeTokens { logits = fresh.decode(Sampler.argmax(logits)) }
+            withExtendedLifetime(fresh) {}
+            shortRates.append(Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - freshStart) / 1e9))
         }
         // The first run warms caches and page-ins the weights; it is not counted.
         let prefill = median(Array(prefillRates.dropFirst())), decode = median(Array(decodeRates.dropFirst()))
+        let shortDecode = median(Array(shortRates.dropFirst()))
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
         let memory = ResidentMemory.current()
         if json {
             let object: [String: Any] = [
-                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "runs": runs,
+                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "simd": KernelInfo.simd, "runs": runs,
                 "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
+                "decode_empty_context_tokens_per_second": shortDecode, "load_average": load,
                 "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
-                "file_bytes": loaded.gguf.fileSize,
+                "file_bytes": loaded.gguf?.fileSize ?? 0,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("model        \(loaded.file.path) (\(loaded.gguf.fileSize / 1_000_000) MB)")
-            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations")
+            print("model        \(loaded.file.path) (\((loaded.gguf?.fileSize ?? 0) / 1_000_000) MB)")
+            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations, \(KernelInfo.simd)")
             print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
-            print(String(format: "decode       %.1f tokens/s (%d tokens)", decode, decodeTokens))
+            print(String(format: "decode       %.1f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
+            print(String(format: "decode       %.1f tokens/s (%d tokens from an empty context)", shortDecode, decodeTokens))
+            print("load average \(load) (other processes share these cores)")
             print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")
         }
     }

@@ -22,8 +22,9 @@ struct ModelInfo: AsyncParsableCommand {
         let tokenizer = loaded.tokenizer
         let fields: [(String, String)] = [
             ("file", loaded.file.path),
-            ("architecture", (try? loaded.gguf.optionalString("general.architecture")) ?? "llama"),
-            ("name", ((try? loaded.gguf.optionalString("general.name")) ?? nil) ?? "-"),
+            ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (safetensors)"),
+            ("architecture", ((try? loaded.gguf?.optionalString("general.architecture")) ?? nil) ?? "llama"),
+            ("name", ((try? loaded.gguf?.optionalString("general.name")) ?? nil) ?? loaded.file.lastPathComponent),
             ("parameters", "\(total) (\(String(format: "%.1f", Double(total) / 1e6)) M)"),
             ("tensor types", types.joined(separator: ", ")),
             ("layers", "\(c.layerCount)"),

@@ -40,7 +40,7 @@ extension BPETokenizer {
         var tokens = [String](repeating: "", count: size)
         for (id, token) in entries where id >= 0 { tokens[id] = token }
 
-        let pre = try Self.preTokenizer(root["pre_tokenizer"], file: file)
+        let pre = try PreTokenizer(huggingFace: root["pre_tokenizer"], file: file)
         let config = Self.tokenizerConfig(beside: url)
         func id(named key: String) -> Int? {
             let value = config[key]
@@ -58,23 +58,25 @@ extension BPETokenizer {
     }
 
     /// `tokenizer_config.json` beside `tokenizer.json`, or an empty dictionary.
-    static func tokenizerConfig(beside url: URL) -> [String: Any] {
+    public static func tokenizerConfig(beside url: URL) -> [String: Any] {
         let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
         guard let data = try? Data(contentsOf: configURL),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         return object
     }
+}
 
+extension PreTokenizer {
     /// Recognises the pre-tokenizer configurations of the supported families.
-    static func preTokenizer(_ value: Any?, file: String) throws(TokenizerError) -> PreTokenizer {
-        guard let config = value as? [String: Any] else { throw .missing(file: file, key: "pre_tokenizer") }
+    public init(huggingFace value: Any?, file: String) throws(TokenizerError) {
+        guard let config = value as? [String: Any] else { throw TokenizerError.missing(file: file, key: "pre_tokenizer") }
         let steps = config["type"] as? String == "Sequence" ? config["pretokenizers"] as? [[String: Any]] ?? [] : [config]
         let types = steps.map { $0["type"] as? String ?? "" }
         let pattern = steps.compactMap { (($0["pattern"] as? [String: Any])?["Regex"] as? String) }.first ?? ""
-        if types == ["ByteLevel"] { return .gpt2 }
-        if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] as? Bool == true { return .smollm }
-        if types.first == "Split", pattern.contains("\\p{N}{1,3}") { return .llama3 }
-        if types.first == "Split", pattern.contains("\\p{N}"), pattern.contains("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+") { return .qwen2 }
-        throw .unsupportedPreTokenizer(file: file, value: types.joined(separator: "+") + (pattern.isEmpty ? "" : " \(pattern)"))
+        if types == ["ByteLevel"] { self = .gpt2; return }
+        if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] as? Bool == true { self = .smollm; return }
+        if types.first == "Split", pattern.contains("\\p{N}{1,3}") { self = .llama3; return }
+        if types.first == "Split", pattern.contains("\\p{N}"), pattern.contains("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+") { self = .qwen2; return }
+        throw TokenizerError.unsupportedPreTokenizer(file: file, value: types.joined(separator: "+") + (pattern.isEmpty ? "" : " \(pattern)"))
     }
 }

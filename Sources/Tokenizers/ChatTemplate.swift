@@ -75,17 +75,22 @@ public enum ChatTemplate: Sendable, Equatable {
     }
 
     /// The text of `<|im_start|>system\n...<|im_end|>` written literally in the template (its default).
+    /// Templates spell the newline either as a real newline or as the two characters `\n`.
     static func literalSystemPrompt(in template: String) -> String? {
-        let marker = "<|im_start|>system\n"
-        var rest = template[...]
-        while let start = rest.range(of: marker) {
-            let after = rest[start.upperBound...]
-            // `'<|im_start|>system\n' + messages[0]['content']` is not a default: the literal ends there.
-            if let end = after.range(of: "<|im_end|>"), !after[..<end.lowerBound].contains("'"),
-               !after[..<end.lowerBound].contains("\"") {
-                return String(after[..<end.lowerBound])
+        for newline in ["\n", "\\n"] {
+            let marker = "<|im_start|>system" + newline
+            var rest = template[...]
+            while let start = rest.range(of: marker) {
+                let after = rest[start.upperBound...]
+                // `'<|im_start|>system\n' + messages[0]['content']` is not a default: the literal ends there.
+                if let end = after.range(of: "<|im_end|>") {
+                    let text = after[..<end.lowerBound]
+                    if !text.contains("'") && !text.contains("\"") {
+                        return text.replacingOccurrences(of: "\\n", with: "\n")
+                    }
+                }
+                rest = after
             }
-            rest = after
         }
         return nil
     }

@@ -44,11 +44,13 @@ struct TinyLlamaTests {
         let rows = try #require(expected.logits[type])
         // 12 tokens go through the batched sgemm path; 9 then 3 (single steps) continue after a prefill.
         let session = model.makeSession(capacity: 16, precision: .float)
+        defer { withExtendedLifetime(session) {} }
         let afterNine = Array(session.process(Array(expected.tokens.prefix(9))))
         #expect(TinyLlama.maxDifference(afterNine, rows[8]) < 1e-3)
         let afterAll = Array(session.process(Array(expected.tokens.suffix(3))))
         #expect(TinyLlama.maxDifference(afterAll, rows[11]) < 1e-3)
-        let whole = model.makeSession(capacity: 16)
+        let whole = model.makeSession(capacity: 16, precision: .float)
+        defer { withExtendedLifetime(whole) {} }
         #expect(TinyLlama.maxDifference(Array(whole.process(expected.tokens)), rows[11]) < 1e-3)
     }
 
@@ -58,6 +60,7 @@ struct TinyLlamaTests {
         let model = try TinyLlama.model(type)
         let rows = try #require(expected.logits[type])
         let session = model.makeSession(capacity: 16, precision: .float)
+        defer { withExtendedLifetime(session) {} }
         for (position, token) in expected.tokens.enumerated() {
             let difference = TinyLlama.maxDifference(session.decode(token), rows[position])
             #expect(difference < 1e-3, "\(type) position \(position): \(difference)")
@@ -70,6 +73,7 @@ struct TinyLlamaTests {
         let model = try TinyLlama.model(type)
         let rows = try #require(expected.logits[type])
         let session = model.makeSession(capacity: 16, precision: .int8)
+        defer { withExtendedLifetime(session) {} }
         for (position, token) in expected.tokens.enumerated() {
             let logits = Array(session.decode(token))
             let scale = rows[position].map(abs).max()!
@@ -78,6 +82,28 @@ struct TinyLlamaTests {
             let tolerance: Float = type.hasPrefix("Q") ? 0.06 * scale : 1e-3
             #expect(difference < tolerance, "\(type) position \(position): \(difference) (range \(scale))")
         }
+    }
+
+    /// The F32 model as a Hugging Face checkpoint: other tensor names, q/k in rotate-half order.
+    @Test func huggingFaceCheckpointGivesTheSameLogits() throws {
+        let expected = try TinyLlama.expected()
+        let rows = try #require(expected.logits["F32"])
+        let directory = TinyLlama.directory.appendingPathComponent("hf")
+        let config = try LlamaConfiguration(configJSON: directory.appendingPathComponent("config.json"))
+        let model = try LlamaModel(config: config, source: SafetensorsWeightSource(directory: directory),
+                                   names: .huggingFace, threads: 2)
+        #expect(model.rope.style == .halves)
+        let whole = model.makeSession(capacity: 16, precision: .float)
+        defer { withExtendedLifetime(whole) {} }
+        #expect(TinyLlama.maxDifference(Array(whole.process(expected.tokens)), rows[11]) < 1e-3)
+        let session = model.makeSession(capacity: 16, precision: .float)
+        defer { withExtendedLifetime(session) {} }
+        for (position, token) in expected.tokens.enumerated() {
+            #expect(TinyLlama.maxDifference(session.decode(token), rows[position]) < 1e-3, "position \(position)")
+        }
+        // Without tokenizer.json the directory is not a usable model: a typed error naming the file.
+        let error = #expect(throws: EngineError.self) { try ModelLoader.load(directory.path, threads: 1) }
+        #expect(error?.localizedDescription.contains("tokenizer.json") == true)
     }
 
     @Test func configurationComesFromTheMetadata() throws {

@@ -29,6 +29,8 @@ typedef struct {
 
 /// 1 when the AVX2 paths are in use.
 int ck_uses_avx2(void);
+/// Which SIMD paths the dot products use, for `doctor` and benchmarks.
+const char *ck_simd_description(void);
 
 float ck_fp16_to_fp32(uint16_t h);
 uint16_t ck_fp32_to_fp16(float f);
@@ -53,6 +55,11 @@ void ck_matvec(int type, const void *weights, size_t row_bytes, int64_t n,
 /// Dequantizes n values of one row (any supported type) into floats.
 void ck_dequantize_row(int type, const void *row, float *y, int64_t n);
 
+/// Attention of one query over `count` cached positions of one head: keys and values are rows `stride`
+/// floats apart; `scores` has room for `count` floats; `out` receives `dimension` floats.
+void ck_attend(const float *query, const float *keys, const float *values, int64_t stride, int64_t count,
+               int64_t dimension, float scale, float *scores, float *out);
+
 // --- thread pool ----------------------------------------------------------------------------------
 
 typedef void (*ck_task)(void *context, int thread_index, int thread_count);
@@ -63,6 +70,12 @@ ck_pool *ck_pool_create(int threads);
 int ck_pool_threads(const ck_pool *pool);
 /// Runs task(context, i, threads) once on every thread and returns when all are done.
 void ck_pool_run(ck_pool *pool, ck_task task, void *context);
+typedef void (*ck_range_task)(void *context, int64_t begin, int64_t end);
+
+/// Runs task over [0, count) in chunks that threads claim as they come: a worker the OS has not
+/// scheduled yet leaves its chunks to the others instead of stalling the caller.
+void ck_pool_for(ck_pool *pool, int64_t count, int64_t chunk, ck_range_task task, void *context);
+
 /// Tells idle workers to sleep now instead of spinning (before handing the cores to OpenBLAS).
 void ck_pool_rest(ck_pool *pool);
 void ck_pool_destroy(ck_pool *pool);

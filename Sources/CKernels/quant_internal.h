@@ -1,0 +1,111 @@
+// Shared by quant.c (portable code, dispatch) and quant_x86.c (SIMD bodies): block layouts as in
+// ggml-common.h, and the loops both the portable and the AVX2 paths inline.
+#ifndef CKERNELS_QUANT_INTERNAL_H
+#define CKERNELS_QUANT_INTERNAL_H
+
+#include "ckernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#define CK_X86 1
+#endif
+
+typedef struct { uint16_t d; int8_t qs[32]; } block_q8_0;
+typedef struct { uint16_t d; uint8_t qs[16]; } block_q4_0;
+typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } block_q4_1;
+
+static inline float bf16_to_fp32(uint16_t h) {
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline __attribute__((always_inline)) float dot_float_body(int type, const void *row, const float *x, int64_t n) {
+    float sum = 0;
+    if (type == CK_TYPE_F32) {
+        const float *w = (const float *)row;
+        for (int64_t i = 0; i < n; i++) sum += w[i] * x[i];
+    } else if (type == CK_TYPE_F16) {
+        const uint16_t *w = (const uint16_t *)row;
+        for (int64_t i = 0; i < n; i++) sum += ck_fp16_to_fp32(w[i]) * x[i];
+    } else if (type == CK_TYPE_BF16) {
+        const uint16_t *w = (const uint16_t *)row;
+        for (int64_t i = 0; i < n; i++) sum += bf16_to_fp32(w[i]) * x[i];
+    }
+    return sum;
+}
+
+static inline __attribute__((always_inline)) void dequantize_body(int type, const void *row, float *y, int64_t n) {
+    switch (type) {
+    case CK_TYPE_F32:
+        memcpy(y, row, (size_t)n * sizeof(float));
+        break;
+    case CK_TYPE_F16: {
+        const uint16_t *w = (const uint16_t *)row;
+        for (int64_t i = 0; i < n; i++) y[i] = ck_fp16_to_fp32(w[i]);
+        break;
+    }
+    case CK_TYPE_BF16: {
+        const uint16_t *w = (const uint16_t *)row;
+        for (int64_t i = 0; i < n; i++) y[i] = bf16_to_fp32(w[i]);
+        break;
+    }
+    case CK_TYPE_Q8_0: {
+        const block_q8_0 *w = (const block_q8_0 *)row;
+        for (int64_t b = 0; b < n / 32; b++) {
+            float d = ck_fp16_to_fp32(w[b].d);
+            for (int i = 0; i < 32; i++) y[b * 32 + i] = d * (float)w[b].qs[i];
+        }
+        break;
+    }
+    case CK_TYPE_Q4_0: {
+        const block_q4_0 *w = (const block_q4_0 *)row;
+        for (int64_t b = 0; b < n / 32; b++) {
+            float d = ck_fp16_to_fp32(w[b].d);
+            for (int i = 0; i < 16; i++) {
+                y[b * 32 + i] = d * (float)((int)(w[b].qs[i] & 0x0f) - 8);
+                y[b * 32 + i + 16] = d * (float)((int)(w[b].qs[i] >> 4) - 8);
+            }
+        }
+        break;
+    }
+    case CK_TYPE_Q4_1: {
+        const block_q4_1 *w = (const block_q4_1 *)row;
+        for (int64_t b = 0; b < n / 32; b++) {
+            float d = ck_fp16_to_fp32(w[b].d);
+            float m = ck_fp16_to_fp32(w[b].m);
+            for (int i = 0; i < 16; i++) {
+                y[b * 32 + i] = d * (float)(w[b].qs[i] & 0x0f) + m;
+                y[b * 32 + i + 16] = d * (float)(w[b].qs[i] >> 4) + m;
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+#ifdef CK_X86
+int ck_have_avx2(void);
+int ck_have_vnni(void);
+int ck_have_avx512(void);
+float ck_dot_q8_0_avx2(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q4_0_avx2(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q4_1_avx2(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q8_0_vnni(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q4_0_vnni(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q4_1_vnni(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q8_0_avx512(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_q4_1_avx512(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks);
+float ck_dot_float_avx2(int type, const void *row, const float *x, int64_t n);
+float ck_dot_q8_0_f32_avx2(const block_q8_0 *w, const float *x, int64_t blocks);
+float ck_dot_q4_1_f32_avx2(const block_q4_1 *w, const float *x, int64_t blocks);
+void ck_quantize_row_q8a_avx2(const float *x, ck_block_q8a *y, int64_t n);
+void ck_dequantize_avx2(int type, const void *row, float *y, int64_t n);
+#endif
+
+#endif

@@ -1,0 +1,90 @@
+// `semi-instruct model info|tokenize|generate` and `bench generate` through the built binary.
+import Foundation
+import ModelFiles
+import Testing
+
+private enum ModelCLI {
+    static var binary: URL {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("semi-instruct")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("semi-instruct")
+    }
+
+    static var smolLM2Installed: Bool {
+        guard let cached = ModelCache.model(named: "smollm2") else { return false }
+        return FileManager.default.fileExists(atPath: ModelCache.checkedFile(of: cached).path)
+            && FileManager.default.isExecutableFile(atPath: binary.path)
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let errorData = err.fileHandleForReading.readDataToEndOfFile()
+        let outputData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+    }
+}
+
+@Suite(.serialized, .enabled(if: ModelCLI.smolLM2Installed, "the smollm2 model or the binary is missing"))
+struct ModelCLITests {
+    @Test func tokenizePrintsIDs() throws {
+        let result = try ModelCLI.run(["model", "tokenize", "smollm2", "--text", "Hello world"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output == "19556 905\n")
+        let json = try ModelCLI.json(try ModelCLI.run(["model", "tokenize", "smollm2", "--text", "Hello world", "--json"]).output)
+        #expect(json["tokens"] as? [String] == ["Hello", "Ġworld"])
+    }
+
+    @Test func infoDescribesTheModel() throws {
+        let result = try ModelCLI.run(["model", "info", "smollm2", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let info = try ModelCLI.json(result.output)
+        #expect(info["layers"] as? String == "30")
+        #expect(info["context length"] as? String == "8192")
+        #expect((info["chat template"] as? String)?.hasPrefix("chatml, default system prompt: You are a helpful AI assistant named SmolLM") == true)
+        #expect((info["tensor types"] as? String)?.contains("Q4_1") == true)
+    }
+
+    @Test func generateAnswersAChatTurnAsJSON() throws {
+        let result = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "What is the capital of France?",
+                                       "--chat", "--max-tokens", "16", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try ModelCLI.json(result.output)
+        #expect(json["text"] as? String == "The capital of France is Paris.")
+        #expect((json["prompt_ids"] as? [Int])?.count == 37)
+        #expect(json["finish_reason"] as? String == "eos")
+        #expect((json["decode_tokens_per_second"] as? Double ?? 0) > 0)
+    }
+
+    @Test func badModelsAndArgumentsAreErrors() throws {
+        let missing = try ModelCLI.run(["model", "info", "/nonexistent/model.gguf"])
+        #expect(missing.status != 0)
+        #expect(missing.error.contains("/nonexistent/model.gguf"))
+        let badTemperature = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--temperature", "-1"])
+        #expect(badTemperature.status != 0)
+        #expect(badTemperature.error.contains("--temperature"))
+    }
+
+    @Test func benchGenerateReportsSpeeds() throws {
+        let result = try ModelCLI.run(["bench", "generate", "smollm2", "--prompt-tokens", "16", "--decode-tokens", "4",
+                                       "--runs", "1", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try ModelCLI.json(result.output)
+        #expect((json["prefill_tokens_per_second"] as? Double ?? 0) > 0)
+        #expect((json["resident_bytes"] as? Int ?? 0) > 50_000_000)
+    }
+}
