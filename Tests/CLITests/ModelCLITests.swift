@@ -4,15 +4,7 @@ import ModelFiles
 import Testing
 
 private enum ModelCLI {
-    static var binary: URL {
-        var dir = Bundle.main.bundleURL
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("semi-instruct")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("semi-instruct")
-    }
+    static var binary: URL { BuiltBinary.url }
 
     static var smolLM2Installed: Bool {
         guard let cached = ModelCache.model(named: "smollm2") else { return false }
@@ -21,17 +13,7 @@ private enum ModelCLI {
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errorData = err.fileHandleForReading.readDataToEndOfFile()
-        let outputData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        try BuiltBinary.run(arguments)
     }
 
     static func json(_ text: String) throws -> [String: Any] {
