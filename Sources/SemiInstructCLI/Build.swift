@@ -52,7 +52,7 @@ struct Build: AsyncParsableCommand {
         options.until = until.flatMap(StageName.init(rawValue:))
         options.workers = workers
         let progress = ProgressReporter.automatic(quiet: quiet, json: jsonLog)
-        let services = PipelineServices.real(recipe: loaded, workers: workers, progress: progress)
+        let services = BuildServices.real(recipe: loaded, workers: workers, progress: progress)
         let result = try await BuildRunner(recipe: loaded, options: options, services: services, progress: progress).run()
         print(FunnelSummary.render(result))
     }

@@ -21,5 +21,3 @@ extension BuildServices {
             })
     }
 }
-
-public typealias PipelineServices = BuildServices
