@@ -62,10 +62,10 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
-        .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex"]),
+        .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
-        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,5 +1,6 @@
 // The order SemDeDup walks a cluster in: an item can only be removed as a duplicate of an item earlier
 // in this order, so the order decides which member of a duplicate group survives.
+import Kernels
 import VectorIndex
 
 /// Which member of a group of near-duplicates survives.
@@ -12,21 +13,7 @@ public enum KeepPolicy: String, CaseIterable, Sendable, Codable {
     case random
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny portable generator, so `random` orders are reproducible
-/// in any language (the Python reference replicates it with 64-bit masks).
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// The generator for one cluster: seed + cluster * golden ratio, so clusters shuffle independently.
     public static func forCluster(_ cluster: Int, seed: UInt64) -> SplitMix64 {
         SplitMix64(seed: seed &+ UInt64(cluster) &* 0x9E37_79B9_7F4A_7C15)

@@ -1,5 +1,6 @@
 // Clustering for SemDeDup: spherical k-means (Faiss) trained on a sample, then every vector assigned to
 // its nearest centroid, exactly (flat inner product) or approximately at scale (inverted file).
+import Kernels
 import VectorIndex
 
 public enum AssignmentMethod: String, CaseIterable, Sendable {

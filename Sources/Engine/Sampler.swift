@@ -1,5 +1,6 @@
 // Picks the next token from logits: greedy, or temperature with top-k, top-p and min-p filters,
 // drawn from a seeded generator so a seed reproduces a run.
+import Kernels
 import Foundation
 
 public struct SamplingSettings: Sendable, Equatable, Codable {
@@ -30,27 +31,13 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
     public static let greedy = SamplingSettings()
 }
 
-/// SplitMix64: small, fast and the same on every platform (unlike SystemRandomNumberGenerator).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 public struct Sampler: Sendable {
     public let settings: SamplingSettings
-    private var random: SeededGenerator
+    private var random: SplitMix64
 
     public init(settings: SamplingSettings) {
         self.settings = settings
-        random = SeededGenerator(seed: settings.seed)
+        random = SplitMix64(seed: settings.seed)
     }
 
     public static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {

@@ -6,11 +6,6 @@
 // `data_offsets` are relative to the first byte after the header. Tensors are read on demand and converted
 // to f32; the file itself is never read into memory as a whole.
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Element types a safetensors header may name; only the floating ones convert to f32.
 public enum SafetensorsDType: String, Sendable, CaseIterable {
@@ -47,24 +42,29 @@ public final class SafetensorsFile: @unchecked Sendable {
     public let tensors: [String: SafetensorsTensorInfo]
     /// Absolute file offset of the data section.
     public let dataStart: Int
-    private let mapping: SafetensorsMapping
+    private let mapping: MappedFile
 
     public init(url: URL) throws {
         self.url = url
-        let mapping = try SafetensorsMapping(url: url)
-        self.mapping = mapping
         let path = url.path
-        guard mapping.count >= 8 else {
+        let mapping: MappedFile
+        do {
+            mapping = try MappedFile(url: url)
+        } catch {
+            throw SafetensorsError.cannotOpen(file: path, reason: error.reason)
+        }
+        self.mapping = mapping
+        guard mapping.count >= 8, let base = mapping.bytes.baseAddress else {
             throw SafetensorsError.truncatedHeader(file: path, fileSize: mapping.count)
         }
         var headerLength: UInt64 = 0
-        withUnsafeMutableBytes(of: &headerLength) { $0.copyMemory(from: UnsafeRawBufferPointer(start: mapping.base, count: 8)) }
+        withUnsafeMutableBytes(of: &headerLength) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: 8)) }
         headerLength = UInt64(littleEndian: headerLength)
         guard headerLength <= UInt64(mapping.count - 8) else {
             throw SafetensorsError.headerLengthTooLarge(file: path, headerLength: headerLength, fileSize: mapping.count)
         }
         dataStart = 8 + Int(headerLength)
-        let headerData = Data(bytes: mapping.base + 8, count: Int(headerLength))
+        let headerData = Data(bytes: base + 8, count: Int(headerLength))
         let parsed = try SafetensorsFile.parseHeader(headerData, file: path, dataLength: mapping.count - dataStart)
         metadata = parsed.metadata
         tensors = parsed.tensors
@@ -89,7 +89,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard info.dtype.convertsToFloat else {
             throw SafetensorsError.unsupportedDType(name: name, file: url.path, dtype: info.dtype.rawValue)
         }
-        let source = UnsafeRawPointer(mapping.base + dataStart + info.dataOffsets.lowerBound)
+        let source = mapping.bytes.baseAddress! + dataStart + info.dataOffsets.lowerBound
         let count = info.elementCount
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let out = buffer.baseAddress!
@@ -168,43 +168,5 @@ public final class SafetensorsFile: @unchecked Sendable {
                                                 expectedBytes: expectedBytes, actualBytes: info.dataOffsets.count)
         }
         return info
-    }
-}
-
-/// A read-only private mapping of a whole file, unmapped when released.
-private final class SafetensorsMapping {
-    let base: UnsafeRawPointer
-    let count: Int
-
-    init(url: URL) throws {
-        let path = url.path
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw SafetensorsError.cannotOpen(file: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw SafetensorsError.cannotOpen(file: path, reason: String(cString: strerror(errno)))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw SafetensorsError.cannotOpen(file: path, reason: "not a regular file")
-        }
-        count = Int(status.st_size)
-        if count == 0 {
-            // mmap refuses zero lengths; an empty file is reported as a truncated header by the caller.
-            base = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1))
-            return
-        }
-        guard let pointer = mmap(nil, count, PROT_READ, MAP_PRIVATE, descriptor, 0), pointer != MAP_FAILED else {
-            throw SafetensorsError.cannotOpen(file: path, reason: "mmap: " + String(cString: strerror(errno)))
-        }
-        base = UnsafeRawPointer(pointer)
-    }
-
-    deinit {
-        if count == 0 {
-            UnsafeMutableRawPointer(mutating: base).deallocate()
-        } else {
-            munmap(UnsafeMutableRawPointer(mutating: base), count)
-        }
     }
 }

@@ -1,6 +1,7 @@
 // Fine-tuning formats of a finished run: Alpaca, ShareGPT and OpenAI-style messages, one JSON object a line
 // (the shape the Hugging Face `datasets` JSON loader, LLaMA-Factory and TRL read), plus a dataset card.
 import Foundation
+import Kernels
 import Store
 
 public struct DatasetExportOptions: Sendable {
@@ -47,11 +48,11 @@ public enum DatasetExport {
         case .curriculum:
             rows.sort { ($0.rank?.difficulty ?? 0, $0.sample.ordinal) < ($1.rank?.difficulty ?? 0, $1.sample.ordinal) }
         case .random:
-            var generator = SplitMixGenerator(seed: options.seed)
+            var generator = SplitMix64(seed: options.seed)
             rows.shuffle(using: &generator)
         }
         // The validation rows are a seeded choice, so the split does not depend on the order asked for.
-        var chooser = SplitMixGenerator(seed: options.seed ^ 0x5EED)
+        var chooser = SplitMix64(seed: options.seed ^ 0x5EED)
         let validationCount = Int((Double(rows.count) * options.validation).rounded())
         let validationIds = Set(rows.map(\.sample.id).shuffled(using: &chooser).prefix(validationCount))
         let recipe = try store.meta("recipe") ?? "{}"
@@ -119,19 +120,6 @@ public enum DatasetExport {
         let ext = url.pathExtension
         let base = url.deletingPathExtension()
         return ext.isEmpty ? base.appendingPathExtension(part) : base.appendingPathExtension(part).appendingPathExtension(ext)
-    }
-}
-
-/// SplitMix64, so shuffles and splits are the same on every platform for a seed.
-struct SplitMixGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,9 +1,12 @@
 // `semi-instruct model embed MODEL (--text TEXT | --input FILE.jsonl --field NAME) [--output FILE] [--json]`
 import ArgumentParser
+import Dedup
 import Engine
 import Foundation
 import Kernels
 import ModelFiles
+import VectorIndex
+import Pipeline
 
 struct ModelEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,13 +68,13 @@ struct ModelEmbed: ParsableCommand {
         if let output {
             let url = URL(fileURLWithPath: output)
             if url.pathExtension.lowercased() == "npy" {
-                try NPYFile.writeFloat32(vectors, columns: embedder.dimension, to: url)
+                try NPYFile.write(Matrix(rows: vectors.count, columns: embedder.dimension, values: vectors.flatMap { $0 }), to: url)
             } else {
                 let lines = vectors.map(Self.jsonArray).joined(separator: "\n") + (vectors.isEmpty ? "" : "\n")
                 do {
                     try Data(lines.utf8).write(to: url, options: .atomic)
                 } catch {
-                    throw NPYError.cannotWrite(file: url.path, reason: error.localizedDescription)
+                    throw PipelineError.input(path: url.path, message: "cannot write: \(error.localizedDescription)")
                 }
             }
             let tokens = tokenized.reduce(0) { $0 + $1.count }

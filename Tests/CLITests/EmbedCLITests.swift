@@ -1,4 +1,5 @@
 // `semi-instruct model embed` and `bench embed` through the built binary: outputs, formats and bad input.
+import Dedup
 import Foundation
 import ModelFiles
 import Testing
@@ -51,7 +52,7 @@ private func parseVector(_ line: Substring) throws -> [Float] {
         let second = try EmbedCLI.run(["model", "embed", "minilm", "--input", input.path, "--field", "code", "--output", lines.path])
         #expect(second.status == 0, "\(second.error)")
 
-        let matrix = try NPYFile.readFloat32(npy)
+        let matrix = try NPYFile.readMatrix(npy)
         #expect(matrix.rows == 3 && matrix.columns == 384)
         let rows = try String(contentsOf: lines, encoding: .utf8).split(separator: "\n").map(parseVector)
         #expect(rows.count == 3)

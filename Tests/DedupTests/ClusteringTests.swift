@@ -1,4 +1,5 @@
 // Spherical k-means plus assignment: flat and inverted-file assignment agree on separated clusters.
+import Kernels
 import Dedup
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 // SemDeDup on real text (paragraphs of this repository's own Swift sources) with injected exact copies:
 // at eps 0.01 at most one copy of each text survives, whatever the clustering and keep mode.
+import Kernels
 import Dedup
 import Foundation
 import Testing
