@@ -196,7 +196,15 @@ static void quantize_q6_K(const float *x, block_q6_K *y, int64_t blocks) {
         float iscale = -128.0f / max_scale;
         y[b].d = ck_fp32_to_fp16(1.0f / iscale);
         float d = ck_fp16_to_fp32(y[b].d);
-        for (int s = 0; s < 16; s++) y[b].scales[s] = (int8_t)clamp_int((int)nearbyintf(iscale * scales[s]), -128, 127);
+        for (int s = 0; s < 16; s++) {
+            int sc = clamp_int((int)nearbyintf(iscale * scales[s]), -128, 127);
+            // A scale rounded towards zero would clip the sub-block's largest value: one step further out.
+            if (fabsf(d * (float)sc) * 32.0f < 32.0f * fabsf(scales[s])) {
+                int outward = sc != 0 ? (sc > 0 ? 1 : -1) : (d * scales[s] > 0 ? 1 : -1);
+                sc = clamp_int(sc + outward, -128, 127);
+            }
+            y[b].scales[s] = (int8_t)sc;
+        }
         for (int h = 0; h < 2; h++) {
             for (int k = 0; k < 4; k++) {
                 for (int l = 0; l < 32; l++) {
