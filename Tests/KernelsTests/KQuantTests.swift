@@ -56,6 +56,31 @@ struct KQuantTests {
         }
     }
 
+    @Test(arguments: added)
+    func rowsLongerThanTheActivationScaleChunkAgree(type: TensorType) {
+        // 1040 activation blocks: past the 1024 whose d and s the kernels gather at a time.
+        let rows = 2, columns = 1040 * 32
+        let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 13)
+        let weights = Reference.dequantize(type, bytes: bytes, count: rows * columns)
+        let (x, input) = ExactActivations.make(count: columns, seed: 14)
+        let pool = WorkerPool(threads: 2)
+        bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
+            var out = [Float](repeating: .nan, count: rows)
+            out.withUnsafeMutableBufferPointer { Matvec.multiply(w, x, into: $0.baseAddress!, pool: pool) }
+            for row in 0..<rows {
+                let slice = Array(weights[row * columns..<(row + 1) * columns])
+                let expected = Reference.dot(slice, input)
+                let magnitude = zip(slice, input).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+                #expect(out[row] == Matvec.dot(w, row: row, x), "\(type) row \(row)")
+                for path in KernelPath.available {
+                    let fast = Matvec.dot(w, row: row, x, path: path)
+                    #expect(abs(fast - expected) <= 4e-6 * magnitude + 1e-6, "\(type) \(path) row \(row): \(fast) vs \(expected)")
+                }
+            }
+        }
+    }
+
     /// Rows with a heavy tail, an all-positive block, an all-negative block and a zero block.
     static func testRow(count: Int, seed: UInt64) -> [Float] {
         var random = SeededRandom(seed: seed)
