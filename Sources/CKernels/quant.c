@@ -253,9 +253,15 @@ void ck_matvec(int type, const void *weights, size_t row_bytes, int64_t n,
     }
 }
 
-void ck_dequantize_row(int type, const void *row, float *y, int64_t n) {
+void ck_dequantize_row_with(int path, int type, const void *row, float *y, int64_t n) {
 #ifdef CK_X86
-    if (ck_have_avx2()) { ck_dequantize_avx2(type, row, y, n); return; }
+    if (path >= CK_PATH_AVX2 && ck_have_avx2()) { ck_dequantize_avx2(type, row, y, n); return; }
+#else
+    (void)path;
 #endif
     dequantize_body(type, row, y, n);
+}
+
+void ck_dequantize_row(int type, const void *row, float *y, int64_t n) {
+    ck_dequantize_row_with(CK_PATH_AVX512_VNNI, type, row, y, n);
 }

@@ -24,6 +24,83 @@
 #undef K_NAME
 #undef K_MULSUM
 
+// --- AVX2 dequantisation (prompt processing dequantizes weight tiles for sgemm) ------------------------
+// Same float operations in the same order as the portable loops (no fused multiply-adds), so both paths
+// give identical floats.
+#define KD __attribute__((target("avx2,fma,f16c")))
+
+// 32 bytes (signed) -> 32 floats times `scale`, minus `offset`.
+static inline KD void store_32(float *y, __m256i bytes, int is_signed, __m256 scale, __m256 offset) {
+    __m128i halves[2] = { _mm256_castsi256_si128(bytes), _mm256_extracti128_si256(bytes, 1) };
+    for (int h = 0; h < 2; h++) {
+        for (int e = 0; e < 2; e++) {
+            __m128i eight = e ? _mm_srli_si128(halves[h], 8) : halves[h];
+            __m256i ints = is_signed ? _mm256_cvtepi8_epi32(eight) : _mm256_cvtepu8_epi32(eight);
+            __m256 v = _mm256_mul_ps(scale, _mm256_cvtepi32_ps(ints));
+            _mm256_storeu_ps(y + 16 * h + 8 * e, _mm256_sub_ps(v, offset));
+        }
+    }
+}
+
+static KD void dequantize_q4_K_avx2(const block_q4_K *w, float *y, int64_t superblocks) {
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    for (int64_t b = 0; b < superblocks; b++) {
+        __m256 sc, m;
+        k_unpack_avx2(w[b].scales, &sc, &m);
+        float steps[8], offsets[8];
+        _mm256_storeu_ps(steps, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[b].d)), sc));
+        _mm256_storeu_ps(offsets, _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(w[b].dmin)), m));
+        for (int c = 0; c < 4; c++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(w[b].qs + 32 * c));
+            float *out = y + CK_QK * b + 64 * c;
+            store_32(out, _mm256_and_si256(q, low), 0, _mm256_set1_ps(steps[2 * c]), _mm256_set1_ps(offsets[2 * c]));
+            store_32(out + 32, _mm256_and_si256(_mm256_srli_epi16(q, 4), low), 0,
+                     _mm256_set1_ps(steps[2 * c + 1]), _mm256_set1_ps(offsets[2 * c + 1]));
+        }
+    }
+}
+
+static KD void dequantize_q6_K_avx2(const block_q6_K *w, float *y, int64_t superblocks) {
+    const __m256i offset = _mm256_set1_epi8(32);
+    for (int64_t b = 0; b < superblocks; b++) {
+        float d = _cvtsh_ss(w[b].d);
+        for (int h = 0; h < 2; h++) {
+            __m256i q[4];
+            q6_quarters_avx2(&w[b], h, q);
+            for (int k = 0; k < 4; k++) {
+                float *out = y + CK_QK * b + 128 * h + 32 * k;
+                __m256i values = _mm256_sub_epi8(q[k], offset);
+                // Values 0-15 and 16-31 have their own scales: store each half with its own.
+                __m128i halves[2] = { _mm256_castsi256_si128(values), _mm256_extracti128_si256(values, 1) };
+                for (int half = 0; half < 2; half++) {
+                    __m256 step = _mm256_set1_ps(d * (float)w[b].scales[8 * h + 2 * k + half]);
+                    __m256 v0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(halves[half]));
+                    __m256 v1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(halves[half], 8)));
+                    _mm256_storeu_ps(out + 16 * half, _mm256_mul_ps(step, v0));
+                    _mm256_storeu_ps(out + 16 * half + 8, _mm256_mul_ps(step, v1));
+                }
+            }
+        }
+    }
+}
+
+static KD void dequantize_q5_0_avx2(const block_q5_0 *w, float *y, int64_t blocks) {
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    for (int64_t b = 0; b < blocks; b++) {
+        __m256i q = _mm256_sub_epi8(_mm256_or_si256(nibbles_avx2(w[b].qs), fifth_bits_avx2(w[b].qh)), sixteen);
+        store_32(y + 32 * b, q, 1, _mm256_set1_ps(_cvtsh_ss(w[b].d)), _mm256_setzero_ps());
+    }
+}
+
+int ck_dequantize_more_avx2(int type, const void *row, float *y, int64_t n) {
+    switch (type) {
+    case CK_TYPE_Q4_K: dequantize_q4_K_avx2((const block_q4_K *)row, y, n / CK_QK); return 1;
+    case CK_TYPE_Q6_K: dequantize_q6_K_avx2((const block_q6_K *)row, y, n / CK_QK); return 1;
+    case CK_TYPE_Q5_0: dequantize_q5_0_avx2((const block_q5_0 *)row, y, n / 32); return 1;
+    default: return 0;
+    }
+}
+
 // --- AVX-512 VNNI: 64 bytes, two activation blocks, per instruction -----------------------------------
 #define K512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
 

@@ -177,6 +177,7 @@ CK_AVX2 void ck_dequantize_avx2(int type, const void *row, float *y, int64_t n) 
         for (; i < n; i++) y[i] = _cvtsh_ss(w[i]);
         return;
     }
+    if (ck_dequantize_more_avx2(type, row, y, n)) return;
     dequantize_body(type, row, y, n);
 }
 

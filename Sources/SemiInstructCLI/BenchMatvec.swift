@@ -1,5 +1,5 @@
 // `semi-instruct bench matvec`: matrix-vector products of random weights in each tensor type (decode's
-// inner loop), as weight GB/s with wall and CPU time, for 1 and 2 threads.
+// inner loop), as weight GB/s with wall and CPU time, for 1 and 2 threads; and dequantisation speed.
 import ArgumentParser
 import Foundation
 import Kernels
@@ -99,6 +99,19 @@ struct BenchMatvec: ParsableCommand {
                   + "CPU \(String(format: "%.3f", median(cpus) * 1e3)) ms/product "
                   + "(\(String(format: "%.1f", Double(matrixBytes) / 1e6)) MB matrix x \(count) copies)")
         }
+        // Prompt processing dequantizes weight tiles for sgemm: one thread over the first copy.
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)
+        defer { floats.deallocate() }
+        let clock = ContinuousClock()
+        var walls: [Double] = []
+        for run in 0...repeats {
+            let start = clock.now
+            matrices[0].dequantizeRows(0, count: rows, into: floats)
+            if run > 0 { walls.append((clock.now - start).seconds) }
+        }
+        let wall = median(walls)
+        print("\(type) dequantize, 1 thread: \(String(format: "%.3f", wall * 1e3)) ms/matrix, "
+              + "\(String(format: "%.2f", Double(rows * columns) / wall / 1e9)) G values/s")
     }
 }
 

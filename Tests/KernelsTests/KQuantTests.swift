@@ -34,6 +34,23 @@ struct KQuantTests {
         #expect(TensorType.q6_K.rowBytes(count: 5760) == nil)
     }
 
+    @Test(arguments: TensorType.allCases)
+    func everyDequantizationPathMatchesReference(type: TensorType) {
+        let rows = 3, columns = 512
+        let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 10)
+        let reference = Reference.dequantize(type, bytes: bytes, count: rows * columns)
+        bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
+            for path in KernelPath.available {
+                var out = [Float](repeating: .nan, count: rows * columns)
+                out.withUnsafeMutableBufferPointer { buffer in
+                    for row in 0..<rows { w.dequantizeRow(row, into: buffer.baseAddress! + row * columns, path: path) }
+                }
+                #expect(out == reference, "\(type) \(path)")
+            }
+        }
+    }
+
     @Test(arguments: quantized)
     func everyDotPathMatchesDequantizedDot(type: TensorType) {
         let rows = 5, columns = 768
