@@ -17,9 +17,16 @@ public protocol Tokenizer: Sendable {
     /// The vocabulary entry as stored (for display).
     func token(_ id: Int) -> String?
     func id(of token: String) -> Int?
+    /// What kind of tokenizer this is, for display (`byte-level BPE, 49152 tokens, pre-tokenizer smollm`).
+    var summary: String { get }
 }
 
 extension Tokenizer {
+    public var summary: String { "\(vocabularySize) tokens" }
+
+    /// Ids of `text` without BOS/EOS.
+    public func encode(_ text: String) -> [Int] { encode(text, addSpecialTokens: false) }
+
     /// Text of `ids`; invalid UTF-8 becomes U+FFFD.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
         var bytes: [UInt8] = []
