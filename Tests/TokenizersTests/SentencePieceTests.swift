@@ -20,6 +20,8 @@ enum SentencePieceFixture {
         var pieces: [String]
         var idsTokenizers: [Int]
         var decodedTokenizers: String
+        /// Ids from the same vocabulary under other space handling, keyed like the fixture.
+        var variants: [String: [Int]]
     }
 
     static func cases() throws -> [Case] {
@@ -27,7 +29,8 @@ enum SentencePieceFixture {
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return try #require(root["cases"] as? [[String: Any]]).map { item in
             Case(text: item["text"] as! String, ids: item["ids"] as! [Int], pieces: item["pieces"] as! [String],
-                 idsTokenizers: item["ids_tokenizers"] as! [Int], decodedTokenizers: item["decoded_tokenizers"] as! String)
+                 idsTokenizers: item["ids_tokenizers"] as! [Int], decodedTokenizers: item["decoded_tokenizers"] as! String,
+                 variants: item.filter { $0.key.hasPrefix("ids_tokenizers_") }.mapValues { $0 as! [Int] })
         }
     }
 
@@ -117,6 +120,26 @@ struct SentencePieceModelTests {
         #expect(cases.filter { $0.ids != $0.idsTokenizers }.count == 9)
         for item in cases {
             #expect(tokenizer.encode(item.text, addSpecialTokens: false) == item.idsTokenizers, "\(item.text.debugDescription)")
+        }
+    }
+
+    /// The older conversions' space handling (the fixture script's VARIANTS) on the same vocabulary and merges.
+    @Test(arguments: [
+        ("ids_tokenizers_legacy", #"{"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]}"#, "null"),
+        ("ids_tokenizers_metaspace_split", "null", #"{"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}"#),
+    ])
+    func spaceHandlingVariantsMatchTokenizers(_ key: String, normalizer: String, preTokenizer: String) throws {
+        var root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.url)) as? [String: Any])
+        root["normalizer"] = try JSONSerialization.jsonObject(with: Data(normalizer.utf8), options: .fragmentsAllowed)
+        root["pre_tokenizer"] = try JSONSerialization.jsonObject(with: Data(preTokenizer.utf8), options: .fragmentsAllowed)
+        let url = SentencePieceFixture.temporaryURL("tokenizer.json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try JSONSerialization.data(withJSONObject: root).write(to: url)
+        let tokenizer = try TokenizerLoader.load(tokenizerJSON: url)
+        let cases = try SentencePieceFixture.cases()
+        #expect(cases.filter { $0.variants[key] != $0.idsTokenizers }.count >= 4)
+        for item in cases {
+            #expect(tokenizer.encode(item.text, addSpecialTokens: false) == item.variants[key], "\(key) \(item.text.debugDescription)")
         }
     }
 
