@@ -10,30 +10,40 @@ extension SentencePieceTokenizer {
         if addSpecialTokens, addsBOS, let bosID { out.append(bosID) }
         var bytes = Array(text.utf8)
         if options.removeExtraWhitespaces { bytes = Self.removingExtraSpaces(bytes) }
-        var segments = splitOnTextTokens(bytes, parseSpecial: addSpecialTokens)
-        // SentencePiece's prefix comes first even when the text opens with a matched token.
-        if options.spacePrefix == .textStart, case .token = segments.first { segments.insert(.text(0..<0), at: 0) }
-        for segment in segments {
+        // SentencePiece's single prefix: it goes to the first text, passing over control tokens that open it.
+        var textStartPending = options.spacePrefix == .textStart && !bytes.isEmpty
+        for segment in splitOnTextTokens(bytes, parseSpecial: addSpecialTokens) {
             switch segment {
-            case let .token(id): out.append(id)
-            case let .text(range): encodeSegment(bytes[range], atTextStart: range.lowerBound == 0, into: &out)
+            case let .token(id):
+                // Before a user-defined piece SentencePiece's prefix stands alone, as its own "▁".
+                if textStartPending, pieces[id].type != .control {
+                    out += encodeWord(Array(Self.metaspace.utf8)[...])
+                    textStartPending = false
+                }
+                out.append(id)
+            case let .text(range):
+                encodeSegment(bytes[range], prefixed: prefixes(bytes[range], atTextStart: range.lowerBound == 0, textStartPending),
+                              into: &out)
+                textStartPending = false
             }
         }
         if addSpecialTokens, addsEOS, let eosID { out.append(eosID) }
         return out
     }
 
-    private func encodeSegment(_ raw: ArraySlice<UInt8>, atTextStart: Bool, into out: inout [Int]) {
+    private func prefixes(_ raw: ArraySlice<UInt8>, atTextStart: Bool, _ textStartPending: Bool) -> Bool {
         // tokenizers checks after spaces became "▁", so a literal "▁" counts as a space.
         let startsWithSpace = raw.first == UInt8(ascii: " ") || raw.starts(with: Self.metaspace.utf8)
-        let prefixed: Bool
         switch options.spacePrefix {
-        case .none: prefixed = false
-        case .textStart: prefixed = atTextStart
-        case .everySegment: prefixed = true
-        case .firstSegmentUnlessSpace: prefixed = atTextStart && !startsWithSpace
-        case .everySegmentUnlessSpace: prefixed = !startsWithSpace
+        case .none: return false
+        case .textStart: return textStartPending
+        case .everySegment: return true
+        case .firstSegmentUnlessSpace: return atTextStart && !startsWithSpace
+        case .everySegmentUnlessSpace: return !startsWithSpace
         }
+    }
+
+    private func encodeSegment(_ raw: ArraySlice<UInt8>, prefixed: Bool, into out: inout [Int]) {
         let metaspace = Array(Self.metaspace.utf8)
         var normalized: [UInt8] = prefixed ? metaspace : []
         normalized.reserveCapacity(raw.count + 8)

@@ -33,7 +33,7 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
     /// Where a "▁" is prepended.
     public enum SpacePrefix: String, Sendable {
         case none
-        /// Once, before the whole text (SentencePiece's `add_dummy_prefix`).
+        /// Once, before the whole text (SentencePiece's `add_dummy_prefix`); past control tokens that open it.
         case textStart
         /// Before every stretch of text between tokens matched in the text (llama.cpp, tokenizers' `Prepend` normalizer).
         case everySegment

@@ -72,6 +72,7 @@ struct SentencePieceModelTests {
         #expect(tokenizer.encode("Hello world", addSpecialTokens: true) == [1] + hello)
         // Control tokens written in the text become their ids with special tokens, as llama.cpp parses them.
         #expect(tokenizer.encode("a</s>", addSpecialTokens: true) == [1, 264, 2])
+        #expect(tokenizer.encode("<s>Hello", addSpecialTokens: true) == [1, 1, 22557])
         #expect(!tokenizer.encode("a</s>", addSpecialTokens: false).contains(2))
         #expect(tokenizer.decode([1, 22557, 2], skipSpecialTokens: true) == "Hello")
         #expect(tokenizer.isSpecial(1) && !tokenizer.isSpecial(22557))
@@ -100,6 +101,8 @@ struct SentencePieceModelTests {
             #expect(tokenizer.encode(item.text, addSpecialTokens: false) == item.ids, "\(item.text.debugDescription)")
         }
         #expect(tokenizer.encode("Hello world", addSpecialTokens: true) == [1, 22557, 1526])
+        // llama.cpp prepends the space again after every token matched in the text.
+        #expect(tokenizer.encode("a</s>b", addSpecialTokens: true) == [1, 264, 2, 287])
     }
 
     @Test func loaderRecognisesAModelFile() throws {
