@@ -87,12 +87,20 @@ extension SentencePieceTokenizer {
         var start = 0, i = 0
         while i < bytes.count {
             let match = textTokens[bytes[i]]?.first { candidate in
-                (parseSpecial || candidate.matching == .always) && bytes[i...].starts(with: candidate.bytes)
+                (parseSpecial || candidate.rule.matching == .always) && bytes[i...].starts(with: candidate.bytes)
             }
             if let match {
-                if start < i { segments.append(.text(start..<i)) }
+                // lstrip/rstrip tokens swallow the whitespace beside them (never past the previous token).
+                var textEnd = i
+                if match.rule.stripsLeft {
+                    while let previous = Self.whitespaceStart(before: textEnd, in: bytes, notBefore: start) { textEnd = previous }
+                }
+                if start < textEnd { segments.append(.text(start..<textEnd)) }
                 segments.append(.token(match.id))
                 i += match.bytes.count
+                if match.rule.stripsRight {
+                    while let length = Self.whitespaceLength(at: i, in: bytes) { i += length }
+                }
                 start = i
             } else {
                 i += 1
@@ -100,6 +108,22 @@ extension SentencePieceTokenizer {
         }
         if start < bytes.count { segments.append(.text(start..<bytes.count)) }
         return segments
+    }
+
+    /// The length of the whitespace character at `i`, or nil.
+    private static func whitespaceLength(at i: Int, in bytes: [UInt8]) -> Int? {
+        guard i < bytes.count else { return nil }
+        let length = min(utf8Length(bytes[i]), bytes.count - i)
+        let scalar = String(decoding: bytes[i..<i + length], as: UTF8.self).unicodeScalars.first
+        return scalar?.properties.isWhitespace == true ? length : nil
+    }
+
+    /// Where the whitespace character that ends just before `end` starts, or nil.
+    private static func whitespaceStart(before end: Int, in bytes: [UInt8], notBefore floor: Int) -> Int? {
+        var i = end - 1
+        while i > floor, bytes[i] & 0xc0 == 0x80 { i -= 1 }
+        guard i >= floor, whitespaceLength(at: i, in: bytes) == end - i else { return nil }
+        return i
     }
 
     // MARK: - Merging

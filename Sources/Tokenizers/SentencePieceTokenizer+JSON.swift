@@ -47,13 +47,16 @@ extension SentencePieceTokenizer {
         }
 
         var entries = vocab.map { ($0.value, $0.key) }
-        var textTokens: [Int: TextMatching] = [:], special = Set<Int>(), userDefined = Set<Int>()
+        var textTokens: [Int: TextToken] = [:], special = Set<Int>(), userDefined = Set<Int>()
         for (index, item) in (root["added_tokens"] as? [[String: Any]] ?? []).enumerated() {
             guard let id = item["id"] as? Int, let content = item["content"] as? String, id >= 0 else {
                 throw .invalid(file: file, key: "added_tokens[\(index)]", reason: "needs an id and a content")
             }
+            if item["single_word"] as? Bool == true {
+                throw .invalid(file: file, key: "added_tokens[\(index)].single_word", reason: "\(content): word-bounded added tokens are not supported")
+            }
             entries.append((id, content))
-            textTokens[id] = .always
+            textTokens[id] = TextToken(.always, stripsLeft: item["lstrip"] as? Bool ?? false, stripsRight: item["rstrip"] as? Bool ?? false)
             if item["special"] as? Bool ?? false { special.insert(id) } else { userDefined.insert(id) }
         }
         let size = (entries.map(\.0).max() ?? -1) + 1

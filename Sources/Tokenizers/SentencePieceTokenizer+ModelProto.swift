@@ -55,14 +55,14 @@ extension SentencePieceTokenizer {
     /// always, control and unknown pieces only when parsing special tokens; control pieces are special.
     convenience init(typedPieces pieces: [Piece], mergeOrder: MergeOrder, options: Options,
                      bosID: Int?, eosID: Int?, unknownID: Int?, addsBOS: Bool, addsEOS: Bool, source: String) throws(TokenizerError) {
-        var textTokens: [Int: TextMatching] = [:], special = Set<Int>()
+        var textTokens: [Int: TextToken] = [:], special = Set<Int>()
         for (id, piece) in pieces.enumerated() {
             switch piece.type {
-            case .userDefined: textTokens[id] = .always
+            case .userDefined: textTokens[id] = TextToken(.always)
             case .control:
-                textTokens[id] = .whenParsingSpecial
+                textTokens[id] = TextToken(.whenParsingSpecial)
                 special.insert(id)
-            case .unknown: textTokens[id] = .whenParsingSpecial
+            case .unknown: textTokens[id] = TextToken(.whenParsingSpecial)
             default: break
             }
         }

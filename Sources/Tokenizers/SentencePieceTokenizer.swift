@@ -61,12 +61,27 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
         public init() {}
     }
 
-    /// How a token is found in raw text.
+    /// When a token is found in raw text.
     public enum TextMatching: Sendable {
         /// Always (user-defined tokens; every added token of a tokenizer.json).
         case always
         /// Only when encoding with special tokens (control tokens such as `<s>`), as llama.cpp parses them.
         case whenParsingSpecial
+    }
+
+    /// A token found in raw text before any merging.
+    public struct TextToken: Sendable {
+        public var matching: TextMatching
+        /// The whitespace before it is part of the match (tokenizers' `lstrip`).
+        public var stripsLeft: Bool
+        /// The whitespace after it is part of the match (tokenizers' `rstrip`).
+        public var stripsRight: Bool
+
+        public init(_ matching: TextMatching, stripsLeft: Bool = false, stripsRight: Bool = false) {
+            self.matching = matching
+            self.stripsLeft = stripsLeft
+            self.stripsRight = stripsRight
+        }
     }
 
     public static let metaspace = "\u{2581}"
@@ -89,10 +104,10 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
     let byteIDs: [Int32]
     let decodedBytes: [[UInt8]]
     /// Tokens matched in raw text, by first byte, longest first.
-    let textTokens: [UInt8: [(bytes: [UInt8], id: Int, matching: TextMatching)]]
+    let textTokens: [UInt8: [(bytes: [UInt8], id: Int, rule: TextToken)]]
     let cache = PieceCache()
 
-    public init(pieces: [Piece], mergeOrder: MergeOrder, options: Options, textTokens: [Int: TextMatching],
+    public init(pieces: [Piece], mergeOrder: MergeOrder, options: Options, textTokens: [Int: TextToken],
                 specialIDs: Set<Int>, bosID: Int?, eosID: Int?, unknownID: Int?, endIDs: Set<Int>,
                 addsBOS: Bool, addsEOS: Bool, source: String) throws(TokenizerError) {
         self.pieces = pieces
@@ -157,11 +172,11 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
             }
         }
 
-        var byFirstByte: [UInt8: [(bytes: [UInt8], id: Int, matching: TextMatching)]] = [:]
-        for (id, matching) in textTokens where pieces.indices.contains(id) {
+        var byFirstByte: [UInt8: [(bytes: [UInt8], id: Int, rule: TextToken)]] = [:]
+        for (id, rule) in textTokens where pieces.indices.contains(id) {
             let bytes = Array(pieces[id].text.utf8)
             guard let first = bytes.first else { continue }
-            byFirstByte[first, default: []].append((bytes, id, matching))
+            byFirstByte[first, default: []].append((bytes, id, rule))
         }
         for key in byFirstByte.keys { byFirstByte[key]!.sort { $0.bytes.count > $1.bytes.count } }
         self.textTokens = byFirstByte

@@ -146,6 +146,24 @@ struct SentencePieceModelTests {
         }
     }
 
+    /// Added tokens with lstrip/rstrip swallow the whitespace beside them.
+    @Test func strippingAddedTokensMatchTokenizers() throws {
+        let data = try Data(contentsOf: SentencePieceFixture.directory.appendingPathComponent("tokenizer_cases.json"))
+        let fixture = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.url)) as? [String: Any])
+        root["added_tokens"] = try #require(root["added_tokens"] as? [Any]) + (try #require(fixture["stripping_tokens"] as? [Any]))
+        let url = SentencePieceFixture.temporaryURL("tokenizer.json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try JSONSerialization.data(withJSONObject: root).write(to: url)
+        let tokenizer = try TokenizerLoader.load(tokenizerJSON: url)
+        let cases = try #require(fixture["stripping_cases"] as? [[String: Any]])
+        #expect(cases.count == 4)
+        for item in cases {
+            let text = item["text"] as! String
+            #expect(tokenizer.encode(text, addSpecialTokens: false) == item["ids"] as! [Int], "\(text.debugDescription)")
+        }
+    }
+
     @Test func decodingMatchesTokenizers() throws {
         let tokenizer = try TokenizerLoader.load(tokenizerJSON: Self.url)
         for item in try SentencePieceFixture.cases() {
