@@ -35,6 +35,7 @@ extension SentencePieceTokenizer {
             let bos = try checkedID("tokenizer.ggml.bos_token_id")
             let eos = try checkedID("tokenizer.ggml.eos_token_id")
             let unknown = try checkedID("tokenizer.ggml.unknown_token_id")
+            let endOfTurn = try checkedID("tokenizer.ggml.eot_token_id")
             var pieces: [Piece] = []
             pieces.reserveCapacity(tokens.count)
             for (id, token) in tokens.enumerated() {
@@ -58,7 +59,8 @@ extension SentencePieceTokenizer {
             options.stripsLeadingSpaceOnDecode = options.spacePrefix != .none
             try self.init(typedPieces: pieces, mergeOrder: .scores, options: options, bosID: bos, eosID: eos,
                           unknownID: unknown, addsBOS: try gguf.optionalBool("tokenizer.ggml.add_bos_token") ?? true,
-                          addsEOS: try gguf.optionalBool("tokenizer.ggml.add_eos_token") ?? false, source: file)
+                          addsEOS: try gguf.optionalBool("tokenizer.ggml.add_eos_token") ?? false,
+                          otherEndIDs: Set([endOfTurn].compactMap { $0 }), source: file)
         } catch let error as TokenizerError {
             throw error
         } catch let error as GGUFError {

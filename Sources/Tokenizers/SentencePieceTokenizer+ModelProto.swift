@@ -54,7 +54,8 @@ extension SentencePieceTokenizer {
     /// SentencePiece and llama.cpp semantics from piece types: user-defined pieces are matched in text
     /// always, control and unknown pieces only when parsing special tokens; control pieces are special.
     convenience init(typedPieces pieces: [Piece], mergeOrder: MergeOrder, options: Options,
-                     bosID: Int?, eosID: Int?, unknownID: Int?, addsBOS: Bool, addsEOS: Bool, source: String) throws(TokenizerError) {
+                     bosID: Int?, eosID: Int?, unknownID: Int?, addsBOS: Bool, addsEOS: Bool, otherEndIDs: Set<Int> = [],
+                     source: String) throws(TokenizerError) {
         var textTokens: [Int: TextToken] = [:], special = Set<Int>()
         for (id, piece) in pieces.enumerated() {
             switch piece.type {
@@ -66,7 +67,7 @@ extension SentencePieceTokenizer {
             default: break
             }
         }
-        var ends = Set([eosID].compactMap { $0 })
+        var ends = Set([eosID].compactMap { $0 }).union(otherEndIDs)
         for name in BPETokenizer.endOfTurnTokens {
             if let id = pieces.firstIndex(where: { $0.text == name }), special.contains(id) { ends.insert(id) }
         }

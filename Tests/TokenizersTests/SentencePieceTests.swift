@@ -93,12 +93,14 @@ struct SentencePieceModelTests {
             ("tokenizer.ggml.unknown_token_id", .uint32(0)),
             ("tokenizer.ggml.add_bos_token", .bool(true)),
             ("tokenizer.ggml.add_space_prefix", .bool(true)),
+            ("tokenizer.ggml.eot_token_id", .uint32(5)),
         ], to: url)
         let tokenizer = try TokenizerLoader.load(gguf: GGUFFile(url: url))
         #expect(tokenizer is SentencePieceTokenizer)
-        #expect(tokenizer.bosID == 1 && tokenizer.addsBOS && tokenizer.endIDs == [2])
+        #expect(tokenizer.bosID == 1 && tokenizer.addsBOS && tokenizer.endIDs == [2, 5])
         for item in try SentencePieceFixture.cases() {
             #expect(tokenizer.encode(item.text, addSpecialTokens: false) == item.ids, "\(item.text.debugDescription)")
+            #expect(tokenizer.decode(item.ids) == item.text.replacingOccurrences(of: "\u{2581}", with: " "), "\(item.text.debugDescription)")
         }
         #expect(tokenizer.encode("Hello world", addSpecialTokens: true) == [1, 22557, 1526])
         // llama.cpp prepends the space again after every token matched in the text.
