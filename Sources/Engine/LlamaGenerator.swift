@@ -18,7 +18,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         self.precision = precision
     }
 
-    public var tokenizer: BPETokenizer { loaded.tokenizer }
+    public var tokenizer: any Tokenizer { loaded.tokenizer }
 
     /// The template chat prompts are rendered with.
     public func chatTemplate() throws(EngineError) -> ChatTemplate {

@@ -11,7 +11,7 @@ public struct LoadedModel: @unchecked Sendable {
     public let gguf: GGUFFile?
     public let config: LlamaConfiguration
     public let model: LlamaModel
-    public let tokenizer: BPETokenizer
+    public let tokenizer: any Tokenizer
     /// The template the file declares, recognised; nil when it has none.
     public let chatTemplate: ChatTemplate?
     /// The raw template text, for display.
@@ -58,8 +58,8 @@ public enum ModelLoader {
         do { gguf = try GGUFFile(url: file) } catch { throw .modelFile(error.localizedDescription) }
         let config = try LlamaConfiguration(gguf: gguf)
         let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)
-        let tokenizer: BPETokenizer
-        do { tokenizer = try BPETokenizer(gguf: gguf) } catch { throw .tokenizer(error.localizedDescription) }
+        let tokenizer: any Tokenizer
+        do { tokenizer = try TokenizerLoader.load(gguf: gguf) } catch { throw .tokenizer(error.localizedDescription) }
         let source: String?
         do { source = try gguf.optionalString("tokenizer.chat_template") } catch { throw .modelFile(error.localizedDescription) }
         let template = source.flatMap { try? ChatTemplate(jinja: $0) }
@@ -74,8 +74,8 @@ public enum ModelLoader {
         let model = try LlamaModel(config: config, source: SafetensorsWeightSource(directory: directory),
                                    names: .huggingFace, threads: threads)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
-        let tokenizer: BPETokenizer
-        do { tokenizer = try BPETokenizer(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
+        let tokenizer: any Tokenizer
+        do { tokenizer = try TokenizerLoader.load(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
         let source = BPETokenizer.tokenizerConfig(beside: tokenizerURL)["chat_template"] as? String
         return LoadedModel(file: directory, gguf: nil, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: source.flatMap { try? ChatTemplate(jinja: $0) }, chatTemplateSource: source)

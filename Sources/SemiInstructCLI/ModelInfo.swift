@@ -35,7 +35,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
             ("context length", "\(c.contextLength)"),
-            ("tokenizer", "byte-level BPE, \(tokenizer.vocabularySize) tokens, pre-tokenizer \(tokenizer.preTokenizer.rawValue)"),
+            ("tokenizer", tokenizer.summary),
             ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),
             ("end tokens", tokenizer.endIDs.sorted().map { "\($0) \(tokenizer.token($0) ?? "")" }.joined(separator: ", ")),
             ("chat template", loaded.chatTemplate.map { template in

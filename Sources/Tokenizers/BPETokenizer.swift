@@ -64,6 +64,7 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     }
 
     public var vocabularySize: Int { tokens.count }
+    public var summary: String { "byte-level BPE, \(tokens.count) tokens, pre-tokenizer \(preTokenizer.rawValue)" }
 
     public func token(_ id: Int) -> String? { tokens.indices.contains(id) ? tokens[id] : nil }
     public func id(of token: String) -> Int? { ids[token] }
