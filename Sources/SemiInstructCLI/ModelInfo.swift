@@ -23,7 +23,7 @@ struct ModelInfo: AsyncParsableCommand {
         let fields: [(String, String)] = [
             ("file", loaded.file.path),
             ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (safetensors)"),
-            ("architecture", ((try? loaded.gguf?.optionalString("general.architecture")) ?? nil) ?? "llama"),
+            ("architecture", c.architecture.rawValue),
             ("name", ((try? loaded.gguf?.optionalString("general.name")) ?? nil) ?? loaded.file.lastPathComponent),
             ("parameters", "\(total) (\(String(format: "%.1f", Double(total) / 1e6)) M)"),
             ("tensor types", types.joined(separator: ", ")),
@@ -34,6 +34,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("rope theta", "\(c.ropeTheta)"),
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
+            ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale)"),
             ("context length", "\(c.contextLength)"),
             ("tokenizer", "byte-level BPE, \(tokenizer.vocabularySize) tokens, pre-tokenizer \(tokenizer.preTokenizer.rawValue)"),
             ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),
