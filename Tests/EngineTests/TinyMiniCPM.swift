@@ -11,7 +11,7 @@ enum TinyMiniCPM {
         .appendingPathComponent("Fixtures/tiny-minicpm")
 
     struct Spec {
-        let index: UInt64, hidden: Int, heads: Int, ffn: Int, layers: Int, vocab: Int, dimModelBase: Int
+        let index: UInt64, hidden: Int, heads: Int, ffn: Int, layers: Int, vocab: Int, dimModelBase: Int, scaleDepth: Float
         var headDimension: Int { hidden / heads }
     }
 
@@ -25,9 +25,10 @@ enum TinyMiniCPM {
         let data = try Data(contentsOf: directory.appendingPathComponent("expected.json"))
         let root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let entry = try #require((root["models"] as? [String: [String: Any]])?[model])
-        let s = try #require(entry["spec"] as? [String: Int])
-        let spec = Spec(index: UInt64(s["index"]!), hidden: s["hidden"]!, heads: s["heads"]!, ffn: s["ffn"]!,
-                        layers: s["layers"]!, vocab: s["vocab"]!, dimModelBase: s["dim_model_base"]!)
+        let s = try #require(entry["spec"] as? [String: Double])
+        let spec = Spec(index: UInt64(s["index"]!), hidden: Int(s["hidden"]!), heads: Int(s["heads"]!), ffn: Int(s["ffn"]!),
+                        layers: Int(s["layers"]!), vocab: Int(s["vocab"]!), dimModelBase: Int(s["dim_model_base"]!),
+                        scaleDepth: Float(s["scale_depth"]!))
         let logits = try #require(entry["logits"] as? [[Double]]).map { $0.map(Float.init) }
         return Expected(tokens: try #require(root["tokens"] as? [Int]), spec: spec, logits: logits)
     }
@@ -43,7 +44,8 @@ enum TinyMiniCPM {
                                "post_attention_layernorm", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
 
     /// The fixture script's weights: tensor t uses SplitMix64(1000 * model + t); matrices take the top 8 bits
-    /// as (k - 128) / 128 * 2^-e, norms the top 4 bits as 1 + (j - 8) / 128.
+    /// as (k - 128) / 128 * 2^-e (e from the row length; o_proj and down_proj x 8, the embedding 1/4), norms the
+    /// top 4 bits as 1 + (j - 8) / 128.
     static func weights(_ spec: Spec) -> [Tensor] {
         let h = spec.hidden, f = spec.ffn
         let shapes: [String: [Int]] = [
@@ -61,7 +63,8 @@ enum TinyMiniCPM {
             if entry.1.count == 1 {
                 values = (0..<count).map { _ in 1 + (Float(generator.next() >> 60) - 8) / 128 }
             } else {
-                let scale: Float = t == 0 ? 1 : Float(pow(2, -(log2(Double(entry.1[1]).squareRoot())).rounded()))
+                var scale: Float = t == 0 ? 0.25 : Float(pow(2, -(log2(Double(entry.1[1]).squareRoot())).rounded()))
+                if entry.0.hasSuffix("o_proj.weight") || entry.0.hasSuffix("down_proj.weight") { scale *= 8 }
                 values = (0..<count).map { _ in (Float(generator.next() >> 56) - 128) / 128 * scale }
             }
             return Tensor(name: entry.0, shape: entry.1, values: values)
@@ -161,7 +164,7 @@ enum TinyMiniCPM {
         writer.set("minicpm.rope.freq_base", .float32(10000))
         if scaleKeys {
             writer.set("minicpm.embedding_scale", .float32(12))
-            writer.set("minicpm.residual_scale", .float32(1.4 / Float(spec.layers).squareRoot()))
+            writer.set("minicpm.residual_scale", .float32(spec.scaleDepth / Float(spec.layers).squareRoot()))
             writer.set("minicpm.logit_scale", .float32(Float(spec.hidden) / Float(spec.dimModelBase)))
         }
         for tensor in weights(spec) {

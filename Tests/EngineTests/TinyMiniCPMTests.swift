@@ -98,7 +98,7 @@ struct TinyMiniCPMTests {
         let config = try LlamaConfiguration(configJSON: TinyMiniCPM.directory.appendingPathComponent("small/config.json"))
         #expect(config.architecture == .minicpm)
         #expect(config.embeddingScale == 12)
-        #expect(abs(config.residualScale - 1.4 / Float(2).squareRoot()) < 1e-7)
+        #expect(abs(config.residualScale - 0.6 / Float(2).squareRoot()) < 1e-7)
         #expect(config.logitScale == 4)
         #expect(config.tiedEmbeddings && config.kvHeadCount == 4)
 
@@ -118,6 +118,7 @@ struct TinyMiniCPMTests {
         try TinyMiniCPM.writeGGUF("kquant", to: without, scaleKeys: false) { _, _, _ in .q8_0 }
         let keyed = try LlamaConfiguration(gguf: GGUFFile(url: with))
         #expect(keyed.embeddingScale == 12 && keyed.logitScale == 8)
+        #expect(abs(keyed.residualScale - 0.6 / Float(2).squareRoot()) < 1e-7)
         // Without the keys: MiniCPM-2B's constants, scale_emb 12, scale_depth 1.4, dim_model_base 256.
         let fallback = try LlamaConfiguration(gguf: GGUFFile(url: without))
         #expect(fallback.embeddingScale == 12)
