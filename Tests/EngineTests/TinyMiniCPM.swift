@@ -190,6 +190,19 @@ enum TinyMiniCPM {
         try writer.write(to: url)
     }
 
+    /// A copy of a GGUF file with every tensor dequantized to F32.
+    static func dequantizeGGUF(_ url: URL, to target: URL) throws {
+        let file = try GGUFFile(url: url)
+        var writer = GGUFWriter(alignment: file.alignment)
+        for key in file.keys { writer.set(key, file.value(key)!) }
+        for tensor in file.tensors {
+            let rows = tensor.shape.count == 1 ? 1 : tensor.shape[1]
+            let values = try file.matrix(tensor.name, rows: rows, columns: tensor.shape[0]).dequantized()
+            try writer.addTensor(tensor.name, shape: tensor.shape, floats: values)
+        }
+        try writer.write(to: target)
+    }
+
     static func ggufModel(_ url: URL, threads: Int = 2) throws -> LlamaModel {
         let gguf = try GGUFFile(url: url)
         return try LlamaModel(config: LlamaConfiguration(gguf: gguf), source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)

@@ -74,6 +74,39 @@ struct TinyMiniCPMTests {
         }
     }
 
+    /// Abacus-Q4_K_M's type mix on the K-quant-shaped model: Q4_K, Q6_K, and Q5_0/Q8_0 for ffn_down (640 columns).
+    @Test func ggufQ4KMMixStaysCloseToReference() throws {
+        let expected = try TinyMiniCPM.expected("kquant")
+        let directory = try TinyMiniCPM.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("q4_k_m.gguf")
+        let quantizers = Dictionary(uniqueKeysWithValues: [TensorType.q4_K, .q5_0, .q6_K, .q8_0].map { type in
+            (type, { (values: [Float]) in Quantize.row(values, to: type) })
+        })
+        try TinyMiniCPM.writeGGUF("kquant", to: url, quantize: quantizers) { name, _, columns in
+            GGUFQuantMix.q4KM(name, layerCount: expected.spec.layers, columns: columns, tiedHead: true)
+        }
+        let llama = try TinyMiniCPM.ggufModel(url)
+        let w = llama.weights
+        #expect(w.embedding.type == .q6_K && w.layers[0].query.type == .q4_K && w.layers[1].gate.type == .q4_K)
+        #expect(w.layers[0].value.type == .q4_K && w.layers[1].value.type == .q6_K)
+        #expect(w.layers[0].down.type == .q5_0 && w.layers[1].down.type == .q8_0)
+        for precision in [ActivationPrecision.float, .int8] {
+            let rows = TinyMiniCPM.decodeLogits(llama, expected.tokens, precision: precision)
+            for (position, row) in rows.enumerated() {
+                let error = TinyMiniCPM.relativeRMS(row, expected.logits[position])
+                #expect(error < 0.08, "\(precision) position \(position): relative RMS \(error)")
+            }
+        }
+        // Against the same quantized weights dequantized to F32: only the dot products' arithmetic differs.
+        let dequantized = directory.appendingPathComponent("dequantized.gguf")
+        try TinyMiniCPM.dequantizeGGUF(url, to: dequantized)
+        let reference = TinyMiniCPM.decodeLogits(try TinyMiniCPM.ggufModel(dequantized), expected.tokens)
+        for (position, row) in TinyMiniCPM.decodeLogits(llama, expected.tokens).enumerated() {
+            #expect(TinyMiniCPM.maxDifference(row, reference[position]) < Self.tolerance, "position \(position)")
+        }
+    }
+
     /// The same weights as safetensors, torch.save zip and GGUF give the same logits.
     @Test func threeFileFormsAgree() throws {
         let expected = try TinyMiniCPM.expected("small")
