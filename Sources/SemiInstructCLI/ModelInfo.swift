@@ -3,6 +3,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Kernels
+import ModelFiles
 
 struct ModelInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,7 @@ struct ModelInfo: AsyncParsableCommand {
         let tokenizer = loaded.tokenizer
         let fields: [(String, String)] = [
             ("file", loaded.file.path),
-            ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (safetensors)"),
+            ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (\(checkpointFormat(loaded.file)))"),
             ("architecture", c.architecture.rawValue),
             ("name", ((try? loaded.gguf?.optionalString("general.name")) ?? nil) ?? loaded.file.lastPathComponent),
             ("parameters", "\(total) (\(String(format: "%.1f", Double(total) / 1e6)) M)"),
@@ -51,5 +52,12 @@ struct ModelInfo: AsyncParsableCommand {
         } else {
             for (key, value) in fields { print("\(key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)") }
         }
+    }
+
+    /// Which weight files a checkpoint directory holds, as the loader picks them (safetensors first).
+    func checkpointFormat(_ directory: URL) -> String {
+        let safetensors = [SafetensorsCheckpoint.singleFileName, SafetensorsCheckpoint.indexFileName]
+        let hasSafetensors = safetensors.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
+        return hasSafetensors ? "safetensors" : "pytorch_model.bin"
     }
 }
