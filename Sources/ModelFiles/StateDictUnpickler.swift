@@ -238,6 +238,14 @@ private struct PickleMachine {
                   offset >= 0, shape.allSatisfy({ $0 >= 0 }) else {
                 throw invalid("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, ...)")
             }
+            // Sizes that overflow when multiplied out cannot describe bytes in a file.
+            var count = 1
+            for extent in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+                guard !overflow, product < 1 << 48 else { throw invalid("a tensor of shape \(shape) is too large") }
+                count = product
+            }
+            guard offset < 1 << 48 else { throw invalid("storage offset \(offset) is too large") }
             return .tensor(dtype: dtype, key: key, offset: offset, shape: shape, strides: strides)
         default:
             throw refused("REDUCE of \(name)")

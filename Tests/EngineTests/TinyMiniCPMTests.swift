@@ -134,6 +134,8 @@ struct TinyMiniCPMTests {
         #expect(abs(config.residualScale - 0.6 / Float(2).squareRoot()) < 1e-7)
         #expect(config.logitScale == 4)
         #expect(config.tiedEmbeddings && config.kvHeadCount == 4)
+        // The type's own JSON (model info --json) keeps the derived scales.
+        #expect(try JSONDecoder().decode(LlamaConfiguration.self, from: JSONEncoder().encode(config)) == config)
 
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("minicpm-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
