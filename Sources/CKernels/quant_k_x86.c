@@ -112,10 +112,6 @@ static inline K512 __m512i activations_pair(const ck_block_q8a *x0, const ck_blo
     return join_256(_mm256_loadu_si256((const __m256i *)x0->qs), _mm256_loadu_si256((const __m256i *)x1->qs));
 }
 
-static inline K512 __m512 scale_pair(float s0, float s1) {
-    return _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(s1), 1);
-}
-
 static inline K512 __m512i dpbusd(__m512i u, __m512i s) { return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s); }
 
 // Two blocks' nibbles as 64 bytes, [low b, high b, low b+1, high b+1]: elements 0-31 of each block in order.
@@ -241,7 +237,7 @@ static K512 float dot_q5_K_avx512(const block_q5_K *w, const ck_block_q8a *x, co
     return _mm512_reduce_add_ps(acc) - hsum_avx2(mins);
 }
 
-static K512 float dot_q6_K_avx512(const block_q6_K *w, const ck_block_q8a *x, int64_t superblocks) {
+static K512 float dot_q6_K_avx512(const block_q6_K *w, const ck_block_q8a *x, const float *xd, int64_t superblocks) {
     __m512 acc = _mm512_setzero_ps();
     const __m512i offset = _mm512_set1_epi8(32);
     // Scale bytes 4p .. 4p + 3, each repeated over the 4 int32 lanes of its 16 values.
@@ -263,7 +259,8 @@ static K512 float dot_q6_K_avx512(const block_q6_K *w, const ck_block_q8a *x, in
                 __m512i sums = _mm512_sub_epi32(dpbusd(join_256(q[k], q[k + 1]), a), dpbusd(offset, a));
                 __m512i scale = _mm512_cvtepi8_epi32(_mm_shuffle_epi8(scales, pick[2 * h + k / 2]));
                 __m512 p = _mm512_cvtepi32_ps(_mm512_mullo_epi32(sums, scale));
-                acc = _mm512_fmadd_ps(scale_pair(d * xb[0].d, d * xb[1].d), p, acc);
+                __m128 dx = _mm_mul_ps(_mm_set1_ps(d), _mm_castpd_ps(_mm_load_sd((const double *)(xd + (xb - x)))));
+                acc = _mm512_fmadd_ps(spread_pair(dx), p, acc);
             }
         }
     }
@@ -279,7 +276,7 @@ static int dot_more_simd(int path, int type, const void *row, const ck_block_q8a
         case CK_TYPE_Q5_1: *result = dot_q5_1_avx512((const block_q5_1 *)row, x, xd, xs, blocks); return 1;
         case CK_TYPE_Q4_K: *result = dot_q4_K_avx512((const block_q4_K *)row, x, xd, xs, blocks / 8); return 1;
         case CK_TYPE_Q5_K: *result = dot_q5_K_avx512((const block_q5_K *)row, x, xd, xs, blocks / 8); return 1;
-        case CK_TYPE_Q6_K: *result = dot_q6_K_avx512((const block_q6_K *)row, x, blocks / 8); return 1;
+        case CK_TYPE_Q6_K: *result = dot_q6_K_avx512((const block_q6_K *)row, x, xd, blocks / 8); return 1;
         default: return 0;
         }
     case CK_PATH_AVX_VNNI:
