@@ -141,6 +141,7 @@ float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t
         switch (type) {
         case CK_TYPE_Q8_0: return ck_dot_q8_0_avx512((const block_q8_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_avx512((const block_q4_1 *)row, x, blocks);
+        case CK_TYPE_Q4_0: return ck_dot_q4_0_avx512((const block_q4_0 *)row, x, blocks);
         default: break;
         }
     }

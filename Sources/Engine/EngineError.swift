@@ -9,6 +9,7 @@ public enum EngineError: LocalizedError, Sendable {
     case tokenizer(String)
     case promptTooLong(tokens: Int, contextLength: Int)
     case emptyPrompt
+    case kvCacheTooSmall(neededBytes: Int, boundBytes: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +27,8 @@ public enum EngineError: LocalizedError, Sendable {
             "the prompt and the tokens to generate (\(tokens)) do not fit the context of \(contextLength) tokens"
         case .emptyPrompt:
             "the prompt is empty"
+        case let .kvCacheTooSmall(needed, bound):
+            "the prompt and the tokens to generate need \(needed) bytes of KV cache; the bound is \(bound) bytes"
         }
     }
 }

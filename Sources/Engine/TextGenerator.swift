@@ -24,6 +24,8 @@ public enum FinishReason: String, Sendable, Codable {
     case stopString = "stop"
     case maxTokens = "length"
     case contextFull = "context"
+    /// The caller cancelled the request (batched generation).
+    case cancelled
 }
 
 public struct GenerationResult: Sendable, Equatable {

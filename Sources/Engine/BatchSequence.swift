@@ -1,0 +1,42 @@
+// One request inside the batch engine: its tokens, its KV block table and its sampling state.
+import Foundation
+import Tokenizers
+
+final class BatchSequence {
+    let index: Int
+    let request: BatchRequest
+    var prompt: [Int] { request.promptIDs }
+    var sampler: Sampler
+    var text: GeneratedText
+    /// KV blocks of positions 0, blockTokens, 2 blockTokens, ...; the first `shared` came from the prefix cache.
+    var blocks: [Int32] = []
+    var shared = 0
+    /// Prompt blocks already findable in the prefix cache.
+    var registered = 0
+    /// Positions whose keys and values are stored.
+    var position = 0
+    var ids: [Int] = []
+    /// Blocks it may still take from the pool without waiting (reserved at admission).
+    var reservation = 0
+    var finish: FinishReason?
+    let admitted = DispatchTime.now().uptimeNanoseconds
+    var firstToken: UInt64?
+
+    init(index: Int, request: BatchRequest) {
+        self.index = index
+        self.request = request
+        sampler = Sampler(settings: request.settings)
+        text = GeneratedText(stops: request.settings.stop)
+    }
+
+    var isPrefilling: Bool { position < prompt.count }
+    /// Tokens known so far: the prompt, then what was sampled.
+    var length: Int { prompt.count + ids.count }
+    func token(at position: Int) -> Int { position < prompt.count ? prompt[position] : ids[position - prompt.count] }
+
+    func result() -> GenerationResult {
+        let end = DispatchTime.now().uptimeNanoseconds, first = firstToken ?? end
+        return GenerationResult(promptIDs: prompt, ids: ids, text: text.text, finishReason: finish ?? .maxTokens,
+                                prefillSeconds: Double(first - admitted) / 1e9, decodeSeconds: Double(end - first) / 1e9)
+    }
+}
