@@ -57,4 +57,6 @@ public struct BatchStatistics: Sendable, Equatable {
     public var kvBytesPerToken = 0
     /// KV memory touched so far (the high-water mark of blocks in use).
     public var kvBytesTouched = 0
+
+    public init() {}
 }
