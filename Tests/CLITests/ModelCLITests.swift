@@ -1,4 +1,4 @@
-// `semi-instruct model info|tokenize|generate` and `bench generate` through the built binary.
+// `semi-instruct model info|tokenize|generate` and `bench generate|batch` through the built binary.
 import Foundation
 import ModelFiles
 import Testing
@@ -50,6 +50,40 @@ struct ModelCLITests {
         #expect((json["prompt_ids"] as? [Int])?.count == 37)
         #expect(json["finish_reason"] as? String == "eos")
         #expect((json["decode_tokens_per_second"] as? Double ?? 0) > 0)
+    }
+
+    @Test func generateReadsOnePromptPerLineInParallel() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "{\"q\": \"What is the capital of France?\"}\n\n{\"q\": \"Name a colour.\"}\n{\"q\": \"What is the capital of France?\"}\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try ModelCLI.run(["model", "generate", "smollm2", "--input", file.path, "--field", "q", "--chat",
+                                       "--max-tokens", "16", "--parallel", "2"])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = try result.output.split(separator: "\n").map { try ModelCLI.json(String($0)) }
+        #expect(lines.map { $0["index"] as? Int } == [0, 1, 2])
+        #expect(lines[0]["text"] as? String == "The capital of France is Paris.")
+        #expect(lines[2]["text"] as? String == "The capital of France is Paris.")
+        #expect(result.error.contains("prompt tokens reused"))
+
+        let bad = try ModelCLI.run(["model", "generate", "smollm2", "--input", file.path, "--field", "prompt"])
+        #expect(bad.status != 0)
+        #expect(bad.error.contains("\(file.path):1: no string field 'prompt'"))
+    }
+
+    @Test func benchBatchReportsThroughput() throws {
+        let result = try ModelCLI.run(["bench", "batch", "smollm2", "--prompt-tokens", "8", "--generate-tokens", "3",
+                                       "--parallel", "1,2", "--runs", "1", "--prefix-requests", "3", "--prefix-tokens", "40",
+                                       "--prefix-generate", "2", "--prefix-parallel", "2", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try ModelCLI.json(result.output)
+        let rows = json["batch"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["parallel"] as? Int } == [1, 2])
+        #expect(rows.allSatisfy { ($0["generated_tokens_per_second"] as? Double ?? 0) > 0 })
+        let pipeline = json["pipeline"] as? [[String: Any]] ?? []
+        #expect(pipeline.map { $0["prefix_cache"] as? Bool } == [false, true])
+        #expect(pipeline.first?["reused_prompt_tokens"] as? Int == 0)
+        #expect((pipeline.last?["reused_prompt_tokens"] as? Int ?? 0) >= 2 * 32)
     }
 
     @Test func badModelsAndArgumentsAreErrors() throws {
