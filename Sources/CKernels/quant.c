@@ -135,39 +135,64 @@ void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n) {
     quantize_row_q8a_portable(x, y, n);
 }
 
-float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
+int ck_path_available(int path) {
+    switch (path) {
+    case CK_PATH_PORTABLE: return 1;
 #ifdef CK_X86
-    if (ck_have_avx512()) {
+    case CK_PATH_AVX2: return ck_have_avx2();
+    case CK_PATH_AVX_VNNI: return ck_have_vnni();
+    case CK_PATH_AVX512_VNNI: return ck_have_avx512();
+#endif
+    default: return 0;
+    }
+}
+
+float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
+#ifdef CK_X86
+    float result;
+    if (path >= CK_PATH_AVX512_VNNI && ck_have_avx512()) {
         switch (type) {
         case CK_TYPE_Q8_0: return ck_dot_q8_0_avx512((const block_q8_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_avx512((const block_q4_1 *)row, x, blocks);
         case CK_TYPE_Q4_0: return ck_dot_q4_0_avx512((const block_q4_0 *)row, x, blocks);
-        default: break;
+        default:
+            if (ck_dot_more_simd(CK_PATH_AVX512_VNNI, type, row, x, blocks, &result)) return result;
+            break;
         }
     }
-    if (ck_have_vnni()) {
+    if (path >= CK_PATH_AVX_VNNI && ck_have_vnni()) {
         switch (type) {
         case CK_TYPE_Q8_0: return ck_dot_q8_0_vnni((const block_q8_0 *)row, x, blocks);
         case CK_TYPE_Q4_0: return ck_dot_q4_0_vnni((const block_q4_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_vnni((const block_q4_1 *)row, x, blocks);
-        default: return 0;
+        default:
+            if (ck_dot_more_simd(CK_PATH_AVX_VNNI, type, row, x, blocks, &result)) return result;
+            break;
         }
     }
-    if (ck_have_avx2()) {
+    if (path >= CK_PATH_AVX2 && ck_have_avx2()) {
         switch (type) {
         case CK_TYPE_Q8_0: return ck_dot_q8_0_avx2((const block_q8_0 *)row, x, blocks);
         case CK_TYPE_Q4_0: return ck_dot_q4_0_avx2((const block_q4_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_avx2((const block_q4_1 *)row, x, blocks);
-        default: return 0;
+        default:
+            if (ck_dot_more_simd(CK_PATH_AVX2, type, row, x, blocks, &result)) return result;
+            break;
         }
     }
+#else
+    (void)path;
 #endif
     switch (type) {
     case CK_TYPE_Q8_0: return dot_q8_0_portable((const block_q8_0 *)row, x, blocks);
     case CK_TYPE_Q4_0: return dot_q4_0_portable((const block_q4_0 *)row, x, blocks);
     case CK_TYPE_Q4_1: return dot_q4_1_portable((const block_q4_1 *)row, x, blocks);
-    default: return 0;
+    default: return ck_dot_more_portable(type, row, x, blocks);
     }
+}
+
+float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
+    return ck_dot_quantized_with(CK_PATH_AVX512_VNNI, type, row, x, blocks);
 }
 
 float ck_dot_float(int type, const void *row, const float *x, int64_t n) {
@@ -177,27 +202,19 @@ float ck_dot_float(int type, const void *row, const float *x, int64_t n) {
     return dot_float_body(type, row, x, n);
 }
 
-static size_t block_bytes(int type) {
-    switch (type) {
-    case CK_TYPE_Q8_0: return sizeof(block_q8_0);
-    case CK_TYPE_Q4_0: return sizeof(block_q4_0);
-    case CK_TYPE_Q4_1: return sizeof(block_q4_1);
-    default: return 0;
-    }
-}
-
 float ck_dot_dequantized(int type, const void *row, const float *x, int64_t n) {
 #ifdef CK_X86
     if (ck_have_avx2() && type == CK_TYPE_Q8_0) return ck_dot_q8_0_f32_avx2((const block_q8_0 *)row, x, n / 32);
     if (ck_have_avx2() && type == CK_TYPE_Q4_1) return ck_dot_q4_1_f32_avx2((const block_q4_1 *)row, x, n / 32);
 #endif
-    size_t bytes = block_bytes(type);
-    if (bytes == 0) return ck_dot_float(type, row, x, n);
+    int64_t values = ck_block_values(type);
+    if (values <= 1) return ck_dot_float(type, row, x, n);
+    // 256 values at a time: whole blocks of every quantized type.
     float buffer[256];
     float sum = 0;
     for (int64_t i = 0; i < n; i += 256) {
         int64_t count = n - i < 256 ? n - i : 256;
-        ck_dequantize_row(type, (const uint8_t *)row + (size_t)(i / 32) * bytes, buffer, count);
+        ck_dequantize_row(type, (const uint8_t *)row + (size_t)(i / values) * ck_block_bytes(type), buffer, count);
         sum += ck_dot_float(CK_TYPE_F32, buffer, x + i, count);
     }
     return sum;
@@ -206,7 +223,7 @@ float ck_dot_dequantized(int type, const void *row, const float *x, int64_t n) {
 void ck_matvec(int type, const void *weights, size_t row_bytes, int64_t n,
                const float *x, const ck_block_q8a *xq, float *out, int64_t begin, int64_t end) {
     const uint8_t *base = (const uint8_t *)weights;
-    int quantized = type == CK_TYPE_Q8_0 || type == CK_TYPE_Q4_0 || type == CK_TYPE_Q4_1;
+    int quantized = ck_block_values(type) > 1;
     for (int64_t r = begin; r < end; r++) {
         const void *row = base + (size_t)r * row_bytes;
         if (!quantized) out[r] = ck_dot_float(type, row, x, n);

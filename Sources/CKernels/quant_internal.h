@@ -15,6 +15,37 @@
 typedef struct { uint16_t d; int8_t qs[32]; } block_q8_0;
 typedef struct { uint16_t d; uint8_t qs[16]; } block_q4_0;
 typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } block_q4_1;
+// 5-bit: low nibbles as Q4_x, bit i of qh is the fifth bit of element i.
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } block_q5_0;
+typedef struct { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[16]; } block_q5_1;
+// K-quants: super-blocks of 256 values.
+#define CK_QK 256
+// 8 sub-blocks of 32, each with a 6-bit scale and min packed into 12 bytes; value = d*sc*q - dmin*m.
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[128]; } block_q4_K;
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } block_q5_K;
+// 16 sub-blocks of 16 with int8 scales; value = d*sc*(q - 32), q 6 bits split into ql (4) and qh (2).
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } block_q6_K;
+
+_Static_assert(sizeof(block_q5_0) == 22, "Q5_0 block");
+_Static_assert(sizeof(block_q5_1) == 24, "Q5_1 block");
+_Static_assert(sizeof(block_q4_K) == 144, "Q4_K block");
+_Static_assert(sizeof(block_q5_K) == 176, "Q5_K block");
+_Static_assert(sizeof(block_q6_K) == 210, "Q6_K block");
+
+// Sub-block j's 6-bit scale and min of a Q4_K / Q5_K super-block (ggml's get_scale_min_k4 layout).
+static inline void k_scale_min(int j, const uint8_t *packed, int *scale, int *min) {
+    if (j < 4) {
+        *scale = packed[j] & 63;
+        *min = packed[j + 4] & 63;
+    } else {
+        *scale = (packed[j + 4] & 0x0f) | ((packed[j - 4] >> 6) << 4);
+        *min = (packed[j + 4] >> 4) | ((packed[j] >> 6) << 4);
+    }
+}
+
+// Portable bodies of the types added after the first three (quant_k.c).
+void ck_dequantize_more(int type, const void *row, float *y, int64_t n);
+float ck_dot_more_portable(int type, const void *row, const ck_block_q8a *x, int64_t blocks);
 
 static inline float bf16_to_fp32(uint16_t h) {
     uint32_t bits = (uint32_t)h << 16;
@@ -85,6 +116,7 @@ static inline __attribute__((always_inline)) void dequantize_body(int type, cons
         break;
     }
     default:
+        ck_dequantize_more(type, row, y, n);
         break;
     }
 }
@@ -108,6 +140,8 @@ float ck_dot_q8_0_f32_avx2(const block_q8_0 *w, const float *x, int64_t blocks);
 float ck_dot_q4_1_f32_avx2(const block_q4_1 *w, const float *x, int64_t blocks);
 void ck_quantize_row_q8a_avx2(const float *x, ck_block_q8a *y, int64_t n);
 void ck_dequantize_avx2(int type, const void *row, float *y, int64_t n);
+// quant_k_x86.c: 0 when the path has no body for the type.
+int ck_dot_more_simd(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks, float *result);
 #endif
 
 #endif

@@ -66,6 +66,8 @@ final class BatchForward {
         let floatFrom = rows.firstIndex(where: \.isPrompt) ?? n
         precondition(rows[floatFrom...].allSatisfy(\.isPrompt), "prompt rows must follow the generated-token rows")
         for (r, row) in rows.enumerated() { w.embedding.dequantizeRow(row.token, into: hidden + r * dim) }
+        // MiniCPM's scales (1 for Llama), where a session applies them.
+        Ops.scale(hidden, by: c.embeddingScale, count: n * dim)
 
         for (l, layer) in w.layers.enumerated() {
             for r in 0..<n {
@@ -82,7 +84,7 @@ final class BatchForward {
             attend(rows, layer: l, table: table)
             attended.invalidate()
             BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
-            Ops.add(hidden, projected, count: n * dim)
+            Ops.add(hidden, projected, scaledBy: c.residualScale, count: n * dim)
 
             for r in 0..<n {
                 Ops.rmsNorm(hidden + r * dim, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: dim, into: normed.row(r))
@@ -92,7 +94,7 @@ final class BatchForward {
             Ops.swiglu(gate.values, up, count: n * ffn)
             gate.invalidate()
             BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
-            Ops.add(hidden, projected, count: n * dim)
+            Ops.add(hidden, projected, scaledBy: c.residualScale, count: n * dim)
         }
         computeLogits(rows)
     }
@@ -136,6 +138,7 @@ final class BatchForward {
             precondition(index < maxLogitRows, "logits row \(index) beyond \(maxLogitRows)")
             Ops.rmsNorm(hidden + r * dim, weight: model.weights.outputNorm, epsilon: c.rmsNormEpsilon, count: dim,
                         into: headInput.row(index))
+            Ops.scale(headInput.row(index), by: 1 / c.logitScale, count: dim)
             count = max(count, index + 1)
         }
         guard count > 0 else { return }

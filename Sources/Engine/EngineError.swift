@@ -16,7 +16,7 @@ public enum EngineError: LocalizedError, Sendable {
         case let .modelNotFound(reference, reason):
             "model \(reference): \(reason)"
         case let .unsupportedArchitecture(file, architecture):
-            "\(file): architecture \(architecture) is not supported (llama is)"
+            "\(file): architecture \(architecture) is not supported (llama and minicpm are)"
         case let .invalidConfiguration(file, key, reason):
             "\(file): \(key): \(reason)"
         case let .modelFile(message):

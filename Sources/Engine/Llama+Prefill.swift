@@ -30,6 +30,7 @@ extension LlamaSession {
         let gate = buffers.gate, up = buffers.up, projected = buffers.projected
 
         for (t, token) in tokens.enumerated() { w.embedding.dequantizeRow(token, into: hidden + t * dim) }
+        Ops.scale(hidden, by: c.embeddingScale, count: n * dim)
         func matmul(_ m: WeightMatrix, _ input: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
             Matmul.multiply(m, input, tokens: n, into: out, scratch: buffers.scratch, scratchCount: largest, pool: pool)
         }
@@ -47,7 +48,7 @@ extension LlamaSession {
             }
             attendBatch(layer: l, queries: q, first: first, count: n, scores: buffers.scores, into: attended)
             matmul(layer.attentionOutput, attended, projected)
-            Ops.add(hidden, projected, count: n * dim)
+            Ops.add(hidden, projected, scaledBy: c.residualScale, count: n * dim)
 
             for t in 0..<n {
                 Ops.rmsNorm(hidden + t * dim, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: dim, into: normed + t * dim)
@@ -56,7 +57,7 @@ extension LlamaSession {
             matmul(layer.up, normed, up)
             Ops.swiglu(gate, up, count: n * ffn)
             matmul(layer.down, gate, projected)
-            Ops.add(hidden, projected, count: n * dim)
+            Ops.add(hidden, projected, scaledBy: c.residualScale, count: n * dim)
         }
         x.update(from: hidden + (n - 1) * dim, count: dim)
         cache.count = first + n

@@ -1,4 +1,5 @@
 // The Llama-family decoder: RMSNorm, grouped-query attention with RoPE, SwiGLU MLP, tied or separate head.
+// MiniCPM is the same network with three scales (embedding, residual, logits), 1 for Llama.
 // Read top-down: the model, a session (one sequence with its KV cache), one decode step, attention.
 import Foundation
 import Kernels
@@ -90,6 +91,7 @@ public final class LlamaSession: @unchecked Sendable {
         let c = model.config, w = model.weights, pool = model.pool
         let position = cache.count
         w.embedding.dequantizeRow(token, into: x)
+        Ops.scale(x, by: c.embeddingScale, count: c.hiddenSize)
         for (l, layer) in w.layers.enumerated() {
             Ops.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
             normed.invalidate()
@@ -101,7 +103,7 @@ public final class LlamaSession: @unchecked Sendable {
             attend(layer: l, query: q, position: position, into: attention.values)
             attention.invalidate()
             Matvec.multiply(layer.attentionOutput, attention, into: projected, precision: layerPrecision, pool: pool)
-            Ops.add(x, projected, count: c.hiddenSize)
+            Ops.add(x, projected, scaledBy: c.residualScale, count: c.hiddenSize)
 
             Ops.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
             normed.invalidate()
@@ -109,7 +111,7 @@ public final class LlamaSession: @unchecked Sendable {
             Ops.swiglu(gate.values, up, count: c.intermediateSize)
             gate.invalidate()
             Matvec.multiply(layer.down, gate, into: projected, precision: layerPrecision, pool: pool)
-            Ops.add(x, projected, count: c.hiddenSize)
+            Ops.add(x, projected, scaledBy: c.residualScale, count: c.hiddenSize)
         }
         cache.count = position + 1
         if computeLogits { self.computeLogits() }
@@ -128,6 +130,7 @@ public final class LlamaSession: @unchecked Sendable {
     func computeLogits() {
         let c = model.config, head = model.weights.output
         Ops.rmsNorm(x, weight: model.weights.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
+        Ops.scale(normed.values, by: 1 / c.logitScale, count: c.hiddenSize)
         normed.invalidate()
         Matvec.multiply(head, normed, into: logits, precision: layerPrecision, pool: model.pool)
         guard layerPrecision == .int8, head.type.isQuantized else { return }

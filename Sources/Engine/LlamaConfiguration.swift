@@ -1,9 +1,34 @@
 // The hyperparameters of a Llama-family decoder, filled from GGUF metadata or a Hugging Face config.json.
+// MiniCPM is Llama with muP scales: embeddings times `embeddingScale`, each sub-layer's output times
+// `residualScale` before it joins the residual stream, and logits divided by `logitScale`.
 import Foundation
 import Kernels
 import ModelFiles
 
+/// The decoder families the one Llama network runs.
+public enum DecoderArchitecture: String, Sendable, Codable, CaseIterable {
+    case llama
+    case minicpm
+
+    /// `model_type` values of config.json that name each family.
+    init?(modelType: String) {
+        switch modelType {
+        case "llama", "mistral", "qwen2": self = .llama
+        case "minicpm": self = .minicpm
+        default: return nil
+        }
+    }
+}
+
+/// MiniCPM-2B's published constants, for GGUF files that predate the `minicpm.*_scale` keys.
+public enum MiniCPMDefaults {
+    public static let scaleEmbedding: Float = 12
+    public static let scaleDepth: Float = 1.4
+    public static let dimModelBase = 256
+}
+
 public struct LlamaConfiguration: Sendable, Equatable, Codable {
+    public var architecture: DecoderArchitecture
     public var hiddenSize: Int
     public var intermediateSize: Int
     public var layerCount: Int
@@ -15,6 +40,12 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var rmsNormEpsilon: Float
     public var ropeTheta: Float
     public var tiedEmbeddings: Bool
+    /// Token embeddings are multiplied by this (MiniCPM `scale_emb`; 1 for Llama).
+    public var embeddingScale: Float
+    /// Attention and MLP outputs are multiplied by this before the residual add (`scale_depth / sqrt(layers)`).
+    public var residualScale: Float
+    /// Logits are divided by this (`hidden_size / dim_model_base`); applied to the final normed state.
+    public var logitScale: Float
 
     enum CodingKeys: String, CodingKey {
         case hiddenSize = "hidden_size"
@@ -29,11 +60,22 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case ropeTheta = "rope_theta"
         case tiedEmbeddings = "tie_word_embeddings"
         case modelType = "model_type"
+        case scaleEmbedding = "scale_emb"
+        case scaleDepth = "scale_depth"
+        case dimModelBase = "dim_model_base"
+        case embeddingScale = "embedding_scale"
+        case residualScale = "residual_scale"
+        case logitScale = "logit_scale"
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
                 headDimension: Int? = nil, vocabularySize: Int, contextLength: Int, rmsNormEpsilon: Float = 1e-5,
-                ropeTheta: Float = 10000, tiedEmbeddings: Bool) {
+                ropeTheta: Float = 10000, tiedEmbeddings: Bool, architecture: DecoderArchitecture = .llama,
+                embeddingScale: Float = 1, residualScale: Float = 1, logitScale: Float = 1) {
+        self.architecture = architecture
+        self.embeddingScale = embeddingScale
+        self.residualScale = residualScale
+        self.logitScale = logitScale
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
         self.layerCount = layerCount
@@ -47,15 +89,26 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         self.tiedEmbeddings = tiedEmbeddings
     }
 
-    /// From HF `config.json` (`decodeIfPresent ?? default` for the optional keys).
+    /// From HF `config.json` (`decodeIfPresent ?? default` for the optional keys). MiniCPM's three scale
+    /// keys are required: its modelling code has no defaults worth guessing.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let hidden = try c.decode(Int.self, forKey: .hiddenSize)
         let heads = try c.decode(Int.self, forKey: .headCount)
+        let layers = try c.decode(Int.self, forKey: .layerCount)
+        let modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
+        let architecture = DecoderArchitecture(modelType: modelType) ?? .llama
+        var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
+        if architecture == .minicpm {
+            let depth = try c.decode(Float.self, forKey: .scaleDepth)
+            scales = (try c.decode(Float.self, forKey: .scaleEmbedding),
+                      depth / Float(layers).squareRoot(),
+                      Float(hidden) / Float(try c.decode(Int.self, forKey: .dimModelBase)))
+        }
         self.init(
             hiddenSize: hidden,
             intermediateSize: try c.decode(Int.self, forKey: .intermediateSize),
-            layerCount: try c.decode(Int.self, forKey: .layerCount),
+            layerCount: layers,
             headCount: heads,
             kvHeadCount: try c.decodeIfPresent(Int.self, forKey: .kvHeadCount) ?? heads,
             headDimension: try c.decodeIfPresent(Int.self, forKey: .headDimension),
@@ -63,12 +116,15 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             contextLength: try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? 2048,
             rmsNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .rmsNormEpsilon) ?? 1e-6,
             ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
-            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? false)
+            // PretrainedConfig ties by default; Llama's config class unties.
+            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm),
+            architecture: architecture, embeddingScale: scales.embedding, residualScale: scales.residual,
+            logitScale: scales.logit)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode("llama", forKey: .modelType)
+        try c.encode(architecture.rawValue, forKey: .modelType)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)
@@ -80,16 +136,19 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try c.encode(rmsNormEpsilon, forKey: .rmsNormEpsilon)
         try c.encode(ropeTheta, forKey: .ropeTheta)
         try c.encode(tiedEmbeddings, forKey: .tiedEmbeddings)
+        try c.encode(embeddingScale, forKey: .embeddingScale)
+        try c.encode(residualScale, forKey: .residualScale)
+        try c.encode(logitScale, forKey: .logitScale)
     }
 
-    /// From a Hugging Face `config.json`; `model_type` must be a Llama-family name.
+    /// From a Hugging Face `config.json`; `model_type` must be a Llama-family name or `minicpm`.
     public init(configJSON url: URL) throws(EngineError) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw .modelNotFound(reference: url.path, reason: error.localizedDescription)
         }
         let type = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model_type"] as? String ?? "(none)"
-        guard ["llama", "mistral", "qwen2"].contains(type) else {
+        guard DecoderArchitecture(modelType: type) != nil else {
             throw .unsupportedArchitecture(file: url.path, architecture: type)
         }
         do {
@@ -106,11 +165,15 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     }
 
     /// From GGUF metadata (`{arch}.embedding_length`, ...); tied when the file has no `output.weight`.
+    /// MiniCPM's scales come from `minicpm.embedding_scale`, `.residual_scale` and `.logit_scale`, or from
+    /// MiniCPM-2B's constants when the file predates those keys.
     public init(gguf: GGUFFile) throws(EngineError) {
         let file = gguf.url.path
         do {
             let arch = try gguf.requiredString("general.architecture")
-            guard arch == "llama" else { throw EngineError.unsupportedArchitecture(file: file, architecture: arch) }
+            guard let architecture = DecoderArchitecture(rawValue: arch) else {
+                throw EngineError.unsupportedArchitecture(file: file, architecture: arch)
+            }
             let hidden = try gguf.requiredInt("\(arch).embedding_length")
             let heads = try gguf.requiredInt("\(arch).attention.head_count")
             let vocabulary = try gguf.optionalInt("\(arch).vocab_size")
@@ -119,10 +182,18 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             guard let vocabulary else {
                 throw EngineError.invalidConfiguration(file: file, key: "\(arch).vocab_size", reason: "missing, and no token_embd.weight to infer it")
             }
+            let layers = try gguf.requiredInt("\(arch).block_count")
+            var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
+            if architecture == .minicpm {
+                let d = MiniCPMDefaults.self
+                scales = (Float(try gguf.optionalDouble("minicpm.embedding_scale") ?? Double(d.scaleEmbedding)),
+                          Float(try gguf.optionalDouble("minicpm.residual_scale") ?? Double(d.scaleDepth / Float(layers).squareRoot())),
+                          Float(try gguf.optionalDouble("minicpm.logit_scale") ?? Double(hidden) / Double(d.dimModelBase)))
+            }
             self.init(
                 hiddenSize: hidden,
                 intermediateSize: try gguf.requiredInt("\(arch).feed_forward_length"),
-                layerCount: try gguf.requiredInt("\(arch).block_count"),
+                layerCount: layers,
                 headCount: heads,
                 kvHeadCount: try gguf.optionalInt("\(arch).attention.head_count_kv") ?? heads,
                 headDimension: try gguf.optionalInt("\(arch).attention.key_length"),
@@ -130,7 +201,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 contextLength: try gguf.optionalInt("\(arch).context_length") ?? 2048,
                 rmsNormEpsilon: Float(try gguf.optionalDouble("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5),
                 ropeTheta: Float(try gguf.optionalDouble("\(arch).rope.freq_base") ?? 10000),
-                tiedEmbeddings: gguf.tensor(named: "output.weight") == nil)
+                tiedEmbeddings: gguf.tensor(named: "output.weight") == nil,
+                architecture: architecture, embeddingScale: scales.embedding, residualScale: scales.residual,
+                logitScale: scales.logit)
         } catch let error as EngineError {
             throw error
         } catch let error as GGUFError {
@@ -153,6 +226,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try check(headDimension > 0 && headDimension % 2 == 0, "head dimension", "\(headDimension) is not a positive even number")
         try check(vocabularySize > 0, "vocabulary size", "\(vocabularySize)")
         try check(contextLength > 0, "context length", "\(contextLength)")
+        for (key, scale) in [("embedding scale", embeddingScale), ("residual scale", residualScale), ("logit scale", logitScale)] {
+            try check(scale.isFinite && scale > 0, key, "\(scale) is not a positive number")
+        }
     }
 
     public var queryDimension: Int { headCount * headDimension }

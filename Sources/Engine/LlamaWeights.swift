@@ -99,7 +99,8 @@ public struct LlamaWeights: @unchecked Sendable {
         }
         self.layers = layers
         outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
-        output = source.has(names.output)
+        // A tied config wins over a stored lm_head (PyTorch checkpoints of tied models keep both names).
+        output = !c.tiedEmbeddings && source.has(names.output)
             ? try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize)
             : embedding
     }

@@ -1,5 +1,6 @@
-// Turns what a user types for MODEL (a GGUF file, a model directory, or a cached short name such as
-// `smollm2`) into a loaded model: weights, configuration, tokenizer and chat template.
+// Turns what a user types for MODEL (a GGUF file, a model directory, a cached short name such as `smollm2`,
+// or a Hugging Face id in the local hub cache) into a loaded model: weights, configuration, tokenizer and
+// chat template.
 import Foundation
 import ModelFiles
 import Tokenizers
@@ -19,21 +20,16 @@ public struct LoadedModel: @unchecked Sendable {
 }
 
 public enum ModelLoader {
-    /// The GGUF file that `reference` names.
-    public static func resolve(_ reference: String) throws(EngineError) -> URL {
+    /// The model file or checkpoint directory that `reference` names: a path (a GGUF file, or a directory
+    /// holding one or a Hugging Face checkpoint), a cached short name (`smollm2`), or a Hugging Face id
+    /// (`HIT-SCIR/Abacus`) found in the local Hugging Face cache.
+    public static func resolve(_ reference: String, huggingFace: HuggingFaceCache = HuggingFaceCache()) throws(EngineError) -> URL {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         let expanded = (reference as NSString).expandingTildeInPath
         if fm.fileExists(atPath: expanded, isDirectory: &isDirectory) {
             let url = URL(fileURLWithPath: expanded)
-            guard isDirectory.boolValue else { return url }
-            let entries = (try? fm.contentsOfDirectory(atPath: expanded)) ?? []
-            if let gguf = entries.filter({ $0.hasSuffix(".gguf") }).sorted().first {
-                return url.appendingPathComponent(gguf)
-            }
-            // A Hugging Face checkpoint: the directory itself.
-            if entries.contains("config.json") { return url }
-            throw .modelNotFound(reference: reference, reason: "no .gguf file and no config.json in the directory")
+            return isDirectory.boolValue ? try modelInDirectory(url, reference: reference) : url
         }
         if let cached = ModelCache.model(named: reference) {
             let url = ModelCache.checkedFile(of: cached)
@@ -43,7 +39,37 @@ public enum ModelLoader {
             return url
         }
         let names = ModelCache.defaults.map(\.name).joined(separator: ", ")
-        throw .modelNotFound(reference: reference, reason: "no such file or directory, and not a cached model (\(names))")
+        guard HuggingFaceCache.isRepositoryID(reference) else {
+            throw .modelNotFound(reference: reference, reason: "no such file or directory, not a cached model (\(names)), and not a Hugging Face id (ORG/NAME)")
+        }
+        switch huggingFace.snapshot(reference) {
+        case let .found(snapshot):
+            return try modelInDirectory(snapshot, reference: reference)
+        case let .missing(why):
+            throw .modelNotFound(reference: reference, reason: """
+                not a file, directory or cached model (\(names)), and not in the Hugging Face cache: \(why). \
+                Download it on a machine with network access with `huggingface-cli download \(reference)` \
+                (set HF_HOME or HF_HUB_CACHE to use another cache), or pass the path of the model file or directory
+                """)
+        }
+    }
+
+    /// A directory's GGUF file (the first by name), or the directory itself when it is a Hugging Face checkpoint.
+    static func modelInDirectory(_ url: URL, reference: String) throws(EngineError) -> URL {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        if let gguf = entries.filter({ $0.hasSuffix(".gguf") }).sorted().first {
+            return url.appendingPathComponent(gguf)
+        }
+        if entries.contains("config.json") { return url }
+        throw .modelNotFound(reference: reference, reason: "no .gguf file and no config.json in \(url.path)")
+    }
+
+    /// The prompt format of a family whose files carry no chat template (the Abacus GGUFs and checkpoint).
+    public static func defaultChatTemplate(for architecture: DecoderArchitecture) -> ChatTemplate? {
+        switch architecture {
+        case .minicpm: .minicpm
+        case .llama: nil
+        }
     }
 
     public static func load(_ reference: String, threads: Int = 2) throws(EngineError) -> LoadedModel {
@@ -63,21 +89,24 @@ public enum ModelLoader {
         let source: String?
         do { source = try gguf.optionalString("tokenizer.chat_template") } catch { throw .modelFile(error.localizedDescription) }
         let template = source.flatMap { try? ChatTemplate(jinja: $0) }
+            ?? (source == nil ? defaultChatTemplate(for: config.architecture) : nil)
         return LoadedModel(file: file, gguf: gguf, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: template, chatTemplateSource: source)
     }
 
-    /// A Hugging Face checkpoint directory: config.json, model.safetensors (or an index of shards),
-    /// tokenizer.json, and tokenizer_config.json for the chat template.
+    /// A Hugging Face checkpoint directory: config.json, model.safetensors or pytorch_model.bin (or an index
+    /// of shards), tokenizer.json, and tokenizer_config.json for the chat template.
     public static func loadHuggingFace(directory: URL, threads: Int = 2) throws(EngineError) -> LoadedModel {
         let config = try LlamaConfiguration(configJSON: directory.appendingPathComponent("config.json"))
-        let model = try LlamaModel(config: config, source: SafetensorsWeightSource(directory: directory),
+        let model = try LlamaModel(config: config, source: HuggingFaceWeights.source(directory: directory),
                                    names: .huggingFace, threads: threads)
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let tokenizer: any Tokenizer
         do { tokenizer = try TokenizerLoader.load(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
         let source = BPETokenizer.tokenizerConfig(beside: tokenizerURL)["chat_template"] as? String
+        let template = source.flatMap { try? ChatTemplate(jinja: $0) }
+            ?? (source == nil ? defaultChatTemplate(for: config.architecture) : nil)
         return LoadedModel(file: directory, gguf: nil, config: config, model: model, tokenizer: tokenizer,
-                           chatTemplate: source.flatMap { try? ChatTemplate(jinja: $0) }, chatTemplateSource: source)
+                           chatTemplate: template, chatTemplateSource: source)
     }
 }

@@ -37,6 +37,18 @@ public enum Ops {
     public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
         for i in 0..<count { x[i] += y[i] }
     }
+
+    /// x += y * scale (MiniCPM's scaled residual; plain `add` when the scale is 1).
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, scaledBy scale: Float, count: Int) {
+        if scale == 1 { return add(x, y, count: count) }
+        for i in 0..<count { x[i] += y[i] * scale }
+    }
+
+    /// x *= scale.
+    public static func scale(_ x: UnsafeMutablePointer<Float>, by scale: Float, count: Int) {
+        if scale == 1 { return }
+        for i in 0..<count { x[i] *= scale }
+    }
 }
 
 /// How a checkpoint pairs the dimensions RoPE rotates together.

@@ -58,6 +58,8 @@ extension Reference {
                     out[32 * b + i + 16] = d * Float(byte >> 4) + m
                 }
             }
+        case .q5_0, .q5_1, .q4_K, .q5_K, .q6_K:
+            out = dequantizeFiveBitAndK(type, bytes: bytes, count: count)
         }
         return out
     }

@@ -11,7 +11,7 @@ struct ModelCommand: AsyncParsableCommand {
 
 /// The MODEL argument every model subcommand takes.
 struct ModelArgument: ParsableArguments {
-    @Argument(help: "A GGUF file, a directory holding one, or a cached model's short name (smollm2).")
+    @Argument(help: "A GGUF file, a model directory (GGUF, or config.json with safetensors or pytorch_model.bin), a cached model's short name (smollm2), or a Hugging Face id ORG/NAME in the local Hugging Face cache.")
     var model: String
 
     @Option(help: "Threads for the engine.")

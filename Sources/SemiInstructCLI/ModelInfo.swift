@@ -3,6 +3,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Kernels
+import ModelFiles
 
 struct ModelInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,8 +23,8 @@ struct ModelInfo: AsyncParsableCommand {
         let tokenizer = loaded.tokenizer
         let fields: [(String, String)] = [
             ("file", loaded.file.path),
-            ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (safetensors)"),
-            ("architecture", ((try? loaded.gguf?.optionalString("general.architecture")) ?? nil) ?? "llama"),
+            ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (\(checkpointFormat(loaded.file)))"),
+            ("architecture", c.architecture.rawValue),
             ("name", ((try? loaded.gguf?.optionalString("general.name")) ?? nil) ?? loaded.file.lastPathComponent),
             ("parameters", "\(total) (\(String(format: "%.1f", Double(total) / 1e6)) M)"),
             ("tensor types", types.joined(separator: ", ")),
@@ -34,6 +35,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("rope theta", "\(c.ropeTheta)"),
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
+            ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale)"),
             ("context length", "\(c.contextLength)"),
             ("tokenizer", tokenizer.summary),
             ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),
@@ -50,5 +52,12 @@ struct ModelInfo: AsyncParsableCommand {
         } else {
             for (key, value) in fields { print("\(key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)") }
         }
+    }
+
+    /// Which weight files a checkpoint directory holds, as the loader picks them (safetensors first).
+    func checkpointFormat(_ directory: URL) -> String {
+        let safetensors = [SafetensorsCheckpoint.singleFileName, SafetensorsCheckpoint.indexFileName]
+        let hasSafetensors = safetensors.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }
+        return hasSafetensors ? "safetensors" : "pytorch_model.bin"
     }
 }

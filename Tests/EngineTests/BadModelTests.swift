@@ -24,15 +24,15 @@ struct BadModelTests {
             // Tensor info: u64 name length, name, u32 dims, 2 x u64 extents, u32 type.
             let name = offset(of: "token_embd.weight", in: bytes, after: offset(of: "test.array_nested", in: bytes)!)!
             let typeOffset = name + "token_embd.weight".utf8.count + 4 + 16
-            bytes[typeOffset] = 12  // Q4_K
+            bytes[typeOffset] = 10  // Q2_K
         }
         defer { try? FileManager.default.removeItem(at: url) }
         let gguf = try GGUFFile(url: url)
-        #expect(gguf.tensor(named: "token_embd.weight")?.typeName == "Q4_K")
+        #expect(gguf.tensor(named: "token_embd.weight")?.typeName == "Q2_K")
         let error = #expect(throws: EngineError.self) {
             try LlamaModel(config: LlamaConfiguration(gguf: gguf), source: GGUFWeightSource(file: gguf), names: .gguf, threads: 1)
         }
-        #expect(error?.localizedDescription.contains("token_embd.weight has type Q4_K") == true)
+        #expect(error?.localizedDescription.contains("token_embd.weight has type Q2_K") == true)
         #expect(error?.localizedDescription.contains(url.path) == true)
     }
 

@@ -6,9 +6,14 @@ import Kernels
 import Testing
 
 struct BatchMatmulTests {
-    /// 96 columns (3 blocks: an odd block count, the tail path) and 576 (SmolLM2's width).
-    @Test(arguments: TensorType.allCases, [96, 576])
-    func everyInputGetsItsSingleDotBitForBit(type: TensorType, columns: Int) {
+    /// 96 columns (3 blocks: an odd block count, the tail path) and 576 (SmolLM2's width); types of
+    /// 256-value blocks (no batched body: the single-row dot per input) at 512.
+    @Test(arguments: TensorType.allCases)
+    func everyInputGetsItsSingleDotBitForBit(type: TensorType) {
+        for columns in type.blockSize == 256 ? [512] : [96, 576] { check(type, columns: columns) }
+    }
+
+    func check(_ type: TensorType, columns: Int) {
         let rows = 13
         let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 7)
         var random = SeededRandom(seed: 8)

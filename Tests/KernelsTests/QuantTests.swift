@@ -30,6 +30,22 @@ enum RandomRows {
                     let count = type == .q8_0 ? 32 : 16
                     for _ in 0..<count { out.append(UInt8(truncatingIfNeeded: random.next())) }
                 }
+            case .q5_0, .q5_1:
+                for _ in 0..<columns / 32 {
+                    out += half(0.01 + 0.03 * abs(random.normal()))
+                    if type == .q5_1 { out += half(0.3 * random.normal()) }
+                    for _ in 0..<20 { out.append(UInt8(truncatingIfNeeded: random.next())) }
+                }
+            case .q4_K, .q5_K:
+                for _ in 0..<columns / 256 {
+                    out += half(0.001 + 0.004 * abs(random.normal())) + half(0.001 + 0.004 * abs(random.normal()))
+                    for _ in 0..<(type == .q4_K ? 140 : 172) { out.append(UInt8(truncatingIfNeeded: random.next())) }
+                }
+            case .q6_K:
+                for _ in 0..<columns / 256 {
+                    for _ in 0..<208 { out.append(UInt8(truncatingIfNeeded: random.next())) }
+                    out += half(0.0005 + 0.002 * abs(random.normal()))
+                }
             }
         }
         return out

@@ -16,7 +16,12 @@ enum {
     CK_TYPE_F16 = 1,
     CK_TYPE_Q4_0 = 2,
     CK_TYPE_Q4_1 = 3,
+    CK_TYPE_Q5_0 = 6,
+    CK_TYPE_Q5_1 = 7,
     CK_TYPE_Q8_0 = 8,
+    CK_TYPE_Q4_K = 12,
+    CK_TYPE_Q5_K = 13,
+    CK_TYPE_Q6_K = 14,
     CK_TYPE_BF16 = 30,
 };
 
@@ -38,7 +43,8 @@ uint16_t ck_fp32_to_fp16(float f);
 /// Quantizes n floats (n a multiple of 32) into n/32 activation blocks.
 void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n);
 
-/// Dot product of one quantized weight row (Q4_0, Q4_1 or Q8_0) with quantized activations.
+/// Dot product of one quantized weight row (any quantized type) with quantized activations; `blocks` counts
+/// activation blocks of 32.
 float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks);
 
 /// Dot product of one float weight row (F32, F16 or BF16) with float activations.
@@ -79,6 +85,29 @@ void ck_pool_for(ck_pool *pool, int64_t count, int64_t chunk, ck_range_task task
 /// Tells idle workers to sleep now instead of spinning (before handing the cores to OpenBLAS).
 void ck_pool_rest(ck_pool *pool);
 void ck_pool_destroy(ck_pool *pool);
+
+// --- quantized types: sizes, kernel paths, quantizers ----------------------------------------------
+
+/// Values per block of a type (1 for plain floats, 256 for K-quants); 0 for types this engine lacks.
+int64_t ck_block_values(int type);
+/// Bytes per block of a type; 0 for types this engine lacks.
+size_t ck_block_bytes(int type);
+
+/// Which body a quantized dot product runs; a path this CPU or type lacks falls back to the next lower.
+enum {
+    CK_PATH_PORTABLE = 0,
+    CK_PATH_AVX2 = 1,
+    CK_PATH_AVX_VNNI = 2,
+    CK_PATH_AVX512_VNNI = 3,
+};
+/// 1 when this CPU can run the path.
+int ck_path_available(int path);
+/// ck_dot_quantized through a chosen path (tests compare every path with the reference).
+float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks);
+
+/// Quantizes n floats (a multiple of the type's block) into GGML blocks of `type`, round-to-nearest with
+/// GGML's scale choice. Returns 0, or -1 for an unsupported type or length.
+int ck_quantize_row(int type, const float *x, void *y, int64_t n);
 
 #ifdef __cplusplus
 }

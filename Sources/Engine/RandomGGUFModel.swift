@@ -1,0 +1,100 @@
+// Random-weight GGUF models of a real model's shape and quantization mix, for benchmarks: the engine reads
+// them exactly as it reads the real file, so speed and bytes per token are the real ones.
+import Foundation
+import Kernels
+import ModelFiles
+
+public enum RandomGGUFModel {
+    /// Abacus (MiniCPM-2B): 40 layers, hidden 2304, FFN 5760, 36 heads = 36 KV heads, vocabulary 122753.
+    public static let abacusShape = LlamaConfiguration(
+        hiddenSize: 2304, intermediateSize: 5760, layerCount: 40, headCount: 36, kvHeadCount: 36,
+        vocabularySize: 122_753, contextLength: 4096, rmsNormEpsilon: 1e-5, ropeTheta: 10000, tiedEmbeddings: true,
+        architecture: .minicpm, embeddingScale: 12, residualScale: 1.4 / Float(40).squareRoot(), logitScale: 9)
+
+    /// Rows of each (type, row length) drawn from before a tensor is filled; rows are copied from this pool in
+    /// a seeded random order, so 1.8 GB are written in seconds rather than quantized for minutes.
+    static let poolRows = 64
+
+    /// Writes `config` as a tied-head GGUF with llama.cpp's Q4_K_M types and without the `minicpm.*_scale` keys
+    /// (as the published Abacus files). Returns the file's size in bytes.
+    @discardableResult
+    public static func writeQ4KM(_ config: LlamaConfiguration, to url: URL, seed: UInt64 = 1) throws(EngineError) -> Int {
+        let arch = config.architecture.rawValue
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string(arch))
+        writer.set("general.name", .string("random weights of \(arch) shape"))
+        writer.set("\(arch).context_length", .uint32(UInt32(config.contextLength)))
+        writer.set("\(arch).embedding_length", .uint32(UInt32(config.hiddenSize)))
+        writer.set("\(arch).block_count", .uint32(UInt32(config.layerCount)))
+        writer.set("\(arch).feed_forward_length", .uint32(UInt32(config.intermediateSize)))
+        writer.set("\(arch).attention.head_count", .uint32(UInt32(config.headCount)))
+        writer.set("\(arch).attention.head_count_kv", .uint32(UInt32(config.kvHeadCount)))
+        writer.set("\(arch).attention.layer_norm_rms_epsilon", .float32(config.rmsNormEpsilon))
+        writer.set("\(arch).rope.freq_base", .float32(config.ropeTheta))
+        let pools = RowPools(seed: seed)
+        var tensorSeed = seed
+        do {
+            func matrix(_ name: String, rows: Int, columns: Int, scale: Float) throws(GGUFError) {
+                let type = GGUFQuantMix.q4KM(name, layerCount: config.layerCount, columns: columns, tiedHead: true)
+                let rowBytes = type.rowBytes(count: columns)!
+                tensorSeed &+= 1
+                let order = tensorSeed
+                try writer.addTensor(name, shape: [columns, rows], type: type, byteCount: rows * rowBytes) { buffer in
+                    let pool = pools.pool(type: type, columns: columns, scale: scale)
+                    var generator = SplitMix64(seed: order)
+                    for r in 0..<rows {
+                        let source = Int(generator.next() % UInt64(poolRows)) * rowBytes
+                        (buffer.baseAddress! + r * rowBytes).copyMemory(from: pool.baseAddress! + source, byteCount: rowBytes)
+                    }
+                }
+            }
+            let h = config.hiddenSize, f = config.intermediateSize, q = config.queryDimension, kv = config.kvDimension
+            let ones = [Float](repeating: 1, count: h)
+            try matrix("token_embd.weight", rows: config.vocabularySize, columns: h, scale: 0.05)
+            for i in 0..<config.layerCount {
+                let p = "blk.\(i)."
+                try writer.addTensor(p + "attn_norm.weight", shape: [h], floats: ones)
+                try matrix(p + "attn_q.weight", rows: q, columns: h, scale: 1 / Float(h).squareRoot())
+                try matrix(p + "attn_k.weight", rows: kv, columns: h, scale: 1 / Float(h).squareRoot())
+                try matrix(p + "attn_v.weight", rows: kv, columns: h, scale: 1 / Float(h).squareRoot())
+                try matrix(p + "attn_output.weight", rows: h, columns: q, scale: 1 / Float(q).squareRoot())
+                try writer.addTensor(p + "ffn_norm.weight", shape: [h], floats: ones)
+                try matrix(p + "ffn_gate.weight", rows: f, columns: h, scale: 1 / Float(h).squareRoot())
+                try matrix(p + "ffn_up.weight", rows: f, columns: h, scale: 1 / Float(h).squareRoot())
+                try matrix(p + "ffn_down.weight", rows: h, columns: f, scale: 1 / Float(f).squareRoot())
+            }
+            try writer.addTensor("output_norm.weight", shape: [h], floats: ones)
+            try writer.write(to: url)
+        } catch {
+            throw .modelFile(error.localizedDescription)
+        }
+        return (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+    }
+}
+
+/// Quantized random rows, one pool per (type, row length, scale), made on first use.
+private final class RowPools: @unchecked Sendable {
+    private var pools: [String: UnsafeMutableRawBufferPointer] = [:]
+    private var generator: SplitMix64
+
+    init(seed: UInt64) { generator = SplitMix64(seed: seed ^ 0x5EED) }
+
+    deinit { for pool in pools.values { pool.deallocate() } }
+
+    func pool(type: TensorType, columns: Int, scale: Float) -> UnsafeMutableRawBufferPointer {
+        let key = "\(type) \(columns) \(scale)"
+        if let pool = pools[key] { return pool }
+        let rowBytes = type.rowBytes(count: columns)!
+        let pool = UnsafeMutableRawBufferPointer.allocate(byteCount: RandomGGUFModel.poolRows * rowBytes, alignment: 64)
+        var values = [Float](repeating: 0, count: columns)
+        for r in 0..<RandomGGUFModel.poolRows {
+            // Uniform in [-scale, scale): 24 random bits per value.
+            for c in 0..<columns { values[c] = (Float(generator.next() >> 40) / Float(1 << 23) - 1) * scale }
+            values.withUnsafeBufferPointer { source in
+                Quantize.row(source, to: type, into: UnsafeMutableRawBufferPointer(rebasing: pool[r * rowBytes..<(r + 1) * rowBytes]))
+            }
+        }
+        pools[key] = pool
+        return pool
+    }
+}

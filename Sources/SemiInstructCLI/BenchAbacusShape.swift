@@ -1,0 +1,165 @@
+// `semi-instruct bench abacus-shape`: a random-weight model with Abacus's exact shapes in the Q4_K_M type mix
+// (about 1.8 GB, written to a temporary directory and deleted afterwards): decode and prompt tokens/s, and
+// decode's share of the machine's read bandwidth, measured in the same run by streaming through memory.
+import ArgumentParser
+import Engine
+import Foundation
+import Kernels
+import ModelFiles
+
+struct BenchAbacusShape: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "abacus-shape",
+        abstract: "Decode and prompt speed on a random model of Abacus's shape (Q4_K_M mix), against read bandwidth.")
+
+    @Option(help: "Threads for the engine and the bandwidth measurement.")
+    var threads = 2
+
+    @Option(help: "Prompt tokens processed per run.")
+    var promptTokens = 128
+
+    @Option(help: "Tokens decoded per run, after the prompt.")
+    var decodeTokens = 32
+
+    @Option(help: "Runs; the median is reported (one more run warms up first).")
+    var runs = 3
+
+    @Option(help: "Activations of the decoding products: int8 or float.")
+    var precision = "int8"
+
+    @Option(help: "Directory for the temporary model file (default: the system's temporary directory).")
+    var directory: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1, promptTokens >= 1, decodeTokens >= 1, runs >= 1 else {
+            throw ValidationError("--threads, --prompt-tokens, --decode-tokens and --runs must be at least 1")
+        }
+        guard ActivationPrecision(rawValue: precision) != nil else {
+            throw ValidationError("--precision \(precision) is not one of int8, float")
+        }
+    }
+
+    func run() async throws {
+        let parent = directory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? FileManager.default.temporaryDirectory
+        let folder = parent.appendingPathComponent("abacus-shape-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("abacus-shape-Q4_K_M.gguf")
+
+        let writeStart = DispatchTime.now().uptimeNanoseconds
+        let fileBytes = try RandomGGUFModel.writeQ4KM(RandomGGUFModel.abacusShape, to: url)
+        let writeSeconds = seconds(since: writeStart)
+        let gguf = try GGUFFile(url: url)
+        let config = try LlamaConfiguration(gguf: gguf)
+        let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)
+        BLAS.threads = threads
+        let activations = ActivationPrecision(rawValue: precision)!
+
+        var generator = SplitMix64(seed: 7)
+        let prompt = (0..<promptTokens).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
+        var prefillRates: [Double] = [], decodeRates: [Double] = []
+        for _ in 0..<(runs + 1) {
+            let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var logits = session.process(prompt)
+            let prefilled = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<decodeTokens { logits = session.decode(Sampler.argmax(logits)) }
+            withExtendedLifetime(session) {}
+            prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
+            decodeRates.append(Double(decodeTokens) / seconds(since: prefilled))
+        }
+        // The first run pages the weights in; it is not counted.
+        let prefill = median(Array(prefillRates.dropFirst())), decode = median(Array(decodeRates.dropFirst()))
+        let bandwidth = StreamingRead.bytesPerSecond(bytes: 1 << 30, pool: model.pool, passes: 5)
+        let weights = DecodeTraffic.weightBytes(model.weights)
+        // Attention reads the keys and values of every cached position; positions run prompt ..< prompt + decode.
+        let averageContext = Double(promptTokens) + Double(decodeTokens + 1) / 2
+        let kvBytes = averageContext * Double(2 * config.layerCount * config.kvDimension * MemoryLayout<Float>.size)
+        let bytesPerToken = Double(weights) + kvBytes
+        let fraction = bytesPerToken * decode / bandwidth
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+        let types = DecodeTraffic.typeCounts(model.weights).sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+
+        if json {
+            let object: [String: Any] = [
+                "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision,
+                "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
+                "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
+                "weight_bytes_per_token": weights, "kv_bytes_per_token": kvBytes,
+                "read_bandwidth_bytes_per_second": bandwidth, "decode_bandwidth_fraction": fraction, "load_average": load,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "model        random weights, Abacus shape, Q4_K_M mix: %.2f GB written in %.1f s (deleted after)",
+                         Double(fileBytes) / 1e9, writeSeconds))
+            print("tensors      \(types) matrices")
+            print("threads      \(threads), median of \(runs) runs, \(precision) activations, \(KernelInfo.simd)")
+            print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))
+            print(String(format: "decode       %.2f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
+            print(String(format: "per token    %.0f MB of weights + %.1f MB of KV cache read", Double(weights) / 1e6, kvBytes / 1e6))
+            print(String(format: "bandwidth    %.1f GB/s streaming read (%d threads, median of 5 passes over 1 GiB)", bandwidth / 1e9, threads))
+            print(String(format: "decode uses  %.0f %% of that read bandwidth", fraction * 100))
+            print("load average \(load) (other processes share these cores)")
+        }
+    }
+
+    func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}
+
+/// What one decoded token reads from memory: every layer matrix and the output head once.
+enum DecodeTraffic {
+    static func matrices(_ w: LlamaWeights) -> [WeightMatrix] {
+        w.layers.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.gate, $0.up, $0.down] } + [w.output]
+    }
+
+    static func weightBytes(_ w: LlamaWeights) -> Int {
+        let norms = w.layers.reduce(0) { $0 + 4 * ($1.attentionNorm.count + $1.ffnNorm.count) } + 4 * w.outputNorm.count
+        return matrices(w).reduce(norms) { $0 + $1.rows * $1.rowBytes }
+    }
+
+    static func typeCounts(_ w: LlamaWeights) -> [TensorType: Int] {
+        var counts: [TensorType: Int] = [:]
+        for m in matrices(w) { counts[m.type, default: 0] += 1 }
+        return counts
+    }
+}
+
+/// The machine's streaming read bandwidth: threads sum disjoint parts of a buffer larger than any cache.
+enum StreamingRead {
+    static func bytesPerSecond(bytes: Int, pool: WorkerPool, passes: Int) -> Double {
+        let count = bytes / MemoryLayout<SIMD16<Float>>.stride
+        let buffer = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        buffer.initialize(repeating: SIMD16(repeating: 1), count: count)
+        let chunk = 1 << 14
+        let chunks = (count + chunk - 1) / chunk
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: chunks)
+        defer { sums.deallocate() }
+        var rates: [Double] = []
+        for _ in 0..<passes {
+            let start = DispatchTime.now().uptimeNanoseconds
+            pool.parallelFor(chunks) { range in
+                for c in range {
+                    var a = SIMD16<Float>(), b = SIMD16<Float>(), d = SIMD16<Float>(), e = SIMD16<Float>()
+                    let end = min(count, (c + 1) * chunk)
+                    var i = c * chunk
+                    while i + 4 <= end {
+                        a += buffer[i]; b += buffer[i + 1]; d += buffer[i + 2]; e += buffer[i + 3]
+                        i += 4
+                    }
+                    while i < end { a += buffer[i]; i += 1 }
+                    sums[c] = (a + b + d + e).sum()
+                }
+            }
+            rates.append(Double(count * MemoryLayout<SIMD16<Float>>.stride) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+        }
+        // The sums are used, so the reads cannot be optimised away.
+        precondition((0..<chunks).reduce(Float(0)) { $0 + sums[$1] } > 0)
+        return median(rates)
+    }
+}

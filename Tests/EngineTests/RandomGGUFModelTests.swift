@@ -1,0 +1,45 @@
+// The benchmark's random-weight writer on a small shape: llama.cpp's Q4_K_M types, the MiniCPM constants
+// taken from an Abacus-like file without scale keys, and a model that decodes to finite logits.
+import Engine
+import Foundation
+import Kernels
+import ModelFiles
+import Testing
+
+struct RandomGGUFModelTests {
+    @Test func smallAbacusLikeModelLoadsAndDecodes() throws {
+        var config = RandomGGUFModel.abacusShape
+        config.hiddenSize = 256
+        config.intermediateSize = 640
+        config.layerCount = 8
+        config.headCount = 4
+        config.kvHeadCount = 4
+        config.headDimension = 64
+        config.vocabularySize = 300
+        config.contextLength = 64
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("random-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let bytes = try RandomGGUFModel.writeQ4KM(config, to: url)
+        let gguf = try GGUFFile(url: url)
+        #expect(bytes == gguf.fileSize)
+        #expect(gguf.value("minicpm.embedding_scale") == nil)
+        let loaded = try LlamaConfiguration(gguf: gguf)
+        // The published constants stand in for the missing keys: 12, 1.4 / sqrt(8), 256 / 256.
+        #expect(loaded.architecture == .minicpm && loaded.embeddingScale == 12 && loaded.logitScale == 1)
+        #expect(abs(loaded.residualScale - 1.4 / Float(8).squareRoot()) < 1e-7)
+        let model = try LlamaModel(config: loaded, source: GGUFWeightSource(file: gguf), names: .gguf, threads: 1)
+        // use_more_bits over 8 layers: the first and last eighth (0, 7) and (i - 1) % 3 == 2 (3, 6) get Q6_K, which
+        // ffn_down's 640 columns turn into Q8_0; the other layers get Q4_K, and Q5_0 for ffn_down.
+        let moreBits = (0..<8).filter { GGUFQuantMix.usesMoreBits(layer: $0, of: 8) }
+        #expect(moreBits == [0, 3, 6, 7])
+        for (i, layer) in model.weights.layers.enumerated() {
+            let more = moreBits.contains(i)
+            #expect(layer.value.type == (more ? .q6_K : .q4_K) && layer.down.type == (more ? .q8_0 : .q5_0), "layer \(i)")
+            #expect(layer.query.type == .q4_K && layer.gate.type == .q4_K)
+        }
+        #expect(model.weights.embedding.type == .q6_K)
+        let session = model.makeSession(capacity: 16)
+        let logits = withExtendedLifetime(session) { Array(session.process([1, 2, 3, 4, 5, 6, 7, 8, 9])) + Array(session.decode(10)) }
+        #expect(logits.allSatisfy(\.isFinite) && Set(logits).count > 100)
+    }
+}
