@@ -50,7 +50,10 @@ public enum RandomGGUFModel {
             }
             let h = config.hiddenSize, f = config.intermediateSize, q = config.queryDimension, kv = config.kvDimension
             let ones = [Float](repeating: 1, count: h)
-            try matrix("token_embd.weight", rows: config.vocabularySize, columns: h, scale: 0.05)
+            // Uniform in [-1, 1): logits (the tied head over a unit-RMS state, divided by 9 for Abacus) then spread
+            // with a standard deviation near 3 as a trained model's do, so the int8 head rescores a handful of
+            // near-best rows in float, not the whole vocabulary (which a flat random head would make it do).
+            try matrix("token_embd.weight", rows: config.vocabularySize, columns: h, scale: 1)
             for i in 0..<config.layerCount {
                 let p = "blk.\(i)."
                 try writer.addTensor(p + "attn_norm.weight", shape: [h], floats: ones)
