@@ -9,6 +9,8 @@ public enum EngineError: LocalizedError, Sendable {
     case tokenizer(String)
     case promptTooLong(tokens: Int, contextLength: Int)
     case emptyPrompt
+    /// A constraint left no token to sample (a grammar that passed its checks never does).
+    case constraintDeadEnd(String)
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +28,8 @@ public enum EngineError: LocalizedError, Sendable {
             "the prompt and the tokens to generate (\(tokens)) do not fit the context of \(contextLength) tokens"
         case .emptyPrompt:
             "the prompt is empty"
+        case let .constraintDeadEnd(message):
+            "constrained decoding: \(message)"
         }
     }
 }

@@ -1,6 +1,7 @@
 // Text generation with a Llama-family model: tokenize, prefill, then sample and decode token by token
 // until end of sequence, a stop string, the token limit or the end of the context.
 import Foundation
+import Constraints
 import Kernels
 import Tokenizers
 
@@ -11,11 +12,14 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     /// Activations of the decoding matrix products: int8 is fastest, float tracks a float reference closely.
     public let precision: ActivationPrecision
     private let lock = NSLock()
+    /// The vocabulary trie and per-grammar token masks, built on the first constrained request.
+    public let constraintCache: TokenMatcherCache
 
     public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8) {
         self.loaded = loaded
         templateOverride = template
         self.precision = precision
+        constraintCache = TokenMatcherCache(tokenizer: loaded.tokenizer)
     }
 
     public var tokenizer: BPETokenizer { loaded.tokenizer }
@@ -41,11 +45,12 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
 
     public func generate(_ request: GenerationRequest, onText: ((String) -> Void)?) throws -> GenerationResult {
         let prompt = try promptIDs(request.prompt)
-        return try lock.withLock { try generate(promptIDs: prompt, settings: request.settings, onText: onText) }
+        return try lock.withLock { try generate(promptIDs: prompt, settings: request.settings, constraint: request.constraint, onText: onText) }
     }
 
     /// Generation from ids (tests and benchmarks feed ids directly).
-    public func generate(promptIDs prompt: [Int], settings: SamplingSettings, onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
+    public func generate(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar? = nil,
+                         onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         let contextLength = loaded.config.contextLength
         guard prompt.count < contextLength else { throw .promptTooLong(tokens: prompt.count, contextLength: contextLength) }
@@ -54,6 +59,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         // `logits` points into the session's buffer: keep the session alive until the last read.
         defer { withExtendedLifetime(session) {} }
         var sampler = Sampler(settings: settings)
+        var constrained = ConstrainedStep(constraint, cache: constraintCache)
         var decoder = StreamingDecoder(skipSpecialTokens: true)
         let ends = tokenizer.endIDs
         let longestStop = settings.stop.map(\.utf8.count).max() ?? 0
@@ -65,7 +71,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         var ids: [Int] = [], text = ""
         var reason = FinishReason.maxTokens
         generation: while ids.count < settings.maxTokens {
-            let next = sampler.sample(logits)
+            let next = try constrained.sample(logits, with: &sampler)
             ids.append(next)
             if ends.contains(next) {
                 reason = .endOfSequence
