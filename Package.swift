@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
-        .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine"]),
+        .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine", "Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
