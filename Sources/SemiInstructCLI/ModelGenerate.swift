@@ -1,5 +1,6 @@
 // `semi-instruct model generate MODEL --prompt TEXT`: generate text, streamed or as JSON.
 import ArgumentParser
+import Constraints
 import Engine
 import Foundation
 import Tokenizers
@@ -43,6 +44,15 @@ struct ModelGenerate: AsyncParsableCommand {
     @Option(help: "Stop when the text contains this (repeatable).")
     var stop: [String] = []
 
+    @Option(help: "Only generate text this grammar file accepts (EBNF; see README).")
+    var grammar: String?
+
+    @Option(help: "Only generate text that fully matches this regular expression.")
+    var regex: String?
+
+    @Option(help: "Only generate JSON that this JSON schema file accepts.")
+    var jsonSchema: String?
+
     @Flag(help: "Print prompt_ids, ids, text and the speeds as one JSON object.")
     var json = false
 
@@ -52,12 +62,29 @@ struct ModelGenerate: AsyncParsableCommand {
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
         guard minP >= 0, minP < 1 else { throw ValidationError("--min-p must be in [0, 1)") }
         guard topK >= 0 else { throw ValidationError("--top-k must not be negative") }
+        if [grammar, regex, jsonSchema].compactMap({ $0 }).count > 1 {
+            throw ValidationError("--grammar, --regex and --json-schema exclude each other")
+        }
         if let template, ChatTemplate(name: template) == nil {
             throw ValidationError("--template \(template) is not one of chatml, minicpm")
         }
     }
 
+    /// The constraint named on the command line, compiled (errors say where the source is wrong).
+    func constraint() throws -> Grammar? {
+        if let grammar {
+            guard let text = try? String(contentsOfFile: grammar, encoding: .utf8) else {
+                throw ConstraintError.unreadable(path: grammar, reason: "grammar file not found or not UTF-8")
+            }
+            return try GrammarParser.parse(text, source: grammar)
+        }
+        if let regex { return try RegexCompiler.compile(regex, source: "--regex") }
+        if let jsonSchema { return try JSONSchemaCompiler.compile(file: jsonSchema) }
+        return nil
+    }
+
     func run() async throws {
+        let constraint = try constraint()
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
                                        precision: model.activationPrecision)
@@ -67,7 +94,8 @@ struct ModelGenerate: AsyncParsableCommand {
         let request = GenerationRequest(
             prompt: chat || system != nil ? .chat(messages) : .text(prompt),
             settings: SamplingSettings(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed,
-                                       maxTokens: maxTokens, stop: stop))
+                                       maxTokens: maxTokens, stop: stop),
+            constraint: constraint)
         if json {
             let result = try generator.generate(request)
             let object: [String: Any] = [
