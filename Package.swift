@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],
