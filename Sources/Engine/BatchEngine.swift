@@ -1,6 +1,7 @@
 // Continuous batching: requests queue, join the running batch when a slot and KV memory are free, and
 // leave it when they finish; every step runs one forward pass over one row per decoding sequence plus a
 // share of the prompts still being read. Prompt prefixes already in the KV cache are reused (PrefixCache).
+import Constraints
 import Foundation
 import Tokenizers
 
@@ -8,6 +9,8 @@ public final class BatchEngine: @unchecked Sendable {
     public let model: LlamaModel
     public let tokenizer: any Tokenizer
     public let options: BatchOptions
+    /// Token masks of constrained requests.
+    public let constraints: TokenMatcherCache
     let kv: KVBlockPool
     let prefixes: PrefixCache?
     private let forward: BatchForward
@@ -15,10 +18,12 @@ public final class BatchEngine: @unchecked Sendable {
     private let tableCapacity: Int
     public private(set) var statistics = BatchStatistics()
 
-    public init(model: LlamaModel, tokenizer: any Tokenizer, options: BatchOptions = BatchOptions()) {
+    public init(model: LlamaModel, tokenizer: any Tokenizer, options: BatchOptions = BatchOptions(),
+                constraintCache: TokenMatcherCache? = nil) {
         self.model = model
         self.tokenizer = tokenizer
         self.options = options
+        constraints = constraintCache ?? TokenMatcherCache(tokenizer: tokenizer)
         let c = model.config
         kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: options.blockTokens,
                          precision: options.kvPrecision, maxBytes: options.kvMemoryBytes)
@@ -41,13 +46,13 @@ public final class BatchEngine: @unchecked Sendable {
         var results = [Result<GenerationResult, EngineError>?](repeating: nil, count: requests.count)
         var queue: [BatchSequence] = []
         for (index, request) in requests.enumerated() {
-            if let error = check(request) { results[index] = .failure(error) } else { queue.append(BatchSequence(index: index, request: request)) }
+            if let error = check(request) { results[index] = .failure(error) } else { queue.append(BatchSequence(index: index, request: request, constraints: constraints)) }
         }
         var active: [BatchSequence] = []
         while !queue.isEmpty || !active.isEmpty {
             for sequence in queue where sequence.request.isCancelled?() == true { sequence.finish = .cancelled }
             for sequence in active where sequence.request.isCancelled?() == true { sequence.finish = .cancelled }
-            for sequence in queue where sequence.finish != nil { results[sequence.index] = .success(sequence.result()) }
+            for sequence in queue where sequence.finish != nil { results[sequence.index] = sequence.outcome() }
             queue.removeAll { $0.finish != nil }
             retire(&active, into: &results)
             admit(from: &queue, into: &active)
@@ -195,7 +200,15 @@ public final class BatchEngine: @unchecked Sendable {
 
     private func sample(_ sequence: BatchSequence, _ logits: UnsafeBufferPointer<Float>) {
         if sequence.firstToken == nil { sequence.firstToken = DispatchTime.now().uptimeNanoseconds }
-        let next = sequence.sampler.sample(logits)
+        let next: Int
+        do {
+            next = try sequence.constrained.sample(logits, with: &sequence.sampler)
+        } catch {
+            // This request fails alone; the batch goes on.
+            sequence.failure = error
+            sequence.finish = .endOfSequence
+            return
+        }
         sequence.ids.append(next)
         statistics.generatedTokens += 1
         if tokenizer.endIDs.contains(next) {
@@ -239,11 +252,11 @@ public final class BatchEngine: @unchecked Sendable {
     /// Finished sequences leave the batch: results recorded, blocks released, reservations returned.
     private func retire(_ active: inout [BatchSequence], into results: inout [Result<GenerationResult, EngineError>?]) {
         for sequence in active where sequence.finish != nil {
-            if sequence.finish != .stopString {
+            if sequence.finish != .stopString, sequence.failure == nil {
                 let rest = sequence.text.finish()
                 if !rest.isEmpty { sequence.request.onText?(rest) }
             }
-            results[sequence.index] = .success(sequence.result())
+            results[sequence.index] = sequence.outcome()
             for block in sequence.blocks where kv.release(block) {
                 if let prefixes { prefixes.released(block, pool: kv) } else { kv.recycle(block) }
             }

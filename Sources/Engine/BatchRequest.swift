@@ -1,5 +1,6 @@
 // What the batch engine takes and reports: requests with their own sampling settings, stops, limits and
 // cancellation; the engine's bounds; counters for benchmarks.
+import Constraints
 import Foundation
 
 public struct BatchRequest: Sendable {
@@ -9,11 +10,14 @@ public struct BatchRequest: Sendable {
     public var onText: (@Sendable (String) -> Void)?
     /// Asked before every step; true ends the request with `FinishReason.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)?
+    /// Only text this grammar accepts is generated; nil leaves the output free.
+    public var constraint: Grammar?
 
-    public init(promptIDs: [Int], settings: SamplingSettings = .greedy, onText: (@Sendable (String) -> Void)? = nil,
-                isCancelled: (@Sendable () -> Bool)? = nil) {
+    public init(promptIDs: [Int], settings: SamplingSettings = .greedy, constraint: Grammar? = nil,
+                onText: (@Sendable (String) -> Void)? = nil, isCancelled: (@Sendable () -> Bool)? = nil) {
         self.promptIDs = promptIDs
         self.settings = settings
+        self.constraint = constraint
         self.onText = onText
         self.isCancelled = isCancelled
     }

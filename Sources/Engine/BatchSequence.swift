@@ -1,4 +1,5 @@
 // One request inside the batch engine: its tokens, its KV block table and its sampling state.
+import Constraints
 import Foundation
 import Tokenizers
 
@@ -7,6 +8,7 @@ final class BatchSequence {
     let request: BatchRequest
     var prompt: [Int] { request.promptIDs }
     var sampler: Sampler
+    var constrained: ConstrainedStep
     var text: GeneratedText
     /// KV blocks of positions 0, blockTokens, 2 blockTokens, ...; the first `shared` came from the prefix cache.
     var blocks: [Int32] = []
@@ -19,13 +21,16 @@ final class BatchSequence {
     /// Blocks it may still take from the pool without waiting (reserved at admission).
     var reservation = 0
     var finish: FinishReason?
+    /// Set when the request failed while running (a constraint with no way on); it has finished too.
+    var failure: EngineError?
     let admitted = DispatchTime.now().uptimeNanoseconds
     var firstToken: UInt64?
 
-    init(index: Int, request: BatchRequest) {
+    init(index: Int, request: BatchRequest, constraints: TokenMatcherCache) {
         self.index = index
         self.request = request
         sampler = Sampler(settings: request.settings)
+        constrained = ConstrainedStep(request.constraint, cache: constraints)
         text = GeneratedText(stops: request.settings.stop)
     }
 
@@ -33,6 +38,11 @@ final class BatchSequence {
     /// Tokens known so far: the prompt, then what was sampled.
     var length: Int { prompt.count + ids.count }
     func token(at position: Int) -> Int { position < prompt.count ? prompt[position] : ids[position - prompt.count] }
+
+    func outcome() -> Result<GenerationResult, EngineError> {
+        if let failure { return .failure(failure) }
+        return .success(result())
+    }
 
     func result() -> GenerationResult {
         let end = DispatchTime.now().uptimeNanoseconds, first = firstToken ?? end

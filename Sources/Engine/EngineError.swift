@@ -10,6 +10,8 @@ public enum EngineError: LocalizedError, Sendable {
     case promptTooLong(tokens: Int, contextLength: Int)
     case emptyPrompt
     case kvCacheTooSmall(neededBytes: Int, boundBytes: Int)
+    /// A constraint left no token to sample (a grammar that passed its checks never does).
+    case constraintDeadEnd(String)
 
     public var errorDescription: String? {
         switch self {
@@ -29,6 +31,8 @@ public enum EngineError: LocalizedError, Sendable {
             "the prompt is empty"
         case let .kvCacheTooSmall(needed, bound):
             "the prompt and the tokens to generate need \(needed) bytes of KV cache; the bound is \(bound) bytes"
+        case let .constraintDeadEnd(message):
+            "constrained decoding: \(message)"
         }
     }
 }

@@ -2,6 +2,7 @@
 // until end of sequence, a stop string, the token limit or the end of the context. With 8-bit
 // activations every request goes through the batch engine (alone or with others: the same numbers).
 import Foundation
+import Constraints
 import Kernels
 import Tokenizers
 
@@ -15,6 +16,8 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     public let batchOptions: BatchOptions
     private let lock = NSLock()
     private var batchEngine: BatchEngine?
+    /// The vocabulary trie and per-grammar token masks, built on the first constrained request.
+    public let constraintCache: TokenMatcherCache
 
     public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8,
                 batchOptions: BatchOptions = BatchOptions()) {
@@ -22,6 +25,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         templateOverride = template
         self.precision = precision
         self.batchOptions = batchOptions
+        constraintCache = TokenMatcherCache(tokenizer: loaded.tokenizer)
     }
 
     public var tokenizer: any Tokenizer { loaded.tokenizer }
@@ -47,7 +51,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
 
     public func generate(_ request: GenerationRequest, onText: ((String) -> Void)?) throws -> GenerationResult {
         let prompt = try promptIDs(request.prompt)
-        return try generate(promptIDs: prompt, settings: request.settings, onText: onText)
+        return try generate(promptIDs: prompt, settings: request.settings, constraint: request.constraint, onText: onText)
     }
 
     /// Many requests at once: with 8-bit activations they decode together in the batch engine; with float
@@ -55,17 +59,18 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     public func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult] {
         let prompts = try requests.map { try promptIDs($0.prompt) }
         guard precision == .int8 else {
-            return try zip(prompts, requests).map { try generate(promptIDs: $0, settings: $1.settings) }
+            return try zip(prompts, requests).map { try generate(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
         }
-        let batch = zip(prompts, requests).map { BatchRequest(promptIDs: $0, settings: $1.settings) }
+        let batch = zip(prompts, requests).map { BatchRequest(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
         return try run(batch).map { try $0.get() }
     }
 
     /// Generation from ids (tests and benchmarks feed ids directly).
-    public func generate(promptIDs prompt: [Int], settings: SamplingSettings, onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
+    public func generate(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar? = nil,
+                         onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
         if precision == .int8 {
             // The engine calls back on this thread, inside this call: the callback does not escape.
-            var request = BatchRequest(promptIDs: prompt, settings: settings)
+            var request = BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint)
             if let onText {
                 let callback = UnsafeSendableCallback(onText)
                 request.onText = { callback.body($0) }
@@ -74,14 +79,16 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        return try generateAlone(promptIDs: prompt, settings: settings, onText: onText)
+        return try generateAlone(promptIDs: prompt, settings: settings, constraint: constraint, onText: onText)
     }
 
     /// Runs requests in the batch engine, made on first use (it keeps its prefix cache between calls).
     public func run(_ requests: [BatchRequest]) -> [Result<GenerationResult, EngineError>] {
         lock.lock()
         defer { lock.unlock() }
-        if batchEngine == nil { batchEngine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: batchOptions) }
+        if batchEngine == nil {
+            batchEngine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: batchOptions, constraintCache: constraintCache)
+        }
         return batchEngine!.run(requests)
     }
 
@@ -93,7 +100,8 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     }
 
     /// One sequence in its own session (float activations).
-    private func generateAlone(promptIDs prompt: [Int], settings: SamplingSettings, onText: ((String) -> Void)?) throws(EngineError) -> GenerationResult {
+    private func generateAlone(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar?,
+                               onText: ((String) -> Void)?) throws(EngineError) -> GenerationResult {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         let contextLength = loaded.config.contextLength
         guard prompt.count < contextLength else { throw .promptTooLong(tokens: prompt.count, contextLength: contextLength) }
@@ -103,6 +111,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         defer { withExtendedLifetime(session) {} }
         var sampler = Sampler(settings: settings)
         var text = GeneratedText(stops: settings.stop)
+        var constrained = ConstrainedStep(constraint, cache: constraintCache)
         let ends = tokenizer.endIDs
 
         let prefillStart = DispatchTime.now().uptimeNanoseconds
@@ -112,7 +121,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         var ids: [Int] = []
         var reason = FinishReason.maxTokens
         while ids.count < settings.maxTokens {
-            let next = sampler.sample(logits)
+            let next = try constrained.sample(logits, with: &sampler)
             ids.append(next)
             if ends.contains(next) {
                 reason = .endOfSequence

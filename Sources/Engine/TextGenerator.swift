@@ -1,5 +1,6 @@
 // The interface the pipeline generates text through. One request at a time today; `generate(batch:)`
 // is where batched generation will plug in without changing callers.
+import Constraints
 import Tokenizers
 
 public enum Prompt: Sendable, Equatable {
@@ -12,10 +13,13 @@ public enum Prompt: Sendable, Equatable {
 public struct GenerationRequest: Sendable, Equatable {
     public var prompt: Prompt
     public var settings: SamplingSettings
+    /// Only text this grammar accepts is generated (see Constraints); nil leaves the output free.
+    public var constraint: Grammar?
 
-    public init(prompt: Prompt, settings: SamplingSettings = .greedy) {
+    public init(prompt: Prompt, settings: SamplingSettings = .greedy, constraint: Grammar? = nil) {
         self.prompt = prompt
         self.settings = settings
+        self.constraint = constraint
     }
 }
 

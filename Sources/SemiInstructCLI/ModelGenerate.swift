@@ -1,6 +1,7 @@
 // `semi-instruct model generate MODEL --prompt TEXT`: generate text, streamed or as JSON; with
 // `--input FILE.jsonl`, one prompt per line, decoded `--parallel` at a time in the batch engine.
 import ArgumentParser
+import Constraints
 import Engine
 import Foundation
 import Tokenizers
@@ -56,6 +57,15 @@ struct ModelGenerate: AsyncParsableCommand {
     @Option(help: "Stop when the text contains this (repeatable).")
     var stop: [String] = []
 
+    @Option(help: "Only generate text this grammar file accepts (EBNF; see README).")
+    var grammar: String?
+
+    @Option(help: "Only generate text that fully matches this regular expression.")
+    var regex: String?
+
+    @Option(help: "Only generate JSON that this JSON schema file accepts.")
+    var jsonSchema: String?
+
     @Flag(help: "Print prompt_ids, ids, text and the speeds as one JSON object.")
     var json = false
 
@@ -68,32 +78,50 @@ struct ModelGenerate: AsyncParsableCommand {
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
         guard minP >= 0, minP < 1 else { throw ValidationError("--min-p must be in [0, 1)") }
         guard topK >= 0 else { throw ValidationError("--top-k must not be negative") }
+        if [grammar, regex, jsonSchema].compactMap({ $0 }).count > 1 {
+            throw ValidationError("--grammar, --regex and --json-schema exclude each other")
+        }
         if let template, ChatTemplate(name: template) == nil {
             throw ValidationError("--template \(template) is not one of chatml, minicpm")
         }
+    }
+
+    /// The constraint named on the command line, compiled (errors say where the source is wrong).
+    func constraint() throws -> Grammar? {
+        if let grammar {
+            guard let text = try? String(contentsOfFile: grammar, encoding: .utf8) else {
+                throw ConstraintError.unreadable(path: grammar, reason: "grammar file not found or not UTF-8")
+            }
+            return try GrammarParser.parse(text, source: grammar)
+        }
+        if let regex { return try RegexCompiler.compile(regex, source: "--regex") }
+        if let jsonSchema { return try JSONSchemaCompiler.compile(file: jsonSchema) }
+        return nil
     }
 
     var settings: SamplingSettings {
         SamplingSettings(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed, maxTokens: maxTokens, stop: stop)
     }
 
-    func request(_ text: String) -> GenerationRequest {
+    func request(_ text: String, constraint: Grammar?) -> GenerationRequest {
         var messages: [ChatMessage] = []
         if let system { messages.append(ChatMessage(role: .system, content: system)) }
         messages.append(ChatMessage(role: .user, content: text))
-        return GenerationRequest(prompt: chat || system != nil ? .chat(messages) : .text(text), settings: settings)
+        return GenerationRequest(prompt: chat || system != nil ? .chat(messages) : .text(text), settings: settings,
+                                 constraint: constraint)
     }
 
     func run() async throws {
+        let constraint = try constraint()
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
                                        precision: model.activationPrecision,
                                        batchOptions: BatchOptions(maxSequences: parallel, kvPrecision: KVPrecision(rawValue: kvCache) ?? .f32))
         if let input {
-            try generateLines(of: input, with: generator)
+            try generateLines(of: input, with: generator, constraint: constraint)
             return
         }
-        let request = request(prompt ?? "")
+        let request = request(prompt ?? "", constraint: constraint)
         if json {
             let result = try generator.generate(request)
             let object: [String: Any] = [
@@ -119,9 +147,9 @@ struct ModelGenerate: AsyncParsableCommand {
 
 extension ModelGenerate {
     /// Every line's prompt through the batch engine; one JSON object per line, in input order.
-    func generateLines(of path: String, with generator: LlamaGenerator) throws {
+    func generateLines(of path: String, with generator: LlamaGenerator, constraint: Grammar?) throws {
         let prompts = try PromptLines.read(path, field: field)
-        var requests = prompts.map(request)
+        var requests = prompts.map { request($0, constraint: constraint) }
         for i in requests.indices { requests[i].settings.seed = seed &+ UInt64(i) }
         let start = DispatchTime.now().uptimeNanoseconds
         let results = try generator.generate(batch: requests)

@@ -1,0 +1,61 @@
+// The grammar format and its byte automaton: what matches, what does not, and errors that say where.
+import Constraints
+import Testing
+
+func matches(_ grammar: Grammar, _ text: String) -> Bool {
+    let automaton = GrammarAutomaton(grammar: grammar)
+    let state = automaton.advance(automaton.initial, Array(text.utf8))
+    return automaton.canEnd(state)
+}
+
+func isPrefix(_ grammar: Grammar, _ text: String) -> Bool {
+    let automaton = GrammarAutomaton(grammar: grammar)
+    return automaton.advance(automaton.initial, Array(text.utf8)) >= 0
+}
+
+@Suite struct GrammarTests {
+    @Test func literalsClassesAndRepeats() throws {
+        let grammar = try GrammarParser.parse(#"""
+        # two to four calls, one per line
+        root ::= call ("\n" call){1,3} "\n"?
+        call ::= "f(" num ")"
+        num  ::= "-"? [1-9] [0-9]* | "0"
+        """#)
+        #expect(matches(grammar, "f(1)\nf(-20)"))
+        #expect(matches(grammar, "f(1)\nf(0)\nf(3)\nf(4)\n"))
+        #expect(!matches(grammar, "f(1)"))
+        #expect(!matches(grammar, "f(1)\nf(01)"))
+        #expect(!matches(grammar, "f(1)\nf(2)\nf(3)\nf(4)\nf(5)"))
+        #expect(isPrefix(grammar, "f(1)\nf(-"))
+        #expect(!isPrefix(grammar, "g("))
+    }
+
+    @Test func unicodeClassesMatchWholeCharacters() throws {
+        let grammar = try GrammarParser.parse(#"root ::= [^"\\]* "!" [α-ω]+ ."#)
+        #expect(matches(grammar, "héllo ✓!αβx"))
+        #expect(matches(grammar, "!ω😀"))
+        #expect(!matches(grammar, "a\"b!αx"))
+        #expect(!matches(grammar, "!Ax"))
+        // A lone continuation byte is not a character.
+        let automaton = GrammarAutomaton(grammar: grammar)
+        #expect(automaton.advance(automaton.initial, [0x80]) == GrammarAutomaton.dead)
+    }
+
+    @Test func errorsSayWhereAndWhat() {
+        func message(_ text: String) -> String {
+            do { _ = try GrammarParser.parse(text, source: "g.ebnf"); return "no error" } catch { return error.localizedDescription }
+        }
+        #expect(message("root ::= \"abc") .contains("g.ebnf:1:14"))
+        #expect(message("root ::= \"abc").contains("closing"))
+        #expect(message("root ::= (\"a\" | \"b\"") .contains("')'"))
+        #expect(message("root ::= item\nitem ::= [a-") .contains("']'"))
+        #expect(message("root ::= thing") .contains("'thing' is used but never defined"))
+        #expect(message("root ::= thing") .contains("g.ebnf:1:10"))
+        #expect(message("start ::= \"a\"") .contains("'root'"))
+        #expect(message("root ::= root \"a\" | \"b\"") .contains("left-recursive"))
+        #expect(message("root ::= \"a\" root") .contains("can never finish"))
+        #expect(message("root ::= \"a\"{3,2}") .contains("maximum repeat count"))
+        #expect(message("root ::= \"\\q\"") .contains("an escape"))
+        #expect(message("root := \"a\"") .contains("'::='"))
+    }
+}
