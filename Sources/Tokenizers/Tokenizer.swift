@@ -13,6 +13,8 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String, addSpecialTokens: Bool) -> [Int]
     /// The bytes a token stands for (UTF-8 may be split across tokens); special tokens give their text.
     func bytes(of id: Int) -> [UInt8]
+    /// The bytes of `id` as the first token of a text: SentencePiece drops the space its encoder prepended.
+    func leadingBytes(of id: Int) -> [UInt8]
     func isSpecial(_ id: Int) -> Bool
     /// The vocabulary entry as stored (for display).
     func token(_ id: Int) -> String?
@@ -23,6 +25,7 @@ public protocol Tokenizer: Sendable {
 
 extension Tokenizer {
     public var summary: String { "\(vocabularySize) tokens" }
+    public func leadingBytes(of id: Int) -> [UInt8] { bytes(of: id) }
 
     /// Ids of `text` without BOS/EOS.
     public func encode(_ text: String) -> [Int] { encode(text, addSpecialTokens: false) }
@@ -30,7 +33,11 @@ extension Tokenizer {
     /// Text of `ids`; invalid UTF-8 becomes U+FFFD.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
         var bytes: [UInt8] = []
-        for id in ids where !(skipSpecialTokens && isSpecial(id)) { bytes += self.bytes(of: id) }
+        var started = false
+        for id in ids where !(skipSpecialTokens && isSpecial(id)) {
+            bytes += started ? self.bytes(of: id) : leadingBytes(of: id)
+            started = started || !self.bytes(of: id).isEmpty
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 }
@@ -38,6 +45,7 @@ extension Tokenizer {
 /// Decodes tokens one at a time, holding back the bytes of a character split across tokens.
 public struct StreamingDecoder: Sendable {
     private var pending: [UInt8] = []
+    private var atStart = true
     public let skipSpecialTokens: Bool
 
     public init(skipSpecialTokens: Bool = true) { self.skipSpecialTokens = skipSpecialTokens }
@@ -45,7 +53,8 @@ public struct StreamingDecoder: Sendable {
     /// The text that `id` completes (possibly empty).
     public mutating func append(_ id: Int, from tokenizer: some Tokenizer) -> String {
         if skipSpecialTokens && tokenizer.isSpecial(id) { return "" }
-        pending += tokenizer.bytes(of: id)
+        pending += atStart ? tokenizer.leadingBytes(of: id) : tokenizer.bytes(of: id)
+        atStart = atStart && tokenizer.bytes(of: id).isEmpty
         let complete = Self.completePrefixLength(pending)
         let text = String(decoding: pending[..<complete], as: UTF8.self)
         pending.removeFirst(complete)

@@ -7,6 +7,7 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
     case unsupportedPreTokenizer(file: String, value: String)
     case invalid(file: String, key: String, reason: String)
     case unreadable(file: String, reason: String)
+    case corrupt(file: String, offset: Int, reason: String)
     case unsupportedChatTemplate(template: String)
     case unknownRole(role: String)
 
@@ -15,13 +16,15 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
         case let .missing(file, key):
             "\(file): no tokenizer: \(key) is missing"
         case let .unsupportedModel(file, key, value):
-            "\(file): tokenizer \(key) = \(value) is not supported (byte-level BPE, gpt2, is)"
+            "\(file): tokenizer \(key) = \(value) is not supported (byte-level BPE and SentencePiece-style BPE are)"
         case let .unsupportedPreTokenizer(file, value):
             "\(file): pre-tokenizer \(value) is not supported (gpt2, smollm, llama-bpe/llama3, qwen2 are)"
         case let .invalid(file, key, reason):
             "\(file): tokenizer \(key): \(reason)"
         case let .unreadable(file, reason):
             "\(file): cannot read the tokenizer: \(reason)"
+        case let .corrupt(file, offset, reason):
+            "\(file): corrupt tokenizer file at byte \(offset): \(reason)"
         case let .unsupportedChatTemplate(template):
             "chat template not recognised (ChatML-family templates are supported; pass a template name to override): \(template.prefix(120))"
         case let .unknownRole(role):
