@@ -29,19 +29,22 @@ CK_ROWS void rows_q4_1(const void *w, size_t row_bytes, int nr, const ck_block_q
     int64_t b = 0;
     for (; b + 1 < blocks; b += 2) {
         __m512i q[WROWS];
-        float d0[WROWS], d1[WROWS], m0[WROWS], m1[WROWS];
+        __m512 wd[WROWS];
+        float m0[WROWS], m1[WROWS];
         for (int r = 0; r < nr; r++) {
             const block_q4_1 *wr = ROW(block_q4_1, r);
             q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
-            d0[r] = _cvtsh_ss(wr[b].d); d1[r] = _cvtsh_ss(wr[b + 1].d);
+            wd[r] = scales_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
             m0[r] = _cvtsh_ss(wr[b].m); m1[r] = _cvtsh_ss(wr[b + 1].m);
         }
         for (int j = 0; j < count; j++) {
             const ck_block_q8a *xj = x[j] + b;
             __m512i a = activations_x2(xj);
+            // Lane by lane the same products as the single-row dot's scalar d_w * d_x.
+            __m512 xd = scales_x2(xj[0].d, xj[1].d);
             for (int r = 0; r < nr; r++) {
                 __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], a);
-                __m512 scale = scales_x2(d0[r] * xj[0].d, d1[r] * xj[1].d);
+                __m512 scale = _mm512_mul_ps(wd[r], xd);
                 acc[r][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[r][j]);
                 mins[r][j] += m0[r] * xj[0].s + m1[r] * xj[1].s;
             }
@@ -64,22 +67,23 @@ CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q
     for (; b + 1 < blocks; b += 2) {
         __mmask64 negative[WROWS];
         __m512i magnitude[WROWS];
-        float d0[WROWS], d1[WROWS];
+        __m512 wd[WROWS];
         for (int r = 0; r < nr; r++) {
             const block_q8_0 *wr = ROW(block_q8_0, r);
             __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[b].qs)),
                                            _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
             negative[r] = _mm512_movepi8_mask(q);
             magnitude[r] = _mm512_abs_epi8(q);
-            d0[r] = _cvtsh_ss(wr[b].d); d1[r] = _cvtsh_ss(wr[b + 1].d);
+            wd[r] = scales_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
         }
         for (int j = 0; j < count; j++) {
             const ck_block_q8a *xj = x[j] + b;
             __m512i a = activations_x2(xj);
+            __m512 xd = scales_x2(xj[0].d, xj[1].d);
             for (int r = 0; r < nr; r++) {
                 __m512i signed_a = _mm512_mask_sub_epi8(a, negative[r], _mm512_setzero_si512(), a);
                 __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude[r], signed_a);
-                __m512 scale = scales_x2(d0[r] * xj[0].d, d1[r] * xj[1].d);
+                __m512 scale = _mm512_mul_ps(wd[r], xd);
                 acc[r][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[r][j]);
             }
         }
