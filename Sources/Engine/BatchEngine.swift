@@ -17,6 +17,8 @@ public final class BatchEngine: @unchecked Sendable {
     private let table: UnsafeMutablePointer<Int32>
     private let tableCapacity: Int
     public private(set) var statistics = BatchStatistics()
+    /// One `run` at a time: a run owns the cache, the buffers and the queue.
+    private let running = NSLock()
 
     public init(model: LlamaModel, tokenizer: any Tokenizer, options: BatchOptions = BatchOptions(),
                 constraintCache: TokenMatcherCache? = nil) {
@@ -43,6 +45,8 @@ public final class BatchEngine: @unchecked Sendable {
     /// Runs every request to its end; one result per request, in order. A request that cannot run (empty,
     /// too long, larger than the KV bound) fails alone; the others are not disturbed.
     public func run(_ requests: [BatchRequest]) -> [Result<GenerationResult, EngineError>] {
+        running.lock()
+        defer { running.unlock() }
         var results = [Result<GenerationResult, EngineError>?](repeating: nil, count: requests.count)
         var queue: [BatchSequence] = []
         for (index, request) in requests.enumerated() {
@@ -99,6 +103,7 @@ public final class BatchEngine: @unchecked Sendable {
                 waiting.append(sequence)
                 continue
             }
+            sequence.admitted = DispatchTime.now().uptimeNanoseconds
             if sequence.request.settings.maxTokens <= 0 {
                 sequence.finish = .maxTokens
                 active.append(sequence)

@@ -23,7 +23,8 @@ final class BatchSequence {
     var finish: FinishReason?
     /// Set when the request failed while running (a constraint with no way on); it has finished too.
     var failure: EngineError?
-    let admitted = DispatchTime.now().uptimeNanoseconds
+    /// When it joined the batch (its prefill time starts there, not in the queue).
+    var admitted: UInt64?
     var firstToken: UInt64?
 
     init(index: Int, request: BatchRequest, constraints: TokenMatcherCache) {
@@ -45,8 +46,8 @@ final class BatchSequence {
     }
 
     func result() -> GenerationResult {
-        let end = DispatchTime.now().uptimeNanoseconds, first = firstToken ?? end
+        let end = DispatchTime.now().uptimeNanoseconds, first = firstToken ?? end, start = min(admitted ?? first, first)
         return GenerationResult(promptIDs: prompt, ids: ids, text: text.text, finishReason: finish ?? .maxTokens,
-                                prefillSeconds: Double(first - admitted) / 1e9, decodeSeconds: Double(end - first) / 1e9)
+                                prefillSeconds: Double(first - start) / 1e9, decodeSeconds: Double(end - first) / 1e9)
     }
 }

@@ -1,5 +1,5 @@
-// The interface the pipeline generates text through. One request at a time today; `generate(batch:)`
-// is where batched generation will plug in without changing callers.
+// The interface the pipeline generates text through. `generate(batch:)` lets an implementation decode
+// requests together (LlamaGenerator runs them in its batch engine).
 import Constraints
 import Tokenizers
 
