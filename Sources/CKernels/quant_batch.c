@@ -11,7 +11,7 @@ enum { TILE = 4 };
 
 #ifdef CK_X86
 
-// --- AVX-512 VNNI: the bodies of ck_dot_q4_1_avx512 / ck_dot_q8_0_avx512 for up to four inputs -------
+// --- AVX-512 VNNI: the bodies of ck_dot_q8_0_avx512 / ck_dot_q4_0_avx512 for up to four inputs -------
 
 #define CK_ROWS static inline CK_AVX512 __attribute__((always_inline))
 
@@ -19,44 +19,6 @@ enum { TILE = 4 };
 // each activation vector loaded serves every row. Results go to out[j * out_stride + r].
 enum { WROWS = 2 };
 #define ROW(type, r) ((const type *)((const uint8_t *)w + (size_t)(r) * row_bytes))
-
-CK_ROWS void rows_q4_1(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
-                       float *out, int64_t out_stride) {
-    __m512 acc[WROWS][TILE];
-    float mins[WROWS][TILE];
-    for (int r = 0; r < nr; r++)
-        for (int j = 0; j < count; j++) { acc[r][j] = _mm512_setzero_ps(); mins[r][j] = 0; }
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-        __m512i q[WROWS];
-        __m512 wd[WROWS];
-        float m0[WROWS], m1[WROWS];
-        for (int r = 0; r < nr; r++) {
-            const block_q4_1 *wr = ROW(block_q4_1, r);
-            q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
-            wd[r] = scales_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
-            m0[r] = _cvtsh_ss(wr[b].m); m1[r] = _cvtsh_ss(wr[b + 1].m);
-        }
-        for (int j = 0; j < count; j++) {
-            const ck_block_q8a *xj = x[j] + b;
-            __m512i a = activations_x2(xj);
-            // Lane by lane the same products as the single-row dot's scalar d_w * d_x.
-            __m512 xd = scales_x2(xj[0].d, xj[1].d);
-            for (int r = 0; r < nr; r++) {
-                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], a);
-                __m512 scale = _mm512_mul_ps(wd[r], xd);
-                acc[r][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[r][j]);
-                mins[r][j] += m0[r] * xj[0].s + m1[r] * xj[1].s;
-            }
-        }
-    }
-    for (int r = 0; r < nr; r++)
-        for (int j = 0; j < count; j++) {
-            float total = _mm512_reduce_add_ps(acc[r][j]) + mins[r][j];
-            if (b < blocks) total += ck_dot_q4_1_avx2(ROW(block_q4_1, r) + b, x[j] + b, 1);
-            out[j * out_stride + r] = total;
-        }
-}
 
 CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
                        float *out, int64_t out_stride) {
@@ -154,8 +116,100 @@ CK_ROWS void rows_q4_0(const void *w, size_t row_bytes, int nr, const ck_block_q
     }
 
 CK_TILE(tile_q4_0, rows_q4_0)
-CK_TILE(tile_q4_1, rows_q4_1)
 CK_TILE(tile_q8_0, rows_q8_0)
+
+// Q4_1 with the inputs' scales prepared once per call: for each tile of four inputs, the activation
+// scales of every block pair as vectors (d of block 2p in lanes 0-7, of 2p+1 in lanes 8-15) and the
+// block sums s as [block][input]. The arithmetic per (row, input) is still the single-row dot's:
+// scale = d_w * d_x lane by lane, and mins += fma(m0, s0, m1 * s1) pair by pair, now four inputs wide.
+typedef struct {
+    const float *sums;   // [block][TILE]
+    const __m512 *scales; // [pair][TILE]
+} prepared_tile;
+
+CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
+                                int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
+    __m512 acc[WROWS][TILE];
+    __m128 mins[WROWS];
+    for (int r = 0; r < nr; r++) {
+        mins[r] = _mm_setzero_ps();
+        for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
+    }
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m512i q[WROWS];
+        __m512 wd[WROWS];
+        __m128 m0[WROWS], m1[WROWS];
+        for (int r = 0; r < nr; r++) {
+            const block_q4_1 *wr = ROW(block_q4_1, r);
+            q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
+            wd[r] = scales_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+            m0[r] = _mm_set1_ps(_cvtsh_ss(wr[b].m));
+            m1[r] = _mm_set1_ps(_cvtsh_ss(wr[b + 1].m));
+        }
+        const __m512 *xd = prep.scales + (b / 2) * TILE;
+        for (int j = 0; j < count; j++) {
+            __m512i a = activations_x2(x[j] + b);
+            for (int r = 0; r < nr; r++) {
+                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], a);
+                acc[r][j] = _mm512_fmadd_ps(_mm512_mul_ps(wd[r], xd[j]), _mm512_cvtepi32_ps(sums), acc[r][j]);
+            }
+        }
+        __m128 s0 = _mm_loadu_ps(prep.sums + b * TILE), s1 = _mm_loadu_ps(prep.sums + (b + 1) * TILE);
+        for (int r = 0; r < nr; r++) mins[r] = _mm_add_ps(mins[r], _mm_fmadd_ps(m0[r], s0, _mm_mul_ps(m1[r], s1)));
+    }
+    for (int r = 0; r < nr; r++) {
+        float m[TILE];
+        _mm_storeu_ps(m, mins[r]);
+        for (int j = 0; j < count; j++) {
+            float total = _mm512_reduce_add_ps(acc[r][j]) + m[j];
+            if (b < blocks) total += ck_dot_q4_1_avx2(ROW(block_q4_1, r) + b, x[j] + b, 1);
+            out[j * out_stride + r] = total;
+        }
+    }
+}
+
+static CK_AVX512 void tile_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
+                                         int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
+#define CK_Q41_CASE(R, C) case R * 8 + C: rows_q4_1_prepared(w, row_bytes, R, x, C, blocks, prep, out, out_stride); break;
+    switch (nr * 8 + count) {
+    CK_Q41_CASE(2, 4) CK_Q41_CASE(2, 3) CK_Q41_CASE(2, 2) CK_Q41_CASE(2, 1)
+    CK_Q41_CASE(1, 4) CK_Q41_CASE(1, 3) CK_Q41_CASE(1, 2)
+    default: rows_q4_1_prepared(w, row_bytes, 1, x, 1, blocks, prep, out, out_stride); break;
+    }
+#undef CK_Q41_CASE
+}
+
+static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes, int64_t blocks, const ck_block_q8a *x,
+                                           int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
+                                           int64_t begin, int64_t end) {
+    int64_t tiles = (inputs + TILE - 1) / TILE, pairs = blocks / 2;
+    float *sums = malloc((size_t)(tiles * blocks * TILE) * sizeof(float));
+    __m512 *scales = aligned_alloc(64, (size_t)(tiles * (pairs > 0 ? pairs : 1) * TILE) * sizeof(__m512));
+    if (!sums || !scales) abort();
+    for (int64_t t = 0; t < tiles; t++) {
+        for (int j = 0; j < TILE; j++) {
+            // Lanes past the last input repeat it; their results are never stored.
+            int64_t input = t * TILE + j < inputs ? t * TILE + j : inputs - 1;
+            const ck_block_q8a *xj = x + input * x_stride;
+            for (int64_t b = 0; b < blocks; b++) sums[(t * blocks + b) * TILE + j] = xj[b].s;
+            for (int64_t p = 0; p < pairs; p++) scales[(t * pairs + p) * TILE + j] = scales_x2(xj[2 * p].d, xj[2 * p + 1].d);
+        }
+    }
+    for (int64_t r0 = begin; r0 < end; r0 += WROWS) {
+        int nr = end - r0 < WROWS ? (int)(end - r0) : WROWS;
+        for (int64_t t = 0; t < tiles; t++) {
+            const ck_block_q8a *tile_inputs[TILE];
+            int live = inputs - t * TILE < TILE ? (int)(inputs - t * TILE) : TILE;
+            for (int j = 0; j < live; j++) tile_inputs[j] = x + (t * TILE + j) * x_stride;
+            prepared_tile prep = { sums + t * blocks * TILE, scales + t * pairs * TILE };
+            tile_q4_1_prepared(base + (size_t)r0 * row_bytes, row_bytes, nr, tile_inputs, live, blocks, prep,
+                               out + t * TILE * out_stride + r0, out_stride);
+        }
+    }
+    free(sums);
+    free(scales);
+}
 
 CK_AVX512 float ck_dot_q4_0_avx512(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks) {
     float out;
@@ -208,7 +262,6 @@ static tile_fn tile_for(int type) {
     if (ck_have_avx512()) {
         switch (type) {
         case CK_TYPE_Q4_0: return tile_q4_0;
-        case CK_TYPE_Q4_1: return tile_q4_1;
         case CK_TYPE_Q8_0: return tile_q8_0;
         default: break;
         }
@@ -221,6 +274,12 @@ void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, c
                    int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
     const uint8_t *base = (const uint8_t *)weights;
     int64_t blocks = n / 32;
+#ifdef CK_X86
+    if (type == CK_TYPE_Q4_1 && ck_have_avx512()) {
+        matmul_q4_1_prepared(base, row_bytes, blocks, x, x_stride, inputs, out, out_stride, begin, end);
+        return;
+    }
+#endif
     tile_fn tile = tile_for(type);
     if (!tile) {
         // No tile for this machine or type: the single-row dot per input, equal by construction.
