@@ -75,6 +75,20 @@ public enum BuiltInConstraints {
         "root ::= \"Instruction: \" sentence \"\\n\\n\" fenced\n" + sentenceRule + "\n" + fenceRules,
         source: "instruction and code")
 
+    /// The rewrite answer for `function`: as `instructionAndCode`, and one line of the block starts with
+    /// `def function(`, so the rewrite cannot lose or rename the entry point (helpers and imports may come first).
+    public static func instructionAndCode(function: String) throws(ConstraintError) -> Grammar {
+        guard isIdentifier(function) else {
+            throw .schema(source: "instruction and code", pointer: "function", expected: "a Python identifier, not '\(function)'")
+        }
+        let rules = """
+        root    ::= "Instruction: " sentence "\\n\\n" "```python\\n" line* defline line* "```" "\\n"?
+        defline ::= "def \(function)(" [^\\n]* "\\n"
+
+        """
+        return try GrammarParser.parse(rules + sentenceRule + "\n" + fenceRules, source: "instruction and code of \(function)")
+    }
+
     /// Any JSON object.
     public static var jsonObject: Grammar { JSONSchemaCompiler.anyObject }
 

@@ -36,11 +36,14 @@ struct BuiltInPropertyTests {
 
     @Test func fencesAndSentencesHaveTheirForm() throws {
         var items: [[String: Any]] = []
-        let cases: [(String, Grammar, String)] = [("fenced", BuiltInConstraints.fencedPython, "\n`"),
-                                                  ("sentence", BuiltInConstraints.instructionSentence, ".?!"),
-                                                  ("rewrite", BuiltInConstraints.instructionAndCode, "\n`")]
-        for (index, (kind, grammar, closers)) in cases.enumerated() {
-            for text in try run(grammar, count: 100, seedBase: 5000 + UInt64(index) * 1000, closers: closers, exact: ["."]) {
+        // (kind, grammar, closing bytes, closing tokens)
+        let cases: [(String, Grammar, String, [String])] = [
+            ("fenced", BuiltInConstraints.fencedPython, "\n`", []),
+            ("sentence", BuiltInConstraints.instructionSentence, ".?!", []),
+            ("rewrite", BuiltInConstraints.instructionAndCode, "\n`", ["."]),
+        ]
+        for (index, (kind, grammar, closers, exact)) in cases.enumerated() {
+            for text in try run(grammar, count: 100, seedBase: 5000 + UInt64(index) * 1000, closers: closers, exact: exact) {
                 items.append(["kind": kind, "text": text])
             }
         }

@@ -86,3 +86,15 @@ func isPrefix(_ grammar: Grammar, _ text: String) -> Bool {
         }
     }
 }
+
+@Suite struct RewriteConstraintTests {
+    @Test func theEntryPointMustBeDefinedUnderItsName() throws {
+        let grammar = try BuiltInConstraints.instructionAndCode(function: "keep_big")
+        let helperFirst = "Instruction: Write `keep_big(a, b)`.\n\n```python\nimport math\n\ndef helper(x):\n    return x\n\ndef keep_big(a, b):\n    return [x for x in a if x > b]\n```\n"
+        #expect(matches(grammar, helperFirst))
+        #expect(!matches(grammar, helperFirst.replacingOccurrences(of: "def keep_big(", with: "def keep_bigger(")))
+        #expect(!matches(grammar, helperFirst.replacingOccurrences(of: "def keep_big(", with: "    def keep_big(")))
+        #expect(!matches(grammar, "Instruction: Write it.\n\n```python\ndef keep_big(a):\n    return a\n```\nMore prose."))
+        #expect(throws: ConstraintError.self) { try BuiltInConstraints.instructionAndCode(function: "not a name") }
+    }
+}
