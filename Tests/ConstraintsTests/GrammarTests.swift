@@ -91,9 +91,13 @@ func isPrefix(_ grammar: Grammar, _ text: String) -> Bool {
     @Test func theEntryPointMustBeDefinedUnderItsName() throws {
         let grammar = try BuiltInConstraints.instructionAndCode(function: "keep_big")
         let helperFirst = "Instruction: Write `keep_big(a, b)`.\n\n```python\nimport math\n\ndef helper(x):\n    return x\n\ndef keep_big(a, b):\n    return [x for x in a if x > b]\n```\n"
-        #expect(matches(grammar, helperFirst))
-        #expect(!matches(grammar, helperFirst.replacingOccurrences(of: "def keep_big(", with: "def keep_bigger(")))
-        #expect(!matches(grammar, helperFirst.replacingOccurrences(of: "def keep_big(", with: "    def keep_big(")))
+        let entryFirst = "Instruction: Write `keep_big(a, b)`.\n\n```python\nimport math\n@cache\ndefault = 1\n\ndef keep_big(a, b):\n    return [x for x in a if x > b]\n\ndef helper(x):\n    return x\n```\n"
+        #expect(matches(grammar, entryFirst))
+        // The first function defined is the entry point.
+        #expect(!matches(grammar, helperFirst))
+        #expect(!matches(grammar, entryFirst.replacingOccurrences(of: "def keep_big(", with: "def keep_bigger(")))
+        #expect(!matches(grammar, entryFirst.replacingOccurrences(of: "def keep_big(", with: "    def keep_big(")))
+        #expect(isPrefix(grammar, "Instruction: Do it.\n\n```python\ndef keep_b") && !isPrefix(grammar, "Instruction: Do it.\n\n```python\ndef kept"))
         #expect(!matches(grammar, "Instruction: Write it.\n\n```python\ndef keep_big(a):\n    return a\n```\nMore prose."))
         #expect(throws: ConstraintError.self) { try BuiltInConstraints.instructionAndCode(function: "not a name") }
     }

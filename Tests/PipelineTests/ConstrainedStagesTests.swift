@@ -31,7 +31,7 @@ import Testing
             let automaton = GrammarAutomaton(grammar: try #require(request.constraint))
             let entry = ScriptedGenerator.entry(in: ScriptedGenerator.fenced(request.messages.last!.content))
             func accepts(_ name: String) -> Bool {
-                let text = "Instruction: Write it.\n\n```python\nimport os\n\ndef \(name)(a, b=1):\n    return a\n```"
+                let text = "Instruction: Write it.\n\n```python\nimport os\n\ndef \(name)(a, b=1):\n    return a\n\ndef helper():\n    pass\n```"
                 return automaton.canEnd(automaton.advance(automaton.initial, Array(text.utf8)))
             }
             // The entry point must be defined under its own name.
