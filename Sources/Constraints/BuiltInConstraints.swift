@@ -75,6 +75,24 @@ public enum BuiltInConstraints {
         "root ::= \"Instruction: \" sentence \"\\n\\n\" fenced\n" + sentenceRule + "\n" + fenceRules,
         source: "instruction and code")
 
+    /// The rewrite answer for `function`: as `instructionAndCode`, and the first function the block defines
+    /// (at the start of a line) is `function` itself, so the rewrite cannot rename the entry point; imports,
+    /// constants and decorators may come first, helpers after.
+    public static func instructionAndCode(function: String) throws(ConstraintError) -> Grammar {
+        guard isIdentifier(function) else {
+            throw .schema(source: "instruction and code", pointer: "function", expected: "a Python identifier, not '\(function)'")
+        }
+        let rules = #"""
+        root    ::= "Instruction: " sentence "\n\n" "```python\n" prelude* "def FUNCTION(" [^\n]* "\n" line* "```" "\n"?
+        # A line before the entry point: not a fence and not the start of another `def `.
+        prelude ::= ([ \t]+ ([^`\n \t] [^\n]* | "`" ([^`\n] [^\n]*)? | "``" ([^`\n] [^\n]*)?)?
+                    | [^`\n \td] [^\n]* | "`" ([^`\n] [^\n]*)? | "``" ([^`\n] [^\n]*)?
+                    | "d" ([^e\n] [^\n]*)? | "de" ([^f\n] [^\n]*)? | "def" ([^ \n] [^\n]*)?)? "\n"
+
+        """#.replacingOccurrences(of: "FUNCTION", with: function)
+        return try GrammarParser.parse(rules + sentenceRule + "\n" + fenceRules, source: "instruction and code of \(function)")
+    }
+
     /// Any JSON object.
     public static var jsonObject: Grammar { JSONSchemaCompiler.anyObject }
 

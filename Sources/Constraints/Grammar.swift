@@ -88,7 +88,11 @@ public final class Grammar: Sendable, Equatable, CustomStringConvertible {
         func visit(_ rule: Int) throws(ConstraintError) {
             mark[rule] = 1
             for next in corners[rule] {
-                if mark[next] == 1 { throw .leftRecursion(source: source, rule: display(next)) }
+                if mark[next] == 1 {
+                    // A cycle through a helper rule comes from repeating something that can match nothing.
+                    let what = names[next].contains("#") ? "\(display(next))' repeats something that can match nothing ('" : display(next)
+                    throw .leftRecursion(source: source, rule: what)
+                }
                 if mark[next] == 0 { try visit(next) }
             }
             mark[rule] = 2

@@ -61,11 +61,11 @@ struct SchemaCompiler {
         .schema(source: source, pointer: pointer, expected: expected)
     }
 
-    /// A shared rule, defined once.
-    mutating func named(_ name: String, _ make: (inout SchemaCompiler) throws(ConstraintError) -> GrammarExpression) throws(ConstraintError) -> GrammarExpression {
+    /// A shared rule whose definition cannot fail.
+    mutating func fixed(_ name: String, _ make: (inout SchemaCompiler) -> GrammarExpression) -> GrammarExpression {
         if !defined.contains(name) {
             defined.insert(name)
-            let expression = try make(&self)
+            let expression = make(&self)
             rules.append(.init(name: name, expression: expression))
         }
         return .ref(name)
@@ -73,8 +73,7 @@ struct SchemaCompiler {
 
     /// The general rules: value, object, array, string, number, integer, boolean, null, ws.
     mutating func general(_ name: String) -> GrammarExpression {
-        // The makers below never throw.
-        try! named(name) { compiler throws(ConstraintError) in
+        fixed(name) { compiler in
             switch name {
             case "ws": return .optional(.choice([.literal(" "), .sequence([.literal("\n"), .repetition(.characters([0x20...0x20, 0x09...0x09]), min: 0, max: 12)])]))
             case "string":

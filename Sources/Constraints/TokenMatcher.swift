@@ -39,7 +39,7 @@ public final class TokenMatcher: @unchecked Sendable {
     private var stateBuffer: [GrammarAutomaton.State]
     private let lock = NSLock()
     /// Masks kept before the cache is emptied (each is vocabulary/8 bytes).
-    static let maxCachedMasks = 4096
+    static let maxCachedMasks = 1024
 
     public init(grammar: Grammar, vocabulary: TokenVocabulary) {
         self.grammar = grammar
@@ -182,7 +182,7 @@ public final class TokenMatcherCache: @unchecked Sendable {
     private var matchers: [String: TokenMatcher] = [:]
     private let lock = NSLock()
     /// Matchers kept before the cache is emptied (pipelines compile one grammar per function name).
-    static let maxMatchers = 64
+    static let maxMatchers = 16
 
     public init(tokenizer: any Tokenizer) {
         makeVocabulary = { TokenVocabulary(tokenizer: tokenizer) }

@@ -42,7 +42,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var attempts: Int = 3
         public var seed: Int = 1234
         /// Constrained decoding where the generator supports it: test inputs come as lines of calls with
-        /// literal arguments, rewrites as one instruction sentence and one fenced code block.
+        /// literal arguments, rewrites as one instruction sentence and one fenced block whose first function is the entry point.
         public var constrain: Bool = true
     }
 

@@ -19,7 +19,7 @@ struct RewriteStage: Stage {
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
             messages: { Prompting.messages(context.recipe.prompts.rewrite, fields: ["code": $0.code, "entry": $0.entryPoint]) },
-            constraint: { _ in BuiltInConstraints.instructionAndCode },
+            constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
             parse: { sample, text, _ in try check(text, sample: sample, original: signatures[sample.id] ?? nil) })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in

@@ -103,4 +103,40 @@ struct ModelCLITests {
         #expect((json["prefill_tokens_per_second"] as? Double ?? 0) > 0)
         #expect((json["resident_bytes"] as? Int ?? 0) > 50_000_000)
     }
+
+    @Test func generateFollowsARegexAGrammarAndASchema() throws {
+        let regex = try ModelCLI.run(["model", "generate", "smollm2", "--chat", "--prompt", "Three test calls of add(a, b), one per line.",
+                                      "--regex", #"add\(-?\d{1,3}, -?\d{1,3}\)(\nadd\(-?\d{1,3}, -?\d{1,3}\)){2}"#,
+                                      "--max-tokens", "60", "--json"])
+        #expect(regex.status == 0, "\(regex.error)")
+        let text = try ModelCLI.json(regex.output)["text"] as? String ?? ""
+        #expect(text.wholeMatch(of: /add\(-?\d{1,3}, -?\d{1,3}\)(\nadd\(-?\d{1,3}, -?\d{1,3}\)){2}/) != nil, "\(text)")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("constraint-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let grammar = directory.appendingPathComponent("answer.ebnf")
+        try "root ::= (\"yes\" | \"no\") \".\"".write(to: grammar, atomically: true, encoding: .utf8)
+        let answer = try ModelCLI.run(["model", "generate", "smollm2", "--chat", "--prompt", "Is Paris in France?", "--grammar", grammar.path,
+                                       "--max-tokens", "8", "--json"])
+        #expect(["yes.", "no."].contains(try ModelCLI.json(answer.output)["text"] as? String ?? ""), "\(answer.output)\(answer.error)")
+
+        let schema = directory.appendingPathComponent("person.json")
+        try #"{"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}, "required": ["name", "age"]}"#
+            .write(to: schema, atomically: true, encoding: .utf8)
+        let person = try ModelCLI.run(["model", "generate", "smollm2", "--chat", "--prompt", "Describe a person as JSON.",
+                                       "--json-schema", schema.path, "--max-tokens", "40", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data((try ModelCLI.json(person.output)["text"] as? String ?? "").utf8)) as? [String: Any]
+        #expect(object?["name"] is String && object?["age"] is Int, "\(person.output)")
+    }
+
+    @Test func malformedConstraintsSayWhereAndWhat() throws {
+        let regex = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--regex", "a(b"])
+        #expect(regex.status != 0)
+        #expect(regex.error.contains("offset 3") && regex.error.contains("expected ')'"), "\(regex.error)")
+        let grammar = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--grammar", "/nonexistent/g.ebnf"])
+        #expect(grammar.status != 0 && grammar.error.contains("/nonexistent/g.ebnf"))
+        let both = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--regex", "a", "--grammar", "g"])
+        #expect(both.status != 0 && both.error.contains("exclude each other"))
+    }
 }

@@ -7,12 +7,12 @@ import Testing
 
 @Suite(.serialized, .enabled(if: SmolLM2.cache != nil, "the smollm2 model is not installed (make setup)"))
 struct BuiltInPropertyTests {
-    func run(_ grammar: Grammar, count: Int, seedBase: UInt64, closers: String, exact: [String] = []) throws -> [String] {
+    func run(_ grammar: Grammar, count: Int, seedBase: UInt64, closers: String, exact: [String] = [], maxTokens: Int = 300) throws -> [String] {
         let generator = RandomLogitsGenerator(cache: SmolLM2.cache!)
         let closing = generator.closingTokens(closers, exact: exact)
         var texts: [String] = []
         for i in 0..<UInt64(count) {
-            let outcome = try generator.generate(grammar, seed: seedBase &+ i, closers: closing)
+            let outcome = try generator.generate(grammar, seed: seedBase &+ i, closers: closing, maxTokens: maxTokens)
             #expect(outcome.deadEnds == 0, "dead end after \(outcome.text.debugDescription)")
             #expect(outcome.complete, "incomplete after \(outcome.tokens) tokens: \(outcome.text.debugDescription)")
             texts.append(outcome.text)
@@ -36,11 +36,16 @@ struct BuiltInPropertyTests {
 
     @Test func fencesAndSentencesHaveTheirForm() throws {
         var items: [[String: Any]] = []
-        let cases: [(String, Grammar, String)] = [("fenced", BuiltInConstraints.fencedPython, "\n`"),
-                                                  ("sentence", BuiltInConstraints.instructionSentence, ".?!"),
-                                                  ("rewrite", BuiltInConstraints.instructionAndCode, "\n`")]
-        for (index, (kind, grammar, closers)) in cases.enumerated() {
-            for text in try run(grammar, count: 100, seedBase: 5000 + UInt64(index) * 1000, closers: closers, exact: ["."]) {
+        // (kind, grammar, closing bytes, closing tokens, generations, most tokens)
+        let cases: [(String, Grammar, String, [String], Int, Int)] = [
+            ("fenced", BuiltInConstraints.fencedPython, "\n`", [], 80, 300),
+            ("sentence", BuiltInConstraints.instructionSentence, ".?!", [], 80, 300),
+            ("rewrite", BuiltInConstraints.instructionAndCode, "\n`", ["."], 80, 300),
+            ("rewrite-keep_big", try BuiltInConstraints.instructionAndCode(function: "keep_big"), "\n`", [".", "def", " keep"], 40, 1500),
+        ]
+        for (index, (kind, grammar, closers, exact, count, maxTokens)) in cases.enumerated() {
+            for text in try run(grammar, count: count, seedBase: 5000 + UInt64(index) * 1000, closers: closers, exact: exact,
+                                maxTokens: maxTokens) {
                 items.append(["kind": kind, "text": text])
             }
         }

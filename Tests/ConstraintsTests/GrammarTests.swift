@@ -59,3 +59,46 @@ func isPrefix(_ grammar: Grammar, _ text: String) -> Bool {
         #expect(message("root := \"a\"") .contains("'::='"))
     }
 }
+
+@Suite struct CharacterClassTests {
+    /// Every Unicode scalar is accepted exactly when a class says so (checks the UTF-8 range splitting).
+    @Test func classesAgreeWithScalarMembershipEverywhere() throws {
+        let grammar = try GrammarParser.parse(#"root ::= [a-z\u{7f}-\u{800}\u{fff0}-\u{10000}\u{10fff0}-\u{10ffff}]"#)
+        let negated = try GrammarParser.parse(#"root ::= [^a-z\u{7f}-\u{800}\u{fff0}-\u{10000}\u{10fff0}-\u{10ffff}]"#)
+        let ranges: [ClosedRange<UInt32>] = [0x61...0x7A, 0x7F...0x800, 0xFFF0...0x10000, 0x10FFF0...0x10FFFF]
+        let positive = GrammarAutomaton(grammar: grammar), negative = GrammarAutomaton(grammar: negated)
+        var mistakes = 0
+        for value in UInt32(0)...0x10FFFF where !(0xD800...0xDFFF).contains(value) {
+            let bytes = Array(String(Character(Unicode.Scalar(value)!)).utf8)
+            let inside = ranges.contains { $0.contains(value) }
+            if positive.canEnd(positive.advance(positive.initial, bytes)) != inside { mistakes += 1 }
+            if negative.canEnd(negative.advance(negative.initial, bytes)) == inside { mistakes += 1 }
+        }
+        #expect(mistakes == 0)
+        // Encoded surrogates are not characters.
+        #expect(negative.advance(negative.initial, [0xED, 0xA0, 0x80]) == GrammarAutomaton.dead)
+    }
+
+    @Test func repeatingSomethingEmptyIsNamed() {
+        #expect(throws: ConstraintError.self) { try GrammarParser.parse(#"root ::= ("a"?)*"#) }
+        do { _ = try GrammarParser.parse(#"root ::= ("a"?)* "b""#); Issue.record("no error") } catch {
+            #expect(error.localizedDescription.contains("repeats something that can match nothing"))
+        }
+    }
+}
+
+@Suite struct RewriteConstraintTests {
+    @Test func theEntryPointMustBeDefinedUnderItsName() throws {
+        let grammar = try BuiltInConstraints.instructionAndCode(function: "keep_big")
+        let helperFirst = "Instruction: Write `keep_big(a, b)`.\n\n```python\nimport math\n\ndef helper(x):\n    return x\n\ndef keep_big(a, b):\n    return [x for x in a if x > b]\n```\n"
+        let entryFirst = "Instruction: Write `keep_big(a, b)`.\n\n```python\nimport math\n@cache\ndefault = 1\n\ndef keep_big(a, b):\n    return [x for x in a if x > b]\n\ndef helper(x):\n    return x\n```\n"
+        #expect(matches(grammar, entryFirst))
+        // The first function defined is the entry point.
+        #expect(!matches(grammar, helperFirst))
+        #expect(!matches(grammar, entryFirst.replacingOccurrences(of: "def keep_big(", with: "def keep_bigger(")))
+        #expect(!matches(grammar, entryFirst.replacingOccurrences(of: "def keep_big(", with: "    def keep_big(")))
+        #expect(isPrefix(grammar, "Instruction: Do it.\n\n```python\ndef keep_b") && !isPrefix(grammar, "Instruction: Do it.\n\n```python\ndef kept"))
+        #expect(!matches(grammar, "Instruction: Write it.\n\n```python\ndef keep_big(a):\n    return a\n```\nMore prose."))
+        #expect(throws: ConstraintError.self) { try BuiltInConstraints.instructionAndCode(function: "not a name") }
+    }
+}

@@ -26,6 +26,12 @@ enum PythonChecker {
             return "ok"
         fence = r"```python\n(?:(?![ \t]*```)[^\n]*\n)+```\n?"
         sentence = r"[A-Z](?:[^\n.!?]|[.!?][^ \n])*[.?!]"
+        if kind.startswith("rewrite-"):
+            # The first function defined at the start of a line is the entry point.
+            first = re.search(r"^def (\w+)\(", text, re.M)
+            if not first or first.group(1) != kind[len("rewrite-"):]:
+                return f"first function is not {kind[len('rewrite-'):]}"
+            kind = "rewrite"
         pattern = {"fenced": fence, "sentence": sentence, "rewrite": "Instruction: " + sentence + r"\n\n" + fence}[kind]
         if not re.fullmatch(pattern, text):
             return f"{kind} form: {text!r}"

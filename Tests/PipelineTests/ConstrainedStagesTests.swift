@@ -27,7 +27,16 @@ import Testing
         let rewrites = requests.filter { $0.messages.last!.content.hasPrefix("Rewrite") }
         let inputs = requests.filter { $0.messages.last!.content.hasPrefix("Write 3 different calls") }
         #expect(!rewrites.isEmpty && !inputs.isEmpty)
-        for request in rewrites { #expect(request.constraint == BuiltInConstraints.instructionAndCode) }
+        for request in rewrites {
+            let automaton = GrammarAutomaton(grammar: try #require(request.constraint))
+            let entry = ScriptedGenerator.entry(in: ScriptedGenerator.fenced(request.messages.last!.content))
+            func accepts(_ name: String) -> Bool {
+                let text = "Instruction: Write it.\n\n```python\nimport os\n\ndef \(name)(a, b=1):\n    return a\n\ndef helper():\n    pass\n```"
+                return automaton.canEnd(automaton.advance(automaton.initial, Array(text.utf8)))
+            }
+            // The entry point must be defined under its own name.
+            #expect(accepts(entry) && !accepts(entry + "_renamed"), "\(entry)")
+        }
         for request in inputs {
             let grammar = try #require(request.constraint)
             let automaton = GrammarAutomaton(grammar: grammar)
