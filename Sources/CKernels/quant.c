@@ -147,7 +147,12 @@ int ck_path_available(int path) {
     }
 }
 
-float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
+#ifndef CK_X86
+typedef struct { const float *d; const float *s; } ck_q8a_scales;
+#endif
+
+static float dot_quantized(int path, int type, const void *row, const ck_block_q8a *x, const ck_q8a_scales *scales,
+                           int64_t blocks) {
 #ifdef CK_X86
     float result;
     if (path >= CK_PATH_AVX512_VNNI && ck_have_avx512()) {
@@ -156,7 +161,7 @@ float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_
         case CK_TYPE_Q4_1: return ck_dot_q4_1_avx512((const block_q4_1 *)row, x, blocks);
         case CK_TYPE_Q4_0: return ck_dot_q4_0_avx512((const block_q4_0 *)row, x, blocks);
         default:
-            if (ck_dot_more_simd(CK_PATH_AVX512_VNNI, type, row, x, blocks, &result)) return result;
+            if (ck_dot_more_simd(CK_PATH_AVX512_VNNI, type, row, x, scales, blocks, &result)) return result;
             break;
         }
     }
@@ -166,7 +171,7 @@ float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_
         case CK_TYPE_Q4_0: return ck_dot_q4_0_vnni((const block_q4_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_vnni((const block_q4_1 *)row, x, blocks);
         default:
-            if (ck_dot_more_simd(CK_PATH_AVX_VNNI, type, row, x, blocks, &result)) return result;
+            if (ck_dot_more_simd(CK_PATH_AVX_VNNI, type, row, x, scales, blocks, &result)) return result;
             break;
         }
     }
@@ -176,12 +181,13 @@ float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_
         case CK_TYPE_Q4_0: return ck_dot_q4_0_avx2((const block_q4_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_avx2((const block_q4_1 *)row, x, blocks);
         default:
-            if (ck_dot_more_simd(CK_PATH_AVX2, type, row, x, blocks, &result)) return result;
+            if (ck_dot_more_simd(CK_PATH_AVX2, type, row, x, scales, blocks, &result)) return result;
             break;
         }
     }
 #else
     (void)path;
+    (void)scales;
 #endif
     switch (type) {
     case CK_TYPE_Q8_0: return dot_q8_0_portable((const block_q8_0 *)row, x, blocks);
@@ -191,8 +197,12 @@ float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_
     }
 }
 
+float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
+    return dot_quantized(path, type, row, x, NULL, blocks);
+}
+
 float ck_dot_quantized(int type, const void *row, const ck_block_q8a *x, int64_t blocks) {
-    return ck_dot_quantized_with(CK_PATH_AVX512_VNNI, type, row, x, blocks);
+    return dot_quantized(CK_PATH_AVX512_VNNI, type, row, x, NULL, blocks);
 }
 
 float ck_dot_float(int type, const void *row, const float *x, int64_t n) {
@@ -224,17 +234,35 @@ void ck_matvec(int type, const void *weights, size_t row_bytes, int64_t n,
                const float *x, const ck_block_q8a *xq, float *out, int64_t begin, int64_t end) {
     const uint8_t *base = (const uint8_t *)weights;
     int quantized = ck_block_values(type) > 1;
+    // The activation blocks' d and s as arrays, once for all rows (the newer types' SIMD bodies read them).
+    enum { most_blocks = 1024 };  // as ck_dot_more_simd's chunk, so both sum in the same order
+    float xd[most_blocks], xs[most_blocks];
+    ck_q8a_scales scales = { xd, xs }, *shared = NULL;
+    int64_t blocks = n / 32;
+    if (quantized && xq && blocks <= most_blocks && type != CK_TYPE_Q8_0 && type != CK_TYPE_Q4_0 && type != CK_TYPE_Q4_1) {
+        for (int64_t b = 0; b < blocks; b++) {
+            xd[b] = xq[b].d;
+            xs[b] = xq[b].s;
+        }
+        shared = &scales;
+    }
     for (int64_t r = begin; r < end; r++) {
         const void *row = base + (size_t)r * row_bytes;
         if (!quantized) out[r] = ck_dot_float(type, row, x, n);
-        else if (xq) out[r] = ck_dot_quantized(type, row, xq, n / 32);
+        else if (xq) out[r] = dot_quantized(CK_PATH_AVX512_VNNI, type, row, xq, shared, blocks);
         else out[r] = ck_dot_dequantized(type, row, x, n);
     }
 }
 
-void ck_dequantize_row(int type, const void *row, float *y, int64_t n) {
+void ck_dequantize_row_with(int path, int type, const void *row, float *y, int64_t n) {
 #ifdef CK_X86
-    if (ck_have_avx2()) { ck_dequantize_avx2(type, row, y, n); return; }
+    if (path >= CK_PATH_AVX2 && ck_have_avx2()) { ck_dequantize_avx2(type, row, y, n); return; }
+#else
+    (void)path;
 #endif
     dequantize_body(type, row, y, n);
+}
+
+void ck_dequantize_row(int type, const void *row, float *y, int64_t n) {
+    ck_dequantize_row_with(CK_PATH_AVX512_VNNI, type, row, y, n);
 }

@@ -36,12 +36,12 @@ CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q
                                            _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
             negative[r] = _mm512_movepi8_mask(q);
             magnitude[r] = _mm512_abs_epi8(q);
-            wd[r] = scales_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+            wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
         }
         for (int j = 0; j < count; j++) {
             const ck_block_q8a *xj = x[j] + b;
             __m512i a = activations_x2(xj);
-            __m512 xd = scales_x2(xj[0].d, xj[1].d);
+            __m512 xd = spread_x2(xj[0].d, xj[1].d);
             for (int r = 0; r < nr; r++) {
                 __m512i signed_a = _mm512_mask_sub_epi8(a, negative[r], _mm512_setzero_si512(), a);
                 __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude[r], signed_a);
@@ -79,7 +79,7 @@ CK_ROWS void rows_q4_0(const void *w, size_t row_bytes, int nr, const ck_block_q
             __m512i a = activations_x2(xj);
             for (int r = 0; r < nr; r++) {
                 __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], a);
-                acc[r][j] = _mm512_fmadd_ps(scales_x2(d0[r] * xj[0].d, d1[r] * xj[1].d), _mm512_cvtepi32_ps(sums), acc[r][j]);
+                acc[r][j] = _mm512_fmadd_ps(spread_x2(d0[r] * xj[0].d, d1[r] * xj[1].d), _mm512_cvtepi32_ps(sums), acc[r][j]);
                 offsets[r][j] += 8.0f * d0[r] * xj[0].s + 8.0f * d1[r] * xj[1].s;
             }
         }
@@ -121,7 +121,8 @@ CK_TILE(tile_q8_0, rows_q8_0)
 // Q4_1 with the inputs' scales prepared once per call: for each tile of four inputs, the activation
 // scales of every block pair as vectors (d of block 2p in lanes 0-7, of 2p+1 in lanes 8-15) and the
 // block sums s as [block][input]. The arithmetic per (row, input) is still the single-row dot's:
-// scale = d_w * d_x lane by lane, and mins += fma(m0, s0, m1 * s1) pair by pair, now four inputs wide.
+// scale = d_w * d_x lane by lane, and the mins summed as two running sums (even blocks, odd blocks) of
+// fused products, added at the end, now four inputs wide.
 typedef struct {
     const float *sums;   // [block][TILE]
     const __m512 *scales; // [pair][TILE]
@@ -130,9 +131,9 @@ typedef struct {
 CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
                                 int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
     __m512 acc[WROWS][TILE];
-    __m128 mins[WROWS];
+    __m128 even[WROWS], odd[WROWS];
     for (int r = 0; r < nr; r++) {
-        mins[r] = _mm_setzero_ps();
+        even[r] = odd[r] = _mm_setzero_ps();
         for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
     }
     int64_t b = 0;
@@ -143,7 +144,7 @@ CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const c
         for (int r = 0; r < nr; r++) {
             const block_q4_1 *wr = ROW(block_q4_1, r);
             q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
-            wd[r] = scales_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+            wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
             m0[r] = _mm_set1_ps(_cvtsh_ss(wr[b].m));
             m1[r] = _mm_set1_ps(_cvtsh_ss(wr[b + 1].m));
         }
@@ -156,11 +157,14 @@ CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const c
             }
         }
         __m128 s0 = _mm_loadu_ps(prep.sums + b * TILE), s1 = _mm_loadu_ps(prep.sums + (b + 1) * TILE);
-        for (int r = 0; r < nr; r++) mins[r] = _mm_add_ps(mins[r], _mm_fmadd_ps(m0[r], s0, _mm_mul_ps(m1[r], s1)));
+        for (int r = 0; r < nr; r++) {
+            even[r] = _mm_fmadd_ps(m0[r], s0, even[r]);
+            odd[r] = _mm_fmadd_ps(m1[r], s1, odd[r]);
+        }
     }
     for (int r = 0; r < nr; r++) {
         float m[TILE];
-        _mm_storeu_ps(m, mins[r]);
+        _mm_storeu_ps(m, _mm_add_ps(even[r], odd[r]));
         for (int j = 0; j < count; j++) {
             float total = _mm512_reduce_add_ps(acc[r][j]) + m[j];
             if (b < blocks) total += ck_dot_q4_1_avx2(ROW(block_q4_1, r) + b, x[j] + b, 1);
@@ -193,7 +197,7 @@ static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes
             int64_t input = t * TILE + j < inputs ? t * TILE + j : inputs - 1;
             const ck_block_q8a *xj = x + input * x_stride;
             for (int64_t b = 0; b < blocks; b++) sums[(t * blocks + b) * TILE + j] = xj[b].s;
-            for (int64_t p = 0; p < pairs; p++) scales[(t * pairs + p) * TILE + j] = scales_x2(xj[2 * p].d, xj[2 * p + 1].d);
+            for (int64_t p = 0; p < pairs; p++) scales[(t * pairs + p) * TILE + j] = spread_x2(xj[2 * p].d, xj[2 * p + 1].d);
         }
     }
     for (int64_t r0 = begin; r0 < end; r0 += WROWS) {

@@ -140,8 +140,14 @@ float ck_dot_q8_0_f32_avx2(const block_q8_0 *w, const float *x, int64_t blocks);
 float ck_dot_q4_1_f32_avx2(const block_q4_1 *w, const float *x, int64_t blocks);
 void ck_quantize_row_q8a_avx2(const float *x, ck_block_q8a *y, int64_t n);
 void ck_dequantize_avx2(int type, const void *row, float *y, int64_t n);
-// quant_k_x86.c: 0 when the path has no body for the type.
-int ck_dot_more_simd(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks, float *result);
+// The d and s of consecutive activation blocks as two float arrays: made once per matvec, so the K-quant
+// bodies load 8 of each with one instruction instead of 16 scalar loads per row.
+typedef struct { const float *d; const float *s; } ck_q8a_scales;
+// quant_k_x86.c: 0 when there is no AVX2 body for the type.
+int ck_dequantize_more_avx2(int type, const void *row, float *y, int64_t n);
+// quant_k_x86.c: 0 when the path has no body for the type. `scales` may be NULL (made here, per call).
+int ck_dot_more_simd(int path, int type, const void *row, const ck_block_q8a *x, const ck_q8a_scales *scales,
+                     int64_t blocks, float *result);
 #endif
 
 #endif

@@ -177,6 +177,7 @@ CK_AVX2 void ck_dequantize_avx2(int type, const void *row, float *y, int64_t n) 
         for (; i < n; i++) y[i] = _cvtsh_ss(w[i]);
         return;
     }
+    if (ck_dequantize_more_avx2(type, row, y, n)) return;
     dequantize_body(type, row, y, n);
 }
 
@@ -298,16 +299,17 @@ int ck_have_vnni(void) {
 
 CK_AVX512 float ck_dot_q4_1_avx512(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks) {
     __m512 acc = _mm512_setzero_ps();
-    float mins = 0;
+    __m128 mins = _mm_setzero_ps();
     int64_t b = 0;
     for (; b + 1 < blocks; b += 2) {
         __m512i q = nibbles_to_bytes_x2(w[b].qs, w[b + 1].qs);
         __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, activations_x2(x + b));
-        __m512 scale = scales_x2(_cvtsh_ss(w[b].d) * x[b].d, _cvtsh_ss(w[b + 1].d) * x[b + 1].d);
-        acc = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc);
-        mins += _cvtsh_ss(w[b].m) * x[b].s + _cvtsh_ss(w[b + 1].m) * x[b + 1].s;
+        acc = _mm512_fmadd_ps(scales_x2(w[b].d, w[b + 1].d, x + b), _mm512_cvtepi32_ps(sums), acc);
+        __m128 m = _mm_cvtph_ps(_mm_cvtsi32_si128((int)((uint32_t)w[b + 1].m << 16 | w[b].m)));
+        mins = _mm_fmadd_ps(m, _mm_unpacklo_ps(_mm_load_ss(&x[b].s), _mm_load_ss(&x[b + 1].s)), mins);
     }
-    float total = _mm512_reduce_add_ps(acc) + mins;
+    mins = _mm_add_ps(mins, _mm_movehdup_ps(mins));
+    float total = _mm512_reduce_add_ps(acc) + _mm_cvtss_f32(mins);
     if (b < blocks) total += ck_dot_q4_1_avx2(w + b, x + b, 1);
     return total;
 }
@@ -323,8 +325,7 @@ CK_AVX512 float ck_dot_q8_0_avx512(const block_q8_0 *w, const ck_block_q8a *x, i
         __mmask64 negative = _mm512_movepi8_mask(q);
         __m512i signed_a = _mm512_mask_sub_epi8(a, negative, _mm512_setzero_si512(), a);
         __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(q), signed_a);
-        __m512 scale = scales_x2(_cvtsh_ss(w[b].d) * x[b].d, _cvtsh_ss(w[b + 1].d) * x[b + 1].d);
-        acc = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc);
+        acc = _mm512_fmadd_ps(scales_x2(w[b].d, w[b + 1].d, x + b), _mm512_cvtepi32_ps(sums), acc);
     }
     float total = _mm512_reduce_add_ps(acc);
     if (b < blocks) total += ck_dot_q8_0_avx2(w + b, x + b, 1);

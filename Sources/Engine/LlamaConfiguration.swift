@@ -99,11 +99,16 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         let modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
         let architecture = DecoderArchitecture(modelType: modelType) ?? .llama
         var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
-        if architecture == .minicpm {
+        if let embedding = try c.decodeIfPresent(Float.self, forKey: .embeddingScale),
+           let residual = try c.decodeIfPresent(Float.self, forKey: .residualScale),
+           let logit = try c.decodeIfPresent(Float.self, forKey: .logitScale) {
+            // This type's own encoding, which stores the derived scales.
+            scales = (embedding, residual, logit)
+        } else if architecture == .minicpm {
             let depth = try c.decode(Float.self, forKey: .scaleDepth)
             scales = (try c.decode(Float.self, forKey: .scaleEmbedding),
                       depth / Float(layers).squareRoot(),
-                      Float(hidden) / Float(try c.decode(Int.self, forKey: .dimModelBase)))
+                      Float(hidden) / (try c.decode(Float.self, forKey: .dimModelBase)))
         }
         self.init(
             hiddenSize: hidden,

@@ -32,3 +32,10 @@ extension Matvec {
                                      Int64(w.columns / 32))
     }
 }
+
+extension WeightMatrix {
+    /// Row `row` as floats through a chosen path (the SIMD paths dequantize with AVX2).
+    public func dequantizeRow(_ row: Int, into: UnsafeMutablePointer<Float>, path: KernelPath) {
+        ck_dequantize_row_with(path.rawValue, Int32(type.rawValue), rowPointer(row), into, Int64(columns))
+    }
+}

@@ -46,7 +46,8 @@ public final class PyTorchFile: @unchecked Sendable {
         for (i, tensor) in tensors.enumerated() {
             let size = storages[tensor.storageKey]!.1
             let end = (tensor.storageOffset + tensor.elementCount) * tensor.dtype.byteSize
-            guard tensor.elementCount == 0 || end <= size else {
+            // Views with other strides are refused when read, so only contiguous extents are checked here.
+            guard !tensor.isContiguous || tensor.elementCount == 0 || end <= size else {
                 throw .unsupportedTensor(file: path, tensor: tensor.name,
                                          reason: "elements up to byte \(end) lie past its storage \(tensor.storageKey) of \(size) bytes")
             }

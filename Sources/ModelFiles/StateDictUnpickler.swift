@@ -144,7 +144,7 @@ private struct PickleMachine {
             case 0x74: stack.append(.tuple(try popMark())) // TUPLE
             case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
                 let count = Int(opcode - 0x84)
-                guard stack.count >= count else { throw invalid("TUPLE\(count) on a stack of \(stack.count)") }
+                guard stack.count - count >= (marks.last ?? 0) else { throw invalid("TUPLE\(count) on a stack of \(stack.count)") }
                 let items = Array(stack.suffix(count))
                 stack.removeLast(count)
                 stack.append(.tuple(items))
@@ -238,6 +238,14 @@ private struct PickleMachine {
                   offset >= 0, shape.allSatisfy({ $0 >= 0 }) else {
                 throw invalid("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, ...)")
             }
+            // Sizes that overflow when multiplied out cannot describe bytes in a file.
+            var count = 1
+            for extent in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+                guard !overflow, product < 1 << 48 else { throw invalid("a tensor of shape \(shape) is too large") }
+                count = product
+            }
+            guard offset < 1 << 48 else { throw invalid("storage offset \(offset) is too large") }
             return .tensor(dtype: dtype, key: key, offset: offset, shape: shape, strides: strides)
         default:
             throw refused("REDUCE of \(name)")
@@ -269,7 +277,7 @@ private struct PickleMachine {
     }
 
     mutating func popMark() throws(PyTorchError) -> [PickleValue] {
-        guard let mark = marks.popLast() else { throw invalid("no MARK to pop to") }
+        guard let mark = marks.popLast(), mark <= stack.count else { throw invalid("no MARK to pop to") }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items

@@ -105,6 +105,8 @@ struct TinyMiniCPMTests {
         for (position, row) in TinyMiniCPM.decodeLogits(llama, expected.tokens).enumerated() {
             #expect(TinyMiniCPM.maxDifference(row, reference[position]) < Self.tolerance, "position \(position)")
         }
+        // Prefill dequantizes the K-quant rows for sgemm: the same numbers again.
+        #expect(TinyMiniCPM.maxDifference(TinyMiniCPM.prefillLogits(llama, expected.tokens), reference.last!) < Self.tolerance)
     }
 
     /// The same weights as safetensors, torch.save zip and GGUF give the same logits.
@@ -134,6 +136,8 @@ struct TinyMiniCPMTests {
         #expect(abs(config.residualScale - 0.6 / Float(2).squareRoot()) < 1e-7)
         #expect(config.logitScale == 4)
         #expect(config.tiedEmbeddings && config.kvHeadCount == 4)
+        // The type's own JSON (model info --json) keeps the derived scales.
+        #expect(try JSONDecoder().decode(LlamaConfiguration.self, from: JSONEncoder().encode(config)) == config)
 
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("minicpm-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }

@@ -34,6 +34,23 @@ struct KQuantTests {
         #expect(TensorType.q6_K.rowBytes(count: 5760) == nil)
     }
 
+    @Test(arguments: TensorType.allCases)
+    func everyDequantizationPathMatchesReference(type: TensorType) {
+        let rows = 3, columns = 512
+        let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 10)
+        let reference = Reference.dequantize(type, bytes: bytes, count: rows * columns)
+        bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
+            for path in KernelPath.available {
+                var out = [Float](repeating: .nan, count: rows * columns)
+                out.withUnsafeMutableBufferPointer { buffer in
+                    for row in 0..<rows { w.dequantizeRow(row, into: buffer.baseAddress! + row * columns, path: path) }
+                }
+                #expect(out == reference, "\(type) \(path)")
+            }
+        }
+    }
+
     @Test(arguments: quantized)
     func everyDotPathMatchesDequantizedDot(type: TensorType) {
         let rows = 5, columns = 768
@@ -52,6 +69,31 @@ struct KQuantTests {
                 }
                 let dequantizing = Matvec.dot(w, row: row, x, precision: .float)
                 #expect(abs(dequantizing - expected) <= 2e-6 * magnitude + 1e-6, "\(type) float row \(row)")
+            }
+        }
+    }
+
+    @Test(arguments: added)
+    func rowsLongerThanTheActivationScaleChunkAgree(type: TensorType) {
+        // 1040 activation blocks: past the 1024 whose d and s the kernels gather at a time.
+        let rows = 2, columns = 1040 * 32
+        let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 13)
+        let weights = Reference.dequantize(type, bytes: bytes, count: rows * columns)
+        let (x, input) = ExactActivations.make(count: columns, seed: 14)
+        let pool = WorkerPool(threads: 2)
+        bytes.withUnsafeBytes { raw in
+            let w = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
+            var out = [Float](repeating: .nan, count: rows)
+            out.withUnsafeMutableBufferPointer { Matvec.multiply(w, x, into: $0.baseAddress!, pool: pool) }
+            for row in 0..<rows {
+                let slice = Array(weights[row * columns..<(row + 1) * columns])
+                let expected = Reference.dot(slice, input)
+                let magnitude = zip(slice, input).reduce(Float(0)) { $0 + abs($1.0 * $1.1) }
+                #expect(out[row] == Matvec.dot(w, row: row, x), "\(type) row \(row)")
+                for path in KernelPath.available {
+                    let fast = Matvec.dot(w, row: row, x, path: path)
+                    #expect(abs(fast - expected) <= 4e-6 * magnitude + 1e-6, "\(type) \(path) row \(row): \(fast) vs \(expected)")
+                }
             }
         }
     }

@@ -105,3 +105,69 @@ struct PyTorchCheckpointTests {
         #expect(error?.localizedDescription.contains("legacy format") == true)
     }
 }
+
+struct StateDictUnpicklerTests {
+    static func pickle() throws -> [UInt8] {
+        let bytes = [UInt8](try Data(contentsOf: PyTorchFixtures.small))
+        return try bytes.withUnsafeBytes { raw in
+            let archive = try ZipArchive(bytes: raw, file: "small")
+            return Array(try archive.storedEntry("pytorch_model/data.pkl", in: raw))
+        }
+    }
+
+    static func parse(_ bytes: [UInt8]) throws -> [PyTorchTensorInfo] {
+        try bytes.withUnsafeBytes { try StateDictUnpickler.tensors(in: $0, file: "p") }
+    }
+
+    @Test func theRealPickleParses() throws {
+        let tensors = try Self.parse(Self.pickle())
+        #expect(tensors.count == 21 && tensors.allSatisfy { $0.dtype == .bf16 && $0.isContiguous })
+    }
+
+    /// Truncations and seeded byte mutations of a real pickle: each parses or throws, none crashes.
+    @Test func damagedPicklesThrowInsteadOfCrashing() throws {
+        let original = try Self.pickle()
+        var rejected = 0
+        for length in stride(from: 0, to: original.count, by: 7) {
+            if (try? Self.parse(Array(original.prefix(length)))) == nil { rejected += 1 }
+        }
+        #expect(rejected == (original.count + 6) / 7)
+        var generator = SplitMix64(seed: 11)
+        for _ in 0..<3000 {
+            var bytes = original
+            for _ in 0..<Int(generator.next() % 3 + 1) {
+                bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            _ = try? Self.parse(bytes)
+        }
+    }
+
+    /// Seeded mutations of the archive's central directory and end record: the zip reader throws, never crashes.
+    @Test func damagedZipDirectoriesThrowInsteadOfCrashing() throws {
+        let original = [UInt8](try Data(contentsOf: PyTorchFixtures.small))
+        var generator = SplitMix64(seed: 12)
+        var rejected = 0
+        for _ in 0..<2000 {
+            var bytes = original
+            for _ in 0..<Int(generator.next() % 3 + 1) {
+                bytes[bytes.count - 1 - Int(generator.next() % 700)] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            let archive = bytes.withUnsafeBytes { try? ZipArchive(bytes: $0, file: "damaged") }
+            if archive == nil { rejected += 1 }
+        }
+        #expect(rejected > 100)
+    }
+
+    @Test func emptyAndForeignPicklesAreNamed() {
+        #expect(throws: PyTorchError.invalidPickle(file: "p", offset: 0, reason: "truncated: 1 bytes needed, 0 left")) {
+            try Self.parse([])
+        }
+        // PROTO 2, EMPTY_LIST, STOP: a pickle, but not a state dict.
+        #expect(throws: PyTorchError.invalidPickle(file: "p", offset: 0, reason: "the pickle holds a list, not a state dict")) {
+            try Self.parse([0x80, 0x02, 0x5D, 0x2E])
+        }
+        // NEWOBJ (0x81) would construct an arbitrary class.
+        let error = #expect(throws: PyTorchError.self) { try Self.parse([0x80, 0x02, 0x81]) }
+        #expect(error?.localizedDescription == "p: the pickle is refused at offset 2: opcode NEWOBJ (0x81) is not part of a state dict")
+    }
+}

@@ -105,6 +105,9 @@ int ck_path_available(int path);
 /// ck_dot_quantized through a chosen path (tests compare every path with the reference).
 float ck_dot_quantized_with(int path, int type, const void *row, const ck_block_q8a *x, int64_t blocks);
 
+/// ck_dequantize_row through a chosen path (tests compare the portable and SIMD bodies).
+void ck_dequantize_row_with(int path, int type, const void *row, float *y, int64_t n);
+
 /// Quantizes n floats (a multiple of the type's block) into GGML blocks of `type`, round-to-nearest with
 /// GGML's scale choice. Returns 0, or -1 for an unsupported type or length.
 int ck_quantize_row(int type, const float *x, void *y, int64_t n);
