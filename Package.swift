@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
-        .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
+        // Constrained decoding: grammars, regexes and JSON schemas as byte automata over the vocabulary.
+        .target(name: "Constraints", dependencies: ["Tokenizers"]),
+        .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Constraints"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss"]),
         .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
         .target(name: "CSandbox"),
@@ -41,12 +43,12 @@ let package = Package(
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
-            dependencies: ["ModelFiles", "Engine", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ModelFiles", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "Tokenizers", "Engine", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
+                "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,10 +63,11 @@ let package = Package(
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
+        .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine", "Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],

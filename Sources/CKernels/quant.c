@@ -159,6 +159,7 @@ static float dot_quantized(int path, int type, const void *row, const ck_block_q
         switch (type) {
         case CK_TYPE_Q8_0: return ck_dot_q8_0_avx512((const block_q8_0 *)row, x, blocks);
         case CK_TYPE_Q4_1: return ck_dot_q4_1_avx512((const block_q4_1 *)row, x, blocks);
+        case CK_TYPE_Q4_0: return ck_dot_q4_0_avx512((const block_q4_0 *)row, x, blocks);
         default:
             if (ck_dot_more_simd(CK_PATH_AVX512_VNNI, type, row, x, scales, blocks, &result)) return result;
             break;

@@ -133,6 +133,8 @@ float ck_dot_q4_0_vnni(const block_q4_0 *w, const ck_block_q8a *x, int64_t block
 float ck_dot_q4_1_vnni(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks);
 float ck_dot_q8_0_avx512(const block_q8_0 *w, const ck_block_q8a *x, int64_t blocks);
 float ck_dot_q4_1_avx512(const block_q4_1 *w, const ck_block_q8a *x, int64_t blocks);
+// In quant_batch.c, beside the tile it shares its body with.
+float ck_dot_q4_0_avx512(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks);
 float ck_dot_float_avx2(int type, const void *row, const float *x, int64_t n);
 float ck_dot_q8_0_f32_avx2(const block_q8_0 *w, const float *x, int64_t blocks);
 float ck_dot_q4_1_f32_avx2(const block_q4_1 *w, const float *x, int64_t blocks);

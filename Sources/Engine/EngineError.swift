@@ -9,6 +9,9 @@ public enum EngineError: LocalizedError, Sendable {
     case tokenizer(String)
     case promptTooLong(tokens: Int, contextLength: Int)
     case emptyPrompt
+    case kvCacheTooSmall(neededBytes: Int, boundBytes: Int)
+    /// A constraint left no token to sample (a grammar that passed its checks never does).
+    case constraintDeadEnd(String)
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +29,10 @@ public enum EngineError: LocalizedError, Sendable {
             "the prompt and the tokens to generate (\(tokens)) do not fit the context of \(contextLength) tokens"
         case .emptyPrompt:
             "the prompt is empty"
+        case let .kvCacheTooSmall(needed, bound):
+            "the prompt and the tokens to generate need \(needed) bytes of KV cache; the bound is \(bound) bytes"
+        case let .constraintDeadEnd(message):
+            "constrained decoding: \(message)"
         }
     }
 }

@@ -1,6 +1,8 @@
 // Text generation with a Llama-family model: tokenize, prefill, then sample and decode token by token
-// until end of sequence, a stop string, the token limit or the end of the context.
+// until end of sequence, a stop string, the token limit or the end of the context. With 8-bit
+// activations every request goes through the batch engine (alone or with others: the same numbers).
 import Foundation
+import Constraints
 import Kernels
 import Tokenizers
 
@@ -10,12 +12,20 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     public let templateOverride: ChatTemplate?
     /// Activations of the decoding matrix products: int8 is fastest, float tracks a float reference closely.
     public let precision: ActivationPrecision
+    /// Bounds of batched generation (sequences at once, KV memory, prefix cache).
+    public let batchOptions: BatchOptions
     private let lock = NSLock()
+    private var batchEngine: BatchEngine?
+    /// The vocabulary trie and per-grammar token masks, built on the first constrained request.
+    public let constraintCache: TokenMatcherCache
 
-    public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8) {
+    public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8,
+                batchOptions: BatchOptions = BatchOptions()) {
         self.loaded = loaded
         templateOverride = template
         self.precision = precision
+        self.batchOptions = batchOptions
+        constraintCache = TokenMatcherCache(tokenizer: loaded.tokenizer)
     }
 
     public var tokenizer: any Tokenizer { loaded.tokenizer }
@@ -41,11 +51,57 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
 
     public func generate(_ request: GenerationRequest, onText: ((String) -> Void)?) throws -> GenerationResult {
         let prompt = try promptIDs(request.prompt)
-        return try lock.withLock { try generate(promptIDs: prompt, settings: request.settings, onText: onText) }
+        return try generate(promptIDs: prompt, settings: request.settings, constraint: request.constraint, onText: onText)
+    }
+
+    /// Many requests at once: with 8-bit activations they decode together in the batch engine; with float
+    /// activations one after another.
+    public func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult] {
+        let prompts = try requests.map { try promptIDs($0.prompt) }
+        guard precision == .int8 else {
+            return try zip(prompts, requests).map { try generate(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
+        }
+        let batch = zip(prompts, requests).map { BatchRequest(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
+        return try run(batch).map { try $0.get() }
     }
 
     /// Generation from ids (tests and benchmarks feed ids directly).
-    public func generate(promptIDs prompt: [Int], settings: SamplingSettings, onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
+    public func generate(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar? = nil,
+                         onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
+        if precision == .int8 {
+            // The engine calls back on this thread, inside this call: the callback does not escape.
+            var request = BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint)
+            if let onText {
+                let callback = UnsafeSendableCallback(onText)
+                request.onText = { callback.body($0) }
+            }
+            return try run([request])[0].get()
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return try generateAlone(promptIDs: prompt, settings: settings, constraint: constraint, onText: onText)
+    }
+
+    /// Runs requests in the batch engine, made on first use (it keeps its prefix cache between calls).
+    public func run(_ requests: [BatchRequest]) -> [Result<GenerationResult, EngineError>] {
+        lock.lock()
+        defer { lock.unlock() }
+        if batchEngine == nil {
+            batchEngine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: batchOptions, constraintCache: constraintCache)
+        }
+        return batchEngine!.run(requests)
+    }
+
+    /// The batch engine's counters so far (nil before its first use).
+    public var batchStatistics: BatchStatistics? {
+        lock.lock()
+        defer { lock.unlock() }
+        return batchEngine?.statistics
+    }
+
+    /// One sequence in its own session (float activations).
+    private func generateAlone(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar?,
+                               onText: ((String) -> Void)?) throws(EngineError) -> GenerationResult {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         let contextLength = loaded.config.contextLength
         guard prompt.count < contextLength else { throw .promptTooLong(tokens: prompt.count, contextLength: contextLength) }
@@ -54,39 +110,28 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         // `logits` points into the session's buffer: keep the session alive until the last read.
         defer { withExtendedLifetime(session) {} }
         var sampler = Sampler(settings: settings)
-        var decoder = StreamingDecoder(skipSpecialTokens: true)
+        var text = GeneratedText(stops: settings.stop)
+        var constrained = ConstrainedStep(constraint, cache: constraintCache)
         let ends = tokenizer.endIDs
-        let longestStop = settings.stop.map(\.utf8.count).max() ?? 0
 
         let prefillStart = DispatchTime.now().uptimeNanoseconds
         var logits = session.process(prompt)
         let prefillEnd = DispatchTime.now().uptimeNanoseconds
 
-        var ids: [Int] = [], text = ""
+        var ids: [Int] = []
         var reason = FinishReason.maxTokens
-        generation: while ids.count < settings.maxTokens {
-            let next = sampler.sample(logits)
+        while ids.count < settings.maxTokens {
+            let next = try constrained.sample(logits, with: &sampler)
             ids.append(next)
             if ends.contains(next) {
                 reason = .endOfSequence
                 break
             }
-            let piece = decoder.append(next, from: tokenizer)
-            if !piece.isEmpty {
-                let searchFrom = text.utf8.count - min(text.utf8.count, longestStop)
-                text += piece
-                for stop in settings.stop where !stop.isEmpty {
-                    let tail = text.utf8.dropFirst(searchFrom)
-                    if let range = String(Substring(tail)).range(of: stop) {
-                        let cut = searchFrom + String(Substring(tail))[..<range.lowerBound].utf8.count
-                        let kept = String(decoding: text.utf8.prefix(cut), as: UTF8.self)
-                        onText?(String(decoding: kept.utf8.dropFirst(text.utf8.count - piece.utf8.count), as: UTF8.self))
-                        text = kept
-                        reason = .stopString
-                        break generation
-                    }
-                }
-                onText?(piece)
+            let (piece, stopped) = text.append(next, from: tokenizer)
+            if !piece.isEmpty { onText?(piece) }
+            if stopped {
+                reason = .stopString
+                break
             }
             if ids.count >= settings.maxTokens { break }
             guard session.count < session.capacity else {
@@ -96,13 +141,18 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
             logits = session.decode(next)
         }
         if reason != .stopString {
-            let rest = decoder.finish()
-            text += rest
+            let rest = text.finish()
             if !rest.isEmpty { onText?(rest) }
         }
         let decodeEnd = DispatchTime.now().uptimeNanoseconds
-        return GenerationResult(promptIDs: prompt, ids: ids, text: text, finishReason: reason,
+        return GenerationResult(promptIDs: prompt, ids: ids, text: text.text, finishReason: reason,
                                 prefillSeconds: Double(prefillEnd - prefillStart) / 1e9,
                                 decodeSeconds: Double(decodeEnd - prefillEnd) / 1e9)
     }
+}
+
+/// A callback run only on the calling thread while the call lasts, handed to an API that wants `@Sendable`.
+private struct UnsafeSendableCallback: @unchecked Sendable {
+    let body: (String) -> Void
+    init(_ body: @escaping (String) -> Void) { self.body = body }
 }

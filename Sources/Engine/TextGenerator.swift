@@ -1,5 +1,6 @@
-// The interface the pipeline generates text through. One request at a time today; `generate(batch:)`
-// is where batched generation will plug in without changing callers.
+// The interface the pipeline generates text through. `generate(batch:)` lets an implementation decode
+// requests together (LlamaGenerator runs them in its batch engine).
+import Constraints
 import Tokenizers
 
 public enum Prompt: Sendable, Equatable {
@@ -12,10 +13,13 @@ public enum Prompt: Sendable, Equatable {
 public struct GenerationRequest: Sendable, Equatable {
     public var prompt: Prompt
     public var settings: SamplingSettings
+    /// Only text this grammar accepts is generated (see Constraints); nil leaves the output free.
+    public var constraint: Grammar?
 
-    public init(prompt: Prompt, settings: SamplingSettings = .greedy) {
+    public init(prompt: Prompt, settings: SamplingSettings = .greedy, constraint: Grammar? = nil) {
         self.prompt = prompt
         self.settings = settings
+        self.constraint = constraint
     }
 }
 
@@ -24,6 +28,8 @@ public enum FinishReason: String, Sendable, Codable {
     case stopString = "stop"
     case maxTokens = "length"
     case contextFull = "context"
+    /// The caller cancelled the request (batched generation).
+    case cancelled
 }
 
 public struct GenerationResult: Sendable, Equatable {

@@ -6,6 +6,7 @@ import Tokenizers
 public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
     let generator: LlamaGenerator
     public let modelName: String
+    public var supportsConstraints: Bool { true }
 
     /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`).
     public init(model: String, chatTemplate: String?, threads: Int) throws {
@@ -31,7 +32,8 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
                     return Tokenizers.ChatMessage(role: role, content: message.content)
                 }),
                 settings: SamplingSettings(temperature: Float(request.temperature), topK: request.topK, topP: Float(request.topP),
-                                           seed: request.seed, maxTokens: request.maxTokens, stop: request.stop))
+                                           seed: request.seed, maxTokens: request.maxTokens, stop: request.stop),
+                constraint: request.constraint)
         }
         return try generator.generate(batch: engineRequests).map { result in
             GenerationOutput(text: result.text, promptTokens: result.promptIDs.count, completionTokens: result.ids.count,

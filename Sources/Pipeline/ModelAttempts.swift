@@ -1,5 +1,6 @@
 // The attempt loop shared by model-driven stages: ask for all unresolved samples as one batch, parse,
 // retry the failures with sampling, and keep every raw output for the record.
+import Constraints
 import Foundation
 import Store
 
@@ -11,21 +12,26 @@ enum AttemptResult<Value> {
 
 enum ModelAttempts {
     /// Runs up to `recipe.sampling.attempts` rounds. `parse` sees every answer with the attempt number.
+    /// `constraint` shapes the answers when the recipe allows it and the generator supports it.
     static func run<Value>(
         stage: StageName, batch: [SampleRecord], context: StageContext,
         messages: (SampleRecord) -> [ChatMessage],
+        constraint: (SampleRecord) throws -> Grammar? = { _ in nil },
         parse: (SampleRecord, String, Int) throws -> AttemptResult<Value>
     ) async throws -> [String: (result: AttemptResult<Value>, calls: [ModelCallRecord])] {
         guard let generator = context.generator else { throw PipelineError.model("stage \(stage.rawValue) needs a generator") }
         let sampling = context.recipe.sampling
         var results: [String: (result: AttemptResult<Value>, calls: [ModelCallRecord])] = [:]
         var open = batch
+        let constrained = sampling.constrain && generator.supportsConstraints
+        var constraints: [String: Grammar] = [:]
+        if constrained { for sample in batch { constraints[sample.id] = try constraint(sample) } }
         for attempt in 0..<max(1, sampling.attempts) where !open.isEmpty {
             let prompts = open.map { messages($0) }
             let requests = zip(open, prompts).map { sample, prompt in
                 Prompting.request(prompt, sampling: sampling,
                                   seed: Prompting.seed(run: sampling.seed, sample: sample.id, stage: stage.rawValue, attempt: attempt),
-                                  attempt: attempt)
+                                  attempt: attempt, constraint: constraints[sample.id])
             }
             let outputs = try await generator.generate(requests)
             guard outputs.count == requests.count else {

@@ -1,5 +1,6 @@
 // What the pipeline needs from the engine and the sandbox, as small protocols it owns.
 // Adapters in the CLI layer connect the real embedded engine and sandbox; tests use scripted ones.
+import Constraints
 
 public struct ChatMessage: Sendable, Codable, Equatable {
     public var role: String
@@ -17,6 +18,8 @@ public struct GenerationRequest: Sendable, Equatable {
     /// Derived from the run seed, the sample and the attempt, so a resumed run asks for the same text.
     public var seed: UInt64
     public var stop: [String]
+    /// Only text this grammar accepts, for generators that support constraints (others ignore it).
+    public var constraint: Grammar? = nil
 }
 
 public struct GenerationOutput: Sendable, Equatable {
@@ -31,8 +34,14 @@ public struct GenerationOutput: Sendable, Equatable {
 
 public protocol ChatGenerator: Sendable {
     var modelName: String { get }
+    /// Whether the generator honours `GenerationRequest.constraint` (the embedded engine does).
+    var supportsConstraints: Bool { get }
     /// One output per request, in order; the generator may run them as one batch.
     func generate(_ requests: [GenerationRequest]) async throws -> [GenerationOutput]
+}
+
+extension ChatGenerator {
+    public var supportsConstraints: Bool { false }
 }
 
 /// The result of calling the entry point on one input.

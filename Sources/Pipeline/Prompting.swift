@@ -1,4 +1,5 @@
 // Turns a prompt spec and a sample into chat messages, and derives per-request seeds.
+import Constraints
 import ModelFiles
 
 enum Prompting {
@@ -38,9 +39,10 @@ enum Prompting {
     }
 
     /// Attempt 0 is greedy; later attempts sample with the recipe's settings.
-    static func request(_ messages: [ChatMessage], sampling: Recipe.Sampling, seed: UInt64, attempt: Int) -> GenerationRequest {
+    static func request(_ messages: [ChatMessage], sampling: Recipe.Sampling, seed: UInt64, attempt: Int,
+                        constraint: Grammar? = nil) -> GenerationRequest {
         GenerationRequest(messages: messages, maxTokens: sampling.maxTokens,
                           temperature: attempt == 0 ? 0 : sampling.temperature,
-                          topP: sampling.topP, topK: sampling.topK, seed: seed, stop: [])
+                          topP: sampling.topP, topK: sampling.topK, seed: seed, stop: [], constraint: constraint)
     }
 }

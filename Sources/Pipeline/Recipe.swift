@@ -41,6 +41,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Attempts per sample and model stage: the first greedy, the rest sampled.
         public var attempts: Int = 3
         public var seed: Int = 1234
+        /// Constrained decoding where the generator supports it: test inputs come as lines of calls with
+        /// literal arguments, rewrites as one instruction sentence and one fenced block whose first function is the entry point.
+        public var constrain: Bool = true
     }
 
     public struct PromptSpec: Codable, Sendable, Equatable {

@@ -1,5 +1,6 @@
 // rewrite: the model normalises the code and writes the instruction; Ruff formats the result.
 // Rejected when the answer has no code, does not parse, lost the entry point or changed the signature.
+import Constraints
 import Foundation
 import ModelFiles
 import Sandbox
@@ -18,6 +19,7 @@ struct RewriteStage: Stage {
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
             messages: { Prompting.messages(context.recipe.prompts.rewrite, fields: ["code": $0.code, "entry": $0.entryPoint]) },
+            constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
             parse: { sample, text, _ in try check(text, sample: sample, original: signatures[sample.id] ?? nil) })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in

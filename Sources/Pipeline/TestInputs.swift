@@ -1,5 +1,6 @@
 // test inputs: the model writes calls of the function; the parseable, distinct ones are kept.
 // Inputs from several attempts accumulate until the recipe's count is reached.
+import Constraints
 import Foundation
 import Store
 
@@ -13,11 +14,21 @@ struct TestInputsStage: Stage {
         var rewrites: [String: String] = [:]
         for sample in batch { rewrites[sample.id] = try context.store.rewrite(of: sample.id)?.code ?? sample.code }
         var collected: [String: [CallArguments]] = [:]
+        // Keyword arguments may name the function's own parameters (each once, in order).
+        let analyses = try PythonTools.analyze(batch.map { (rewrites[$0.id]!, $0.entryPoint) })
+        var parameters: [String: [String]] = [:]
+        for (sample, analysis) in zip(batch, analyses) {
+            parameters[sample.id] = analysis.signature.map { $0.positional + $0.kwonly } ?? []
+        }
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
             messages: {
                 Prompting.messages(context.recipe.prompts.testInputs,
                                    fields: ["code": rewrites[$0.id]!, "entry": $0.entryPoint, "count": String(settings.count)])
+            },
+            constraint: {
+                try? BuiltInConstraints.callLines(function: $0.entryPoint, keywords: parameters[$0.id] ?? [],
+                                                 minLines: max(1, settings.count), maxLines: max(1, settings.count))
             },
             parse: { sample, text, _ in
                 var inputs = collected[sample.id] ?? []

@@ -1,6 +1,7 @@
 // `semi-instruct bench generate MODEL`: prompt processing (512 tokens) and decode (128 tokens) speed,
 // medians of several runs, plus resident memory.
 import ArgumentParser
+import Constraints
 import Engine
 import Foundation
 import Kernels
@@ -20,12 +21,18 @@ struct BenchGenerate: AsyncParsableCommand {
     @Option(help: "Runs; the median is reported.")
     var runs = 5
 
+    @Option(help: "Also decode greedily under a built-in constraint (calls, fenced, rewrite, sentence, json) and report its cost.")
+    var constraint: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
     func validate() throws {
         guard promptTokens >= 1, decodeTokens >= 1, runs >= 1 else {
             throw ValidationError("--prompt-tokens, --decode-tokens and --runs must be at least 1")
+        }
+        if let constraint, NamedConstraint(rawValue: constraint) == nil {
+            throw ValidationError("--constraint \(constraint) is not one of \(NamedConstraint.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
@@ -40,7 +47,10 @@ struct BenchGenerate: AsyncParsableCommand {
         while prompt.count < promptTokens { prompt += tokenizer.encode(paragraph, addSpecialTokens: false) }
         prompt = Array(prompt.prefix(promptTokens)).map { min($0, vocabulary - 1) }
 
+        let grammar = try constraint.flatMap(NamedConstraint.init(rawValue:))?.grammar()
+        let vocabularyTrie = grammar.map { _ in TokenVocabulary(tokenizer: tokenizer) }
         var prefillRates: [Double] = [], decodeRates: [Double] = [], shortRates: [Double] = []
+        var constrainedRates: [Double] = [], constraintShares: [Double] = [], constraintMicroseconds: [Double] = []
         for _ in 0..<(runs + 1) {
             let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1,
                                                    precision: model.activationPrecision)
@@ -59,7 +69,23 @@ struct BenchGenerate: AsyncParsableCommand {
             for _ in 0..<decodeTokens { logits = fresh.decode(Sampler.argmax(logits)) }
             withExtendedLifetime(fresh) {}
             shortRates.append(Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - freshStart) / 1e9))
+            // The same decode after the prompt, each token picked under the constraint (a fresh matcher: cold caches).
+            if let grammar, let vocabularyTrie {
+                let constrained = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: model.activationPrecision)
+                var clock = ConstrainedDecodeClock(grammar, vocabulary: vocabularyTrie)
+                logits = constrained.process(prompt)
+                let constrainedStart = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<decodeTokens { logits = constrained.decode(clock.pick(logits)) }
+                withExtendedLifetime(constrained) {}
+                let total = Double(DispatchTime.now().uptimeNanoseconds - constrainedStart)
+                constrainedRates.append(Double(decodeTokens) / (total / 1e9))
+                constraintShares.append(Double(clock.nanoseconds) / total)
+                constraintMicroseconds.append(Double(clock.nanoseconds) / 1e3 / Double(decodeTokens))
+            }
         }
+        let constrainedDecode = constrainedRates.isEmpty ? 0 : median(Array(constrainedRates.dropFirst()))
+        let constraintShare = constraintShares.isEmpty ? 0 : median(Array(constraintShares.dropFirst()))
+        let constraintCost = constraintMicroseconds.isEmpty ? 0 : median(Array(constraintMicroseconds.dropFirst()))
         // The first run warms caches and page-ins the weights; it is not counted.
         let prefill = median(Array(prefillRates.dropFirst())), decode = median(Array(decodeRates.dropFirst()))
         let shortDecode = median(Array(shortRates.dropFirst()))
@@ -73,7 +99,10 @@ struct BenchGenerate: AsyncParsableCommand {
                 "decode_empty_context_tokens_per_second": shortDecode, "load_average": load,
                 "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
                 "file_bytes": loaded.gguf?.fileSize ?? 0,
-            ]
+            ].merging(grammar == nil ? [:] : [
+                "constraint": constraint ?? "", "constrained_decode_tokens_per_second": constrainedDecode,
+                "constraint_share_of_decode": constraintShare, "constraint_microseconds_per_token": constraintCost,
+            ]) { $1 }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -82,6 +111,10 @@ struct BenchGenerate: AsyncParsableCommand {
             print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens from an empty context)", shortDecode, decodeTokens))
+            if let constraint {
+                print(String(format: "constrained  %.1f tokens/s (%@; the constraint took %.0f us a token, %.1f%% of decode time)",
+                             constrainedDecode, constraint, constraintCost, constraintShare * 100))
+            }
             print("load average \(load) (other processes share these cores)")
             print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")
         }

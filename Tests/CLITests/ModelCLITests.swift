@@ -1,4 +1,4 @@
-// `semi-instruct model info|tokenize|generate` and `bench generate` through the built binary.
+// `semi-instruct model info|tokenize|generate` and `bench generate|batch` through the built binary.
 import Foundation
 import ModelFiles
 import Testing
@@ -52,6 +52,40 @@ struct ModelCLITests {
         #expect((json["decode_tokens_per_second"] as? Double ?? 0) > 0)
     }
 
+    @Test func generateReadsOnePromptPerLineInParallel() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "{\"q\": \"What is the capital of France?\"}\n\n{\"q\": \"Name a colour.\"}\n{\"q\": \"What is the capital of France?\"}\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try ModelCLI.run(["model", "generate", "smollm2", "--input", file.path, "--field", "q", "--chat",
+                                       "--max-tokens", "16", "--parallel", "2"])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = try result.output.split(separator: "\n").map { try ModelCLI.json(String($0)) }
+        #expect(lines.map { $0["index"] as? Int } == [0, 1, 2])
+        #expect(lines[0]["text"] as? String == "The capital of France is Paris.")
+        #expect(lines[2]["text"] as? String == "The capital of France is Paris.")
+        #expect(result.error.contains("prompt tokens reused"))
+
+        let bad = try ModelCLI.run(["model", "generate", "smollm2", "--input", file.path, "--field", "prompt"])
+        #expect(bad.status != 0)
+        #expect(bad.error.contains("\(file.path):1: no string field 'prompt'"))
+    }
+
+    @Test func benchBatchReportsThroughput() throws {
+        let result = try ModelCLI.run(["bench", "batch", "smollm2", "--prompt-tokens", "8", "--generate-tokens", "3",
+                                       "--parallel", "1,2", "--runs", "1", "--prefix-requests", "3", "--prefix-tokens", "40",
+                                       "--prefix-generate", "2", "--prefix-parallel", "2", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let json = try ModelCLI.json(result.output)
+        let rows = json["batch"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["parallel"] as? Int } == [1, 2])
+        #expect(rows.allSatisfy { ($0["generated_tokens_per_second"] as? Double ?? 0) > 0 })
+        let pipeline = json["pipeline"] as? [[String: Any]] ?? []
+        #expect(pipeline.map { $0["prefix_cache"] as? Bool } == [false, true])
+        #expect(pipeline.first?["reused_prompt_tokens"] as? Int == 0)
+        #expect((pipeline.last?["reused_prompt_tokens"] as? Int ?? 0) >= 2 * 32)
+    }
+
     @Test func badModelsAndArgumentsAreErrors() throws {
         let missing = try ModelCLI.run(["model", "info", "/nonexistent/model.gguf"])
         #expect(missing.status != 0)
@@ -68,5 +102,41 @@ struct ModelCLITests {
         let json = try ModelCLI.json(result.output)
         #expect((json["prefill_tokens_per_second"] as? Double ?? 0) > 0)
         #expect((json["resident_bytes"] as? Int ?? 0) > 50_000_000)
+    }
+
+    @Test func generateFollowsARegexAGrammarAndASchema() throws {
+        let regex = try ModelCLI.run(["model", "generate", "smollm2", "--chat", "--prompt", "Three test calls of add(a, b), one per line.",
+                                      "--regex", #"add\(-?\d{1,3}, -?\d{1,3}\)(\nadd\(-?\d{1,3}, -?\d{1,3}\)){2}"#,
+                                      "--max-tokens", "60", "--json"])
+        #expect(regex.status == 0, "\(regex.error)")
+        let text = try ModelCLI.json(regex.output)["text"] as? String ?? ""
+        #expect(text.wholeMatch(of: /add\(-?\d{1,3}, -?\d{1,3}\)(\nadd\(-?\d{1,3}, -?\d{1,3}\)){2}/) != nil, "\(text)")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("constraint-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let grammar = directory.appendingPathComponent("answer.ebnf")
+        try "root ::= (\"yes\" | \"no\") \".\"".write(to: grammar, atomically: true, encoding: .utf8)
+        let answer = try ModelCLI.run(["model", "generate", "smollm2", "--chat", "--prompt", "Is Paris in France?", "--grammar", grammar.path,
+                                       "--max-tokens", "8", "--json"])
+        #expect(["yes.", "no."].contains(try ModelCLI.json(answer.output)["text"] as? String ?? ""), "\(answer.output)\(answer.error)")
+
+        let schema = directory.appendingPathComponent("person.json")
+        try #"{"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}, "required": ["name", "age"]}"#
+            .write(to: schema, atomically: true, encoding: .utf8)
+        let person = try ModelCLI.run(["model", "generate", "smollm2", "--chat", "--prompt", "Describe a person as JSON.",
+                                       "--json-schema", schema.path, "--max-tokens", "40", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data((try ModelCLI.json(person.output)["text"] as? String ?? "").utf8)) as? [String: Any]
+        #expect(object?["name"] is String && object?["age"] is Int, "\(person.output)")
+    }
+
+    @Test func malformedConstraintsSayWhereAndWhat() throws {
+        let regex = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--regex", "a(b"])
+        #expect(regex.status != 0)
+        #expect(regex.error.contains("offset 3") && regex.error.contains("expected ')'"), "\(regex.error)")
+        let grammar = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--grammar", "/nonexistent/g.ebnf"])
+        #expect(grammar.status != 0 && grammar.error.contains("/nonexistent/g.ebnf"))
+        let both = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--regex", "a", "--grammar", "g"])
+        #expect(both.status != 0 && both.error.contains("exclude each other"))
     }
 }

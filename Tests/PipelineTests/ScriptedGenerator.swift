@@ -6,12 +6,15 @@ import Pipeline
 /// test-input prompts get the scripted calls for the function named in the prompt.
 final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     let modelName = "scripted"
+    /// Whether it claims to honour constraints (it records them; its answers are scripted either way).
+    let supportsConstraints: Bool
     let rewrites: [String: String]
     let inputs: [String: [String]]
     private let lock = NSLock()
     private(set) var requests: [GenerationRequest] = []
 
-    init(rewrites: [String: String] = [:], inputs: [String: [String]]) {
+    init(rewrites: [String: String] = [:], inputs: [String: [String]], supportsConstraints: Bool = false) {
+        self.supportsConstraints = supportsConstraints
         self.rewrites = rewrites
         self.inputs = inputs
     }

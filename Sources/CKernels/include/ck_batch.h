@@ -1,0 +1,58 @@
+// Kernels of batched decoding: quantized weight rows multiplied with several activation rows while each
+// weight row is in cache, attention over a KV cache kept in blocks, and float <-> half rows.
+#ifndef CK_BATCH_H
+#define CK_BATCH_H
+
+#include "ckernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// out[j * out_stride + r] = row r . x_j for rows r in [begin, end) and inputs j in [0, inputs), where
+/// x_j = x + j * x_stride (blocks of n / 32 activations). Q4_0, Q4_1 and Q8_0 have batched AVX-512 bodies;
+/// other quantized types (and other machines) take the single-row dot per input. Each result is
+/// bit-identical to ck_dot_quantized(row r, x_j), whatever the other inputs are.
+void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, const ck_block_q8a *x,
+                   int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+
+/// Quantized weights against float inputs (prompt tokens, as a session's float prefill): each weight row
+/// is dequantized once, then dotted with every x_j = x + j * x_stride. Each result depends only on the
+/// row and x_j, whatever the other inputs are.
+void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, int64_t n, const float *x,
+                           int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+
+/// The same for float weight types (F32, F16, BF16) against float inputs x_j = x + j * x_stride:
+/// each result equals ck_dot_float(row r, x_j).
+void ck_matmul_float(int type, const void *weights, size_t row_bytes, int64_t n, const float *x,
+                     int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+
+/// Where a sequence's cached keys and values live: blocks of `block_tokens` positions in one pool,
+/// block i of the sequence at base + table[i] * block_bytes; within a block, this head's keys start
+/// `key_offset` bytes in and its values `value_offset` bytes in, positions `stride` elements apart.
+/// Elements are floats, or IEEE halves when `halves` is 1.
+typedef struct {
+    const uint8_t *base;
+    const int32_t *table;
+    size_t block_bytes;
+    size_t key_offset;
+    size_t value_offset;
+    int64_t block_tokens;
+    int64_t stride;
+    int halves;
+} ck_kv_blocks;
+
+/// Attention of one query over the first `count` cached positions of `kv`; `scores` has room for
+/// `count` floats; `out` receives `dimension` floats.
+void ck_attend_blocks(const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension, float scale,
+                      float *scores, float *out);
+
+/// n floats to IEEE halves (round to nearest even) and back.
+void ck_floats_to_halves(const float *x, uint16_t *y, int64_t n);
+void ck_halves_to_floats(const uint16_t *x, float *y, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

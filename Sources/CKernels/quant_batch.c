@@ -1,0 +1,345 @@
+// Quantized weights times several activation rows: each weight row is unpacked once and used for a tile
+// of up to four inputs while it sits in registers and L1, so a decode step of B sequences reads the weights once.
+// Per input, the arithmetic is the single-row dot product's, in the same order: results are bit-identical
+// to ck_dot_quantized whatever the batch holds (tests rely on it: a sequence decodes the same alone or not).
+#include "ck_batch.h"
+#include "quant_avx512.h"
+
+#include <stdlib.h>
+
+enum { TILE = 4 };
+
+#ifdef CK_X86
+
+// --- AVX-512 VNNI: the bodies of ck_dot_q8_0_avx512 / ck_dot_q4_0_avx512 for up to four inputs -------
+
+#define CK_ROWS static inline CK_AVX512 __attribute__((always_inline))
+
+// Up to WROWS weight rows (`w` points at the first, rows `row_bytes` apart) times up to TILE inputs:
+// each activation vector loaded serves every row. Results go to out[j * out_stride + r].
+enum { WROWS = 2 };
+#define ROW(type, r) ((const type *)((const uint8_t *)w + (size_t)(r) * row_bytes))
+
+CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
+                       float *out, int64_t out_stride) {
+    __m512 acc[WROWS][TILE];
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __mmask64 negative[WROWS];
+        __m512i magnitude[WROWS];
+        __m512 wd[WROWS];
+        for (int r = 0; r < nr; r++) {
+            const block_q8_0 *wr = ROW(block_q8_0, r);
+            __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[b].qs)),
+                                           _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
+            negative[r] = _mm512_movepi8_mask(q);
+            magnitude[r] = _mm512_abs_epi8(q);
+            wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+        }
+        for (int j = 0; j < count; j++) {
+            const ck_block_q8a *xj = x[j] + b;
+            __m512i a = activations_x2(xj);
+            __m512 xd = spread_x2(xj[0].d, xj[1].d);
+            for (int r = 0; r < nr; r++) {
+                __m512i signed_a = _mm512_mask_sub_epi8(a, negative[r], _mm512_setzero_si512(), a);
+                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude[r], signed_a);
+                __m512 scale = _mm512_mul_ps(wd[r], xd);
+                acc[r][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[r][j]);
+            }
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < count; j++) {
+            float total = _mm512_reduce_add_ps(acc[r][j]);
+            if (b < blocks) total += ck_dot_q8_0_avx2(ROW(block_q8_0, r) + b, x[j] + b, 1);
+            out[j * out_stride + r] = total;
+        }
+}
+
+// Q4_0 as (q - 8) . x = q . x - 8 sum(x).
+CK_ROWS void rows_q4_0(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
+                       float *out, int64_t out_stride) {
+    __m512 acc[WROWS][TILE];
+    float offsets[WROWS][TILE];
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < count; j++) { acc[r][j] = _mm512_setzero_ps(); offsets[r][j] = 0; }
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m512i q[WROWS];
+        float d0[WROWS], d1[WROWS];
+        for (int r = 0; r < nr; r++) {
+            const block_q4_0 *wr = ROW(block_q4_0, r);
+            q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
+            d0[r] = _cvtsh_ss(wr[b].d); d1[r] = _cvtsh_ss(wr[b + 1].d);
+        }
+        for (int j = 0; j < count; j++) {
+            const ck_block_q8a *xj = x[j] + b;
+            __m512i a = activations_x2(xj);
+            for (int r = 0; r < nr; r++) {
+                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], a);
+                acc[r][j] = _mm512_fmadd_ps(spread_x2(d0[r] * xj[0].d, d1[r] * xj[1].d), _mm512_cvtepi32_ps(sums), acc[r][j]);
+                offsets[r][j] += 8.0f * d0[r] * xj[0].s + 8.0f * d1[r] * xj[1].s;
+            }
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < count; j++) {
+            float total = _mm512_reduce_add_ps(acc[r][j]) - offsets[r][j];
+            if (b < blocks) {
+                const block_q4_0 *wb = ROW(block_q4_0, r) + b;
+                const ck_block_q8a *xj = x[j] + b;
+                float d = _cvtsh_ss(wb->d);
+                int sum = 0;
+                for (int i = 0; i < 16; i++) sum += (int)(wb->qs[i] & 0x0f) * xj->qs[i] + (int)(wb->qs[i] >> 4) * xj->qs[i + 16];
+                total += d * xj->d * (float)sum - 8.0f * d * xj->s;
+            }
+            out[j * out_stride + r] = total;
+        }
+}
+
+// One function per type; each (rows, inputs) shape is its own specialisation of the same arithmetic.
+#define CK_TILE(name, rows)                                                                              \
+    static CK_AVX512 void name(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, \
+                               int64_t blocks, float *out, int64_t out_stride) {                          \
+        switch (nr * 8 + count) {                                                                        \
+        case 2 * 8 + 4: rows(w, row_bytes, 2, x, 4, blocks, out, out_stride); break;                    \
+        case 2 * 8 + 3: rows(w, row_bytes, 2, x, 3, blocks, out, out_stride); break;                    \
+        case 2 * 8 + 2: rows(w, row_bytes, 2, x, 2, blocks, out, out_stride); break;                    \
+        case 2 * 8 + 1: rows(w, row_bytes, 2, x, 1, blocks, out, out_stride); break;                    \
+        case 1 * 8 + 4: rows(w, row_bytes, 1, x, 4, blocks, out, out_stride); break;                    \
+        case 1 * 8 + 3: rows(w, row_bytes, 1, x, 3, blocks, out, out_stride); break;                    \
+        case 1 * 8 + 2: rows(w, row_bytes, 1, x, 2, blocks, out, out_stride); break;                    \
+        default: rows(w, row_bytes, 1, x, 1, blocks, out, out_stride); break;                           \
+        }                                                                                                \
+    }
+
+CK_TILE(tile_q4_0, rows_q4_0)
+CK_TILE(tile_q8_0, rows_q8_0)
+
+// Q4_1 with the inputs' scales prepared once per call: for each tile of four inputs, the activation
+// scales of every block pair as vectors (d of block 2p in lanes 0-7, of 2p+1 in lanes 8-15) and the
+// block sums s as [block][input]. The arithmetic per (row, input) is still the single-row dot's:
+// scale = d_w * d_x lane by lane, and the mins summed as two running sums (even blocks, odd blocks) of
+// fused products, added at the end, now four inputs wide.
+typedef struct {
+    const float *sums;   // [block][TILE]
+    const __m512 *scales; // [pair][TILE]
+} prepared_tile;
+
+CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
+                                int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
+    __m512 acc[WROWS][TILE];
+    __m128 even[WROWS], odd[WROWS];
+    for (int r = 0; r < nr; r++) {
+        even[r] = odd[r] = _mm_setzero_ps();
+        for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
+    }
+    int64_t b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        __m512i q[WROWS];
+        __m512 wd[WROWS];
+        __m128 m0[WROWS], m1[WROWS];
+        for (int r = 0; r < nr; r++) {
+            const block_q4_1 *wr = ROW(block_q4_1, r);
+            q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
+            wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+            m0[r] = _mm_set1_ps(_cvtsh_ss(wr[b].m));
+            m1[r] = _mm_set1_ps(_cvtsh_ss(wr[b + 1].m));
+        }
+        const __m512 *xd = prep.scales + (b / 2) * TILE;
+        for (int j = 0; j < count; j++) {
+            __m512i a = activations_x2(x[j] + b);
+            for (int r = 0; r < nr; r++) {
+                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q[r], a);
+                acc[r][j] = _mm512_fmadd_ps(_mm512_mul_ps(wd[r], xd[j]), _mm512_cvtepi32_ps(sums), acc[r][j]);
+            }
+        }
+        __m128 s0 = _mm_loadu_ps(prep.sums + b * TILE), s1 = _mm_loadu_ps(prep.sums + (b + 1) * TILE);
+        for (int r = 0; r < nr; r++) {
+            even[r] = _mm_fmadd_ps(m0[r], s0, even[r]);
+            odd[r] = _mm_fmadd_ps(m1[r], s1, odd[r]);
+        }
+    }
+    for (int r = 0; r < nr; r++) {
+        float m[TILE];
+        _mm_storeu_ps(m, _mm_add_ps(even[r], odd[r]));
+        for (int j = 0; j < count; j++) {
+            float total = _mm512_reduce_add_ps(acc[r][j]) + m[j];
+            if (b < blocks) total += ck_dot_q4_1_avx2(ROW(block_q4_1, r) + b, x[j] + b, 1);
+            out[j * out_stride + r] = total;
+        }
+    }
+}
+
+static CK_AVX512 void tile_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
+                                         int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
+#define CK_Q41_CASE(R, C) case R * 8 + C: rows_q4_1_prepared(w, row_bytes, R, x, C, blocks, prep, out, out_stride); break;
+    switch (nr * 8 + count) {
+    CK_Q41_CASE(2, 4) CK_Q41_CASE(2, 3) CK_Q41_CASE(2, 2) CK_Q41_CASE(2, 1)
+    CK_Q41_CASE(1, 4) CK_Q41_CASE(1, 3) CK_Q41_CASE(1, 2)
+    default: rows_q4_1_prepared(w, row_bytes, 1, x, 1, blocks, prep, out, out_stride); break;
+    }
+#undef CK_Q41_CASE
+}
+
+static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes, int64_t blocks, const ck_block_q8a *x,
+                                           int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
+                                           int64_t begin, int64_t end) {
+    int64_t tiles = (inputs + TILE - 1) / TILE, pairs = blocks / 2;
+    float *sums = malloc((size_t)(tiles * blocks * TILE) * sizeof(float));
+    __m512 *scales = aligned_alloc(64, (size_t)(tiles * (pairs > 0 ? pairs : 1) * TILE) * sizeof(__m512));
+    if (!sums || !scales) abort();
+    for (int64_t t = 0; t < tiles; t++) {
+        for (int j = 0; j < TILE; j++) {
+            // Lanes past the last input repeat it; their results are never stored.
+            int64_t input = t * TILE + j < inputs ? t * TILE + j : inputs - 1;
+            const ck_block_q8a *xj = x + input * x_stride;
+            for (int64_t b = 0; b < blocks; b++) sums[(t * blocks + b) * TILE + j] = xj[b].s;
+            for (int64_t p = 0; p < pairs; p++) scales[(t * pairs + p) * TILE + j] = spread_x2(xj[2 * p].d, xj[2 * p + 1].d);
+        }
+    }
+    for (int64_t r0 = begin; r0 < end; r0 += WROWS) {
+        int nr = end - r0 < WROWS ? (int)(end - r0) : WROWS;
+        for (int64_t t = 0; t < tiles; t++) {
+            const ck_block_q8a *tile_inputs[TILE];
+            int live = inputs - t * TILE < TILE ? (int)(inputs - t * TILE) : TILE;
+            for (int j = 0; j < live; j++) tile_inputs[j] = x + (t * TILE + j) * x_stride;
+            prepared_tile prep = { sums + t * blocks * TILE, scales + t * pairs * TILE };
+            tile_q4_1_prepared(base + (size_t)r0 * row_bytes, row_bytes, nr, tile_inputs, live, blocks, prep,
+                               out + t * TILE * out_stride + r0, out_stride);
+        }
+    }
+    free(sums);
+    free(scales);
+}
+
+CK_AVX512 float ck_dot_q4_0_avx512(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks) {
+    float out;
+    rows_q4_0(w, 0, 1, &x, 1, blocks, &out, 1);
+    return out;
+}
+
+// Float rows: one accumulator of 16 lanes per (weight row, input), summed in order, then reduced; up to
+// four dequantized weight rows at a time, so each input vector loaded serves four rows.
+enum { ROWS = 4 };
+
+CK_ROWS void block_f32(const float *w, int64_t w_stride, int nr, const float *const *x, int count, int64_t n,
+                       float *out, int64_t out_stride) {
+    __m512 acc[ROWS][TILE];
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        __m512 xi[TILE];
+        for (int j = 0; j < count; j++) xi[j] = _mm512_loadu_ps(x[j] + i);
+        for (int r = 0; r < nr; r++) {
+            __m512 wi = _mm512_loadu_ps(w + r * w_stride + i);
+            for (int j = 0; j < count; j++) acc[r][j] = _mm512_fmadd_ps(wi, xi[j], acc[r][j]);
+        }
+    }
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < count; j++) out[j * out_stride + r] = _mm512_reduce_add_ps(acc[r][j]);
+}
+
+// Every (rows, inputs) shape is its own specialisation of the same per-pair arithmetic.
+static CK_AVX512 void tile_f32(const float *w, int64_t w_stride, int nr, const float *const *x, int count, int64_t n,
+                               float *out, int64_t out_stride) {
+#define CK_F32_CASE(R, C) case R * 8 + C: block_f32(w, w_stride, R, x, C, n, out, out_stride); break;
+    switch (nr * 8 + count) {
+    CK_F32_CASE(4, 4) CK_F32_CASE(4, 3) CK_F32_CASE(4, 2) CK_F32_CASE(4, 1)
+    CK_F32_CASE(3, 4) CK_F32_CASE(3, 3) CK_F32_CASE(3, 2) CK_F32_CASE(3, 1)
+    CK_F32_CASE(2, 4) CK_F32_CASE(2, 3) CK_F32_CASE(2, 2) CK_F32_CASE(2, 1)
+    default: block_f32(w, w_stride, 1, x, count, n, out, out_stride); break;
+    }
+#undef CK_F32_CASE
+}
+#endif
+
+// --- dispatch -------------------------------------------------------------------------------------
+
+typedef void (*tile_fn)(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
+                        float *out, int64_t out_stride);
+
+static tile_fn tile_for(int type) {
+#ifdef CK_X86
+    if (ck_have_avx512()) {
+        switch (type) {
+        case CK_TYPE_Q4_0: return tile_q4_0;
+        case CK_TYPE_Q8_0: return tile_q8_0;
+        default: break;
+        }
+    }
+#endif
+    return NULL;
+}
+
+void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, const ck_block_q8a *x,
+                   int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
+    const uint8_t *base = (const uint8_t *)weights;
+    int64_t blocks = n / 32;
+#ifdef CK_X86
+    if (type == CK_TYPE_Q4_1 && ck_have_avx512()) {
+        matmul_q4_1_prepared(base, row_bytes, blocks, x, x_stride, inputs, out, out_stride, begin, end);
+        return;
+    }
+#endif
+    tile_fn tile = tile_for(type);
+    if (!tile) {
+        // No tile for this machine or type: the single-row dot per input, equal by construction.
+        for (int64_t r = begin; r < end; r++)
+            for (int64_t j = 0; j < inputs; j++)
+                out[j * out_stride + r] = ck_dot_quantized(type, base + (size_t)r * row_bytes, x + j * x_stride, blocks);
+        return;
+    }
+#ifdef CK_X86
+    for (int64_t r0 = begin; r0 < end; r0 += WROWS) {
+        int nr = end - r0 < WROWS ? (int)(end - r0) : WROWS;
+        for (int64_t j0 = 0; j0 < inputs; j0 += TILE) {
+            const ck_block_q8a *tile_inputs[TILE];
+            int live = inputs - j0 < TILE ? (int)(inputs - j0) : TILE;
+            for (int j = 0; j < live; j++) tile_inputs[j] = x + (j0 + j) * x_stride;
+            tile(base + (size_t)r0 * row_bytes, row_bytes, nr, tile_inputs, live, blocks, out + j0 * out_stride + r0, out_stride);
+        }
+    }
+#endif
+}
+
+void ck_matmul_float(int type, const void *weights, size_t row_bytes, int64_t n, const float *x,
+                     int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
+    const uint8_t *base = (const uint8_t *)weights;
+    for (int64_t r = begin; r < end; r++) {
+        const void *row = base + (size_t)r * row_bytes;
+        for (int64_t j = 0; j < inputs; j++) out[j * out_stride + r] = ck_dot_float(type, row, x + j * x_stride, n);
+    }
+}
+
+void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, int64_t n, const float *x,
+                           int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
+    const uint8_t *base = (const uint8_t *)weights;
+#ifdef CK_X86
+    if (ck_have_avx512() && n % 16 == 0) {
+        float *rows = malloc((size_t)n * ROWS * sizeof(float));
+        if (!rows) abort();
+        for (int64_t r0 = begin; r0 < end; r0 += ROWS) {
+            int nr = end - r0 < ROWS ? (int)(end - r0) : ROWS;
+            for (int r = 0; r < nr; r++) ck_dequantize_row(type, base + (size_t)(r0 + r) * row_bytes, rows + r * n, n);
+            for (int64_t j0 = 0; j0 < inputs; j0 += TILE) {
+                const float *tile_inputs[TILE];
+                int live = inputs - j0 < TILE ? (int)(inputs - j0) : TILE;
+                for (int j = 0; j < live; j++) tile_inputs[j] = x + (j0 + j) * x_stride;
+                tile_f32(rows, n, nr, tile_inputs, live, n, out + j0 * out_stride + r0, out_stride);
+            }
+        }
+        free(rows);
+        return;
+    }
+#endif
+    float *row = malloc((size_t)n * sizeof(float));
+    if (!row) abort();
+    for (int64_t r = begin; r < end; r++) {
+        ck_dequantize_row(type, base + (size_t)r * row_bytes, row, n);
+        for (int64_t j = 0; j < inputs; j++) out[j * out_stride + r] = ck_dot_float(CK_TYPE_F32, row, x + j * x_stride, n);
+    }
+    free(row);
+}

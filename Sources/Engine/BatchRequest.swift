@@ -1,0 +1,66 @@
+// What the batch engine takes and reports: requests with their own sampling settings, stops, limits and
+// cancellation; the engine's bounds; counters for benchmarks.
+import Constraints
+import Foundation
+
+public struct BatchRequest: Sendable {
+    public var promptIDs: [Int]
+    public var settings: SamplingSettings
+    /// Receives the text as it is decoded (whole characters only).
+    public var onText: (@Sendable (String) -> Void)?
+    /// Asked before every step; true ends the request with `FinishReason.cancelled`.
+    public var isCancelled: (@Sendable () -> Bool)?
+    /// Only text this grammar accepts is generated; nil leaves the output free.
+    public var constraint: Grammar?
+
+    public init(promptIDs: [Int], settings: SamplingSettings = .greedy, constraint: Grammar? = nil,
+                onText: (@Sendable (String) -> Void)? = nil, isCancelled: (@Sendable () -> Bool)? = nil) {
+        self.promptIDs = promptIDs
+        self.settings = settings
+        self.constraint = constraint
+        self.onText = onText
+        self.isCancelled = isCancelled
+    }
+}
+
+public struct BatchOptions: Sendable, Equatable {
+    /// Most sequences decoding together; more requests wait in a queue.
+    public var maxSequences: Int
+    /// Bound on the KV cache; requests wait while the cache cannot hold their prompt and token limit.
+    public var kvMemoryBytes: Int
+    public var kvPrecision: KVPrecision
+    /// Positions per KV block (the unit of sharing).
+    public var blockTokens: Int
+    /// Prompt blocks kept for reuse while no sequence holds them (least recently used out); 0 disables
+    /// the prefix cache.
+    public var prefixCacheBlocks: Int
+    /// Most prompt tokens one step processes besides the decoding sequences' tokens.
+    public var stepTokens: Int
+
+    public init(maxSequences: Int = 16, kvMemoryBytes: Int = 512 << 20, kvPrecision: KVPrecision = .f32,
+                blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256) {
+        self.maxSequences = max(1, maxSequences)
+        self.kvMemoryBytes = kvMemoryBytes
+        self.kvPrecision = kvPrecision
+        self.blockTokens = max(1, blockTokens)
+        self.prefixCacheBlocks = max(0, prefixCacheBlocks)
+        self.stepTokens = max(1, stepTokens)
+    }
+}
+
+public struct BatchStatistics: Sendable, Equatable {
+    public var steps = 0
+    /// Token rows run through the model (prompt and generated).
+    public var rows = 0
+    public var promptTokens = 0
+    /// Prompt tokens whose KV came from the prefix cache instead of being computed.
+    public var reusedPromptTokens = 0
+    public var generatedTokens = 0
+    public var mostSequences = 0
+    /// Bytes one cached position takes (keys and values of every layer).
+    public var kvBytesPerToken = 0
+    /// KV memory touched so far (the high-water mark of blocks in use).
+    public var kvBytesTouched = 0
+
+    public init() {}
+}

@@ -1,0 +1,58 @@
+// The rewrite and test-input stages ask for constrained answers when the generator supports it and the
+// recipe allows it, and for free answers otherwise.
+import Constraints
+import Foundation
+import Pipeline
+import Testing
+
+@Suite(.serialized) struct ConstrainedStagesTests {
+    func requests(supports: Bool, constrain: Bool) async throws -> [GenerationRequest] {
+        let run = try temporaryDirectory("constrained")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let generator = ScriptedGenerator(inputs: ["f": ["f([1, 2, 3], 2)", "f([], 3)", "f([1], 1)"]], supportsConstraints: supports)
+        var recipe = Recipe()
+        recipe.inputs = [.init(path: BuildPipelineTests.lists.path)]
+        recipe.tests.count = 3
+        recipe.sampling.constrain = constrain
+        recipe.dedup.enabled = false
+        var options = BuildOptions(runDirectory: run)
+        options.until = .testInputs
+        let services = BuildServices(generator: { generator }, runner: { throw NoServices() }, embedder: { throw NoServices() })
+        _ = try await BuildRunner(recipe: recipe, options: options, services: services, progress: ProgressReporter(mode: .quiet)).run()
+        return generator.requests
+    }
+
+    @Test func stagesAskForConstrainedAnswers() async throws {
+        let requests = try await requests(supports: true, constrain: true)
+        let rewrites = requests.filter { $0.messages.last!.content.hasPrefix("Rewrite") }
+        let inputs = requests.filter { $0.messages.last!.content.hasPrefix("Write 3 different calls") }
+        #expect(!rewrites.isEmpty && !inputs.isEmpty)
+        for request in rewrites {
+            let automaton = GrammarAutomaton(grammar: try #require(request.constraint))
+            let entry = ScriptedGenerator.entry(in: ScriptedGenerator.fenced(request.messages.last!.content))
+            func accepts(_ name: String) -> Bool {
+                let text = "Instruction: Write it.\n\n```python\nimport os\n\ndef \(name)(a, b=1):\n    return a\n\ndef helper():\n    pass\n```"
+                return automaton.canEnd(automaton.advance(automaton.initial, Array(text.utf8)))
+            }
+            // The entry point must be defined under its own name.
+            #expect(accepts(entry) && !accepts(entry + "_renamed"), "\(entry)")
+        }
+        for request in inputs {
+            let grammar = try #require(request.constraint)
+            let automaton = GrammarAutomaton(grammar: grammar)
+            let entry = ScriptedGenerator.entry(in: ScriptedGenerator.fenced(request.messages.last!.content))
+            // Three calls of the entry point, keyword arguments by the function's own parameter names.
+            let text = "\(entry)(1)\n\(entry)([1, 'a'], None)\n\(entry)(-2.5e3)"
+            #expect(automaton.canEnd(automaton.advance(automaton.initial, Array(text.utf8))), "\(entry)")
+            #expect(automaton.advance(automaton.initial, Array("print(1)".utf8)) == GrammarAutomaton.dead)
+        }
+    }
+
+    @Test func noConstraintWhenTheRecipeOrTheGeneratorSaysNo() async throws {
+        for (supports, constrain) in [(true, false), (false, true)] {
+            let requests = try await requests(supports: supports, constrain: constrain)
+            #expect(!requests.isEmpty)
+            #expect(requests.allSatisfy { $0.constraint == nil })
+        }
+    }
+}
