@@ -7,18 +7,18 @@ import Foundation
 import Kernels
 import ModelFiles
 
-/// One transformer layer; Linear weights keep PyTorch's [out, in] layout (sgemm reads them transposed).
+/// One transformer layer; Linear weights are packed once for the GEMM micro-kernel (from PyTorch's [out, in]).
 struct BERTLayer: Sendable {
-    /// Query, key and value stacked: [3 * hidden, hidden], one sgemm for all three.
-    var qkvWeight: [Float]
+    /// Query, key and value stacked: [3 * hidden, hidden], one product for all three.
+    var qkvWeight: PackedMatrix
     var qkvBias: [Float]
-    var attentionOutputWeight: [Float]
+    var attentionOutputWeight: PackedMatrix
     var attentionOutputBias: [Float]
     var attentionNormGamma: [Float]
     var attentionNormBeta: [Float]
-    var intermediateWeight: [Float]
+    var intermediateWeight: PackedMatrix
     var intermediateBias: [Float]
-    var outputWeight: [Float]
+    var outputWeight: PackedMatrix
     var outputBias: [Float]
     var outputNormGamma: [Float]
     var outputNormBeta: [Float]
@@ -67,19 +67,22 @@ public final class BERTModel: Sendable {
             let attention = layer.scoped("attention")
             let projections = attention.scoped("self")
             return BERTLayer(
-                qkvWeight: try projections.tensor("query.weight", [hidden, hidden])
+                qkvWeight: PackedMatrix(try projections.tensor("query.weight", [hidden, hidden])
                     + projections.tensor("key.weight", [hidden, hidden])
-                    + projections.tensor("value.weight", [hidden, hidden]),
+                    + projections.tensor("value.weight", [hidden, hidden]), columns: 3 * hidden, depth: hidden, transposed: true),
                 qkvBias: try projections.tensor("query.bias", [hidden])
                     + projections.tensor("key.bias", [hidden])
                     + projections.tensor("value.bias", [hidden]),
-                attentionOutputWeight: try attention.tensor("output.dense.weight", [hidden, hidden]),
+                attentionOutputWeight: PackedMatrix(try attention.tensor("output.dense.weight", [hidden, hidden]),
+                                                    columns: hidden, depth: hidden, transposed: true),
                 attentionOutputBias: try attention.tensor("output.dense.bias", [hidden]),
                 attentionNormGamma: try attention.tensor("output.LayerNorm.weight", [hidden]),
                 attentionNormBeta: try attention.tensor("output.LayerNorm.bias", [hidden]),
-                intermediateWeight: try layer.tensor("intermediate.dense.weight", [intermediate, hidden]),
+                intermediateWeight: PackedMatrix(try layer.tensor("intermediate.dense.weight", [intermediate, hidden]),
+                                                 columns: intermediate, depth: hidden, transposed: true),
                 intermediateBias: try layer.tensor("intermediate.dense.bias", [intermediate]),
-                outputWeight: try layer.tensor("output.dense.weight", [hidden, intermediate]),
+                outputWeight: PackedMatrix(try layer.tensor("output.dense.weight", [hidden, intermediate]),
+                                           columns: hidden, depth: intermediate, transposed: true),
                 outputBias: try layer.tensor("output.dense.bias", [hidden]),
                 outputNormGamma: try layer.tensor("output.LayerNorm.weight", [hidden]),
                 outputNormBeta: try layer.tensor("output.LayerNorm.bias", [hidden]))
@@ -147,7 +150,7 @@ public final class BERTModel: Sendable {
         let headSize = config.headDimension
         let epsilon = config.layerNormEpsilon
 
-        BLAS.sgemm(m: tokens, n: 3 * width, k: width, a: x, b: layer.qkvWeight, transposeB: true, c: scratch.qkv)
+        GEMM.multiply(m: tokens, a: x, b: layer.qkvWeight, c: scratch.qkv)
         BERTKernels.addBias(scratch.qkv, rows: tokens, width: 3 * width, bias: layer.qkvBias)
 
         let scale = 1 / Float(headSize).squareRoot()
@@ -168,19 +171,16 @@ public final class BERTModel: Sendable {
 
         // Residual first, then sgemm accumulates onto it (beta 1); the bias goes in with the norm.
         scratch.attended.update(from: x, count: tokens * width)
-        BLAS.sgemm(m: tokens, n: width, k: width, a: scratch.context, b: layer.attentionOutputWeight, transposeB: true,
-                   c: scratch.attended, beta: 1)
+        GEMM.multiply(m: tokens, a: scratch.context, b: layer.attentionOutputWeight, c: scratch.attended, beta: 1)
         BERTKernels.layerNorm(scratch.attended, rows: tokens, width: width, gamma: layer.attentionNormGamma,
                               beta: layer.attentionNormBeta, epsilon: epsilon, addBias: layer.attentionOutputBias)
 
         let intermediate = config.intermediateSize
-        BLAS.sgemm(m: tokens, n: intermediate, k: width, a: scratch.attended, b: layer.intermediateWeight,
-                   transposeB: true, c: scratch.intermediate)
+        GEMM.multiply(m: tokens, a: scratch.attended, b: layer.intermediateWeight, c: scratch.intermediate)
         BERTKernels.gelu(scratch.intermediate, rows: tokens, width: intermediate, bias: layer.intermediateBias)
 
         x.update(from: scratch.attended, count: tokens * width)
-        BLAS.sgemm(m: tokens, n: width, k: intermediate, a: scratch.intermediate, b: layer.outputWeight,
-                   transposeB: true, c: x, beta: 1)
+        GEMM.multiply(m: tokens, a: scratch.intermediate, b: layer.outputWeight, c: x, beta: 1)
         BERTKernels.layerNorm(x, rows: tokens, width: width, gamma: layer.outputNormGamma,
                               beta: layer.outputNormBeta, epsilon: epsilon, addBias: layer.outputBias)
     }
