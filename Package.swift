@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
-        .target(name: "VectorIndex", dependencies: ["CFaiss"]),
+        .target(name: "VectorIndex", dependencies: ["CFaiss", "Kernels"]),
         .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
         .target(name: "CSandbox"),
         .target(name: "Sandbox", dependencies: ["CSandbox"]),
