@@ -1,8 +1,8 @@
-// The element-wise ops of the BERT encoder: LayerNorm, GELU (erf form), row softmax, bias add.
+// The element-wise ops of the BERT encoder: LayerNorm, GELU (erf form), bias add; softmax's reference.
 // Each fast path sits beside a naive reference loop that the tests compare it to. Fast paths are plain loops
 // without calls (polynomial exp and erf instead of libm), which LLVM vectorizes; SIMD16 values serve only as
 // partial sums, since generic SIMD ops such as pointwiseMin compiled to per-lane loops here.
-// Matrix products are not here: they go to OpenBLAS through `BLAS.sgemm`.
+// Matrix products and attention are not here: they are `GEMM` and `SequenceAttention` (Kernels).
 import Foundation
 
 public enum BERTKernels {
@@ -89,44 +89,11 @@ public enum BERTKernels {
 
     // MARK: - softmax
 
-    /// Softmax of each row in place; rows are `width` long and `stride` apart.
-    public static func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int) {
-        for row in 0..<rows {
-            let x = data + row * stride
-            var maximum = -Float.greatestFiniteMagnitude
-            for i in 0..<width where x[i] > maximum { maximum = x[i] }
-            for i in 0..<width { x[i] = fastExp(x[i] - maximum) }
-            let inverse = 1 / sum(x, count: width)
-            for i in 0..<width { x[i] *= inverse }
-        }
-    }
-
     public static func softmaxReference(_ row: [Float]) -> [Float] {
         let maximum = row.max() ?? 0
         let e = row.map { Foundation.exp(Double($0 - maximum)) }
         let total = e.reduce(0, +)
         return e.map { Float($0 / total) }
-    }
-
-    /// e^x: Cephes' range reduction and polynomial; 2^n built from the exponent bits. Clamped to float's range.
-    @inline(__always)
-    public static func fastExp(_ input: Float) -> Float {
-        let x = input < -87 ? -87 : (input > 88 ? 88 : input)
-        // Adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits.
-        let magic: Float = 12582912
-        let shifted = x * 1.44269504088896341 + magic
-        let n = shifted - magic
-        var r = x - n * 0.693359375
-        r = r + n * 2.12194440e-4
-        var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let y = p * r * r + r + 1
-        let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
-        return y * Float(bitPattern: exponent)
     }
 
     // MARK: - helpers

@@ -156,17 +156,9 @@ public final class BERTModel: Sendable {
         let scale = 1 / Float(headSize).squareRoot()
         for sequence in 0..<(offsets.count - 1) {
             let start = offsets[sequence]
-            let length = offsets[sequence + 1] - start
-            for head in 0..<heads {
-                let query = scratch.qkv + start * 3 * width + head * headSize
-                let key = query + width
-                let value = query + 2 * width
-                BLAS.sgemm(m: length, n: length, k: headSize, a: query, lda: 3 * width,
-                           b: key, ldb: 3 * width, transposeB: true, c: scratch.scores, ldc: length, alpha: scale)
-                BERTKernels.softmaxRows(scratch.scores, rows: length, width: length, stride: length)
-                BLAS.sgemm(m: length, n: headSize, k: length, a: scratch.scores, lda: length,
-                           b: value, ldb: 3 * width, c: scratch.context + start * width + head * headSize, ldc: width)
-            }
+            SequenceAttention.run(qkv: scratch.qkv + start * 3 * width, length: offsets[sequence + 1] - start, heads: heads,
+                                  headSize: headSize, scale: scale, context: scratch.context + start * width,
+                                  scratch: scratch.attention)
         }
 
         // Residual first, then sgemm accumulates onto it (beta 1); the bias goes in with the norm.
@@ -189,20 +181,20 @@ public final class BERTModel: Sendable {
 /// Buffers for one batch, allocated once and reused by every layer.
 struct BERTScratch {
     let qkv: UnsafeMutablePointer<Float>
-    let scores: UnsafeMutablePointer<Float>
+    let attention: UnsafeMutablePointer<Float>
     let context: UnsafeMutablePointer<Float>
     let attended: UnsafeMutablePointer<Float>
     let intermediate: UnsafeMutablePointer<Float>
 
     init(tokens: Int, longest: Int, config: BertConfig) {
         qkv = .allocate(capacity: tokens * 3 * config.hiddenSize)
-        scores = .allocate(capacity: longest * longest)
+        attention = .allocate(capacity: SequenceAttention.scratchCount(longest: longest, headSize: config.headDimension))
         context = .allocate(capacity: tokens * config.hiddenSize)
         attended = .allocate(capacity: tokens * config.hiddenSize)
         intermediate = .allocate(capacity: tokens * config.intermediateSize)
     }
 
     mutating func deallocate() {
-        for buffer in [qkv, scores, context, attended, intermediate] { buffer.deallocate() }
+        for buffer in [qkv, attention, context, attended, intermediate] { buffer.deallocate() }
     }
 }
