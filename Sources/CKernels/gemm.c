@@ -2,8 +2,8 @@
 //
 //   for each block of KC rows of B (pc)        B block: packed once, KC x n, in panels of NR columns
 //     for each block of MC rows of A (ic)      A block: packed on the stack into strips of MR rows
-//       for each panel of NR columns (jp)      B sliver KC x NR stays in L1 while...
-//         for each strip of MR rows (s)        ...the strips of A stream past it from L2
+//       for each panel of NR columns (jp)      (AVX2, portable; the AVX-512 kernel reads A in place)
+//         for each strip of MR rows (s)        B sliver KC x NR stays in L1 while the strips stream past
 //           micro-kernel: MR x NR of C in registers, KC rank-1 updates
 //
 // The packed B layout depends only on NR, which every path shares, so a B packed once (a weight matrix)
@@ -27,11 +27,13 @@ enum {
     ARGMAX_ROWS = 48,
 };
 
-typedef void (*micro_kernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+// A is a packed strip (`lda` unused) or, for kernels that read it in place, rows `lda` apart.
+typedef void (*micro_kernel)(int64_t kc, const float *a, int64_t lda, const float *b, float *c, int64_t ldc,
                              int rows, int cols, float alpha, float beta, int read_c);
 
 typedef struct {
     int mr;
+    int packs_a;
     micro_kernel kernel;
 } gemm_path;
 
@@ -94,8 +96,9 @@ static void pack_a(int mr, const float *a, int64_t lda, int64_t rows, int64_t kc
 
 enum { MR_PORTABLE = 4 };
 
-static void kernel_portable(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+static void kernel_portable(int64_t kc, const float *a, int64_t lda, const float *b, float *c, int64_t ldc,
                             int rows, int cols, float alpha, float beta, int read_c) {
+    (void)lda;
     float acc[MR_PORTABLE][NR];
     memset(acc, 0, sizeof(acc));
     for (int64_t p = 0; p < kc; p++) {
@@ -149,15 +152,20 @@ static CK_AVX2_TARGET void kernel_avx2_half(int64_t kc, const float *a, const fl
     }
 }
 
-static CK_AVX2_TARGET void kernel_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+static CK_AVX2_TARGET void kernel_avx2(int64_t kc, const float *a, int64_t lda, const float *b, float *c, int64_t ldc,
                                        int rows, int cols, float alpha, float beta, int read_c) {
+    (void)lda;
     kernel_avx2_half(kc, a, b, c, ldc, rows, cols < 16 ? cols : 16, alpha, beta, read_c);
     if (cols > 16) kernel_avx2_half(kc, a, b + 16, c + 16, ldc, rows, cols - 16, alpha, beta, read_c);
 }
 
-// Twelve rows by 32 columns: 24 accumulators, two loads of B and twelve broadcasts of A per step.
-static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+// Twelve rows by 32 columns: 24 accumulators, two loads of B and twelve broadcasts of A per step. A is
+// read in place (broadcasts from twelve row streams cost what broadcasts from a packed strip cost, and
+// packing A cost more than the products where B has only one panel, as in attention).
+static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, int64_t lda, const float *b, float *c, int64_t ldc,
                                            int rows, int cols, float alpha, float beta, int read_c) {
+    const float *row[MR_AVX512];
+    for (int r = 0; r < MR_AVX512; r++) row[r] = a + (r < rows ? r : rows - 1) * lda;  // edge rows repeat the last
     __m512 acc[MR_AVX512][2];
 #pragma clang loop unroll(full)
     for (int r = 0; r < MR_AVX512; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
@@ -165,7 +173,7 @@ static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, const flo
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
 #pragma clang loop unroll(full)
         for (int r = 0; r < MR_AVX512; r++) {
-            __m512 ar = _mm512_set1_ps(a[p * MR_AVX512 + r]);
+            __m512 ar = _mm512_set1_ps(row[r][p]);
             acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
         }
@@ -222,11 +230,11 @@ const char *ck_gemm_path_name(int path) {
 
 static gemm_path path_for(int path) {
 #ifdef CK_GEMM_X86
-    if (path == CK_GEMM_AVX512 && ck_gemm_supports(CK_GEMM_AVX512)) return (gemm_path){ MR_AVX512, kernel_avx512 };
-    if (path == CK_GEMM_AVX2 && ck_gemm_supports(CK_GEMM_AVX2)) return (gemm_path){ MR_AVX2, kernel_avx2 };
+    if (path == CK_GEMM_AVX512 && ck_gemm_supports(CK_GEMM_AVX512)) return (gemm_path){ MR_AVX512, 0, kernel_avx512 };
+    if (path == CK_GEMM_AVX2 && ck_gemm_supports(CK_GEMM_AVX2)) return (gemm_path){ MR_AVX2, 1, kernel_avx2 };
 #endif
     (void)path;
-    return (gemm_path){ MR_PORTABLE, kernel_portable };
+    return (gemm_path){ MR_PORTABLE, 1, kernel_portable };
 }
 
 // --- drivers ---------------------------------------------------------------------------------------------
@@ -251,13 +259,15 @@ void ck_sgemm_packed_on(int path, int64_t m, int64_t n, int64_t k, float alpha, 
         const float *b_block = packed_b + pc * npad;
         for (int64_t ic = 0; ic < m; ic += MC) {
             int64_t mcb = min64(MC, m - ic);
-            pack_a(chosen.mr, a + ic * lda + pc, lda, mcb, kcb, packed_a);
+            const float *a_block = a + ic * lda + pc;
+            if (chosen.packs_a) pack_a(chosen.mr, a_block, lda, mcb, kcb, packed_a);
             for (int64_t jp = 0; jp < npad / NR; jp++) {
                 const float *sliver = b_block + jp * kcb * NR;
                 int cols = (int)min64(NR, n - jp * NR);
                 for (int64_t s = 0; s * chosen.mr < mcb; s++) {
                     int rows = (int)min64(chosen.mr, mcb - s * chosen.mr);
-                    chosen.kernel(kcb, packed_a + s * kcb * chosen.mr, sliver, c + (ic + s * chosen.mr) * ldc + jp * NR,
+                    const float *strip = chosen.packs_a ? packed_a + s * kcb * chosen.mr : a_block + s * chosen.mr * lda;
+                    chosen.kernel(kcb, strip, lda, sliver, c + (ic + s * chosen.mr) * ldc + jp * NR,
                                   ldc, rows, cols, alpha, beta_now, read_c);
                 }
             }

@@ -40,6 +40,8 @@ struct BERTWeightScope {
 
 public final class BERTModel: Sendable {
     public let config: BertConfig
+    /// How the Linear weights are stored for the products (activations stay FP32 everywhere else).
+    public let weightPrecision: PackedMatrix.Precision
     let wordEmbeddings: [Float]
     let positionEmbeddings: [Float]
     let tokenTypeEmbeddings: [Float]
@@ -48,8 +50,11 @@ public final class BERTModel: Sendable {
     let layers: [BERTLayer]
 
     /// Loads the weights; names may carry a `bert.` prefix (BertForXxx checkpoints) or not (BertModel).
-    public init(config: BertConfig, checkpoint: SafetensorsCheckpoint) throws {
+    /// `weightPrecision` bfloat16 needs AVX-512 BF16 (`PackedMatrix.Precision.isSupported`).
+    public init(config: BertConfig, checkpoint: SafetensorsCheckpoint, weightPrecision: PackedMatrix.Precision = .float32) throws {
         self.config = config
+        self.weightPrecision = weightPrecision
+        let precision = weightPrecision
         let root = BERTWeightScope(
             checkpoint: checkpoint,
             prefix: checkpoint.contains("embeddings.word_embeddings.weight") || !checkpoint.contains("bert.embeddings.word_embeddings.weight") ? "" : "bert")
@@ -69,20 +74,20 @@ public final class BERTModel: Sendable {
             return BERTLayer(
                 qkvWeight: PackedMatrix(try projections.tensor("query.weight", [hidden, hidden])
                     + projections.tensor("key.weight", [hidden, hidden])
-                    + projections.tensor("value.weight", [hidden, hidden]), columns: 3 * hidden, depth: hidden, transposed: true),
+                    + projections.tensor("value.weight", [hidden, hidden]), columns: 3 * hidden, depth: hidden, transposed: true, precision: precision),
                 qkvBias: try projections.tensor("query.bias", [hidden])
                     + projections.tensor("key.bias", [hidden])
                     + projections.tensor("value.bias", [hidden]),
                 attentionOutputWeight: PackedMatrix(try attention.tensor("output.dense.weight", [hidden, hidden]),
-                                                    columns: hidden, depth: hidden, transposed: true),
+                                                    columns: hidden, depth: hidden, transposed: true, precision: precision),
                 attentionOutputBias: try attention.tensor("output.dense.bias", [hidden]),
                 attentionNormGamma: try attention.tensor("output.LayerNorm.weight", [hidden]),
                 attentionNormBeta: try attention.tensor("output.LayerNorm.bias", [hidden]),
                 intermediateWeight: PackedMatrix(try layer.tensor("intermediate.dense.weight", [intermediate, hidden]),
-                                                 columns: intermediate, depth: hidden, transposed: true),
+                                                 columns: intermediate, depth: hidden, transposed: true, precision: precision),
                 intermediateBias: try layer.tensor("intermediate.dense.bias", [intermediate]),
                 outputWeight: PackedMatrix(try layer.tensor("output.dense.weight", [hidden, intermediate]),
-                                           columns: hidden, depth: intermediate, transposed: true),
+                                           columns: hidden, depth: intermediate, transposed: true, precision: precision),
                 outputBias: try layer.tensor("output.dense.bias", [hidden]),
                 outputNormGamma: try layer.tensor("output.LayerNorm.weight", [hidden]),
                 outputNormBeta: try layer.tensor("output.LayerNorm.bias", [hidden]))

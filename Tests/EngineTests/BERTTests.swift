@@ -97,8 +97,10 @@ private struct EmbeddingCases: Decodable {
 @Suite(.serialized) struct MiniLMTests {
     static let embedder = Result { try BERTEmbedder(directory: minilmDirectory) }
 
-    @Test func embeddingsMatchSentenceTransformers() throws {
-        let embedder = try Self.embedder.get()
+    /// The default precision (bfloat16 weights where the CPU has AVX-512 BF16), and FP32 explicitly.
+    @Test(arguments: [nil] + PackedMatrix.Precision.allCases.filter(\.isSupported).map(Optional.some))
+    func embeddingsMatchSentenceTransformers(precision: PackedMatrix.Precision?) throws {
+        let embedder = precision == nil ? try Self.embedder.get() : try BERTEmbedder(directory: minilmDirectory, weightPrecision: precision)
         let fixture = try JSONDecoder().decode(
             EmbeddingCases.self, from: Data(contentsOf: fixtures.appendingPathComponent("embeddings.json")))
         #expect(fixture.cases.count >= 50)

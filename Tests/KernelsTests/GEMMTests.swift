@@ -1,5 +1,6 @@
 // Our GEMM on every path this CPU runs, against the naive loop and OpenBLAS: odd shapes that cross the
-// micro-kernel's edges (rows, 32-column panels, 256-deep blocks), strides, both B layouts, alpha and beta.
+// micro-kernel's edges (rows, 32-column panels, 256-deep blocks), strides, both B layouts, alpha and beta;
+// bfloat16 weights against the naive loop on rounded values.
 import Kernels
 import Testing
 
@@ -63,6 +64,34 @@ import Testing
                 } else {
                     #expect(ours[index] == start[index], "\(path.name) wrote past column \(n) at (\(i), \(j))")
                 }
+            }
+        }
+    }
+
+    /// Rounds to bfloat16 (nearest even), as the packing and the kernel do.
+    static func bfloat16(_ value: Float) -> Float {
+        let bits = value.bitPattern
+        return Float(bitPattern: (bits &+ 0x7fff &+ ((bits >> 16) & 1)) & 0xffff_0000)
+    }
+
+    @Test(.enabled(if: PackedMatrix.Precision.bfloat16.isSupported))
+    func bfloat16ProductMatchesNaiveLoopOnRoundedValues() {
+        // Odd depths leave half a pair; 300 and 600 cross the 256-deep blocks.
+        for (m, n, k) in Self.shapes + [(5, 40, 17), (5, 40, 31)] {
+            for transposed in [false, true] {
+                let a = BLASTests.values(m * k, seed: 51), b = BLASTests.values(n * k, seed: 52)
+                let packed = PackedMatrix(b, columns: n, depth: k, transposed: transposed, precision: .bfloat16)
+                let start = BLASTests.values(m * n, seed: 53)
+                var c = start
+                a.withUnsafeBufferPointer { pa in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        GEMM.multiply(m: m, a: pa.baseAddress!, b: packed, c: pc.baseAddress!, alpha: 2, beta: 0.5)
+                    }
+                }
+                let product = Reference.matmul(m: m, n: n, k: k, a: a.map(Self.bfloat16), b: b.map(Self.bfloat16),
+                                               transposeB: transposed)
+                let worst = (0..<(m * n)).map { abs(c[$0] - (2 * product[$0] + 0.5 * start[$0])) }.max()!
+                #expect(worst <= 2e-5 * Float(k), "\(m)x\(n)x\(k) transposed \(transposed): error \(worst)")
             }
         }
     }

@@ -56,6 +56,22 @@ int ck_gemm_argmax(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
 int ck_gemm_argmax_on(int path, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                       const float *packed_b, int32_t *best_column, float *best_value);
 
+// --- bfloat16 weights (AVX-512 BF16: vdpbf16ps, twice the products of FP32 per instruction) -----------
+
+/// 1 when the CPU has AVX-512 BF16; the bfloat16 products below need it.
+int ck_gemm_bf16_supported(void);
+
+/// 16-bit values a bfloat16 packed B needs: n rounded up to the panel width, times k rounded up to even.
+size_t ck_gemm_packed_bf16_count(int64_t n, int64_t k);
+
+/// Packs B rounded to bfloat16 (to nearest even), the two values of each pair of rows side by side.
+void ck_gemm_pack_b_bf16(int64_t n, int64_t k, const float *b, int64_t ldb, int transpose_b, uint16_t *packed);
+
+/// C = alpha * bf16(A) * B + beta * C with products summed in FP32; beta 0 never reads C.
+/// Needs ck_gemm_bf16_supported().
+void ck_sgemm_bf16_packed(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                          const uint16_t *packed_b, float beta, float *c, int64_t ldc);
+
 #ifdef __cplusplus
 }
 #endif
