@@ -13,7 +13,9 @@
 #define CK_BF16_X86 1
 #endif
 
-enum { BF16_NR = 32, BF16_KC = 256, BF16_MC = 48, BF16_MR = 12 };
+// KC 384 covers the encoder's 384-deep products in one block (measured ~10% faster than 256 here); the
+// bfloat16 sliver is 24 KiB, the rounded A block 36 KiB of stack.
+enum { BF16_NR = 32, BF16_KC = 384, BF16_MC = 48, BF16_MR = 12 };
 
 static int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
