@@ -46,7 +46,7 @@ public enum SphericalKMeans {
             }
             assign(training, to: packed, labels: &labels, similarities: &similarities, threads: threads)
             objective = similarities.reduce(0, +)
-            var sizes = average(training, labels: labels, into: &centroids, clusters: k)
+            var sizes = average(training, labels: labels, into: &centroids, clusters: k, threads: threads)
             splitEmptyClusters(&centroids, sizes: &sizes, columns: d, points: m, generator: &splitGenerator)
             renormalize(&centroids, rows: k, columns: d)
         }
@@ -92,23 +92,42 @@ public enum SphericalKMeans {
     }
 
     /// Centroid j <- mean of the points labelled j (left as it was when none are); returns the counts.
-    static func average(_ points: Matrix, labels: [Int32], into centroids: inout [Float], clusters k: Int) -> [Int] {
-        let d = points.columns
-        var sizes = [Int](repeating: 0, count: k)
-        var sums = [Float](repeating: 0, count: k * d)
+    /// Each thread sums its own share of the rows into its own k x d table; the tables are added after.
+    static func average(_ points: Matrix, labels: [Int32], into centroids: inout [Float], clusters k: Int,
+                        threads: Int) -> [Int] {
+        let d = points.columns, n = points.rows
+        let shares = max(1, min(threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount, n / 4096))
+        var sums = [Float](repeating: 0, count: shares * k * d)
+        var counts = [Int](repeating: 0, count: shares * k)
         points.values.withUnsafeBufferPointer { x in
-            sums.withUnsafeMutableBufferPointer { c in
-                for (i, label) in labels.enumerated() {
-                    let j = Int(label)
-                    sizes[j] += 1
-                    let row = x.baseAddress! + i * d, sum = c.baseAddress! + j * d
-                    for t in 0..<d { sum[t] += row[t] }
+            labels.withUnsafeBufferPointer { l in
+                sums.withUnsafeMutableBufferPointer { s in
+                    counts.withUnsafeMutableBufferPointer { c in
+                        let (x, l, s, c) = (SendablePointer(x.baseAddress!), SendablePointer(l.baseAddress!),
+                                            SendablePointer(s.baseAddress!), SendablePointer(c.baseAddress!))
+                        DispatchQueue.concurrentPerform(iterations: shares) { share in
+                            let table = s.pointer + share * k * d, sizes = c.pointer + share * k
+                            for i in (share * n / shares)..<((share + 1) * n / shares) {
+                                let j = Int(l.pointer[i])
+                                sizes[j] += 1
+                                let row = x.pointer + i * d, sum = table + j * d
+                                for t in 0..<d { sum[t] += row[t] }
+                            }
+                        }
+                    }
                 }
             }
         }
-        for j in 0..<k where sizes[j] > 0 {
+        var sizes = [Int](repeating: 0, count: k)
+        for j in 0..<k {
+            for share in 0..<shares { sizes[j] += counts[share * k + j] }
+            guard sizes[j] > 0 else { continue }
             let scale = 1 / Float(sizes[j])
-            for t in 0..<d { centroids[j * d + t] = sums[j * d + t] * scale }
+            for t in 0..<d {
+                var total: Float = 0
+                for share in 0..<shares { total += sums[(share * k + j) * d + t] }
+                centroids[j * d + t] = total * scale
+            }
         }
         return sizes
     }
