@@ -214,10 +214,15 @@ int ck_gemm_supports(int path) {
 }
 
 int ck_gemm_best_path(void) {
+    // Threads may race to fill it in; they all store the same value.
     static int best = -1;
-    if (best < 0) best = ck_gemm_supports(CK_GEMM_AVX512) ? CK_GEMM_AVX512
-                       : ck_gemm_supports(CK_GEMM_AVX2) ? CK_GEMM_AVX2 : CK_GEMM_PORTABLE;
-    return best;
+    int known = __atomic_load_n(&best, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = ck_gemm_supports(CK_GEMM_AVX512) ? CK_GEMM_AVX512
+              : ck_gemm_supports(CK_GEMM_AVX2) ? CK_GEMM_AVX2 : CK_GEMM_PORTABLE;
+        __atomic_store_n(&best, known, __ATOMIC_RELAXED);
+    }
+    return known;
 }
 
 const char *ck_gemm_path_name(int path) {

@@ -22,12 +22,15 @@ static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 int ck_gemm_bf16_supported(void) {
 #ifdef CK_BF16_X86
+    // Threads may race to fill it in; they all store the same value.
     static int supported = -1;
-    if (supported < 0) {
+    int known = __atomic_load_n(&supported, __ATOMIC_RELAXED);
+    if (known < 0) {
         __builtin_cpu_init();
-        supported = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+        __atomic_store_n(&supported, known, __ATOMIC_RELAXED);
     }
-    return supported;
+    return known;
 #else
     return 0;
 #endif

@@ -13,6 +13,7 @@ public enum SphericalKMeans {
     static let assignmentChunk = 2048
 
     /// Trains k centroids (unit rows) on unit-length `points`; `parameters.spherical` must be true.
+    /// `threads` 1 keeps all work on the calling thread; any other value spreads rows over the cores.
     public static func train(_ points: Matrix, _ parameters: KMeansParameters, threads: Int = 0) throws -> KMeansResult {
         let (n, d, k) = (points.rows, points.columns, parameters.clusters)
         guard n > 0, d > 0, k > 0 else {
