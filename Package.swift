@@ -36,7 +36,7 @@ let package = Package(
         // Constrained decoding: grammars, regexes and JSON schemas as byte automata over the vocabulary.
         .target(name: "Constraints", dependencies: ["Tokenizers"]),
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Constraints"]),
-        .target(name: "VectorIndex", dependencies: ["CFaiss"]),
+        .target(name: "VectorIndex", dependencies: ["CFaiss", "Kernels"]),
         .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
         .target(name: "CSandbox"),
         .target(name: "Sandbox", dependencies: ["CSandbox"]),

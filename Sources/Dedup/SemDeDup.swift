@@ -1,6 +1,7 @@
 // SemDeDup (Abbas et al. 2023) given cluster assignments: within each cluster, walk the items in the
 // keep order and find, for every item, its most similar EARLIER item. One scan serves every eps, because
 // the rule is greedy (an earlier item counts even when it is itself removed).
+import Foundation
 import Kernels
 import VectorIndex
 
@@ -50,20 +51,28 @@ public enum SemDeDup {
             }
             members[cluster].append(item)
         }
-        var result = SemDeDupScan(cluster: assignment,
-                                  duplicateOf: [Int](repeating: -1, count: embeddings.rows),
-                                  maxSimilarity: [Double](repeating: -.infinity, count: embeddings.rows))
-        for (cluster, items) in members.enumerated() where items.count > 1 {
-            let order = ClusterOrder.order(members: items, embeddings: embeddings, centroid: centroids.row(cluster),
-                                           keep: keep, cluster: cluster, seed: seed)
-            scanCluster(order: order, embeddings: embeddings, blockBudget: blockBudget, into: &result)
+        var duplicateOf = [Int](repeating: -1, count: embeddings.rows)
+        var maxSimilarity = [Double](repeating: -.infinity, count: embeddings.rows)
+        // Clusters are independent and write disjoint items: threads take them largest first.
+        let clusters = members
+        let work = clusters.indices.filter { clusters[$0].count > 1 }.sorted { clusters[$0].count > clusters[$1].count }
+        duplicateOf.withUnsafeMutableBufferPointer { duplicates in
+            maxSimilarity.withUnsafeMutableBufferPointer { similarities in
+                let slots = ScanSlots(duplicateOf: duplicates.baseAddress!, maxSimilarity: similarities.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: work.count) { index in
+                    let cluster = work[index]
+                    let order = ClusterOrder.order(members: clusters[cluster], embeddings: embeddings,
+                                                   centroid: centroids.row(cluster), keep: keep, cluster: cluster, seed: seed)
+                    scanCluster(order: order, embeddings: embeddings, blockBudget: blockBudget, into: slots)
+                }
+            }
         }
-        return result
+        return SemDeDupScan(cluster: assignment, duplicateOf: duplicateOf, maxSimilarity: maxSimilarity)
     }
 
     /// Rows of the ordered cluster are compared to all earlier rows in blocks: block [r0, r1) against
-    /// columns [0, r1) with one sgemm, so memory stays at blockRows x m floats however large the cluster.
-    static func scanCluster(order: [Int], embeddings: Matrix, blockBudget: Int, into result: inout SemDeDupScan) {
+    /// columns [0, r1) with one sgemm, so memory stays at blockRows x m floats (per thread) however large the cluster.
+    static func scanCluster(order: [Int], embeddings: Matrix, blockBudget: Int, into result: ScanSlots) {
         let m = order.count
         let d = embeddings.columns
         var ordered = [Float](repeating: 0, count: m * d)
@@ -84,7 +93,7 @@ public enum SemDeDup {
             let r1 = min(m, r0 + blockRows)
             ordered.withUnsafeBufferPointer { x in
                 block.withUnsafeMutableBufferPointer { s in
-                    BLAS.sgemm(m: r1 - r0, n: r1, k: d, a: x.baseAddress! + r0 * d, b: x.baseAddress!,
+                    GEMM.sgemm(m: r1 - r0, n: r1, k: d, a: x.baseAddress! + r0 * d, b: x.baseAddress!,
                                transposeB: true, c: s.baseAddress!, ldc: r1)
                 }
             }
@@ -119,4 +128,11 @@ public enum SemDeDup {
         for i in 0..<d { sum += Double(a[i]) * Double(b[i]) }
         return sum
     }
+}
+
+/// Where cluster scans write their items' results; each item belongs to exactly one cluster, so threads
+/// scanning different clusters never write the same slot.
+struct ScanSlots: @unchecked Sendable {
+    let duplicateOf: UnsafeMutablePointer<Int>
+    let maxSimilarity: UnsafeMutablePointer<Double>
 }

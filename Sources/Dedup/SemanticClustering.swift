@@ -1,16 +1,24 @@
-// Clustering for SemDeDup: spherical k-means (Faiss) trained on a sample, then every vector assigned to
-// its nearest centroid, exactly (flat inner product) or approximately at scale (inverted file).
+// Clustering for SemDeDup: spherical k-means trained on a sample (ours on our GEMM, or Faiss's), then every
+// vector assigned to its nearest centroid, exactly (flat inner product) or approximately (inverted file).
 import Kernels
 import VectorIndex
 
 public enum AssignmentMethod: String, CaseIterable, Sendable {
-    /// Exact: one BLAS-backed inner-product search against all centroids. The default, because it was
+    /// Exact: a fused product + arg max against all centroids on our GEMM. The default, because it was
     /// also the faster one here (2-core EPYC, Debian Faiss 1.7.3): 1M x 384 to 1,000 centroids took
-    /// 11.6 s flat versus 86 s through the inverted file, and 100k to 10,000 centroids 15.6 s versus 95 s.
+    /// 11.6 s flat (through Faiss) versus 86 s through the inverted file, and 100k to 10,000 centroids 15.6 s versus 95 s.
     case flat
     /// Approximate: an inverted file over the centroids (IndexIVFFlat, inner product), its lists trained
     /// on a sample of the data; for centroid counts far beyond those, or a Faiss build with faster scans.
     case ivf
+}
+
+/// Who trains the centroids: the same algorithm (Faiss's), on different matrix products.
+public enum KMeansImplementation: String, CaseIterable, Sendable {
+    /// `SphericalKMeans` on our AVX-512 GEMM with a fused arg max.
+    case own
+    /// `faiss::Clustering` through the shim (OpenBLAS sgemm, then a top-1 heap per row).
+    case faiss
 }
 
 public struct ClusteringOptions: Sendable, Equatable {
@@ -23,15 +31,17 @@ public struct ClusteringOptions: Sendable, Equatable {
     /// OpenMP threads for Faiss. 1 by default: the heavy part is OpenBLAS's sgemm, which has its own
     /// threads, and OpenMP's spinning threads next to them made k-means 2-4x slower on a busy 2-core machine.
     public var faissThreads: Int
+    public var kmeans: KMeansImplementation
 
     public init(clusters: Int, iterations: Int = 100, seed: Int = 1234, maxPointsPerCentroid: Int = 256,
-                assignment: AssignmentMethod = .flat, faissThreads: Int = 1) {
+                assignment: AssignmentMethod = .flat, faissThreads: Int = 1, kmeans: KMeansImplementation = .own) {
         self.clusters = clusters
         self.iterations = iterations
         self.seed = seed
         self.maxPointsPerCentroid = maxPointsPerCentroid
         self.assignment = assignment
         self.faissThreads = faissThreads
+        self.kmeans = kmeans
     }
 }
 
@@ -60,9 +70,10 @@ public enum SemanticClustering {
         Faiss.setThreads(options.faissThreads)
         let clock = ContinuousClock()
         let kmeansStart = clock.now
-        let trained = try KMeans.train(embeddings, KMeansParameters(
-            clusters: k, iterations: options.iterations, seed: options.seed,
-            maxPointsPerCentroid: options.maxPointsPerCentroid, spherical: true))
+        let parameters = KMeansParameters(clusters: k, iterations: options.iterations, seed: options.seed,
+                                          maxPointsPerCentroid: options.maxPointsPerCentroid, spherical: true)
+        let trained = options.kmeans == .own
+            ? try SphericalKMeans.train(embeddings, parameters) : try KMeans.train(embeddings, parameters)
         let kmeansSeconds = seconds(clock.now - kmeansStart)
 
         let assignStart = clock.now
@@ -70,7 +81,7 @@ public enum SemanticClustering {
         let nearest: NearestNeighbour
         switch method {
         case .ivf: nearest = try assignWithInvertedFile(embeddings, centroids: trained.centroids, seed: options.seed)
-        case .flat: nearest = try FlatIndex.nearest(base: trained.centroids, queries: embeddings)
+        case .flat: nearest = try SphericalKMeans.assign(embeddings, centroids: trained.centroids)
         }
         guard let unassigned = nearest.labels.firstIndex(where: { $0 < 0 || $0 >= k }) else {
             return SemanticClusters(centroids: trained.centroids, assignment: nearest.labels, method: method,

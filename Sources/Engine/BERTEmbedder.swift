@@ -18,7 +18,10 @@ public final class BERTEmbedder: Embedder {
     public var dimension: Int { configuration.bert.hiddenSize }
     public var maxSequenceLength: Int { configuration.maxSequenceLength }
 
-    public init(directory: URL, tokensPerBatch: Int = 4096, workers: Int = 1) throws {
+    /// `weightPrecision` nil: bfloat16 weights where the CPU has AVX-512 BF16 (about 1.6x faster products;
+    /// all-MiniLM-L6-v2 stays above cosine 0.99997 of sentence-transformers on the test fixture), else FP32.
+    public init(directory: URL, tokensPerBatch: Int = 4096, workers: Int = 1,
+                weightPrecision: PackedMatrix.Precision? = nil) throws {
         self.directory = directory
         self.tokensPerBatch = max(tokensPerBatch, 1)
         self.workers = max(workers, 1)
@@ -26,7 +29,8 @@ public final class BERTEmbedder: Embedder {
             configuration = try SentenceTransformersConfig(directory: directory)
             tokenizer = try WordPieceTokenizer.load(directory: directory)
             let checkpoint = try SafetensorsCheckpoint(directory: directory)
-            model = try BERTModel(config: configuration.bert, checkpoint: checkpoint)
+            model = try BERTModel(config: configuration.bert, checkpoint: checkpoint,
+                                  weightPrecision: weightPrecision ?? (PackedMatrix.Precision.bfloat16.isSupported ? .bfloat16 : .float32))
         } catch let error as BERTError {
             throw error
         } catch {

@@ -1,13 +1,10 @@
-// The element-wise ops of the BERT encoder: LayerNorm, GELU (erf form), row softmax, bias add.
-// Each fast path sits beside a naive reference loop that the tests compare it to. Fast paths are plain loops
-// without calls (polynomial exp and erf instead of libm), which LLVM vectorizes; SIMD16 values serve only as
-// partial sums, since generic SIMD ops such as pointwiseMin compiled to per-lane loops here.
-// Matrix products are not here: they go to OpenBLAS through `BLAS.sgemm`.
+// The element-wise ops of the BERT encoder: LayerNorm, GELU (erf form), bias add, each beside the naive
+// reference loop the tests compare it to; softmax's reference. The fast paths run in C (`EncoderOps`).
+// Matrix products and attention are not here: they are `GEMM` and `SequenceAttention` (Kernels).
 import Foundation
+import Kernels
 
 public enum BERTKernels {
-    typealias Vector = SIMD16<Float>
-
     // MARK: - LayerNorm
 
     /// Each of `rows` rows of `width` values: x <- (x + bias? - mean) / sqrt(var + eps) * gamma + beta.
@@ -15,22 +12,7 @@ public enum BERTKernels {
     public static func layerNorm(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float,
                                  addBias: UnsafePointer<Float>? = nil) {
-        for row in 0..<rows {
-            let x = data + row * width
-            if let addBias { addInPlace(x, addBias, count: width) }
-            let mean = sum(x, count: width) / Float(width)
-            var squares = Vector()
-            var i = 0
-            while i + 16 <= width {
-                let centered = load(x + i) - mean
-                squares += centered * centered
-                i += 16
-            }
-            var variance = squares.sum()
-            while i < width { variance += (x[i] - mean) * (x[i] - mean); i += 1 }
-            let inverse = 1 / (variance / Float(width) + epsilon).squareRoot()
-            for j in 0..<width { x[j] = (x[j] - mean) * inverse * gamma[j] + beta[j] }
-        }
+        EncoderOps.layerNorm(data, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: epsilon, bias: addBias)
     }
 
     /// Two-pass reference in Double.
@@ -51,55 +33,14 @@ public enum BERTKernels {
 
     /// x <- x * (1 + erf(x / sqrt 2)) / 2, after adding `bias` (one value per column) when given.
     public static func gelu(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>? = nil) {
-        for row in 0..<rows {
-            let x = data + row * width
-            if let bias { addInPlace(x, bias, count: width) }
-            // A plain loop without calls: LLVM vectorizes it.
-            for i in 0..<width {
-                let v = x[i]
-                x[i] = 0.5 * v * (1 + fastErf(v * 0.70710678118654752))
-            }
-        }
+        EncoderOps.biasGELU(data, rows: rows, width: width, bias: bias)
     }
 
     public static func geluReference(_ x: Float) -> Float {
         Float(0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot())))
     }
 
-    /// erf as a rational function of x on [-4, 4] (Eigen's float coefficients); +-1 beyond, as in float.
-    @inline(__always)
-    public static func fastErf(_ input: Float) -> Float {
-        let x = input < -4 ? -4 : (input > 4 ? 4 : input)
-        let x2 = x * x
-        var p: Float = -2.72614225801306e-10
-        p = p * x2 + 2.77068142495902e-08
-        p = p * x2 - 2.10102402082508e-06
-        p = p * x2 - 5.69250639462346e-05
-        p = p * x2 - 7.34990630326855e-04
-        p = p * x2 - 2.95459980854025e-03
-        p = p * x2 - 1.60960333262415e-02
-        p = p * x
-        var q: Float = -1.45660718464996e-05
-        q = q * x2 - 2.13374055278905e-04
-        q = q * x2 - 1.68282697438203e-03
-        q = q * x2 - 7.37332916720468e-03
-        q = q * x2 - 1.42647390514189e-02
-        return p / q
-    }
-
     // MARK: - softmax
-
-    /// Softmax of each row in place; rows are `width` long and `stride` apart.
-    public static func softmaxRows(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int) {
-        for row in 0..<rows {
-            let x = data + row * stride
-            var maximum = -Float.greatestFiniteMagnitude
-            for i in 0..<width where x[i] > maximum { maximum = x[i] }
-            for i in 0..<width { x[i] = fastExp(x[i] - maximum) }
-            let inverse = 1 / sum(x, count: width)
-            for i in 0..<width { x[i] *= inverse }
-        }
-    }
 
     public static func softmaxReference(_ row: [Float]) -> [Float] {
         let maximum = row.max() ?? 0
@@ -108,63 +49,10 @@ public enum BERTKernels {
         return e.map { Float($0 / total) }
     }
 
-    /// e^x: Cephes' range reduction and polynomial; 2^n built from the exponent bits. Clamped to float's range.
-    @inline(__always)
-    public static func fastExp(_ input: Float) -> Float {
-        let x = input < -87 ? -87 : (input > 88 ? 88 : input)
-        // Adding 1.5 * 2^23 rounds to an integer and leaves it in the low mantissa bits.
-        let magic: Float = 12582912
-        let shifted = x * 1.44269504088896341 + magic
-        let n = shifted - magic
-        var r = x - n * 0.693359375
-        r = r + n * 2.12194440e-4
-        var p: Float = 1.9875691500e-4
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        let y = p * r * r + r + 1
-        let exponent = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23
-        return y * Float(bitPattern: exponent)
-    }
-
-    // MARK: - helpers
+    // MARK: - bias
 
     /// Adds `bias` (width values) to each of `rows` rows.
     public static func addBias(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
-        for row in 0..<rows { addInPlace(data + row * width, bias, count: width) }
-    }
-
-    @inline(__always)
-    static func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] += y[i] }
-    }
-
-    /// Sum with 16 partial sums (a plain loop would not vectorize: float addition is not reassociated).
-    @inline(__always)
-    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var partial = Vector()
-        var i = 0
-        while i + 16 <= count {
-            partial += load(x + i)
-            i += 16
-        }
-        var total = partial.sum()
-        while i < count { total += x[i]; i += 1 }
-        return total
-    }
-
-    @inline(__always)
-    static func sum(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float { sum(UnsafePointer(x), count: count) }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Vector {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Vector {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+        EncoderOps.addBias(data, rows: rows, width: width, bias: bias)
     }
 }

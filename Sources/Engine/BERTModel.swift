@@ -7,18 +7,18 @@ import Foundation
 import Kernels
 import ModelFiles
 
-/// One transformer layer; Linear weights keep PyTorch's [out, in] layout (sgemm reads them transposed).
+/// One transformer layer; Linear weights are packed once for the GEMM micro-kernel (from PyTorch's [out, in]).
 struct BERTLayer: Sendable {
-    /// Query, key and value stacked: [3 * hidden, hidden], one sgemm for all three.
-    var qkvWeight: [Float]
+    /// Query, key and value stacked: [3 * hidden, hidden], one product for all three.
+    var qkvWeight: PackedMatrix
     var qkvBias: [Float]
-    var attentionOutputWeight: [Float]
+    var attentionOutputWeight: PackedMatrix
     var attentionOutputBias: [Float]
     var attentionNormGamma: [Float]
     var attentionNormBeta: [Float]
-    var intermediateWeight: [Float]
+    var intermediateWeight: PackedMatrix
     var intermediateBias: [Float]
-    var outputWeight: [Float]
+    var outputWeight: PackedMatrix
     var outputBias: [Float]
     var outputNormGamma: [Float]
     var outputNormBeta: [Float]
@@ -40,6 +40,8 @@ struct BERTWeightScope {
 
 public final class BERTModel: Sendable {
     public let config: BertConfig
+    /// How the Linear weights are stored for the products (activations stay FP32 everywhere else).
+    public let weightPrecision: PackedMatrix.Precision
     let wordEmbeddings: [Float]
     let positionEmbeddings: [Float]
     let tokenTypeEmbeddings: [Float]
@@ -48,8 +50,11 @@ public final class BERTModel: Sendable {
     let layers: [BERTLayer]
 
     /// Loads the weights; names may carry a `bert.` prefix (BertForXxx checkpoints) or not (BertModel).
-    public init(config: BertConfig, checkpoint: SafetensorsCheckpoint) throws {
+    /// `weightPrecision` bfloat16 needs AVX-512 BF16 (`PackedMatrix.Precision.isSupported`).
+    public init(config: BertConfig, checkpoint: SafetensorsCheckpoint, weightPrecision: PackedMatrix.Precision = .float32) throws {
         self.config = config
+        self.weightPrecision = weightPrecision
+        let precision = weightPrecision
         let root = BERTWeightScope(
             checkpoint: checkpoint,
             prefix: checkpoint.contains("embeddings.word_embeddings.weight") || !checkpoint.contains("bert.embeddings.word_embeddings.weight") ? "" : "bert")
@@ -67,19 +72,22 @@ public final class BERTModel: Sendable {
             let attention = layer.scoped("attention")
             let projections = attention.scoped("self")
             return BERTLayer(
-                qkvWeight: try projections.tensor("query.weight", [hidden, hidden])
+                qkvWeight: PackedMatrix(try projections.tensor("query.weight", [hidden, hidden])
                     + projections.tensor("key.weight", [hidden, hidden])
-                    + projections.tensor("value.weight", [hidden, hidden]),
+                    + projections.tensor("value.weight", [hidden, hidden]), columns: 3 * hidden, depth: hidden, transposed: true, precision: precision),
                 qkvBias: try projections.tensor("query.bias", [hidden])
                     + projections.tensor("key.bias", [hidden])
                     + projections.tensor("value.bias", [hidden]),
-                attentionOutputWeight: try attention.tensor("output.dense.weight", [hidden, hidden]),
+                attentionOutputWeight: PackedMatrix(try attention.tensor("output.dense.weight", [hidden, hidden]),
+                                                    columns: hidden, depth: hidden, transposed: true, precision: precision),
                 attentionOutputBias: try attention.tensor("output.dense.bias", [hidden]),
                 attentionNormGamma: try attention.tensor("output.LayerNorm.weight", [hidden]),
                 attentionNormBeta: try attention.tensor("output.LayerNorm.bias", [hidden]),
-                intermediateWeight: try layer.tensor("intermediate.dense.weight", [intermediate, hidden]),
+                intermediateWeight: PackedMatrix(try layer.tensor("intermediate.dense.weight", [intermediate, hidden]),
+                                                 columns: intermediate, depth: hidden, transposed: true, precision: precision),
                 intermediateBias: try layer.tensor("intermediate.dense.bias", [intermediate]),
-                outputWeight: try layer.tensor("output.dense.weight", [hidden, intermediate]),
+                outputWeight: PackedMatrix(try layer.tensor("output.dense.weight", [hidden, intermediate]),
+                                           columns: hidden, depth: intermediate, transposed: true, precision: precision),
                 outputBias: try layer.tensor("output.dense.bias", [hidden]),
                 outputNormGamma: try layer.tensor("output.LayerNorm.weight", [hidden]),
                 outputNormBeta: try layer.tensor("output.LayerNorm.bias", [hidden]))
@@ -147,40 +155,29 @@ public final class BERTModel: Sendable {
         let headSize = config.headDimension
         let epsilon = config.layerNormEpsilon
 
-        BLAS.sgemm(m: tokens, n: 3 * width, k: width, a: x, b: layer.qkvWeight, transposeB: true, c: scratch.qkv)
+        GEMM.multiply(m: tokens, a: x, b: layer.qkvWeight, c: scratch.qkv)
         BERTKernels.addBias(scratch.qkv, rows: tokens, width: 3 * width, bias: layer.qkvBias)
 
         let scale = 1 / Float(headSize).squareRoot()
         for sequence in 0..<(offsets.count - 1) {
             let start = offsets[sequence]
-            let length = offsets[sequence + 1] - start
-            for head in 0..<heads {
-                let query = scratch.qkv + start * 3 * width + head * headSize
-                let key = query + width
-                let value = query + 2 * width
-                BLAS.sgemm(m: length, n: length, k: headSize, a: query, lda: 3 * width,
-                           b: key, ldb: 3 * width, transposeB: true, c: scratch.scores, ldc: length, alpha: scale)
-                BERTKernels.softmaxRows(scratch.scores, rows: length, width: length, stride: length)
-                BLAS.sgemm(m: length, n: headSize, k: length, a: scratch.scores, lda: length,
-                           b: value, ldb: 3 * width, c: scratch.context + start * width + head * headSize, ldc: width)
-            }
+            SequenceAttention.run(qkv: scratch.qkv + start * 3 * width, length: offsets[sequence + 1] - start, heads: heads,
+                                  headSize: headSize, scale: scale, context: scratch.context + start * width,
+                                  scratch: scratch.attention)
         }
 
         // Residual first, then sgemm accumulates onto it (beta 1); the bias goes in with the norm.
         scratch.attended.update(from: x, count: tokens * width)
-        BLAS.sgemm(m: tokens, n: width, k: width, a: scratch.context, b: layer.attentionOutputWeight, transposeB: true,
-                   c: scratch.attended, beta: 1)
+        GEMM.multiply(m: tokens, a: scratch.context, b: layer.attentionOutputWeight, c: scratch.attended, beta: 1)
         BERTKernels.layerNorm(scratch.attended, rows: tokens, width: width, gamma: layer.attentionNormGamma,
                               beta: layer.attentionNormBeta, epsilon: epsilon, addBias: layer.attentionOutputBias)
 
         let intermediate = config.intermediateSize
-        BLAS.sgemm(m: tokens, n: intermediate, k: width, a: scratch.attended, b: layer.intermediateWeight,
-                   transposeB: true, c: scratch.intermediate)
+        GEMM.multiply(m: tokens, a: scratch.attended, b: layer.intermediateWeight, c: scratch.intermediate)
         BERTKernels.gelu(scratch.intermediate, rows: tokens, width: intermediate, bias: layer.intermediateBias)
 
         x.update(from: scratch.attended, count: tokens * width)
-        BLAS.sgemm(m: tokens, n: width, k: intermediate, a: scratch.intermediate, b: layer.outputWeight,
-                   transposeB: true, c: x, beta: 1)
+        GEMM.multiply(m: tokens, a: scratch.intermediate, b: layer.outputWeight, c: x, beta: 1)
         BERTKernels.layerNorm(x, rows: tokens, width: width, gamma: layer.outputNormGamma,
                               beta: layer.outputNormBeta, epsilon: epsilon, addBias: layer.outputBias)
     }
@@ -189,20 +186,20 @@ public final class BERTModel: Sendable {
 /// Buffers for one batch, allocated once and reused by every layer.
 struct BERTScratch {
     let qkv: UnsafeMutablePointer<Float>
-    let scores: UnsafeMutablePointer<Float>
+    let attention: UnsafeMutablePointer<Float>
     let context: UnsafeMutablePointer<Float>
     let attended: UnsafeMutablePointer<Float>
     let intermediate: UnsafeMutablePointer<Float>
 
     init(tokens: Int, longest: Int, config: BertConfig) {
         qkv = .allocate(capacity: tokens * 3 * config.hiddenSize)
-        scores = .allocate(capacity: longest * longest)
+        attention = .allocate(capacity: SequenceAttention.scratchCount(longest: longest, headSize: config.headDimension))
         context = .allocate(capacity: tokens * config.hiddenSize)
         attended = .allocate(capacity: tokens * config.hiddenSize)
         intermediate = .allocate(capacity: tokens * config.intermediateSize)
     }
 
     mutating func deallocate() {
-        for buffer in [qkv, scores, context, attended, intermediate] { buffer.deallocate() }
+        for buffer in [qkv, attention, context, attended, intermediate] { buffer.deallocate() }
     }
 }

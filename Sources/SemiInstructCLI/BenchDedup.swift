@@ -28,6 +28,9 @@ struct BenchDedup: ParsableCommand {
     @Option(name: .customLong("max-points-per-centroid"), help: "k-means trains on at most this many points per centroid.")
     var maxPointsPerCentroid = 256
 
+    @Option(name: .customLong("kmeans"), help: "k-means: own (our GEMM) or faiss.")
+    var implementation = KMeansImplementation.own
+
     @Option(help: "Cluster assignment: flat (exact) or ivf (inverted file, approximate).")
     var assign = AssignmentMethod.flat
 
@@ -52,14 +55,14 @@ struct BenchDedup: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let vectors = try Self.randomUnitVectors(rows: n, columns: dim, seed: UInt64(seed))
-        print("bench dedup: n \(n), dim \(dim), k \(clusters), niter \(niter), max points per centroid \(maxPointsPerCentroid), "
+        print("bench dedup: n \(n), dim \(dim), k \(clusters), niter \(niter), max points per centroid \(maxPointsPerCentroid), k-means \(implementation.rawValue), "
               + "BLAS threads \(BLAS.threads), Faiss threads \(faissThreads); vectors generated in \(format(seconds(clock.now - start))) s")
         var kmeans: [Double] = [], assignment: [Double] = [], scan: [Double] = [], total: [Double] = []
         for run in 1...repeats {
             let runStart = clock.now
             let clustering = try SemanticClustering.cluster(vectors, ClusteringOptions(
                 clusters: clusters, iterations: niter, seed: seed, maxPointsPerCentroid: maxPointsPerCentroid, assignment: assign,
-                faissThreads: faissThreads))
+                faissThreads: faissThreads, kmeans: implementation))
             let scanStart = clock.now
             let result = try SemDeDup.scan(embeddings: vectors, assignment: clustering.assignment,
                                            centroids: clustering.centroids, keep: keep, seed: UInt64(seed))

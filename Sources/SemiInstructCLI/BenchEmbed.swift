@@ -4,6 +4,8 @@ import Engine
 import Foundation
 import Kernels
 
+extension PackedMatrix.Precision: ExpressibleByArgument {}
+
 struct BenchEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
@@ -25,7 +27,7 @@ struct BenchEmbed: ParsableCommand {
     @Option(help: "Timed runs; the median is reported.")
     var runs = 3
 
-    @Option(help: "OpenBLAS threads per call.")
+    @Option(help: "OpenBLAS threads per call (the encoder's products run on our own GEMM, one thread per worker).")
     var threads = 1
 
     @Option(help: "Batches encoded in parallel, each on its own thread.")
@@ -33,6 +35,9 @@ struct BenchEmbed: ParsableCommand {
 
     @Option(help: "Most tokens packed into one forward pass.")
     var tokensPerBatch = 1024
+
+    @Option(help: "Encoder weights: float32 or bfloat16 (default: bfloat16 where the CPU has AVX-512 BF16).")
+    var precision: PackedMatrix.Precision?
 
     @Option(help: "Also write the functions as JSONL ({\"text\": ...}) to this file.")
     var dumpCorpus: String?
@@ -55,7 +60,12 @@ struct BenchEmbed: ParsableCommand {
             }
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dumpCorpus))
         }
-        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch, workers: workers)
+        if let precision, !precision.isSupported {
+            throw ValidationError("--precision \(precision.rawValue) needs AVX-512 BF16, which this CPU lacks")
+        }
+        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch, workers: workers,
+                                        weightPrecision: precision)
+        let products = "own GEMM (\(GEMM.Path.best.name), \(embedder.model.weightPrecision.rawValue) weights)"
         _ = try embedder.embed(Array(functions.prefix(16)))  // warm-up: threads, page faults
 
         var seconds: [Double] = []
@@ -80,14 +90,14 @@ struct BenchEmbed: ParsableCommand {
         if json {
             let report: [String: Any] = [
                 "functions": functions.count, "tokens": tokens, "truncated": truncated,
-                "max_sequence_length": embedder.maxSequenceLength, "openblas": BLAS.configuration, "threads": threads, "workers": workers, "tokens_per_batch": tokensPerBatch, "runs": seconds,
+                "max_sequence_length": embedder.maxSequenceLength, "products": products, "threads": threads, "workers": workers, "tokens_per_batch": tokensPerBatch, "runs": seconds,
                 "median_seconds": time, "sentences_per_second": sentencesPerSecond, "tokens_per_second": tokensPerSecond,
                 "cpu_seconds": cpuSeconds, "sentences_per_cpu_second": Double(functions.count) / cpuTime,
             ]
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("OpenBLAS: \(BLAS.configuration)")
+            print("matrix products: \(products)")
             print("functions: \(functions.count) from \(library) (\(tokens) tokens, \(truncated) cut at \(embedder.maxSequenceLength))")
             print("runs: " + seconds.map { String(format: "%.2f s", $0) }.joined(separator: ", ") + " (\(workers) workers x \(threads) OpenBLAS threads, \(tokensPerBatch) tokens per batch)")
             print(String(format: "median: %.1f sentences/s, %.0f tokens/s", sentencesPerSecond, tokensPerSecond))

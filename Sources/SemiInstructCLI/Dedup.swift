@@ -7,6 +7,7 @@ import Foundation
 
 extension KeepPolicy: ExpressibleByArgument {}
 extension AssignmentMethod: ExpressibleByArgument {}
+extension KMeansImplementation: ExpressibleByArgument {}
 
 struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -108,5 +108,13 @@ private func parseVector(_ line: Substring) throws -> [Float] {
         #expect(report["functions"] as? Int == 8)
         #expect((report["sentences_per_second"] as? Double ?? 0) > 0)
         #expect((report["tokens"] as? Int ?? 0) >= 8 * 3)
+        #expect((report["products"] as? String ?? "").hasPrefix("own GEMM"), "\(report)")
+    }
+
+    @Test func benchEmbedTakesFloat32Weights() throws {
+        let result = try EmbedCLI.run(["bench", "embed", "--count", "4", "--runs", "1", "--precision", "float32", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
+        #expect((report["products"] as? String ?? "").contains("float32 weights"), "\(report)")
     }
 }

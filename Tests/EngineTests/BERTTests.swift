@@ -33,14 +33,35 @@ private func cosine(_ a: [Float], _ b: [Float]) -> Double {
     #expect(worst < 2e-6, "largest |fast - reference| = \(worst)")
 }
 
-@Test func fastExpIsWithinAFewULPs() {
-    var worst = 0.0
-    for step in -8000...8000 {
-        let x = Float(step) / 100
-        let reference = Foundation.exp(Double(x))
-        worst = max(worst, abs(Double(BERTKernels.fastExp(x)) - reference) / reference)
+@Test func sequenceAttentionMatchesNaiveLoops() {
+    // Lengths across the 16-lane softmax and 32-column panel edges; MiniLM's 12 heads of 32.
+    let (heads, headSize) = (3, 32)
+    let width = heads * headSize
+    for length in [1, 5, 17, 33, 70] {
+        let qkv = (0..<(length * 3 * width)).map { Float(sin(Double($0) * 0.37)) }
+        var context = [Float](repeating: .nan, count: length * width)
+        var scratch = [Float](repeating: 0, count: SequenceAttention.scratchCount(longest: length, headSize: headSize))
+        let scale: Float = 0.25
+        qkv.withUnsafeBufferPointer { q in
+            context.withUnsafeMutableBufferPointer { c in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    SequenceAttention.run(qkv: q.baseAddress!, length: length, heads: heads, headSize: headSize, scale: scale,
+                                          context: c.baseAddress!, scratch: s.baseAddress!)
+                }
+            }
+        }
+        for h in 0..<heads {
+            func column(_ part: Int, _ t: Int, _ i: Int) -> Float { qkv[t * 3 * width + part * width + h * headSize + i] }
+            for t in 0..<length {
+                let scores = (0..<length).map { u in (0..<headSize).reduce(Float(0)) { $0 + column(0, t, $1) * column(1, u, $1) } * scale }
+                let weights = BERTKernels.softmaxReference(scores)
+                for i in 0..<headSize {
+                    let expected = (0..<length).reduce(Float(0)) { $0 + weights[$1] * column(2, $1, i) }
+                    #expect(abs(context[t * width + h * headSize + i] - expected) < 1e-4, "length \(length) head \(h) (\(t), \(i))")
+                }
+            }
+        }
     }
-    #expect(worst < 1e-6, "largest relative error = \(worst)")
 }
 
 @Test func softmaxAndLayerNormMatchTheirReferences() {
@@ -49,7 +70,7 @@ private func cosine(_ a: [Float], _ b: [Float]) -> Double {
         let rows = 3
         let input = (0..<(rows * width)).map { Float(sin(Double($0) * 1.7)) * 6 }
         var softmax = input
-        softmax.withUnsafeMutableBufferPointer { BERTKernels.softmaxRows($0.baseAddress!, rows: rows, width: width, stride: width) }
+        softmax.withUnsafeMutableBufferPointer { SequenceAttention.softmaxRows($0.baseAddress!, rows: rows, width: width, stride: width) }
         for row in 0..<rows {
             let expected = BERTKernels.softmaxReference(Array(input[(row * width)..<((row + 1) * width)]))
             for j in 0..<width { #expect(abs(softmax[row * width + j] - expected[j]) < 1e-6) }
@@ -76,8 +97,10 @@ private struct EmbeddingCases: Decodable {
 @Suite(.serialized) struct MiniLMTests {
     static let embedder = Result { try BERTEmbedder(directory: minilmDirectory) }
 
-    @Test func embeddingsMatchSentenceTransformers() throws {
-        let embedder = try Self.embedder.get()
+    /// The default precision (bfloat16 weights where the CPU has AVX-512 BF16), and FP32 explicitly.
+    @Test(arguments: [nil] + PackedMatrix.Precision.allCases.filter(\.isSupported).map(Optional.some))
+    func embeddingsMatchSentenceTransformers(precision: PackedMatrix.Precision?) throws {
+        let embedder = precision == nil ? try Self.embedder.get() : try BERTEmbedder(directory: minilmDirectory, weightPrecision: precision)
         let fixture = try JSONDecoder().decode(
             EmbeddingCases.self, from: Data(contentsOf: fixtures.appendingPathComponent("embeddings.json")))
         #expect(fixture.cases.count >= 50)
