@@ -52,21 +52,7 @@ static __attribute__((target("avx2,fma"))) void attend_avx2(
         scores[t] = _mm_cvtss_f32(r) * scale;
         if (scores[t] > maximum) maximum = scores[t];
     }
-    __m256 sums = _mm256_setzero_ps();
-    int64_t t = 0;
-    for (; t + 8 <= count; t += 8) {
-        __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + t), _mm256_set1_ps(maximum)));
-        _mm256_storeu_ps(scores + t, e);
-        sums = _mm256_add_ps(sums, e);
-    }
-    __m128 folded = _mm_add_ps(_mm256_extractf128_ps(sums, 1), _mm256_castps256_ps128(sums));
-    folded = _mm_add_ps(folded, _mm_movehl_ps(folded, folded));
-    folded = _mm_add_ss(folded, _mm_movehdup_ps(folded));
-    float sum = _mm_cvtss_f32(folded);
-    for (; t < count; t++) {
-        scores[t] = expf(scores[t] - maximum);
-        sum += scores[t];
-    }
+    float sum = exp_shifted_sum_avx2(scores, count, maximum);
     float inverse = 1.0f / sum;
     if (dimension == 64) {
         // One pass over the values with the whole head in eight registers.

@@ -67,21 +67,7 @@ static CK_F16C void attend_blocks_avx2(const float *query, const ck_kv_blocks *k
         scores[t] = _mm_cvtss_f32(r) * scale;
         if (scores[t] > maximum) maximum = scores[t];
     }
-    __m256 sums = _mm256_setzero_ps();
-    int64_t t = 0;
-    for (; t + 8 <= count; t += 8) {
-        __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + t), _mm256_set1_ps(maximum)));
-        _mm256_storeu_ps(scores + t, e);
-        sums = _mm256_add_ps(sums, e);
-    }
-    __m128 folded = _mm_add_ps(_mm256_extractf128_ps(sums, 1), _mm256_castps256_ps128(sums));
-    folded = _mm_add_ps(folded, _mm_movehl_ps(folded, folded));
-    folded = _mm_add_ss(folded, _mm_movehdup_ps(folded));
-    float sum = _mm_cvtss_f32(folded);
-    for (; t < count; t++) {
-        scores[t] = expf(scores[t] - maximum);
-        sum += scores[t];
-    }
+    float sum = exp_shifted_sum_avx2(scores, count, maximum);
     __m256 inverse = _mm256_set1_ps(1.0f / sum);
     // The output in registers, 64 values at a time (one whole head of the models at hand).
     for (int64_t i0 = 0; i0 < dimension; i0 += 64) {

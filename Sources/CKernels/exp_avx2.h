@@ -4,6 +4,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
 
 // e^x for x <= 0 (Cephes' expf: range reduction by ln 2, degree-5 polynomial), about 1 ulp.
 static inline __attribute__((target("avx2,fma"), always_inline)) __m256 exp_avx2(__m256 x) {
@@ -20,6 +22,27 @@ static inline __attribute__((target("avx2,fma"), always_inline)) __m256 exp_avx2
     y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
     __m256i scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(scale));
+}
+
+// scores[t] = e^(scores[t] - maximum) in place; returns their sum (the softmax's denominator).
+static inline __attribute__((target("avx2,fma"), always_inline)) float exp_shifted_sum_avx2(float *scores, int64_t count,
+                                                                                          float maximum) {
+    __m256 sums = _mm256_setzero_ps();
+    int64_t t = 0;
+    for (; t + 8 <= count; t += 8) {
+        __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + t), _mm256_set1_ps(maximum)));
+        _mm256_storeu_ps(scores + t, e);
+        sums = _mm256_add_ps(sums, e);
+    }
+    __m128 folded = _mm_add_ps(_mm256_extractf128_ps(sums, 1), _mm256_castps256_ps128(sums));
+    folded = _mm_add_ps(folded, _mm_movehl_ps(folded, folded));
+    folded = _mm_add_ss(folded, _mm_movehdup_ps(folded));
+    float sum = _mm_cvtss_f32(folded);
+    for (; t < count; t++) {
+        scores[t] = expf(scores[t] - maximum);
+        sum += scores[t];
+    }
+    return sum;
 }
 
 #endif

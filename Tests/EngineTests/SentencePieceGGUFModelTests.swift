@@ -30,91 +30,19 @@ struct SentencePieceGGUFModelTests {
     }
 }
 
-/// Copies a GGUF file with extra metadata: header, metadata, tensor infos, then the tensors re-aligned.
+/// Copies a GGUF file through `GGUFWriter` with extra metadata set (replacing keys of the same name).
 enum GGUFRewriter {
     static func write(_ file: GGUFFile, adding extra: [(String, GGUFValue)], to url: URL) throws {
-        let bytes = [UInt8](try Data(contentsOf: file.url))
-        let entries = file.keys.map { ($0, file.metadata[$0]!) } + extra
-        var out = Array("GGUF".utf8)
-        append(UInt32(3), &out)
-        append(UInt64(file.tensors.count), &out)
-        append(UInt64(entries.count), &out)
-        for (key, value) in entries {
-            appendString(key, &out)
-            append(typeID(value), &out)
-            appendValue(value, &out)
+        var writer = GGUFWriter(alignment: file.alignment)
+        for key in file.keys { writer.set(key, file.metadata[key]!) }
+        for (key, value) in extra { writer.set(key, value) }
+        let bytes = try Data(contentsOf: file.url)
+        for tensor in file.tensors {
+            let type = try #require(tensor.type)
+            let count = tensor.elementCount / type.blockSize * type.blockBytes
+            try writer.addTensor(tensor.name, shape: tensor.shape, type: type,
+                                 bytes: Array(bytes[tensor.offset..<tensor.offset + count]))
         }
-        // Tensors keep their order and sizes; each size is the gap to the next tensor (or the file end).
-        let starts = file.tensors.map(\.offset)
-        let ends = zip(starts.indices, starts).map { index, _ in
-            starts.filter { $0 > starts[index] }.min() ?? bytes.count
-        }
-        var offset = 0
-        var placements: [Int] = []
-        for (index, tensor) in file.tensors.enumerated() {
-            appendString(tensor.name, &out)
-            append(UInt32(tensor.shape.count), &out)
-            for dimension in tensor.shape { append(UInt64(dimension), &out) }
-            append(tensor.typeID, &out)
-            append(UInt64(offset), &out)
-            placements.append(offset)
-            offset += (ends[index] - starts[index] + 31) / 32 * 32
-        }
-        while out.count % 32 != 0 { out.append(0) }
-        let dataStart = out.count
-        out += [UInt8](repeating: 0, count: offset)
-        for (index, start) in starts.enumerated() {
-            out.replaceSubrange(dataStart + placements[index]..<dataStart + placements[index] + ends[index] - start,
-                                with: bytes[start..<ends[index]])
-        }
-        try Data(out).write(to: url)
-    }
-
-    private static func typeID(_ value: GGUFValue) -> UInt32 {
-        switch value {
-        case .uint8: 0
-        case .int8: 1
-        case .uint16: 2
-        case .int16: 3
-        case .uint32: 4
-        case .int32: 5
-        case .float32: 6
-        case .bool: 7
-        case .string: 8
-        case .array: 9
-        case .uint64: 10
-        case .int64: 11
-        case .float64: 12
-        }
-    }
-
-    private static func appendValue(_ value: GGUFValue, _ out: inout [UInt8]) {
-        switch value {
-        case let .uint8(v): out.append(v)
-        case let .int8(v): out.append(UInt8(bitPattern: v))
-        case let .uint16(v): append(v, &out)
-        case let .int16(v): append(v, &out)
-        case let .uint32(v): append(v, &out)
-        case let .int32(v): append(v, &out)
-        case let .float32(v): append(v.bitPattern, &out)
-        case let .bool(v): out.append(v ? 1 : 0)
-        case let .string(v): appendString(v, &out)
-        case let .array(items):
-            append(items.first.map(typeID) ?? 4, &out)
-            append(UInt64(items.count), &out)
-            for item in items { appendValue(item, &out) }
-        case let .uint64(v): append(v, &out)
-        case let .int64(v): append(v, &out)
-        case let .float64(v): append(v.bitPattern, &out)
-        }
-    }
-
-    private static func append<T: FixedWidthInteger>(_ value: T, _ out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out += $0 }
-    }
-
-    private static func appendString(_ text: String, _ out: inout [UInt8]) {
-        append(UInt64(text.utf8.count), &out)
-        out += Array(text.utf8)
+        try writer.write(to: url)
     }
 }
