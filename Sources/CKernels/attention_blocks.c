@@ -1,6 +1,7 @@
 // Attention of one query over a KV cache kept in blocks (see Engine/KVBlockPool.swift): the positions
 // of one sequence live in blocks that other sequences may share, as floats or halves.
 #include "ck_batch.h"
+#include "attention_blocks_internal.h"
 
 #include <math.h>
 
@@ -96,15 +97,38 @@ static CK_F16C void halves_to_floats_f16c(const uint16_t *x, float *y, int64_t n
 }
 #endif
 
-void ck_attend_blocks(const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension, float scale,
-                      float *scores, float *out) {
+void ck_attend_blocks_with(int path, const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension,
+                           float scale, float *scores, float *out) {
 #if defined(__x86_64__)
-    if (ck_uses_avx2() && dimension % 8 == 0) {
+    if (path >= CK_PATH_AVX512_VNNI && ck_attention_avx512_available() && ck_attend_blocks_avx512_supports(dimension)) {
+        ck_attend_blocks_avx512(query, kv, count, dimension, scale, scores, out);
+        return;
+    }
+    if (path >= CK_PATH_AVX2 && ck_uses_avx2() && dimension % 8 == 0) {
         attend_blocks_avx2(query, kv, count, dimension, scale, scores, out);
         return;
     }
+#else
+    (void)path;
 #endif
     attend_blocks_portable(query, kv, count, dimension, scale, scores, out);
+}
+
+void ck_attend_blocks_group(int path, const float *queries, int group, const ck_kv_blocks *kv, int64_t count,
+                            int64_t dimension, float scale, float *scores, float *out) {
+#if defined(__x86_64__)
+    if (path >= CK_PATH_AVX512_VNNI && ck_attention_avx512_available() && ck_attend_blocks_group_avx512_supports(group, dimension)) {
+        ck_attend_blocks_group_avx512(queries, group, kv, count, dimension, scale, scores, out);
+        return;
+    }
+#endif
+    for (int g = 0; g < group; g++)
+        ck_attend_blocks_with(path, queries + g * dimension, kv, count, dimension, scale, scores + g * count, out + g * dimension);
+}
+
+void ck_attend_blocks(const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension, float scale,
+                      float *scores, float *out) {
+    ck_attend_blocks_with(CK_PATH_AVX512_VNNI, query, kv, count, dimension, scale, scores, out);
 }
 
 void ck_floats_to_halves(const float *x, uint16_t *y, int64_t n) {

@@ -279,7 +279,8 @@ void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, c
     const uint8_t *base = (const uint8_t *)weights;
     int64_t blocks = n / 32;
 #ifdef CK_X86
-    if (type == CK_TYPE_Q4_1 && ck_have_avx512()) {
+    // One input: the single-row dot is the same arithmetic without the tile's set-up (measured 25% faster).
+    if (type == CK_TYPE_Q4_1 && ck_have_avx512() && inputs > 1) {
         matmul_q4_1_prepared(base, row_bytes, blocks, x, x_stride, inputs, out, out_stride, begin, end);
         return;
     }

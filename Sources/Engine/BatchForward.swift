@@ -99,33 +99,35 @@ final class BatchForward {
         computeLogits(rows)
     }
 
-    /// Each row's query against its sequence's cached positions 0...position, (row, head) pairs split
-    /// across the pool when there is enough work.
+    /// Each row's query heads against its sequence's cached positions 0...position, one task per (row, key
+    /// head): the query heads sharing a key head read its keys and values once. Tasks are split across
+    /// the pool when there is enough work.
     private func attend(_ rows: [BatchRow], layer: Int, table: UnsafePointer<Int32>) {
-        let c = model.config, hd = c.headDimension, heads = c.headCount, group = c.headCount / c.kvHeadCount
+        let c = model.config, hd = c.headDimension, kvHeads = c.kvHeadCount, group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
         let keyOffset = kv.keyOffset(layer: layer), valueOffset = kv.valueOffset(layer: layer)
         let element = kv.precision.bytes, kv = self.kv
         let q = self.q, out = attended.values, qDim = c.queryDimension
         let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
+        let path = KernelPath.avx512VNNI.rawValue
         let tasks = { (range: Range<Int>) in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest, 1)) { scores in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in
                 for task in range {
-                    let row = rows[task / heads], h = task % heads
-                    let headOffset = (h / group) * hd * element
+                    let r = task / kvHeads, row = rows[r], kh = task % kvHeads
+                    let headOffset = kh * hd * element
                     var blocks = ck_kv_blocks(
                         base: UnsafePointer(kv.storage.assumingMemoryBound(to: UInt8.self)), table: table + row.tableStart,
                         block_bytes: kv.blockBytes, key_offset: keyOffset + headOffset, value_offset: valueOffset + headOffset,
                         block_tokens: Int64(kv.blockTokens), stride: Int64(c.kvDimension), halves: kv.precision == .f16 ? 1 : 0)
-                    let r = task / heads
-                    ck_attend_blocks(q + r * qDim + h * hd, &blocks, Int64(row.position + 1), Int64(hd), scale,
-                                     scores.baseAddress!, out + r * qDim + h * hd)
+                    let first = r * qDim + kh * group * hd
+                    ck_attend_blocks_group(path, q + first, Int32(group), &blocks, Int64(row.position + 1), Int64(hd), scale,
+                                           scores.baseAddress!, out + first)
                 }
             }
         }
-        let work = rows.reduce(0) { $0 + $1.position + 1 } * heads
+        let work = rows.reduce(0) { $0 + $1.position + 1 } * c.headCount
         // Short contexts are cheaper on one thread than a hand-off to the pool.
-        if work < 2048 { tasks(0..<rows.count * heads) } else { model.pool.parallelFor(rows.count * heads, tasks) }
+        if work < 2048 { tasks(0..<rows.count * kvHeads) } else { model.pool.parallelFor(rows.count * kvHeads, tasks) }
     }
 
     /// logits = head(norm(x)) for the rows that sample; 8-bit activations, then every token within

@@ -47,6 +47,18 @@ typedef struct {
 void ck_attend_blocks(const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension, float scale,
                       float *scores, float *out);
 
+/// ck_attend_blocks through a chosen body (CK_PATH_*; a path this CPU lacks falls back to the next lower):
+/// tests compare every body with the portable one.
+void ck_attend_blocks_with(int path, const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension,
+                           float scale, float *scores, float *out);
+
+/// Attention of `group` query heads that share one key/value head (grouped-query attention), each over the
+/// first `count` cached positions of `kv`: queries and outputs are `group` rows of `dimension` floats side
+/// by side; `scores` has room for group * count floats. Each head's result equals ck_attend_blocks_with's
+/// on the same path up to rounding; the keys and values are read once for the group.
+void ck_attend_blocks_group(int path, const float *queries, int group, const ck_kv_blocks *kv, int64_t count,
+                            int64_t dimension, float scale, float *scores, float *out);
+
 /// n floats to IEEE halves (round to nearest even) and back.
 void ck_floats_to_halves(const float *x, uint16_t *y, int64_t n);
 void ck_halves_to_floats(const uint16_t *x, float *y, int64_t n);
