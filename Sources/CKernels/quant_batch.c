@@ -128,8 +128,18 @@ typedef struct {
     const __m512 *scales; // [pair][TILE]
 } prepared_tile;
 
-CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
-                                int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
+// A pair of weight rows unpacked once for every tile of inputs: bytes of each block pair, their scales
+// spread as spread_x2 makes them, and the mins; the same values the single-row dot computes in registers.
+typedef struct {
+    const __m512i *q;   // [row][pair]
+    const __m512 *d;    // [row][pair]
+    const float *m;     // [row][block]
+} unpacked_rows;
+
+// `unpacked` 0 unpacks each block pair in registers (one tile of inputs: nothing to share), 1 reads `u`.
+CK_ROWS void rows_q4_1_prepared(const int unpacked, unpacked_rows u, int64_t pairs, const void *w, size_t row_bytes, int nr,
+                                const ck_block_q8a *const *x, int count, int64_t blocks, prepared_tile prep,
+                                float *out, int64_t out_stride) {
     __m512 acc[WROWS][TILE];
     __m128 even[WROWS], odd[WROWS];
     for (int r = 0; r < nr; r++) {
@@ -138,17 +148,25 @@ CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const c
     }
     int64_t b = 0;
     for (; b + 1 < blocks; b += 2) {
+        const int64_t p = b / 2;
         __m512i q[WROWS];
         __m512 wd[WROWS];
         __m128 m0[WROWS], m1[WROWS];
         for (int r = 0; r < nr; r++) {
-            const block_q4_1 *wr = ROW(block_q4_1, r);
-            q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
-            wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
-            m0[r] = _mm_set1_ps(_cvtsh_ss(wr[b].m));
-            m1[r] = _mm_set1_ps(_cvtsh_ss(wr[b + 1].m));
+            if (unpacked) {
+                q[r] = u.q[r * pairs + p];
+                wd[r] = u.d[r * pairs + p];
+                m0[r] = _mm_set1_ps(u.m[r * blocks + b]);
+                m1[r] = _mm_set1_ps(u.m[r * blocks + b + 1]);
+            } else {
+                const block_q4_1 *wr = ROW(block_q4_1, r);
+                q[r] = nibbles_to_bytes_x2(wr[b].qs, wr[b + 1].qs);
+                wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+                m0[r] = _mm_set1_ps(_cvtsh_ss(wr[b].m));
+                m1[r] = _mm_set1_ps(_cvtsh_ss(wr[b + 1].m));
+            }
         }
-        const __m512 *xd = prep.scales + (b / 2) * TILE;
+        const __m512 *xd = prep.scales + p * TILE;
         for (int j = 0; j < count; j++) {
             __m512i a = activations_x2(x[j] + b);
             for (int r = 0; r < nr; r++) {
@@ -173,24 +191,33 @@ CK_ROWS void rows_q4_1_prepared(const void *w, size_t row_bytes, int nr, const c
     }
 }
 
-static CK_AVX512 void tile_q4_1_prepared(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
-                                         int64_t blocks, prepared_tile prep, float *out, int64_t out_stride) {
-#define CK_Q41_CASE(R, C) case R * 8 + C: rows_q4_1_prepared(w, row_bytes, R, x, C, blocks, prep, out, out_stride); break;
-    switch (nr * 8 + count) {
-    CK_Q41_CASE(2, 4) CK_Q41_CASE(2, 3) CK_Q41_CASE(2, 2) CK_Q41_CASE(2, 1)
-    CK_Q41_CASE(1, 4) CK_Q41_CASE(1, 3) CK_Q41_CASE(1, 2)
-    default: rows_q4_1_prepared(w, row_bytes, 1, x, 1, blocks, prep, out, out_stride); break;
+static CK_AVX512 void tile_q4_1_prepared(unpacked_rows u, int64_t pairs, const void *w, size_t row_bytes, int nr,
+                                         const ck_block_q8a *const *x, int count, int64_t blocks, prepared_tile prep,
+                                         float *out, int64_t out_stride) {
+#define CK_Q41_CASE(U, R, C) \
+    case U * 64 + R * 8 + C: rows_q4_1_prepared(U, u, pairs, w, row_bytes, R, x, C, blocks, prep, out, out_stride); break;
+#define CK_Q41_CASES(U) \
+    CK_Q41_CASE(U, 2, 4) CK_Q41_CASE(U, 2, 3) CK_Q41_CASE(U, 2, 2) CK_Q41_CASE(U, 2, 1) \
+    CK_Q41_CASE(U, 1, 4) CK_Q41_CASE(U, 1, 3) CK_Q41_CASE(U, 1, 2) CK_Q41_CASE(U, 1, 1)
+    switch ((u.q != NULL) * 64 + nr * 8 + count) {
+    CK_Q41_CASES(0)
+    CK_Q41_CASES(1)
+    default: break;
     }
+#undef CK_Q41_CASES
 #undef CK_Q41_CASE
 }
 
 static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes, int64_t blocks, const ck_block_q8a *x,
                                            int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
                                            int64_t begin, int64_t end) {
-    int64_t tiles = (inputs + TILE - 1) / TILE, pairs = blocks / 2;
+    int64_t tiles = (inputs + TILE - 1) / TILE, pairs = blocks / 2, slots = pairs > 0 ? pairs : 1;
     float *sums = malloc((size_t)(tiles * blocks * TILE) * sizeof(float));
-    __m512 *scales = aligned_alloc(64, (size_t)(tiles * (pairs > 0 ? pairs : 1) * TILE) * sizeof(__m512));
-    if (!sums || !scales) abort();
+    __m512 *scales = aligned_alloc(64, (size_t)(tiles * slots * TILE) * sizeof(__m512));
+    __m512i *row_q = aligned_alloc(64, (size_t)(WROWS * slots) * sizeof(__m512i));
+    __m512 *row_d = aligned_alloc(64, (size_t)(WROWS * slots) * sizeof(__m512));
+    float *row_m = malloc((size_t)(WROWS * blocks) * sizeof(float));
+    if (!sums || !scales || !row_q || !row_d || !row_m) abort();
     for (int64_t t = 0; t < tiles; t++) {
         for (int j = 0; j < TILE; j++) {
             // Lanes past the last input repeat it; their results are never stored.
@@ -200,19 +227,33 @@ static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes
             for (int64_t p = 0; p < pairs; p++) scales[(t * pairs + p) * TILE + j] = spread_x2(xj[2 * p].d, xj[2 * p + 1].d);
         }
     }
+    // With one tile of inputs each row pair is used once: unpacking it to memory first would only add work.
+    unpacked_rows u = { tiles > 1 ? row_q : NULL, row_d, row_m };
     for (int64_t r0 = begin; r0 < end; r0 += WROWS) {
         int nr = end - r0 < WROWS ? (int)(end - r0) : WROWS;
+        const uint8_t *w = base + (size_t)r0 * row_bytes;
+        for (int r = 0; r < nr && u.q; r++) {
+            const block_q4_1 *wr = ROW(block_q4_1, r);
+            for (int64_t p = 0; p < pairs; p++) {
+                row_q[r * pairs + p] = nibbles_to_bytes_x2(wr[2 * p].qs, wr[2 * p + 1].qs);
+                row_d[r * pairs + p] = spread_x2(_cvtsh_ss(wr[2 * p].d), _cvtsh_ss(wr[2 * p + 1].d));
+            }
+            for (int64_t b = 0; b < blocks; b++) row_m[r * blocks + b] = _cvtsh_ss(wr[b].m);
+        }
         for (int64_t t = 0; t < tiles; t++) {
             const ck_block_q8a *tile_inputs[TILE];
             int live = inputs - t * TILE < TILE ? (int)(inputs - t * TILE) : TILE;
             for (int j = 0; j < live; j++) tile_inputs[j] = x + (t * TILE + j) * x_stride;
             prepared_tile prep = { sums + t * blocks * TILE, scales + t * pairs * TILE };
-            tile_q4_1_prepared(base + (size_t)r0 * row_bytes, row_bytes, nr, tile_inputs, live, blocks, prep,
-                               out + t * TILE * out_stride + r0, out_stride);
+            tile_q4_1_prepared(u, pairs, w, row_bytes, nr, tile_inputs, live, blocks, prep, out + t * TILE * out_stride + r0,
+                               out_stride);
         }
     }
     free(sums);
     free(scales);
+    free(row_q);
+    free(row_d);
+    free(row_m);
 }
 
 CK_AVX512 float ck_dot_q4_0_avx512(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks) {
