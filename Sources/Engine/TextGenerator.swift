@@ -1,5 +1,5 @@
-// The interface the pipeline generates text through. `generate(batch:)` lets an implementation decode
-// requests together (LlamaGenerator runs them in its batch engine).
+// The interface the pipeline generates text through. `results(batch:)` lets an implementation decode
+// requests together (LlamaGenerator runs them in its batch engine), each request succeeding or failing alone.
 import Constraints
 import Tokenizers
 
@@ -48,8 +48,13 @@ public struct GenerationResult: Sendable, Equatable {
 public protocol TextGenerator: Sendable {
     /// Generates for one request; `onText` receives the text as it is decoded (whole characters only).
     func generate(_ request: GenerationRequest, onText: ((String) -> Void)?) throws -> GenerationResult
-    /// Generates for many requests; implementations may batch them.
+    /// Generates for many requests; implementations may batch them. Throws when any request fails.
     func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult]
+    /// One outcome per request, in order: a request that cannot run (empty, too long, beyond the KV bound,
+    /// a constraint dead end) fails alone and the others go on. Throws only for what fails every request
+    /// alike (a chat prompt for a model without a chat template). Errors are `any Error` so that the
+    /// default, over `generate(_:onText:)`, can pass on whatever an implementation throws.
+    func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>]
 }
 
 extension TextGenerator {
@@ -58,6 +63,11 @@ extension TextGenerator {
     }
 
     public func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult] {
-        try requests.map { try generate($0, onText: nil) }
+        try results(batch: requests).map { try $0.get() }
+    }
+
+    /// One request after another, each error caught for its own request.
+    public func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>] {
+        requests.map { request in Result { try generate(request, onText: nil) } }
     }
 }
