@@ -7,22 +7,22 @@ import Testing
 
 @Suite(.serialized, .enabled(if: SmolLM2Fixtures.loaded != nil, "the smollm2 model is not installed (make setup)"))
 struct BatchCallersTests {
-    /// Runs `body` on a new thread; `join` waits for its results.
-    final class Caller: @unchecked Sendable {
+    /// Runs `body` on a new thread; `join` waits for its value.
+    final class Caller<Value>: @unchecked Sendable {
         private let done = DispatchSemaphore(value: 0)
-        private var results: [Result<GenerationResult, EngineError>] = []
+        private var value: Value?
 
-        init(_ body: @escaping @Sendable () -> [Result<GenerationResult, EngineError>]) {
+        init(_ body: @escaping @Sendable () -> Value) {
             let thread = Thread { [self] in
-                results = body()
+                value = body()
                 done.signal()
             }
             thread.start()
         }
 
-        func join() -> [Result<GenerationResult, EngineError>] {
+        func join() -> Value {
             done.wait()
-            return results
+            return value!
         }
     }
 
@@ -74,6 +74,29 @@ struct BatchCallersTests {
         // All four decoded together: no caller's batch alone has more than two.
         #expect(engine.statistics.mostSequences == 4)
         #expect(engine.unfinishedRequests == 0)
+    }
+
+    @Test func generatorCallsFromThreeThreadsStreamTheirOwnText() throws {
+        let loaded = try #require(SmolLM2Fixtures.loaded)
+        let prompts = try BatchEngineTests.prompts()
+        let limits = [9, 6, 7]
+        let alone = try BatchEngineTests.alone(zip(prompts, limits).map { BatchRequest(promptIDs: $0, settings: SamplingSettings(maxTokens: $1)) })
+        let generator = LlamaGenerator(loaded, batchOptions: BatchOptions(maxSequences: 4, prefixCacheBlocks: 0))
+        // Each caller streams into its own (non-Sendable) local text, called back on whichever thread drives.
+        let callers = zip(prompts, limits).map { prompt, limit in
+            Caller { () -> (Result<GenerationResult, EngineError>, String) in
+                var streamed = ""
+                let result = Result { () throws(EngineError) in
+                    try generator.generate(promptIDs: prompt, settings: SamplingSettings(maxTokens: limit)) { streamed += $0 }
+                }
+                return (result, streamed)
+            }
+        }
+        for ((result, streamed), expected) in zip(callers.map { $0.join() }, alone) {
+            let generated = try result.get()
+            #expect(generated.ids == expected)
+            #expect(streamed == generated.text)
+        }
     }
 
     @Test func aCancelledRequestOfOneCallerLeavesTheOtherCallerAlone() throws {
