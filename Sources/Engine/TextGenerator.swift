@@ -40,6 +40,17 @@ public struct GenerationResult: Sendable, Equatable {
     public var prefillSeconds: Double
     public var decodeSeconds: Double
 
+    /// Public so that generators outside the engine can implement `TextGenerator`.
+    public init(promptIDs: [Int] = [], ids: [Int] = [], text: String, finishReason: FinishReason = .endOfSequence,
+                prefillSeconds: Double = 0, decodeSeconds: Double = 0) {
+        self.promptIDs = promptIDs
+        self.ids = ids
+        self.text = text
+        self.finishReason = finishReason
+        self.prefillSeconds = prefillSeconds
+        self.decodeSeconds = decodeSeconds
+    }
+
     public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptIDs.count) / prefillSeconds : 0 }
     /// Decode speed over the tokens after the first (the first comes from the prefill's logits).
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(max(ids.count - 1, 0)) / decodeSeconds : 0 }

@@ -53,3 +53,22 @@ struct BatchIsolationTests {
         #expect(try outcomes[1].get().ids == alone)
     }
 }
+
+/// The protocol's default `results(batch:)` runs requests one by one and keeps each failure with its request.
+@Suite struct DefaultBatchResultsTests {
+    struct EchoGenerator: TextGenerator {
+        struct Refused: Error {}
+        func generate(_ request: GenerationRequest, onText: ((String) -> Void)?) throws -> GenerationResult {
+            guard case let .text(text) = request.prompt, text != "refuse" else { throw Refused() }
+            return GenerationResult(text: text)
+        }
+    }
+
+    @Test func oneRefusedRequestFailsAlone() throws {
+        let requests = ["a", "refuse", "b"].map { GenerationRequest(prompt: .text($0)) }
+        let outcomes = try EchoGenerator().results(batch: requests)
+        #expect(try outcomes[0].get().text == "a" && outcomes[2].get().text == "b")
+        #expect(throws: EchoGenerator.Refused.self) { try outcomes[1].get() }
+        #expect(throws: EchoGenerator.Refused.self) { try EchoGenerator().generate(batch: requests) }
+    }
+}
