@@ -1,6 +1,7 @@
 // Continuous batching: requests queue, join the running batch when a slot and KV memory are free, and
 // leave it when they finish; every step runs one forward pass over one row per decoding sequence plus a
 // share of the prompts still being read. Prompt prefixes already in the KV cache are reused (PrefixCache).
+// Callers on any thread join one running batch (BatchEngine+Driver); admission is in BatchEngine+Admission.
 import Constraints
 import Foundation
 import Tokenizers
@@ -16,9 +17,24 @@ public final class BatchEngine: @unchecked Sendable {
     private let forward: BatchForward
     private let table: UnsafeMutablePointer<Int32>
     private let tableCapacity: Int
-    public private(set) var statistics = BatchStatistics()
-    /// One `run` at a time: a run owns the cache, the buffers and the queue.
-    private let running = NSLock()
+
+    // MARK: Driver state: touched only by the caller currently driving (see BatchEngine+Driver).
+    var queue: [BatchSequence] = []
+    var active: [BatchSequence] = []
+    /// KV blocks promised to admitted sequences and not yet taken.
+    var reserved = 0
+    var counters = BatchStatistics()
+
+    // MARK: Shared state, under `gate`.
+    let gate = NSCondition()
+    /// Sequences handed in by callers, picked up by the driver before its next step.
+    var arrivals: [BatchSequence] = []
+    /// Whether some caller is running steps.
+    var driving = false
+    /// Requests handed in and not finished yet, across callers.
+    var unfinished = 0
+    /// The driver's counters as of its last step.
+    var published = BatchStatistics()
 
     public init(model: LlamaModel, tokenizer: any Tokenizer, options: BatchOptions = BatchOptions(),
                 constraintCache: TokenMatcherCache? = nil) {
@@ -34,7 +50,8 @@ public final class BatchEngine: @unchecked Sendable {
                                maxLogitRows: options.maxSequences)
         tableCapacity = options.maxSequences * ((c.contextLength + options.blockTokens - 1) / options.blockTokens)
         table = .allocate(capacity: tableCapacity)
-        statistics.kvBytesPerToken = kv.bytesPerToken
+        counters.kvBytesPerToken = kv.bytesPerToken
+        published = counters
     }
 
     deinit { table.deallocate() }
@@ -42,125 +59,16 @@ public final class BatchEngine: @unchecked Sendable {
     /// Bytes one cached position takes.
     public var kvBytesPerToken: Int { kv.bytesPerToken }
 
-    /// Runs every request to its end; one result per request, in order. A request that cannot run (empty,
-    /// too long, larger than the KV bound) fails alone; the others are not disturbed.
-    public func run(_ requests: [BatchRequest]) -> [Result<GenerationResult, EngineError>] {
-        running.lock()
-        defer { running.unlock() }
-        var results = [Result<GenerationResult, EngineError>?](repeating: nil, count: requests.count)
-        var queue: [BatchSequence] = []
-        for (index, request) in requests.enumerated() {
-            if let error = check(request) { results[index] = .failure(error) } else { queue.append(BatchSequence(index: index, request: request, constraints: constraints)) }
-        }
-        var active: [BatchSequence] = []
-        while !queue.isEmpty || !active.isEmpty {
-            for sequence in queue where sequence.request.isCancelled?() == true { sequence.finish = .cancelled }
-            for sequence in active where sequence.request.isCancelled?() == true { sequence.finish = .cancelled }
-            for sequence in queue where sequence.finish != nil { results[sequence.index] = sequence.outcome() }
-            queue.removeAll { $0.finish != nil }
-            retire(&active, into: &results)
-            admit(from: &queue, into: &active)
-            guard !active.isEmpty else {
-                // Nothing could join: only possible when the queue is empty too (an empty cache admits anything that fits).
-                precondition(queue.isEmpty, "\(queue.count) requests wait with no sequence running")
-                break
-            }
-            step(active)
-            retire(&active, into: &results)
-        }
-        return results.map { $0! }
-    }
+    /// Counters as of the last step (any thread may read them while the engine runs).
+    public var statistics: BatchStatistics { gate.withLock { published } }
 
-    private func check(_ request: BatchRequest) -> EngineError? {
-        let prompt = request.promptIDs.count, contextLength = model.config.contextLength
-        if prompt == 0 { return .emptyPrompt }
-        if prompt >= contextLength { return .promptTooLong(tokens: prompt, contextLength: contextLength) }
-        if let bad = request.promptIDs.first(where: { $0 < 0 || $0 >= model.config.vocabularySize }) {
-            return .tokenizer("token id \(bad) is outside the vocabulary of \(model.config.vocabularySize)")
-        }
-        let needed = blocksNeeded(request)
-        if needed > kv.blockCount {
-            return .kvCacheTooSmall(neededBytes: needed * kv.blockBytes, boundBytes: kv.blockCount * kv.blockBytes)
-        }
-        return nil
-    }
-
-    /// Blocks for the prompt and every token the request may generate.
-    private func blocksNeeded(_ request: BatchRequest) -> Int {
-        let positions = min(model.config.contextLength, request.promptIDs.count + max(request.settings.maxTokens, 0))
-        return (positions + kv.blockTokens - 1) / kv.blockTokens
-    }
-
-    // MARK: - Admission
-
-    private var reserved = 0
-
-    /// Moves queued requests into the batch while there is a slot and KV memory for them.
-    private func admit(from queue: inout [BatchSequence], into active: inout [BatchSequence]) {
-        var waiting: [BatchSequence] = []
-        for sequence in queue {
-            guard active.count < options.maxSequences else {
-                waiting.append(sequence)
-                continue
-            }
-            sequence.admitted = DispatchTime.now().uptimeNanoseconds
-            if sequence.request.settings.maxTokens <= 0 {
-                sequence.finish = .maxTokens
-                active.append(sequence)
-                continue
-            }
-            let matched = matchPrefix(sequence)
-            let needed = blocksNeeded(sequence.request) - matched.count
-            let blockedByPrefill = prefixComputedByAnother(sequence, matchedBlocks: matched.count, active: active)
-            if blockedByPrefill || needed > kv.freeCount + (prefixes?.idleCount ?? 0) - reserved {
-                for block in matched where kv.release(block) { prefixes?.released(block, pool: kv) }
-                waiting.append(sequence)
-                continue
-            }
-            sequence.blocks = matched
-            sequence.shared = matched.count
-            sequence.registered = matched.count
-            sequence.position = matched.count * kv.blockTokens
-            sequence.reservation = needed
-            reserved += needed
-            statistics.promptTokens += sequence.prompt.count
-            statistics.reusedPromptTokens += sequence.position
-            active.append(sequence)
-        }
-        queue = waiting
-        statistics.mostSequences = max(statistics.mostSequences, active.count)
-    }
-
-    /// Cached blocks that start the prompt, retained; at most up to the last prompt token, whose logits
-    /// must be computed.
-    private func matchPrefix(_ sequence: BatchSequence) -> [Int32] {
-        guard let prefixes else { return [] }
-        let bt = kv.blockTokens, prompt = sequence.prompt
-        var matched: [Int32] = []
-        var parent = PrefixCache.root.block
-        while (matched.count + 1) * bt <= prompt.count - 1 {
-            let start = matched.count * bt
-            guard let block = prefixes.lookup(parent: parent, tokens: prompt[start..<start + bt], pool: kv) else { break }
-            matched.append(block)
-            parent = block
-        }
-        return matched
-    }
-
-    /// True when a sequence still reading its prompt shares this prompt's next block: waiting for it
-    /// turns that block into a cache hit (n samples of one prompt, a recipe's shared instructions).
-    private func prefixComputedByAnother(_ sequence: BatchSequence, matchedBlocks: Int, active: [BatchSequence]) -> Bool {
-        guard prefixes != nil else { return false }
-        let end = (matchedBlocks + 1) * kv.blockTokens, prompt = sequence.prompt
-        guard end <= prompt.count - 1 else { return false }
-        return active.contains { other in
-            other.isPrefilling && other.finish == nil && other.prompt.count > end && other.prompt[..<end] == prompt[..<end]
-        }
-    }
+    /// Requests handed in by callers and not finished yet (queued or running).
+    public var unfinishedRequests: Int { gate.withLock { unfinished } }
 
     // MARK: - One step
 
-    private func step(_ active: [BatchSequence]) {
+    /// One forward pass over the running sequences, then a token for each that finished its prompt (driver only).
+    func step() {
         var rows: [BatchRow] = []
         var fed: [(BatchSequence, Int)] = []
         var tableUsed = 0, logitRows = 0
@@ -187,8 +95,8 @@ public final class BatchEngine: @unchecked Sendable {
         }
         guard !rows.isEmpty else { return }
         forward.run(rows, table: table)
-        statistics.steps += 1
-        statistics.rows += rows.count
+        counters.steps += 1
+        counters.rows += rows.count
 
         var logitsIndex = 0
         for (sequence, count) in fed {
@@ -200,7 +108,7 @@ public final class BatchEngine: @unchecked Sendable {
             logitsIndex += 1
             sample(sequence, logits)
         }
-        statistics.kvBytesTouched = kv.touchedBytes
+        counters.kvBytesTouched = kv.touchedBytes
     }
 
     private func sample(_ sequence: BatchSequence, _ logits: UnsafeBufferPointer<Float>) {
@@ -215,7 +123,7 @@ public final class BatchEngine: @unchecked Sendable {
             return
         }
         sequence.ids.append(next)
-        statistics.generatedTokens += 1
+        counters.generatedTokens += 1
         if tokenizer.endIDs.contains(next) {
             sequence.finish = .endOfSequence
             return
@@ -252,23 +160,5 @@ public final class BatchEngine: @unchecked Sendable {
             preconditionFailure("KV blocks ran out despite the reservation")
         }
         return block
-    }
-
-    /// Finished sequences leave the batch: results recorded, blocks released, reservations returned.
-    private func retire(_ active: inout [BatchSequence], into results: inout [Result<GenerationResult, EngineError>?]) {
-        for sequence in active where sequence.finish != nil {
-            if sequence.finish != .stopString, sequence.failure == nil {
-                let rest = sequence.text.finish()
-                if !rest.isEmpty { sequence.request.onText?(rest) }
-            }
-            results[sequence.index] = sequence.outcome()
-            for block in sequence.blocks where kv.release(block) {
-                if let prefixes { prefixes.released(block, pool: kv) } else { kv.recycle(block) }
-            }
-            sequence.blocks = []
-            reserved -= sequence.reservation
-            sequence.reservation = 0
-        }
-        active.removeAll { $0.finish != nil }
     }
 }

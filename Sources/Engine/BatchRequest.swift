@@ -6,9 +6,10 @@ import Foundation
 public struct BatchRequest: Sendable {
     public var promptIDs: [Int]
     public var settings: SamplingSettings
-    /// Receives the text as it is decoded (whole characters only).
+    /// Receives the text as it is decoded (whole characters only), on the thread driving the engine, which
+    /// may be another caller's; always before the request's `run` returns.
     public var onText: (@Sendable (String) -> Void)?
-    /// Asked before every step; true ends the request with `FinishReason.cancelled`.
+    /// Asked before every step, on the driving thread; true ends the request with `FinishReason.cancelled`.
     public var isCancelled: (@Sendable () -> Bool)?
     /// Only text this grammar accepts is generated; nil leaves the output free.
     public var constraint: Grammar?

@@ -4,6 +4,8 @@ import Foundation
 import Tokenizers
 
 final class BatchSequence {
+    /// The caller's batch it came in, and its place there.
+    let submission: BatchSubmission
     let index: Int
     let request: BatchRequest
     var prompt: [Int] { request.promptIDs }
@@ -27,7 +29,8 @@ final class BatchSequence {
     var admitted: UInt64?
     var firstToken: UInt64?
 
-    init(index: Int, request: BatchRequest, constraints: TokenMatcherCache) {
+    init(submission: BatchSubmission, index: Int, request: BatchRequest, constraints: TokenMatcherCache) {
+        self.submission = submission
         self.index = index
         self.request = request
         sampler = Sampler(settings: request.settings)
@@ -50,4 +53,13 @@ final class BatchSequence {
         return GenerationResult(promptIDs: prompt, ids: ids, text: text.text, finishReason: finish ?? .maxTokens,
                                 prefillSeconds: Double(first - start) / 1e9, decodeSeconds: Double(end - first) / 1e9)
     }
+}
+
+/// One caller's requests: results filled in as they finish, under the engine's gate.
+final class BatchSubmission {
+    var results: [Result<GenerationResult, EngineError>?]
+    /// Requests still queued or running; the caller returns when it reaches 0.
+    var remaining = 0
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
 }

@@ -14,7 +14,10 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     public let precision: ActivationPrecision
     /// Bounds of batched generation (sequences at once, KV memory, prefix cache).
     public let batchOptions: BatchOptions
-    private let lock = NSLock()
+    /// Float generation runs one request at a time.
+    private let aloneLock = NSLock()
+    /// Guards the lazily made batch engine (the engine itself takes callers from any thread).
+    private let engineLock = NSLock()
     private var batchEngine: BatchEngine?
     /// The vocabulary trie and per-grammar token masks, built on the first constrained request.
     public let constraintCache: TokenMatcherCache
@@ -54,22 +57,32 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         return try generate(promptIDs: prompt, settings: request.settings, constraint: request.constraint, onText: onText)
     }
 
-    /// Many requests at once: with 8-bit activations they decode together in the batch engine; with float
-    /// activations one after another.
+    /// Many requests at once; throws the first request's failure (see `results(batch:)` to keep the others).
     public func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult] {
+        try results(batch: requests).map { try $0.get() }
+    }
+
+    /// Many requests at once, each succeeding or failing alone: with 8-bit activations they decode together
+    /// in the batch engine; with float activations one after another. A missing chat template throws once.
+    public func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>] {
+        if requests.contains(where: { if case .chat = $0.prompt { true } else { false } }) { _ = try chatTemplate() }
         let prompts = try requests.map { try promptIDs($0.prompt) }
         guard precision == .int8 else {
-            return try zip(prompts, requests).map { try generate(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
+            return zip(prompts, requests).map { prompt, request in
+                Result { () throws(EngineError) in try generate(promptIDs: prompt, settings: request.settings, constraint: request.constraint) }
+                    .mapError { $0 as any Error }
+            }
         }
         let batch = zip(prompts, requests).map { BatchRequest(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
-        return try run(batch).map { try $0.get() }
+        return run(batch).map { $0.mapError { $0 as any Error } }
     }
 
     /// Generation from ids (tests and benchmarks feed ids directly).
     public func generate(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar? = nil,
                          onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
         if precision == .int8 {
-            // The engine calls back on this thread, inside this call: the callback does not escape.
+            // The engine may call back on another caller's thread (the one driving the batch), but only
+            // while this call waits for its request, so the callback does not escape (UnsafeSendableCallback).
             var request = BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint)
             if let onText {
                 let callback = UnsafeSendableCallback(onText)
@@ -77,26 +90,26 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
             }
             return try run([request])[0].get()
         }
-        lock.lock()
-        defer { lock.unlock() }
+        aloneLock.lock()
+        defer { aloneLock.unlock() }
         return try generateAlone(promptIDs: prompt, settings: settings, constraint: constraint, onText: onText)
     }
 
     /// Runs requests in the batch engine, made on first use (it keeps its prefix cache between calls).
+    /// Calls from several threads decode together in the same steps; each returns when its requests are done.
     public func run(_ requests: [BatchRequest]) -> [Result<GenerationResult, EngineError>] {
-        lock.lock()
-        defer { lock.unlock() }
-        if batchEngine == nil {
-            batchEngine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: batchOptions, constraintCache: constraintCache)
+        let engine = engineLock.withLock {
+            if let batchEngine { return batchEngine }
+            let made = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: batchOptions, constraintCache: constraintCache)
+            batchEngine = made
+            return made
         }
-        return batchEngine!.run(requests)
+        return engine.run(requests)
     }
 
     /// The batch engine's counters so far (nil before its first use).
     public var batchStatistics: BatchStatistics? {
-        lock.lock()
-        defer { lock.unlock() }
-        return batchEngine?.statistics
+        engineLock.withLock { batchEngine }?.statistics
     }
 
     /// One sequence in its own session (float activations).
@@ -151,7 +164,9 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     }
 }
 
-/// A callback run only on the calling thread while the call lasts, handed to an API that wants `@Sendable`.
+/// A callback handed to an API that wants `@Sendable`. Sound because the batch engine runs it only while
+/// its caller is blocked waiting for that request, on one thread at a time (the driver's), and every call
+/// is ordered before the caller's return by the engine's lock: it never runs beside its owner or after it.
 private struct UnsafeSendableCallback: @unchecked Sendable {
     let body: (String) -> Void
     init(_ body: @escaping (String) -> Void) { self.body = body }

@@ -1,5 +1,5 @@
-// The interface the pipeline generates text through. `generate(batch:)` lets an implementation decode
-// requests together (LlamaGenerator runs them in its batch engine).
+// The interface the pipeline generates text through. `results(batch:)` lets an implementation decode
+// requests together (LlamaGenerator runs them in its batch engine), each request succeeding or failing alone.
 import Constraints
 import Tokenizers
 
@@ -40,6 +40,17 @@ public struct GenerationResult: Sendable, Equatable {
     public var prefillSeconds: Double
     public var decodeSeconds: Double
 
+    /// Public so that generators outside the engine can implement `TextGenerator`.
+    public init(promptIDs: [Int] = [], ids: [Int] = [], text: String, finishReason: FinishReason = .endOfSequence,
+                prefillSeconds: Double = 0, decodeSeconds: Double = 0) {
+        self.promptIDs = promptIDs
+        self.ids = ids
+        self.text = text
+        self.finishReason = finishReason
+        self.prefillSeconds = prefillSeconds
+        self.decodeSeconds = decodeSeconds
+    }
+
     public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptIDs.count) / prefillSeconds : 0 }
     /// Decode speed over the tokens after the first (the first comes from the prefill's logits).
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(max(ids.count - 1, 0)) / decodeSeconds : 0 }
@@ -48,8 +59,13 @@ public struct GenerationResult: Sendable, Equatable {
 public protocol TextGenerator: Sendable {
     /// Generates for one request; `onText` receives the text as it is decoded (whole characters only).
     func generate(_ request: GenerationRequest, onText: ((String) -> Void)?) throws -> GenerationResult
-    /// Generates for many requests; implementations may batch them.
+    /// Generates for many requests; implementations may batch them. Throws when any request fails.
     func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult]
+    /// One outcome per request, in order: a request that cannot run (empty, too long, beyond the KV bound,
+    /// a constraint dead end) fails alone and the others go on. Throws only for what fails every request
+    /// alike (a chat prompt for a model without a chat template). Errors are `any Error` so that the
+    /// default, over `generate(_:onText:)`, can pass on whatever an implementation throws.
+    func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>]
 }
 
 extension TextGenerator {
@@ -58,6 +74,11 @@ extension TextGenerator {
     }
 
     public func generate(batch requests: [GenerationRequest]) throws -> [GenerationResult] {
-        try requests.map { try generate($0, onText: nil) }
+        try results(batch: requests).map { try $0.get() }
+    }
+
+    /// One request after another, each error caught for its own request.
+    public func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>] {
+        requests.map { request in Result { try generate(request, onText: nil) } }
     }
 }

@@ -35,9 +35,14 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
                                            seed: request.seed, maxTokens: request.maxTokens, stop: request.stop),
                 constraint: request.constraint)
         }
-        return try generator.generate(batch: engineRequests).map { result in
-            GenerationOutput(text: result.text, promptTokens: result.promptIDs.count, completionTokens: result.ids.count,
-                             seconds: result.prefillSeconds + result.decodeSeconds)
+        return try generator.results(batch: engineRequests).map { outcome in
+            switch outcome {
+            case let .success(result):
+                GenerationOutput(text: result.text, promptTokens: result.promptIDs.count, completionTokens: result.ids.count,
+                                 seconds: result.prefillSeconds + result.decodeSeconds)
+            case let .failure(error):
+                .failed(error.localizedDescription)
+            }
         }
     }
 }

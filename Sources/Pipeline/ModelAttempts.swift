@@ -1,5 +1,6 @@
 // The attempt loop shared by model-driven stages: ask for all unresolved samples as one batch, parse,
-// retry the failures with sampling, and keep every raw output for the record.
+// retry the failures with sampling, and keep every raw output for the record. A request the generator
+// could not run is retried like an unusable answer and, with no attempt left, rejected as generation-failed.
 import Constraints
 import Foundation
 import Store
@@ -43,7 +44,12 @@ enum ModelAttempts {
                                            prompt: jsonText(prompt), output: output.text,
                                            promptTokens: output.promptTokens, completionTokens: output.completionTokens,
                                            seconds: output.seconds)
-                let result = try parse(sample, output.text, attempt)
+                // A request the generator could not run is this sample's failure, not the batch's.
+                let result: AttemptResult<Value> = if let failure = output.failure {
+                    .retry(reason: "generation-failed", detail: failure)
+                } else {
+                    try parse(sample, output.text, attempt)
+                }
                 let calls = (results[sample.id]?.calls ?? []) + [call]
                 results[sample.id] = (result, calls)
                 if case .retry = result { stillOpen.append(sample) }

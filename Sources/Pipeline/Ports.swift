@@ -27,8 +27,16 @@ public struct GenerationOutput: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var seconds: Double
-    public init(text: String, promptTokens: Int, completionTokens: Int, seconds: Double) {
+    /// Why this request produced nothing (too long for the model, a constraint dead end); the sample is
+    /// rejected with `generation-failed` and the rest of the batch goes on.
+    public var failure: String?
+    public init(text: String, promptTokens: Int, completionTokens: Int, seconds: Double, failure: String? = nil) {
         self.text = text; self.promptTokens = promptTokens; self.completionTokens = completionTokens; self.seconds = seconds
+        self.failure = failure
+    }
+
+    public static func failed(_ message: String) -> GenerationOutput {
+        GenerationOutput(text: "", promptTokens: 0, completionTokens: 0, seconds: 0, failure: message)
     }
 }
 
@@ -36,7 +44,8 @@ public protocol ChatGenerator: Sendable {
     var modelName: String { get }
     /// Whether the generator honours `GenerationRequest.constraint` (the embedded engine does).
     var supportsConstraints: Bool { get }
-    /// One output per request, in order; the generator may run them as one batch.
+    /// One output per request, in order; the generator may run them as one batch. A request that fails
+    /// alone comes back as an output with `failure` set; throw only when the whole batch cannot run.
     func generate(_ requests: [GenerationRequest]) async throws -> [GenerationOutput]
 }
 

@@ -43,7 +43,7 @@ struct TestInputsStage: Stage {
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in
-            let calls = results[sample.id]!.calls
+            let (result, calls) = results[sample.id]!
             let inputs = collected[sample.id] ?? []
             let cases = inputs.enumerated().map {
                 TestCaseRecord(sampleId: sample.id, index: $0.offset, arguments: $0.element.display, literal: $0.element.literal)
@@ -51,9 +51,10 @@ struct TestInputsStage: Stage {
             if inputs.count >= settings.minimum {
                 return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, testCases: cases)
             }
-            return StageCommit(outcome: reject(sample, "too-few-inputs",
-                                               "\(inputs.count) distinct parseable inputs; the minimum is \(settings.minimum)",
-                                               evidence: calls.last?.output, seconds: seconds),
+            // The last attempt's reason: too few inputs, or a request the generator could not run.
+            var (reason, detail) = ("too-few-inputs", "\(inputs.count) distinct parseable inputs; the minimum is \(settings.minimum)")
+            if case let .retry(lastReason, lastDetail) = result { (reason, detail) = (lastReason, lastDetail) }
+            return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds),
                                modelCalls: calls, testCases: cases)
         }
     }

@@ -146,40 +146,54 @@ struct ModelGenerate: AsyncParsableCommand {
 }
 
 extension ModelGenerate {
-    /// Every line's prompt through the batch engine; one JSON object per line, in input order.
+    /// Every line's prompt through the batch engine; one JSON object per line, in input order. A line whose
+    /// request fails prints an error object with its line number; the others still print, and the command
+    /// exits non-zero at the end.
     func generateLines(of path: String, with generator: LlamaGenerator, constraint: Grammar?) throws {
-        let prompts = try PromptLines.read(path, field: field)
-        var requests = prompts.map { request($0, constraint: constraint) }
+        let lines = try PromptLines.read(path, field: field)
+        var requests = lines.map { request($0.prompt, constraint: constraint) }
         for i in requests.indices { requests[i].settings.seed = seed &+ UInt64(i) }
         let start = DispatchTime.now().uptimeNanoseconds
-        let results = try generator.generate(batch: requests)
+        let outcomes = try generator.results(batch: requests)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        for (index, result) in results.enumerated() {
-            var object: [String: Any] = [
-                "index": index, "text": result.text, "finish_reason": result.finishReason.rawValue,
-                "prompt_tokens": result.promptIDs.count, "completion_tokens": result.ids.count,
-            ]
-            if json { object["ids"] = result.ids }
+        var generated = 0, failed = 0
+        for (index, outcome) in outcomes.enumerated() {
+            var object: [String: Any] = ["index": index, "line": lines[index].line]
+            switch outcome {
+            case let .success(result):
+                object["text"] = result.text
+                object["finish_reason"] = result.finishReason.rawValue
+                object["prompt_tokens"] = result.promptIDs.count
+                object["completion_tokens"] = result.ids.count
+                if json { object["ids"] = result.ids }
+                generated += result.ids.count
+            case let .failure(error):
+                object["error"] = "\(path):\(lines[index].line): \(error.localizedDescription)"
+                failed += 1
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         }
-        let generated = results.reduce(0) { $0 + $1.ids.count }
         let statistics = generator.batchStatistics
         FileHandle.standardError.write(Data(String(
             format: "[%d prompts, %d tokens generated in %.2f s (%.1f tok/s), %d parallel, %d prompt tokens reused from the prefix cache]\n",
-            results.count, generated, seconds, Double(generated) / max(seconds, 1e-9), parallel,
+            outcomes.count, generated, seconds, Double(generated) / max(seconds, 1e-9), parallel,
             statistics?.reusedPromptTokens ?? 0).utf8))
+        if failed > 0 {
+            FileHandle.standardError.write(Data("\(failed) of \(outcomes.count) prompts failed (see their \"error\" lines)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }
 
-/// The prompts of a JSON-lines file: `field` of every non-blank line, a string.
+/// The prompts of a JSON-lines file: `field` of every non-blank line, a string, with its line number.
 enum PromptLines {
-    static func read(_ path: String, field: String) throws -> [String] {
+    static func read(_ path: String, field: String) throws -> [(prompt: String, line: Int)] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw ValidationError("\(path): \(error.localizedDescription)")
         }
-        var prompts: [String] = []
+        var prompts: [(prompt: String, line: Int)] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -187,7 +201,7 @@ enum PromptLines {
             guard let prompt = object[field] as? String else {
                 throw ValidationError("\(path):\(number + 1): no string field '\(field)' (choose one with --field)")
             }
-            prompts.append(prompt)
+            prompts.append((prompt, number + 1))
         }
         return prompts
     }

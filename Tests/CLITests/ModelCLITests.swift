@@ -71,6 +71,22 @@ struct ModelCLITests {
         #expect(bad.error.contains("\(file.path):1: no string field 'prompt'"))
     }
 
+    @Test func aFailingLineGetsAnErrorObjectAndTheOthersStillPrint() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("prompts-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // Raw text: the empty prompt has no tokens at all (SmolLM2 adds no BOS).
+        try "{\"prompt\": \"Once upon a time\"}\n\n{\"prompt\": \"\"}\n{\"prompt\": \"The sky is\"}\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let result = try ModelCLI.run(["model", "generate", "smollm2", "--input", file.path, "--max-tokens", "4"])
+        #expect(result.status != 0)
+        let lines = try result.output.split(separator: "\n").map { try ModelCLI.json(String($0)) }
+        #expect(lines.map { $0["line"] as? Int } == [1, 3, 4])
+        #expect(lines[1]["error"] as? String == "\(file.path):3: the prompt is empty")
+        #expect(lines[1]["text"] == nil)
+        #expect(lines[0]["completion_tokens"] as? Int == 4 && lines[2]["completion_tokens"] as? Int == 4)
+        #expect(result.error.contains("1 of 3 prompts failed"))
+    }
+
     @Test func benchBatchReportsThroughput() throws {
         let result = try ModelCLI.run(["bench", "batch", "smollm2", "--prompt-tokens", "8", "--generate-tokens", "3",
                                        "--parallel", "1,2", "--runs", "1", "--prefix-requests", "3", "--prefix-tokens", "40",

@@ -10,11 +10,15 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     let supportsConstraints: Bool
     let rewrites: [String: String]
     let inputs: [String: [String]]
+    /// Requests that fail alone, by "rewrite:ENTRY" or "inputs:ENTRY": the message the generator reports.
+    let failures: [String: String]
     private let lock = NSLock()
     private(set) var requests: [GenerationRequest] = []
 
-    init(rewrites: [String: String] = [:], inputs: [String: [String]], supportsConstraints: Bool = false) {
+    init(rewrites: [String: String] = [:], inputs: [String: [String]], failures: [String: String] = [:],
+         supportsConstraints: Bool = false) {
         self.supportsConstraints = supportsConstraints
+        self.failures = failures
         self.rewrites = rewrites
         self.inputs = inputs
     }
@@ -25,6 +29,7 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
             let prompt = request.messages.last!.content
             let code = Self.fenced(prompt)
             let entry = Self.entry(in: code)
+            if let message = failures["\(prompt.hasPrefix("Rewrite") ? "rewrite" : "inputs"):\(entry)"] { return .failed(message) }
             let text: String
             if prompt.hasPrefix("Rewrite") {
                 text = "Instruction: Write a Python function `\(entry)` as shown.\n\n```python\n\(rewrites[entry] ?? code)\n```"
