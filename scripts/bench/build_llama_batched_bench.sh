@@ -36,4 +36,6 @@ PATH="$VENV/bin:$PATH" cmake --build "$root/build" --config Release --target lla
 mkdir -p "$root/bin"
 cp "$(find "$root/build" -name llama-batched-bench -type f -perm -u+x | head -1)" "$binary.partial"
 mv "$binary.partial" "$binary"
+# The binary links llama.cpp statically: the sources and the build tree (~370 MB) are no longer needed.
+rm -rf "$root/build" "$root/src" "$root/sdist"
 echo "$binary"
