@@ -3,7 +3,9 @@
 #   generate: llama.cpp (llama-cpp-python)   embed: sentence-transformers (PyTorch)   dedup: faiss-cpu + numpy
 #   batch: llama.cpp's llama-batched-bench, built once from the sources in the llama-cpp-python sdist
 # The peers go into a throw-away venv in the cache; nothing here is part of the tests.
-# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup; comma-separated) runs only those sections.
+# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup; comma-separated) runs only those sections;
+# BENCH_BATCH_REPEATS (default 3) sets how many times the batched pair alternates (medians are printed);
+# BENCH_BATCH_KV=f16 gives our batch engine an f16 KV cache, as llama.cpp has by default (ours: f32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,16 +78,19 @@ if [ ! -f "$MODEL_Q8_0" ]; then
 fi
 BATCHED_BENCH=$(bash scripts/bench/build_llama_batched_bench.sh "$VENV" "$CACHE")
 echo "llama-batched-bench: $BATCHED_BENCH (llama.cpp $(cat "$(dirname "$(dirname "$BATCHED_BENCH")")/llama.cpp-commit.txt"))"
+REPEATS="${BENCH_BATCH_REPEATS:-3}"
+BATCH_KV="${BENCH_BATCH_KV:-f32}"  # our KV cache precision (f16 is what llama.cpp's cache holds by default)
 for label in Q4_1 Q8_0; do
   model=$MODEL
   [ "$label" = Q8_0 ] && model=$MODEL_Q8_0
-  /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours-batch.time" \
-    $BIN bench batch "$model" --runs 1 --prefix-requests 0 --json > "$WORK/ours-batch.json"
-  # Their defaults otherwise: flash attention "auto" (on for this model on CPU), an f16 KV cache; -lv 4 logs both.
-  /usr/bin/time -f "%e %U %S %M" -o "$WORK/theirs-batch.time" \
-    "$BATCHED_BENCH" -m "$model" -c 8192 -b 2048 -ub 512 -npp 64 -ntg 128 -npl 1,4,16,32 -t 2 \
-    --output-format jsonl -lv 4 > "$WORK/theirs-batch.jsonl" 2> "$WORK/theirs-batch.log"
-  python3 scripts/bench/batch_compare.py "$label" "$WORK/ours-batch.json" "$WORK/theirs-batch.jsonl" \
-    "$WORK/ours-batch.time" "$WORK/theirs-batch.time" "$WORK/theirs-batch.log"
+  for r in $(seq "$REPEATS"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours-$label-$r.time" \
+      $BIN bench batch "$model" --runs 1 --prefix-requests 0 --kv "$BATCH_KV" --json > "$WORK/ours-$label-$r.json"
+    # Their defaults otherwise: flash attention "auto" (on for this model on CPU), an f16 KV cache; -lv 4 logs both.
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/theirs-$label-$r.time" \
+      "$BATCHED_BENCH" -m "$model" -c 8192 -b 2048 -ub 512 -npp 64 -ntg 128 -npl 1,4,16,32 -t 2 \
+      --output-format jsonl -lv 4 > "$WORK/theirs-$label-$r.jsonl" 2> "$WORK/theirs-$label-$r.log"
+  done
+  python3 scripts/bench/batch_compare.py "$label" "$WORK" "$REPEATS"
 done
 fi

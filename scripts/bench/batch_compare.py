@@ -1,7 +1,10 @@
 """Prints `semi-instruct bench batch --json` beside llama-batched-bench's JSONL, one row per parallel count.
 
-Usage: batch_compare.py LABEL OURS.json THEIRS.jsonl OURS.time THEIRS.time THEIRS.log
-The .time files hold `/usr/bin/time -f "%e %U %S %M"` (wall s, user s, sys s, peak KB) of each whole process.
+Usage: batch_compare.py LABEL WORK REPEATS
+WORK holds, for r in 1..REPEATS (the two programs alternate, so both see the same machine):
+  ours-LABEL-r.json (bench batch --json), theirs-LABEL-r.jsonl (--output-format jsonl), theirs-LABEL-r.log
+  (its -lv 4 log), and ours-LABEL-r.time / theirs-LABEL-r.time from `/usr/bin/time -f "%e %U %S %M"`.
+Numbers are medians over the repeats; the ratio range shows how far single runs scatter on a shared machine.
 Standard library only (bench-compare.sh runs it with the system python3).
 
 What is compared:
@@ -15,6 +18,7 @@ What is compared:
 """
 import json
 import re
+import statistics
 import sys
 
 # llama-batched-bench's numbers for SmolLM2-135M-Instruct quoted in issue 10 (the metric is not stated there).
@@ -27,43 +31,54 @@ def process_times(path):
     return float(wall), float(user) + float(system), int(peak_kb) / 1024
 
 
+def their_rows(path):
+    lines = (line for line in open(path) if line.startswith('{"n_kv_max"'))
+    return {row["pl"]: row for row in map(json.loads, lines)}
+
+
 def main():
-    label, ours_path, theirs_path, ours_time, theirs_time, theirs_log = sys.argv[1:7]
-    ours = json.load(open(ours_path))
-    theirs = {row["pl"]: row for row in (json.loads(line) for line in open(theirs_path) if line.startswith("{\"n_kv_max\""))}
-    log = open(theirs_log, errors="replace").read()
+    label, work, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    runs = range(1, repeats + 1)
+    ours = [json.load(open(f"{work}/ours-{label}-{r}.json")) for r in runs]
+    theirs = [their_rows(f"{work}/theirs-{label}-{r}.jsonl") for r in runs]
+    log = open(f"{work}/theirs-{label}-1.log", errors="replace").read()
     flash = re.findall(r"flash_attn\s*=\s*(\S+)", log) + re.findall(r"Flash Attention (enabled|disabled)", log)
     kv_types = re.findall(r"llama_kv_cache:.*?K \((\w+)\).*?V \((\w+)\)", log)
-    print(f"-- {label}: ours KV {ours['kv']}, {ours['threads']} threads, {ours['simd']}; llama.cpp flash_attn "
-          f"{' -> '.join(dict.fromkeys(flash)) or '?'}, KV {'/'.join(kv_types[0]) if kv_types else '?'}, "
-          f"{next(iter(theirs.values()))['n_threads'] if theirs else '?'} threads; load average at our end {ours['load_average']}")
-    header = (f"{'parallel':>8}  {'ours decode':>11}  {'their S_TG':>10}  {'ratio':>6}  "
-              f"{'ours whole-run':>14}  {'their B*TG/T':>12}  {'ratio':>6}  {'issue figure':>12}  {'ours/issue':>10}")
-    print(header)
-    for row in ours["batch"]:
-        count = row["parallel"]
-        their = theirs.get(count)
-        if their is None:
+    threads = next(iter(theirs[0].values()))["n_threads"] if theirs[0] else "?"
+    loads = ", ".join(o["load_average"] for o in ours)
+    print(f"-- {label}: ours KV {ours[0]['kv']}, {ours[0]['threads']} threads, {ours[0]['simd']}; llama.cpp flash_attn "
+          f"{' -> '.join(dict.fromkeys(flash)) or '?'}, KV {'/'.join(kv_types[0]) if kv_types else '?'}, {threads} threads; "
+          f"medians of {repeats} alternating runs; load average after ours: {loads}")
+    print(f"{'parallel':>8}  {'ours decode':>11}  {'their S_TG':>10}  {'ratio':>6}  {'ours whole-run':>14}  "
+          f"{'their B*TG/T':>12}  {'ratio':>6}  {'ratio range':>11}  {'issue figure':>12}")
+    whole_ratios = {}
+    for count in [row["parallel"] for row in ours[0]["batch"]]:
+        pairs = []
+        for our, their in zip(ours, theirs):
+            row = next(r for r in our["batch"] if r["parallel"] == count)
+            if count in their:
+                pairs.append((row, their[count]))
+        if not pairs:
             print(f"{count:>8}  llama-batched-bench gave no row (context too small?)")
             continue
-        whole_theirs = count * their["tg"] / their["t"]
-        figure = ISSUE_FIGURES.get(label, {}).get(count)
-        print(f"{count:>8}  {row['decode_tokens_per_second']:>11.1f}  {their['speed_tg']:>10.1f}  "
-              f"{row['decode_tokens_per_second'] / their['speed_tg']:>5.2f}x  "
-              f"{row['generated_tokens_per_second']:>14.1f}  {whole_theirs:>12.1f}  "
-              f"{row['generated_tokens_per_second'] / whole_theirs:>5.2f}x  "
-              f"{figure if figure else '-':>12}  "
-              f"{(row['generated_tokens_per_second'] / figure) if figure else float('nan'):>9.2f}x")
-    for name, path in (("ours", ours_time), ("llama.cpp", theirs_time)):
-        wall, cpu, peak = process_times(path)
-        print(f"{name:>9} process: {wall:.1f} s wall, {cpu:.1f} s cpu (user+sys), peak resident {peak:.0f} MB")
+        decode_ours = statistics.median(row["decode_tokens_per_second"] for row, _ in pairs)
+        decode_theirs = statistics.median(their["speed_tg"] for _, their in pairs)
+        whole_ours = statistics.median(row["generated_tokens_per_second"] for row, _ in pairs)
+        whole_theirs = statistics.median(count * their["tg"] / their["t"] for _, their in pairs)
+        single = [row["generated_tokens_per_second"] / (count * their["tg"] / their["t"]) for row, their in pairs]
+        whole_ratios[count] = whole_ours / whole_theirs
+        figure = ISSUE_FIGURES.get(label, {}).get(count, "-")
+        print(f"{count:>8}  {decode_ours:>11.1f}  {decode_theirs:>10.1f}  {decode_ours / decode_theirs:>5.2f}x  "
+              f"{whole_ours:>14.1f}  {whole_theirs:>12.1f}  {whole_ratios[count]:>5.2f}x  "
+              f"{min(single):>5.2f}-{max(single):<5.2f}  {figure:>12}")
+    for name, prefix in (("ours", "ours"), ("llama.cpp", "theirs")):
+        times = [process_times(f"{work}/{prefix}-{label}-{r}.time") for r in runs]
+        wall, cpu, peak = (statistics.median(t[i] for t in times) for i in range(3))
+        print(f"{name:>9} process (all four counts): {wall:.1f} s wall, {cpu:.1f} s cpu (user+sys), peak resident {peak:.0f} MB")
     for count in (16, 32):
-        row = next((r for r in ours["batch"] if r["parallel"] == count), None)
-        if row and count in theirs:
-            whole_theirs = count * theirs[count]["tg"] / theirs[count]["t"]
-            ratio = row["generated_tokens_per_second"] / whole_theirs
-            verdict = "meets" if ratio >= TARGET else "misses"
-            print(f"  {count} sequences: whole-run ratio {ratio:.2f}x {verdict} the {TARGET}x target (same-run llama.cpp)")
+        if count in whole_ratios:
+            verdict = "meets" if whole_ratios[count] >= TARGET else "misses"
+            print(f"  {count} sequences: whole-run ratio {whole_ratios[count]:.2f}x {verdict} the {TARGET}x target")
 
 
 if __name__ == "__main__":
