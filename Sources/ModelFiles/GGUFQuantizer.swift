@@ -80,7 +80,9 @@ public struct GGUFQuantizer {
         self.target = target
         let tiedHead = input.tensor(named: "output.weight") == nil
         let architecture = try input.optionalString("general.architecture") ?? "llama"
-        let layerCount = try input.optionalInt("\(architecture).block_count") ?? 0
+        // As llama.cpp, which counts the layers it meets when the key is absent.
+        let blockIndices = input.tensors.compactMap { GGUFQuantMix.layerIndex($0.name) }
+        let layerCount = try input.optionalInt("\(architecture).block_count") ?? (blockIndices.max().map { $0 + 1 } ?? 0)
         var steps: [Step] = []
         for info in input.tensors {
             guard let from = info.type else {

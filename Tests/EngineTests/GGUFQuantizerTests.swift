@@ -160,5 +160,31 @@ struct SmolLM2QuantizeTests {
         let after = try LlamaGenerator(requantized, precision: .float).generate(promptIDs: prompt, settings: settings)
         #expect(before.ids.count == 16)
         #expect(after.ids == before.ids)
+
+        // llama-quantize's own Q8_0 of the same file: same keys, same types, the same bytes in every tensor.
+        let reference = try #require(try SmolLM2Fixtures.json("llama_quantize.json")["Q8_0"] as? [String: Any])
+        let output = try GGUFFile(url: url)
+        #expect(output.keys.sorted() == reference["keys"] as? [String])
+        let tensors = try #require(reference["tensors"] as? [[String: String]])
+        #expect(tensors.count == output.tensors.count)
+        for expected in tensors {
+            let info = try #require(output.tensor(named: expected["name"]!))
+            #expect(info.typeName == expected["type"], "\(info.name)")
+            #expect(SHA256.hex(try QuantizerFixtures.bytes(output, info)) == expected["sha256"], "\(info.name)")
+        }
+    }
+
+    /// llama-quantize's Q4_K_M of the same file gives each tensor the type our plan does (fallbacks included).
+    @Test func q4KMTypesMatchLlamaQuantize() throws {
+        let original = try #require(SmolLM2Fixtures.loaded)
+        let reference = try #require(try SmolLM2Fixtures.json("llama_quantize.json")["Q4_K_M"] as? [String: Any])
+        let tensors = try #require(reference["tensors"] as? [[String: String]])
+        let plan = try GGUFQuantizer(input: GGUFFile(url: original.file), target: .q4KM).steps
+        // llama-quantize writes the tensors in its own order: matched by name.
+        let theirs = Dictionary(uniqueKeysWithValues: tensors.map { ($0["name"]!, $0["type"]!) })
+        #expect(Set(plan.map(\.name)) == Set(theirs.keys))
+        for step in plan {
+            #expect(step.to.description == theirs[step.name], "\(step.name)")
+        }
     }
 }
