@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds llama.cpp's `llama-batched-bench` from the llama.cpp sources vendored in the llama-cpp-python sdist of
 # the version installed in the bench venv, once: later runs find the binary and print its path straight away.
+# `llama-quantize` comes along (one more file on the same library) for scripts/fixtures/smollm2_llama_quantize.py.
 # Usage: build_llama_batched_bench.sh VENV CACHE   (prints the binary's path on stdout, progress on stderr)
 set -euo pipefail
 VENV="$1"
@@ -28,12 +29,13 @@ fi
 sources="$root/src/vendor/llama.cpp"
 (cd "$sources" && git rev-parse HEAD 2>/dev/null || echo "commit unknown") > "$root/llama.cpp-commit.txt"
 
-# Release, tuned for this CPU (as llama-cpp-python's own build is), no GPU back ends, no curl, only the target.
+# Release, tuned for this CPU (as llama-cpp-python's own build is), no GPU back ends, no TLS, only the two targets.
 PATH="$VENV/bin:$PATH" cmake -S "$sources" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
   -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=ON >&2
-PATH="$VENV/bin:$PATH" cmake --build "$root/build" --config Release --target llama-batched-bench -j "$(nproc)" >&2
+PATH="$VENV/bin:$PATH" cmake --build "$root/build" --config Release --target llama-batched-bench llama-quantize -j "$(nproc)" >&2
 mkdir -p "$root/bin"
+cp "$(find "$root/build" -name llama-quantize -type f -perm -u+x | head -1)" "$root/bin/llama-quantize"
 cp "$(find "$root/build" -name llama-batched-bench -type f -perm -u+x | head -1)" "$binary.partial"
 mv "$binary.partial" "$binary"
 # The binary links llama.cpp statically: the sources and the build tree (~370 MB) are no longer needed.
