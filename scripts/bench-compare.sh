@@ -74,7 +74,7 @@ if wanted batch; then
 echo "== batch: SmolLM2-135M-Instruct Q4_1 and Q8_0, 64-token prompts, 128 generated each, 1/4/16/32 sequences, 2 threads"
 if [ ! -f "$MODEL_Q8_0" ]; then
   mkdir -p "$(dirname "$MODEL_Q8_0")"
-  $BIN model quantize "$MODEL" "$MODEL_Q8_0" --type Q8_0 2>/dev/null
+  $BIN model quantize "$MODEL" "$MODEL_Q8_0" --type Q8_0 2> "$WORK/quantize.log" || { cat "$WORK/quantize.log" >&2; exit 1; }
 fi
 BATCHED_BENCH=$(bash scripts/bench/build_llama_batched_bench.sh "$VENV" "$CACHE")
 echo "llama-batched-bench: $BATCHED_BENCH (llama.cpp $(cat "$(dirname "$(dirname "$BATCHED_BENCH")")/llama.cpp-commit.txt"))"
