@@ -11,6 +11,7 @@ What is compared:
 - decode phase: ours `decode_tokens_per_second` (sequences x 127 decode steps over the run's time minus a
   1-token run's, i.e. after prefill) against their S_TG (sequences x 128 decode steps over the steps' time);
   both are tokens per second of batched single-token steps.
+- prompt: ours `prompt_tokens_per_second` (a 1-token run: prefill plus one sampled token) against their S_PP.
 - whole run: ours `generated_tokens_per_second` (128 tokens a sequence: the prefill's token plus 127 steps, over
   the whole run, sampling included) against their B*TG/T (128 steps a sequence after a prefill whose logits they
   do not count, over prefill plus steps). Their count leaves one forward pass of the 129 unpaid, which favours
@@ -50,7 +51,7 @@ def main():
           f"{' -> '.join(dict.fromkeys(flash)) or '?'}, KV {'/'.join(kv_types[0]) if kv_types else '?'}, {threads} threads; "
           f"medians of {repeats} alternating runs; load average after ours: {loads}")
     print(f"{'parallel':>8}  {'ours decode':>11}  {'their S_TG':>10}  {'ratio':>6}  {'ours whole-run':>14}  "
-          f"{'their B*TG/T':>12}  {'ratio':>6}  {'ratio range':>11}  {'issue figure':>12}")
+          f"{'their B*TG/T':>12}  {'ratio':>6}  {'ratio range':>11}  {'issue figure':>12}  {'prompt tok/s ours/their S_PP':>28}")
     whole_ratios = {}
     for count in [row["parallel"] for row in ours[0]["batch"]]:
         pairs = []
@@ -68,9 +69,12 @@ def main():
         single = [row["generated_tokens_per_second"] / (count * their["tg"] / their["t"]) for row, their in pairs]
         whole_ratios[count] = whole_ours / whole_theirs
         figure = ISSUE_FIGURES.get(label, {}).get(count, "-")
+        prompt_ours = statistics.median(row["prompt_tokens_per_second"] for row, _ in pairs)
+        prompt_theirs = statistics.median(their["speed_pp"] for _, their in pairs)
+        prompt = f"{prompt_ours:.0f} / {prompt_theirs:.0f} = {prompt_ours / prompt_theirs:.2f}x"
         print(f"{count:>8}  {decode_ours:>11.1f}  {decode_theirs:>10.1f}  {decode_ours / decode_theirs:>5.2f}x  "
               f"{whole_ours:>14.1f}  {whole_theirs:>12.1f}  {whole_ratios[count]:>5.2f}x  "
-              f"{min(single):>5.2f}-{max(single):<5.2f}  {figure:>12}")
+              f"{min(single):>5.2f}-{max(single):<5.2f}  {figure:>12}  {prompt:>28}")
     for name, prefix in (("ours", "ours"), ("llama.cpp", "theirs")):
         times = [process_times(f"{work}/{prefix}-{label}-{r}.time") for r in runs]
         wall, cpu, peak = (statistics.median(t[i] for t in times) for i in range(3))
