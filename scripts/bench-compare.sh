@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs each benchmark beside its peer in one go, on this machine, and prints our/their ratios:
 #   generate: llama.cpp (llama-cpp-python)   embed: sentence-transformers (PyTorch)   dedup: faiss-cpu + numpy
+#   batch: llama.cpp's llama-batched-bench, built once from the sources in the llama-cpp-python sdist
 # The peers go into a throw-away venv in the cache; nothing here is part of the tests.
+# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup; comma-separated) runs only those sections;
+# BENCH_BATCH_REPEATS (default 3) sets how many times the batched pair alternates (medians are printed);
+# BENCH_BATCH_KV=f16 gives our batch engine an f16 KV cache, as llama.cpp has by default (ours: f32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +13,10 @@ CACHE="${SEMI_INSTRUCT_CACHE:-$HOME/.cache/semi-instruct}"
 VENV="$CACHE/bench-venv"
 BIN=.build/release/semi-instruct
 MODEL="$CACHE/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+# Made from the Q4_1 file by `model quantize` (no original weights offline): the same network at 8 bits.
+MODEL_Q8_0="$CACHE/models/smollm2-q8_0/SmolLM2-135M-Instruct.Q8_0.gguf"
+ONLY="${BENCH_COMPARE_ONLY:-generate,embed,dedup,batch}"
+wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -24,26 +32,34 @@ fi
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{a / b:.2f}x' if b else 'n/a')" "$1" "$2"; }
 field() { python3 -c "import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
+if wanted generate; then
 echo "== generate: SmolLM2-135M-Instruct Q4_1, 512-token prompt, 128 decoded tokens, 2 threads"
 ours=$($BIN bench generate smollm2 --threads 2 --json)
 theirs=$("$VENV/bin/python" scripts/bench/generate_llama_cpp.py "$MODEL" --threads 2)
 echo "ours:      $ours"
 echo "llama.cpp: $theirs"
 echo "prefill ratio $(ratio "$(field "$ours" prefill_tokens_per_second)" "$(field "$theirs" prefill_tokens_per_second)"), decode ratio $(ratio "$(field "$ours" decode_tokens_per_second)" "$(field "$theirs" decode_tokens_per_second)")"
+fi
 
+if wanted embed; then
 echo "== embed: 2,000 standard-library functions, all-MiniLM-L6-v2, 2 threads"
 $BIN bench embed --dump-corpus "$WORK/corpus.jsonl" | tee "$WORK/ours-embed.txt"
 "$VENV/bin/python" scripts/bench/embed_sentence_transformers.py "$WORK/corpus.jsonl" | tee "$WORK/theirs-embed.txt"
+fi
 
+if wanted dedup; then
 echo "== dedup: 200,000 random unit vectors of dimension 384, k = 1000, 20 iterations"
 $BIN bench dedup --niter 20 | tee "$WORK/ours-dedup.txt"
 "$VENV/bin/python" scripts/fixtures/semdedup_bench_reference.py --niter 20 | tee "$WORK/theirs-dedup.txt"
+fi
 
 # Ratios from the lines both sides print: sentences/s (higher is better) and total seconds (lower is better).
 python3 - "$WORK" <<'PY'
-import re, sys
+import os, re, sys
 work = sys.argv[1]
 def grab(name, pattern):
+    if not os.path.exists(f"{work}/{name}"):
+        return None
     match = re.search(pattern, open(f"{work}/{name}").read())
     return float(match.group(1)) if match else None
 ours, theirs = grab("ours-embed.txt", r"median: ([\d.]+) sentences/s"), grab("theirs-embed.txt", r"median: ([\d.]+) sentences/s")
@@ -53,3 +69,28 @@ ours, theirs = grab("ours-dedup.txt", r"total ([\d.]+) s"), grab("theirs-dedup.t
 if ours and theirs:
     print(f"dedup ratio (their time / our time): {theirs / ours:.2f}x")
 PY
+
+if wanted batch; then
+echo "== batch: SmolLM2-135M-Instruct Q4_1 and Q8_0, 64-token prompts, 128 generated each, 1/4/16/32 sequences, 2 threads"
+if [ ! -f "$MODEL_Q8_0" ]; then
+  mkdir -p "$(dirname "$MODEL_Q8_0")"
+  $BIN model quantize "$MODEL" "$MODEL_Q8_0" --type Q8_0 2> "$WORK/quantize.log" || { cat "$WORK/quantize.log" >&2; exit 1; }
+fi
+BATCHED_BENCH=$(bash scripts/bench/build_llama_batched_bench.sh "$VENV" "$CACHE")
+echo "llama-batched-bench: $BATCHED_BENCH (llama.cpp $(cat "$(dirname "$(dirname "$BATCHED_BENCH")")/llama.cpp-commit.txt"))"
+REPEATS="${BENCH_BATCH_REPEATS:-3}"
+BATCH_KV="${BENCH_BATCH_KV:-f32}"  # our KV cache precision (f16 is what llama.cpp's cache holds by default)
+for label in Q4_1 Q8_0; do
+  model=$MODEL
+  [ "$label" = Q8_0 ] && model=$MODEL_Q8_0
+  for r in $(seq "$REPEATS"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours-$label-$r.time" \
+      $BIN bench batch "$model" --runs 1 --prefix-requests 0 --kv "$BATCH_KV" --json > "$WORK/ours-$label-$r.json"
+    # Their defaults otherwise: flash attention "auto" (on for this model on CPU), an f16 KV cache; -lv 4 logs both.
+    /usr/bin/time -f "%e %U %S %M" -o "$WORK/theirs-$label-$r.time" \
+      "$BATCHED_BENCH" -m "$model" -c 8192 -b 2048 -ub 512 -npp 64 -ntg 128 -npl 1,4,16,32 -t 2 \
+      --output-format jsonl -lv 4 > "$WORK/theirs-$label-$r.jsonl" 2> "$WORK/theirs-$label-$r.log"
+  done
+  python3 scripts/bench/batch_compare.py "$label" "$WORK" "$REPEATS"
+done
+fi

@@ -1,5 +1,6 @@
 // Everything that can be wrong with a GGUF file, each naming the file and where.
 import Foundation
+import Kernels
 
 public enum GGUFError: LocalizedError, Equatable, Sendable {
     case cannotOpen(file: String, reason: String)
@@ -35,7 +36,7 @@ public enum GGUFError: LocalizedError, Equatable, Sendable {
         case let .shapeMismatch(file, tensor, expected, actual):
             "\(file): tensor \(tensor) has shape \(actual), expected \(expected)"
         case let .unsupportedTensorType(file, tensor, type):
-            "\(file): tensor \(tensor) has type \(type), which this engine does not read (F32, F16, BF16, Q8_0, Q4_0, Q4_1)"
+            "\(file): tensor \(tensor) has type \(type), which this engine does not read (it reads \(TensorType.allCases.map(\.description).joined(separator: ", ")))"
         case let .tensorOutOfBounds(file, tensor, offset, bytes, fileSize):
             "\(file): tensor \(tensor) spans bytes \(offset)..<\(offset + bytes), past the end of the file (\(fileSize) bytes)"
         }

@@ -212,6 +212,13 @@ public final class GGUFFile: @unchecked Sendable {
         return WeightMatrix(type: type, rows: rows, columns: columns, data: mapped.bytes.baseAddress! + info.offset)
     }
 
+    /// Any tensor as rows of its innermost extent (ne0), whatever its rank: for tools that walk every tensor.
+    public func rows(of info: GGUFTensorInfo) throws(GGUFError) -> WeightMatrix {
+        guard let type = info.type else { throw .unsupportedTensorType(file: fileName, tensor: info.name, type: info.typeName) }
+        return WeightMatrix(type: type, rows: info.elementCount / info.shape[0], columns: info.shape[0],
+                            data: mapped.bytes.baseAddress! + info.offset)
+    }
+
     /// A 1-D tensor (norm weights), dequantized to floats, checked to hold `count` values.
     public func vector(_ name: String, count: Int) throws(GGUFError) -> [Float] {
         try matrix(name, rows: 1, columns: count).dequantized()
