@@ -27,24 +27,24 @@ CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q
         for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 1 < blocks; b += 2) {
-        __mmask64 negative[WROWS];
-        __m512i magnitude[WROWS];
+        // Unsigned activations a + 128 against the signed weights, each lane starting from -128 * its four
+        // weights' sum: the single-row dot's integer sums without a sign flip per (row, input).
+        __m512i q[WROWS], offset[WROWS];
         __m512 wd[WROWS];
         for (int r = 0; r < nr; r++) {
             const block_q8_0 *wr = ROW(block_q8_0, r);
-            __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[b].qs)),
-                                           _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
-            negative[r] = _mm512_movepi8_mask(q);
-            magnitude[r] = _mm512_abs_epi8(q);
+            q[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[b].qs)),
+                                      _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
+            offset[r] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), q[r]));
             wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
         }
         for (int j = 0; j < count; j++) {
             const ck_block_q8a *xj = x[j] + b;
-            __m512i a = activations_x2(xj);
+            __m512i a = _mm512_xor_si512(activations_x2(xj), _mm512_set1_epi8((char)0x80));
             __m512 xd = spread_x2(xj[0].d, xj[1].d);
             for (int r = 0; r < nr; r++) {
-                __m512i signed_a = _mm512_mask_sub_epi8(a, negative[r], _mm512_setzero_si512(), a);
-                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), magnitude[r], signed_a);
+                __m512i sums = _mm512_dpbusd_epi32(offset[r], a, q[r]);
                 __m512 scale = _mm512_mul_ps(wd[r], xd);
                 acc[r][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[r][j]);
             }
@@ -256,11 +256,13 @@ static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes
     free(row_m);
 }
 
-// Q8_0 for more than one tile of inputs: each pair of weight rows unpacked once (magnitudes, signs,
-// spread scales) and the inputs' scales spread once per call, then the arithmetic of rows_q8_0.
+// Q8_0 for more than one tile of inputs: each pair of weight rows unpacked once (bytes, spread scales)
+// and the inputs' scales spread once per call. The products take the activations as unsigned bytes a + 128
+// against the signed weights, starting each lane from -128 * (its four weights' sum): the same integer sums
+// as rows_q8_0's |w| . sign(w) a, so the same results, without a sign flip per (row, input).
 typedef struct {
-    const __m512i *magnitude;  // [row][pair]
-    const __mmask64 *negative; // [row][pair]
+    const __m512i *q;          // [row][pair]
+    const __m512i *offset;     // [row][pair]: -128 * the sum of each lane's four weights
     const __m512 *d;           // [row][pair]
 } unpacked_q8_0;
 
@@ -274,11 +276,10 @@ CK_ROWS void rows_q8_0_unpacked(unpacked_q8_0 u, int64_t pairs, const void *w, s
     for (; b + 1 < blocks; b += 2) {
         const int64_t p = b / 2;
         for (int j = 0; j < count; j++) {
-            __m512i a = activations_x2(x[j] + b);
+            __m512i a = _mm512_xor_si512(activations_x2(x[j] + b), _mm512_set1_epi8((char)0x80));
             __m512 xd = scales[p * TILE + j];
             for (int r = 0; r < nr; r++) {
-                __m512i signed_a = _mm512_mask_sub_epi8(a, u.negative[r * pairs + p], _mm512_setzero_si512(), a);
-                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u.magnitude[r * pairs + p], signed_a);
+                __m512i sums = _mm512_dpbusd_epi32(u.offset[r * pairs + p], a, u.q[r * pairs + p]);
                 acc[r][j] = _mm512_fmadd_ps(_mm512_mul_ps(u.d[r * pairs + p], xd), _mm512_cvtepi32_ps(sums), acc[r][j]);
             }
         }
@@ -308,27 +309,28 @@ static CK_AVX512 void matmul_q8_0_unpacked(const uint8_t *base, size_t row_bytes
                                            int64_t begin, int64_t end) {
     int64_t tiles = (inputs + TILE - 1) / TILE, pairs = blocks / 2, slots = pairs > 0 ? pairs : 1;
     __m512 *scales = aligned_alloc(64, (size_t)(tiles * slots * TILE) * sizeof(__m512));
-    __m512i *magnitude = aligned_alloc(64, (size_t)(WROWS * slots) * sizeof(__m512i));
+    __m512i *q = aligned_alloc(64, (size_t)(WROWS * slots) * sizeof(__m512i));
+    __m512i *offset = aligned_alloc(64, (size_t)(WROWS * slots) * sizeof(__m512i));
     __m512 *d = aligned_alloc(64, (size_t)(WROWS * slots) * sizeof(__m512));
-    __mmask64 *negative = malloc((size_t)(WROWS * slots) * sizeof(__mmask64));
-    if (!scales || !magnitude || !d || !negative) abort();
+    if (!scales || !q || !offset || !d) abort();
     for (int64_t t = 0; t < tiles; t++)
         for (int j = 0; j < TILE; j++) {
             int64_t input = t * TILE + j < inputs ? t * TILE + j : inputs - 1;  // past the last: never stored
             const ck_block_q8a *xj = x + input * x_stride;
             for (int64_t p = 0; p < pairs; p++) scales[(t * pairs + p) * TILE + j] = spread_x2(xj[2 * p].d, xj[2 * p + 1].d);
         }
-    unpacked_q8_0 u = { magnitude, negative, d };
+    unpacked_q8_0 u = { q, offset, d };
     for (int64_t r0 = begin; r0 < end; r0 += WROWS) {
         int nr = end - r0 < WROWS ? (int)(end - r0) : WROWS;
         const uint8_t *w = base + (size_t)r0 * row_bytes;
         for (int r = 0; r < nr; r++) {
             const block_q8_0 *wr = ROW(block_q8_0, r);
             for (int64_t p = 0; p < pairs; p++) {
-                __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[2 * p].qs)),
-                                               _mm256_loadu_si256((const __m256i *)wr[2 * p + 1].qs), 1);
-                negative[r * pairs + p] = _mm512_movepi8_mask(q);
-                magnitude[r * pairs + p] = _mm512_abs_epi8(q);
+                __m512i bytes = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[2 * p].qs)),
+                                                   _mm256_loadu_si256((const __m256i *)wr[2 * p + 1].qs), 1);
+                q[r * pairs + p] = bytes;
+                __m512i lane_sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), bytes);
+                offset[r * pairs + p] = _mm512_sub_epi32(_mm512_setzero_si512(), lane_sums);
                 d[r * pairs + p] = spread_x2(_cvtsh_ss(wr[2 * p].d), _cvtsh_ss(wr[2 * p + 1].d));
             }
         }
@@ -341,9 +343,9 @@ static CK_AVX512 void matmul_q8_0_unpacked(const uint8_t *base, size_t row_bytes
         }
     }
     free(scales);
-    free(magnitude);
+    free(q);
+    free(offset);
     free(d);
-    free(negative);
 }
 
 CK_AVX512 float ck_dot_q4_0_avx512(const block_q4_0 *w, const ck_block_q8a *x, int64_t blocks) {
