@@ -19,34 +19,55 @@ enum { TILE = 4 };
 // each activation vector loaded serves every row. Results go to out[j * out_stride + r].
 enum { WROWS = 2 };
 #define ROW(type, r) ((const type *)((const uint8_t *)w + (size_t)(r) * row_bytes))
+// The (rows, inputs) shapes of a tile, each a specialisation: CASE(unpacked, rows, inputs).
+#define CK_TILE_SHAPES(CASE, U) \
+    CASE(U, 2, 4) CASE(U, 2, 3) CASE(U, 2, 2) CASE(U, 2, 1) CASE(U, 1, 4) CASE(U, 1, 3) CASE(U, 1, 2) CASE(U, 1, 1)
 
-CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
+// Q8_0 for more than one tile of inputs takes each pair of weight rows unpacked once (bytes, offsets, spread
+// scales) and the inputs' scales spread once per call; one tile unpacks in registers.
+typedef struct {
+    const __m512i *q;          // [row][pair]
+    const __m512i *offset;     // [row][pair]: -128 * the sum of each lane's four weights
+    const __m512 *d;           // [row][pair]
+} unpacked_q8_0;
+
+// Unsigned activations a + 128 against the signed weights, each lane starting from -128 * its four
+// weights' sum: the single-row dot's integer sums (|w| . sign(w) a) without a sign flip per (row, input).
+static inline CK_AVX512 __m512i q8_0_offset(__m512i q) {
+    return _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), q));
+}
+
+CK_ROWS void rows_q8_0(const int unpacked, unpacked_q8_0 u, int64_t pairs, const __m512 *scales, const void *w,
+                       size_t row_bytes, int nr, const ck_block_q8a *const *x, int count, int64_t blocks,
                        float *out, int64_t out_stride) {
     __m512 acc[WROWS][TILE];
     for (int r = 0; r < nr; r++)
         for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
     int64_t b = 0;
     for (; b + 1 < blocks; b += 2) {
-        // Unsigned activations a + 128 against the signed weights, each lane starting from -128 * its four
-        // weights' sum: the single-row dot's integer sums without a sign flip per (row, input).
+        const int64_t p = b / 2;
         __m512i q[WROWS], offset[WROWS];
         __m512 wd[WROWS];
         for (int r = 0; r < nr; r++) {
-            const block_q8_0 *wr = ROW(block_q8_0, r);
-            q[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[b].qs)),
-                                      _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
-            offset[r] = _mm512_sub_epi32(_mm512_setzero_si512(),
-                                         _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), q[r]));
-            wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+            if (unpacked) {
+                q[r] = u.q[r * pairs + p];
+                offset[r] = u.offset[r * pairs + p];
+                wd[r] = u.d[r * pairs + p];
+            } else {
+                const block_q8_0 *wr = ROW(block_q8_0, r);
+                q[r] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[b].qs)),
+                                          _mm256_loadu_si256((const __m256i *)wr[b + 1].qs), 1);
+                offset[r] = q8_0_offset(q[r]);
+                wd[r] = spread_x2(_cvtsh_ss(wr[b].d), _cvtsh_ss(wr[b + 1].d));
+            }
         }
         for (int j = 0; j < count; j++) {
             const ck_block_q8a *xj = x[j] + b;
             __m512i a = _mm512_xor_si512(activations_x2(xj), _mm512_set1_epi8((char)0x80));
-            __m512 xd = spread_x2(xj[0].d, xj[1].d);
+            __m512 xd = unpacked ? scales[p * TILE + j] : spread_x2(xj[0].d, xj[1].d);
             for (int r = 0; r < nr; r++) {
                 __m512i sums = _mm512_dpbusd_epi32(offset[r], a, q[r]);
-                __m512 scale = _mm512_mul_ps(wd[r], xd);
-                acc[r][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[r][j]);
+                acc[r][j] = _mm512_fmadd_ps(_mm512_mul_ps(wd[r], xd), _mm512_cvtepi32_ps(sums), acc[r][j]);
             }
         }
     }
@@ -56,6 +77,26 @@ CK_ROWS void rows_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q
             if (b < blocks) total += ck_dot_q8_0_avx2(ROW(block_q8_0, r) + b, x[j] + b, 1);
             out[j * out_stride + r] = total;
         }
+}
+
+// Every (unpacked, rows, inputs) shape is its own specialisation of the same arithmetic.
+static CK_AVX512 void tile_q8_0_with(unpacked_q8_0 u, int64_t pairs, const __m512 *scales, const void *w, size_t row_bytes,
+                                     int nr, const ck_block_q8a *const *x, int count, int64_t blocks, float *out,
+                                     int64_t out_stride) {
+#define CK_Q80_CASE(U, R, C) \
+    case U * 64 + R * 8 + C: rows_q8_0(U, u, pairs, scales, w, row_bytes, R, x, C, blocks, out, out_stride); break;
+    switch ((u.q != NULL) * 64 + nr * 8 + count) {
+    CK_TILE_SHAPES(CK_Q80_CASE, 0)
+    CK_TILE_SHAPES(CK_Q80_CASE, 1)
+    default: break;
+    }
+#undef CK_Q80_CASE
+}
+
+static CK_AVX512 void tile_q8_0(const void *w, size_t row_bytes, int nr, const ck_block_q8a *const *x, int count,
+                                int64_t blocks, float *out, int64_t out_stride) {
+    unpacked_q8_0 none = { NULL, NULL, NULL };
+    tile_q8_0_with(none, 0, NULL, w, row_bytes, nr, x, count, blocks, out, out_stride);
 }
 
 // Q4_0 as (q - 8) . x = q . x - 8 sum(x).
@@ -116,7 +157,6 @@ CK_ROWS void rows_q4_0(const void *w, size_t row_bytes, int nr, const ck_block_q
     }
 
 CK_TILE(tile_q4_0, rows_q4_0)
-CK_TILE(tile_q8_0, rows_q8_0)
 
 // Q4_1 with the inputs' scales prepared once per call: for each tile of four inputs, the activation
 // scales of every block pair as vectors (d of block 2p in lanes 0-7, of 2p+1 in lanes 8-15) and the
@@ -196,15 +236,11 @@ static CK_AVX512 void tile_q4_1_prepared(unpacked_rows u, int64_t pairs, const v
                                          float *out, int64_t out_stride) {
 #define CK_Q41_CASE(U, R, C) \
     case U * 64 + R * 8 + C: rows_q4_1_prepared(U, u, pairs, w, row_bytes, R, x, C, blocks, prep, out, out_stride); break;
-#define CK_Q41_CASES(U) \
-    CK_Q41_CASE(U, 2, 4) CK_Q41_CASE(U, 2, 3) CK_Q41_CASE(U, 2, 2) CK_Q41_CASE(U, 2, 1) \
-    CK_Q41_CASE(U, 1, 4) CK_Q41_CASE(U, 1, 3) CK_Q41_CASE(U, 1, 2) CK_Q41_CASE(U, 1, 1)
     switch ((u.q != NULL) * 64 + nr * 8 + count) {
-    CK_Q41_CASES(0)
-    CK_Q41_CASES(1)
+    CK_TILE_SHAPES(CK_Q41_CASE, 0)
+    CK_TILE_SHAPES(CK_Q41_CASE, 1)
     default: break;
     }
-#undef CK_Q41_CASES
 #undef CK_Q41_CASE
 }
 
@@ -256,54 +292,6 @@ static CK_AVX512 void matmul_q4_1_prepared(const uint8_t *base, size_t row_bytes
     free(row_m);
 }
 
-// Q8_0 for more than one tile of inputs: each pair of weight rows unpacked once (bytes, spread scales)
-// and the inputs' scales spread once per call. The products take the activations as unsigned bytes a + 128
-// against the signed weights, starting each lane from -128 * (its four weights' sum): the same integer sums
-// as rows_q8_0's |w| . sign(w) a, so the same results, without a sign flip per (row, input).
-typedef struct {
-    const __m512i *q;          // [row][pair]
-    const __m512i *offset;     // [row][pair]: -128 * the sum of each lane's four weights
-    const __m512 *d;           // [row][pair]
-} unpacked_q8_0;
-
-CK_ROWS void rows_q8_0_unpacked(unpacked_q8_0 u, int64_t pairs, const void *w, size_t row_bytes, int nr,
-                                const ck_block_q8a *const *x, int count, int64_t blocks, const __m512 *scales,
-                                float *out, int64_t out_stride) {
-    __m512 acc[WROWS][TILE];
-    for (int r = 0; r < nr; r++)
-        for (int j = 0; j < count; j++) acc[r][j] = _mm512_setzero_ps();
-    int64_t b = 0;
-    for (; b + 1 < blocks; b += 2) {
-        const int64_t p = b / 2;
-        for (int j = 0; j < count; j++) {
-            __m512i a = _mm512_xor_si512(activations_x2(x[j] + b), _mm512_set1_epi8((char)0x80));
-            __m512 xd = scales[p * TILE + j];
-            for (int r = 0; r < nr; r++) {
-                __m512i sums = _mm512_dpbusd_epi32(u.offset[r * pairs + p], a, u.q[r * pairs + p]);
-                acc[r][j] = _mm512_fmadd_ps(_mm512_mul_ps(u.d[r * pairs + p], xd), _mm512_cvtepi32_ps(sums), acc[r][j]);
-            }
-        }
-    }
-    for (int r = 0; r < nr; r++)
-        for (int j = 0; j < count; j++) {
-            float total = _mm512_reduce_add_ps(acc[r][j]);
-            if (b < blocks) total += ck_dot_q8_0_avx2(ROW(block_q8_0, r) + b, x[j] + b, 1);
-            out[j * out_stride + r] = total;
-        }
-}
-
-static CK_AVX512 void tile_q8_0_unpacked(unpacked_q8_0 u, int64_t pairs, const void *w, size_t row_bytes, int nr,
-                                         const ck_block_q8a *const *x, int count, int64_t blocks, const __m512 *scales,
-                                         float *out, int64_t out_stride) {
-#define CK_Q80_CASE(R, C) case R * 8 + C: rows_q8_0_unpacked(u, pairs, w, row_bytes, R, x, C, blocks, scales, out, out_stride); break;
-    switch (nr * 8 + count) {
-    CK_Q80_CASE(2, 4) CK_Q80_CASE(2, 3) CK_Q80_CASE(2, 2) CK_Q80_CASE(2, 1)
-    CK_Q80_CASE(1, 4) CK_Q80_CASE(1, 3) CK_Q80_CASE(1, 2)
-    default: rows_q8_0_unpacked(u, pairs, w, row_bytes, 1, x, 1, blocks, scales, out, out_stride); break;
-    }
-#undef CK_Q80_CASE
-}
-
 static CK_AVX512 void matmul_q8_0_unpacked(const uint8_t *base, size_t row_bytes, int64_t blocks, const ck_block_q8a *x,
                                            int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
                                            int64_t begin, int64_t end) {
@@ -329,8 +317,7 @@ static CK_AVX512 void matmul_q8_0_unpacked(const uint8_t *base, size_t row_bytes
                 __m512i bytes = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)wr[2 * p].qs)),
                                                    _mm256_loadu_si256((const __m256i *)wr[2 * p + 1].qs), 1);
                 q[r * pairs + p] = bytes;
-                __m512i lane_sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), bytes);
-                offset[r * pairs + p] = _mm512_sub_epi32(_mm512_setzero_si512(), lane_sums);
+                offset[r * pairs + p] = q8_0_offset(bytes);
                 d[r * pairs + p] = spread_x2(_cvtsh_ss(wr[2 * p].d), _cvtsh_ss(wr[2 * p + 1].d));
             }
         }
@@ -338,8 +325,8 @@ static CK_AVX512 void matmul_q8_0_unpacked(const uint8_t *base, size_t row_bytes
             const ck_block_q8a *tile_inputs[TILE];
             int live = inputs - t * TILE < TILE ? (int)(inputs - t * TILE) : TILE;
             for (int j = 0; j < live; j++) tile_inputs[j] = x + (t * TILE + j) * x_stride;
-            tile_q8_0_unpacked(u, pairs, w, row_bytes, nr, tile_inputs, live, blocks, scales + t * pairs * TILE,
-                               out + t * TILE * out_stride + r0, out_stride);
+            tile_q8_0_with(u, pairs, scales + t * pairs * TILE, w, row_bytes, nr, tile_inputs, live, blocks,
+                           out + t * TILE * out_stride + r0, out_stride);
         }
     }
     free(scales);
