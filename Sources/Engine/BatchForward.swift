@@ -32,6 +32,8 @@ final class BatchForward {
     private let gate: ActivationRows
     private let up: UnsafeMutablePointer<Float>
     private let headInput: ActivationRows
+    /// Each row's RoPE cosines and sines, computed once per step for all layers.
+    private let rotations: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
 
     init(model: LlamaModel, kv: KVBlockPool, maxRows: Int, maxLogitRows: Int) {
@@ -51,10 +53,11 @@ final class BatchForward {
         up = .allocate(capacity: maxRows * c.intermediateSize)
         headInput = ActivationRows(capacity: maxLogitRows, columns: c.hiddenSize)
         logits = .allocate(capacity: maxLogitRows * c.vocabularySize)
+        rotations = .allocate(capacity: maxRows * c.headDimension)
     }
 
     deinit {
-        for p in [hidden, q, k, v, projected, up, logits] { p.deallocate() }
+        for p in [hidden, q, k, v, projected, up, logits, rotations] { p.deallocate() }
     }
 
     /// Runs the rows through the model, storing their keys and values in their sequences' blocks
@@ -65,7 +68,10 @@ final class BatchForward {
         let n = rows.count, dim = c.hiddenSize, qDim = c.queryDimension, kvDim = c.kvDimension, ffn = c.intermediateSize
         let floatFrom = rows.firstIndex(where: \.isPrompt) ?? n
         precondition(rows[floatFrom...].allSatisfy(\.isPrompt), "prompt rows must follow the generated-token rows")
-        for (r, row) in rows.enumerated() { w.embedding.dequantizeRow(row.token, into: hidden + r * dim) }
+        for (r, row) in rows.enumerated() {
+            w.embedding.dequantizeRow(row.token, into: hidden + r * dim)
+            model.rope.rotation(position: row.position, into: rotations + r * c.headDimension)
+        }
         // MiniCPM's scales (1 for Llama), where a session applies them.
         Ops.scale(hidden, by: c.embeddingScale, count: n * dim)
 
@@ -76,8 +82,8 @@ final class BatchForward {
             normed.invalidate()
             BatchMatmul.multiply([layer.query, layer.key, layer.value], normed, rows: n, floatFrom: floatFrom, into: [q, k, v], pool: pool)
             for (r, row) in rows.enumerated() {
-                model.rope.apply(q + r * qDim, heads: c.headCount, position: row.position)
-                model.rope.apply(k + r * kvDim, heads: c.kvHeadCount, position: row.position)
+                model.rope.apply(q + r * qDim, heads: c.headCount, rotation: rotations + r * c.headDimension)
+                model.rope.apply(k + r * kvDim, heads: c.kvHeadCount, rotation: rotations + r * c.headDimension)
                 let block = table[row.tableStart + row.position / kv.blockTokens]
                 kv.store(block: block, slot: row.position % kv.blockTokens, layer: l, keys: k + r * kvDim, values: v + r * kvDim)
             }

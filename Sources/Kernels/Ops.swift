@@ -75,10 +75,28 @@ public struct RoPE: Sendable {
 
     /// Rotates `heads` consecutive heads of `x` for token position `position`.
     public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, position: Int) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: headDimension) { table in
+            rotation(position: position, into: table.baseAddress!)
+            apply(x, heads: heads, rotation: table.baseAddress!)
+        }
+    }
+
+    /// The cosines (first half) and sines (second half) of `position`'s angles: compute once per token and
+    /// apply to every layer's queries and keys.
+    public func rotation(position: Int, into table: UnsafeMutablePointer<Float>) {
         let half = headDimension / 2
         for i in 0..<half {
             let angle = Double(position) * Double(inverseFrequencies[i])
-            let c = Float(cos(angle)), s = Float(sin(angle))
+            table[i] = Float(cos(angle))
+            table[half + i] = Float(sin(angle))
+        }
+    }
+
+    /// Rotates `heads` consecutive heads of `x` by a table from `rotation(position:into:)`.
+    public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, rotation table: UnsafePointer<Float>) {
+        let half = headDimension / 2
+        for i in 0..<half {
+            let c = table[i], s = table[half + i]
             for h in 0..<heads {
                 let base = x + h * headDimension
                 let (a, b) = style == .interleaved ? (2 * i, 2 * i + 1) : (i, i + half)
