@@ -31,7 +31,7 @@ static inline __attribute__((always_inline)) void attend_body(
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include "exp_avx2.h"
+#include "exp_simd.h"
 
 // The dot loop above cannot be vectorized without reassociation; this one sums in 8 lanes.
 static __attribute__((target("avx2,fma"))) void attend_avx2(

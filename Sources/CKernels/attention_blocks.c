@@ -45,7 +45,7 @@ static void attend_blocks_portable(const float *query, const ck_kv_blocks *kv, i
 }
 
 #if defined(__x86_64__)
-#include "exp_avx2.h"
+#include "exp_simd.h"
 
 #define CK_F16C __attribute__((target("avx2,fma,f16c")))
 

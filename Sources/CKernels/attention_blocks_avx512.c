@@ -8,7 +8,7 @@
 #include <immintrin.h>
 #include <math.h>
 
-#include "exp_avx2.h"
+#include "exp_simd.h"
 
 #define CK_ATT512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512dq,avx512vl")))
 

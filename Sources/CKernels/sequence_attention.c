@@ -7,6 +7,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define CK_ATTENTION_X86 1
+#include "exp_simd.h"
 #endif
 
 static int64_t round_up_32(int64_t value) { return (value + 31) / 32 * 32; }
@@ -30,24 +31,6 @@ static void softmax_rows_portable(float *data, int64_t rows, int64_t width, int6
 
 #ifdef CK_ATTENTION_X86
 #define CK_AVX512_ATTENTION __attribute__((target("avx512f")))
-
-// e^x for x <= 0: Cephes' range reduction by ln 2 and degree-5 polynomial, 2^n from the exponent bits.
-static inline CK_AVX512_ATTENTION __m512 exp_avx512(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
-    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    __m512i scale = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(y, _mm512_castsi512_ps(scale));
-}
 
 static CK_AVX512_ATTENTION void softmax_rows_avx512(float *data, int64_t rows, int64_t width, int64_t stride) {
     for (int64_t i = 0; i < rows; i++) {

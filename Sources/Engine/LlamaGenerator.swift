@@ -65,7 +65,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     /// Many requests at once, each succeeding or failing alone: with 8-bit activations they decode together
     /// in the batch engine; with float activations one after another. A missing chat template throws once.
     public func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>] {
-        if requests.contains(where: { if case .chat = $0.prompt { true } else { false } }) { _ = try chatTemplate() }
+        // Only a missing chat template fails here, and then for every request alike: it throws once.
         let prompts = try requests.map { try promptIDs($0.prompt) }
         guard precision == .int8 else {
             return zip(prompts, requests).map { prompt, request in

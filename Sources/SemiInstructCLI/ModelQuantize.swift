@@ -49,7 +49,7 @@ struct ModelQuantize: AsyncParsableCommand {
         let width = String(count).count
         let started = Date()
         try quantizer.write(to: URL(fileURLWithPath: output), threads: threads) { step, index in
-            let position = String(index + 1).leftPadded(to: width)
+            let position = String(format: "%\(width)ld", index + 1)
             let action = step.copiesBytes ? "\(step.to) (copied)" : "\(step.from) -> \(step.to)"
             let note = step.note.map { " (\($0))" } ?? ""
             print("[\(position)/\(count)] \(step.name) \(step.shape.map(String.init).joined(separator: "x")) \(action)\(note)", to: &log)
@@ -69,8 +69,4 @@ struct ModelQuantize: AsyncParsableCommand {
     }
 
     static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

@@ -1,6 +1,7 @@
-// A vectorised e^x shared by the attention kernels (attention.c, attention_blocks.c).
-#ifndef CKERNELS_EXP_AVX2_H
-#define CKERNELS_EXP_AVX2_H
+// A vectorised e^x, 8 and 16 lanes wide, shared by the attention kernels (attention.c, attention_blocks*.c,
+// sequence_attention.c): one polynomial everywhere.
+#ifndef CKERNELS_EXP_SIMD_H
+#define CKERNELS_EXP_SIMD_H
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -43,6 +44,24 @@ static inline __attribute__((target("avx2,fma"), always_inline)) float exp_shift
         sum += scores[t];
     }
     return sum;
+}
+
+// exp_avx2 sixteen lanes wide.
+static inline __attribute__((target("avx512f"), always_inline)) __m512 exp_avx512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    __m512i scale = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(y, _mm512_castsi512_ps(scale));
 }
 
 #endif
