@@ -343,7 +343,7 @@ CK_AVX512 float ck_dot_q4_0_avx512(const block_q4_0 *w, const ck_block_q8a *x, i
 
 // Float rows: one accumulator of 16 lanes per (weight row, input), summed in order, then reduced; up to
 // four dequantized weight rows at a time, so each input vector loaded serves four rows.
-enum { ROWS = 4 };
+enum { ROWS = 4, DEQUANTIZED_BLOCK_BYTES = 192 * 1024 };
 
 CK_ROWS void block_f32(const float *w, int64_t w_stride, int nr, const float *const *x, int count, int64_t n,
                        float *out, int64_t out_stride) {
@@ -445,16 +445,23 @@ void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, int6
     const uint8_t *base = (const uint8_t *)weights;
 #ifdef CK_X86
     if (ck_have_avx512() && n % 16 == 0) {
-        float *rows = malloc((size_t)n * ROWS * sizeof(float));
+        // A block of dequantized rows that stays in L2 while each tile of inputs, in L1, passes over it: the
+        // inputs are read once per block rather than once per four rows (prompt steps hold hundreds).
+        int64_t block_rows = (DEQUANTIZED_BLOCK_BYTES / ((int64_t)n * (int64_t)sizeof(float))) / ROWS * ROWS;
+        if (block_rows < ROWS) block_rows = ROWS;
+        float *rows = malloc((size_t)(n * block_rows) * sizeof(float));
         if (!rows) abort();
-        for (int64_t r0 = begin; r0 < end; r0 += ROWS) {
-            int nr = end - r0 < ROWS ? (int)(end - r0) : ROWS;
-            for (int r = 0; r < nr; r++) ck_dequantize_row(type, base + (size_t)(r0 + r) * row_bytes, rows + r * n, n);
+        for (int64_t b0 = begin; b0 < end; b0 += block_rows) {
+            int64_t nb = end - b0 < block_rows ? end - b0 : block_rows;
+            for (int64_t r = 0; r < nb; r++) ck_dequantize_row(type, base + (size_t)(b0 + r) * row_bytes, rows + r * n, n);
             for (int64_t j0 = 0; j0 < inputs; j0 += TILE) {
                 const float *tile_inputs[TILE];
                 int live = inputs - j0 < TILE ? (int)(inputs - j0) : TILE;
                 for (int j = 0; j < live; j++) tile_inputs[j] = x + (j0 + j) * x_stride;
-                tile_f32(rows, n, nr, tile_inputs, live, n, out + j0 * out_stride + r0, out_stride);
+                for (int64_t r0 = 0; r0 < nb; r0 += ROWS) {
+                    int nr = nb - r0 < ROWS ? (int)(nb - r0) : ROWS;
+                    tile_f32(rows + r0 * n, n, nr, tile_inputs, live, n, out + j0 * out_stride + b0 + r0, out_stride);
+                }
             }
         }
         free(rows);
