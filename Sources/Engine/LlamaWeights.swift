@@ -86,23 +86,27 @@ public struct LlamaWeights: @unchecked Sendable {
         var layers: [LlamaLayerWeights] = []
         for i in 0..<c.layerCount {
             func name(_ t: LlamaTensorNames.LayerTensor) -> String { names.layer(i, t) }
+            // Products read the packed rows, where this machine and type have them; float products the file.
+            func matrix(_ t: LlamaTensorNames.LayerTensor, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
+                try source.matrix(name(t), rows: rows, columns: columns).packedForProducts()
+            }
             layers.append(LlamaLayerWeights(
                 attentionNorm: try source.vector(name(.attentionNorm), count: c.hiddenSize),
-                query: try source.matrix(name(.query), rows: c.queryDimension, columns: c.hiddenSize),
-                key: try source.matrix(name(.key), rows: c.kvDimension, columns: c.hiddenSize),
-                value: try source.matrix(name(.value), rows: c.kvDimension, columns: c.hiddenSize),
-                attentionOutput: try source.matrix(name(.attentionOutput), rows: c.hiddenSize, columns: c.queryDimension),
+                query: try matrix(.query, rows: c.queryDimension, columns: c.hiddenSize),
+                key: try matrix(.key, rows: c.kvDimension, columns: c.hiddenSize),
+                value: try matrix(.value, rows: c.kvDimension, columns: c.hiddenSize),
+                attentionOutput: try matrix(.attentionOutput, rows: c.hiddenSize, columns: c.queryDimension),
                 ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
-                gate: try source.matrix(name(.gate), rows: c.intermediateSize, columns: c.hiddenSize),
-                up: try source.matrix(name(.up), rows: c.intermediateSize, columns: c.hiddenSize),
-                down: try source.matrix(name(.down), rows: c.hiddenSize, columns: c.intermediateSize)))
+                gate: try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize),
+                up: try matrix(.up, rows: c.intermediateSize, columns: c.hiddenSize),
+                down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize)))
         }
         self.layers = layers
         outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
         // A tied config wins over a stored lm_head (PyTorch checkpoints of tied models keep both names).
         output = !c.tiedEmbeddings && source.has(names.output)
-            ? try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize)
-            : embedding
+            ? try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize).packedForProducts()
+            : embedding.packedForProducts()
     }
 
     /// Counts of parameters by tensor type (for `model info`).

@@ -63,7 +63,10 @@ public enum BatchMatmul {
                 let lower = max(range.lowerBound - offset, 0), upper = min(range.upperBound - offset, w.rows)
                 if lower < upper {
                     if w.type.isQuantized {
-                        if let quantized {
+                        if let quantized, let packed = w.packed {
+                            ck_matmul_q8_0_packed(packed.bytes, Int64(w.rows), Int64(w.columns), quantized, blocksPerRow,
+                                                  Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
+                        } else if let quantized {
                             ck_matmul_q8a(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), quantized, blocksPerRow,
                                           Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
                         }
@@ -92,6 +95,7 @@ public enum BatchMatmul {
     public static func singleDot(_ w: WeightMatrix, row: Int, _ x: ActivationRows, input: Int) -> Float {
         if w.type.isQuantized {
             let blocks = x.quantized(rows: input + 1) + input * x.columns / 32
+            if let packed = w.packed { return ck_dot_q8_0_packed_row(packed.bytes, Int64(row), Int64(w.columns), blocks) }
             return ck_dot_quantized(Int32(w.type.rawValue), w.rowPointer(row), blocks, Int64(w.columns / 32))
         }
         return ck_dot_float(Int32(w.type.rawValue), w.rowPointer(row), x.row(input), Int64(w.columns))

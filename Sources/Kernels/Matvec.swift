@@ -16,10 +16,7 @@ public enum Matvec {
                                 precision: ActivationPrecision = .int8, pool: WorkerPool) {
         precondition(x.count == w.columns, "matvec: input has \(x.count) values, matrix has \(w.columns) columns")
         let quantized = w.type.isQuantized && precision == .int8 ? x.quantized() : nil
-        pool.parallelFor(w.rows) { range in
-            ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
-                      Int64(range.lowerBound), Int64(range.upperBound))
-        }
+        pool.parallelFor(w.rows) { range in rows(w, x, quantized, into: out, range.lowerBound, range.upperBound) }
     }
 
     /// Several products over the same input in one pass of the pool (q, k, v; gate, up).
@@ -34,12 +31,21 @@ public enum Matvec {
                 precondition(x.count == w.columns, "matvec: input has \(x.count) values, matrix has \(w.columns) columns")
                 let lower = max(range.lowerBound - offset, 0)
                 let upper = min(range.upperBound - offset, w.rows)
-                if lower < upper {
-                    ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
-                              Int64(lower), Int64(upper))
-                }
+                if lower < upper { rows(w, x, quantized, into: out, lower, upper) }
                 offset += w.rows
             }
+        }
+    }
+
+    /// Rows [lower, upper) of one product: packed rows for 8-bit activations when the matrix has them.
+    private static func rows(_ w: WeightMatrix, _ x: Activations, _ quantized: UnsafePointer<ck_block_q8a>?,
+                             into out: UnsafeMutablePointer<Float>, _ lower: Int, _ upper: Int) {
+        if let packed = w.packed, let quantized {
+            ck_matmul_q8_0_packed(packed.bytes, Int64(w.rows), Int64(w.columns), quantized, Int64(w.columns / 32), 1, out,
+                                  Int64(w.rows), Int64(lower), Int64(upper))
+        } else {
+            ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
+                      Int64(lower), Int64(upper))
         }
     }
 
@@ -54,6 +60,7 @@ public enum Matvec {
         if w.type.isQuantized && precision == .float {
             return ck_dot_dequantized(Int32(w.type.rawValue), w.rowPointer(row), x.values, Int64(w.columns))
         }
+        if let packed = w.packed { return ck_dot_q8_0_packed_row(packed.bytes, Int64(row), Int64(w.columns), x.quantized()) }
         if w.type.isQuantized {
             return ck_dot_quantized(Int32(w.type.rawValue), w.rowPointer(row), x.quantized(), Int64(w.columns / 32))
         }

@@ -8,6 +8,9 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     public let data: UnsafeRawPointer
     public let rowBytes: Int
+    /// The rows repacked for the 8-bit products, when `packedForProducts()` made them (Q8_0 on AVX-512
+    /// VNNI machines); every 8-bit product then reads these, and float products still read `data`.
+    public let packed: PackedRows?
 
     /// The caller keeps the bytes alive (a mapped file) and has checked that `columns` fits the type.
     public init(type: TensorType, rows: Int, columns: Int, data: UnsafeRawPointer) {
@@ -17,6 +20,23 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         self.data = data
         self.rowBytes = columns / type.blockSize * type.blockBytes
+        packed = nil
+    }
+
+    private init(_ base: WeightMatrix, packed: PackedRows) {
+        type = base.type
+        rows = base.rows
+        columns = base.columns
+        data = base.data
+        rowBytes = base.rowBytes
+        self.packed = packed
+    }
+
+    /// This matrix with its rows repacked for faster 8-bit products where this type and machine have a
+    /// packed layout (Q8_0 with AVX-512 VNNI: sixteen rows per lane group), else itself unchanged.
+    public func packedForProducts() -> WeightMatrix {
+        guard packed == nil, type == .q8_0, ck_q8_0_packing_available() != 0 else { return self }
+        return WeightMatrix(self, packed: PackedRows(q8_0: self))
     }
 
     public func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowBytes }
@@ -38,4 +58,18 @@ public struct WeightMatrix: @unchecked Sendable {
             count = rows * columns
         }
     }
+}
+
+/// A Q8_0 matrix's rows repacked sixteen at a time (ck_pack_q8_0): as many bytes as the file's, owned here.
+public final class PackedRows: @unchecked Sendable {
+    public let bytes: UnsafeMutableRawPointer
+    public let byteCount: Int
+
+    init(q8_0 w: WeightMatrix) {
+        byteCount = ck_q8_0_packed_bytes(Int64(w.rows), Int64(w.columns))
+        bytes = .allocate(byteCount: max(byteCount, 64), alignment: 64)
+        ck_pack_q8_0(w.data, Int64(w.rows), Int64(w.columns), bytes, 0, Int64((w.rows + 15) / 16))
+    }
+
+    deinit { bytes.deallocate() }
 }

@@ -1,0 +1,96 @@
+// Q8_0 rows repacked sixteen at a time: every 8-bit product of a packed matrix (one input or many, any
+// row range) must give exactly the arithmetic written out below in plain Swift, so a sequence decodes
+// the same alone, in a batch, or in a session.
+import CKernels
+import Foundation
+import Kernels
+import Testing
+
+struct PackedQ8_0Tests {
+    /// The packed arithmetic from the file's bytes: each block's exact integer sum of weight times 8-bit
+    /// activation, then total = fma(wd * xd, sum, total) block after block.
+    static func expected(bytes: [UInt8], row: Int, columns: Int, activations x: [Float]) -> Float {
+        let blocks = columns / 32, rowBytes = blocks * 34
+        var total: Float = 0
+        for b in 0..<blocks {
+            let o = row * rowBytes + b * 34
+            let wd = Float(Float16(bitPattern: UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8))
+            // The activations' quantization (ck_quantize_row_q8a): d = max |x| / 127, round half to even.
+            let values = x[(b * 32)..<(b * 32 + 32)]
+            let d = values.map { abs($0) }.max()! / 127
+            let inverse: Float = d != 0 ? 1 / d : 0
+            var sum: Int32 = 0
+            for (i, v) in values.enumerated() {
+                sum += Int32(Int8(bitPattern: bytes[o + 2 + i])) * Int32((v * inverse).rounded(.toNearestOrEven))
+            }
+            total = total.addingProduct(wd * d, Float(sum))  // one rounding, as the kernel's fma
+        }
+        return total
+    }
+
+    /// 203 rows (a short last group), 96 and 576 columns; three threads split the rows off the groups.
+    @Test(arguments: [96, 576])
+    func everyProductIsTheWrittenOutArithmetic(columns: Int) throws {
+        let rows = 203, inputs = 17
+        let bytes = RandomRows.bytes(.q8_0, rows: rows, columns: columns, seed: 31)
+        var random = SeededRandom(seed: 32)
+        let x = ActivationRows(capacity: inputs, columns: columns)
+        for i in 0..<inputs * columns { x.values[i] = random.normal() }
+        x.invalidate()
+        let pool = WorkerPool(threads: 3)
+        try bytes.withUnsafeBytes { raw in
+            let plain = WeightMatrix(type: .q8_0, rows: rows, columns: columns, data: raw.baseAddress!)
+            let w = plain.packedForProducts()
+            try #require(w.packed != nil || ck_q8_0_packing_available() == 0)
+            guard w.packed != nil else { return }
+            var expected = [Float](repeating: 0, count: inputs * rows)
+            for j in 0..<inputs {
+                let row = Array(UnsafeBufferPointer(start: x.row(j), count: columns))
+                for r in 0..<rows {
+                    expected[j * rows + r] = Self.expected(bytes: bytes, row: r, columns: columns, activations: row)
+                    #expect(BatchMatmul.singleDot(w, row: r, x, input: j).bitPattern == expected[j * rows + r].bitPattern,
+                            "row \(r), input \(j)")
+                }
+            }
+            // Batches of 1 to 17 inputs: full tiles of eight and every short last tile.
+            for count in [1, 2, 3, 5, 7, 8, 9, 16, 17] {
+                var out = [Float](repeating: .nan, count: count * rows)
+                out.withUnsafeMutableBufferPointer { o in BatchMatmul.multiply([w], x, rows: count, into: [o.baseAddress!], pool: pool) }
+                for j in 0..<count {
+                    for r in 0..<rows {
+                        #expect(out[j * rows + r].bitPattern == expected[j * rows + r].bitPattern, "row \(r), input \(j) of \(count)")
+                    }
+                }
+            }
+            // A session's product of one input, and the unpacked rows' product: close, not equal.
+            let single = Activations(count: columns)
+            single.values.update(from: x.row(0), count: columns)
+            single.invalidate()
+            var session = [Float](repeating: .nan, count: rows), unpacked = [Float](repeating: .nan, count: rows)
+            session.withUnsafeMutableBufferPointer { Matvec.multiply(w, single, into: $0.baseAddress!, pool: pool) }
+            unpacked.withUnsafeMutableBufferPointer { Matvec.multiply(plain, single, into: $0.baseAddress!, pool: pool) }
+            for r in 0..<rows {
+                #expect(session[r].bitPattern == expected[r].bitPattern, "session row \(r)")
+                #expect(Matvec.dot(w, row: r, single).bitPattern == expected[r].bitPattern)
+                #expect(abs(session[r] - unpacked[r]) <= 1e-4 * max(1, abs(unpacked[r])), "row \(r): \(session[r]) vs \(unpacked[r])")
+            }
+        }
+    }
+
+    /// Float products (prompt rows) still read the file's rows, so packing leaves them unchanged.
+    @Test func floatProductsIgnoreThePacking() {
+        let rows = 40, columns = 64
+        let bytes = RandomRows.bytes(.q8_0, rows: rows, columns: columns, seed: 33)
+        var random = SeededRandom(seed: 34)
+        let x = Activations(count: columns)
+        for i in 0..<columns { x.values[i] = random.normal() }
+        x.invalidate()
+        bytes.withUnsafeBytes { raw in
+            let plain = WeightMatrix(type: .q8_0, rows: rows, columns: columns, data: raw.baseAddress!)
+            let w = plain.packedForProducts()
+            for r in 0..<rows {
+                #expect(Matvec.dot(w, row: r, x, precision: .float).bitPattern == Matvec.dot(plain, row: r, x, precision: .float).bitPattern)
+            }
+        }
+    }
+}
