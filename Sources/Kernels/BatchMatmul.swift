@@ -64,7 +64,7 @@ public enum BatchMatmul {
                 if lower < upper {
                     if w.type.isQuantized {
                         if let quantized, let packed = w.packed {
-                            ck_matmul_q8_0_packed(packed.bytes, Int64(w.rows), Int64(w.columns), quantized, blocksPerRow,
+                            ck_matmul_packed(Int32(w.type.rawValue), packed.bytes, Int64(w.rows), Int64(w.columns), quantized, blocksPerRow,
                                                   Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
                         } else if let quantized {
                             ck_matmul_q8a(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), quantized, blocksPerRow,
@@ -95,7 +95,7 @@ public enum BatchMatmul {
     public static func singleDot(_ w: WeightMatrix, row: Int, _ x: ActivationRows, input: Int) -> Float {
         if w.type.isQuantized {
             let blocks = x.quantized(rows: input + 1) + input * x.columns / 32
-            if let packed = w.packed { return ck_dot_q8_0_packed_row(packed.bytes, Int64(row), Int64(w.columns), blocks) }
+            if let packed = w.packed { return ck_dot_packed_row(Int32(w.type.rawValue), packed.bytes, Int64(row), Int64(w.columns), blocks) }
             return ck_dot_quantized(Int32(w.type.rawValue), w.rowPointer(row), blocks, Int64(w.columns / 32))
         }
         return ck_dot_float(Int32(w.type.rawValue), w.rowPointer(row), x.row(input), Int64(w.columns))

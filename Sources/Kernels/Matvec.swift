@@ -41,7 +41,7 @@ public enum Matvec {
     private static func rows(_ w: WeightMatrix, _ x: Activations, _ quantized: UnsafePointer<ck_block_q8a>?,
                              into out: UnsafeMutablePointer<Float>, _ lower: Int, _ upper: Int) {
         if let packed = w.packed, let quantized {
-            ck_matmul_q8_0_packed(packed.bytes, Int64(w.rows), Int64(w.columns), quantized, Int64(w.columns / 32), 1, out,
+            ck_matmul_packed(Int32(w.type.rawValue), packed.bytes, Int64(w.rows), Int64(w.columns), quantized, Int64(w.columns / 32), 1, out,
                                   Int64(w.rows), Int64(lower), Int64(upper))
         } else {
             ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
@@ -60,7 +60,7 @@ public enum Matvec {
         if w.type.isQuantized && precision == .float {
             return ck_dot_dequantized(Int32(w.type.rawValue), w.rowPointer(row), x.values, Int64(w.columns))
         }
-        if let packed = w.packed { return ck_dot_q8_0_packed_row(packed.bytes, Int64(row), Int64(w.columns), x.quantized()) }
+        if let packed = w.packed { return ck_dot_packed_row(Int32(w.type.rawValue), packed.bytes, Int64(row), Int64(w.columns), x.quantized()) }
         if w.type.isQuantized {
             return ck_dot_quantized(Int32(w.type.rawValue), w.rowPointer(row), x.quantized(), Int64(w.columns / 32))
         }

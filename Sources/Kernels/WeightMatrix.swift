@@ -8,8 +8,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     public let data: UnsafeRawPointer
     public let rowBytes: Int
-    /// The rows repacked for the 8-bit products, when `packedForProducts()` made them (Q8_0 on AVX-512
-    /// VNNI machines); every 8-bit product then reads these, and float products still read `data`.
+    /// The rows repacked for the 8-bit products, when `packedForProducts()` made them (Q8_0 and Q4_1 on
+    /// AVX-512 VNNI machines); every 8-bit product then reads these, and float products still read `data`.
     public let packed: PackedRows?
 
     /// The caller keeps the bytes alive (a mapped file) and has checked that `columns` fits the type.
@@ -33,10 +33,10 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// This matrix with its rows repacked for faster 8-bit products where this type and machine have a
-    /// packed layout (Q8_0 with AVX-512 VNNI: sixteen rows per lane group), else itself unchanged.
+    /// packed layout (Q8_0 and Q4_1 with AVX-512 VNNI: sixteen rows per lane group), else itself unchanged.
     public func packedForProducts() -> WeightMatrix {
-        guard packed == nil, type == .q8_0, ck_q8_0_packing_available() != 0 else { return self }
-        return WeightMatrix(self, packed: PackedRows(q8_0: self))
+        guard packed == nil, ck_packing_available(Int32(type.rawValue)) != 0 else { return self }
+        return WeightMatrix(self, packed: PackedRows(self))
     }
 
     public func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowBytes }
@@ -60,15 +60,16 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
-/// A Q8_0 matrix's rows repacked sixteen at a time (ck_pack_q8_0): as many bytes as the file's, owned here.
+/// A matrix's rows repacked sixteen at a time (ck_pack_rows): as many bytes as the file's, owned here.
 public final class PackedRows: @unchecked Sendable {
     public let bytes: UnsafeMutableRawPointer
     public let byteCount: Int
 
-    init(q8_0 w: WeightMatrix) {
-        byteCount = ck_q8_0_packed_bytes(Int64(w.rows), Int64(w.columns))
+    init(_ w: WeightMatrix) {
+        let type = Int32(w.type.rawValue)
+        byteCount = ck_packed_bytes(type, Int64(w.rows), Int64(w.columns))
         bytes = .allocate(byteCount: max(byteCount, 64), alignment: 64)
-        ck_pack_q8_0(w.data, Int64(w.rows), Int64(w.columns), bytes, 0, Int64((w.rows + 15) / 16))
+        ck_pack_rows(type, w.data, Int64(w.rows), Int64(w.columns), bytes, 0, Int64((w.rows + 15) / 16))
     }
 
     deinit { bytes.deallocate() }

@@ -16,19 +16,20 @@ extern "C" {
 void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, const ck_block_q8a *x,
                    int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
 
-/// Q8_0 rows repacked sixteen at a time for 8-bit products (AVX-512 VNNI machines; elsewhere the portable
-/// body). ck_pack_q8_0 fills groups [group_begin, group_end) of `packed`, which holds
-/// ck_q8_0_packed_bytes(rows, n) bytes aligned to 64; rows past `rows` in the last group are zero.
-int ck_q8_0_packing_available(void);
-size_t ck_q8_0_packed_bytes(int64_t rows, int64_t n);
-void ck_pack_q8_0(const void *weights, int64_t rows, int64_t n, void *packed, int64_t group_begin, int64_t group_end);
+/// Q8_0 and Q4_1 rows repacked sixteen at a time for 8-bit products (on AVX-512 VNNI machines; elsewhere
+/// ck_packing_available says 0). ck_pack_rows fills groups [group_begin, group_end) of `packed`, which
+/// holds ck_packed_bytes(type, rows, n) bytes aligned to 64; rows past `rows` in the last group are zero.
+int ck_packing_available(int type);
+size_t ck_packed_bytes(int type, int64_t rows, int64_t n);
+void ck_pack_rows(int type, const void *weights, int64_t rows, int64_t n, void *packed, int64_t group_begin, int64_t group_end);
 
 /// out[j * out_stride + r] = packed row r . x_j for rows r in [begin, end) (best on multiples of 16) and
-/// inputs j < inputs: per (row, input), the blocks' exact integer sums s_b taken in order as
-/// total = fma(wd_b * xd_b, s_b, total), whatever the other inputs; ck_dot_q8_0_packed_row is one result.
-void ck_matmul_q8_0_packed(const void *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
-                           int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
-float ck_dot_q8_0_packed_row(const void *packed, int64_t row, int64_t n, const ck_block_q8a *x);
+/// inputs j < inputs. Per (row, input), whatever the other inputs: over the blocks in order, the exact
+/// integer sum s_b of weights times activations, total = fma(wd_b * xd_b, s_b, total), and for Q4_1 then
+/// total = fma(wm_b, xs_b, total). ck_dot_packed_row is one result, in portable C.
+void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
+                      int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+float ck_dot_packed_row(int type, const void *packed, int64_t row, int64_t n, const ck_block_q8a *x);
 
 /// Quantized weights against float inputs (prompt tokens, as a session's float prefill): each weight row
 /// is dequantized once, then dotted with every x_j = x + j * x_stride. Each result depends only on the

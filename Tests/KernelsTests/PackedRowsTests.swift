@@ -1,53 +1,58 @@
-// Q8_0 rows repacked sixteen at a time: every 8-bit product of a packed matrix (one input or many, any
-// row range) must give exactly the arithmetic written out below in plain Swift, so a sequence decodes
-// the same alone, in a batch, or in a session.
+// Q8_0 and Q4_1 rows repacked sixteen at a time: every 8-bit product of a packed matrix (one input or
+// many, any row range) must give exactly the arithmetic written out below in plain Swift, so a sequence
+// decodes the same alone, in a batch, or in a session.
 import CKernels
 import Foundation
 import Kernels
 import Testing
 
-struct PackedQ8_0Tests {
+struct PackedRowsTests {
     /// The packed arithmetic from the file's bytes: each block's exact integer sum of weight times 8-bit
-    /// activation, then total = fma(wd * xd, sum, total) block after block.
-    static func expected(bytes: [UInt8], row: Int, columns: Int, activations x: [Float]) -> Float {
-        let blocks = columns / 32, rowBytes = blocks * 34
+    /// activation, then total = fma(wd * xd, sum, total), and for Q4_1 total = fma(wm, xs, total).
+    static func expected(_ type: TensorType, bytes: [UInt8], row: Int, columns: Int, activations x: [Float]) -> Float {
+        let blocks = columns / 32, blockBytes = type == .q4_1 ? 20 : 34, rowBytes = blocks * blockBytes
+        func half(_ o: Int) -> Float { Float(Float16(bitPattern: UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8)) }
         var total: Float = 0
         for b in 0..<blocks {
-            let o = row * rowBytes + b * 34
-            let wd = Float(Float16(bitPattern: UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8))
+            let o = row * rowBytes + b * blockBytes
             // The activations' quantization (ck_quantize_row_q8a): d = max |x| / 127, round half to even.
             let values = x[(b * 32)..<(b * 32 + 32)]
             let d = values.map { abs($0) }.max()! / 127
             let inverse: Float = d != 0 ? 1 / d : 0
+            let a = values.map { Int32(($0 * inverse).rounded(.toNearestOrEven)) }
             var sum: Int32 = 0
-            for (i, v) in values.enumerated() {
-                sum += Int32(Int8(bitPattern: bytes[o + 2 + i])) * Int32((v * inverse).rounded(.toNearestOrEven))
+            for i in 0..<32 {
+                let w = type == .q4_1
+                    ? Int32(i < 16 ? bytes[o + 4 + i] & 0x0f : bytes[o + 4 + i - 16] >> 4)
+                    : Int32(Int8(bitPattern: bytes[o + 2 + i]))
+                sum += w * a[i]
             }
-            total = total.addingProduct(wd * d, Float(sum))  // one rounding, as the kernel's fma
+            total = total.addingProduct(half(o) * d, Float(sum))  // one rounding, as the kernel's fma
+            if type == .q4_1 { total = total.addingProduct(half(o + 2), d * Float(a.reduce(0, +))) }
         }
         return total
     }
 
     /// 203 rows (a short last group), 96 and 576 columns; three threads split the rows off the groups.
-    @Test(arguments: [96, 576])
-    func everyProductIsTheWrittenOutArithmetic(columns: Int) throws {
+    @Test(arguments: [TensorType.q8_0, .q4_1], [96, 576])
+    func everyProductIsTheWrittenOutArithmetic(type: TensorType, columns: Int) throws {
         let rows = 203, inputs = 17
-        let bytes = RandomRows.bytes(.q8_0, rows: rows, columns: columns, seed: 31)
+        let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 31)
         var random = SeededRandom(seed: 32)
         let x = ActivationRows(capacity: inputs, columns: columns)
         for i in 0..<inputs * columns { x.values[i] = random.normal() }
         x.invalidate()
         let pool = WorkerPool(threads: 3)
         try bytes.withUnsafeBytes { raw in
-            let plain = WeightMatrix(type: .q8_0, rows: rows, columns: columns, data: raw.baseAddress!)
+            let plain = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
             let w = plain.packedForProducts()
-            try #require(w.packed != nil || ck_q8_0_packing_available() == 0)
+            try #require(w.packed != nil || ck_packing_available(Int32(type.rawValue)) == 0)
             guard w.packed != nil else { return }
             var expected = [Float](repeating: 0, count: inputs * rows)
             for j in 0..<inputs {
                 let row = Array(UnsafeBufferPointer(start: x.row(j), count: columns))
                 for r in 0..<rows {
-                    expected[j * rows + r] = Self.expected(bytes: bytes, row: r, columns: columns, activations: row)
+                    expected[j * rows + r] = Self.expected(type, bytes: bytes, row: r, columns: columns, activations: row)
                     #expect(BatchMatmul.singleDot(w, row: r, x, input: j).bitPattern == expected[j * rows + r].bitPattern,
                             "row \(r), input \(j)")
                 }
@@ -78,15 +83,16 @@ struct PackedQ8_0Tests {
     }
 
     /// Float products (prompt rows) still read the file's rows, so packing leaves them unchanged.
-    @Test func floatProductsIgnoreThePacking() {
+    @Test(arguments: [TensorType.q8_0, .q4_1])
+    func floatProductsIgnoreThePacking(type: TensorType) {
         let rows = 40, columns = 64
-        let bytes = RandomRows.bytes(.q8_0, rows: rows, columns: columns, seed: 33)
+        let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 33)
         var random = SeededRandom(seed: 34)
         let x = Activations(count: columns)
         for i in 0..<columns { x.values[i] = random.normal() }
         x.invalidate()
         bytes.withUnsafeBytes { raw in
-            let plain = WeightMatrix(type: .q8_0, rows: rows, columns: columns, data: raw.baseAddress!)
+            let plain = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
             let w = plain.packedForProducts()
             for r in 0..<rows {
                 #expect(Matvec.dot(w, row: r, x, precision: .float).bitPattern == Matvec.dot(plain, row: r, x, precision: .float).bitPattern)
