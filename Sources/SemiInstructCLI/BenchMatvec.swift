@@ -65,7 +65,12 @@ struct BenchMatvec: ParsableCommand {
         let storage = UnsafeMutableRawPointer.allocate(byteCount: matrixBytes * count, alignment: 64)
         defer { storage.deallocate() }
         for copy in 0..<count { one.withUnsafeBytes { (storage + copy * matrixBytes).copyMemory(from: $0.baseAddress!, byteCount: matrixBytes) } }
-        let matrices = (0..<count).map { WeightMatrix(type: type, rows: rows, columns: columns, data: storage + $0 * matrixBytes) }
+        // As a loaded model's: rows repacked for 8-bit products where this type and machine have a layout.
+        let matrices = (0..<count).map { copy in
+            let matrix = WeightMatrix(type: type, rows: rows, columns: columns, data: storage + copy * matrixBytes)
+            return precision == .int8 ? matrix.packedForProducts() : matrix
+        }
+        let layout = matrices[0].packed != nil ? ", rows packed" : ""
         let x = Activations(count: columns)
         for i in 0..<columns { x[i] = Float(i % 17) / 17 - 0.5 }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: rows)
@@ -97,7 +102,7 @@ struct BenchMatvec: ParsableCommand {
             print("\(type) threads \(threadCount): \(String(format: "%.3f", wall * 1e3)) ms/product, "
                   + "\(String(format: "%.1f", Double(matrixBytes) / wall / 1e9)) GB/s of weights, "
                   + "CPU \(String(format: "%.3f", median(cpus) * 1e3)) ms/product "
-                  + "(\(String(format: "%.1f", Double(matrixBytes) / 1e6)) MB matrix x \(count) copies)")
+                  + "(\(String(format: "%.1f", Double(matrixBytes) / 1e6)) MB matrix x \(count) copies\(layout))")
         }
         // Prompt processing dequantizes weight tiles for sgemm: one thread over the first copy.
         let floats = UnsafeMutablePointer<Float>.allocate(capacity: rows * columns)

@@ -89,8 +89,9 @@ struct BatchMatmulTests {
         let pool = WorkerPool(threads: 2)
         a.withUnsafeBytes { ra in
             b.withUnsafeBytes { rb in
-                let wa = WeightMatrix(type: .q4_1, rows: 6, columns: columns, data: ra.baseAddress!)
-                let wb = WeightMatrix(type: .q8_0, rows: 10, columns: columns, data: rb.baseAddress!)
+                // Packed as a loaded model's: the pass's row ranges cut across both matrices' groups of 16.
+                let wa = WeightMatrix(type: .q4_1, rows: 6, columns: columns, data: ra.baseAddress!).packedForProducts()
+                let wb = WeightMatrix(type: .q8_0, rows: 10, columns: columns, data: rb.baseAddress!).packedForProducts()
                 var outA = [Float](repeating: 0, count: inputs * 6), outB = [Float](repeating: 0, count: inputs * 10)
                 outA.withUnsafeMutableBufferPointer { oa in
                     outB.withUnsafeMutableBufferPointer { ob in

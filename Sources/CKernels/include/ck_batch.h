@@ -10,9 +10,9 @@ extern "C" {
 #endif
 
 /// out[j * out_stride + r] = row r . x_j for rows r in [begin, end) and inputs j in [0, inputs), where
-/// x_j = x + j * x_stride (blocks of n / 32 activations). Q4_0, Q4_1 and Q8_0 have batched AVX-512 bodies;
-/// other quantized types (and other machines) take the single-row dot per input. Each result is
-/// bit-identical to ck_dot_quantized(row r, x_j), whatever the other inputs are.
+/// x_j = x + j * x_stride (blocks of n / 32 activations). Q4_0 has a batched AVX-512 body; other quantized
+/// types (and other machines) take the single-row dot per input (Q8_0 and Q4_1 are fast packed: see
+/// ck_matmul_packed). Each result is bit-identical to ck_dot_quantized(row r, x_j), whatever the other inputs are.
 void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, const ck_block_q8a *x,
                    int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
 
