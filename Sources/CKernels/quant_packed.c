@@ -111,15 +111,21 @@ static inline CK_AVX512 __m512i broadcast_piece(const int8_t *qs, int k) {
 }
 
 // One group of 16 rows times `count` inputs; offsets[j][b] is activation_offset of input j's block b (Q8_0).
-static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type, const uint8_t *group, int64_t blocks,
-                                                                      const ck_block_q8a *const *x, const int32_t *const *offsets,
-                                                                      int count, __m512 *totals) {
+// `next`, when not NULL, is the following group: fetched block by block alongside, so the weights stream
+// from memory while this group computes.
+static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type, const uint8_t *group, const uint8_t *next,
+                                                                      int64_t blocks, const ck_block_q8a *const *x,
+                                                                      const int32_t *const *offsets, int count, __m512 *totals) {
     const int64_t scales = scales_bytes(type), quants = quants_bytes(type);
     const uint8_t *quant_region = group + scales_region(type, blocks);
     __m512 acc[MOST_INPUTS];
     for (int j = 0; j < count; j++) acc[j] = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *scale = group + b * scales, *q = quant_region + b * quants;
+        if (next) {
+            for (int64_t line = 0; line < quants; line += 64) _mm_prefetch((const char *)(next + (q - group) + line), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + (scale - group)), _MM_HINT_T0);
+        }
         __m512 wd = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scale)), wm = _mm512_setzero_ps();
         __m512i w[PIECES];
         if (type == CK_TYPE_Q4_1) {
@@ -151,9 +157,9 @@ static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type,
 }
 
 // Every (type, inputs) pair is its own specialisation of the same arithmetic.
-static CK_AVX512 void group_tile_any(int type, const uint8_t *group, int64_t blocks, const ck_block_q8a *const *x,
-                                     const int32_t *const *offsets, int count, __m512 *totals) {
-#define CK_PACKED_CASE(T, C) case T * 16 + C: group_tile(T, group, blocks, x, offsets, C, totals); break;
+static CK_AVX512 void group_tile_any(int type, const uint8_t *group, const uint8_t *next, int64_t blocks,
+                                     const ck_block_q8a *const *x, const int32_t *const *offsets, int count, __m512 *totals) {
+#define CK_PACKED_CASE(T, C) case T * 16 + C: group_tile(T, group, next, blocks, x, offsets, C, totals); break;
 #define CK_PACKED_COUNTS(T) \
     CK_PACKED_CASE(T, 1) CK_PACKED_CASE(T, 2) CK_PACKED_CASE(T, 3) CK_PACKED_CASE(T, 4) \
     CK_PACKED_CASE(T, 5) CK_PACKED_CASE(T, 6) CK_PACKED_CASE(T, 7) CK_PACKED_CASE(T, 8)
@@ -191,7 +197,8 @@ static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int6
                 tile_offsets[j] = offsets + (j0 + j) * blocks;
             }
             __m512 totals[MOST_INPUTS];
-            group_tile_any(type, group, blocks, tile_x, tile_offsets, count, totals);
+            const uint8_t *next = j0 == 0 && (g + 1) * GROUP_ROWS < end ? group + group_bytes(type, blocks) : NULL;
+            group_tile_any(type, group, next, blocks, tile_x, tile_offsets, count, totals);
             for (int j = 0; j < count; j++)
                 _mm512_mask_storeu_ps(out + (j0 + j) * out_stride + g * GROUP_ROWS, (__mmask16)lanes, totals[j]);
         }
