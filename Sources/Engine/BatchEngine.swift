@@ -98,25 +98,44 @@ public final class BatchEngine: @unchecked Sendable {
         counters.steps += 1
         counters.rows += rows.count
 
-        var logitsIndex = 0
+        var sampling: [BatchSequence] = []
         for (sequence, count) in fed {
             sequence.position += count
             registerPromptBlocks(sequence)
-            guard !sequence.isPrefilling, sequence.position == sequence.length else { continue }
-            let vocabulary = model.config.vocabularySize
-            let logits = UnsafeBufferPointer(start: forward.logits + logitsIndex * vocabulary, count: vocabulary)
-            logitsIndex += 1
-            sample(sequence, logits)
+            // The order of the step's logits rows.
+            if !sequence.isPrefilling, sequence.position == sequence.length { sampling.append(sequence) }
         }
+        for (sequence, next) in zip(sampling, pick(sampling)) { accept(next, for: sequence) }
         counters.kvBytesTouched = kv.touchedBytes
     }
 
-    private func sample(_ sequence: BatchSequence, _ logits: UnsafeBufferPointer<Float>) {
+    /// Each sequence's next token from its row of the step's logits, picked across the pool: a request's
+    /// sampler (its seeded generator) and constraint state are its own, and a matcher locks its tables.
+    private func pick(_ sequences: [BatchSequence]) -> [Result<Int, EngineError>] {
+        let vocabulary = model.config.vocabularySize, logits = forward.logits
+        var picks = [Result<Int, EngineError>](repeating: .success(0), count: sequences.count)
+        picks.withUnsafeMutableBufferPointer { picks in
+            model.pool.parallelFor(sequences.count) { range in
+                for i in range {
+                    let sequence = sequences[i], row = UnsafeBufferPointer(start: logits + i * vocabulary, count: vocabulary)
+                    do throws(EngineError) {
+                        picks[i] = .success(try sequence.constrained.sample(row, with: &sequence.sampler))
+                    } catch {
+                        picks[i] = .failure(error)
+                    }
+                }
+            }
+        }
+        return picks
+    }
+
+    /// Appends a picked token and hands its text to the caller (on the driving thread), or fails the request.
+    private func accept(_ picked: Result<Int, EngineError>, for sequence: BatchSequence) {
         if sequence.firstToken == nil { sequence.firstToken = DispatchTime.now().uptimeNanoseconds }
         let next: Int
-        do {
-            next = try sequence.constrained.sample(logits, with: &sequence.sampler)
-        } catch {
+        switch picked {
+        case .success(let id): next = id
+        case .failure(let error):
             // This request fails alone; the batch goes on.
             sequence.failure = error
             sequence.finish = .endOfSequence

@@ -15,7 +15,8 @@ struct BatchRow {
     /// The index of this row's logits in the step's output, when the row's next token is sampled.
     let logitsIndex: Int?
     /// A prompt token: its products take float activations (as a session's prefill), a generated
-    /// token's take 8-bit ones. Prompt rows come after all generated-token rows in a step.
+    /// token's take 8-bit ones. Prompt rows come after all generated-token rows in a step, and a
+    /// generated-token row is its sequence's only row in the step.
     let isPrompt: Bool
 }
 
@@ -26,14 +27,14 @@ final class BatchForward {
     let maxLogitRows: Int
     private let hidden: UnsafeMutablePointer<Float>
     private let normed: ActivationRows
-    private let q, k, v: UnsafeMutablePointer<Float>
-    private let attended: ActivationRows
+    let q, k, v: UnsafeMutablePointer<Float>
+    let attended: ActivationRows
     private let projected: UnsafeMutablePointer<Float>
     private let gate: ActivationRows
     private let up: UnsafeMutablePointer<Float>
     private let headInput: ActivationRows
     /// Each row's RoPE cosines and sines, computed once per step for all layers.
-    private let rotations: UnsafeMutablePointer<Float>
+    let rotations: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
 
     init(model: LlamaModel, kv: KVBlockPool, maxRows: Int, maxLogitRows: Int) {
@@ -62,93 +63,82 @@ final class BatchForward {
 
     /// Runs the rows through the model, storing their keys and values in their sequences' blocks
     /// (`table` holds every sequence's block ids); fills `logits` for the rows that ask for them.
+    /// Per-row work between the products runs across the pool, one row per task, each row's arithmetic
+    /// as on one thread: the residual adds share a pass with the norm that follows them, and a decoding
+    /// row's RoPE and key/value store run inside its attention tasks.
     func run(_ rows: [BatchRow], table: UnsafePointer<Int32>) {
         precondition(rows.count <= maxRows, "\(rows.count) rows exceed the step's \(maxRows)")
-        let c = model.config, w = model.weights, pool = model.pool
-        let n = rows.count, dim = c.hiddenSize, qDim = c.queryDimension, kvDim = c.kvDimension, ffn = c.intermediateSize
+        let c = model.config, w = model.weights, pool = model.pool, rope = model.rope
+        let n = rows.count, dim = c.hiddenSize, ffn = c.intermediateSize, hd = c.headDimension
         let floatFrom = rows.firstIndex(where: \.isPrompt) ?? n
         precondition(rows[floatFrom...].allSatisfy(\.isPrompt), "prompt rows must follow the generated-token rows")
-        for (r, row) in rows.enumerated() {
-            w.embedding.dequantizeRow(row.token, into: hidden + r * dim)
-            model.rope.rotation(position: row.position, into: rotations + r * c.headDimension)
+        for row in rows {
+            if let index = row.logitsIndex { precondition(index < maxLogitRows, "logits row \(index) beyond \(maxLogitRows)") }
         }
-        // MiniCPM's scales (1 for Llama), where a session applies them.
-        Ops.scale(hidden, by: c.embeddingScale, count: n * dim)
+        let hidden = self.hidden, projected = self.projected, up = self.up, gate = self.gate, rotations = self.rotations
+        eachRow(n) { r in
+            w.embedding.dequantizeRow(rows[r].token, into: hidden + r * dim)
+            rope.rotation(position: rows[r].position, into: rotations + r * hd)
+            // MiniCPM's scales (1 for Llama), where a session applies them.
+            Ops.scale(hidden + r * dim, by: c.embeddingScale, count: dim)
+            normForNextProduct(r, rows[r], layer: 0)
+        }
 
         for (l, layer) in w.layers.enumerated() {
-            for r in 0..<n {
-                Ops.rmsNorm(hidden + r * dim, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon, count: dim, into: normed.row(r))
-            }
             normed.invalidate()
             BatchMatmul.multiply([layer.query, layer.key, layer.value], normed, rows: n, floatFrom: floatFrom, into: [q, k, v], pool: pool)
-            for (r, row) in rows.enumerated() {
-                model.rope.apply(q + r * qDim, heads: c.headCount, rotation: rotations + r * c.headDimension)
-                model.rope.apply(k + r * kvDim, heads: c.kvHeadCount, rotation: rotations + r * c.headDimension)
-                let block = table[row.tableStart + row.position / kv.blockTokens]
-                kv.store(block: block, slot: row.position % kv.blockTokens, layer: l, keys: k + r * kvDim, values: v + r * kvDim)
-            }
-            attend(rows, layer: l, table: table)
+            // A prompt's rows store their keys and values before any row attends: its later rows read them.
+            eachRow(n - floatFrom) { i in rotateAndStore(floatFrom + i, rows[floatFrom + i], layer: l, table: table) }
+            attend(rows, layer: l, table: table, storingBefore: floatFrom)
             attended.invalidate()
             BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
-            Ops.add(hidden, projected, scaledBy: c.residualScale, count: n * dim)
-
-            for r in 0..<n {
+            eachRow(n) { r in
+                Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
                 Ops.rmsNorm(hidden + r * dim, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: dim, into: normed.row(r))
             }
             normed.invalidate()
             BatchMatmul.multiply([layer.gate, layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values, up], pool: pool)
-            Ops.swiglu(gate.values, up, count: n * ffn)
+            eachRow(n) { r in Ops.swiglu(gate.row(r), up + r * ffn, count: ffn) }
             gate.invalidate()
             BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
-            Ops.add(hidden, projected, scaledBy: c.residualScale, count: n * dim)
+            eachRow(n) { r in
+                Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
+                normForNextProduct(r, rows[r], layer: l + 1)
+            }
         }
         computeLogits(rows)
     }
 
-    /// Each row's query heads against its sequence's cached positions 0...position, one task per (row, key
-    /// head): the query heads sharing a key head read its keys and values once. Tasks are split across
-    /// the pool when there is enough work.
-    private func attend(_ rows: [BatchRow], layer: Int, table: UnsafePointer<Int32>) {
-        let c = model.config, hd = c.headDimension, kvHeads = c.kvHeadCount, group = c.headCount / c.kvHeadCount
-        let scale = 1 / Float(hd).squareRoot()
-        let keyOffset = kv.keyOffset(layer: layer), valueOffset = kv.valueOffset(layer: layer)
-        let element = kv.precision.bytes, kv = self.kv
-        let q = self.q, out = attended.values, qDim = c.queryDimension
-        let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
-        let path = KernelPath.avx512VNNI.rawValue
-        let tasks = { (range: Range<Int>) in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in
-                for task in range {
-                    let r = task / kvHeads, row = rows[r], kh = task % kvHeads
-                    let headOffset = kh * hd * element
-                    var blocks = ck_kv_blocks(
-                        base: UnsafePointer(kv.storage.assumingMemoryBound(to: UInt8.self)), table: table + row.tableStart,
-                        block_bytes: kv.blockBytes, key_offset: keyOffset + headOffset, value_offset: valueOffset + headOffset,
-                        block_tokens: Int64(kv.blockTokens), stride: Int64(c.kvDimension), halves: kv.precision == .f16 ? 1 : 0)
-                    let first = r * qDim + kh * group * hd
-                    ck_attend_blocks_group(path, q + first, Int32(group), &blocks, Int64(row.position + 1), Int64(hd), scale,
-                                           scores.baseAddress!, out + first)
-                }
-            }
+    /// Runs body for rows 0..<count, across the pool when there are enough of them to repay the hand-off.
+    private func eachRow(_ count: Int, _ body: (Int) -> Void) {
+        if count < Self.parallelRows {
+            for r in 0..<count { body(r) }
+        } else {
+            model.pool.parallelFor(count) { range in for r in range { body(r) } }
         }
-        let work = rows.reduce(0) { $0 + $1.position + 1 } * c.headCount
-        // Short contexts are cheaper on one thread than a hand-off to the pool.
-        if work < 2048 { tasks(0..<rows.count * kvHeads) } else { model.pool.parallelFor(rows.count * kvHeads, tasks) }
     }
 
-    /// logits = head(norm(x)) for the rows that sample; 8-bit activations, then every token within
-    /// `LlamaSession.rescoreMargin` of the best recomputed with float activations, as a session does.
-    private func computeLogits(_ rows: [BatchRow]) {
-        let c = model.config, head = model.weights.output, dim = c.hiddenSize, vocabulary = c.vocabularySize
-        var count = 0
-        for (r, row) in rows.enumerated() {
-            guard let index = row.logitsIndex else { continue }
-            precondition(index < maxLogitRows, "logits row \(index) beyond \(maxLogitRows)")
-            Ops.rmsNorm(hidden + r * dim, weight: model.weights.outputNorm, epsilon: c.rmsNormEpsilon, count: dim,
-                        into: headInput.row(index))
-            Ops.scale(headInput.row(index), by: 1 / c.logitScale, count: dim)
-            count = max(count, index + 1)
+    /// Fewer rows than this run their per-row work on the calling thread.
+    static let parallelRows = 4
+
+    /// The norm the next product reads: layer `layer`'s attention norm into `normed`, or past the last
+    /// layer the output norm, divided by the logit scale, into the head's input (sampling rows only).
+    private func normForNextProduct(_ r: Int, _ row: BatchRow, layer: Int) {
+        let c = model.config, w = model.weights, x = hidden + r * c.hiddenSize
+        if layer < w.layers.count {
+            Ops.rmsNorm(x, weight: w.layers[layer].attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.row(r))
+        } else if let index = row.logitsIndex {
+            Ops.rmsNorm(x, weight: w.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: headInput.row(index))
+            Ops.scale(headInput.row(index), by: 1 / c.logitScale, count: c.hiddenSize)
         }
+    }
+
+    /// logits = head(norm(x)) for the rows that sample (their norms were taken after the last layer);
+    /// 8-bit activations, then every token within `LlamaSession.rescoreMargin` of the best recomputed with
+    /// float activations, as a session does.
+    private func computeLogits(_ rows: [BatchRow]) {
+        let head = model.weights.output, vocabulary = model.config.vocabularySize
+        let count = rows.reduce(0) { max($0, ($1.logitsIndex ?? -1) + 1) }
         guard count > 0 else { return }
         headInput.invalidate()
         BatchMatmul.multiply([head], headInput, rows: count, into: [logits], pool: model.pool)

@@ -79,19 +79,20 @@ final class KVBlockPool: @unchecked Sendable {
     func keyOffset(layer: Int) -> Int { layer * 2 * blockTokens * kvDimension * precision.bytes }
     func valueOffset(layer: Int) -> Int { keyOffset(layer: layer) + blockTokens * kvDimension * precision.bytes }
 
-    /// Stores one position's keys and values (kvDimension floats each) for one layer.
-    func store(block: Int32, slot: Int, layer: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
+    /// Stores one position's keys and values for one layer, the kv dimension's `columns` (`keys` and
+    /// `values` point at the first of them): all of them, or one key head from an attention task.
+    func store(block: Int32, slot: Int, layer: Int, columns: Range<Int>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
         let base = storage + Int(block) * blockBytes
-        let rowBytes = kvDimension * precision.bytes
-        let k = base + keyOffset(layer: layer) + slot * rowBytes
-        let v = base + valueOffset(layer: layer) + slot * rowBytes
+        let rowBytes = kvDimension * precision.bytes, start = columns.lowerBound * precision.bytes
+        let k = base + keyOffset(layer: layer) + slot * rowBytes + start
+        let v = base + valueOffset(layer: layer) + slot * rowBytes + start
         switch precision {
         case .f32:
-            k.copyMemory(from: keys, byteCount: rowBytes)
-            v.copyMemory(from: values, byteCount: rowBytes)
+            k.copyMemory(from: keys, byteCount: columns.count * MemoryLayout<Float>.size)
+            v.copyMemory(from: values, byteCount: columns.count * MemoryLayout<Float>.size)
         case .f16:
-            ck_floats_to_halves(keys, k.assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
-            ck_floats_to_halves(values, v.assumingMemoryBound(to: UInt16.self), Int64(kvDimension))
+            ck_floats_to_halves(keys, k.assumingMemoryBound(to: UInt16.self), Int64(columns.count))
+            ck_floats_to_halves(values, v.assumingMemoryBound(to: UInt16.self), Int64(columns.count))
         }
     }
 }

@@ -1,0 +1,56 @@
+// Attention of a batch step: each row's queries against its own sequence's KV blocks. A decoding row is
+// its sequence's only row in the step, so its RoPE and key/value store run inside its attention tasks,
+// one key head each, rather than in a pass of their own.
+import CKernels
+import Kernels
+
+extension BatchForward {
+    /// Rotates row `r`'s queries and keys and stores its keys and values, every head (prompt rows).
+    func rotateAndStore(_ r: Int, _ row: BatchRow, layer: Int, table: UnsafePointer<Int32>) {
+        let c = model.config, rotation = rotations + r * c.headDimension
+        model.rope.apply(q + r * c.queryDimension, heads: c.headCount, rotation: rotation)
+        model.rope.apply(k + r * c.kvDimension, heads: c.kvHeadCount, rotation: rotation)
+        let block = table[row.tableStart + row.position / kv.blockTokens]
+        kv.store(block: block, slot: row.position % kv.blockTokens, layer: layer, columns: 0..<c.kvDimension,
+                 keys: k + r * c.kvDimension, values: v + r * c.kvDimension)
+    }
+
+    /// Each row's query heads against its sequence's cached positions 0...position, one task per (row, key
+    /// head): the query heads sharing a key head read its keys and values once. Rows before `storingBefore`
+    /// (decoding rows) first rotate that key head's queries and key and store its key and value. Tasks are
+    /// split across the pool when there is enough work.
+    func attend(_ rows: [BatchRow], layer: Int, table: UnsafePointer<Int32>, storingBefore decoding: Int) {
+        let c = model.config, hd = c.headDimension, kvHeads = c.kvHeadCount, group = c.headCount / c.kvHeadCount
+        let scale = 1 / Float(hd).squareRoot()
+        let keyOffset = kv.keyOffset(layer: layer), valueOffset = kv.valueOffset(layer: layer)
+        let element = kv.precision.bytes, kv = self.kv, rope = model.rope, rotations = self.rotations
+        let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension
+        let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
+        let path = KernelPath.avx512VNNI.rawValue
+        let tasks = { (range: Range<Int>) in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in
+                for task in range {
+                    let r = task / kvHeads, row = rows[r], kh = task % kvHeads
+                    let first = r * qDim + kh * group * hd
+                    if r < decoding {
+                        let rotation = rotations + r * hd, head = r * kvDim + kh * hd
+                        rope.apply(q + first, heads: group, rotation: rotation)
+                        rope.apply(k + head, heads: 1, rotation: rotation)
+                        kv.store(block: table[row.tableStart + row.position / kv.blockTokens], slot: row.position % kv.blockTokens,
+                                 layer: layer, columns: kh * hd..<(kh + 1) * hd, keys: k + head, values: v + head)
+                    }
+                    let headOffset = kh * hd * element
+                    var blocks = ck_kv_blocks(
+                        base: UnsafePointer(kv.storage.assumingMemoryBound(to: UInt8.self)), table: table + row.tableStart,
+                        block_bytes: kv.blockBytes, key_offset: keyOffset + headOffset, value_offset: valueOffset + headOffset,
+                        block_tokens: Int64(kv.blockTokens), stride: Int64(kvDim), halves: kv.precision == .f16 ? 1 : 0)
+                    ck_attend_blocks_group(path, q + first, Int32(group), &blocks, Int64(row.position + 1), Int64(hd), scale,
+                                           scores.baseAddress!, out + first)
+                }
+            }
+        }
+        let work = rows.reduce(0) { $0 + $1.position + 1 } * c.headCount
+        // Short contexts are cheaper on one thread than a hand-off to the pool.
+        if work < 2048 { tasks(0..<rows.count * kvHeads) } else { model.pool.parallelFor(rows.count * kvHeads, tasks) }
+    }
+}
