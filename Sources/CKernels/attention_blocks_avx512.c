@@ -99,6 +99,16 @@ CK_ATT512_INLINE void attend(const float *query, const ck_kv_blocks *kv, int64_t
     for (int c = 0; c < chunks; c++) _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(_mm512_add_ps(even[c], odd[c]), inverse));
 }
 
+// The cache lines of `positions` rows of one head, `stride_bytes` apart.
+CK_ATT512_INLINE void prefetch_positions(const uint8_t *first, size_t stride_bytes, int64_t positions, int dimension,
+                                         int halves, const int hint) {
+    for (int64_t p = 0; p < positions; p++)
+        for (int line = 0; line < dimension * (halves ? 2 : 4); line += 64) {
+            const char *at = (const char *)(first + (size_t)p * stride_bytes + line);
+            if (hint == _MM_HINT_T0) _mm_prefetch(at, _MM_HINT_T0); else _mm_prefetch(at, _MM_HINT_T1);
+        }
+}
+
 // G query heads sharing one key/value head: every key and value chunk is loaded once for all G. Scores of
 // P = 16 / G positions per head are reduced together (lane g * P + q holds head g, position q).
 CK_ATT512_INLINE void attend_group(const float *queries, const int G, const ck_kv_blocks *kv, int64_t count,
@@ -112,6 +122,11 @@ CK_ATT512_INLINE void attend_group(const float *queries, const int G, const ck_k
     for (int64_t start = 0; start < count; start += bt) {
         const uint8_t *block = kv->base + (size_t)kv->table[start / bt] * kv->block_bytes + kv->key_offset;
         int64_t in_block = count - start < bt ? count - start : bt;
+        // Blocks lie anywhere in the pool: fetch the next block's keys, and this block's values for the
+        // second pass, while this block's scores compute.
+        if (start + bt < count) prefetch_positions(kv->base + (size_t)kv->table[start / bt + 1] * kv->block_bytes + kv->key_offset,
+                                                   stride_bytes, count - start - bt < bt ? count - start - bt : bt, dimension, halves, _MM_HINT_T0);
+        prefetch_positions(block - kv->key_offset + kv->value_offset, stride_bytes, in_block, dimension, halves, _MM_HINT_T1);
         for (int64_t p = 0; p < in_block; p += P) {
             int n = in_block - p < P ? (int)(in_block - p) : P;
             __m512 acc[16];
@@ -140,6 +155,8 @@ CK_ATT512_INLINE void attend_group(const float *queries, const int G, const ck_k
     for (int64_t start = 0; start < count; start += bt) {
         const uint8_t *block = kv->base + (size_t)kv->table[start / bt] * kv->block_bytes + kv->value_offset;
         int64_t in_block = count - start < bt ? count - start : bt;
+        if (start + bt < count) prefetch_positions(kv->base + (size_t)kv->table[start / bt + 1] * kv->block_bytes + kv->value_offset,
+                                                   stride_bytes, count - start - bt < bt ? count - start - bt : bt, dimension, halves, _MM_HINT_T0);
         for (int64_t p = 0; p < in_block; p++) {
             const uint8_t *value = block + (size_t)p * stride_bytes;
             __m512 w[4];
