@@ -173,38 +173,43 @@ void ck_matmul_float(int type, const void *weights, size_t row_bytes, int64_t n,
     }
 }
 
-void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, int64_t n, const float *x,
-                           int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
+void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, const void *packed, int64_t rows, int64_t n,
+                           const float *x, int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
+                           int64_t begin, int64_t end) {
     const uint8_t *base = (const uint8_t *)weights;
 #ifdef CK_X86
     if (ck_have_avx512() && n % 16 == 0) {
         // A block of dequantized rows that stays in L2 while each tile of inputs, in L1, passes over it: the
         // inputs are read once per block rather than once per four rows (prompt steps hold hundreds).
-        int64_t block_rows = (DEQUANTIZED_BLOCK_BYTES / ((int64_t)n * (int64_t)sizeof(float))) / ROWS * ROWS;
-        if (block_rows < ROWS) block_rows = ROWS;
-        float *rows = malloc((size_t)(n * block_rows) * sizeof(float));
-        if (!rows) abort();
+        // Whole groups of 16 rows, the packed layout's unit.
+        int64_t block_rows = (DEQUANTIZED_BLOCK_BYTES / ((int64_t)n * (int64_t)sizeof(float))) / 16 * 16;
+        if (block_rows < 16) block_rows = 16;
+        float *dequantized = malloc((size_t)(n * block_rows) * sizeof(float));
+        if (!dequantized) abort();
         for (int64_t b0 = begin; b0 < end; b0 += block_rows) {
             int64_t nb = end - b0 < block_rows ? end - b0 : block_rows;
-            for (int64_t r = 0; r < nb; r++) ck_dequantize_row(type, base + (size_t)(b0 + r) * row_bytes, rows + r * n, n);
+            if (packed) ck_dequantize_packed_rows(type, packed, rows, n, b0, nb, dequantized);
+            else
+                for (int64_t r = 0; r < nb; r++) ck_dequantize_row(type, base + (size_t)(b0 + r) * row_bytes, dequantized + r * n, n);
             for (int64_t j0 = 0; j0 < inputs; j0 += TILE) {
                 const float *tile_inputs[TILE];
                 int live = inputs - j0 < TILE ? (int)(inputs - j0) : TILE;
                 for (int j = 0; j < live; j++) tile_inputs[j] = x + (j0 + j) * x_stride;
                 for (int64_t r0 = 0; r0 < nb; r0 += ROWS) {
                     int nr = nb - r0 < ROWS ? (int)(nb - r0) : ROWS;
-                    tile_f32(rows + r0 * n, n, nr, tile_inputs, live, n, out + j0 * out_stride + b0 + r0, out_stride);
+                    tile_f32(dequantized + r0 * n, n, nr, tile_inputs, live, n, out + j0 * out_stride + b0 + r0, out_stride);
                 }
             }
         }
-        free(rows);
+        free(dequantized);
         return;
     }
 #endif
     float *row = malloc((size_t)n * sizeof(float));
     if (!row) abort();
     for (int64_t r = begin; r < end; r++) {
-        ck_dequantize_row(type, base + (size_t)r * row_bytes, row, n);
+        if (packed) ck_dequantize_packed_rows(type, packed, rows, n, r, 1, row);
+        else ck_dequantize_row(type, base + (size_t)r * row_bytes, row, n);
         for (int64_t j = 0; j < inputs; j++) out[j * out_stride + r] = ck_dot_float(CK_TYPE_F32, row, x + j * x_stride, n);
     }
     free(row);

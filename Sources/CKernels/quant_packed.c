@@ -102,7 +102,89 @@ float ck_dot_packed_row(int type, const void *packed, int64_t row, int64_t n, co
     return total;
 }
 
+// Row `row` as floats: the values the file's row dequantizes to, bit for bit (Q8_0 d * q; Q4_1 fma(d, q, m)).
+static void dequantize_packed_row(int type, const uint8_t *packed, int64_t row, int64_t n, float *y) {
+    int64_t blocks = n / 32, lane = row % GROUP_ROWS, scales = scales_bytes(type), quants = quants_bytes(type);
+    const uint8_t *group = packed + (size_t)(row / GROUP_ROWS * group_bytes(type, blocks));
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *scale = group + b * scales, *q = group + scales_region(type, blocks) + b * quants + lane * 4;
+        float d = half_at(scale), *out = y + b * 32;
+        if (type == CK_TYPE_Q4_1) {
+            float m = half_at(scale + 2 * GROUP_ROWS);
+            for (int k = 0; k < PIECES / 2; k++)
+                for (int t = 0; t < 4; t++) {
+                    uint8_t byte = q[k * LANE_BYTES + t];
+                    out[4 * k + t] = fmaf(d, (float)(byte & 0x0f), m);
+                    out[16 + 4 * k + t] = fmaf(d, (float)(byte >> 4), m);
+                }
+        } else {
+            for (int k = 0; k < PIECES; k++)
+                for (int t = 0; t < 4; t++) out[4 * k + t] = d * (float)(int8_t)(q[k * LANE_BYTES + t] ^ 0x80);
+        }
+    }
+}
+
 #ifdef CK_X86
+
+// The rows of one group inside [first, end) as floats, 16 rows per pass over the group's bytes: each
+// 16-byte quarter of a piece holds four rows' four values, widened and scaled at once, then stored as
+// four 4-value runs. The same operations as dequantize_packed_row, so the same values.
+// Two adjacent pieces' values for four rows (v0: values c..c+3 of each row, v1: c+4..c+7) stored as one
+// run of eight per row.
+static inline CK_AVX512 __attribute__((always_inline)) void store_piece_pairs(__m512 v0, __m512 v1, int64_t row0, int64_t first,
+                                                                              int64_t end, float *y, int64_t n, int64_t column) {
+    const __m512i rows01 = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
+    const __m512i rows23 = _mm512_set_epi32(31, 30, 29, 28, 15, 14, 13, 12, 27, 26, 25, 24, 11, 10, 9, 8);
+    __m512 a = _mm512_permutex2var_ps(v0, rows01, v1), b = _mm512_permutex2var_ps(v0, rows23, v1);
+    const __m256 runs[4] = { _mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1), _mm512_castps512_ps256(b),
+                             _mm512_extractf32x8_ps(b, 1) };
+    for (int i = 0; i < 4; i++)
+        if (row0 + i >= first && row0 + i < end) _mm256_storeu_ps(y + (row0 + i - first) * n + column, runs[i]);
+}
+
+static CK_AVX512 void dequantize_group_avx512(int type, const uint8_t *group, int64_t blocks, int64_t n, int64_t group_first,
+                                              int64_t first, int64_t end, float *y) {
+    const int64_t scales = scales_bytes(type), quants = quants_bytes(type);
+    const uint8_t *quant_region = group + scales_region(type, blocks);
+    const __m512i row_of_lane = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    for (int64_t b = 0; b < blocks; b++) {
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(group + b * scales))), m = _mm512_setzero_ps();
+        if (type == CK_TYPE_Q4_1) m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(group + b * scales + 2 * GROUP_ROWS)));
+        // Each quarter's scales (and minimums) spread over its four rows' four values, once per block.
+        __m512 rds[4], rms[4];
+        for (int quarter = 0; quarter < 4; quarter++) {
+            __m512i spread = _mm512_add_epi32(row_of_lane, _mm512_set1_epi32(4 * quarter));
+            rds[quarter] = _mm512_permutexvar_ps(spread, d);
+            rms[quarter] = _mm512_permutexvar_ps(spread, m);
+        }
+        int registers = type == CK_TYPE_Q4_1 ? PIECES / 2 : PIECES;
+        for (int k = 0; k < registers; k += 2) {
+            const uint8_t *bytes = quant_region + b * quants + k * LANE_BYTES;
+            for (int quarter = 0; quarter < 4; quarter++) {
+                __m128i raw0 = _mm_loadu_si128((const __m128i *)(bytes + 16 * quarter));
+                __m128i raw1 = _mm_loadu_si128((const __m128i *)(bytes + LANE_BYTES + 16 * quarter));
+                __m512 rd = rds[quarter];
+                int64_t row0 = group_first + 4 * quarter;
+                if (type == CK_TYPE_Q4_1) {
+                    const __m128i nibble = _mm_set1_epi8(0x0f);
+                    __m512 rm = rms[quarter];
+#define CK_Q41_VALUES(q) _mm512_fmadd_ps(rd, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(q)), rm)
+                    store_piece_pairs(CK_Q41_VALUES(_mm_and_si128(raw0, nibble)), CK_Q41_VALUES(_mm_and_si128(raw1, nibble)),
+                                      row0, first, end, y, n, b * 32 + 4 * k);
+                    store_piece_pairs(CK_Q41_VALUES(_mm_and_si128(_mm_srli_epi16(raw0, 4), nibble)),
+                                      CK_Q41_VALUES(_mm_and_si128(_mm_srli_epi16(raw1, 4), nibble)), row0, first, end, y, n,
+                                      b * 32 + 16 + 4 * k);
+#undef CK_Q41_VALUES
+                } else {
+                    const __m128i flip = _mm_set1_epi8((char)0x80);
+#define CK_Q80_VALUES(q) _mm512_mul_ps(rd, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_xor_si128(q, flip))))
+                    store_piece_pairs(CK_Q80_VALUES(raw0), CK_Q80_VALUES(raw1), row0, first, end, y, n, b * 32 + 4 * k);
+#undef CK_Q80_VALUES
+                }
+            }
+        }
+    }
+}
 
 static inline CK_AVX512 __m512i broadcast_piece(const int8_t *qs, int k) {
     int32_t piece;
@@ -218,4 +300,17 @@ void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, con
 #endif
     for (int64_t r = begin; r < end; r++)
         for (int64_t j = 0; j < inputs; j++) out[j * out_stride + r] = ck_dot_packed_row(type, packed, r, n, x + j * x_stride);
+}
+
+void ck_dequantize_packed_rows(int type, const void *packed, int64_t rows, int64_t n, int64_t first, int64_t count, float *y) {
+    int64_t end = first + count < rows ? first + count : rows, blocks = n / 32;
+#ifdef CK_X86
+    if (ck_have_avx512()) {
+        for (int64_t g = first / GROUP_ROWS; g * GROUP_ROWS < end; g++)
+            dequantize_group_avx512(type, (const uint8_t *)packed + (size_t)(g * group_bytes(type, blocks)), blocks, n,
+                                    g * GROUP_ROWS, first, end, y);
+        return;
+    }
+#endif
+    for (int64_t r = first; r < end; r++) dequantize_packed_row(type, (const uint8_t *)packed, r, n, y + (r - first) * n);
 }

@@ -12,6 +12,19 @@ public protocol WeightSource {
     func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix
     func vector(_ name: String, count: Int) throws(EngineError) -> [Float]
     func has(_ name: String) -> Bool
+    /// Lets the bytes behind `matrix` leave memory (its values are packed elsewhere); a no-op by default.
+    func releasePages(of matrix: WeightMatrix)
+}
+
+extension WeightSource {
+    public func releasePages(of matrix: WeightMatrix) {}
+
+    /// `matrix` with rows packed for products where its type has a layout, the file's pages then released.
+    func packed(_ matrix: WeightMatrix) -> WeightMatrix {
+        let packed = matrix.packedForProducts()
+        if packed.packed != nil { releasePages(of: matrix) }
+        return packed
+    }
 }
 
 /// Names of the Llama tensors in one checkpoint format.
@@ -86,9 +99,9 @@ public struct LlamaWeights: @unchecked Sendable {
         var layers: [LlamaLayerWeights] = []
         for i in 0..<c.layerCount {
             func name(_ t: LlamaTensorNames.LayerTensor) -> String { names.layer(i, t) }
-            // Products read the packed rows, where this machine and type have them; float products the file.
+            // Products read packed rows where this machine and type have them; the file's pages then go.
             func matrix(_ t: LlamaTensorNames.LayerTensor, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
-                try source.matrix(name(t), rows: rows, columns: columns).packedForProducts()
+                source.packed(try source.matrix(name(t), rows: rows, columns: columns))
             }
             layers.append(LlamaLayerWeights(
                 attentionNorm: try source.vector(name(.attentionNorm), count: c.hiddenSize),
@@ -105,8 +118,8 @@ public struct LlamaWeights: @unchecked Sendable {
         outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
         // A tied config wins over a stored lm_head (PyTorch checkpoints of tied models keep both names).
         output = !c.tiedEmbeddings && source.has(names.output)
-            ? try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize).packedForProducts()
-            : embedding.packedForProducts()
+            ? source.packed(try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize))
+            : source.packed(embedding)
     }
 
     /// Counts of parameters by tensor type (for `model info`).
@@ -141,4 +154,6 @@ public struct GGUFWeightSource: WeightSource {
     public func vector(_ name: String, count: Int) throws(EngineError) -> [Float] {
         do { return try file.vector(name, count: count) } catch { throw .modelFile(error.localizedDescription) }
     }
+
+    public func releasePages(of matrix: WeightMatrix) { file.releasePages(of: matrix) }
 }

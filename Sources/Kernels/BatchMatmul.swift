@@ -71,7 +71,8 @@ public enum BatchMatmul {
                                           Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
                         }
                         if split < rows {
-                            ck_matmul_dequantized(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.row(split),
+                            ck_matmul_dequantized(Int32(w.type.rawValue), w.data, w.rowBytes, w.packed.map { UnsafeRawPointer($0.bytes) },
+                                                  Int64(w.rows), Int64(w.columns), x.row(split),
                                                   Int64(x.columns), Int64(rows - split), out + split * w.rows, Int64(w.rows),
                                                   Int64(lower), Int64(upper))
                         }

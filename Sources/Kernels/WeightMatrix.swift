@@ -43,12 +43,17 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Row `row` as floats, written to `into` (`columns` values).
     public func dequantizeRow(_ row: Int, into: UnsafeMutablePointer<Float>) {
-        ck_dequantize_row(Int32(type.rawValue), rowPointer(row), into, Int64(columns))
+        dequantizeRows(row, count: 1, into: into)
     }
 
-    /// Rows [start, start + count) as a row-major float matrix.
+    /// Rows [start, start + count) as a row-major float matrix; from the packed rows when there are some
+    /// (the same values), so the file's pages of a packed matrix need not stay in memory.
     public func dequantizeRows(_ start: Int, count: Int, into: UnsafeMutablePointer<Float>) {
-        for r in 0..<count { dequantizeRow(start + r, into: into + r * columns) }
+        if let packed {
+            ck_dequantize_packed_rows(Int32(type.rawValue), packed.bytes, Int64(rows), Int64(columns), Int64(start), Int64(count), into)
+            return
+        }
+        for r in 0..<count { ck_dequantize_row(Int32(type.rawValue), rowPointer(start + r), into + r * columns, Int64(columns)) }
     }
 
     /// The whole matrix as floats (tests and small models).

@@ -35,6 +35,12 @@ public final class GGUFFile: @unchecked Sendable {
     private let mapped: MappedFile
 
     public var fileSize: Int { mapped.count }
+
+    /// Drops from memory the file's pages of a matrix this file made, once its values live elsewhere
+    /// (packed rows); reading the matrix's bytes later brings them back.
+    public func releasePages(of matrix: WeightMatrix) {
+        mapped.releasePages(of: UnsafeRawBufferPointer(start: matrix.data, count: matrix.rows * matrix.rowBytes))
+    }
     var fileName: String { url.path }
 
     public init(url: URL) throws(GGUFError) {

@@ -82,20 +82,36 @@ struct PackedRowsTests {
         }
     }
 
-    /// Float products (prompt rows) still read the file's rows, so packing leaves them unchanged.
+    /// Float products (prompt rows) and dequantized rows come from the packed rows with exactly the file
+    /// rows' values: any range of rows, and batched float products on a pool, bit for bit.
     @Test(arguments: [TensorType.q8_0, .q4_1])
-    func floatProductsIgnoreThePacking(type: TensorType) {
-        let rows = 40, columns = 64
+    func floatProductsAndRowsMatchTheFile(type: TensorType) throws {
+        let rows = 203, columns = 576, inputs = 6
         let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 33)
         var random = SeededRandom(seed: 34)
-        let x = Activations(count: columns)
-        for i in 0..<columns { x.values[i] = random.normal() }
+        let x = ActivationRows(capacity: inputs, columns: columns)
+        for i in 0..<inputs * columns { x.values[i] = random.normal() }
         x.invalidate()
-        bytes.withUnsafeBytes { raw in
+        let pool = WorkerPool(threads: 3)
+        try bytes.withUnsafeBytes { raw in
             let plain = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
             let w = plain.packedForProducts()
+            try #require(w.packed != nil || ck_packing_available(Int32(type.rawValue)) == 0)
+            for (start, count) in [(0, rows), (5, 40), (16, 16), (200, 3), (37, 1)] {
+                var a = [Float](repeating: .nan, count: count * columns), b = [Float](repeating: .nan, count: count * columns)
+                a.withUnsafeMutableBufferPointer { w.dequantizeRows(start, count: count, into: $0.baseAddress!) }
+                b.withUnsafeMutableBufferPointer { plain.dequantizeRows(start, count: count, into: $0.baseAddress!) }
+                #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "rows \(start)..<\(start + count)")
+            }
+            var a = [Float](repeating: .nan, count: inputs * rows), b = [Float](repeating: .nan, count: inputs * rows)
+            a.withUnsafeMutableBufferPointer { BatchMatmul.multiply([w], x, rows: inputs, floatFrom: 0, into: [$0.baseAddress!], pool: pool) }
+            b.withUnsafeMutableBufferPointer { BatchMatmul.multiply([plain], x, rows: inputs, floatFrom: 0, into: [$0.baseAddress!], pool: pool) }
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+            let single = Activations(count: columns)
+            single.values.update(from: x.row(0), count: columns)
+            single.invalidate()
             for r in 0..<rows {
-                #expect(Matvec.dot(w, row: r, x, precision: .float).bitPattern == Matvec.dot(plain, row: r, x, precision: .float).bitPattern)
+                #expect(Matvec.dot(w, row: r, single, precision: .float).bitPattern == Matvec.dot(plain, row: r, single, precision: .float).bitPattern)
             }
         }
     }

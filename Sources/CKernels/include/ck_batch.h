@@ -31,11 +31,18 @@ void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, con
                       int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
 float ck_dot_packed_row(int type, const void *packed, int64_t row, int64_t n, const ck_block_q8a *x);
 
+/// Rows [first, first + count) of a packed matrix as floats, `n` apart in y: bit for bit what the file's
+/// rows dequantize to (ck_dequantize_row).
+void ck_dequantize_packed_rows(int type, const void *packed, int64_t rows, int64_t n, int64_t first, int64_t count, float *y);
+
 /// Quantized weights against float inputs (prompt tokens, as a session's float prefill): each weight row
 /// is dequantized once, then dotted with every x_j = x + j * x_stride. Each result depends only on the
 /// row and x_j, whatever the other inputs are.
-void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, int64_t n, const float *x,
-                           int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+/// `packed`, when not NULL, is the same matrix's packed rows (ck_pack_rows, `rows` in all): they are read
+/// instead of `weights`, with the same values.
+void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, const void *packed, int64_t rows, int64_t n,
+                           const float *x, int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
+                           int64_t begin, int64_t end);
 
 /// The same for float weight types (F32, F16, BF16) against float inputs x_j = x + j * x_stride:
 /// each result equals ck_dot_float(row r, x_j).
