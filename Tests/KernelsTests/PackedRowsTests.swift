@@ -33,15 +33,20 @@ struct PackedRowsTests {
         return total
     }
 
+    static func randomInputs(_ count: Int, columns: Int, seed: UInt64) -> ActivationRows {
+        var random = SeededRandom(seed: seed)
+        let x = ActivationRows(capacity: count, columns: columns)
+        for i in 0..<count * columns { x.values[i] = random.normal() }
+        x.invalidate()
+        return x
+    }
+
     /// 203 rows (a short last group), 96 and 576 columns; three threads split the rows off the groups.
     @Test(arguments: [TensorType.q8_0, .q4_1], [96, 576])
     func everyProductIsTheWrittenOutArithmetic(type: TensorType, columns: Int) throws {
         let rows = 203, inputs = 17
         let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 31)
-        var random = SeededRandom(seed: 32)
-        let x = ActivationRows(capacity: inputs, columns: columns)
-        for i in 0..<inputs * columns { x.values[i] = random.normal() }
-        x.invalidate()
+        let x = Self.randomInputs(inputs, columns: columns, seed: 32)
         let pool = WorkerPool(threads: 3)
         try bytes.withUnsafeBytes { raw in
             let plain = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
@@ -88,10 +93,7 @@ struct PackedRowsTests {
     func floatProductsAndRowsMatchTheFile(type: TensorType) throws {
         let rows = 203, columns = 576, inputs = 6
         let bytes = RandomRows.bytes(type, rows: rows, columns: columns, seed: 33)
-        var random = SeededRandom(seed: 34)
-        let x = ActivationRows(capacity: inputs, columns: columns)
-        for i in 0..<inputs * columns { x.values[i] = random.normal() }
-        x.invalidate()
+        let x = Self.randomInputs(inputs, columns: columns, seed: 34)
         let pool = WorkerPool(threads: 3)
         try bytes.withUnsafeBytes { raw in
             let plain = WeightMatrix(type: type, rows: rows, columns: columns, data: raw.baseAddress!)
