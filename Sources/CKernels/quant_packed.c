@@ -71,6 +71,10 @@ static int32_t activation_offset(const ck_block_q8a *x) {
     return -128 * sum;
 }
 
+void ck_q8a_offsets(const ck_block_q8a *x, int64_t blocks, int32_t *offsets) {
+    for (int64_t b = 0; b < blocks; b++) offsets[b] = activation_offset(x + b);
+}
+
 static float half_at(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, sizeof h);
@@ -255,13 +259,19 @@ static CK_AVX512 void group_tile_any(int type, const uint8_t *group, const uint8
 }
 
 static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int64_t rows, int64_t blocks,
-                                           const ck_block_q8a *x, int64_t x_stride, int64_t inputs, float *out,
-                                           int64_t out_stride, int64_t begin, int64_t end) {
-    int32_t *offsets = malloc((size_t)(inputs * blocks) * sizeof(int32_t) + 1);
-    if (!offsets) abort();
-    if (type == CK_TYPE_Q8_0)
-        for (int64_t j = 0; j < inputs; j++)
-            for (int64_t b = 0; b < blocks; b++) offsets[j * blocks + b] = activation_offset(x + j * x_stride + b);
+                                           const ck_block_q8a *x, int64_t x_stride, const int32_t *given_offsets,
+                                           int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
+    // Q8_0 needs each input block's offset: the caller's, made once per input, or made here.
+    int32_t *made = NULL;
+    const int32_t *offsets = given_offsets;
+    int64_t offsets_stride = x_stride;
+    if (type == CK_TYPE_Q8_0 && !offsets) {
+        made = malloc((size_t)(inputs * blocks) * sizeof(int32_t));
+        if (!made) abort();
+        for (int64_t j = 0; j < inputs; j++) ck_q8a_offsets(x + j * x_stride, blocks, made + j * blocks);
+        offsets = made;
+        offsets_stride = blocks;
+    }
     for (int64_t g = begin / GROUP_ROWS; g * GROUP_ROWS < end; g++) {
         const uint8_t *group = packed + (size_t)(g * group_bytes(type, blocks));
         // Only the lanes of rows in [begin, end): a range need not start or end on a group.
@@ -276,7 +286,7 @@ static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int6
             const int32_t *tile_offsets[MOST_INPUTS];
             for (int j = 0; j < count; j++) {
                 tile_x[j] = x + (j0 + j) * x_stride;
-                tile_offsets[j] = offsets + (j0 + j) * blocks;
+                tile_offsets[j] = offsets ? offsets + (j0 + j) * offsets_stride : NULL;
             }
             __m512 totals[MOST_INPUTS];
             const uint8_t *next = j0 == 0 && (g + 1) * GROUP_ROWS < end ? group + group_bytes(type, blocks) : NULL;
@@ -285,16 +295,16 @@ static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int6
                 _mm512_mask_storeu_ps(out + (j0 + j) * out_stride + g * GROUP_ROWS, (__mmask16)lanes, totals[j]);
         }
     }
-    free(offsets);
+    free(made);
 }
 #endif
 
 void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
-                      int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
+                      const int32_t *offsets, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
     int64_t blocks = n / 32;
 #ifdef CK_X86
     if (ck_have_avx512()) {
-        matmul_packed_avx512(type, (const uint8_t *)packed, rows, blocks, x, x_stride, inputs, out, out_stride, begin, end);
+        matmul_packed_avx512(type, (const uint8_t *)packed, rows, blocks, x, x_stride, offsets, inputs, out, out_stride, begin, end);
         return;
     }
 #endif

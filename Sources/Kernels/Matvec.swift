@@ -41,8 +41,8 @@ public enum Matvec {
     private static func rows(_ w: WeightMatrix, _ x: Activations, _ quantized: UnsafePointer<ck_block_q8a>?,
                              into out: UnsafeMutablePointer<Float>, _ lower: Int, _ upper: Int) {
         if let packed = w.packed, let quantized {
-            ck_matmul_packed(Int32(w.type.rawValue), packed.bytes, Int64(w.rows), Int64(w.columns), quantized, Int64(w.columns / 32), 1, out,
-                                  Int64(w.rows), Int64(lower), Int64(upper))
+            ck_matmul_packed(Int32(w.type.rawValue), packed.bytes, Int64(w.rows), Int64(w.columns), quantized, Int64(w.columns / 32),
+                             nil, 1, out, Int64(w.rows), Int64(lower), Int64(upper))
         } else {
             ck_matvec(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, quantized, out,
                       Int64(lower), Int64(upper))

@@ -26,9 +26,12 @@ void ck_pack_rows(int type, const void *weights, int64_t rows, int64_t n, void *
 /// out[j * out_stride + r] = packed row r . x_j for rows r in [begin, end) (best on multiples of 16) and
 /// inputs j < inputs. Per (row, input), whatever the other inputs: over the blocks in order, the exact
 /// integer sum s_b of weights times activations, total = fma(wd_b * xd_b, s_b, total), and for Q4_1 then
-/// total = fma(wm_b, xs_b, total). ck_dot_packed_row is one result, in portable C.
+/// total = fma(wm_b, xs_b, total). ck_dot_packed_row is one result, in portable C. `offsets` (NULL: made
+/// here) holds ck_q8a_offsets of each input, x_stride apart like x: made once per input, not per call.
 void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
-                      int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+                      const int32_t *offsets, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+/// -128 times the sum of each activation block's values: what Q8_0's packed (w + 128) adds to a block sum.
+void ck_q8a_offsets(const ck_block_q8a *x, int64_t blocks, int32_t *offsets);
 float ck_dot_packed_row(int type, const void *packed, int64_t row, int64_t n, const ck_block_q8a *x);
 
 /// Rows [first, first + count) of a packed matrix as floats, `n` apart in y: bit for bit what the file's
