@@ -25,10 +25,11 @@ public struct BuildResult: Sendable {
 /// Builds the model-backed parts only when a stage needs them (loading a model takes time).
 public struct BuildServices: Sendable {
     public var generator: @Sendable () throws -> any ChatGenerator
-    public var runner: @Sendable () throws -> any CodeRunner
+    /// Given the directories the collected modules are imported from (so the sandbox can see them).
+    public var runner: @Sendable (_ moduleRoots: [String]) throws -> any CodeRunner
     public var embedder: @Sendable () throws -> any TextEmbedding
     public init(generator: @escaping @Sendable () throws -> any ChatGenerator,
-                runner: @escaping @Sendable () throws -> any CodeRunner,
+                runner: @escaping @Sendable (_ moduleRoots: [String]) throws -> any CodeRunner,
                 embedder: @escaping @Sendable () throws -> any TextEmbedding) {
         self.generator = generator; self.runner = runner; self.embedder = embedder
     }
@@ -50,7 +51,7 @@ public final class BuildRunner {
     }
 
     public static let perSampleStages: [any Stage] = [
-        PrefilterStage(), RewriteStage(), TestInputsStage(), RunOriginalStage(), VerifyStage(), RankStage(), SemDedupStage(),
+        PrefilterStage(), TestInputsStage(), RunOriginalStage(), AugmentStage(), RewriteStage(), VerifyStage(), RankStage(), SemDedupStage(),
     ]
 
     public var recipeHash: String {
@@ -105,18 +106,33 @@ public final class BuildRunner {
 
     func prepare(_ stage: StageName, _ context: inout StageContext) throws {
         switch stage {
-        case .rewrite, .testInputs:
+        case .testInputs:
+            if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
             if context.generator == nil { context.generator = try services.generator() }
-        case .runOriginal, .verify:
-            if context.runner == nil { context.runner = try services.runner() }
+        case .rewrite:
+            if context.generator == nil { context.generator = try services.generator() }
+        case .runOriginal, .augment, .verify:
+            if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
         case .semdedup:
             if context.embedder == nil && recipe.dedup.enabled { context.embedder = try services.embedder() }
         default: break
         }
     }
 
-    /// A run directory belongs to one recipe: resuming with another would mix two datasets.
+    /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.
+    static let pipelineLayout = "2: test inputs, run original and augment before rewrite"
+
+    /// A run directory belongs to one recipe and one pipeline layout: resuming with another would mix two datasets.
     func checkSameRecipe(_ store: RunDatabase, directory: URL) throws {
+        if let layout = try store.meta("pipeline.layout") {
+            guard layout == Self.pipelineLayout else {
+                throw PipelineError.input(path: directory.path, message: "this run was made by a different version of the pipeline (\(layout)); start a new --run directory")
+            }
+        } else if try store.meta("collect.done") != nil {
+            throw PipelineError.input(path: directory.path, message: "this run was made by an older version of the pipeline; start a new --run directory")
+        } else {
+            try store.setMeta("pipeline.layout", Self.pipelineLayout)
+        }
         var identity = recipe
         identity.export = .init()
         let hash = String(SHA256.hex(Array(jsonText(identity).utf8)).prefix(16))

@@ -9,11 +9,12 @@ extension BuildServices {
                 return try EngineChatGenerator(model: recipe.models.generator, chatTemplate: recipe.models.chatTemplate,
                                                threads: ProcessInfo.processInfo.activeProcessorCount)
             },
-            runner: {
+            runner: { moduleRoots in
                 if recipe.sandbox.unsafeNoSandbox {
                     progress.message("warning: untrusted code runs WITHOUT a sandbox (--unsafe-no-sandbox)")
                 }
-                return try SandboxCodeRunner(settings: recipe.sandbox, floatTolerance: recipe.verify.floatTolerance, workers: workers)
+                return try SandboxCodeRunner(settings: recipe.sandbox, floatTolerance: recipe.verify.floatTolerance, workers: workers,
+                                             sourceRoots: moduleRoots)
             },
             embedder: {
                 progress.message("loading embedder \(recipe.models.embedder)")

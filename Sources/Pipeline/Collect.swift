@@ -10,6 +10,7 @@ struct CollectedItem {
     var entryPoint: String
     var code: String
     var givenInstruction: String?
+    var module: ModuleLocation?
     /// Set when the item is rejected at collect.
     var rejection: (reason: String, detail: String)?
 }
@@ -93,8 +94,9 @@ enum Collector {
         if let error = file.error {
             return [rejected(file.path, error.line, error.reason, error.detail)]
         }
+        let module = ModuleLocator.locate(file: file.path)
         var items = (file.items ?? []).map {
-            CollectedItem(source: file.path, line: $0.line, entryPoint: $0.name, code: $0.code)
+            CollectedItem(source: file.path, line: $0.line, entryPoint: $0.name, code: $0.code, module: module)
         }
         items += (file.skipped ?? []).map { rejected(file.path, $0.line, $0.reason, "\($0.name): \($0.detail)") }
         if items.isEmpty { items.append(rejected(file.path, 1, "no-functions", "no top-level function in the file")) }
@@ -191,6 +193,31 @@ enum Collector {
     }
 }
 
+/// The module a collected file is, as Python would import it: the package directories above it (those with an
+/// `__init__.py`) give the dotted name, and the first directory above them is put on the path.
+enum ModuleLocator {
+    static func locate(file path: String) -> ModuleLocation? {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard url.pathExtension == "py" else { return nil }
+        var parts = [url.deletingPathExtension().lastPathComponent]
+        if parts[0] == "__init__" { parts.removeAll() }
+        var directory = url.deletingLastPathComponent()
+        let fileManager = FileManager.default
+        while fileManager.fileExists(atPath: directory.appendingPathComponent("__init__.py").path), directory.path != "/" {
+            parts.insert(directory.lastPathComponent, at: 0)
+            directory = directory.deletingLastPathComponent()
+        }
+        // `__main__` modules run their program when imported; a name that is not an identifier cannot be imported.
+        guard !parts.isEmpty, parts.last != "__main__", parts.allSatisfy(isIdentifier) else { return nil }
+        return ModuleLocation(name: parts.joined(separator: "."), root: directory.path)
+    }
+
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+    }
+}
+
 struct CollectStage {
     /// Collects once per run: the samples and collect's decisions are written in one transaction.
     static func run(context: StageContext, inputs: [Recipe.InputSpec], limit: Int?) throws -> Int {
@@ -205,7 +232,8 @@ struct CollectStage {
             while seen.contains(id) { id = String(SHA256.hex(Array((id + "+").utf8)).prefix(16)) }
             seen.insert(id)
             samples.append(SampleRecord(id: id, ordinal: ordinal, source: item.source, line: item.line,
-                                        entryPoint: item.entryPoint, code: item.code, givenInstruction: item.givenInstruction))
+                                        entryPoint: item.entryPoint, code: item.code, givenInstruction: item.givenInstruction,
+                                        moduleName: item.module?.name, moduleRoot: item.module?.root))
             let outcome = item.rejection.map {
                 OutcomeRecord(sampleId: id, stage: StageName.collect.rawValue, kept: false, reason: $0.reason,
                               detail: "\(item.source):\(item.line): \($0.detail)")

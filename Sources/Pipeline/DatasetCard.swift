@@ -11,8 +11,10 @@ enum DatasetCard {
             "# Dataset card",
             "",
             "Verified instruction data made by semi-instruct with \(try store.meta("generator") ?? "a model"): natural code rewritten by the model,",
-            "test inputs written by the model, expected outputs from running the **original** code in a sandbox, and only",
-            "rewrites that reproduce them kept; semantic duplicates removed with SemDeDup.",
+            "test inputs written by the model (bound to the signature, of the kinds the original accepts) and derived from them",
+            "without the model, expected behaviour (return value, the arguments' state, exceptions) from running the **original**",
+            "code in a sandbox in two environments and inside its module, and only rewrites that reproduce it on every input kept;",
+            "semantic duplicates removed with SemDeDup.",
             "",
             "## Files",
             "",
@@ -28,12 +30,25 @@ enum DatasetCard {
             let reasons = stage.reasons.prefix(3).map { "\($0.reason) \($0.count)" }.joined(separator: ", ")
             lines.append("| \(stage.stage) | \(stage.kept + stage.rejected) | \(stage.kept) | \(stage.rejected) | \(reasons) |")
         }
+        let adequacy = try store.kept(by: finalStage(funnel).rawValue).compactMap { try store.adequacy(of: $0.id) }
+        if !adequacy.isEmpty {
+            let coverage = adequacy.compactMap(\.lineCoverage)
+            let mean = coverage.isEmpty ? "n/a" : String(format: "%.0f%%", 100 * coverage.reduce(0, +) / Double(coverage.count))
+            let derived = adequacy.map(\.derivedCases).reduce(0, +), model = adequacy.map(\.modelCases).reduce(0, +)
+            lines += ["", "## Tests", "",
+                      "\(model) model-written and \(derived) derived test inputs over \(adequacy.count) exported samples; on average the tests run "
+                      + "\(mean) of the original's lines; the fewest distinct normal outputs of any test set is \(adequacy.map(\.distinctOutputs).min() ?? 0)."]
+        }
         lines += ["", "## Sources", "", "| where | items | licence |", "|---|---|---|"]
         for (folder, items) in sources.sorted(by: { $0.key < $1.key }) {
             lines.append("| `\(folder)` | \(items.count) | \(licence(of: folder)) |")
         }
         lines += ["", "## Recipe", "", "```json", recipe, "```", ""]
         return lines.joined(separator: "\n")
+    }
+
+    static func finalStage(_ funnel: [StageCount]) -> StageName {
+        funnel.last { $0.kept + $0.rejected > 0 }.flatMap { StageName(rawValue: $0.stage) } ?? .collect
     }
 
     /// A licence where it is known: the CPython standard library (PSF), or a LICENSE file next to the sources.

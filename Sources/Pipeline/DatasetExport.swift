@@ -98,7 +98,8 @@ public enum DatasetExport {
         }
         if options.withTests {
             let cases = try store.testCases(of: sample.id).filter { $0.passed == true }
-            object["tests"] = cases.map { ["input": $0.arguments, "expected": Exporter.pythonLiteral($0) ?? "", "expected_status": $0.expectedStatus ?? ""] }
+            object["tests"] = cases.map { ["input": $0.arguments, "expected": Exporter.pythonLiteral($0) ?? "", "expected_status": $0.expectedStatus ?? "",
+                                           "origin": $0.origin] }
             object["tests_passed"] = rank?.testsPassed ?? cases.count
             object["tests_total"] = rank?.testsTotal ?? cases.count
             object["entry_point"] = sample.entryPoint
@@ -109,7 +110,10 @@ public enum DatasetExport {
             object["line"] = sample.line
             object["model"] = try store.meta("generator") ?? ""
             object["recipe_hash"] = recipeHash
-            if let rank { object["difficulty"] = rank.difficulty }
+            if let rank {
+                object["difficulty"] = rank.difficulty
+                if let coverage = rank.lineCoverage { object["line_coverage"] = coverage }
+            }
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)

@@ -37,44 +37,48 @@ enum DefaultPrompts {
         ```
         """)
 
+    /// A pool of worked examples over different kinds of arguments; each request shows two, chosen per sample,
+    /// and calls that copy an example's arguments are discarded.
     static let testInputs = Recipe.PromptSpec(
         system: "You are a careful Python tester.",
         examples: [
-            .init(
-                user: """
-                Write 6 different calls that test this function, one per line, using only literal values.
-
-                ```python
+            example("""
                 def add(x, y):
                     return x + y
-                ```
-                """,
-                assistant: """
-                add(1, 2)
-                add(-5, 5)
-                add(0, 0)
-                add(100, 250)
-                add(3.5, -7)
-                add(12, 30)
-                """),
-            .init(
-                user: """
-                Write 6 different calls that test this function, one per line, using only literal values.
-
-                ```python
+                """, calls: ["add(1, 2)", "add(-5, 5)", "add(0, 0)", "add(100, 250)", "add(3.5, -7)", "add(12, 30)"]),
+            example("""
                 def count_words(text, min_length=1):
                     return len([w for w in text.split() if len(w) >= min_length])
-                ```
-                """,
-                assistant: """
-                count_words("hello world")
-                count_words("")
-                count_words("a bb ccc", 2)
-                count_words("one two three four", min_length=4)
-                count_words("   spaces   everywhere  ")
-                count_words("x", 0)
-                """),
+                """, calls: ["count_words(\"hello world\")", "count_words(\"\")", "count_words(\"a bb ccc\", 2)",
+                             "count_words(\"one two three four\", min_length=4)", "count_words(\"   spaces   everywhere  \")",
+                             "count_words(\"x\", 0)"]),
+            example("""
+                def merge_counts(first, second):
+                    merged = dict(first)
+                    for key, value in second.items():
+                        merged[key] = merged.get(key, 0) + value
+                    return merged
+                """, calls: ["merge_counts({'apples': 2}, {'apples': 3, 'pears': 1})", "merge_counts({}, {})",
+                             "merge_counts({'k': -1}, {})", "merge_counts({}, {'zebra': 7, 'yak': 0})",
+                             "merge_counts({'a': 1, 'b': 2}, {'b': -2, 'c': 5})", "merge_counts({'x': 10}, {'x': 10})"]),
+            example("""
+                def chunk(items, size):
+                    return [items[i:i + size] for i in range(0, len(items), size)]
+                """, calls: ["chunk([10, 20, 30, 40, 50], 2)", "chunk([], 3)", "chunk([7], 1)", "chunk([4, 8, 15, 16, 23, 42], 4)",
+                             "chunk(['red', 'green', 'blue'], 2)", "chunk([0, 0, 0], 5)"]),
+            example("""
+                def clamp(value, low=0.0, high=1.0):
+                    return max(low, min(high, value))
+                """, calls: ["clamp(0.25)", "clamp(-3.5)", "clamp(17, high=10)", "clamp(5, 6, 9)", "clamp(0.999, low=0.5)",
+                             "clamp(-1e-9)"]),
+            example("""
+                def initials(name, sep="."):
+                    return sep.join(part[0].upper() for part in name.split()) + sep
+                """, calls: ["initials(\"ada lovelace\")", "initials(\"Grace Brewster Hopper\", \"\")",
+                             "initials(\"alan\", sep=\"-\")", "initials(\"  edsger   dijkstra \")", "initials(\"q\")",
+                             "initials(\"barbara liskov\", \" \")"]),
         ],
+        examplesShown: 2,
         user: """
         Write {count} different calls that test this function, one per line, using only literal values.
 
@@ -82,4 +86,14 @@ enum DefaultPrompts {
         {code}
         ```
         """)
+
+    static func example(_ code: String, calls: [String]) -> Recipe.PromptSpec.Example {
+        .init(user: """
+            Write \(calls.count) different calls that test this function, one per line, using only literal values.
+
+            ```python
+            \(code)
+            ```
+            """, assistant: calls.joined(separator: "\n"))
+    }
 }

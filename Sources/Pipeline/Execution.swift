@@ -31,51 +31,51 @@ struct RunOriginalStage: Stage {
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         guard let runner = context.runner else { throw PipelineError.isolation("run-original needs a code runner") }
         let store = context.store
-        let settings = context.recipe
+        let recipe = context.recipe
         let stage = self
         return try await parallelMap(batch, workers: context.workers) { sample in
             let start = DispatchTime.now()
             var cases = try store.testCases(of: sample.id)
-            let literals = cases.map(\.literal)
-            // Twice, with different hash and random seeds: outputs that change are not a specification.
-            let first = try await runner.run(code: sample.code, entry: sample.entryPoint, literals: literals, variant: 0)
-            let second = try await runner.run(code: sample.code, entry: sample.entryPoint, literals: literals, variant: 1)
-            var normal = 0, raised = 0, nondeterministic = 0
-            var failures: [String: Int] = [:]
-            for i in cases.indices {
-                let (a, b) = (first[i], second[i])
-                if a.status != b.status || !runner.sameBehaviour(a, b) {
-                    cases[i].dropped = "nondeterministic: \(summary(a)) then \(summary(b))"
-                    nondeterministic += 1
-                } else if a.status == "ok" {
-                    cases[i].expectedStatus = "ok"; cases[i].expectedValue = a.value; normal += 1
-                } else if a.status == "raised" && settings.verify.expectExceptions {
-                    cases[i].expectedStatus = "raised"; cases[i].expectedValue = a.exceptionType; raised += 1
+            let probe = ParameterProbe.stored(try store.probe(of: sample.id))
+            let positions = cases.indices.filter { cases[$0].dropped == nil }
+            let observation = try await OriginalRuns.observe(
+                sample, literals: positions.map { cases[$0].literal }, indices: positions.map { cases[$0].index },
+                displays: positions.map { cases[$0].arguments }, map: probe.coverage, runner: runner,
+                compareOutput: recipe.verify.compareOutput)
+            var normal = 0, raised = 0
+            var drops: [String: Int] = [:]
+            for (position, observed) in zip(positions, observation.cases) {
+                if let result = observed.result, observed.drop == nil, result.status == "ok" || recipe.verify.expectExceptions {
+                    Behaviour.setExpected(&cases[position], result)
+                    cases[position].coverage = observed.coverage?.json
+                    if result.status == "ok" { normal += 1 } else { raised += 1 }
                 } else {
-                    cases[i].dropped = "\(a.status): \(a.error ?? "")"
-                    failures[a.status, default: 0] += 1
+                    let why = observed.drop ?? "raised: exceptions are not expected behaviour in this recipe"
+                    cases[position].dropped = why
+                    drops[String(why.prefix { $0 != ":" }), default: 0] += 1
                 }
             }
             let seconds = elapsed(since: start)
-            let evidence = jsonText(["first": first, "second": second])
-            let executions = records(sample, "original-1", first, indices: Array(cases.indices))
-                + records(sample, "original-2", second, indices: Array(cases.indices))
-            if normal >= settings.tests.minimum {
-                return StageCommit(outcome: stage.keep(sample, seconds: seconds), testCases: cases, executions: executions)
+            if let difference = observation.extraction {
+                return StageCommit(outcome: stage.reject(sample, "extraction-incomplete",
+                    "on (\(difference.input)) the function in its module \(difference.inModule), the extracted code \(difference.extracted)",
+                    evidence: jsonText(difference), seconds: seconds), testCases: cases, executions: observation.executions)
+            }
+            // Augmentation can grow a test set from one working input.
+            if normal >= 1 {
+                return StageCommit(outcome: stage.keep(sample, seconds: seconds, evidence: jsonText(["original": observation.original])),
+                                   testCases: cases, executions: observation.executions)
             }
             let reason: String
-            if nondeterministic > 0 && nondeterministic >= cases.count - raised - failures.values.reduce(0, +) {
-                reason = "nondeterministic"
-            } else if let worst = failures.max(by: { $0.value < $1.value }), worst.value == cases.count {
-                reason = "original-\(worst.key)"
+            if let worst = drops.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), worst.value == positions.count {
+                reason = worst.key == "nondeterministic" || worst.key == "environment-fact" ? worst.key : "original-\(worst.key)"
             } else {
                 reason = "too-few-normal-returns"
             }
-            let detail = "\(normal) of \(cases.count) inputs return normally (minimum \(settings.tests.minimum)); "
-                + "\(raised) raise, \(nondeterministic) nondeterministic"
-                + (failures.isEmpty ? "" : ", " + failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-            return StageCommit(outcome: stage.reject(sample, reason, detail, evidence: evidence, seconds: seconds), testCases: cases,
-                               executions: executions)
+            let detail = "\(normal) of \(positions.count) inputs return normally; \(raised) raise"
+                + (drops.isEmpty ? "" : ", " + drops.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            return StageCommit(outcome: stage.reject(sample, reason, detail, evidence: jsonText(observation.cases.map(\.drop)), seconds: seconds),
+                               testCases: cases, executions: observation.executions)
         }
     }
 }
@@ -84,12 +84,13 @@ struct VerifyStage: Stage {
     let name = StageName.verify
     var batchSize: Int { 16 }
 
-    struct Mismatch: Encodable { var input: String; var expected: String; var actual: String; var stderr: String }
+    struct Mismatch: Encodable { var input: String; var origin: String; var expected: String; var actual: String; var difference: String; var stderr: String }
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         guard let runner = context.runner else { throw PipelineError.isolation("verify needs a code runner") }
         let store = context.store
         let passRatio = context.recipe.verify.passRatio
+        let compareOutput = context.recipe.verify.compareOutput
         let stage = self
         return try await parallelMap(batch, workers: context.workers) { sample in
             let start = DispatchTime.now()
@@ -97,37 +98,43 @@ struct VerifyStage: Stage {
                 return StageCommit(outcome: stage.reject(sample, "no-rewrite", "no rewrite stored for this sample"))
             }
             var cases = try store.testCases(of: sample.id)
-            let active = cases.indices.filter { cases[$0].dropped == nil && cases[$0].expectedStatus != nil }
-            let results = try await runner.run(code: rewrite.code, entry: sample.entryPoint,
-                                               literals: active.map { cases[$0].literal }, variant: 0)
+            let active = cases.indices.filter { cases[$0].isActive }
+            // The rewrite gets twice the original's budget: it may be slower, not unboundedly so.
+            let results = try await runner.run(CodeRun(code: rewrite.code, entry: sample.entryPoint,
+                                                       literals: active.map { cases[$0].literal }, budgetScale: 2))
             var passed = 0
+            var changedMessages: [String] = []
             var firstMismatch: Mismatch?
             for (index, result) in zip(active, results) {
-                let expected = CaseResult(status: cases[index].expectedStatus!,
-                                          value: cases[index].expectedStatus == "ok" ? cases[index].expectedValue : nil,
-                                          error: cases[index].expectedStatus == "raised" ? cases[index].expectedValue.map { "\($0): " } : nil)
-                let ok: Bool
-                if expected.status == "raised" {
-                    ok = result.status == "raised" && result.exceptionType == expected.exceptionType
-                } else {
-                    ok = result.status == "ok" && runner.sameBehaviour(expected, result)
+                let expected = Behaviour.expected(cases[index])
+                let difference = Behaviour.difference(expected: expected, actual: result, runner: runner, compareOutput: compareOutput)
+                if difference == nil, expected.status == "raised", expected.exceptionMessage != result.exceptionMessage {
+                    changedMessages.append(cases[index].arguments)
                 }
-                cases[index].passed = ok
+                cases[index].passed = difference == nil
                 cases[index].actualStatus = result.status
                 cases[index].actualValue = result.status == "ok" ? result.value : result.error
-                if ok { passed += 1 } else if firstMismatch == nil {
-                    firstMismatch = Mismatch(input: cases[index].arguments, expected: summary(expected), actual: summary(result),
-                                             stderr: String(result.stderr.suffix(2000)))
+                cases[index].actualState = result.argumentsAfter
+                if let difference {
+                    if firstMismatch == nil {
+                        firstMismatch = Mismatch(input: cases[index].arguments, origin: cases[index].origin, expected: summary(expected),
+                                                 actual: summary(result), difference: difference, stderr: String(result.stderr.suffix(2000)))
+                    }
+                } else {
+                    passed += 1
                 }
             }
             let seconds = elapsed(since: start)
             let ratio = active.isEmpty ? 0 : Double(passed) / Double(active.count)
-            let executions = records(sample, "rewrite", results, indices: active)
+            let executions = records(sample, "rewrite", results, indices: active.map { cases[$0].index })
             if !active.isEmpty && ratio >= passRatio {
-                return StageCommit(outcome: stage.keep(sample, seconds: seconds), testCases: cases, executions: executions)
+                // Same exception types with other messages pass, and are noted.
+                let note = changedMessages.isEmpty ? nil : jsonText(["exceptionMessageChanged": changedMessages])
+                return StageCommit(outcome: stage.keep(sample, seconds: seconds, evidence: note), testCases: cases, executions: executions)
             }
-            let detail = firstMismatch.map { "passed \(passed) of \(active.count); first mismatch on (\($0.input)): expected \($0.expected), got \($0.actual)" }
-                ?? "no test case to verify"
+            let detail = firstMismatch.map {
+                "passed \(passed) of \(active.count); first mismatch on (\($0.input)), a \($0.origin) input: \($0.difference)"
+            } ?? "no test case to verify"
             return StageCommit(outcome: stage.reject(sample, active.isEmpty ? "no-tests" : "mismatch", detail,
                                                      evidence: firstMismatch.map { jsonText($0) }, seconds: seconds),
                                testCases: cases, executions: executions)
@@ -139,7 +146,8 @@ struct VerifyStage: Stage {
 func records(_ sample: SampleRecord, _ run: String, _ results: [CaseResult], indices: [Int]) -> [ExecutionRecord] {
     zip(indices, results).map { index, result in
         ExecutionRecord(sampleId: sample.id, run: run, caseIndex: index, status: result.status, value: result.value,
-                        error: result.error, stderr: String(result.stderr.suffix(4000)))
+                        error: result.error, stderr: String(result.stderr.suffix(4000)), state: result.argumentsAfter,
+                        stdout: String(result.stdout.prefix(4000)), cpuSeconds: result.cpuSeconds)
     }
 }
 

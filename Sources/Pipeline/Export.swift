@@ -8,6 +8,8 @@ public struct ExportedSample: Codable, Equatable, Sendable {
         public var input: String
         public var expectedStatus: String
         public var expected: String?
+        /// `model` or `derived`.
+        public var origin: String
     }
     public var id: String
     public var instruction: String
@@ -17,6 +19,9 @@ public struct ExportedSample: Codable, Equatable, Sendable {
     public var testsPassed: Int
     public var testsTotal: Int
     public var difficulty: Double?
+    /// Share of the original's lines and decision outcomes the tests reach.
+    public var lineCoverage: Double?
+    public var branchCoverage: Double?
     public var source: String
     public var line: Int
     public var model: String
@@ -44,9 +49,9 @@ public enum Exporter {
             let row = ExportedSample(
                 id: sample.id, instruction: rewrite.instruction, response: "```python\n\(rewrite.code)```",
                 entryPoint: sample.entryPoint,
-                tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0)) },
+                tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0), origin: $0.origin) },
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
-                difficulty: rank?.difficulty, source: sample.source, line: sample.line, model: model, recipe: recipe)
+                difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage, source: sample.source, line: sample.line, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
         }
         let temporary = url.appendingPathExtension("partial")

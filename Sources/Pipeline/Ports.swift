@@ -55,15 +55,26 @@ extension ChatGenerator {
 
 /// The result of calling the entry point on one input.
 public struct CaseResult: Sendable, Codable, Equatable {
-    /// ok, raised, timeout, memory, output-limit, killed, crashed.
+    /// ok, raised (inside the function), bad-call (the call itself could not bind), timeout, memory,
+    /// output-limit, killed, crashed.
     public var status: String
     /// Canonical serialized return value when `ok`.
     public var value: String?
     /// Exception type and message when `raised`, else what went wrong.
     public var error: String?
     public var stderr: String
-    public init(status: String, value: String? = nil, error: String? = nil, stderr: String = "") {
-        self.status = status; self.value = value; self.error = error; self.stderr = stderr
+    public var stdout: String = ""
+    /// Canonical state of the arguments after the call (what in-place functions change).
+    public var argumentsAfter: String?
+    public var cpuSeconds: Double = 0
+    /// Lines run and line-to-line arcs (negative numbers enter and leave a function), when traced.
+    public var lines: [Int]?
+    public var arcs: [[Int]]?
+
+    public init(status: String, value: String? = nil, error: String? = nil, stderr: String = "", stdout: String = "",
+                argumentsAfter: String? = nil, cpuSeconds: Double = 0, lines: [Int]? = nil, arcs: [[Int]]? = nil) {
+        self.status = status; self.value = value; self.error = error; self.stderr = stderr; self.stdout = stdout
+        self.argumentsAfter = argumentsAfter; self.cpuSeconds = cpuSeconds; self.lines = lines; self.arcs = arcs
     }
 
     /// The exception's type name, from "TypeName: message".
@@ -71,13 +82,53 @@ public struct CaseResult: Sendable, Codable, Equatable {
         guard status == "raised", let error else { return nil }
         return String(error.prefix { $0 != ":" })
     }
+
+    /// The exception's message, from "TypeName: message".
+    public var exceptionMessage: String? {
+        guard status == "raised", let error, let colon = error.firstIndex(of: ":") else { return nil }
+        return String(error[error.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// Where a function really lives: its module's dotted name and the directory it is imported from.
+public struct ModuleLocation: Sendable, Codable, Equatable {
+    public var name: String
+    public var root: String?
+    public init(name: String, root: String?) { self.name = name; self.root = root }
+}
+
+/// One batch of calls of one function.
+public struct CodeRun: Sendable {
+    public var code: String
+    public var entry: String
+    /// One call literal each (`{'args': (1, ), 'kwargs': {}}`).
+    public var literals: [String]
+    /// 0 or 1: two environments that differ in what code should not depend on (hash seed, working
+    /// directory, time zone, host name, open descriptors).
+    public var environment: Int = 0
+    /// Call the function inside its module, imported by name, instead of the extracted code.
+    public var module: ModuleLocation?
+    /// Record the lines and arcs each call runs.
+    public var trace = false
+    /// Multiplies the recipe's CPU budget per call (a rewrite may be somewhat slower than its original).
+    public var budgetScale: Double = 1
+
+    public init(code: String, entry: String, literals: [String], environment: Int = 0, module: ModuleLocation? = nil,
+                trace: Bool = false, budgetScale: Double = 1) {
+        self.code = code; self.entry = entry; self.literals = literals; self.environment = environment
+        self.module = module; self.trace = trace; self.budgetScale = budgetScale
+    }
 }
 
 public protocol CodeRunner: Sendable {
-    /// Calls `entry` once per call literal (`{'args': (1, ), 'kwargs': {}}`). `variant` changes the hash seed.
-    func run(code: String, entry: String, literals: [String], variant: Int) async throws -> [CaseResult]
-    /// Whether two results count as the same behaviour (canonical values within the float tolerance).
-    func sameBehaviour(_ expected: CaseResult, _ actual: CaseResult) -> Bool
+    /// Calls the entry point once per literal, in order.
+    func run(_ run: CodeRun) async throws -> [CaseResult]
+    /// Whether two canonical values count as the same (within the recipe's float tolerance).
+    func sameValue(_ left: String, _ right: String) -> Bool
+    /// The CPU seconds one call may use (before `budgetScale`).
+    var budgetSeconds: Double { get }
+    /// Text in a value that can only come from the machine, not the code (the interpreter's version).
+    var environmentFacts: [String] { get }
 }
 
 /// Sentence embeddings for SemDeDup.

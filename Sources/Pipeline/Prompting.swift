@@ -3,15 +3,25 @@ import Constraints
 import ModelFiles
 
 enum Prompting {
-    static func messages(_ spec: Recipe.PromptSpec, fields: [String: String]) -> [ChatMessage] {
+    /// The chat for one request. `choice` (the sample's id) picks which examples are shown when the spec
+    /// shows fewer than it has: the same sample always sees the same ones, different samples different ones.
+    static func messages(_ spec: Recipe.PromptSpec, fields: [String: String], choice: String = "") -> [ChatMessage] {
         var messages: [ChatMessage] = []
         if let system = spec.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
-        for example in spec.examples {
+        for example in shownExamples(spec, choice: choice) {
             messages.append(ChatMessage(role: "user", content: example.user))
             messages.append(ChatMessage(role: "assistant", content: example.assistant))
         }
         messages.append(ChatMessage(role: "user", content: fill(spec.user, fields)))
         return messages
+    }
+
+    static func shownExamples(_ spec: Recipe.PromptSpec, choice: String) -> [Recipe.PromptSpec.Example] {
+        guard let shown = spec.examplesShown, shown < spec.examples.count else { return spec.examples }
+        let ranked = spec.examples.indices.sorted {
+            (SHA256.hex(Array("\(choice)|\($0)".utf8)), $0) < (SHA256.hex(Array("\(choice)|\($1)".utf8)), $1)
+        }
+        return ranked.prefix(max(0, shown)).sorted().map { spec.examples[$0] }
     }
 
     /// Replaces `{name}` placeholders in one pass, so text inserted for one field is never rewritten by another.

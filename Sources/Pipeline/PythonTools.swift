@@ -52,6 +52,59 @@ struct CodeAnalysis: Decodable {
     var generator: Bool?
 }
 
+/// One parameter of an entry point: how it is passed, and the kinds of value it takes with the evidence.
+public struct ParameterInfo: Codable, Sendable, Equatable {
+    public var name: String
+    /// positional-only, positional, var-positional, keyword-only, var-keyword.
+    public var kind: String
+    /// The default's source text.
+    public var `default`: String?
+    public var annotation: String?
+    /// Kinds ranked by static evidence (int, float, bool, str, bytes, list, tuple, dict, set, none).
+    public var kinds: [String]
+    /// Item kind of a list or set.
+    public var element: String?
+    public var evidence: [String]
+    /// Kinds the original accepted when probed (set by the test-inputs stage; nil before probing).
+    public var accepted: [String]?
+}
+
+/// A call that tries parameters with values of given kinds.
+struct ProbeCall: Codable, Sendable, Equatable {
+    var display: String
+    var literal: String
+    /// (parameter, kind) pairs this call tries.
+    var labels: [[String]]
+}
+
+/// The lines and decisions of an entry point that line tracing can see.
+public struct CoverageMap: Codable, Sendable, Equatable {
+    public struct Branch: Codable, Sendable, Equatable {
+        /// The decision's first line and the last line of its condition (or iterable).
+        public var line: Int
+        public var end: Int
+        /// The first line of the body: reaching it from the header is "taken".
+        public var body: Int
+        public var kind: String
+    }
+    public var lines: [Int]
+    public var branches: [Branch]
+}
+
+struct ParameterAnalysis: Codable, Sendable {
+    var parameters: [ParameterInfo]
+    var probes: [ProbeCall]
+    var coverage: CoverageMap?
+}
+
+/// An input made from a working one by changing one argument.
+struct DerivedInput: Codable, Sendable, Equatable {
+    var display: String
+    var literal: String
+    /// `n: 1 -> 0`
+    var how: String
+}
+
 enum PythonTools {
     static let python = URL(fileURLWithPath: IsolationProbe.pythonPath)
 
@@ -84,6 +137,28 @@ enum PythonTools {
     static func reattach(_ items: [(original: String, rewrite: String)]) throws -> [String] {
         struct Answer: Decodable { var items: [String] }
         return try call("reattach", ["items": items.map { ["original": $0.original, "rewrite": $0.rewrite] }], as: Answer.self).items
+    }
+
+    /// The entry point's parameters with inferred kinds, probe calls and its coverage map; nil when it is missing.
+    static func parameters(_ items: [(code: String, entry: String)]) throws -> [ParameterAnalysis?] {
+        struct Answer: Decodable { var items: [ParameterAnalysis?] }
+        return try call("parameters", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
+    }
+
+    /// For each call: nil when it binds to the entry point's signature and copies no prompt example, else why not.
+    static func checkCalls(code: String, entry: String, literals: [String], examples: [String]) throws -> [(reason: String, detail: String)?] {
+        struct Answer: Decodable { var items: [[[String]?]] }
+        let answer = try call("check_calls", ["items": [["code": code, "entry": entry, "literals": literals, "examples": examples]]],
+                              as: Answer.self)
+        return (answer.items.first ?? []).map { $0.flatMap { $0.count == 2 ? ($0[0], $0[1]) : nil } }
+    }
+
+    /// Inputs made from working ones, one argument changed at a time, at most `limit`.
+    static func derive(seeds: [String], parameters: [ParameterInfo], limit: Int) throws -> [DerivedInput] {
+        struct Answer: Decodable { var items: [[DerivedInput]] }
+        let parameterObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(parameters))
+        return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "limit": limit]]], as: Answer.self)
+            .items.first ?? []
     }
 
     /// For each item, each candidate line parsed into call arguments, or nil when unusable.

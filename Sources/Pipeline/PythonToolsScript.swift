@@ -1,6 +1,9 @@
 // The Python side of static analysis, run by /usr/bin/python3 -I: it parses with `ast`, never executes input.
 enum PythonToolsScript {
-    static let source = #"""
+    /// The whole script: parsing and extraction, parameter kinds, test inputs, then the request dispatch.
+    static let source = core + kinds + inputs + dispatch
+
+    static let core = #"""
 # Static analysis of untrusted Python with the standard library's ast: parses, never executes.
 # Reads one JSON request on stdin, writes one JSON answer on stdout.
 import ast
@@ -163,7 +166,7 @@ def call_arguments(text, entry):
         expr = expr.left
     if isinstance(expr, ast.Call):
         name = expr.func.id if isinstance(expr.func, ast.Name) else getattr(expr.func, "attr", None)
-        if name != entry or any(isinstance(a, ast.Starred) for a in expr.args) or any(k.arg is None for k in expr.keywords):
+        if (entry is not None and name != entry) or any(isinstance(a, ast.Starred) for a in expr.args) or any(k.arg is None for k in expr.keywords):
             return None
         if not all(is_literal(a) for a in expr.args) or not all(is_literal(k.value) for k in expr.keywords):
             return None
@@ -206,25 +209,35 @@ def reattach(original, rewrite):
         return rewrite
     parts = ["".join(lines[old.body[i].lineno - 1:old.body[i].end_lineno]).rstrip("\n") + "\n" for i in sorted(chosen)]
     return "\n\n".join(parts) + "\n\n" + rewrite
+"""#
 
-
+    static let dispatch = #"""
 def main():
     request = json.load(sys.stdin)
     op = request["op"]
+    items = request.get("items", [])
     if op == "extract":
         out = []
         for f in request["files"]:
             out.append(dict(path=f["path"], **extract(f["path"], f["text"])))
         json.dump({"files": out}, sys.stdout)
     elif op == "analyze":
-        json.dump({"items": [analyze(i["code"], i["entry"]) for i in request["items"]]}, sys.stdout)
+        json.dump({"items": [analyze(i["code"], i["entry"]) for i in items]}, sys.stdout)
     elif op == "reattach":
-        json.dump({"items": [reattach(i["original"], i["rewrite"]) for i in request["items"]]}, sys.stdout)
+        json.dump({"items": [reattach(i["original"], i["rewrite"]) for i in items]}, sys.stdout)
     elif op == "arguments":
-        result = []
-        for item in request["items"]:
-            result.append([call_arguments(line, item["entry"]) for line in item["lines"]])
-        json.dump({"items": result}, sys.stdout)
+        json.dump({"items": [[call_arguments(line, i["entry"]) for line in i["lines"]] for i in items]}, sys.stdout)
+    elif op == "parameters":
+        answers = []
+        for i in items:
+            params = infer_parameters(i["code"], i["entry"])
+            answers.append(None if params is None else {"parameters": params, "probes": probes(params),
+                                                         "coverage": coverage_map(i["code"], i["entry"])})
+        json.dump({"items": answers}, sys.stdout)
+    elif op == "check_calls":
+        json.dump({"items": [check_calls(i["code"], i["entry"], i["literals"], i["examples"]) for i in items]}, sys.stdout)
+    elif op == "derive":
+        json.dump({"items": [derive(i["seeds"], i["parameters"], i["limit"]) for i in items]}, sys.stdout)
     else:
         raise SystemExit(f"unknown op {op}")
 

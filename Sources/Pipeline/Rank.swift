@@ -1,4 +1,4 @@
-// rank: tests passed and difficulty signals, the curriculum order that export can use.
+// rank: tests passed, how well the tests pin the original down, and difficulty: the curriculum order export can use.
 import Foundation
 import Store
 
@@ -13,12 +13,16 @@ struct RankStage: Stage {
             let (code, analysis) = pair
             let cases = try context.store.testCases(of: sample.id).filter { $0.passed != nil }
             let passed = cases.filter { $0.passed == true }.count
+            let adequacy = try context.store.adequacy(of: sample.id)
             let lines = code.split(separator: "\n", omittingEmptySubsequences: true).count
             let branches = analysis.branches ?? 0
             // More branches and more lines make a harder example; passing more tests makes it better specified.
             let difficulty = Double(branches) + Double(lines) / 10
             let rank = RankRecord(sampleId: sample.id, testsPassed: passed, testsTotal: cases.count,
-                                  codeLines: lines, branches: branches, difficulty: difficulty)
+                                  codeLines: lines, branches: branches, difficulty: difficulty,
+                                  lineCoverage: adequacy?.lineCoverage, branchCoverage: adequacy?.branchCoverage,
+                                  distinctOutputs: adequacy?.distinctOutputs ?? 0,
+                                  derivedTests: cases.filter { $0.origin == "derived" }.count)
             return StageCommit(outcome: keep(sample), rank: rank)
         }
     }

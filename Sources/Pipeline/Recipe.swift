@@ -49,6 +49,9 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct PromptSpec: Codable, Sendable, Equatable {
         public var system: String?
         public var examples: [Example] = []
+        /// How many of `examples` each request shows, chosen per sample (nil: all of them, in order), so that
+        /// the model is not nudged towards the same few answers for every function.
+        public var examplesShown: Int?
         /// Template of the request; `{code}`, `{entry}` and `{count}` are filled in.
         public var user: String
 
@@ -66,11 +69,21 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct TestSettings: Codable, Sendable, Equatable {
         /// Inputs asked of the model.
         public var count: Int = 8
-        /// Fewer distinct, parseable inputs than this rejects the sample; also the minimum that must return normally.
+        /// Fewer distinct, usable inputs than this rejects the sample; also the minimum that must return normally.
         public var minimum: Int = 3
+        /// Inputs derived from working ones (without the model) that are tried on the original.
+        public var candidates: Int = 64
+        /// Derived inputs kept, each because it reaches new lines or decisions or gives a new output.
+        public var derived: Int = 8
+        /// A test set needs at least this many different normal outputs (return value and argument state).
+        public var minDistinctOutputs: Int = 2
+        /// ... and must run at least this share of the entry point's lines.
+        public var minLineCoverage: Double = 0
     }
 
     public struct SandboxSettings: Codable, Sendable, Equatable {
+        /// CPU seconds one call may use, so a busy machine gives the same data as an idle one; an original's
+        /// case that uses more than half of it is dropped as too slow to judge, and a rewrite gets twice as much.
         public var timeoutSeconds: Double = 5
         public var memoryMegabytes: Int = 512
         /// Runs code without OS isolation. Dangerous; prints a warning each time.
@@ -83,6 +96,8 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var floatTolerance: Double = 1e-9
         /// When true, inputs on which the original raises are test cases too (the rewrite must raise the same type).
         public var expectExceptions: Bool = true
+        /// When true, what the function prints must match too.
+        public var compareOutput: Bool = false
     }
 
     public struct PrefilterSettings: Codable, Sendable, Equatable {

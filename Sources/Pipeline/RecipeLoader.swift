@@ -58,6 +58,7 @@ public enum RecipeLoader {
         recipe.models.chatTemplate = ""
         recipe.prompts.rewrite.system = ""
         recipe.prompts.rewrite.examples = [.init(user: "", assistant: "")]
+        recipe.prompts.rewrite.examplesShown = 0
         recipe.prompts.testInputs = recipe.prompts.rewrite
         return recipe
     }

@@ -13,11 +13,20 @@ public struct RunSummary: Codable, Sendable {
 
 public struct CaseDetail: Codable, Sendable {
     public var input: String
+    /// `model` or `derived`, and for derived inputs which argument changed and how.
+    public var origin: String
+    public var derivation: String?
     public var expected: String?
+    /// The arguments' state after the original's call, and after the rewrite's.
+    public var expectedState: String?
+    public var actualState: String?
     public var actual: String?
     public var passed: Bool?
     public var dropped: String?
     public var firstMismatch: Bool
+    /// Lines of the entry point this input runs, and decision outcomes it reaches.
+    public var linesRun: Int?
+    public var branchesReached: [String]?
 }
 
 public struct SampleDetail: Codable, Sendable {
@@ -37,6 +46,11 @@ public struct SampleDetail: Codable, Sendable {
     public var executions: [ExecutionRecord]
     public var dedup: DedupRecord?
     public var rank: RankRecord?
+    /// The parameters with their inferred and probed kinds, and the probe calls with their outcomes.
+    public var parameters: [ParameterInfo]
+    public var probes: [ProbeOutcome]
+    /// How well the test set pins the original down.
+    public var adequacy: AdequacyRecord?
 }
 
 public enum RunInspector {
@@ -93,15 +107,19 @@ public enum RunInspector {
             let actual = record.actualStatus.map { status in status == "ok" ? record.actualValue ?? "" : "\(status) \(record.actualValue ?? "")" }
             let first = record.passed == false && !sawMismatch
             if first { sawMismatch = true }
-            return CaseDetail(input: record.arguments, expected: expected, actual: actual, passed: record.passed,
-                              dropped: record.dropped, firstMismatch: first)
+            let coverage = CaseCoverage.read(record.coverage)
+            return CaseDetail(input: record.arguments, origin: record.origin, derivation: record.derivation, expected: expected,
+                              expectedState: record.expectedState, actualState: record.actualState, actual: actual, passed: record.passed,
+                              dropped: record.dropped, firstMismatch: first, linesRun: coverage?.lines.count, branchesReached: coverage?.branches)
         }
+        let probe = ParameterProbe.stored(try store.probe(of: sample.id))
         return SampleDetail(
             id: sample.id, source: sample.source, line: sample.line, entryPoint: sample.entryPoint, code: sample.code,
             instruction: rewrite?.instruction, rewrite: rewrite?.code,
             diff: rewrite.map { LineDiff.unified(from: sample.code, to: $0.code) },
             outcomes: outcomes, cases: cases, modelCalls: try store.modelCalls(of: sample.id),
             executions: try store.executions(of: sample.id),
-            dedup: try store.dedup(of: sample.id), rank: try store.rank(of: sample.id))
+            dedup: try store.dedup(of: sample.id), rank: try store.rank(of: sample.id),
+            parameters: probe.parameters, probes: probe.calls, adequacy: try store.adequacy(of: sample.id))
     }
 }

@@ -3,11 +3,13 @@ import Foundation
 import Sandbox
 
 public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
-    /// One executor per variant: each starts its sandboxes with its own PYTHONHASHSEED.
+    /// One executor per environment: each starts its sandboxes with its own PYTHONHASHSEED.
     let executors: [SandboxExecutor]
     let tolerance: Double
+    public let budgetSeconds: Double
+    public let environmentFacts: [String]
 
-    public init(settings: Recipe.SandboxSettings, floatTolerance: Double, workers: Int) throws {
+    public init(settings: Recipe.SandboxSettings, floatTolerance: Double, workers: Int, sourceRoots: [String] = []) throws {
         var configuration = SandboxConfiguration()
         configuration.timeoutSeconds = settings.timeoutSeconds
         configuration.memoryMegabytes = settings.memoryMegabytes
@@ -23,25 +25,23 @@ public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
             throw PipelineError.isolation(error.localizedDescription)
         }
         tolerance = floatTolerance
+        budgetSeconds = settings.timeoutSeconds
+        environmentFacts = []
     }
 
-    public func run(code: String, entry: String, literals: [String], variant: Int) async throws -> [CaseResult] {
-        let inputs = literals.map { CallInput(literal: $0) }
-        let request = SampleRequest(code: code, entryPoint: entry, inputs: inputs)
-        let result = try executors[min(max(variant, 0), executors.count - 1)].run(request)
+    public func run(_ run: CodeRun) async throws -> [CaseResult] {
+        let inputs = run.literals.map { CallInput(literal: $0) }
+        let request = SampleRequest(code: run.code, entryPoint: run.entry, inputs: inputs)
+        let result = try executors[min(max(run.environment, 0), executors.count - 1)].run(request)
         return result.calls.map { call in
-            CaseResult(status: call.status.rawValue, value: call.value?.canonicalText,
-                       error: call.error.map { "\($0.type): \($0.message)" }, stderr: call.stderr)
+            CaseResult(status: call.status.rawValue, value: call.valueText ?? call.value?.canonicalText,
+                       error: call.error.map { "\($0.type): \($0.message)" }, stderr: call.stderr, stdout: call.stdout)
         }
     }
 
-    public func sameBehaviour(_ expected: CaseResult, _ actual: CaseResult) -> Bool {
-        guard expected.status == actual.status else { return false }
-        guard expected.status == "ok" else { return expected.exceptionType == actual.exceptionType }
-        guard let left = expected.value, let right = actual.value else { return expected.value == actual.value }
-        guard let a = try? CanonicalValue(canonicalText: left), let b = try? CanonicalValue(canonicalText: right) else {
-            return left == right
-        }
+    public func sameValue(_ left: String, _ right: String) -> Bool {
+        guard left != right else { return true }
+        guard let a = try? CanonicalValue(canonicalText: left), let b = try? CanonicalValue(canonicalText: right) else { return false }
         return a.equals(b, tolerance: tolerance)
     }
 }

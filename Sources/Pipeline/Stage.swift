@@ -2,11 +2,13 @@
 import Foundation
 import Store
 
+/// The stages in pipeline order: the original's behaviour is established (inputs, runs, augmentation) before
+/// the model rewrites it, so a sample whose behaviour cannot be pinned down costs no rewrite.
 public enum StageName: String, CaseIterable, Sendable, Codable {
-    case collect, prefilter, rewrite
+    case collect, prefilter
     case testInputs = "test-inputs"
     case runOriginal = "run-original"
-    case verify, rank, semdedup
+    case augment, rewrite, verify, rank, semdedup
 
     /// The stage whose kept samples this one reads; nil for collect.
     public var previous: StageName? {

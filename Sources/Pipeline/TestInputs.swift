@@ -1,5 +1,6 @@
-// test inputs: the model writes calls of the function; the parseable, distinct ones are kept.
-// Inputs from several attempts accumulate until the recipe's count is reached.
+// test inputs: before any model call, the original's parameters are typed (annotations, defaults, docstring, use
+// in the body) and probed in the sandbox; then the model writes calls shaped by the signature and those kinds.
+// Calls that do not bind or copy the prompt's examples are kept as dropped cases, never as tests.
 import Constraints
 import Foundation
 import Store
@@ -9,53 +10,170 @@ struct TestInputsStage: Stage {
     let batchSize = 8
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
+        guard let runner = context.runner else { throw PipelineError.isolation("test-inputs needs a code runner to probe the original") }
         let start = DispatchTime.now()
         let settings = context.recipe.tests
-        var rewrites: [String: String] = [:]
-        for sample in batch { rewrites[sample.id] = try context.store.rewrite(of: sample.id)?.code ?? sample.code }
-        var collected: [String: [CallArguments]] = [:]
-        // Keyword arguments may name the function's own parameters (each once, in order).
-        let analyses = try PythonTools.analyze(batch.map { (rewrites[$0.id]!, $0.entryPoint) })
-        var parameters: [String: [String]] = [:]
-        for (sample, analysis) in zip(batch, analyses) {
-            parameters[sample.id] = analysis.signature.map { $0.positional + $0.kwonly } ?? []
+        let analyses = try PythonTools.parameters(batch.map { ($0.code, $0.entryPoint) })
+        let probes = try await parallelMap(Array(zip(batch, analyses)), workers: context.workers) { sample, analysis in
+            try await ParameterProbe.run(sample, analysis, runner: runner)
         }
+        var probed: [String: ParameterProbe] = [:]
+        for (sample, probe) in zip(batch, probes) { probed[sample.id] = probe }
+        let asked = batch.filter { probed[$0.id]?.rejection == nil }
+        let examples = context.recipe.prompts.testInputs.examples.flatMap { $0.assistant.components(separatedBy: "\n") }
+
+        var usable: [String: [CallArguments]] = [:]
+        var discarded: [String: [(CallArguments, String)]] = [:]
         let results = try await ModelAttempts.run(
-            stage: name, batch: batch, context: context,
+            stage: name, batch: asked, context: context,
             messages: {
                 Prompting.messages(context.recipe.prompts.testInputs,
-                                   fields: ["code": rewrites[$0.id]!, "entry": $0.entryPoint, "count": String(settings.count)])
+                                   fields: ["code": $0.code, "entry": $0.entryPoint, "count": String(settings.count)], choice: $0.id)
             },
-            constraint: {
-                try? BuiltInConstraints.callLines(function: $0.entryPoint, keywords: parameters[$0.id] ?? [],
-                                                 minLines: max(1, settings.count), maxLines: max(1, settings.count))
+            constraint: { sample in
+                try? BuiltInConstraints.callLines(function: sample.entryPoint, parameters: probed[sample.id]?.callParameters ?? [],
+                                                  minLines: max(1, settings.count), maxLines: max(1, settings.count))
             },
             parse: { sample, text, _ in
-                var inputs = collected[sample.id] ?? []
-                for arguments in try ResponseParsers.testInputs(in: text, entry: sample.entryPoint)
-                where !inputs.contains(arguments) && inputs.count < settings.count {
-                    inputs.append(arguments)
+                var kept = usable[sample.id] ?? []
+                var dropped = discarded[sample.id] ?? []
+                let known = Set(kept.map(\.literal) + dropped.map(\.0.literal))
+                let fresh = try ResponseParsers.testInputs(in: text, entry: sample.entryPoint).filter { !known.contains($0.literal) }
+                let problems = try PythonTools.checkCalls(code: sample.code, entry: sample.entryPoint, literals: fresh.map(\.literal),
+                                                          examples: examples)
+                for (arguments, problem) in zip(fresh, problems) {
+                    if let problem {
+                        dropped.append((arguments, "\(problem.reason): \(problem.detail)"))
+                    } else if kept.count < settings.count {
+                        kept.append(arguments)
+                    }
                 }
-                collected[sample.id] = inputs
-                if inputs.count >= settings.count { return .done(inputs) }
-                return .retry(reason: "too-few-inputs",
-                              detail: "\(inputs.count) distinct parseable inputs; the minimum is \(settings.minimum)")
+                usable[sample.id] = kept
+                discarded[sample.id] = dropped
+                if kept.count >= settings.count { return .done(kept) }
+                return .retry(reason: "too-few-inputs", detail: tooFew(kept.count, dropped, minimum: settings.minimum))
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in
+            let probe = probed[sample.id]!
+            if let (reason, detail) = probe.rejection {
+                return StageCommit(outcome: reject(sample, reason, detail, evidence: probe.record(sample).calls, seconds: seconds),
+                                   executions: probe.executions)
+            }
             let (result, calls) = results[sample.id]!
-            let inputs = collected[sample.id] ?? []
-            let cases = inputs.enumerated().map {
+            let kept = usable[sample.id] ?? []
+            let dropped = discarded[sample.id] ?? []
+            var cases = kept.enumerated().map {
                 TestCaseRecord(sampleId: sample.id, index: $0.offset, arguments: $0.element.display, literal: $0.element.literal)
             }
-            if inputs.count >= settings.minimum {
-                return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, testCases: cases)
+            for (offset, (arguments, why)) in dropped.enumerated() {
+                var testCase = TestCaseRecord(sampleId: sample.id, index: kept.count + offset, arguments: arguments.display, literal: arguments.literal)
+                testCase.dropped = why
+                cases.append(testCase)
+            }
+            if kept.count >= settings.minimum {
+                return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, testCases: cases,
+                                   executions: probe.executions, probe: probe.record(sample))
             }
             // The last attempt's reason: too few inputs, or a request the generator could not run.
-            var (reason, detail) = ("too-few-inputs", "\(inputs.count) distinct parseable inputs; the minimum is \(settings.minimum)")
+            var (reason, detail) = ("too-few-inputs", tooFew(kept.count, dropped, minimum: settings.minimum))
             if case let .retry(lastReason, lastDetail) = result { (reason, detail) = (lastReason, lastDetail) }
             return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds),
-                               modelCalls: calls, testCases: cases)
+                               modelCalls: calls, testCases: cases, executions: probe.executions, probe: probe.record(sample))
         }
+    }
+
+    func tooFew(_ kept: Int, _ dropped: [(CallArguments, String)], minimum: Int) -> String {
+        var detail = "\(kept) distinct usable inputs; the minimum is \(minimum)"
+        var reasons: [String: Int] = [:]
+        for (_, why) in dropped { reasons[String(why.prefix { $0 != ":" }), default: 0] += 1 }
+        if !reasons.isEmpty {
+            detail += " (discarded: " + reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + ")"
+        }
+        return detail
+    }
+}
+
+/// One probe call of the original and how it ended (`ok ...`, `raised TypeError: ...`).
+public struct ProbeOutcome: Codable, Sendable, Equatable {
+    public var display: String
+    public var literal: String
+    /// (parameter, kind) pairs the call tries.
+    public var labels: [[String]]
+    public var outcome: String
+}
+
+/// The parameters of an entry point with the kinds the original accepts, found by calling it with small values
+/// of each plausible kind. Code that cannot even import what it needs is rejected here, before any model call.
+struct ParameterProbe: Sendable {
+
+    var parameters: [ParameterInfo] = []
+    var coverage: CoverageMap?
+    var calls: [ProbeOutcome] = []
+    var executions: [ExecutionRecord] = []
+    var rejection: (reason: String, detail: String)?
+
+    static func run(_ sample: SampleRecord, _ analysis: ParameterAnalysis?, runner: any CodeRunner) async throws -> ParameterProbe {
+        var probe = ParameterProbe()
+        guard let analysis else {
+            probe.rejection = ("entry-point-missing", "no top-level function '\(sample.entryPoint)'")
+            return probe
+        }
+        probe.parameters = analysis.parameters
+        probe.coverage = analysis.coverage
+        let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal)))
+        probe.executions = results.enumerated().map { index, result in
+            ExecutionRecord(sampleId: sample.id, run: "probe", caseIndex: index, status: result.status, value: result.value,
+                            error: result.error, stderr: String(result.stderr.suffix(2000)), state: result.argumentsAfter,
+                            stdout: String(result.stdout.prefix(2000)), cpuSeconds: result.cpuSeconds)
+        }
+        var accepted: [String: [String]] = [:]
+        for (call, result) in zip(analysis.probes, results) {
+            probe.calls.append(ProbeOutcome(display: call.display, literal: call.literal, labels: call.labels, outcome: summary(result)))
+            // A kind is accepted unless the call fails on the argument's kind itself.
+            let refused = result.status != "ok" && (result.status != "raised" || ["TypeError", "AttributeError"].contains(result.exceptionType ?? ""))
+            for label in call.labels where label.count == 2 && !refused {
+                if !(accepted[label[0]]?.contains(label[1]) ?? false) { accepted[label[0], default: []].append(label[1]) }
+            }
+        }
+        for index in probe.parameters.indices {
+            let probedKinds = Set(analysis.probes.flatMap(\.labels).filter { $0.first == probe.parameters[index].name }.map { $0[1] })
+            guard !probedKinds.isEmpty else { continue }
+            probe.parameters[index].accepted = accepted[probe.parameters[index].name] ?? []
+        }
+        let missing = results.filter { ["ModuleNotFoundError", "ImportError"].contains($0.exceptionType ?? "") }
+        if !results.isEmpty && missing.count == results.count {
+            probe.rejection = ("missing-dependency", "the code cannot import what it needs in the sandbox: \(missing[0].error ?? "")")
+        }
+        return probe
+    }
+
+    /// The signature and kinds for the model's call grammar: accepted kinds when probing found any, else the
+    /// inferred ones; a parameter that takes every kind tried, or only None, takes any literal.
+    var callParameters: [CallParameter] {
+        parameters.compactMap { parameter in
+            guard let kind = CallParameter.Kind(rawValue: parameter.kind) else { return nil }
+            var kinds = parameter.accepted.map { accepted in
+                parameter.kinds.filter(accepted.contains) + accepted.filter { !parameter.kinds.contains($0) }
+            } ?? parameter.kinds
+            let triedAll = Set(kinds).isSuperset(of: ["int", "str", "list", "float", "dict", "bool"])
+            if triedAll || kinds == ["none"] { kinds = [] }
+            return CallParameter(name: parameter.name, kind: kind, hasDefault: parameter.default != nil, valueKinds: kinds,
+                                 element: parameter.element)
+        }
+    }
+
+    func record(_ sample: SampleRecord) -> ProbeRecord {
+        ProbeRecord(sampleId: sample.id, parameters: jsonText(parameters), coverageMap: coverage.map { jsonText($0) }, calls: jsonText(calls))
+    }
+
+    /// Reads back what the test-inputs stage stored.
+    static func stored(_ record: ProbeRecord?) -> (parameters: [ParameterInfo], coverage: CoverageMap?, calls: [ProbeOutcome]) {
+        guard let record else { return ([], nil, []) }
+        let decoder = JSONDecoder()
+        let parameters = (try? decoder.decode([ParameterInfo].self, from: Data(record.parameters.utf8))) ?? []
+        let coverage = record.coverageMap.flatMap { try? decoder.decode(CoverageMap.self, from: Data($0.utf8)) }
+        let calls = (try? decoder.decode([ProbeOutcome].self, from: Data(record.calls.utf8))) ?? []
+        return (parameters, coverage, calls)
     }
 }

@@ -119,20 +119,39 @@ enum InspectText {
             }
             out.append("")
         }
+        if !d.parameters.isEmpty {
+            out.append(style.bold("parameters (kinds inferred; accepted when probed on the original)"))
+            for p in d.parameters {
+                let accepted = p.accepted.map { " accepted: \($0.isEmpty ? "none" : $0.joined(separator: ", "))" } ?? ""
+                out.append("  \(p.name) (\(p.kind)): \(p.kinds.isEmpty ? "unknown" : p.kinds.joined(separator: ", "))\(accepted)"
+                           + style.dim(p.evidence.isEmpty ? "" : "  — " + p.evidence.joined(separator: "; ")))
+            }
+            out.append("")
+        }
         if !d.cases.isEmpty {
             out.append(style.bold("test cases"))
             for c in d.cases {
-                var line = "  \(d.entryPoint)(\(c.input))"
+                var line = "  \(d.entryPoint)(\(c.input))" + (c.origin == "derived" ? style.dim("  [derived: \(c.derivation ?? "")]") : "")
                 if let dropped = c.dropped {
                     line += style.dim("  dropped: \(dropped)")
                 } else {
                     line += "  expected \(c.expected ?? "?")"
+                    if let state = c.expectedState { line += style.dim(" (arguments after: \(state.prefix(80)))") }
                     if let actual = c.actual { line += ", got \(actual)" }
                     if let passed = c.passed { line += passed ? style.green("  pass") : style.red("  FAIL") }
                     if c.firstMismatch { line += style.red("  <- first mismatch") }
+                    if let lines = c.linesRun { line += style.dim("  [\(lines) lines, \(c.branchesReached?.count ?? 0) decision outcomes]") }
                 }
                 out.append(line)
             }
+            out.append("")
+        }
+        if let a = d.adequacy {
+            let lines = a.lineCoverage.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a"
+            let branches = a.branchCoverage.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a"
+            out.append(style.bold("adequacy") + ": \(a.modelCases) model + \(a.derivedCases) derived inputs, \(a.normalCases) return, "
+                       + "\(a.raisedCases) raise, \(a.distinctOutputs) distinct outputs; lines \(a.linesCovered)/\(a.linesTotal) (\(lines)), "
+                       + "decision outcomes \(a.branchesCovered)/\(a.branchesTotal) (\(branches)); original: \(a.original)")
             out.append("")
         }
         for call in d.modelCalls {
@@ -156,7 +175,8 @@ enum InspectText {
             out.append(String(format: "semantic duplicate of %@ (similarity %.4f, cluster %d)", duplicate, dedup.similarity ?? 0, dedup.cluster))
         }
         if let rank = d.rank {
-            out.append("rank: \(rank.testsPassed)/\(rank.testsTotal) tests passed, \(rank.codeLines) lines, \(rank.branches) branches, difficulty \(rank.difficulty)")
+            out.append("rank: \(rank.testsPassed)/\(rank.testsTotal) tests passed (\(rank.derivedTests) derived), \(rank.distinctOutputs) distinct outputs, "
+                       + "\(rank.codeLines) lines, \(rank.branches) branches, difficulty \(rank.difficulty)")
         }
         return out.joined(separator: "\n")
     }

@@ -91,3 +91,54 @@ enum PipelineSchema {
         }
     }
 }
+
+extension PipelineSchema {
+    /// v3: what a call did beyond its return value (argument state, output, CPU time, lines run), where each
+    /// test input came from, the parameter kinds probed on the original, and each test set's adequacy.
+    static func behaviour(_ db: Database) throws {
+        try db.alter(table: "sample") { t in
+            t.add(column: "moduleName", .text)
+            t.add(column: "moduleRoot", .text)
+        }
+        try db.alter(table: "testCase") { t in
+            t.add(column: "origin", .text).notNull().defaults(to: "model")
+            t.add(column: "derivation", .text)
+            t.add(column: "expectedState", .text)
+            t.add(column: "expectedOutput", .text)
+            t.add(column: "expectedMessage", .text)
+            t.add(column: "actualState", .text)
+            t.add(column: "coverage", .text)
+            t.add(column: "cpuSeconds", .double)
+        }
+        try db.alter(table: "execution") { t in
+            t.add(column: "state", .text)
+            t.add(column: "stdout", .text).notNull().defaults(to: "")
+            t.add(column: "cpuSeconds", .double).notNull().defaults(to: 0)
+        }
+        try db.alter(table: "rank") { t in
+            t.add(column: "lineCoverage", .double)
+            t.add(column: "branchCoverage", .double)
+            t.add(column: "distinctOutputs", .integer).notNull().defaults(to: 0)
+            t.add(column: "derivedTests", .integer).notNull().defaults(to: 0)
+        }
+        try db.create(table: "probe") { t in
+            t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)
+            t.column("parameters", .text).notNull()
+            t.column("coverageMap", .text)
+            t.column("calls", .text).notNull()
+        }
+        try db.create(table: "adequacy") { t in
+            t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)
+            t.column("modelCases", .integer).notNull()
+            t.column("derivedCases", .integer).notNull()
+            t.column("normalCases", .integer).notNull()
+            t.column("raisedCases", .integer).notNull()
+            t.column("distinctOutputs", .integer).notNull()
+            t.column("linesCovered", .integer).notNull()
+            t.column("linesTotal", .integer).notNull()
+            t.column("branchesCovered", .integer).notNull()
+            t.column("branchesTotal", .integer).notNull()
+            t.column("original", .text).notNull()
+        }
+    }
+}

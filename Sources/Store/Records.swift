@@ -15,10 +15,16 @@ public struct SampleRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
     public var code: String
     /// An instruction that came with the input, if any.
     public var givenInstruction: String?
+    /// The dotted name of the module the function lives in, and the directory to import it from, for code
+    /// collected from files: the original is also run as it really runs, inside its module.
+    public var moduleName: String?
+    public var moduleRoot: String?
 
-    public init(id: String, ordinal: Int, source: String, line: Int, entryPoint: String, code: String, givenInstruction: String? = nil) {
+    public init(id: String, ordinal: Int, source: String, line: Int, entryPoint: String, code: String, givenInstruction: String? = nil,
+                moduleName: String? = nil, moduleRoot: String? = nil) {
         self.id = id; self.ordinal = ordinal; self.source = source; self.line = line
         self.entryPoint = entryPoint; self.code = code; self.givenInstruction = givenInstruction
+        self.moduleName = moduleName; self.moduleRoot = moduleRoot
     }
 }
 
@@ -81,6 +87,7 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public var literal: String
     /// Set by `run original`: `ok` or `raised`; nil until then or when the case was dropped.
     public var expectedStatus: String?
+    /// The canonical return value (`ok`) or the exception type (`raised`).
     public var expectedValue: String?
     /// Set by `verify`.
     public var passed: Bool?
@@ -88,10 +95,28 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public var actualValue: String?
     /// Why a case was dropped (nondeterministic, timeout, ...), nil for cases in use.
     public var dropped: String?
+    /// `model` (the generator wrote it) or `derived` (made from a working input without the model).
+    public var origin: String = "model"
+    /// For derived inputs: which argument changed and how.
+    public var derivation: String?
+    /// The canonical state of the arguments after the original's call, and what it printed.
+    public var expectedState: String?
+    public var expectedOutput: String?
+    /// The exception's message, for `raised` (compared loosely: a changed message is noted, not failed).
+    public var expectedMessage: String?
+    public var actualState: String?
+    /// The original's lines and decision outcomes on this input, as JSON (`{"lines": [...], "branches": [...]}`).
+    public var coverage: String?
+    /// CPU seconds of the original's call.
+    public var cpuSeconds: Double?
 
-    public init(sampleId: String, index: Int, arguments: String, literal: String) {
+    public init(sampleId: String, index: Int, arguments: String, literal: String, origin: String = "model", derivation: String? = nil) {
         self.sampleId = sampleId; self.index = index; self.arguments = arguments; self.literal = literal
+        self.origin = origin; self.derivation = derivation
     }
+
+    /// A case that takes part in verification: not dropped and with a known expected behaviour.
+    public var isActive: Bool { dropped == nil && expectedStatus != nil }
 }
 
 /// Ranking signals of a verified sample.
@@ -104,28 +129,43 @@ public struct RankRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     public var branches: Int
     /// Higher is harder: used for curriculum order.
     public var difficulty: Double
+    /// How well the tests pin the original down: its lines and decisions they reach, its distinct outputs.
+    public var lineCoverage: Double?
+    public var branchCoverage: Double?
+    public var distinctOutputs: Int = 0
+    public var derivedTests: Int = 0
 
-    public init(sampleId: String, testsPassed: Int, testsTotal: Int, codeLines: Int, branches: Int, difficulty: Double) {
+    public init(sampleId: String, testsPassed: Int, testsTotal: Int, codeLines: Int, branches: Int, difficulty: Double,
+                lineCoverage: Double? = nil, branchCoverage: Double? = nil, distinctOutputs: Int = 0, derivedTests: Int = 0) {
         self.sampleId = sampleId; self.testsPassed = testsPassed; self.testsTotal = testsTotal
         self.codeLines = codeLines; self.branches = branches; self.difficulty = difficulty
+        self.lineCoverage = lineCoverage; self.branchCoverage = branchCoverage
+        self.distinctOutputs = distinctOutputs; self.derivedTests = derivedTests
     }
 }
 
-/// One call of the entry point in the sandbox: which code ran (`original` twice, then `rewrite`) and what happened.
+/// One call of the entry point in the sandbox: which code ran and how, and what happened.
 public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "execution"
     public var sampleId: String
-    /// original-1, original-2 or rewrite.
+    /// `original` (the extracted code), `original-env-2` (the same in the other environment), `original-module`
+    /// (the function inside its module), `probe`, `candidate` (a derived input tried), or `rewrite`.
     public var run: String
     public var caseIndex: Int
     public var status: String
     public var value: String?
     public var error: String?
     public var stderr: String
+    /// The arguments' canonical state after the call.
+    public var state: String?
+    public var stdout: String = ""
+    public var cpuSeconds: Double = 0
 
-    public init(sampleId: String, run: String, caseIndex: Int, status: String, value: String?, error: String?, stderr: String) {
+    public init(sampleId: String, run: String, caseIndex: Int, status: String, value: String?, error: String?, stderr: String,
+                state: String? = nil, stdout: String = "", cpuSeconds: Double = 0) {
         self.sampleId = sampleId; self.run = run; self.caseIndex = caseIndex; self.status = status
         self.value = value; self.error = error; self.stderr = stderr
+        self.state = state; self.stdout = stdout; self.cpuSeconds = cpuSeconds
     }
 }
 

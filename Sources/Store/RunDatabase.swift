@@ -74,6 +74,7 @@ public final class RunDatabase: Sendable {
             }
         }
         migrator.registerMigration("v2-pipeline", migrate: PipelineSchema.create)
+        migrator.registerMigration("v3-behaviour", migrate: PipelineSchema.behaviour)
         return migrator
     }
 

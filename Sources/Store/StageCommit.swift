@@ -10,12 +10,15 @@ public struct StageCommit: Sendable {
     public var rank: RankRecord?
     public var dedup: DedupRecord?
     public var executions: [ExecutionRecord] = []
+    public var probe: ProbeRecord?
+    public var adequacy: AdequacyRecord?
 
     public init(outcome: OutcomeRecord, modelCalls: [ModelCallRecord] = [], rewrite: RewriteRecord? = nil,
                 testCases: [TestCaseRecord]? = nil, rank: RankRecord? = nil, dedup: DedupRecord? = nil,
-                executions: [ExecutionRecord] = []) {
+                executions: [ExecutionRecord] = [], probe: ProbeRecord? = nil, adequacy: AdequacyRecord? = nil) {
         self.outcome = outcome; self.modelCalls = modelCalls; self.rewrite = rewrite
         self.testCases = testCases; self.rank = rank; self.dedup = dedup; self.executions = executions
+        self.probe = probe; self.adequacy = adequacy
     }
 }
 
@@ -53,6 +56,8 @@ extension RunDatabase {
                 try unit.rank?.insert(db, onConflict: .replace)
                 try unit.dedup?.insert(db, onConflict: .replace)
                 for execution in unit.executions { try execution.insert(db, onConflict: .replace) }
+                try unit.probe?.insert(db, onConflict: .replace)
+                try unit.adequacy?.insert(db, onConflict: .replace)
             }
         }
     }
@@ -90,6 +95,13 @@ extension RunDatabase {
         try writer.read { db in try SampleRecord.order(Column("ordinal")).fetchAll(db) }
     }
 
+    /// The directories the collected modules are imported from.
+    public func moduleRoots() throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT moduleRoot FROM sample WHERE moduleRoot IS NOT NULL ORDER BY moduleRoot")
+        }
+    }
+
     public func sampleCount() throws -> Int {
         try writer.read { db in try SampleRecord.fetchCount(db) }
     }
@@ -108,6 +120,14 @@ extension RunDatabase {
         try writer.read { db in
             try TestCaseRecord.filter(Column("sampleId") == sampleId).order(Column("index")).fetchAll(db)
         }
+    }
+
+    public func probe(of sampleId: String) throws -> ProbeRecord? {
+        try writer.read { db in try ProbeRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+    }
+
+    public func adequacy(of sampleId: String) throws -> AdequacyRecord? {
+        try writer.read { db in try AdequacyRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
     }
 
     public func rank(of sampleId: String) throws -> RankRecord? {

@@ -41,7 +41,7 @@ import Testing
         let settings = recipe
         let services = BuildServices(
             generator: { script },
-            runner: { try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: settings.verify.floatTolerance, workers: 2) },
+            runner: { roots in try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: settings.verify.floatTolerance, workers: 2, sourceRoots: roots) },
             embedder: { throw NoServices() })
         return try await BuildRunner(recipe: recipe, options: options, services: services,
                                      progress: ProgressReporter(mode: .quiet)).run()
@@ -69,19 +69,20 @@ import Testing
         // The mismatch is recorded with its input, and mx([]) raising IndexError is an expected behaviour.
         let mx = try store.samples().first { $0.entryPoint == "mx" }!
         let outcome = try store.outcome(of: mx.id, stage: "verify")!
-        #expect(outcome.detail?.contains("first mismatch on ([3, 1, 2])") == true)
-        #expect(outcome.detail?.contains("expected ok 3") == true)
+        #expect(outcome.detail?.contains("first mismatch on ([3, 1, 2]), a model input: returned 1 instead of 3") == true, "\(outcome.detail ?? "")")
         let cases = try store.testCases(of: mx.id)
         #expect(cases.first { $0.arguments == "[]" }?.expectedStatus == "raised")
         #expect(cases.first { $0.arguments == "[]" }?.expectedValue == "IndexError")
 
-        // `f(list(range(3)), 1)` is not made of literals, so f keeps three of its four inputs.
+        // `f(list(range(3)), 1)` is not made of literals, so f keeps three of its four inputs, and derived ones join them.
         // The dataset holds the verified samples with their tests, in input order.
         let lines = try String(contentsOfFile: result.datasetPath!, encoding: .utf8).split(separator: "\n")
         #expect(result.exported == 4 && lines.count == 4)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         #expect(first["entry_point"] as? String == "f")
-        #expect((first["tests"] as? [Any])?.count == 3 && first["tests_passed"] as? Int == 3)
+        let fTests = (first["tests"] as? [[String: Any]]) ?? []
+        #expect(fTests.filter { $0["origin"] as? String == "model" }.count == 3 && fTests.count > 3)
+        #expect(first["tests_passed"] as? Int == fTests.count)
         // Expected values are Python literals: f([1, 2, 3, 4, 5], 2) returns [[1, 2], [3, 4], [5]].
         let tests = first["tests"] as? [[String: Any]] ?? []
         #expect(tests.first?["expected"] as? String == "[[1, 2], [3, 4], [5]]")
@@ -99,12 +100,16 @@ import Testing
         // inspect: the summary counts, and one sample's story with its first mismatch marked.
         let summary = try RunInspector.summary(store, path: result.databasePath)
         #expect(summary.samples == result.collected)
-        #expect(summary.modelUsage.map(\.stage) == ["rewrite", "test-inputs"])
-        // Every sandbox call is stored: the original twice over the four inputs, the rewrite over the usable ones.
+        #expect(summary.modelUsage.map(\.stage) == ["test-inputs", "rewrite"])
+        // Every sandbox call is stored: the original in two environments and in its module over the four inputs,
+        // then the rewrite over every usable case (the model's and the derived ones).
         let executions = try store.executions(of: mx.id)
-        #expect(executions.filter { $0.run == "original-1" }.count == 4 && executions.filter { $0.run == "original-2" }.count == 4)
-        #expect(executions.filter { $0.run == "rewrite" }.count == 4)
-        #expect(executions.first { $0.run == "original-1" && $0.caseIndex == 2 }?.error?.hasPrefix("IndexError") == true)
+        for run in ["original", "original-env-2", "original-module"] {
+            #expect(executions.filter { $0.run == run && $0.caseIndex < 4 }.count == 4, "\(run)")
+        }
+        let usable = try store.testCases(of: mx.id).filter(\.isActive).count
+        #expect(executions.filter { $0.run == "rewrite" }.count == usable && usable > 4)
+        #expect(executions.first { $0.run == "original" && $0.caseIndex == 2 }?.error?.hasPrefix("IndexError") == true)
         let detail = try RunInspector.detail(store, id: String(mx.id.prefix(6)))
         #expect(detail.id == mx.id)
         #expect(detail.cases.filter(\.firstMismatch).map(\.input) == ["[3, 1, 2]"])
@@ -140,7 +145,7 @@ import Testing
         _ = try DatasetExport.export(store: store, to: sharegpt, options: options)
         let turns = try rows(sharegpt)[0]["conversations"] as! [[String: String]]
         #expect(turns.map { $0["from"]! } == ["system", "human", "gpt"])
-        #expect((try rows(sharegpt)[0]["tests"] as? [[String: Any]])?.count == 3)
+        #expect(((try rows(sharegpt)[0]["tests"] as? [[String: Any]])?.count ?? 0) > 3)
 
         options = DatasetExportOptions(format: .messages)
         options.withProvenance = true
@@ -216,7 +221,7 @@ import Testing
         let settings = recipe
         let services = BuildServices(
             generator: { script },
-            runner: { try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2) },
+            runner: { roots in try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2, sourceRoots: roots) },
             embedder: { try EncoderEmbedding(model: "minilm") })
         let result = try await BuildRunner(recipe: recipe, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
                                            services: services, progress: ProgressReporter(mode: .quiet)).run()

@@ -5,7 +5,7 @@ import Testing
 
 /// Services that must not be needed: collect and prefilter use no model and run no code.
 struct NoServices: Error {}
-let staticOnly = BuildServices(generator: { throw NoServices() }, runner: { throw NoServices() }, embedder: { throw NoServices() })
+let staticOnly = BuildServices(generator: { throw NoServices() }, runner: { _ in throw NoServices() }, embedder: { throw NoServices() })
 
 func temporaryDirectory(_ name: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("si-\(name)-\(UUID().uuidString)")

@@ -1,0 +1,119 @@
+// Lines of calls shaped by the function's signature: every call binds (required arguments present, no
+// argument twice, keywords only for parameters that take them) and each argument is a literal of a kind
+// the parameter accepts.
+
+/// One parameter of the function the calls are for.
+public struct CallParameter: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case positionalOnly = "positional-only", positional
+        case varPositional = "var-positional", keywordOnly = "keyword-only", varKeyword = "var-keyword"
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var hasDefault: Bool
+    /// Literal kinds the argument may take: int, float, bool, str, bytes, list, tuple, dict, set, none.
+    /// Empty means any literal.
+    public var valueKinds: [String]
+    /// The kind of a list's or set's items, when known.
+    public var element: String?
+
+    public init(name: String, kind: Kind, hasDefault: Bool, valueKinds: [String] = [], element: String? = nil) {
+        self.name = name; self.kind = kind; self.hasDefault = hasDefault; self.valueKinds = valueKinds; self.element = element
+    }
+}
+
+extension BuiltInConstraints {
+    /// Literal rules for each kind a parameter may be restricted to (built on `pythonLiteralRules`).
+    static let kindRules = #"""
+    kind-int   ::= "-"? integer
+    kind-float ::= "-"? (float | integer)
+    kind-bool  ::= "True" | "False"
+    kind-none  ::= "None"
+    """#
+
+    static func kindTerm(_ kind: String, element: String?) -> String? {
+        switch kind {
+        case "int": return "kind-int"
+        case "float": return "kind-float"
+        case "bool": return "kind-bool"
+        case "none": return "kind-none"
+        case "str": return "string"
+        case "bytes": return "bytes"
+        case "tuple": return "tuple"
+        case "dict": return "dict"
+        case "list":
+            guard let element, element != "list", let item = kindTerm(element, element: nil) else { return "list" }
+            return "(\"[]\" | \"[\" \(item) (sep \(item))* \"]\")"
+        case "set":
+            guard let element, ["int", "str", "bool", "float"].contains(element), let item = kindTerm(element, element: nil) else { return "set" }
+            return "(\"set()\" | \"{\" \(item) (sep \(item))* \"}\")"
+        default: return nil
+        }
+    }
+
+    /// Between `minLines` and `maxLines` lines of calls of `function` that bind to `parameters`: the required
+    /// positional arguments first, then optional ones in order, then keywords (each at most once, in
+    /// signature order, required keyword-only ones always), extra positional values only with `*args`.
+    public static func callLines(function: String, parameters: [CallParameter], minLines: Int, maxLines: Int) throws(ConstraintError) -> Grammar {
+        guard isIdentifier(function) else {
+            throw .schema(source: "call lines", pointer: "function", expected: "a Python identifier, not '\(function)'")
+        }
+        for parameter in parameters where !isIdentifier(parameter.name) {
+            throw .schema(source: "call lines", pointer: "parameters", expected: "Python identifiers, not '\(parameter.name)'")
+        }
+        guard minLines >= 1, maxLines >= minLines else {
+            throw .schema(source: "call lines", pointer: "lines", expected: "1 <= minimum <= maximum, not \(minLines)...\(maxLines)")
+        }
+        let positional = parameters.filter { $0.kind == .positionalOnly || $0.kind == .positional }
+        let positionalOnly = positional.filter { $0.kind == .positionalOnly }.count
+        let required = positional.prefix { !$0.hasDefault }.count
+        let variadic = parameters.contains { $0.kind == .varPositional }
+        // Parameters that may be passed by keyword, in signature order.
+        let keywords = positional.dropFirst(positionalOnly) + parameters.filter { $0.kind == .keywordOnly }
+        let keywordList = Array(keywords)
+        func requiredFrom(_ j: Int) -> Bool { keywordList[j...].contains { $0.kind == .keywordOnly && !$0.hasDefault } }
+
+        var rules = [#"root ::= call ("\n" call){\#(minLines - 1),\#(maxLines - 1)} "\n"?"#,
+                     "call ::= \"\(function)(\" after-0 \")\""]
+        func value(_ parameter: CallParameter) -> String {
+            let terms = parameter.valueKinds.compactMap { kindTerm($0, element: parameter.element) }
+            return terms.isEmpty || terms.count < parameter.valueKinds.count ? "value" : "(\(terms.joined(separator: " | ")))"
+        }
+        func keywordTail(from j: Int, emitted: Bool) -> String {
+            guard j < keywordList.count else { return "" }
+            return requiredFrom(j) ? " kw-\(j)-\(emitted ? 1 : 0)" : " kw-\(j)-\(emitted ? 1 : 0)?"
+        }
+        // after-i: what may follow once i positional arguments are written.
+        for i in 0...positional.count {
+            let lead = i > 0 ? "sep " : ""
+            let keywordStart = max(0, i - positionalOnly)
+            var alternatives: [String] = []
+            if i < positional.count {
+                alternatives.append("\(lead)\(value(positional[i])) after-\(i + 1)")
+            } else if variadic {
+                let first = i > 0 ? "(sep value)+" : "value (sep value)*"
+                alternatives.append("\(first)\(keywordTail(from: keywordStart, emitted: true))")
+            }
+            if i >= required {
+                let tail = keywordTail(from: keywordStart, emitted: i > 0)
+                alternatives.append(tail.isEmpty ? "\"\"" : String(tail.dropFirst()))
+            }
+            rules.append("after-\(i) ::= " + alternatives.joined(separator: " | "))
+        }
+        // kw-j-e: keywords from the j-th keyword-capable parameter on; e says whether a separator comes first.
+        for j in keywordList.indices {
+            for emitted in [false, true] {
+                let parameter = keywordList[j]
+                var alternatives = ["\(emitted ? "sep " : "")\"\(parameter.name)=\" \(value(parameter))\(keywordTail(from: j + 1, emitted: true))"]
+                let optional = parameter.hasDefault || parameter.kind == .positional
+                if optional && j + 1 < keywordList.count {
+                    alternatives.append(String(keywordTail(from: j + 1, emitted: emitted).dropFirst()).replacingOccurrences(of: "?", with: ""))
+                }
+                rules.append("kw-\(j)-\(emitted ? 1 : 0) ::= " + alternatives.joined(separator: " | "))
+            }
+        }
+        let text = rules.joined(separator: "\n") + "\n" + kindRules + "\n" + pythonLiteralRules
+        return try GrammarParser.parse(text, source: "call lines of \(function)")
+    }
+}

@@ -1,0 +1,126 @@
+// What the original does on a list of inputs, settled so that only behaviour that belongs to the code becomes a
+// test: the extracted code in two environments, the function inside its module, and a traced run for coverage.
+import Foundation
+import Store
+
+/// The original's behaviour on one input, or why the input cannot be a test.
+struct ObservedCase: Sendable {
+    var result: CaseResult?
+    var drop: String?
+    var coverage: CaseCoverage?
+}
+
+struct Observation: Sendable {
+    var cases: [ObservedCase]
+    var executions: [ExecutionRecord]
+    /// The first input on which the function behaves differently inside its module than as extracted.
+    var extraction: ExtractionDifference?
+    /// `module` when the extracted code was checked against the function in its module, else `snippet: why not`.
+    var original: String
+}
+
+struct ExtractionDifference: Codable, Sendable {
+    var input: String
+    var extracted: String
+    var inModule: String
+    var difference: String
+}
+
+enum OriginalRuns {
+    /// Runs the original on `literals` (the cases numbered `indices`, shown as `displays`):
+    /// 1. the extracted code, environment 0: the expected behaviour; timeouts, calls that do not bind, crashes and
+    ///    calls that use more than half the CPU budget (too close to it to give the same answer on a busy machine)
+    ///    are dropped; a call cut by the wall clock (not its CPU budget) is tried once more;
+    /// 2. the same in environment 1 (hash seed, directory, time zone, host, descriptors): what changes is dropped,
+    ///    and so is a value that holds text only this machine would write (the interpreter's version);
+    /// 3. the function inside its module, when it has one: a difference means the extraction lost something;
+    /// 4. a traced run of the extracted code: the lines and decisions each input reaches.
+    static func observe(_ sample: SampleRecord, literals: [String], indices: [Int], displays: [String], map: CoverageMap?,
+                        runner: any CodeRunner, compareOutput: Bool) async throws -> Observation {
+        var cases = [ObservedCase](repeating: ObservedCase(), count: literals.count)
+        var executions: [ExecutionRecord] = []
+        func record(_ run: String, _ results: [CaseResult], _ positions: [Int]) {
+            executions += zip(positions, results).map { position, result in
+                ExecutionRecord(sampleId: sample.id, run: run, caseIndex: indices[position], status: result.status, value: result.value,
+                                error: result.error, stderr: String(result.stderr.suffix(4000)), state: result.argumentsAfter,
+                                stdout: String(result.stdout.prefix(4000)), cpuSeconds: result.cpuSeconds)
+            }
+        }
+        func run(_ positions: [Int], environment: Int = 0, module: ModuleLocation? = nil, trace: Bool = false) async throws -> [CaseResult] {
+            guard !positions.isEmpty else { return [] }
+            return try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: positions.map { literals[$0] },
+                                                environment: environment, module: module, trace: trace))
+        }
+
+        // 1. The expected behaviour, settled against the CPU budget.
+        var first = try await run(Array(literals.indices))
+        let retry = first.indices.filter { first[$0].status == "timeout" && (first[$0].error ?? "").hasPrefix("WallClock") }
+        for (position, result) in zip(retry, try await run(retry)) { first[position] = result }
+        record("original", first, Array(literals.indices))
+        var usable: [Int] = []
+        for (position, result) in first.enumerated() {
+            if let drop = settle(result, budget: runner.budgetSeconds) { cases[position].drop = drop } else {
+                cases[position].result = result
+                usable.append(position)
+            }
+        }
+
+        // 2. The other environment, and facts of this machine.
+        let second = try await run(usable, environment: 1)
+        record("original-env-2", second, usable)
+        for (position, other) in zip(usable, second) {
+            if let difference = Behaviour.difference(expected: first[position], actual: other, runner: runner, compareOutput: compareOutput) {
+                cases[position].drop = "nondeterministic: \(difference) in another environment"
+            } else if let fact = Behaviour.environmentFact(in: first[position], facts: runner.environmentFacts) {
+                cases[position].drop = "environment-fact: the result holds '\(fact)', which comes from this machine, not the code"
+            }
+        }
+        usable = usable.filter { cases[$0].drop == nil }
+
+        // 3. The function as it really runs, inside its module.
+        var original = "snippet: the code did not come from a module file"
+        var extraction: ExtractionDifference?
+        if let name = sample.moduleName {
+            let inModule = try await run(usable, module: ModuleLocation(name: name, root: sample.moduleRoot))
+            record("original-module", inModule, usable)
+            func importFailure(_ result: CaseResult) -> Bool { ["ModuleNotFoundError", "ImportError"].contains(result.exceptionType ?? "") }
+            let importFailures = inModule.filter(importFailure)
+            if !inModule.isEmpty && importFailures.count == inModule.count && !usable.contains(where: { importFailure(first[$0]) }) {
+                original = "snippet: module \(name) does not import in the sandbox (\(Behaviour.short(importFailures[0].error ?? "", limit: 200)))"
+            } else {
+                original = "module"
+                for (position, result) in zip(usable, inModule) {
+                    if let difference = Behaviour.difference(expected: result, actual: first[position], runner: runner, compareOutput: compareOutput) {
+                        extraction = ExtractionDifference(input: displays[position], extracted: summary(first[position]),
+                                                          inModule: summary(result), difference: difference)
+                        break
+                    }
+                }
+            }
+        }
+
+        // 4. Coverage: which lines and decisions of the entry point each input reaches.
+        if let map, extraction == nil {
+            let traced = try await run(usable, trace: true)
+            for (position, result) in zip(usable, traced) where result.lines != nil {
+                cases[position].coverage = CaseCoverage(map: map, lines: result.lines ?? [], arcs: result.arcs ?? [])
+            }
+        }
+        return Observation(cases: cases, executions: executions, extraction: extraction, original: original)
+    }
+
+    /// Why a first run cannot define a test, or nil when it can.
+    static func settle(_ result: CaseResult, budget: Double) -> String? {
+        switch result.status {
+        case "ok", "raised":
+            if result.cpuSeconds > budget / 2 {
+                return "slow: \(String(format: "%.2f", result.cpuSeconds)) s of CPU, over half the budget of \(budget) s"
+            }
+            return nil
+        case "bad-call":
+            return "does-not-bind: \(result.error ?? "")"
+        default:
+            return "\(result.status): \(result.error ?? "")"
+        }
+    }
+}

@@ -1,0 +1,203 @@
+// The Python side of test inputs: binding calls to the signature, spotting copies of the prompt's examples,
+// deriving inputs from working ones, and the lines and decisions line tracing can cover.
+extension PythonToolsScript {
+    static let inputs = #"""
+# --- binding and copies ------------------------------------------------------------------------
+
+def literal_call(literal):
+    value = ast.literal_eval(literal)
+    if isinstance(value, dict) and set(value) <= {"args", "kwargs"}:
+        return tuple(value.get("args", ())), dict(value.get("kwargs", {}))
+    if isinstance(value, tuple):
+        return value, {}
+    return (value,), {}
+
+
+def example_values(examples):
+    """Argument tuples and distinctive strings of the prompt's few-shot calls."""
+    tuples, strings = set(), set()
+    for line in examples:
+        parsed = call_arguments(line, None)
+        if parsed is None:
+            continue
+        args, kwargs = literal_call(parsed[1])
+        tuples.add(repr(args + tuple(sorted(kwargs.items()))))
+        for value in list(args) + list(kwargs.values()):
+            if isinstance(value, str) and len(value.strip()) >= 5:
+                strings.add(value)
+    return tuples, strings
+
+
+def check_calls(code, entry, literals, examples):
+    """For each call: None when it binds to the signature and is not copied from a prompt example,
+    else [reason, detail]."""
+    tree, fn = entry_function(code, entry)
+    signature = python_signature(fn) if fn is not None else None
+    tuples, strings = example_values(examples)
+    out = []
+    for literal in literals:
+        try:
+            args, kwargs = literal_call(literal)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
+            out.append(["unreadable-input", str(error)[:200]])
+            continue
+        if signature is not None:
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as error:
+                out.append(["does-not-bind", str(error)])
+                continue
+        if repr(args + tuple(sorted(kwargs.items()))) in tuples:
+            out.append(["copied-from-example", "the same arguments as a call in the prompt's examples"])
+            continue
+        copied = [v for v in list(args) + list(kwargs.values()) if isinstance(v, str) and v in strings]
+        if copied:
+            out.append(["copied-from-example", "the string %r comes from the prompt's examples" % copied[0][:60]])
+            continue
+        out.append(None)
+    return out
+
+
+# --- derived inputs ----------------------------------------------------------------------------
+
+def mutations(value):
+    """Nearby and boundary values of the same type: what a tester tries after one input works."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [0, 1, -1, value + 1, value - 1, -value, value * 3 + 1, 100]
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return [0.0, 1.5]
+        return [0.0, -value, value + 0.5, value * 2, 1e-3, 1.0]
+    if isinstance(value, str):
+        out = ["", value[:1], value[::-1], value + value, value.upper(), value.lower(), " " + value + " ",
+               "é" + value[1:], value[1:], "a b", "123"]
+        if value:
+            out.append((value * (1 + 120 // len(value)))[:120])
+        return out
+    if isinstance(value, bytes):
+        return [b"", value[:1], value[::-1], value + value]
+    if isinstance(value, (list, tuple)):
+        kind = type(value)
+        out = [kind(), kind(value[:1]), kind(value[::-1]), kind(list(value) + list(value)), kind(value[:-1]),
+               kind(value[1:])]
+        if value:
+            out.append(kind(list(value) + [value[-1]]))
+            for index in (0, len(value) - 1):
+                for changed in mutations(value[index])[:4]:
+                    items = list(value)
+                    items[index] = changed
+                    out.append(kind(items))
+            try:
+                out.append(kind(sorted(value)))
+            except TypeError:
+                pass
+        return out
+    if isinstance(value, dict):
+        out = [{}]
+        keys = list(value)
+        if keys:
+            out.append({k: v for k, v in value.items() if k != keys[0]})
+            out.append({k: v for k, v in value.items() if k != keys[-1]})
+            for changed in mutations(value[keys[0]])[:4]:
+                out.append({**value, keys[0]: changed})
+            extra = keys[-1] + "x" if isinstance(keys[-1], str) else keys[-1] + 1 if isinstance(keys[-1], int) else None
+            if extra is not None and extra not in value:
+                out.append({**value, extra: value[keys[-1]]})
+        return out
+    if isinstance(value, (set, frozenset)):
+        kind = type(value)
+        out = [kind()]
+        items = sorted(value, key=repr)
+        if items:
+            out.append(kind(items[1:]))
+            for changed in mutations(items[0])[:3]:
+                try:
+                    out.append(kind(items + [changed]))
+                except TypeError:
+                    pass
+        return out
+    return []
+
+
+def derive(seeds, params, limit):
+    """Candidate inputs made from inputs that work: one argument changed at a time, interleaved so the
+    first candidates already touch every argument of every seed."""
+    names = {p["name"]: p for p in params}
+    per_slot = []
+    seen = set()
+    parsed = []
+    for seed in seeds:
+        try:
+            args, kwargs = literal_call(seed)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        parsed.append((args, kwargs))
+        seen.add(call_forms([repr(a) for a in args], [(k, repr(v)) for k, v in kwargs.items()])[1])
+    for args, kwargs in parsed:
+        slots = [("arg", i) for i in range(len(args))] + [("kw", k) for k in kwargs]
+        for where, key in slots:
+            original = args[key] if where == "arg" else kwargs[key]
+            options = []
+            for changed in mutations(original):
+                if type(changed) is type(original) and repr(changed) == repr(original):
+                    continue
+                if where == "arg":
+                    new_args, new_kwargs = args[:key] + (changed,) + args[key + 1:], kwargs
+                else:
+                    new_args, new_kwargs = args, {**kwargs, key: changed}
+                literal = call_forms([repr(a) for a in new_args], [(k, repr(v)) for k, v in new_kwargs.items()])
+                if len(literal[1]) > 4000 or literal[1] in seen:
+                    continue
+                try:
+                    ast.literal_eval(literal[1])
+                except (ValueError, SyntaxError, MemoryError, RecursionError):
+                    continue
+                seen.add(literal[1])
+                label = names.get(key, {}).get("name") if where == "kw" else \
+                    ([p["name"] for p in params if p["kind"] in ("positional-only", "positional")] + ["*"] * 64)[key]
+                options.append({"display": literal[0], "literal": literal[1],
+                                "how": "%s: %s -> %s" % (label, short_repr(original), short_repr(changed))})
+            per_slot.append(options)
+    out = []
+    rank = 0
+    while len(out) < limit and any(rank < len(options) for options in per_slot):
+        for options in per_slot:
+            if rank < len(options) and len(out) < limit:
+                out.append(options[rank])
+        rank += 1
+    return out
+
+
+def short_repr(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# --- coverage map ------------------------------------------------------------------------------
+
+def coverage_map(code, entry):
+    """Statement lines of the entry point (nested functions included, its docstring not) and its
+    if/for/while decisions whose two ways line tracing can tell apart."""
+    tree, fn = entry_function(code, entry)
+    if fn is None:
+        return None
+    lines, branches = set(), []
+    docstring = fn.body[0] if fn.body and isinstance(fn.body[0], ast.Expr) and \
+        isinstance(getattr(fn.body[0], "value", None), ast.Constant) and isinstance(fn.body[0].value.value, str) else None
+    for node in ast.walk(fn):
+        if node is fn or node is docstring or not isinstance(node, ast.stmt):
+            continue
+        lines.add(node.lineno)
+        if isinstance(node, (ast.If, ast.While, ast.For, ast.AsyncFor)):
+            header = node.test if isinstance(node, (ast.If, ast.While)) else node.iter
+            body = node.body[0].lineno
+            if body > header.end_lineno:
+                branches.append({"line": node.lineno, "end": header.end_lineno, "body": body,
+                                 "kind": type(node).__name__.lower().replace("async", "")})
+    return {"lines": sorted(lines), "branches": sorted(branches, key=lambda b: b["line"])}
+
+
+"""#
+}

@@ -1,0 +1,50 @@
+// Records about a sample's test set: the parameter kinds probed on the original, and how adequate the set is.
+import Foundation
+import GRDB
+
+/// What the test-inputs stage learned about the entry point before asking the model: each parameter with its
+/// kinds (inferred, then confirmed by calling the original), the probe calls and their outcomes, and the
+/// lines and decisions that line tracing can cover. JSON columns, read by the stages that follow.
+public struct ProbeRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "probe"
+    public var sampleId: String
+    public var parameters: String
+    public var coverageMap: String?
+    public var calls: String
+
+    public init(sampleId: String, parameters: String, coverageMap: String?, calls: String) {
+        self.sampleId = sampleId; self.parameters = parameters; self.coverageMap = coverageMap; self.calls = calls
+    }
+}
+
+/// How well a sample's test set pins down its original, measured on the original after augmentation.
+public struct AdequacyRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "adequacy"
+    public var sampleId: String
+    public var modelCases: Int
+    public var derivedCases: Int
+    /// Cases that return normally, and cases whose expected behaviour is an exception raised inside the function.
+    public var normalCases: Int
+    public var raisedCases: Int
+    /// Different behaviours (return value and argument state) among the normal cases.
+    public var distinctOutputs: Int
+    public var linesCovered: Int
+    public var linesTotal: Int
+    /// Decision outcomes (each if/for/while taken and not taken) reached, of twice the decisions.
+    public var branchesCovered: Int
+    public var branchesTotal: Int
+    /// Which original gave the expected behaviour: `module` (checked inside its module) or `snippet` with why.
+    public var original: String
+
+    public init(sampleId: String, modelCases: Int, derivedCases: Int, normalCases: Int, raisedCases: Int, distinctOutputs: Int,
+                linesCovered: Int, linesTotal: Int, branchesCovered: Int, branchesTotal: Int, original: String) {
+        self.sampleId = sampleId; self.modelCases = modelCases; self.derivedCases = derivedCases
+        self.normalCases = normalCases; self.raisedCases = raisedCases; self.distinctOutputs = distinctOutputs
+        self.linesCovered = linesCovered; self.linesTotal = linesTotal
+        self.branchesCovered = branchesCovered; self.branchesTotal = branchesTotal; self.original = original
+    }
+
+    public var lineCoverage: Double? { linesTotal > 0 ? Double(linesCovered) / Double(linesTotal) : nil }
+    public var branchCoverage: Double? { branchesTotal > 0 ? Double(branchesCovered) / Double(branchesTotal) : nil }
+    public var exceptionShare: Double { normalCases + raisedCases > 0 ? Double(raisedCases) / Double(normalCases + raisedCases) : 0 }
+}
