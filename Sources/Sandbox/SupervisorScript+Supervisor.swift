@@ -1,0 +1,241 @@
+// The supervisor's own loop: forks a child per call, enforces its timeout, collects its output and result, kills
+// whatever it left behind and reports one JSON line per call.
+extension SupervisorScript {
+    static let supervisorSide = #"""
+# --- the supervisor ---------------------------------------------------------------------------
+
+def fork_retrying(pid_hint):
+    """A fork bomb from the previous input may still hold the process limit for a moment."""
+    for _ in range(400):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            kill_everything_else(pid_hint)
+            time.sleep(0.005)
+    return os.fork()
+
+
+def kill_everything_else(pid):
+    """kill(-1) reaches every process of our uid but the supervisor (in the PID namespace also bwrap's init);
+    under the caller's own uid only the child's process group is ours to kill."""
+    if KILL_ALL:
+        for _ in range(2000):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                return
+            reap_nohang()
+            time.sleep(0.0002)
+    elif pid is not None:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def reap_nohang():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def wipe(path):
+    """Empty the sandbox's own tmpfs between inputs; never called outside the PID namespace."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        full = os.path.join(path, name)
+        try:
+            if os.path.isdir(full) and not os.path.islink(full):
+                os.chmod(full, 0o700)
+                wipe(full)
+                os.rmdir(full)
+            else:
+                os.unlink(full)
+        except OSError:
+            pass
+
+
+def captured(chunks, limit):
+    data = b"".join(chunks)
+    text = data[:limit].decode("utf-8", "replace")
+    if len(data) > limit:
+        text += "\n... (output cut at %d bytes)" % limit
+    return text
+
+
+def run_input(request, code, literal, protocol_fds):
+    timeout = request["timeout"]
+    capture_limit = request["capture"]
+    output_limit = request["output_limit"]
+    result_cap = request["value_limit"] + 65536
+    pipes = {}
+    own = []
+    for name in ("stdout", "stderr", "result"):
+        read_end, write_end = os.pipe()
+        pipes[name] = write_end
+        own.append(read_end)
+    started = time.monotonic()
+    pid = fork_retrying(None)
+    if pid == 0:
+        child(request, code, literal, protocol_fds + own, pipes)
+    if not ISOLATED:
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+    for write_end in pipes.values():
+        os.close(write_end)
+    stdout_read, stderr_read, result_read = own
+    chunks = {fd: [] for fd in own}
+    kept = {fd: 0 for fd in own}
+    output_total = 0
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    for fd in own + [pidfd]:
+        poller.register(fd, select.POLLIN)
+    open_fds = set(own)
+    reason = None
+    exited = False
+    deadline = started + timeout
+
+    def take(fd, data):
+        nonlocal output_total, reason
+        if fd == result_read:
+            if kept[fd] + len(data) <= result_cap:
+                chunks[fd].append(data)
+            kept[fd] += len(data)
+            return
+        output_total += len(data)
+        if kept[fd] <= capture_limit:
+            chunks[fd].append(data[:capture_limit + 1 - kept[fd]])
+        kept[fd] += len(data)
+        if output_total > output_limit:
+            reason = "output-limit"
+
+    while reason is None and not exited:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            reason = "timeout"
+            break
+        for fd, _ in poller.poll(max(1, int(remaining * 1000))):
+            if fd == pidfd:
+                exited = True
+                continue
+            data = os.read(fd, 1 << 16)
+            if data:
+                take(fd, data)
+            else:
+                poller.unregister(fd)
+                open_fds.discard(fd)
+    seconds = time.monotonic() - started
+    if not exited:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _, wait_status = os.waitpid(pid, 0)
+    kill_everything_else(pid)
+    # What the child wrote before it ended is still in the pipes; processes it left behind are gone.
+    for fd in open_fds:
+        os.set_blocking(fd, False)
+        while reason != "output-limit":
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            take(fd, data)
+    for fd in own + [pidfd]:
+        os.close(fd)
+    reap_nohang()
+
+    result = {"stdout": captured(chunks[stdout_read], capture_limit),
+              "stderr": captured(chunks[stderr_read], capture_limit), "seconds": seconds}
+    raw = b"".join(chunks[result_read])
+    payload = None
+    if raw and kept[result_read] <= result_cap:
+        try:
+            payload = json.loads(raw.split(b"\n", 1)[0])
+        except ValueError:
+            payload = None
+    if reason == "timeout":
+        result.update(error_payload("timeout", "Timeout", "no result within %g seconds" % timeout))
+    elif reason == "output-limit":
+        result.update(error_payload("output-limit", "OutputLimit", "stdout and stderr exceeded %d bytes" % output_limit))
+    elif isinstance(payload, dict) and payload.get("status") in ("ok", "raised", "memory", "output-limit", "crashed"):
+        result.update(payload)
+    elif os.WIFSIGNALED(wait_status):
+        number = os.WTERMSIG(wait_status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = "signal %d" % number
+        if number == signal.SIGXCPU:
+            result.update(error_payload("timeout", "SIGXCPU", "the CPU time limit was reached"))
+        else:
+            result.update(error_payload("killed", name, "the process was killed by %s" % name))
+    elif raw:
+        result.update(error_payload("crashed", "BadResult", "the child wrote an unreadable result"))
+    else:
+        status = os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else -1
+        result.update(error_payload("crashed", "Exit", "the process exited with status %d before returning" % status))
+    if ISOLATED:
+        wipe("/tmp")
+        wipe("/dev/shm")
+    return result
+
+
+def main():
+    request_file = os.fdopen(os.dup(0), "rb")
+    protocol_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    protocol_fds = [request_file.fileno(), protocol_fd]
+
+    def emit(event):
+        data = (json.dumps(event, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(protocol_fd, view):]
+
+    def cpu_seconds():
+        own, calls = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + calls.ru_utime + calls.ru_stime
+
+    emit({"ready": os.getpid()})
+    for line in request_file:
+        cpu_before = cpu_seconds()
+        request = json.loads(line)
+        first = request.get("first", 0)
+        failure = None
+        try:
+            code = compile(request["code"], "<solution>", "exec", dont_inherit=True)
+        except SyntaxError as error:
+            failure = {"type": type_name(error), "message": "line %s: %s" % (error.lineno, error.msg)}
+        except (ValueError, MemoryError, RecursionError) as error:
+            failure = {"type": type_name(error), "message": short(error)}
+        for offset, literal in enumerate(request["inputs"]):
+            index = first + offset
+            emit({"start": index})
+            if failure is not None:
+                result = {"status": "raised", "error": failure, "stdout": "", "stderr": "", "seconds": 0.0}
+            else:
+                result = run_input(request, code, literal, protocol_fds)
+            result["index"] = index
+            emit({"result": result})
+        emit({"done": True, "cpu": cpu_seconds() - cpu_before})
+
+
+main()
+"""#
+}
