@@ -15,8 +15,8 @@ public enum ExecutionStatus: String, Codable, Sendable, CaseIterable {
 
 /// The exception (for `raised`) or the reason (for the other failures): a type name and a message.
 public struct ExecutionFailure: Codable, Sendable, Equatable {
-    /// The Python exception type (`ValueError`, `socket.gaierror`), a signal name (`SIGSEGV`),
-    /// or a sandbox reason (`Timeout`, `OutputLimit`, `InvalidInput`, `UnserializableValue`, `SupervisorKilled`).
+    /// The Python exception type (`ValueError`, `socket.gaierror`), a signal name (`SIGSEGV`), or a sandbox
+    /// reason (`CPUTime`, `WallClock`, `OutputLimit`, `InvalidInput`, `UnserializableValue`, `SupervisorKilled`).
     public var type: String
     public var message: String
 
@@ -39,9 +39,12 @@ public struct CallResult: Codable, Sendable {
     public var stderr: String
     /// Wall-clock time of the call inside the sandbox.
     public var seconds: Double
+    /// CPU time (user + system) of the call's process and the children it reaped, whatever the status:
+    /// loading the code, the call and serializing the result. 0 when the sandbox itself died.
+    public var cpuSeconds: Double
 
     public init(status: ExecutionStatus, value: CanonicalValue? = nil, valueText: String? = nil, error: ExecutionFailure? = nil,
-                stdout: String = "", stderr: String = "", seconds: Double = 0) {
+                stdout: String = "", stderr: String = "", seconds: Double = 0, cpuSeconds: Double = 0) {
         self.status = status
         self.value = value
         self.valueText = valueText
@@ -49,6 +52,24 @@ public struct CallResult: Codable, Sendable {
         self.stdout = stdout
         self.stderr = stderr
         self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case status, value, valueText, error, stdout, stderr, seconds, cpuSeconds
+    }
+
+    /// Results stored before `cpuSeconds` existed still decode.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        status = try container.decode(ExecutionStatus.self, forKey: .status)
+        value = try container.decodeIfPresent(CanonicalValue.self, forKey: .value)
+        valueText = try container.decodeIfPresent(String.self, forKey: .valueText)
+        error = try container.decodeIfPresent(ExecutionFailure.self, forKey: .error)
+        stdout = try container.decode(String.self, forKey: .stdout)
+        stderr = try container.decode(String.self, forKey: .stderr)
+        seconds = try container.decode(Double.self, forKey: .seconds)
+        cpuSeconds = try container.decodeIfPresent(Double.self, forKey: .cpuSeconds) ?? 0
     }
 }
 

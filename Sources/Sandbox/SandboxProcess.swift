@@ -210,6 +210,7 @@ struct SupervisorResult: Decodable {
     var stdout: String
     var stderr: String
     var seconds: Double
+    var cpuSeconds: Double?
 }
 
 enum Monotonic {

@@ -1,8 +1,12 @@
-// The supervisor's child side: one forked process per call sets its limits, runs the code and calls the function,
-// and writes one JSON result.
+// The supervisor's child side: one forked process per call sets up its environment variant and limits, runs the
+// code, calls the function and writes one JSON result.
 extension SupervisorScript {
     static let childSide = #"""
 # --- the child: one input ---------------------------------------------------------------------
+
+# Where calls run: the sandbox's /tmp under bubblewrap, the private work directory in unsafe mode.
+HOME_DIRECTORY = os.getcwd()
+
 
 def parse_input(literal):
     """A tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords; anything else is one argument."""
@@ -22,7 +26,31 @@ def error_payload(status, kind, message):
     return {"status": status, "error": {"type": kind, "message": message}}
 
 
-def child(request, code, literal, inherited, pipes):
+def enter_environment(variant, result_write):
+    """Variants differ in what code should not depend on (TZ and host name are set when the sandbox starts).
+    Variant 0: no descriptor above 2 but the result pipe, which moves to the highest number allowed so low
+    numbers are free; cwd the home directory. Variant 1: descriptors 3..12 open on /dev/null; cwd a directory
+    further down. Returns the result pipe's descriptor."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = (soft if 16 <= soft <= 1 << 16 else 1024) - 1
+    if result_write != high:
+        os.dup2(result_write, high, inheritable=False)
+    os.closerange(3, high)
+    directory = HOME_DIRECTORY
+    if variant == 1:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in range(3, 13):
+            if fd != null:
+                os.dup2(null, fd)
+        if null > 12:
+            os.close(null)
+        directory = os.path.join(HOME_DIRECTORY, "elsewhere", "w")
+        os.makedirs(directory, exist_ok=True)  # the supervisor empties /tmp after every call
+    os.chdir(directory)
+    return high
+
+
+def child(request, code, literal, pipes):
     """Runs in the forked child; never returns."""
     own_pid = os.getpid()
     random.seed()  # fresh entropy per call: forked children would otherwise repeat the supervisor's sequence
@@ -33,12 +61,12 @@ def child(request, code, literal, inherited, pipes):
         os.dup2(devnull, 0)
         os.dup2(pipes["stdout"], 1)
         os.dup2(pipes["stderr"], 2)
-        for fd in inherited + [devnull, pipes["stdout"], pipes["stderr"]]:
-            os.close(fd)
+        result_write = enter_environment(request["variant"], result_write)
         if not ISOLATED:
             os.setpgid(0, 0)
-        cpu = int(request["timeout"]) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        # A backstop: the supervisor ends the call at its CPU budget by polling, this if it cannot.
+        cpu = math.ceil(request["timeout"]) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
         resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
         sys.stdout, sys.stderr = CHILD_STREAMS

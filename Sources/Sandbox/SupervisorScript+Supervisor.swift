@@ -1,8 +1,12 @@
-// The supervisor's own loop: forks a child per call, enforces its timeout, collects its output and result, kills
-// whatever it left behind and reports one JSON line per call.
+// The supervisor's own loop: forks a child per call, watches its CPU time (the budget) and wall time (a backstop),
+// collects its output and result, kills whatever it left behind and reports one JSON line per call.
 extension SupervisorScript {
     static let supervisorSide = #"""
 # --- the supervisor ---------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CPU_POLL_SECONDS = 0.02
+
 
 def fork_retrying(pid_hint):
     """A fork bomb from the previous input may still hold the process limit for a moment."""
@@ -70,8 +74,20 @@ def captured(chunks, limit):
     return text
 
 
-def run_input(request, code, literal, protocol_fds):
-    timeout = request["timeout"]
+def cpu_used(stat_fd):
+    """CPU seconds of the call's process, all its threads and the children it reaped (utime, stime, cutime,
+    cstime of /proc/PID/stat; clock-tick resolution), or 0 when it cannot be read."""
+    try:
+        data = os.pread(stat_fd, 4096, 0)
+        fields = data[data.rindex(b")") + 2:].split()
+        return sum(int(field) for field in fields[11:15]) / CLOCK_TICKS
+    except (OSError, ValueError):
+        return 0.0
+
+
+def run_input(request, code, literal):
+    budget = request["timeout"]
+    wall_limit = request["wall_timeout"]
     capture_limit = request["capture"]
     output_limit = request["output_limit"]
     result_cap = request["value_limit"] + 65536
@@ -84,7 +100,7 @@ def run_input(request, code, literal, protocol_fds):
     started = time.monotonic()
     pid = fork_retrying(None)
     if pid == 0:
-        child(request, code, literal, protocol_fds + own, pipes)
+        child(request, code, literal, pipes)
     if not ISOLATED:
         try:
             os.setpgid(pid, pid)
@@ -97,13 +113,18 @@ def run_input(request, code, literal, protocol_fds):
     kept = {fd: 0 for fd in own}
     output_total = 0
     pidfd = os.pidfd_open(pid)
+    try:
+        stat_fd = os.open("/proc/%d/stat" % pid, os.O_RDONLY)
+    except OSError:
+        stat_fd = None  # already gone: its rusage below still counts
     poller = select.poll()
     for fd in own + [pidfd]:
         poller.register(fd, select.POLLIN)
     open_fds = set(own)
     reason = None
     exited = False
-    deadline = started + timeout
+    deadline = started + wall_limit
+    next_check = started if stat_fd is not None else float("inf")
 
     def take(fd, data):
         nonlocal output_total, reason
@@ -120,11 +141,17 @@ def run_input(request, code, literal, protocol_fds):
             reason = "output-limit"
 
     while reason is None and not exited:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            reason = "timeout"
+        now = time.monotonic()
+        if now >= deadline:
+            reason = "wall"
             break
-        for fd, _ in poller.poll(max(1, int(remaining * 1000))):
+        if now >= next_check:
+            next_check = now + CPU_POLL_SECONDS
+            if cpu_used(stat_fd) >= budget:
+                reason = "cpu"
+                break
+        wait = min(deadline, next_check) - now
+        for fd, _ in poller.poll(max(1, int(wait * 1000 + 0.5))):
             if fd == pidfd:
                 exited = True
                 continue
@@ -140,7 +167,8 @@ def run_input(request, code, literal, protocol_fds):
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    _, wait_status = os.waitpid(pid, 0)
+    _, wait_status, usage = os.wait4(pid, 0)
+    cpu_seconds = usage.ru_utime + usage.ru_stime
     kill_everything_else(pid)
     # What the child wrote before it ended is still in the pipes; processes it left behind are gone.
     for fd in open_fds:
@@ -155,10 +183,12 @@ def run_input(request, code, literal, protocol_fds):
             take(fd, data)
     for fd in own + [pidfd]:
         os.close(fd)
+    if stat_fd is not None:
+        os.close(stat_fd)
     reap_nohang()
 
     result = {"stdout": captured(chunks[stdout_read], capture_limit),
-              "stderr": captured(chunks[stderr_read], capture_limit), "seconds": seconds}
+              "stderr": captured(chunks[stderr_read], capture_limit), "seconds": seconds, "cpuSeconds": cpu_seconds}
     raw = b"".join(chunks[result_read])
     payload = None
     if raw and kept[result_read] <= result_cap:
@@ -166,22 +196,24 @@ def run_input(request, code, literal, protocol_fds):
             payload = json.loads(raw.split(b"\n", 1)[0])
         except ValueError:
             payload = None
-    if reason == "timeout":
-        result.update(error_payload("timeout", "Timeout", "no result within %g seconds" % timeout))
-    elif reason == "output-limit":
+    signaled = os.WIFSIGNALED(wait_status)
+    number = os.WTERMSIG(wait_status) if signaled else 0
+    # Over budget is a timeout whoever noticed first (the poll, RLIMIT_CPU), so load cannot change the status.
+    over_budget = cpu_seconds >= budget or number == signal.SIGXCPU
+    if reason == "output-limit":
         result.update(error_payload("output-limit", "OutputLimit", "stdout and stderr exceeded %d bytes" % output_limit))
+    elif reason == "cpu" or over_budget:
+        result.update(error_payload("timeout", "CPUTime", "the call used more than %g CPU seconds" % budget))
+    elif reason == "wall":
+        result.update(error_payload("timeout", "WallClock", "no result within %g wall-clock seconds" % wall_limit))
     elif isinstance(payload, dict) and payload.get("status") in ("ok", "raised", "memory", "output-limit", "crashed"):
         result.update(payload)
-    elif os.WIFSIGNALED(wait_status):
-        number = os.WTERMSIG(wait_status)
+    elif signaled:
         try:
             name = signal.Signals(number).name
         except ValueError:
             name = "signal %d" % number
-        if number == signal.SIGXCPU:
-            result.update(error_payload("timeout", "SIGXCPU", "the CPU time limit was reached"))
-        else:
-            result.update(error_payload("killed", name, "the process was killed by %s" % name))
+        result.update(error_payload("killed", name, "the process was killed by %s" % name))
     elif raw:
         result.update(error_payload("crashed", "BadResult", "the child wrote an unreadable result"))
     else:
@@ -200,7 +232,6 @@ def main():
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     os.close(devnull)
-    protocol_fds = [request_file.fileno(), protocol_fd]
 
     def emit(event):
         data = (json.dumps(event, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
@@ -228,9 +259,9 @@ def main():
             index = first + offset
             emit({"start": index})
             if failure is not None:
-                result = {"status": "raised", "error": failure, "stdout": "", "stderr": "", "seconds": 0.0}
+                result = {"status": "raised", "error": failure, "stdout": "", "stderr": "", "seconds": 0.0, "cpuSeconds": 0.0}
             else:
-                result = run_input(request, code, literal, protocol_fds)
+                result = run_input(request, code, literal)
             result["index"] = index
             emit({"result": result})
         emit({"done": True, "cpu": cpu_seconds() - cpu_before})

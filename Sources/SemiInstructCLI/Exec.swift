@@ -16,7 +16,7 @@ struct Exec: AsyncParsableCommand {
     @Option(help: "A file with one Python literal per line: a tuple of positional arguments, or {'args': (...), 'kwargs': {...}}.")
     var inputs: String
 
-    @Option(help: "Wall-clock seconds per call.")
+    @Option(help: "CPU seconds per call (user + system); a wall-clock backstop of max(4x, x + 5) seconds stops code that sleeps or blocks.")
     var timeout: Double = 5
 
     @Option(help: "Address-space limit per process, in MiB.")
@@ -92,7 +92,7 @@ struct Exec: AsyncParsableCommand {
         var text = "\(input) -> \(call.status.rawValue)"
         if let value = call.value { text += " \(value)" }
         if let error = call.error { text += " \(error.type): \(error.message)" }
-        text += String(format: " (%.3f s)", call.seconds)
+        text += String(format: " (%.3f s, %.3f s CPU)", call.seconds, call.cpuSeconds)
         for (name, output) in [("stdout", call.stdout), ("stderr", call.stderr)] where !output.isEmpty {
             text += "\n  \(name): " + output.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: "\n          ")
         }
