@@ -3,9 +3,12 @@ import Foundation
 
 /// How a call ended. `killed` is a signal the code brought on itself (SIGSEGV, SIGKILL from kill(-1)...);
 /// `crashed` is a process that ended without a result and without a signal (os._exit, a broken result).
+/// `badCall` is a call that could not bind (wrong arity, unknown keyword): no line of the function ran,
+/// so it says nothing about the function's behaviour.
 public enum ExecutionStatus: String, Codable, Sendable, CaseIterable {
     case ok
     case raised
+    case badCall = "bad-call"
     case timeout
     case memory
     case outputLimit = "output-limit"
@@ -26,6 +29,24 @@ public struct ExecutionFailure: Codable, Sendable, Equatable {
     }
 }
 
+/// The lines and arcs a traced call executed in the sample's own code, as coverage.py records them.
+public struct Coverage: Codable, Sendable, Equatable {
+    /// Executed line numbers, sorted.
+    public var lines: [Int]
+    /// Line-to-line transitions `[from, to]` within one frame, sorted. Entering a frame is
+    /// `[-firstLine, line]` and leaving it `[line, -firstLine]`, where `firstLine` is the code object's
+    /// first line (the `def`); a generator's yield and resumption are neither.
+    public var arcs: [[Int]]
+    /// True when the call produced more arcs than the sandbox keeps (20,000); the lists are then partial.
+    public var truncated: Bool
+
+    public init(lines: [Int], arcs: [[Int]], truncated: Bool = false) {
+        self.lines = lines
+        self.arcs = arcs
+        self.truncated = truncated
+    }
+}
+
 /// One call's outcome.
 public struct CallResult: Codable, Sendable {
     public var status: ExecutionStatus
@@ -42,9 +63,17 @@ public struct CallResult: Codable, Sendable {
     /// CPU time (user + system) of the call's process and the children it reaped, whatever the status:
     /// loading the code, the call and serializing the result. 0 when the sandbox itself died.
     public var cpuSeconds: Double
+    /// The arguments after the call, for in-place functions: the canonical text of the Python tuple
+    /// `(args, kwargs)`, `args` the tuple of positional arguments and `kwargs` the dict of keywords, e.g.
+    /// `{"tuple":[{"tuple":[[0,1]]},{"dict":[]}]}` for `(([0, 1],), {})`. Set when the function returned or
+    /// raised; nil when the call did not run (bad call, timeout...) or they cannot be serialized.
+    public var argumentsAfter: String?
+    /// Lines and arcs of the call, when the request asked for tracing and the function ran.
+    public var coverage: Coverage?
 
     public init(status: ExecutionStatus, value: CanonicalValue? = nil, valueText: String? = nil, error: ExecutionFailure? = nil,
-                stdout: String = "", stderr: String = "", seconds: Double = 0, cpuSeconds: Double = 0) {
+                stdout: String = "", stderr: String = "", seconds: Double = 0, cpuSeconds: Double = 0,
+                argumentsAfter: String? = nil, coverage: Coverage? = nil) {
         self.status = status
         self.value = value
         self.valueText = valueText
@@ -53,10 +82,12 @@ public struct CallResult: Codable, Sendable {
         self.stderr = stderr
         self.seconds = seconds
         self.cpuSeconds = cpuSeconds
+        self.argumentsAfter = argumentsAfter
+        self.coverage = coverage
     }
 
     private enum CodingKeys: String, CodingKey {
-        case status, value, valueText, error, stdout, stderr, seconds, cpuSeconds
+        case status, value, valueText, error, stdout, stderr, seconds, cpuSeconds, argumentsAfter, coverage
     }
 
     /// Results stored before `cpuSeconds` existed still decode.
@@ -70,6 +101,8 @@ public struct CallResult: Codable, Sendable {
         stderr = try container.decode(String.self, forKey: .stderr)
         seconds = try container.decode(Double.self, forKey: .seconds)
         cpuSeconds = try container.decodeIfPresent(Double.self, forKey: .cpuSeconds) ?? 0
+        argumentsAfter = try container.decodeIfPresent(String.self, forKey: .argumentsAfter)
+        coverage = try container.decodeIfPresent(Coverage.self, forKey: .coverage)
     }
 }
 
@@ -94,11 +127,25 @@ public struct SampleRequest: Codable, Sendable {
     public var code: String
     public var entryPoint: String
     public var inputs: [CallInput]
+    /// Records each call's executed lines and arcs (`CallResult.coverage`). Traced code runs up to ~10x
+    /// slower (a Python call per line) against the same CPU budget, so compare statuses of untraced runs.
+    public var trace: Bool
 
-    public init(code: String, entryPoint: String, inputs: [CallInput]) {
+    public init(code: String, entryPoint: String, inputs: [CallInput], trace: Bool = false) {
         self.code = code
         self.entryPoint = entryPoint
         self.inputs = inputs
+        self.trace = trace
+    }
+
+    private enum CodingKeys: String, CodingKey { case code, entryPoint, inputs, trace }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decode(String.self, forKey: .code)
+        entryPoint = try container.decode(String.self, forKey: .entryPoint)
+        inputs = try container.decode([CallInput].self, forKey: .inputs)
+        trace = try container.decodeIfPresent(Bool.self, forKey: .trace) ?? false
     }
 }
 

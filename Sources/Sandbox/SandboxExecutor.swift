@@ -106,6 +106,7 @@ public final class SandboxExecutor: Sendable {
         var timeout: Double
         var wall_timeout: Double
         var variant: Int
+        var trace: Bool
         var memory: Int
         var processes: Int
         var capture: Int
@@ -131,7 +132,7 @@ public final class SandboxExecutor: Sendable {
             guard let running = process else { break }
             let request = Request(code: sample.code, entry: sample.entryPoint, inputs: sample.inputs[next...].map(\.literal),
                                   first: next, timeout: configuration.timeoutSeconds, wall_timeout: wallTimeout,
-                                  variant: configuration.environmentVariant,
+                                  variant: configuration.environmentVariant, trace: sample.trace,
                                   memory: configuration.memoryBytes,
                                   processes: configuration.maxProcesses, capture: configuration.captureBytes,
                                   output_limit: configuration.outputLimitBytes, value_limit: configuration.valueLimitBytes)
@@ -193,7 +194,8 @@ public final class SandboxExecutor: Sendable {
 
     static func callResult(_ raw: SupervisorResult) -> CallResult {
         var result = CallResult(status: ExecutionStatus(rawValue: raw.status) ?? .crashed, error: raw.error,
-                                stdout: raw.stdout, stderr: raw.stderr, seconds: raw.seconds, cpuSeconds: raw.cpuSeconds ?? 0)
+                                stdout: raw.stdout, stderr: raw.stderr, seconds: raw.seconds, cpuSeconds: raw.cpuSeconds ?? 0,
+                                argumentsAfter: raw.argumentsAfter, coverage: raw.coverage)
         if result.status == .ok {
             guard let text = raw.value, let value = try? CanonicalValue(canonicalText: text) else {
                 result.status = .crashed

@@ -1,11 +1,15 @@
 // The supervisor's child side: one forked process per call sets up its environment variant and limits, runs the
-// code, calls the function and writes one JSON result.
+// code, calls the function, optionally traced, and writes one JSON result.
 extension SupervisorScript {
     static let childSide = #"""
 # --- the child: one input ---------------------------------------------------------------------
 
 # Where calls run: the sandbox's /tmp under bubblewrap, the private work directory in unsafe mode.
 HOME_DIRECTORY = os.getcwd()
+GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+RESUME = opcode.opmap.get("RESUME")
+YIELD_VALUE = opcode.opmap["YIELD_VALUE"]
+COVERAGE_LIMIT = 20000  # arcs reported per call; past it the report says truncated
 
 
 def parse_input(literal):
@@ -24,6 +28,12 @@ def parse_input(literal):
 
 def error_payload(status, kind, message):
     return {"status": status, "error": {"type": kind, "message": message}}
+
+
+def exception_payload(error):
+    if isinstance(error, MemoryError):
+        return error_payload("memory", "MemoryError", short(error))
+    return error_payload("raised", type_name(error), short(error))
 
 
 def enter_environment(variant, result_write):
@@ -50,11 +60,106 @@ def enter_environment(variant, result_write):
     return high
 
 
+def load_entry(request, code):
+    """The function to call and the file its code objects name (what tracing follows)."""
+    namespace = {"__name__": "__solution__", "__builtins__": builtins}
+    exec(code, namespace)
+    function = namespace.get(request["entry"])
+    if function is None:
+        raise NameError("the code defines no function named %r" % request["entry"])
+    if not callable(function):
+        raise TypeError("%r is a %s, not a function" % (request["entry"], type_name(function)))
+    return function, "<solution>"
+
+
+class Coverage:
+    """Lines and arcs of the frames whose code comes from one file, as coverage.py records them: per frame,
+    entering is the arc (-first line of the code, line) and leaving (line, -first line), so a branch not
+    taken on the last line still shows; a generator's yield and resumption are neither."""
+
+    def __init__(self, filename):
+        self.filename = filename
+        self.arcs = set()
+        self.bytecode = {}
+
+    def instructions(self, code):
+        found = self.bytecode.get(code)
+        if found is None:
+            found = self.bytecode[code] = code.co_code  # 3.11 builds a new bytes object on every access
+        return found
+
+    def resumed(self, frame):
+        if RESUME is None:
+            return frame.f_lasti >= 0
+        code, at = self.instructions(frame.f_code), frame.f_lasti
+        return 0 <= at < len(code) - 1 and code[at] == RESUME and code[at + 1] != 0
+
+    def suspended(self, frame):
+        code, at = self.instructions(frame.f_code), frame.f_lasti
+        return 0 <= at < len(code) and code[at] == YIELD_VALUE
+
+    def start(self, frame, event, arg):
+        code = frame.f_code
+        # Arcs follow the code's control flow, so their count is bounded by its size; new frames stop at the cap.
+        if code.co_filename != self.filename or len(self.arcs) > COVERAGE_LIMIT:
+            return None
+        first = code.co_firstlineno
+        resumable = code.co_flags & GENERATOR_FLAGS
+        last = frame.f_lineno if resumable and self.resumed(frame) else -first
+        add = self.arcs.add
+
+        # Every line event costs a Python call (about 10x a tight loop's time): keep it to one set insertion.
+        def step(frame, event, arg):
+            nonlocal last
+            if event == "line":
+                line = frame.f_lineno
+                add((last, line))
+                last = line
+            elif event == "return" and not (resumable and self.suspended(frame)):
+                add((last, -first))
+            return step
+
+        return step
+
+    def report(self):
+        arcs = sorted(self.arcs)
+        truncated = len(arcs) > COVERAGE_LIMIT
+        arcs = arcs[:COVERAGE_LIMIT]
+        # Every executed line is the end of the arc that reached it.
+        lines = sorted({end for _, end in arcs if end > 0})
+        return {"lines": lines, "arcs": [list(arc) for arc in arcs], "truncated": truncated}
+
+
+def invoke(function, arguments, keywords, coverage):
+    """(value, None, True) on return, (None, error, True) when the function raised, (None, error, False) when the
+    call could not bind: a TypeError from the call itself, before any frame of the function ran, so its
+    traceback ends in this frame (also true of C callables such as lru_cache or partial wrappers)."""
+    if coverage is not None:
+        sys.settrace(coverage.start)
+    try:
+        return function(*arguments, **keywords), None, True
+    except BaseException as error:
+        trace = error.__traceback__
+        return None, error, not (isinstance(error, TypeError) and trace is not None and trace.tb_next is None)
+    finally:
+        sys.settrace(None)
+
+
+def arguments_after(arguments, keywords, limit):
+    """Canonical text of (args tuple, kwargs dict) after the call; None when it cannot be serialized (a repr that
+    raises, nesting past the depth limit, or past the value size limit), which is not the call's failure."""
+    try:
+        return canonical((tuple(arguments), dict(keywords)), limit)
+    except (ValueTooLarge, Unserializable, MemoryError, RecursionError):
+        return None
+
+
 def child(request, code, literal, pipes):
     """Runs in the forked child; never returns."""
     own_pid = os.getpid()
     random.seed()  # fresh entropy per call: forked children would otherwise repeat the supervisor's sequence
     payload = None
+    extras = {}
     result_write = pipes["result"]
     try:
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -75,25 +180,27 @@ def child(request, code, literal, pipes):
         except BaseException as error:
             payload = error_payload("raised", "InvalidInput", "%s: %s" % (type_name(error), short(error)))
             return
-        namespace = {"__name__": "__solution__", "__builtins__": builtins}
-        exec(code, namespace)
-        function = namespace.get(request["entry"])
-        if function is None:
-            payload = error_payload("raised", "NameError", "the code defines no function named %r" % request["entry"])
+        function, filename = load_entry(request, code)
+        coverage = Coverage(filename) if request.get("trace") and filename else None
+        value, error, bound = invoke(function, arguments, keywords, coverage)
+        if not bound:
+            payload = error_payload("bad-call", "TypeError", short(error))
             return
-        if not callable(function):
-            payload = error_payload("raised", "TypeError", "%r is a %s, not a function" % (request["entry"], type_name(function)))
+        if coverage is not None:
+            extras["coverage"] = coverage.report()
+        after = arguments_after(arguments, keywords, request["value_limit"])
+        if after is not None:
+            extras["argumentsAfter"] = after
+        if error is not None:
+            payload = exception_payload(error)
             return
-        value = function(*arguments, **keywords)
         payload = {"status": "ok", "value": canonical(value, request["value_limit"])}
     except ValueTooLarge:
         payload = error_payload("output-limit", "ValueTooLarge", "the return value serializes to more than %d bytes" % request["value_limit"])
-    except MemoryError as error:
-        payload = error_payload("memory", "MemoryError", short(error))
     except Unserializable as error:
         payload = error_payload("raised", "UnserializableValue", short(error))
     except BaseException as error:
-        payload = error_payload("raised", type_name(error), short(error))
+        payload = exception_payload(error)
     finally:
         if os.getpid() != own_pid:
             os._exit(0)  # a process the code forked: only the child itself reports
@@ -105,6 +212,7 @@ def child(request, code, literal, pipes):
         try:
             if payload is None:
                 payload = error_payload("crashed", "NoResult", "the child ended without a result")
+            payload.update(extras)
             data = (json.dumps(payload, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
             view = memoryview(data)
             while view:
@@ -114,7 +222,6 @@ def child(request, code, literal, pipes):
         except BaseException:
             pass
         os._exit(0)
-
 
 """#
 }

@@ -90,7 +90,8 @@ def run_input(request, code, literal):
     wall_limit = request["wall_timeout"]
     capture_limit = request["capture"]
     output_limit = request["output_limit"]
-    result_cap = request["value_limit"] + 65536
+    # The value, the arguments after the call (each within the value limit) and the coverage report.
+    result_cap = 2 * request["value_limit"] + (1 << 20)
     pipes = {}
     own = []
     for name in ("stdout", "stderr", "result"):
@@ -206,7 +207,7 @@ def run_input(request, code, literal):
         result.update(error_payload("timeout", "CPUTime", "the call used more than %g CPU seconds" % budget))
     elif reason == "wall":
         result.update(error_payload("timeout", "WallClock", "no result within %g wall-clock seconds" % wall_limit))
-    elif isinstance(payload, dict) and payload.get("status") in ("ok", "raised", "memory", "output-limit", "crashed"):
+    elif isinstance(payload, dict) and payload.get("status") in ("ok", "raised", "bad-call", "memory", "output-limit", "crashed"):
         result.update(payload)
     elif signaled:
         try:
