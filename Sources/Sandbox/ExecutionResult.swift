@@ -66,7 +66,7 @@ public struct CallResult: Codable, Sendable {
     /// The arguments after the call, for in-place functions: the canonical text of the Python tuple
     /// `(args, kwargs)`, `args` the tuple of positional arguments and `kwargs` the dict of keywords, e.g.
     /// `{"tuple":[{"tuple":[[0,1]]},{"dict":[]}]}` for `(([0, 1],), {})`. Set when the function returned or
-    /// raised; nil when the call did not run (bad call, timeout...) or they cannot be serialized.
+    /// raised; nil when the call did not run (bad call, import failure, timeout...) or they cannot be serialized.
     public var argumentsAfter: String?
     /// Lines and arcs of the call, when the request asked for tracing and the function ran.
     public var coverage: Coverage?
@@ -122,30 +122,50 @@ public struct CallInput: Codable, Sendable, Hashable {
     }
 }
 
+/// A module to import in the sandbox instead of exec'ing code: the function as it really runs, in its module.
+public struct ModuleReference: Codable, Sendable, Hashable {
+    /// The dotted module name (`email.quoprimime`, `pkg.sub.mod`), imported under that name.
+    public var name: String
+    /// The host directory to put first on sys.path (it must be under one of `SandboxConfiguration.sourceRoots`),
+    /// or nil for modules the sandbox's Python imports anyway (the standard library).
+    public var root: String?
+
+    public init(name: String, root: String? = nil) {
+        self.name = name
+        self.root = root
+    }
+}
+
 /// One piece of code and the calls to make on it.
 public struct SampleRequest: Codable, Sendable {
+    /// The source that defines `entryPoint`; ignored when `module` is set.
     public var code: String
     public var entryPoint: String
     public var inputs: [CallInput]
     /// Records each call's executed lines and arcs (`CallResult.coverage`). Traced code runs up to ~10x
     /// slower (a Python call per line) against the same CPU budget, so compare statuses of untraced runs.
     public var trace: Bool
+    /// Imports this module and calls its `entryPoint` instead of exec'ing `code`; module-level code runs in
+    /// each call's process, and an import failure is that call's `raised` result.
+    public var module: ModuleReference?
 
-    public init(code: String, entryPoint: String, inputs: [CallInput], trace: Bool = false) {
+    public init(code: String, entryPoint: String, inputs: [CallInput], trace: Bool = false, module: ModuleReference? = nil) {
         self.code = code
         self.entryPoint = entryPoint
         self.inputs = inputs
         self.trace = trace
+        self.module = module
     }
 
-    private enum CodingKeys: String, CodingKey { case code, entryPoint, inputs, trace }
+    private enum CodingKeys: String, CodingKey { case code, entryPoint, inputs, trace, module }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        code = try container.decode(String.self, forKey: .code)
+        code = try container.decodeIfPresent(String.self, forKey: .code) ?? ""
         entryPoint = try container.decode(String.self, forKey: .entryPoint)
         inputs = try container.decode([CallInput].self, forKey: .inputs)
         trace = try container.decodeIfPresent(Bool.self, forKey: .trace) ?? false
+        module = try container.decodeIfPresent(ModuleReference.self, forKey: .module)
     }
 }
 

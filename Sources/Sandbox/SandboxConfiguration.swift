@@ -46,6 +46,9 @@ public struct SandboxConfiguration: Codable, Sendable {
     /// `TZ=XST-5:30`, host name `sandbox-b`, descriptors 3...12 open on /dev/null. Unsafe mode applies
     /// the cwd (under its work directory), TZ and descriptors, not the host name.
     public var environmentVariant: Int = 0
+    /// Host directories bound read-only into the sandbox at `/sources/0`, `/sources/1`, ...
+    /// (`sandboxPath(forHostPath:)` maps paths under them), so modules there can be imported.
+    public var sourceRoots: [String] = []
 
     public init() {}
 
@@ -59,6 +62,11 @@ public struct SandboxConfiguration: Codable, Sendable {
                       "must be in (0, 14400], got \(wallTimeoutSeconds)")
         }
         try check((0...1).contains(environmentVariant), "environmentVariant", "must be 0 or 1, got \(environmentVariant)")
+        for root in sourceRoots {
+            var isDirectory: ObjCBool = false
+            try check(root.hasPrefix("/") && FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) && isDirectory.boolValue,
+                      "sourceRoots", "\(root) is not an absolute path to a directory")
+        }
         try check(memoryMegabytes >= 64, "memoryMegabytes", "must be at least 64 (Python itself needs ~30), got \(memoryMegabytes)")
         try check(maxProcesses >= 8, "maxProcesses", "must be at least 8 (the sandbox itself uses 4), got \(maxProcesses)")
         try check(maxOpenFiles >= 16, "maxOpenFiles", "must be at least 16, got \(maxOpenFiles)")
@@ -75,6 +83,21 @@ public struct SandboxConfiguration: Codable, Sendable {
         wallTimeoutSeconds ?? max(4 * timeoutSeconds, timeoutSeconds + 5)
     }
 
+    /// Where a host path under one of `sourceRoots` appears inside the sandbox (`/sources/N/...`); nil when it is
+    /// under none. Unsafe mode sees the host's files, so there it is the path itself.
+    public func sandboxPath(forHostPath hostPath: String) -> String? {
+        guard isolation == .bubblewrap else { return hostPath }
+        let target = URL(fileURLWithPath: hostPath).standardizedFileURL.pathComponents
+        for (index, root) in sourceRoots.enumerated() {
+            let base = URL(fileURLWithPath: root).standardizedFileURL.pathComponents
+            guard target.starts(with: base) else { continue }
+            return ([Self.sourceMountPoint(index)] + target.dropFirst(base.count)).joined(separator: "/")
+        }
+        return nil
+    }
+
+    static func sourceMountPoint(_ index: Int) -> String { "/sources/\(index)" }
+
     /// What the code sees: only /usr (read-only), its own /proc, a minimal read-only /dev with a small /dev/shm,
     /// and a private /tmp; no network but loopback, its own PID/IPC/UTS namespaces, uid 65534, no environment.
     func bubblewrapArguments(pythonArguments: [String]) -> [String] {
@@ -87,6 +110,7 @@ public struct SandboxConfiguration: Codable, Sendable {
             "--proc", "/proc", "--dev", "/dev",
             "--size", "\(1 << 20)", "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
             "--size", "\(tmpBytes)", "--tmpfs", "/tmp",
+        ] + sourceRoots.enumerated().flatMap { ["--ro-bind", $0.element, Self.sourceMountPoint($0.offset)] } + [
             "--remount-ro", "/",
             "--chdir", "/tmp",
         ] + environment.flatMap { ["--setenv", $0.key, $0.value] }

@@ -60,6 +60,7 @@ public final class SandboxExecutor: Sendable {
                 "warning: running untrusted code WITHOUT a sandbox (--unsafe-no-sandbox): it can read and change this machine\n".utf8))
         }
         guard !samples.isEmpty else { return [] }
+        let modules = try samples.map { try mountedModule($0.module) }
         let board = WorkBoard(count: samples.count)
         let workers = min(configuration.workers, samples.count)
         let finished = DispatchGroup()
@@ -73,7 +74,7 @@ public final class SandboxExecutor: Sendable {
                 let uid = SandboxIdentity.allocate()
                 while let index = board.next() {
                     do {
-                        board.store(try runSample(samples[index], process: &process, uid: uid), at: index)
+                        board.store(try runSample(samples[index], module: modules[index], process: &process, uid: uid), at: index)
                     } catch {
                         board.fail(error)
                     }
@@ -107,6 +108,8 @@ public final class SandboxExecutor: Sendable {
         var wall_timeout: Double
         var variant: Int
         var trace: Bool
+        /// The module with its root as the sandbox sees it.
+        var module: ModuleReference?
         var memory: Int
         var processes: Int
         var capture: Int
@@ -114,7 +117,19 @@ public final class SandboxExecutor: Sendable {
         var value_limit: Int
     }
 
-    private func runSample(_ sample: SampleRequest, process: inout SandboxProcess?, uid: Int?) throws -> SampleResult {
+    /// The module with its root mapped into the sandbox; a root the sandbox cannot see is the caller's error.
+    private func mountedModule(_ module: ModuleReference?) throws -> ModuleReference? {
+        guard var module else { return nil }
+        if let root = module.root {
+            guard let inside = configuration.sandboxPath(forHostPath: root) else {
+                throw SandboxError.sourceNotMounted(path: root, roots: configuration.sourceRoots)
+            }
+            module.root = inside
+        }
+        return module
+    }
+
+    private func runSample(_ sample: SampleRequest, module: ModuleReference?, process: inout SandboxProcess?, uid: Int?) throws -> SampleResult {
         let started = Monotonic.now
         let count = sample.inputs.count
         var calls = [CallResult?](repeating: nil, count: count)
@@ -132,7 +147,7 @@ public final class SandboxExecutor: Sendable {
             guard let running = process else { break }
             let request = Request(code: sample.code, entry: sample.entryPoint, inputs: sample.inputs[next...].map(\.literal),
                                   first: next, timeout: configuration.timeoutSeconds, wall_timeout: wallTimeout,
-                                  variant: configuration.environmentVariant, trace: sample.trace,
+                                  variant: configuration.environmentVariant, trace: sample.trace, module: module,
                                   memory: configuration.memoryBytes,
                                   processes: configuration.maxProcesses, capture: configuration.captureBytes,
                                   output_limit: configuration.outputLimitBytes, value_limit: configuration.valueLimitBytes)

@@ -1,5 +1,5 @@
-// The supervisor's child side: one forked process per call sets up its environment variant and limits, runs the
-// code, calls the function, optionally traced, and writes one JSON result.
+// The supervisor's child side: one forked process per call sets up its environment variant and limits, loads the
+// function (exec'd code or an imported module), calls it, optionally traced, and writes one JSON result.
 extension SupervisorScript {
     static let childSide = #"""
 # --- the child: one input ---------------------------------------------------------------------
@@ -62,14 +62,26 @@ def enter_environment(variant, result_write):
 
 def load_entry(request, code):
     """The function to call and the file its code objects name (what tracing follows)."""
-    namespace = {"__name__": "__solution__", "__builtins__": builtins}
-    exec(code, namespace)
-    function = namespace.get(request["entry"])
+    module = request.get("module")
+    if module:
+        if module.get("root"):
+            sys.path.insert(0, module["root"])
+        # Imported under its real dotted name, so relative imports resolve and module-level code runs here.
+        loaded = importlib.import_module(module["name"])
+        function = getattr(loaded, request["entry"], None)
+        filename = getattr(loaded, "__file__", None)
+        where = "module %s has no attribute %r" % (module["name"], request["entry"])
+    else:
+        namespace = {"__name__": "__solution__", "__builtins__": builtins}
+        exec(code, namespace)
+        function = namespace.get(request["entry"])
+        filename = "<solution>"
+        where = "the code defines no function named %r" % request["entry"]
     if function is None:
-        raise NameError("the code defines no function named %r" % request["entry"])
+        raise NameError(where)
     if not callable(function):
         raise TypeError("%r is a %s, not a function" % (request["entry"], type_name(function)))
-    return function, "<solution>"
+    return function, filename
 
 
 class Coverage:

@@ -250,12 +250,14 @@ def main():
         request = json.loads(line)
         first = request.get("first", 0)
         failure = None
-        try:
-            code = compile(request["code"], "<solution>", "exec", dont_inherit=True)
-        except SyntaxError as error:
-            failure = {"type": type_name(error), "message": "line %s: %s" % (error.lineno, error.msg)}
-        except (ValueError, MemoryError, RecursionError) as error:
-            failure = {"type": type_name(error), "message": short(error)}
+        code = None
+        if not request.get("module"):
+            try:
+                code = compile(request["code"], "<solution>", "exec", dont_inherit=True)
+            except SyntaxError as error:
+                failure = {"type": type_name(error), "message": "line %s: %s" % (error.lineno, error.msg)}
+            except (ValueError, MemoryError, RecursionError) as error:
+                failure = {"type": type_name(error), "message": short(error)}
         for offset, literal in enumerate(request["inputs"]):
             index = first + offset
             emit({"start": index})

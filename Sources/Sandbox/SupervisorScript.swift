@@ -10,7 +10,7 @@ enum SupervisorScript {
 # process uses) or "shared-uid" (no namespaces, the caller's uid). Requests arrive on stdin, one JSON object per
 # line; events leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i},
 # {"result": {...}}, {"done"}.
-import ast, builtins, json, opcode, os, re, resource, select, signal, sys, time
+import ast, builtins, importlib, json, opcode, os, re, resource, select, signal, sys, time
 # Pre-imported so that every forked child finds them loaded (the common imports of generated code).
 import bisect, cmath, collections, copy, datetime, decimal, fractions, functools, hashlib, heapq  # noqa
 import itertools, math, operator, random, statistics, string, typing  # noqa
