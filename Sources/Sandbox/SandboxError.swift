@@ -12,6 +12,8 @@ public enum SandboxError: LocalizedError, Equatable {
     case invalidConfiguration(field: String, reason: String)
     /// A file given to the executor could not be read.
     case unreadableFile(path: String, reason: String)
+    /// A module root that is under none of the configuration's `sourceRoots`, so the sandbox cannot see it.
+    case sourceNotMounted(path: String, roots: [String])
 
     public var errorDescription: String? {
         switch self {
@@ -26,6 +28,8 @@ public enum SandboxError: LocalizedError, Equatable {
             return "invalid sandbox setting \(field): \(reason)"
         case let .unreadableFile(path, reason):
             return "cannot read \(path): \(reason)"
+        case let .sourceNotMounted(path, roots):
+            return "module root \(path) is under none of the sandbox's source roots (\(roots.isEmpty ? "none set" : roots.joined(separator: ", ")))"
         }
     }
 }

@@ -4,8 +4,9 @@
 // Layers, outside in: csb_spawn (C) forks, sets rlimits (address space, file size, open files, processes,
 // CPU, no core) and, when we are root, a uid of the sandbox's own, then execs bubblewrap; bubblewrap adds
 // user/PID/network/IPC/UTS/mount namespaces, a read-only /usr, a private tmpfs /tmp and no environment;
-// inside, the supervisor (Python, uid 65534) forks one child per call with per-call CPU, memory and process
-// limits and a wall-clock timeout, kills every other process after each call and empties /tmp.
+// inside, the supervisor (Python, uid 65534) forks one child per call with per-call memory and process limits,
+// ends it at its CPU-time budget (polled, with RLIMIT_CPU as a backstop) or a wall-clock backstop, kills every
+// other process after each call and empties /tmp.
 // Killing bubblewrap ends the PID namespace, so nothing outlives `run`.
 import Foundation
 #if canImport(Glibc)
@@ -59,6 +60,7 @@ public final class SandboxExecutor: Sendable {
                 "warning: running untrusted code WITHOUT a sandbox (--unsafe-no-sandbox): it can read and change this machine\n".utf8))
         }
         guard !samples.isEmpty else { return [] }
+        let modules = try samples.map { try mountedModule($0.module) }
         let board = WorkBoard(count: samples.count)
         let workers = min(configuration.workers, samples.count)
         let finished = DispatchGroup()
@@ -72,7 +74,7 @@ public final class SandboxExecutor: Sendable {
                 let uid = SandboxIdentity.allocate()
                 while let index = board.next() {
                     do {
-                        board.store(try runSample(samples[index], process: &process, uid: uid), at: index)
+                        board.store(try runSample(samples[index], module: modules[index], process: &process, uid: uid), at: index)
                     } catch {
                         board.fail(error)
                     }
@@ -101,7 +103,13 @@ public final class SandboxExecutor: Sendable {
         var entry: String
         var inputs: [String]
         var first: Int
+        /// The CPU budget per call.
         var timeout: Double
+        var wall_timeout: Double
+        var variant: Int
+        var trace: Bool
+        /// The module with its root as the sandbox sees it.
+        var module: ModuleReference?
         var memory: Int
         var processes: Int
         var capture: Int
@@ -109,7 +117,19 @@ public final class SandboxExecutor: Sendable {
         var value_limit: Int
     }
 
-    private func runSample(_ sample: SampleRequest, process: inout SandboxProcess?, uid: Int?) throws -> SampleResult {
+    /// The module with its root mapped into the sandbox; a root the sandbox cannot see is the caller's error.
+    private func mountedModule(_ module: ModuleReference?) throws -> ModuleReference? {
+        guard var module else { return nil }
+        if let root = module.root {
+            guard let inside = configuration.sandboxPath(forHostPath: root) else {
+                throw SandboxError.sourceNotMounted(path: root, roots: configuration.sourceRoots)
+            }
+            module.root = inside
+        }
+        return module
+    }
+
+    private func runSample(_ sample: SampleRequest, module: ModuleReference?, process: inout SandboxProcess?, uid: Int?) throws -> SampleResult {
         let started = Monotonic.now
         let count = sample.inputs.count
         var calls = [CallResult?](repeating: nil, count: count)
@@ -117,15 +137,18 @@ public final class SandboxExecutor: Sendable {
         var restarts = 0
         var failuresWithoutProgress = 0
         var cpuSeconds = 0.0
-        // Time the supervisor may take beyond a call's own timeout (killing stragglers, reading pipes, load).
+        // Time the supervisor may take beyond a call's own wall-clock backstop (killing stragglers, reading pipes, load).
         let grace = 5.0 + configuration.timeoutSeconds
+        let wallTimeout = configuration.effectiveWallTimeoutSeconds
         while next < count {
             if process == nil {
                 process = try SandboxProcess.start(configuration, uid: uid)
             }
             guard let running = process else { break }
             let request = Request(code: sample.code, entry: sample.entryPoint, inputs: sample.inputs[next...].map(\.literal),
-                                  first: next, timeout: configuration.timeoutSeconds, memory: configuration.memoryBytes,
+                                  first: next, timeout: configuration.timeoutSeconds, wall_timeout: wallTimeout,
+                                  variant: configuration.environmentVariant, trace: sample.trace, module: module,
+                                  memory: configuration.memoryBytes,
                                   processes: configuration.maxProcesses, capture: configuration.captureBytes,
                                   output_limit: configuration.outputLimitBytes, value_limit: configuration.valueLimitBytes)
             var line = Array(try JSONEncoder().encode(request))
@@ -145,7 +168,7 @@ public final class SandboxExecutor: Sendable {
                     }
                     if let index = event.start {
                         current = index
-                        deadline = Monotonic.now + Monotonic.nanoseconds(configuration.timeoutSeconds + grace)
+                        deadline = Monotonic.now + Monotonic.nanoseconds(wallTimeout + grace)
                     } else if let result = event.result, result.index >= next, result.index < count {
                         calls[result.index] = Self.callResult(result)
                         next = result.index + 1
@@ -163,7 +186,7 @@ public final class SandboxExecutor: Sendable {
                     failure = (.killed, "SupervisorKilled",
                                "the sandbox's supervisor died during this call (the code killed it, e.g. os.kill(-1, 9) or killing its parent)")
                 case .timedOut:
-                    failure = (.timeout, "SandboxTimeout", "the sandbox gave no result within \(configuration.timeoutSeconds + grace) seconds")
+                    failure = (.timeout, "SandboxTimeout", "the sandbox gave no result within \(wallTimeout + grace) seconds")
                 case .overlong:
                     failure = (.outputLimit, "OutputLimit", "the sandbox wrote more than its result size limit")
                 }
@@ -186,7 +209,8 @@ public final class SandboxExecutor: Sendable {
 
     static func callResult(_ raw: SupervisorResult) -> CallResult {
         var result = CallResult(status: ExecutionStatus(rawValue: raw.status) ?? .crashed, error: raw.error,
-                                stdout: raw.stdout, stderr: raw.stderr, seconds: raw.seconds)
+                                stdout: raw.stdout, stderr: raw.stderr, seconds: raw.seconds, cpuSeconds: raw.cpuSeconds ?? 0,
+                                argumentsAfter: raw.argumentsAfter, coverage: raw.coverage)
         if result.status == .ok {
             guard let text = raw.value, let value = try? CanonicalValue(canonicalText: text) else {
                 result.status = .crashed

@@ -82,8 +82,8 @@ final class SandboxProcess {
             if let workDirectory { try? FileManager.default.removeItem(at: workDirectory) }
             throw SandboxError.startFailed(program: program, reason: String(cString: strerror(-result)))
         }
-        // Both the supervisor's largest value and its captured output travel JSON-escaped (up to 6x).
-        let maxLine = 6 * (configuration.valueLimitBytes + 2 * configuration.captureBytes) + (1 << 20)
+        // The value, the arguments after the call and the captured output travel JSON-escaped (up to 6x), beside coverage.
+        let maxLine = 6 * (2 * configuration.valueLimitBytes + 2 * configuration.captureBytes) + (2 << 20)
         let process = SandboxProcess(pid: pid, input: input, output: output, errors: errors, maxLineBytes: maxLine,
                                      workDirectory: workDirectory, startedAt: started)
         let readyBy = Monotonic.now + Monotonic.nanoseconds(10)
@@ -210,6 +210,9 @@ struct SupervisorResult: Decodable {
     var stdout: String
     var stderr: String
     var seconds: Double
+    var cpuSeconds: Double?
+    var argumentsAfter: String?
+    var coverage: Coverage?
 }
 
 enum Monotonic {

@@ -16,14 +16,17 @@ struct Exec: AsyncParsableCommand {
     @Option(help: "A file with one Python literal per line: a tuple of positional arguments, or {'args': (...), 'kwargs': {...}}.")
     var inputs: String
 
-    @Option(help: "Wall-clock seconds per call.")
+    @Option(help: "CPU seconds per call (user + system); a wall-clock backstop of max(4x, x + 5) seconds stops code that sleeps or blocks.")
     var timeout: Double = 5
 
     @Option(help: "Address-space limit per process, in MiB.")
     var memory: Int = 512
 
-    @Flag(help: "Print one JSON object per line with status, value, error, stdout, stderr and seconds.")
+    @Flag(help: "Print one JSON object per line with status, value, error, stdout, stderr, seconds, cpu_seconds, arguments_after and coverage.")
     var json = false
+
+    @Flag(help: "Record the lines and arcs each call executes (printed with --json).")
+    var trace = false
 
     @Flag(name: .customLong("unsafe-no-sandbox"), help: "Run WITHOUT isolation when bubblewrap is unavailable (warns every time).")
     var unsafeNoSandbox = false
@@ -43,7 +46,7 @@ struct Exec: AsyncParsableCommand {
         configuration.memoryMegabytes = memory
         configuration.isolation = unsafeNoSandbox ? .unsafeNoSandbox : .bubblewrap
         let executor = try SandboxExecutor(configuration: configuration)
-        let request = SampleRequest(code: source, entryPoint: entry, inputs: lines.map { CallInput(literal: $0) })
+        let request = SampleRequest(code: source, entryPoint: entry, inputs: lines.map { CallInput(literal: $0) }, trace: trace)
         let result = try await executor.run([request])[0]
         for (line, call) in zip(lines, result.calls) {
             print(json ? try Self.jsonLine(call) : Self.textLine(input: line, call))
@@ -65,10 +68,17 @@ struct Exec: AsyncParsableCommand {
         var stdout: String
         var stderr: String
         var seconds: Double
+        var cpuSeconds: Double
+        /// Canonical value of `(args, kwargs)` after the call.
+        var argumentsAfter: CanonicalValue?
+        var coverage: Coverage?
 
-        enum CodingKeys: String, CodingKey { case status, value, error, stdout, stderr, seconds }
+        enum CodingKeys: String, CodingKey {
+            case status, value, error, stdout, stderr, seconds
+            case cpuSeconds = "cpu_seconds", argumentsAfter = "arguments_after", coverage
+        }
 
-        // Nulls are written out, so every line has all six keys.
+        // Nulls are written out, so every line has all nine keys.
         func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(status, forKey: .status)
@@ -77,6 +87,9 @@ struct Exec: AsyncParsableCommand {
             try container.encode(stdout, forKey: .stdout)
             try container.encode(stderr, forKey: .stderr)
             try container.encode(seconds, forKey: .seconds)
+            try container.encode(cpuSeconds, forKey: .cpuSeconds)
+            if let argumentsAfter { try container.encode(argumentsAfter, forKey: .argumentsAfter) } else { try container.encodeNil(forKey: .argumentsAfter) }
+            if let coverage { try container.encode(coverage, forKey: .coverage) } else { try container.encodeNil(forKey: .coverage) }
         }
     }
 
@@ -84,7 +97,9 @@ struct Exec: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let line = JSONLine(status: call.status.rawValue, value: call.value, error: call.error,
-                            stdout: call.stdout, stderr: call.stderr, seconds: call.seconds)
+                            stdout: call.stdout, stderr: call.stderr, seconds: call.seconds, cpuSeconds: call.cpuSeconds,
+                            argumentsAfter: call.argumentsAfter.flatMap { try? CanonicalValue(canonicalText: $0) },
+                            coverage: call.coverage)
         return String(decoding: try encoder.encode(line), as: UTF8.self)
     }
 
@@ -92,7 +107,7 @@ struct Exec: AsyncParsableCommand {
         var text = "\(input) -> \(call.status.rawValue)"
         if let value = call.value { text += " \(value)" }
         if let error = call.error { text += " \(error.type): \(error.message)" }
-        text += String(format: " (%.3f s)", call.seconds)
+        text += String(format: " (%.3f s, %.3f s CPU)", call.seconds, call.cpuSeconds)
         for (name, output) in [("stdout", call.stdout), ("stderr", call.stderr)] where !output.isEmpty {
             text += "\n  \(name): " + output.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\n", with: "\n          ")
         }

@@ -1,4 +1,4 @@
-// `semi-instruct exec --json` run in-process through the root command: one JSON object per input, six keys each.
+// `semi-instruct exec --json` run in-process through the root command: one JSON object per input, nine keys each.
 import ArgumentParser
 import Foundation
 import SemiInstructCLI
@@ -55,12 +55,12 @@ struct ExecCommandTests {
         defer { try? FileManager.default.removeItem(at: files.directory) }
         let run = try await runCommand(["exec", "--code", files.code.path, "--entry", "f", "--inputs", files.inputs.path,
                                         "--timeout", "5", "--json"])
-        // Keys are sorted, so each result line starts with "error".
-        let lines = run.output.split(separator: "\n").filter { $0.hasPrefix(#"{"error":"#) }
+        // Keys are sorted, so each result line starts with "arguments_after".
+        let lines = run.output.split(separator: "\n").filter { $0.hasPrefix(#"{"arguments_after":"#) }
         #expect(lines.count == 3)
         let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
         for object in objects {
-            #expect(Set(object.keys) == ["status", "value", "error", "stdout", "stderr", "seconds"])
+            #expect(Set(object.keys) == ["status", "value", "error", "stdout", "stderr", "seconds", "cpu_seconds", "arguments_after", "coverage"])
         }
         #expect(objects.map { $0["status"] as? String } == ["ok", "ok", "raised"])
         #expect(lines.first?.contains(#""value":{"dict":[["s",3],["t",{"tuple":[1,2]}]]}"#) == true)

@@ -1,0 +1,239 @@
+// The supervisor's child side: one forked process per call sets up its environment variant and limits, loads the
+// function (exec'd code or an imported module), calls it, optionally traced, and writes one JSON result.
+extension SupervisorScript {
+    static let childSide = #"""
+# --- the child: one input ---------------------------------------------------------------------
+
+# Where calls run: the sandbox's /tmp under bubblewrap, the private work directory in unsafe mode.
+HOME_DIRECTORY = os.getcwd()
+GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+RESUME = opcode.opmap.get("RESUME")
+YIELD_VALUE = opcode.opmap["YIELD_VALUE"]
+COVERAGE_LIMIT = 20000  # arcs reported per call; past it the report says truncated
+
+
+def parse_input(literal):
+    """A tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords; anything else is one argument."""
+    value = ast.literal_eval(literal.strip())
+    if isinstance(value, tuple):
+        return value, {}
+    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs"}:
+        arguments = value.get("args", ())
+        keywords = value.get("kwargs", {})
+        if not isinstance(arguments, tuple) or not isinstance(keywords, dict) or not all(isinstance(k, str) for k in keywords):
+            raise ValueError("'args' must be a tuple and 'kwargs' a dict with str keys")
+        return arguments, keywords
+    return (value,), {}
+
+
+def error_payload(status, kind, message):
+    return {"status": status, "error": {"type": kind, "message": message}}
+
+
+def exception_payload(error):
+    if isinstance(error, MemoryError):
+        return error_payload("memory", "MemoryError", short(error))
+    return error_payload("raised", type_name(error), short(error))
+
+
+def enter_environment(variant, result_write):
+    """Variants differ in what code should not depend on (TZ and host name are set when the sandbox starts).
+    Variant 0: no descriptor above 2 but the result pipe, which moves to the highest number allowed so low
+    numbers are free; cwd the home directory. Variant 1: descriptors 3..12 open on /dev/null; cwd a directory
+    further down. Returns the result pipe's descriptor."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = (soft if 16 <= soft <= 1 << 16 else 1024) - 1
+    if result_write != high:
+        os.dup2(result_write, high, inheritable=False)
+    os.closerange(3, high)
+    directory = HOME_DIRECTORY
+    if variant == 1:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in range(3, 13):
+            if fd != null:
+                os.dup2(null, fd)
+        if null > 12:
+            os.close(null)
+        directory = os.path.join(HOME_DIRECTORY, "elsewhere", "w")
+        os.makedirs(directory, exist_ok=True)  # the supervisor empties /tmp after every call
+    os.chdir(directory)
+    return high
+
+
+def load_entry(request, code):
+    """The function to call and the file its code objects name (what tracing follows)."""
+    module = request.get("module")
+    if module:
+        if module.get("root"):
+            sys.path.insert(0, module["root"])
+        # Imported under its real dotted name, so relative imports resolve and module-level code runs here.
+        loaded = importlib.import_module(module["name"])
+        function = getattr(loaded, request["entry"], None)
+        filename = getattr(loaded, "__file__", None)
+        where = "module %s has no attribute %r" % (module["name"], request["entry"])
+    else:
+        namespace = {"__name__": "__solution__", "__builtins__": builtins}
+        exec(code, namespace)
+        function = namespace.get(request["entry"])
+        filename = "<solution>"
+        where = "the code defines no function named %r" % request["entry"]
+    if function is None:
+        raise NameError(where)
+    if not callable(function):
+        raise TypeError("%r is a %s, not a function" % (request["entry"], type_name(function)))
+    return function, filename
+
+
+class Coverage:
+    """Lines and arcs of the frames whose code comes from one file, as coverage.py records them: per frame,
+    entering is the arc (-first line of the code, line) and leaving (line, -first line), so a branch not
+    taken on the last line still shows; a generator's yield and resumption are neither."""
+
+    def __init__(self, filename):
+        self.filename = filename
+        self.arcs = set()
+        self.bytecode = {}
+
+    def instructions(self, code):
+        found = self.bytecode.get(code)
+        if found is None:
+            found = self.bytecode[code] = code.co_code  # 3.11 builds a new bytes object on every access
+        return found
+
+    def resumed(self, frame):
+        if RESUME is None:
+            return frame.f_lasti >= 0
+        code, at = self.instructions(frame.f_code), frame.f_lasti
+        return 0 <= at < len(code) - 1 and code[at] == RESUME and code[at + 1] != 0
+
+    def suspended(self, frame):
+        code, at = self.instructions(frame.f_code), frame.f_lasti
+        return 0 <= at < len(code) and code[at] == YIELD_VALUE
+
+    def start(self, frame, event, arg):
+        code = frame.f_code
+        # Arcs follow the code's control flow, so their count is bounded by its size; new frames stop at the cap.
+        if code.co_filename != self.filename or len(self.arcs) > COVERAGE_LIMIT:
+            return None
+        first = code.co_firstlineno
+        resumable = code.co_flags & GENERATOR_FLAGS
+        last = frame.f_lineno if resumable and self.resumed(frame) else -first
+        add = self.arcs.add
+
+        # Every line event costs a Python call (about 10x a tight loop's time): keep it to one set insertion.
+        def step(frame, event, arg):
+            nonlocal last
+            if event == "line":
+                line = frame.f_lineno
+                add((last, line))
+                last = line
+            elif event == "return" and not (resumable and self.suspended(frame)):
+                add((last, -first))
+            return step
+
+        return step
+
+    def report(self):
+        arcs = sorted(self.arcs)
+        truncated = len(arcs) > COVERAGE_LIMIT
+        arcs = arcs[:COVERAGE_LIMIT]
+        # Every executed line is the end of the arc that reached it.
+        lines = sorted({end for _, end in arcs if end > 0})
+        return {"lines": lines, "arcs": [list(arc) for arc in arcs], "truncated": truncated}
+
+
+def invoke(function, arguments, keywords, coverage):
+    """(value, None, True) on return, (None, error, True) when the function raised, (None, error, False) when the
+    call could not bind: a TypeError from the call itself, before any frame of the function ran, so its
+    traceback ends in this frame (also true of C callables such as lru_cache or partial wrappers)."""
+    if coverage is not None:
+        sys.settrace(coverage.start)
+    try:
+        return function(*arguments, **keywords), None, True
+    except BaseException as error:
+        trace = error.__traceback__
+        return None, error, not (isinstance(error, TypeError) and trace is not None and trace.tb_next is None)
+    finally:
+        sys.settrace(None)
+
+
+def arguments_after(arguments, keywords, limit):
+    """Canonical text of (args tuple, kwargs dict) after the call; None when it cannot be serialized (a repr that
+    raises, nesting past the depth limit, or past the value size limit), which is not the call's failure."""
+    try:
+        return canonical((tuple(arguments), dict(keywords)), limit)
+    except (ValueTooLarge, Unserializable, MemoryError, RecursionError):
+        return None
+
+
+def child(request, code, literal, pipes):
+    """Runs in the forked child; never returns."""
+    own_pid = os.getpid()
+    random.seed()  # fresh entropy per call: forked children would otherwise repeat the supervisor's sequence
+    payload = None
+    extras = {}
+    result_write = pipes["result"]
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(pipes["stdout"], 1)
+        os.dup2(pipes["stderr"], 2)
+        result_write = enter_environment(request["variant"], result_write)
+        if not ISOLATED:
+            os.setpgid(0, 0)
+        # A backstop: the supervisor ends the call at its CPU budget by polling, this if it cannot.
+        cpu = math.ceil(request["timeout"]) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
+        resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
+        sys.stdout, sys.stderr = CHILD_STREAMS
+        try:
+            arguments, keywords = parse_input(literal)
+        except BaseException as error:
+            payload = error_payload("raised", "InvalidInput", "%s: %s" % (type_name(error), short(error)))
+            return
+        function, filename = load_entry(request, code)
+        coverage = Coverage(filename) if request.get("trace") and filename else None
+        value, error, bound = invoke(function, arguments, keywords, coverage)
+        if not bound:
+            payload = error_payload("bad-call", "TypeError", short(error))
+            return
+        if coverage is not None:
+            extras["coverage"] = coverage.report()
+        after = arguments_after(arguments, keywords, request["value_limit"])
+        if after is not None:
+            extras["argumentsAfter"] = after
+        if error is not None:
+            payload = exception_payload(error)
+            return
+        payload = {"status": "ok", "value": canonical(value, request["value_limit"])}
+    except ValueTooLarge:
+        payload = error_payload("output-limit", "ValueTooLarge", "the return value serializes to more than %d bytes" % request["value_limit"])
+    except Unserializable as error:
+        payload = error_payload("raised", "UnserializableValue", short(error))
+    except BaseException as error:
+        payload = exception_payload(error)
+    finally:
+        if os.getpid() != own_pid:
+            os._exit(0)  # a process the code forked: only the child itself reports
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        try:
+            if payload is None:
+                payload = error_payload("crashed", "NoResult", "the child ended without a result")
+            payload.update(extras)
+            data = (json.dumps(payload, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(result_write, view):]
+        except MemoryError:
+            os.write(result_write, b'{"status":"memory","error":{"type":"MemoryError","message":"while reporting the result"}}\n')
+        except BaseException:
+            pass
+        os._exit(0)
+
+"""#
+}
