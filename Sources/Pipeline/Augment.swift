@@ -20,11 +20,15 @@ struct AugmentStage: Stage {
             let original = (try store.outcome(of: sample.id, stage: StageName.runOriginal.rawValue)?.evidence)
                 .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }?["original"] ?? "snippet"
 
-            // Candidates: probe calls that returned, then changes of every working input.
+            // Candidates: probe calls that returned or raised inside the function (not on an argument's kind),
+            // then changes of every working input.
             let known = Set(cases.map(\.literal))
             let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
                 + probe.calls.filter { $0.outcome.hasPrefix("ok") }.map(\.literal)
-            var candidates = probe.calls.filter { $0.outcome.hasPrefix("ok") && !known.contains($0.literal) }
+            let usefulProbes = probe.calls.filter { call in
+                call.outcome.hasPrefix("ok") || (call.outcome.hasPrefix("raised") && !Self.kindErrors.contains { call.outcome.hasPrefix("raised \($0)") })
+            }
+            var candidates = usefulProbes.filter { !known.contains($0.literal) }
                 .map { DerivedInput(display: $0.display, literal: $0.literal, how: "probe: " + $0.labels.map { "\($0[0]) as \($0[1])" }.joined(separator: ", ")) }
             let derived = try PythonTools.derive(seeds: seeds, parameters: probe.parameters, limit: recipe.tests.candidates)
             candidates += derived.filter { !known.contains($0.literal) && !candidates.map(\.literal).contains($0.literal) }
@@ -39,18 +43,23 @@ struct AugmentStage: Stage {
                 executions += records(sample, "candidate", tried, indices: Array(tried.indices))
                 var seen = AdequacyTally(map: probe.coverage, compareOutput: recipe.verify.compareOutput)
                 for testCase in cases where testCase.isActive { seen.add(Behaviour.expected(testCase), CaseCoverage.read(testCase.coverage)) }
-                for (candidate, result) in zip(candidates, tried) where chosen.count < recipe.tests.derived {
-                    guard OriginalRuns.settle(result, budget: runner.budgetSeconds) == nil else { continue }
-                    let coverage = probe.coverage.map { CaseCoverage(map: $0, lines: result.lines ?? [], arcs: result.arcs ?? []) }
-                    if result.status == "ok" {
-                        if seen.add(result, coverage) { chosen.append(candidate) }
-                    } else if recipe.verify.expectExceptions && !Self.kindErrors.contains(result.exceptionType ?? ""),
-                              seen.reaches(coverage) {
-                        // An exception is kept only where it runs code no other input reached (a `raise` branch).
-                        seen.add(result, coverage)
-                        chosen.append(candidate)
-                    }
+                // First the inputs that reach code no other input reached, then those with a new output.
+                let usable = zip(candidates, tried).filter { candidate, result in
+                    OriginalRuns.settle(result, budget: runner.budgetSeconds) == nil
+                        && (result.status == "ok" || (recipe.verify.expectExceptions && !Self.kindErrors.contains(result.exceptionType ?? "")))
+                }.map { candidate, result in
+                    (candidate, result, probe.coverage.map { CaseCoverage(map: $0, lines: result.lines ?? [], arcs: result.arcs ?? []) })
                 }
+                for (candidate, result, coverage) in usable where chosen.count < recipe.tests.derived && seen.reaches(coverage) {
+                    seen.add(result, coverage)
+                    chosen.append(candidate)
+                }
+                // An exception is kept only where it runs code no other input reached (a `raise` branch).
+                for (candidate, result, coverage) in usable where chosen.count < recipe.tests.derived && result.status == "ok"
+                    && !chosen.contains(candidate) {
+                    if seen.add(result, coverage) { chosen.append(candidate) }
+                }
+                chosen.sort { a, b in candidates.firstIndex(of: a)! < candidates.firstIndex(of: b)! }
             }
 
             // The chosen inputs are settled like the model's: two environments, the module, coverage.

@@ -32,9 +32,11 @@ enum Behaviour {
         return nil
     }
 
-    /// A key that is equal for equal behaviours, to count the distinct outputs of a test set.
+    /// A key that is equal for equal behaviours, to count the distinct outputs of a test set. The arguments'
+    /// state counts only where the call changed them: arguments passed through untouched are not an output.
     static func key(_ result: CaseResult, compareOutput: Bool) -> String {
-        var parts = [result.status, result.status == "raised" ? result.exceptionType ?? "" : result.value ?? "", result.argumentsAfter ?? ""]
+        let state = result.argumentsChanged == true ? result.argumentsAfter ?? "" : ""
+        var parts = [result.status, result.status == "raised" ? result.exceptionType ?? "" : result.value ?? "", state]
         if compareOutput { parts.append(result.stdout) }
         return parts.joined(separator: "\u{1F}")
     }
@@ -44,7 +46,8 @@ enum Behaviour {
         let raised = testCase.expectedStatus == "raised"
         return CaseResult(status: testCase.expectedStatus ?? "", value: raised ? nil : testCase.expectedValue,
                           error: raised ? "\(testCase.expectedValue ?? ""): \(testCase.expectedMessage ?? "")" : nil,
-                          stdout: testCase.expectedOutput ?? "", argumentsAfter: testCase.expectedState)
+                          stdout: testCase.expectedOutput ?? "", argumentsAfter: testCase.expectedState,
+                          argumentsChanged: testCase.mutates)
     }
 
     /// Records `result` as the expected behaviour of `testCase`.
@@ -53,6 +56,7 @@ enum Behaviour {
         testCase.expectedValue = result.status == "raised" ? result.exceptionType : result.value
         testCase.expectedMessage = result.exceptionMessage
         testCase.expectedState = result.argumentsAfter
+        testCase.mutates = result.argumentsChanged
         testCase.expectedOutput = result.stdout.isEmpty ? nil : result.stdout
         testCase.cpuSeconds = result.cpuSeconds
     }

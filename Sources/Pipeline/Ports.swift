@@ -64,17 +64,19 @@ public struct CaseResult: Sendable, Codable, Equatable {
     public var error: String?
     public var stderr: String
     public var stdout: String = ""
-    /// Canonical state of the arguments after the call (what in-place functions change).
+    /// Canonical state of the arguments after the call (what in-place functions change), and whether it changed.
     public var argumentsAfter: String?
+    public var argumentsChanged: Bool?
     public var cpuSeconds: Double = 0
     /// Lines run and line-to-line arcs (negative numbers enter and leave a function), when traced.
     public var lines: [Int]?
     public var arcs: [[Int]]?
 
     public init(status: String, value: String? = nil, error: String? = nil, stderr: String = "", stdout: String = "",
-                argumentsAfter: String? = nil, cpuSeconds: Double = 0, lines: [Int]? = nil, arcs: [[Int]]? = nil) {
+                argumentsAfter: String? = nil, argumentsChanged: Bool? = nil, cpuSeconds: Double = 0, lines: [Int]? = nil,
+                arcs: [[Int]]? = nil) {
         self.status = status; self.value = value; self.error = error; self.stderr = stderr; self.stdout = stdout
-        self.argumentsAfter = argumentsAfter; self.cpuSeconds = cpuSeconds; self.lines = lines; self.arcs = arcs
+        self.argumentsAfter = argumentsAfter; self.argumentsChanged = argumentsChanged; self.cpuSeconds = cpuSeconds; self.lines = lines; self.arcs = arcs
     }
 
     /// The exception's type name, from "TypeName: message".

@@ -13,15 +13,21 @@ def literal_call(literal):
     return (value,), {}
 
 
+def telling(value):
+    """A value that points at its source when copied: a non-empty string or container (not `''`, `[]` or `3`)."""
+    return isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)) and len(value) > 0
+
+
 def example_values(examples):
-    """Argument tuples and distinctive strings of the prompt's few-shot calls."""
+    """Argument tuples (those with a telling value) and long strings of the prompt's few-shot calls."""
     tuples, strings = set(), set()
     for line in examples:
         parsed = call_arguments(line, None)
         if parsed is None:
             continue
         args, kwargs = literal_call(parsed[1])
-        tuples.add(repr(args + tuple(sorted(kwargs.items()))))
+        if any(telling(v) for v in list(args) + list(kwargs.values())):
+            tuples.add(repr(args + tuple(sorted(kwargs.items()))))
         for value in list(args) + list(kwargs.values()):
             if isinstance(value, str) and len(value.strip()) >= 5:
                 strings.add(value)
@@ -122,12 +128,11 @@ def mutations(value):
 
 
 def derive(seeds, params, limit):
-    """Candidate inputs made from inputs that work: one argument changed at a time, interleaved so the
-    first candidates already touch every argument of every seed."""
-    names = {p["name"]: p for p in params}
-    per_slot = []
-    seen = set()
-    parsed = []
+    """Candidate inputs made from inputs that work: one argument changed at a time. A change is new when its
+    argument has not yet been given that value; new changes of every argument come first, interleaved, so the
+    first candidates already try each argument's boundary values once before any is tried twice."""
+    positional = [p["name"] for p in params if p["kind"] in ("positional-only", "positional")]
+    seen, parsed = set(), []
     for seed in seeds:
         try:
             args, kwargs = literal_call(seed)
@@ -135,11 +140,13 @@ def derive(seeds, params, limit):
             continue
         parsed.append((args, kwargs))
         seen.add(call_forms([repr(a) for a in args], [(k, repr(v)) for k, v in kwargs.items()])[1])
+    fresh, repeated = {}, {}
+    tried_values = set()
     for args, kwargs in parsed:
         slots = [("arg", i) for i in range(len(args))] + [("kw", k) for k in kwargs]
         for where, key in slots:
             original = args[key] if where == "arg" else kwargs[key]
-            options = []
+            label = key if where == "kw" else (positional[key] if key < len(positional) else "*args[%d]" % key)
             for changed in mutations(original):
                 if type(changed) is type(original) and repr(changed) == repr(original):
                     continue
@@ -155,18 +162,20 @@ def derive(seeds, params, limit):
                 except (ValueError, SyntaxError, MemoryError, RecursionError):
                     continue
                 seen.add(literal[1])
-                label = names.get(key, {}).get("name") if where == "kw" else \
-                    ([p["name"] for p in params if p["kind"] in ("positional-only", "positional")] + ["*"] * 64)[key]
-                options.append({"display": literal[0], "literal": literal[1],
-                                "how": "%s: %s -> %s" % (label, short_repr(original), short_repr(changed))})
-            per_slot.append(options)
+                value_key = (label, type(changed).__name__, repr(changed))
+                target = repeated if value_key in tried_values else fresh
+                tried_values.add(value_key)
+                target.setdefault(label, []).append({"display": literal[0], "literal": literal[1],
+                                                     "how": "%s: %s -> %s" % (label, short_repr(original), short_repr(changed))})
     out = []
-    rank = 0
-    while len(out) < limit and any(rank < len(options) for options in per_slot):
-        for options in per_slot:
-            if rank < len(options) and len(out) < limit:
-                out.append(options[rank])
-        rank += 1
+    for group in (fresh, repeated):
+        queues = list(group.values())
+        rank = 0
+        while len(out) < limit and any(rank < len(queue) for queue in queues):
+            for queue in queues:
+                if rank < len(queue) and len(out) < limit:
+                    out.append(queue[rank])
+            rank += 1
     return out
 
 

@@ -346,8 +346,12 @@ def probes(params, per_parameter=6):
     calls = {}
 
     def add(kinds, labels):
-        values = {p["name"]: sample_value(kinds[p["name"]], p.get("element") if kinds[p["name"]] == "list" else None)
-                  for p in fillable}
+        def value(p):
+            kind = kinds[p["name"]]
+            if kind.startswith("list:"):
+                return sample_value("list", kind[5:])
+            return sample_value(kind, p.get("element") if kind == "list" else None)
+        values = {p["name"]: value(p) for p in fillable}
         display, literal = call_literal(fillable, values)
         entry = calls.setdefault(literal, {"display": display, "literal": literal, "labels": []})
         entry["labels"] += [label for label in labels if label not in entry["labels"]]
@@ -360,6 +364,10 @@ def probes(params, per_parameter=6):
                 continue
             tried.append(kind)
             add(dict(base, **{p["name"]: kind}), [[p["name"], kind]])
+            if kind == "list" and not p.get("element"):
+                # Lists of pairs, of lists and of strings too: `for k, v in items` refuses a list of numbers.
+                for element in ("tuple", "list", "str"):
+                    add(dict(base, **{p["name"]: "list:" + element}), [[p["name"], "list"]])
             if len(tried) >= per_parameter:
                 break
     return list(calls.values())

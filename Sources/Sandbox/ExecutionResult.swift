@@ -68,12 +68,15 @@ public struct CallResult: Codable, Sendable {
     /// `{"tuple":[{"tuple":[[0,1]]},{"dict":[]}]}` for `(([0, 1],), {})`. Set when the function returned or
     /// raised; nil when the call did not run (bad call, import failure, timeout...) or they cannot be serialized.
     public var argumentsAfter: String?
+    /// Whether the call changed its arguments (their canonical text before and after differ); nil when either
+    /// could not be serialized.
+    public var argumentsChanged: Bool?
     /// Lines and arcs of the call, when the request asked for tracing and the function ran.
     public var coverage: Coverage?
 
     public init(status: ExecutionStatus, value: CanonicalValue? = nil, valueText: String? = nil, error: ExecutionFailure? = nil,
                 stdout: String = "", stderr: String = "", seconds: Double = 0, cpuSeconds: Double = 0,
-                argumentsAfter: String? = nil, coverage: Coverage? = nil) {
+                argumentsAfter: String? = nil, argumentsChanged: Bool? = nil, coverage: Coverage? = nil) {
         self.status = status
         self.value = value
         self.valueText = valueText
@@ -83,11 +86,12 @@ public struct CallResult: Codable, Sendable {
         self.seconds = seconds
         self.cpuSeconds = cpuSeconds
         self.argumentsAfter = argumentsAfter
+        self.argumentsChanged = argumentsChanged
         self.coverage = coverage
     }
 
     private enum CodingKeys: String, CodingKey {
-        case status, value, valueText, error, stdout, stderr, seconds, cpuSeconds, argumentsAfter, coverage
+        case status, value, valueText, error, stdout, stderr, seconds, cpuSeconds, argumentsAfter, argumentsChanged, coverage
     }
 
     /// Results stored before `cpuSeconds` existed still decode.
@@ -102,6 +106,7 @@ public struct CallResult: Codable, Sendable {
         seconds = try container.decode(Double.self, forKey: .seconds)
         cpuSeconds = try container.decodeIfPresent(Double.self, forKey: .cpuSeconds) ?? 0
         argumentsAfter = try container.decodeIfPresent(String.self, forKey: .argumentsAfter)
+        argumentsChanged = try container.decodeIfPresent(Bool.self, forKey: .argumentsChanged)
         coverage = try container.decodeIfPresent(Coverage.self, forKey: .coverage)
     }
 }

@@ -210,7 +210,8 @@ public final class SandboxExecutor: Sendable {
     static func callResult(_ raw: SupervisorResult) -> CallResult {
         var result = CallResult(status: ExecutionStatus(rawValue: raw.status) ?? .crashed, error: raw.error,
                                 stdout: raw.stdout, stderr: raw.stderr, seconds: raw.seconds, cpuSeconds: raw.cpuSeconds ?? 0,
-                                argumentsAfter: raw.argumentsAfter, coverage: raw.coverage)
+                                argumentsAfter: raw.argumentsAfter, argumentsChanged: raw.argumentsChanged,
+                                coverage: raw.coverage)
         if result.status == .ok {
             guard let text = raw.value, let value = try? CanonicalValue(canonicalText: text) else {
                 result.status = .crashed

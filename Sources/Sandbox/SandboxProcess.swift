@@ -212,6 +212,7 @@ struct SupervisorResult: Decodable {
     var seconds: Double
     var cpuSeconds: Double?
     var argumentsAfter: String?
+    var argumentsChanged: Bool?
     var coverage: Coverage?
 }
 

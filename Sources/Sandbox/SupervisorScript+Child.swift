@@ -64,8 +64,16 @@ def load_entry(request, code):
     """The function to call and the file its code objects name (what tracing follows)."""
     module = request.get("module")
     if module:
-        if module.get("root"):
-            sys.path.insert(0, module["root"])
+        root = module.get("root")
+        if root:
+            sys.path.insert(0, root)
+            # A module named like one the supervisor already imported (a user's numbers.py, say) must be the
+            # user's: forget same-named modules loaded from elsewhere (this child only).
+            top = module["name"].split(".")[0]
+            for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+                origin = getattr(sys.modules[name], "__file__", None) or ""
+                if not origin.startswith(root.rstrip("/") + "/"):
+                    del sys.modules[name]
         # Imported under its real dotted name, so relative imports resolve and module-level code runs here.
         loaded = importlib.import_module(module["name"])
         function = getattr(loaded, request["entry"], None)
@@ -192,6 +200,7 @@ def child(request, code, literal, pipes):
         except BaseException as error:
             payload = error_payload("raised", "InvalidInput", "%s: %s" % (type_name(error), short(error)))
             return
+        before = arguments_after(arguments, keywords, request["value_limit"])
         function, filename = load_entry(request, code)
         coverage = Coverage(filename) if request.get("trace") and filename else None
         value, error, bound = invoke(function, arguments, keywords, coverage)
@@ -203,6 +212,8 @@ def child(request, code, literal, pipes):
         after = arguments_after(arguments, keywords, request["value_limit"])
         if after is not None:
             extras["argumentsAfter"] = after
+            if before is not None:
+                extras["argumentsChanged"] = after != before
         if error is not None:
             payload = exception_payload(error)
             return

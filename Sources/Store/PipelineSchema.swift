@@ -104,6 +104,7 @@ extension PipelineSchema {
             t.add(column: "origin", .text).notNull().defaults(to: "model")
             t.add(column: "derivation", .text)
             t.add(column: "expectedState", .text)
+            t.add(column: "mutates", .boolean)
             t.add(column: "expectedOutput", .text)
             t.add(column: "expectedMessage", .text)
             t.add(column: "actualState", .text)

@@ -101,6 +101,8 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public var derivation: String?
     /// The canonical state of the arguments after the original's call, and what it printed.
     public var expectedState: String?
+    /// Whether the original changed its arguments on this input.
+    public var mutates: Bool?
     public var expectedOutput: String?
     /// The exception's message, for `raised` (compared loosely: a changed message is noted, not failed).
     public var expectedMessage: String?

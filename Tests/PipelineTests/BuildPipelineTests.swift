@@ -174,7 +174,7 @@ import Testing
     @Test func rerunningAFinishedRunDoesNothingTwice() async throws {
         let run = try temporaryDirectory("rerun")
         defer { try? FileManager.default.removeItem(at: run) }
-        let first = try await Self.build([Self.lists], in: run, until: .testInputs)
+        let first = try await Self.build([Self.lists], in: run, until: .rewrite)
         let calls = Self.script.requests.count
         let second = try await Self.build([Self.lists], in: run)
         let third = try await Self.build([Self.lists], in: run)
