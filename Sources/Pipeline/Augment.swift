@@ -1,12 +1,17 @@
 // augment: more inputs without the model. From inputs that work (the model's and the probes'), boundary values
-// and small changes of one argument at a time are tried on the original; those that reach new lines or decisions
-// or give a new output join the test set. Then the set's adequacy is measured and a degenerate one is rejected.
+// and small changes of one argument at a time are tried on the original. The ones kept are those that tell
+// mutants of the original (one small change each: an operator, a bound, a dropped call) from it, then those
+// that reach new lines or decisions, then those with a new output. Then the set's adequacy is measured and a
+// degenerate set is rejected.
 import Foundation
 import Store
 
 struct AugmentStage: Stage {
     let name = StageName.augment
     var batchSize: Int { 16 }
+
+    /// Exceptions that say an argument was of the wrong kind: behaviour of the input, not of the function.
+    static let kindErrors: Set<String> = ["TypeError", "AttributeError"]
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         guard let runner = context.runner else { throw PipelineError.isolation("augment needs a code runner") }
@@ -19,57 +24,37 @@ struct AugmentStage: Stage {
             let probe = ParameterProbe.stored(try store.probe(of: sample.id))
             let original = (try store.outcome(of: sample.id, stage: StageName.runOriginal.rawValue)?.evidence)
                 .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }?["original"] ?? "snippet"
+            let model = cases.filter(\.isActive)
+            let candidates = try Self.candidates(cases, probe: probe, limit: recipe.tests.candidates)
 
-            // Candidates: probe calls that returned or raised inside the function (not on an argument's kind),
-            // then changes of every working input.
-            let known = Set(cases.map(\.literal))
-            let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
-                + probe.calls.filter { $0.outcome.hasPrefix("ok") }.map(\.literal)
-            let usefulProbes = probe.calls.filter { call in
-                call.outcome.hasPrefix("ok") || (call.outcome.hasPrefix("raised") && !Self.kindErrors.contains { call.outcome.hasPrefix("raised \($0)") })
-            }
-            var candidates = usefulProbes.filter { !known.contains($0.literal) }
-                .map { DerivedInput(display: $0.display, literal: $0.literal, how: "probe: " + $0.labels.map { "\($0[0]) as \($0[1])" }.joined(separator: ", ")) }
-            let derived = try PythonTools.derive(seeds: seeds, parameters: probe.parameters, limit: recipe.tests.candidates)
-            candidates += derived.filter { !known.contains($0.literal) && !candidates.map(\.literal).contains($0.literal) }
-            candidates = Array(candidates.prefix(recipe.tests.candidates))
-
-            // Tried on the original (traced); kept when they add coverage or a behaviour not seen yet.
-            var chosen: [DerivedInput] = []
+            // Tried on the original (traced); those it answers within the budget, inside the function, form the pool.
             var executions: [ExecutionRecord] = []
+            var pool: [Candidate] = []
             if !candidates.isEmpty, recipe.tests.derived > 0 {
                 let tried = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: candidates.map(\.literal),
                                                          trace: probe.coverage != nil))
                 executions += records(sample, "candidate", tried, indices: Array(tried.indices))
-                var seen = AdequacyTally(map: probe.coverage, compareOutput: recipe.verify.compareOutput)
-                for testCase in cases where testCase.isActive { seen.add(Behaviour.expected(testCase), CaseCoverage.read(testCase.coverage)) }
-                // First the inputs that reach code no other input reached, then those with a new output.
-                let usable = zip(candidates, tried).filter { candidate, result in
+                pool = zip(candidates, tried).filter { _, result in
                     OriginalRuns.settle(result, budget: runner.budgetSeconds) == nil
                         && (result.status == "ok" || (recipe.verify.expectExceptions && !Self.kindErrors.contains(result.exceptionType ?? "")))
-                }.map { candidate, result in
-                    (candidate, result, probe.coverage.map { CaseCoverage(map: $0, lines: result.lines ?? [], arcs: result.arcs ?? []) })
+                }.map { input, result in
+                    Candidate(input: input, result: result,
+                              coverage: probe.coverage.map { CaseCoverage(map: $0, lines: result.lines ?? [], arcs: result.arcs ?? []) })
                 }
-                for (candidate, result, coverage) in usable where chosen.count < recipe.tests.derived && seen.reaches(coverage) {
-                    seen.add(result, coverage)
-                    chosen.append(candidate)
-                }
-                // An exception is kept only where it runs code no other input reached (a `raise` branch).
-                for (candidate, result, coverage) in usable where chosen.count < recipe.tests.derived && result.status == "ok"
-                    && !chosen.contains(candidate) {
-                    if seen.add(result, coverage) { chosen.append(candidate) }
-                }
-                chosen.sort { a, b in candidates.firstIndex(of: a)! < candidates.firstIndex(of: b)! }
             }
+            let mutants = try PythonTools.mutants(code: sample.code, entry: sample.entryPoint, limit: recipe.tests.mutants)
+            let kills = try await MutantKills.measure(sample, mutants: mutants, model: model, pool: pool, runner: runner,
+                                                      compareOutput: recipe.verify.compareOutput)
+            let chosen = Self.choose(pool, model: model, kills: kills, map: probe.coverage, recipe: recipe)
 
             // The chosen inputs are settled like the model's: two environments, the module, coverage.
             let firstIndex = (cases.map(\.index).max() ?? -1) + 1
-            var additions = chosen.enumerated().map { offset, input in
-                TestCaseRecord(sampleId: sample.id, index: firstIndex + offset, arguments: input.display, literal: input.literal,
-                               origin: "derived", derivation: input.how)
+            var additions = chosen.enumerated().map { offset, candidate in
+                TestCaseRecord(sampleId: sample.id, index: firstIndex + offset, arguments: candidate.input.display,
+                               literal: candidate.input.literal, origin: "derived", derivation: candidate.input.how)
             }
             let observation = try await OriginalRuns.observe(
-                sample, literals: chosen.map(\.literal), indices: additions.map(\.index), displays: chosen.map(\.display),
+                sample, literals: chosen.map(\.input.literal), indices: additions.map(\.index), displays: chosen.map(\.input.display),
                 map: probe.coverage, runner: runner, compareOutput: recipe.verify.compareOutput)
             executions += observation.executions
             for (position, observed) in observation.cases.enumerated() {
@@ -83,12 +68,11 @@ struct AugmentStage: Stage {
             cases += additions
             let seconds = elapsed(since: start)
             if let difference = observation.extraction {
-                return StageCommit(outcome: stage.reject(sample, "extraction-incomplete",
-                    "on (\(difference.input)) the function in its module \(difference.inModule), the extracted code \(difference.extracted)",
-                    evidence: jsonText(difference), seconds: seconds), testCases: cases, executions: executions)
+                return StageCommit(outcome: stage.reject(sample, difference, seconds: seconds), testCases: cases, executions: executions)
             }
 
-            let adequacy = AdequacyTally.measure(sample, cases, map: probe.coverage, compareOutput: recipe.verify.compareOutput, original: original)
+            var adequacy = AdequacyTally.measure(sample, cases, map: probe.coverage, compareOutput: recipe.verify.compareOutput, original: original)
+            kills.score(&adequacy, kept: Set(cases.filter(\.isActive).map(\.literal)))
             let evidence = jsonText(adequacy)
             if let (reason, detail) = Self.problem(adequacy, recipe.tests) {
                 return StageCommit(outcome: stage.reject(sample, reason, detail, evidence: evidence, seconds: seconds),
@@ -99,8 +83,75 @@ struct AugmentStage: Stage {
         }
     }
 
-    /// Exceptions that say an argument was of the wrong kind: behaviour of the input, not of the function.
-    static let kindErrors: Set<String> = ["TypeError", "AttributeError"]
+    struct Candidate: Sendable {
+        var input: DerivedInput
+        var result: CaseResult
+        var coverage: CaseCoverage?
+    }
+
+    /// Probe calls that returned or raised inside the function (not on an argument's kind), then changes of every
+    /// working input; none the test set already holds.
+    static func candidates(_ cases: [TestCaseRecord], probe: (parameters: [ParameterInfo], coverage: CoverageMap?, calls: [ProbeOutcome]),
+                           limit: Int) throws -> [DerivedInput] {
+        let known = Set(cases.map(\.literal))
+        let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
+            + probe.calls.filter { $0.outcome.hasPrefix("ok") }.map(\.literal)
+        let usefulProbes = probe.calls.filter { call in
+            call.outcome.hasPrefix("ok") || (call.outcome.hasPrefix("raised") && !kindErrors.contains { call.outcome.hasPrefix("raised \($0)") })
+        }
+        var candidates = usefulProbes.filter { !known.contains($0.literal) }
+            .map { DerivedInput(display: $0.display, literal: $0.literal, how: "probe: " + $0.labels.map { "\($0[0]) as \($0[1])" }.joined(separator: ", ")) }
+        var taken = Set(candidates.map(\.literal)).union(known)
+        for input in try PythonTools.derive(seeds: seeds, parameters: probe.parameters, limit: limit) where !taken.contains(input.literal) {
+            candidates.append(input)
+            taken.insert(input.literal)
+        }
+        return Array(candidates.prefix(limit))
+    }
+
+    /// Up to `tests.derived` inputs of the pool: each next one tells the most mutants not yet told apart; then
+    /// those reaching new lines or decision outcomes (an exception only there, such as a `raise` branch); then
+    /// those with a new output; then, for the slots left, inputs with the outputs the set holds fewest of.
+    static func choose(_ pool: [Candidate], model: [TestCaseRecord], kills: MutantKills, map: CoverageMap?, recipe: Recipe) -> [Candidate] {
+        let limit = recipe.tests.derived
+        var chosen: [Int] = []
+        var killed = kills.killed(by: Set(model.map(\.literal)))
+        while chosen.count < limit {
+            let gains = pool.indices.filter { !chosen.contains($0) }.map { ($0, kills.mutants(killedBy: pool[$0].input.literal).subtracting(killed).count) }
+            guard let best = gains.max(by: { ($0.1, $1.0) < ($1.1, $0.0) }), best.1 > 0 else { break }
+            chosen.append(best.0)
+            killed.formUnion(kills.mutants(killedBy: pool[best.0].input.literal))
+        }
+        var seen = AdequacyTally(map: map, compareOutput: recipe.verify.compareOutput)
+        for testCase in model { seen.add(Behaviour.expected(testCase), CaseCoverage.read(testCase.coverage)) }
+        for index in chosen { seen.add(pool[index].result, pool[index].coverage) }
+        for index in pool.indices where chosen.count < limit && !chosen.contains(index) && seen.reaches(pool[index].coverage) {
+            seen.add(pool[index].result, pool[index].coverage)
+            chosen.append(index)
+        }
+        for index in pool.indices where chosen.count < limit && !chosen.contains(index) && pool[index].result.status == "ok" {
+            if seen.add(pool[index].result, pool[index].coverage) { chosen.append(index) }
+        }
+        // The rest goes to the outputs the set holds fewest of, so a rare answer is not pinned by one input only.
+        var counts: [String: Int] = [:]
+        for testCase in model where testCase.expectedStatus == "ok" {
+            counts[Behaviour.key(Behaviour.expected(testCase), compareOutput: recipe.verify.compareOutput), default: 0] += 1
+        }
+        for index in chosen where pool[index].result.status == "ok" {
+            counts[Behaviour.key(pool[index].result, compareOutput: recipe.verify.compareOutput), default: 0] += 1
+        }
+        while chosen.count < limit {
+            let open = pool.indices.filter { !chosen.contains($0) && pool[$0].result.status == "ok" }
+            guard let next = open.min(by: { a, b in
+                let ka = counts[Behaviour.key(pool[a].result, compareOutput: recipe.verify.compareOutput)] ?? 0
+                let kb = counts[Behaviour.key(pool[b].result, compareOutput: recipe.verify.compareOutput)] ?? 0
+                return (ka, a) < (kb, b)
+            }) else { break }
+            chosen.append(next)
+            counts[Behaviour.key(pool[next].result, compareOutput: recipe.verify.compareOutput), default: 0] += 1
+        }
+        return chosen.sorted().map { pool[$0] }
+    }
 
     /// Why a test set cannot tell a right rewrite from a wrong one, or nil when it can.
     static func problem(_ adequacy: AdequacyRecord, _ settings: Recipe.TestSettings) -> (String, String)? {
@@ -115,6 +166,10 @@ struct AugmentStage: Stage {
         if let coverage = adequacy.lineCoverage, coverage < settings.minLineCoverage {
             return ("low-coverage", "the tests run \(adequacy.linesCovered) of \(adequacy.linesTotal) lines "
                     + "(\(Int((coverage * 100).rounded()))%); the minimum is \(Int((settings.minLineCoverage * 100).rounded()))%")
+        }
+        if let score = adequacy.mutationScore, score < settings.minMutationScore {
+            return ("weak-tests", "the tests tell \(adequacy.mutantsKilled) of \(adequacy.mutants) mutants from the original "
+                    + "(\(Int((score * 100).rounded()))%); the minimum is \(Int((settings.minMutationScore * 100).rounded()))%")
         }
         return nil
     }

@@ -113,6 +113,7 @@ public enum DatasetExport {
             if let rank {
                 object["difficulty"] = rank.difficulty
                 if let coverage = rank.lineCoverage { object["line_coverage"] = coverage }
+                if let score = rank.mutationScore { object["mutation_score"] = score }
             }
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -57,9 +57,7 @@ struct RunOriginalStage: Stage {
             }
             let seconds = elapsed(since: start)
             if let difference = observation.extraction {
-                return StageCommit(outcome: stage.reject(sample, "extraction-incomplete",
-                    "on (\(difference.input)) the function in its module \(difference.inModule), the extracted code \(difference.extracted)",
-                    evidence: jsonText(difference), seconds: seconds), testCases: cases, executions: observation.executions)
+                return StageCommit(outcome: stage.reject(sample, difference, seconds: seconds), testCases: cases, executions: observation.executions)
             }
             // Augmentation can grow a test set from one working input.
             if normal >= 1 {

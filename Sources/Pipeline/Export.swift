@@ -22,6 +22,8 @@ public struct ExportedSample: Codable, Equatable, Sendable {
     /// Share of the original's lines and decision outcomes the tests reach.
     public var lineCoverage: Double?
     public var branchCoverage: Double?
+    /// Share of the original's mutants the tests tell apart.
+    public var mutationScore: Double?
     public var source: String
     public var line: Int
     public var model: String
@@ -51,7 +53,8 @@ public enum Exporter {
                 entryPoint: sample.entryPoint,
                 tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0), origin: $0.origin) },
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
-                difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage, source: sample.source, line: sample.line, model: model, recipe: recipe)
+                difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
+                mutationScore: rank?.mutationScore, source: sample.source, line: sample.line, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
         }
         let temporary = url.appendingPathExtension("partial")

@@ -26,6 +26,15 @@ struct ExtractionDifference: Codable, Sendable {
     var difference: String
 }
 
+extension Stage {
+    /// The extracted code lost something its module gives the function: the sample cannot be trusted.
+    func reject(_ sample: SampleRecord, _ difference: ExtractionDifference, seconds: Double) -> OutcomeRecord {
+        reject(sample, "extraction-incomplete",
+               "on (\(difference.input)) the function in its module \(difference.inModule), the extracted code \(difference.extracted)",
+               evidence: jsonText(difference), seconds: seconds)
+    }
+}
+
 enum OriginalRuns {
     /// Runs the original on `literals` (the cases numbered `indices`, shown as `displays`):
     /// 1. the extracted code, environment 0: the expected behaviour; timeouts, calls that do not bind, crashes and

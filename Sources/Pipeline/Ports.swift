@@ -125,12 +125,22 @@ public struct CodeRun: Sendable {
 public protocol CodeRunner: Sendable {
     /// Calls the entry point once per literal, in order.
     func run(_ run: CodeRun) async throws -> [CaseResult]
+    /// Several batches at once, results in order (a runner may run them on one sandbox).
+    func run(_ runs: [CodeRun]) async throws -> [[CaseResult]]
     /// Whether two canonical values count as the same (within the recipe's float tolerance).
     func sameValue(_ left: String, _ right: String) -> Bool
     /// The CPU seconds one call may use (before `budgetScale`).
     var budgetSeconds: Double { get }
     /// Text in a value that can only come from the machine, not the code (the interpreter's version).
     var environmentFacts: [String] { get }
+}
+
+extension CodeRunner {
+    public func run(_ runs: [CodeRun]) async throws -> [[CaseResult]] {
+        var results: [[CaseResult]] = []
+        for run in runs { results.append(try await self.run(run)) }
+        return results
+    }
 }
 
 /// Sentence embeddings for SemDeDup.

@@ -97,6 +97,13 @@ struct ParameterAnalysis: Codable, Sendable {
     var coverage: CoverageMap?
 }
 
+/// The original's code with one small change in its entry point.
+struct Mutant: Codable, Sendable, Equatable {
+    var code: String
+    /// `line 5: Lt becomes LtE`
+    var description: String
+}
+
 /// An input made from a working one by changing one argument.
 struct DerivedInput: Codable, Sendable, Equatable {
     var display: String
@@ -151,6 +158,12 @@ enum PythonTools {
         let answer = try call("check_calls", ["items": [["code": code, "entry": entry, "literals": literals, "examples": examples]]],
                               as: Answer.self)
         return (answer.items.first ?? []).map { $0.flatMap { $0.count == 2 ? ($0[0], $0[1]) : nil } }
+    }
+
+    /// Up to `limit` mutants of the entry point, spread over its lines.
+    static func mutants(code: String, entry: String, limit: Int) throws -> [Mutant] {
+        struct Answer: Decodable { var items: [[Mutant]] }
+        return try call("mutants", ["items": [["code": code, "entry": entry, "limit": limit]]], as: Answer.self).items.first ?? []
     }
 
     /// Inputs made from working ones, one argument changed at a time, at most `limit`.

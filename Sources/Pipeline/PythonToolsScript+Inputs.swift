@@ -71,7 +71,7 @@ def mutations(value):
     if isinstance(value, bool):
         return [not value]
     if isinstance(value, int):
-        return [0, 1, -1, value + 1, value - 1, -value, value * 3 + 1, 100]
+        return [0, 1, -1, value + 0.5, value + 1, value - 1, -value, value * 3 + 1, 100]
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return [0.0, 1.5]
@@ -90,6 +90,8 @@ def mutations(value):
                kind(value[1:])]
         if value:
             out.append(kind(list(value) + [value[-1]]))
+            if all(type(item) in (int, float) for item in value):
+                out.append(kind(-item for item in value))
             for index in (0, len(value) - 1):
                 for changed in mutations(value[index])[:4]:
                     items = list(value)

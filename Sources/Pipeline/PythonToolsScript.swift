@@ -1,7 +1,7 @@
 // The Python side of static analysis, run by /usr/bin/python3 -I: it parses with `ast`, never executes input.
 enum PythonToolsScript {
     /// The whole script: parsing and extraction, parameter kinds, test inputs, then the request dispatch.
-    static let source = core + kinds + inputs + dispatch
+    static let source = core + kinds + inputs + mutants + dispatch
 
     static let core = #"""
 # Static analysis of untrusted Python with the standard library's ast: parses, never executes.
@@ -236,6 +236,8 @@ def main():
         json.dump({"items": answers}, sys.stdout)
     elif op == "check_calls":
         json.dump({"items": [check_calls(i["code"], i["entry"], i["literals"], i["examples"]) for i in items]}, sys.stdout)
+    elif op == "mutants":
+        json.dump({"items": [mutants(i["code"], i["entry"], i["limit"]) for i in items]}, sys.stdout)
     elif op == "derive":
         json.dump({"items": [derive(i["seeds"], i["parameters"], i["limit"]) for i in items]}, sys.stdout)
     else:

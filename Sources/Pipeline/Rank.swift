@@ -21,6 +21,7 @@ struct RankStage: Stage {
             let rank = RankRecord(sampleId: sample.id, testsPassed: passed, testsTotal: cases.count,
                                   codeLines: lines, branches: branches, difficulty: difficulty,
                                   lineCoverage: adequacy?.lineCoverage, branchCoverage: adequacy?.branchCoverage,
+                                  mutationScore: adequacy?.mutationScore,
                                   distinctOutputs: adequacy?.distinctOutputs ?? 0,
                                   derivedTests: cases.filter { $0.origin == "derived" }.count)
             return StageCommit(outcome: keep(sample), rank: rank)

@@ -73,12 +73,17 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var minimum: Int = 3
         /// Inputs derived from working ones (without the model) that are tried on the original.
         public var candidates: Int = 64
-        /// Derived inputs kept, each because it reaches new lines or decisions or gives a new output.
+        /// Derived inputs kept: first those that tell more mutants from the original, then those that reach new
+        /// lines or decisions, then those with a new output.
         public var derived: Int = 8
+        /// Mutants of the original (one small change each) that derived inputs are chosen to tell apart.
+        public var mutants: Int = 12
         /// A test set needs at least this many different normal outputs (return value and argument state).
         public var minDistinctOutputs: Int = 2
-        /// ... and must run at least this share of the entry point's lines.
+        /// ... and must run at least this share of the entry point's lines,
         public var minLineCoverage: Double = 0
+        /// ... and tell at least this share of the mutants from the original.
+        public var minMutationScore: Double = 0
     }
 
     public struct SandboxSettings: Codable, Sendable, Equatable {

@@ -10,10 +10,12 @@ public enum RunReport {
         var instructionLengths: [Double] = [], codeLines: [Double] = [], testsPerSample: [Double] = []
         var clusterSizes: [Int: Int] = [:], similarities: [Double] = []
         var lineCoverage: [Double] = [], decisionCoverage: [Double] = [], distinctOutputs: [Double] = [], derivedTests: [Double] = []
+        var mutationScores: [Double] = []
         for sample in samples {
             if let adequacy = try store.adequacy(of: sample.id) {
                 if let coverage = adequacy.lineCoverage { lineCoverage.append(coverage * 100) }
                 if let coverage = adequacy.branchCoverage { decisionCoverage.append(coverage * 100) }
+                if let score = adequacy.mutationScore { mutationScores.append(score * 100) }
                 distinctOutputs.append(Double(adequacy.distinctOutputs))
                 derivedTests.append(Double(adequacy.derivedCases))
             }
@@ -41,6 +43,7 @@ public enum RunReport {
         body += section("Tests per sample", SVGChart.histogram(testsPerSample))
         body += section("Lines of the original the tests run (%, per test set)", SVGChart.histogram(lineCoverage))
         body += section("Decision outcomes the tests reach (%, per test set with decisions)", SVGChart.histogram(decisionCoverage))
+        body += section("Mutants of the original the tests tell apart (%, per test set)", SVGChart.histogram(mutationScores))
         body += section("Distinct normal outputs per test set", SVGChart.histogram(distinctOutputs))
         body += section("Derived inputs per test set", SVGChart.histogram(derivedTests))
         body += section("Dedup cluster sizes", SVGChart.histogram(clusterSizes.values.map(Double.init)))
@@ -96,7 +99,7 @@ public enum RunReport {
               d.appendChild(el('pre', s.cases.map(c => `${s.entryPoint}(${c.input})  ` + (c.origin === 'derived' ? `[derived: ${c.derivation}]  ` : '') + (c.dropped ? `dropped: ${c.dropped}` :
                 `expected ${c.expected}` + (c.actual !== undefined && c.actual !== null ? `, got ${c.actual}` : '') + (c.firstMismatch ? '   <- first mismatch' : ''))).join('\\n')));
             }
-            if (s.adequacy) { const a = s.adequacy; d.appendChild(el('p', `tests: ${a.modelCases} model + ${a.derivedCases} derived inputs, ${a.distinctOutputs} distinct outputs, lines ${a.linesCovered}/${a.linesTotal}, decision outcomes ${a.branchesCovered}/${a.branchesTotal}; original: ${a.original}`)); }
+            if (s.adequacy) { const a = s.adequacy; d.appendChild(el('p', `tests: ${a.modelCases} model + ${a.derivedCases} derived inputs, ${a.distinctOutputs} distinct outputs, lines ${a.linesCovered}/${a.linesTotal}, decision outcomes ${a.branchesCovered}/${a.branchesTotal}, mutants told apart ${a.mutantsKilled}/${a.mutants}; original: ${a.original}`)); }
             for (const call of s.modelCalls) { d.appendChild(el('h4', `model output, ${call.stage} attempt ${call.attempt + 1}`)); d.appendChild(el('pre', call.output)); }
             for (const x of s.executions.filter(x => x.stderr)) { d.appendChild(el('h4', `stderr, ${x.run} case ${x.caseIndex}`)); d.appendChild(el('pre', x.stderr)); }
             if (s.dedup && s.dedup.duplicateOf) d.appendChild(el('p', `duplicate of ${s.dedup.duplicateOf} (similarity ${s.dedup.similarity})`));

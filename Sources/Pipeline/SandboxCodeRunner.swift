@@ -47,11 +47,30 @@ public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
     }
 
     public func run(_ run: CodeRun) async throws -> [CaseResult] {
+        try await self.run([run])[0]
+    }
+
+    /// Runs of the same environment and budget share one sandbox, one after another.
+    public func run(_ runs: [CodeRun]) async throws -> [[CaseResult]] {
+        var results = [[CaseResult]](repeating: [], count: runs.count)
+        let groups = Dictionary(grouping: runs.indices) { "\(min(max(runs[$0].environment, 0), 1))/\(runs[$0].budgetScale)" }
+        for indices in groups.values.sorted(by: { $0[0] < $1[0] }) {
+            let first = runs[indices[0]]
+            let requests = indices.map { request(runs[$0]) }
+            let samples = try await executor(environment: min(max(first.environment, 0), 1), scale: first.budgetScale).run(requests)
+            for (index, sample) in zip(indices, samples) { results[index] = caseResults(sample) }
+        }
+        return results
+    }
+
+    func request(_ run: CodeRun) -> SampleRequest {
         let module = run.module.map { ModuleReference(name: $0.name, root: $0.root.flatMap { Self.visibleInSandbox($0) ? nil : $0 }) }
-        let request = SampleRequest(code: run.code, entryPoint: run.entry, inputs: run.literals.map { CallInput(literal: $0) },
-                                    trace: run.trace, module: module)
-        let result = try executor(environment: min(max(run.environment, 0), 1), scale: run.budgetScale).run(request)
-        return result.calls.map { call in
+        return SampleRequest(code: run.code, entryPoint: run.entry, inputs: run.literals.map { CallInput(literal: $0) },
+                             trace: run.trace, module: module)
+    }
+
+    func caseResults(_ result: SampleResult) -> [CaseResult] {
+        result.calls.map { call in
             CaseResult(status: call.status.rawValue, value: call.valueText ?? call.value?.canonicalText,
                        error: call.error.map { "\($0.type): \($0.message)" }, stderr: call.stderr, stdout: call.stdout,
                        argumentsAfter: call.argumentsAfter, argumentsChanged: call.argumentsChanged, cpuSeconds: call.cpuSeconds,

@@ -151,7 +151,13 @@ enum InspectText {
             let branches = a.branchCoverage.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a"
             out.append(style.bold("adequacy") + ": \(a.modelCases) model + \(a.derivedCases) derived inputs, \(a.normalCases) return, "
                        + "\(a.raisedCases) raise, \(a.distinctOutputs) distinct outputs; lines \(a.linesCovered)/\(a.linesTotal) (\(lines)), "
-                       + "decision outcomes \(a.branchesCovered)/\(a.branchesTotal) (\(branches)); original: \(a.original)")
+                       + "decision outcomes \(a.branchesCovered)/\(a.branchesTotal) (\(branches)); mutants told apart "
+                       + "\(a.mutantsKilled)/\(a.mutants); original: \(a.original)")
+            struct MutantRow: Decodable { var mutant: String; var killedBy: String? }
+            let rows = a.mutantReport.flatMap { try? JSONDecoder().decode([MutantRow].self, from: Data($0.utf8)) } ?? []
+            for row in rows {
+                out.append(style.dim("  mutant \(row.mutant): ") + (row.killedBy.map { "told apart by (\($0))" } ?? style.red("survives every test")))
+            }
             out.append("")
         }
         for call in d.modelCalls {

@@ -119,6 +119,7 @@ extension PipelineSchema {
         try db.alter(table: "rank") { t in
             t.add(column: "lineCoverage", .double)
             t.add(column: "branchCoverage", .double)
+            t.add(column: "mutationScore", .double)
             t.add(column: "distinctOutputs", .integer).notNull().defaults(to: 0)
             t.add(column: "derivedTests", .integer).notNull().defaults(to: 0)
         }
@@ -140,6 +141,9 @@ extension PipelineSchema {
             t.column("branchesCovered", .integer).notNull()
             t.column("branchesTotal", .integer).notNull()
             t.column("original", .text).notNull()
+            t.column("mutants", .integer).notNull()
+            t.column("mutantsKilled", .integer).notNull()
+            t.column("mutantReport", .text)
         }
     }
 }

@@ -35,14 +35,23 @@ public struct AdequacyRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public var branchesTotal: Int
     /// Which original gave the expected behaviour: `module` (checked inside its module) or `snippet` with why.
     public var original: String
+    /// Mutants of the original (one small change each) and how many of them some test tells apart.
+    public var mutants: Int = 0
+    public var mutantsKilled: Int = 0
+    /// JSON: each mutant's change and the first input that tells it apart (null for a survivor).
+    public var mutantReport: String?
 
     public init(sampleId: String, modelCases: Int, derivedCases: Int, normalCases: Int, raisedCases: Int, distinctOutputs: Int,
-                linesCovered: Int, linesTotal: Int, branchesCovered: Int, branchesTotal: Int, original: String) {
+                linesCovered: Int, linesTotal: Int, branchesCovered: Int, branchesTotal: Int, original: String,
+                mutants: Int = 0, mutantsKilled: Int = 0, mutantReport: String? = nil) {
         self.sampleId = sampleId; self.modelCases = modelCases; self.derivedCases = derivedCases
         self.normalCases = normalCases; self.raisedCases = raisedCases; self.distinctOutputs = distinctOutputs
         self.linesCovered = linesCovered; self.linesTotal = linesTotal
         self.branchesCovered = branchesCovered; self.branchesTotal = branchesTotal; self.original = original
+        self.mutants = mutants; self.mutantsKilled = mutantsKilled; self.mutantReport = mutantReport
     }
+
+    public var mutationScore: Double? { mutants > 0 ? Double(mutantsKilled) / Double(mutants) : nil }
 
     public var lineCoverage: Double? { linesTotal > 0 ? Double(linesCovered) / Double(linesTotal) : nil }
     public var branchCoverage: Double? { branchesTotal > 0 ? Double(branchesCovered) / Double(branchesTotal) : nil }

@@ -134,14 +134,17 @@ public struct RankRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
     /// How well the tests pin the original down: its lines and decisions they reach, its distinct outputs.
     public var lineCoverage: Double?
     public var branchCoverage: Double?
+    /// Share of the original's mutants the tests tell apart.
+    public var mutationScore: Double?
     public var distinctOutputs: Int = 0
     public var derivedTests: Int = 0
 
     public init(sampleId: String, testsPassed: Int, testsTotal: Int, codeLines: Int, branches: Int, difficulty: Double,
-                lineCoverage: Double? = nil, branchCoverage: Double? = nil, distinctOutputs: Int = 0, derivedTests: Int = 0) {
+                lineCoverage: Double? = nil, branchCoverage: Double? = nil, mutationScore: Double? = nil, distinctOutputs: Int = 0,
+                derivedTests: Int = 0) {
         self.sampleId = sampleId; self.testsPassed = testsPassed; self.testsTotal = testsTotal
         self.codeLines = codeLines; self.branches = branches; self.difficulty = difficulty
-        self.lineCoverage = lineCoverage; self.branchCoverage = branchCoverage
+        self.lineCoverage = lineCoverage; self.branchCoverage = branchCoverage; self.mutationScore = mutationScore
         self.distinctOutputs = distinctOutputs; self.derivedTests = derivedTests
     }
 }

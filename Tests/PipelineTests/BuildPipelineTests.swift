@@ -115,6 +115,14 @@ import Testing
         #expect(detail.cases.filter(\.firstMismatch).map(\.input) == ["[3, 1, 2]"])
         #expect(detail.diff?.contains("+    return min(a)") == true)
         #expect(detail.outcomes.last?.reason == "mismatch")
+        // The story of the test set: the parameter's kinds with what probing accepted, the derived cases with
+        // how they were made and what they reach, and the set's adequacy.
+        #expect(detail.parameters.map(\.name) == ["a"] && detail.parameters[0].accepted?.contains("list") == true)
+        #expect(!detail.probes.isEmpty)
+        let derived = detail.cases.filter { $0.origin == "derived" }
+        #expect(!derived.isEmpty && derived.allSatisfy { $0.derivation != nil && $0.linesRun != nil })
+        #expect(detail.adequacy?.modelCases == 4 && detail.adequacy?.derivedCases == derived.count)
+        #expect(detail.adequacy?.linesTotal == 4 && detail.adequacy?.original == "module")
         #expect(throws: PipelineError.self) { _ = try RunInspector.detail(store, id: "no-such-sample") }
         let rows = try store.rejections(reason: "nondeterministic")
         #expect(Set(rows.map(\.entryPoint)) == ["coin", "stamp"])

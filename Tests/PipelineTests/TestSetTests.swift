@@ -117,6 +117,35 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
         #expect(try decisions(right.store, stage: "verify")["p.py:x_or_y"] == "kept")
     }
 
+    @Test func derivedInputsAreChosenToTellMutantsApart() async throws {
+        // HumanEval 133: the model only tries lists of ints, where `math.ceil` changes nothing.
+        let code = """
+            import math
+
+
+            def sum_squares(lst):
+                squared = 0
+                for i in lst:
+                    squared += math.ceil(i) ** 2
+                return squared
+            """
+        let build = try await Self.build(["sq.py": code], inputs: [
+            "sum_squares": ["sum_squares([1, 2, 3])", "sum_squares([4, 5])", "sum_squares([])", "sum_squares([7])"],
+        ], rewrites: ["sum_squares": "def sum_squares(lst):\n    return sum(i ** 2 for i in lst)\n"])
+        defer { try? FileManager.default.removeItem(at: build.folder) }
+        #expect(try decisions(build.store, stage: "verify")["sq.py:sum_squares"] == "mismatch")
+        let sample = try #require(try build.store.samples().first { $0.entryPoint == "sum_squares" })
+        let adequacy = try #require(try build.store.adequacy(of: sample.id))
+        #expect(adequacy.mutants >= 5 && adequacy.mutantsKilled > 0)
+        struct Row: Decodable { var mutant: String; var killedBy: String? }
+        let rows = try JSONDecoder().decode([Row].self, from: Data((adequacy.mutantReport ?? "[]").utf8))
+        let ceil = try #require(rows.first { $0.mutant.contains("drops the call to ceil()") })
+        #expect(ceil.killedBy?.contains(".5") == true, "\(ceil)")
+        // The model's inputs alone tell that mutant nothing: a derived input with a fraction does.
+        let killer = try #require(try Self.cases(build.store, "sum_squares").first { $0.arguments == ceil.killedBy })
+        #expect(killer.origin == "derived")
+    }
+
     @Test func anInPlaceFunctionIsVerifiedByTheStateOfItsArgument() async throws {
         let code = """
             def push_sorted(items, value):
