@@ -10,6 +10,9 @@ struct AugmentStage: Stage {
     let name = StageName.augment
     var batchSize: Int { 16 }
 
+    /// Candidates each mutant runs on, besides the model's inputs (each call costs a few milliseconds of sandbox).
+    static let mutantPool = 24
+
     /// Exceptions that say an argument was of the wrong kind: behaviour of the input, not of the function.
     static let kindErrors: Set<String> = ["TypeError", "AttributeError"]
 
@@ -43,8 +46,9 @@ struct AugmentStage: Stage {
                 }
             }
             let mutants = try PythonTools.mutants(code: sample.code, entry: sample.entryPoint, limit: recipe.tests.mutants)
-            let kills = try await MutantKills.measure(sample, mutants: mutants, model: model, pool: pool, runner: runner,
-                                                      compareOutput: recipe.verify.compareOutput)
+            // Mutants run on the model's inputs and the first candidates (boundary values of every argument come first).
+            let kills = try await MutantKills.measure(sample, mutants: mutants, model: model, pool: Array(pool.prefix(Self.mutantPool)),
+                                                      runner: runner, compareOutput: recipe.verify.compareOutput)
             let chosen = Self.choose(pool, model: model, kills: kills, map: probe.coverage, recipe: recipe)
 
             // The chosen inputs are settled like the model's: two environments, the module, coverage.
@@ -111,7 +115,8 @@ struct AugmentStage: Stage {
 
     /// Up to `tests.derived` inputs of the pool: each next one tells the most mutants not yet told apart; then
     /// those reaching new lines or decision outcomes (an exception only there, such as a `raise` branch); then
-    /// those with a new output; then, for the slots left, inputs with the outputs the set holds fewest of.
+    /// those taking a new path; then those with a new output; then, for the slots left, inputs with the outputs
+    /// the set holds fewest of.
     static func choose(_ pool: [Candidate], model: [TestCaseRecord], kills: MutantKills, map: CoverageMap?, recipe: Recipe) -> [Candidate] {
         let limit = recipe.tests.derived
         var chosen: [Int] = []
@@ -126,6 +131,12 @@ struct AugmentStage: Stage {
         for testCase in model { seen.add(Behaviour.expected(testCase), CaseCoverage.read(testCase.coverage)) }
         for index in chosen { seen.add(pool[index].result, pool[index].coverage) }
         for index in pool.indices where chosen.count < limit && !chosen.contains(index) && seen.reaches(pool[index].coverage) {
+            seen.add(pool[index].result, pool[index].coverage)
+            chosen.append(index)
+        }
+        // A new path: lines and decision outcomes already seen, but not together (an empty loop, an early return).
+        for index in pool.indices where chosen.count < limit && !chosen.contains(index) && pool[index].result.status == "ok"
+            && seen.takesNewPath(pool[index].coverage) {
             seen.add(pool[index].result, pool[index].coverage)
             chosen.append(index)
         }
@@ -182,6 +193,8 @@ struct AdequacyTally {
     var lines = Set<Int>()
     var branches = Set<String>()
     var behaviours = Set<String>()
+    /// Each case's lines and decision outcomes as one set: a path, as far as line tracing tells paths apart.
+    var paths = Set<CaseCoverage>()
 
     init(map: CoverageMap?, compareOutput: Bool) {
         self.map = map; self.compareOutput = compareOutput
@@ -193,7 +206,14 @@ struct AdequacyTally {
         var new = behaviours.insert(Behaviour.key(result, compareOutput: compareOutput)).inserted
         for line in coverage?.lines ?? [] where lines.insert(line).inserted { new = true }
         for branch in coverage?.branches ?? [] where branches.insert(branch).inserted { new = true }
+        if let coverage { paths.insert(coverage) }
         return new
+    }
+
+    /// Whether `coverage` is a combination of lines and decision outcomes no case has taken yet.
+    func takesNewPath(_ coverage: CaseCoverage?) -> Bool {
+        guard let coverage else { return false }
+        return !paths.contains(coverage)
     }
 
     /// Whether `coverage` reaches a line or decision outcome not seen yet.

@@ -73,7 +73,7 @@ enum Behaviour {
 }
 
 /// The lines and decision outcomes one call of the original reached, within its entry point.
-struct CaseCoverage: Codable, Sendable, Equatable {
+struct CaseCoverage: Codable, Sendable, Hashable {
     var lines: [Int]
     /// `LINE:taken` or `LINE:not-taken` for each decision outcome seen.
     var branches: [String]

@@ -110,6 +110,7 @@ public final class BuildRunner {
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
             if context.generator == nil { context.generator = try services.generator() }
         case .rewrite:
+            if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
             if context.generator == nil { context.generator = try services.generator() }
         case .runOriginal, .augment, .verify:
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }

@@ -18,7 +18,7 @@ enum ModelAttempts {
         stage: StageName, batch: [SampleRecord], context: StageContext,
         messages: (SampleRecord) -> [ChatMessage],
         constraint: (SampleRecord) throws -> Grammar? = { _ in nil },
-        parse: (SampleRecord, String, Int) throws -> AttemptResult<Value>
+        parse: (SampleRecord, String, Int) async throws -> AttemptResult<Value>
     ) async throws -> [String: (result: AttemptResult<Value>, calls: [ModelCallRecord])] {
         guard let generator = context.generator else { throw PipelineError.model("stage \(stage.rawValue) needs a generator") }
         let sampling = context.recipe.sampling
@@ -48,7 +48,7 @@ enum ModelAttempts {
                 let result: AttemptResult<Value> = if let failure = output.failure {
                     .retry(reason: "generation-failed", detail: failure)
                 } else {
-                    try parse(sample, output.text, attempt)
+                    try await parse(sample, output.text, attempt)
                 }
                 let calls = (results[sample.id]?.calls ?? []) + [call]
                 results[sample.id] = (result, calls)

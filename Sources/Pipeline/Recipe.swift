@@ -77,7 +77,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// lines or decisions, then those with a new output.
         public var derived: Int = 8
         /// Mutants of the original (one small change each) that derived inputs are chosen to tell apart.
-        public var mutants: Int = 12
+        public var mutants: Int = 8
         /// A test set needs at least this many different normal outputs (return value and argument state).
         public var minDistinctOutputs: Int = 2
         /// ... and must run at least this share of the entry point's lines,

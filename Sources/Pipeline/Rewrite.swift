@@ -1,5 +1,7 @@
 // rewrite: the model normalises the code and writes the instruction; Ruff formats the result.
 // Rejected when the answer has no code, does not parse, lost the entry point or changed the signature.
+// The test set is known by now, so an attempt that behaves differently from the original on it is tried again
+// (sampled); when no attempt matches, the closest one goes on and verify rejects it with its evidence.
 import Constraints
 import Foundation
 import ModelFiles
@@ -16,22 +18,53 @@ struct RewriteStage: Stage {
         let start = DispatchTime.now()
         let originals = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
         let signatures = Dictionary(uniqueKeysWithValues: zip(batch.map(\.id), originals.map(\.signature)))
+        var cases: [String: [TestCaseRecord]] = [:]
+        for sample in batch { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
+        // The closest attempt so far per sample (most cases reproduced), kept when none reproduces them all.
+        var closest: [String: (accepted: Accepted, passed: Int)] = [:]
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
             messages: { Prompting.messages(context.recipe.prompts.rewrite, fields: ["code": $0.code, "entry": $0.entryPoint]) },
             constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
-            parse: { sample, text, _ in try check(text, sample: sample, original: signatures[sample.id] ?? nil) })
+            parse: { sample, text, _ in
+                let parsed = try check(text, sample: sample, original: signatures[sample.id] ?? nil)
+                guard case let .done(accepted) = parsed, let runner = context.runner, let active = cases[sample.id], !active.isEmpty else {
+                    return parsed
+                }
+                let (passed, difference) = try await Self.reproduces(accepted.code, sample: sample, cases: active, runner: runner,
+                                                                     compareOutput: context.recipe.verify.compareOutput)
+                if passed == active.count { return parsed }
+                if passed >= (closest[sample.id]?.passed ?? -1) { closest[sample.id] = (accepted, passed) }
+                return .retry(reason: "mismatch", detail: "reproduces \(passed) of \(active.count) cases; \(difference ?? "")")
+            })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in
             let (result, calls) = results[sample.id]!
-            switch result {
-            case let .done(accepted):
+            switch (result, closest[sample.id]) {
+            case let (.done(accepted), _), let (.retry, (accepted, _)?):
                 return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls,
                                    rewrite: RewriteRecord(sampleId: sample.id, instruction: accepted.instruction, code: accepted.code))
-            case let .retry(reason, detail):
+            case let (.retry(reason, detail), nil):
                 return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds), modelCalls: calls)
             }
         }
+    }
+
+    /// How many of the cases the code reproduces, and the first difference.
+    static func reproduces(_ code: String, sample: SampleRecord, cases: [TestCaseRecord], runner: any CodeRunner,
+                           compareOutput: Bool) async throws -> (Int, String?) {
+        let results = try await runner.run(CodeRun(code: code, entry: sample.entryPoint, literals: cases.map(\.literal), budgetScale: 2))
+        var passed = 0
+        var first: String?
+        for (testCase, result) in zip(cases, results) {
+            if let difference = Behaviour.difference(expected: Behaviour.expected(testCase), actual: result, runner: runner,
+                                                     compareOutput: compareOutput) {
+                if first == nil { first = "on (\(testCase.arguments)) it \(difference)" }
+            } else {
+                passed += 1
+            }
+        }
+        return (passed, first)
     }
 
     func check(_ text: String, sample: SampleRecord, original: Signature?) throws -> AttemptResult<Accepted> {

@@ -34,7 +34,7 @@ struct TestInputsStage: Stage {
                 try? BuiltInConstraints.callLines(function: sample.entryPoint, parameters: probed[sample.id]?.callParameters ?? [],
                                                   minLines: max(1, settings.count), maxLines: max(1, settings.count))
             },
-            parse: { sample, text, _ in
+            parse: { sample, text, attempt in
                 var kept = usable[sample.id] ?? []
                 var dropped = discarded[sample.id] ?? []
                 let known = Set(kept.map(\.literal) + dropped.map(\.0.literal))
@@ -50,7 +50,8 @@ struct TestInputsStage: Stage {
                 }
                 usable[sample.id] = kept
                 discarded[sample.id] = dropped
-                if kept.count >= settings.count { return .done(kept) }
+                // Derived inputs top the set up later: one more attempt, not every one, for a set at its minimum.
+                if kept.count >= settings.count || (attempt >= 1 && kept.count >= settings.minimum) { return .done(kept) }
                 return .retry(reason: "too-few-inputs", detail: tooFew(kept.count, dropped, minimum: settings.minimum))
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))

@@ -95,7 +95,9 @@ import Testing
             incoming = stage.kept
         }
         // Every model call is stored with its raw output.
-        #expect(try store.modelCalls(of: mx.id).count == 2)
+        // One for its test inputs; three for its rewrite, each tried on the tests and asked again when it mismatched.
+        let mxCalls = try store.modelCalls(of: mx.id)
+        #expect(mxCalls.filter { $0.stage == "test-inputs" }.count == 1 && mxCalls.filter { $0.stage == "rewrite" }.count == 3)
 
         // inspect: the summary counts, and one sample's story with its first mismatch marked.
         let summary = try RunInspector.summary(store, path: result.databasePath)

@@ -9,14 +9,18 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     /// Whether it claims to honour constraints (it records them; its answers are scripted either way).
     let supportsConstraints: Bool
     let rewrites: [String: String]
+    /// Rewrites that change from one attempt to the next, by entry point: the n-th request gets the n-th (the last repeats).
+    let rewriteAttempts: [String: [String]]
+    private var rewriteRequests: [String: Int] = [:]
     let inputs: [String: [String]]
     /// Requests that fail alone, by "rewrite:ENTRY" or "inputs:ENTRY": the message the generator reports.
     let failures: [String: String]
     private let lock = NSLock()
     private(set) var requests: [GenerationRequest] = []
 
-    init(rewrites: [String: String] = [:], inputs: [String: [String]], failures: [String: String] = [:],
-         supportsConstraints: Bool = false) {
+    init(rewrites: [String: String] = [:], rewriteAttempts: [String: [String]] = [:], inputs: [String: [String]],
+         failures: [String: String] = [:], supportsConstraints: Bool = false) {
+        self.rewriteAttempts = rewriteAttempts
         self.supportsConstraints = supportsConstraints
         self.failures = failures
         self.rewrites = rewrites
@@ -32,7 +36,15 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
             if let message = failures["\(prompt.hasPrefix("Rewrite") ? "rewrite" : "inputs"):\(entry)"] { return .failed(message) }
             let text: String
             if prompt.hasPrefix("Rewrite") {
-                text = "Instruction: Write a Python function `\(entry)` as shown.\n\n```python\n\(rewrites[entry] ?? code)\n```"
+                var rewrite = rewrites[entry] ?? code
+                if let attempts = rewriteAttempts[entry], !attempts.isEmpty {
+                    let n = lock.withLock { () -> Int in
+                        defer { rewriteRequests[entry, default: 0] += 1 }
+                        return rewriteRequests[entry, default: 0]
+                    }
+                    rewrite = attempts[min(n, attempts.count - 1)]
+                }
+                text = "Instruction: Write a Python function `\(entry)` as shown.\n\n```python\n\(rewrite)\n```"
             } else {
                 text = (inputs[entry] ?? ["no idea"]).joined(separator: "\n")
             }

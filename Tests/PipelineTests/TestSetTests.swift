@@ -16,7 +16,8 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
 @Suite(.serialized) struct TestSetTests {
     /// Writes `files` into a fresh source folder and builds them with scripted answers.
     static func build(_ files: [String: String], inputs: [String: [String]], rewrites: [String: String] = [:],
-                      constrained: Bool = false, configure: (inout Recipe) -> Void = { _ in }) async throws
+                      rewriteAttempts: [String: [String]] = [:], constrained: Bool = false,
+                      configure: (inout Recipe) -> Void = { _ in }) async throws
         -> (result: BuildResult, store: RunDatabase, script: ScriptedGenerator, folder: URL) {
         let folder = try temporaryDirectory("tests")
         let source = folder.appendingPathComponent("src")
@@ -26,7 +27,7 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
-        let script = ScriptedGenerator(rewrites: rewrites, inputs: inputs, supportsConstraints: constrained)
+        let script = ScriptedGenerator(rewrites: rewrites, rewriteAttempts: rewriteAttempts, inputs: inputs, supportsConstraints: constrained)
         var recipe = Recipe()
         recipe.inputs = [.init(path: source.path)]
         recipe.tests.count = 4
@@ -144,6 +145,43 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
         // The model's inputs alone tell that mutant nothing: a derived input with a fraction does.
         let killer = try #require(try Self.cases(build.store, "sum_squares").first { $0.arguments == ceil.killedBy })
         #expect(killer.origin == "derived")
+    }
+
+    @Test func anInputTakingAnotherPathJoinsTheSet() async throws {
+        // HumanEval 3: every model input is a list of positive numbers; the wrong rewrite looks at the first only.
+        let code = """
+            def below_zero(operations):
+                balance = 0
+                for op in operations:
+                    balance += op
+                    if balance < 0:
+                        return True
+                return False
+            """
+        let build = try await Self.build(["bz.py": code], inputs: [
+            "below_zero": ["below_zero([1, 2, 3])", "below_zero([1, 2, 3, 4])", "below_zero([5, 6])", "below_zero([7])"],
+        ], rewrites: ["below_zero": "def below_zero(operations):\n    return operations[0] < 0\n"])
+        defer { try? FileManager.default.removeItem(at: build.folder) }
+        // The empty list adds no line and no decision outcome, but takes a path of its own (the loop never runs).
+        let empty = try #require(try Self.cases(build.store, "below_zero").first { $0.arguments == "[]" })
+        #expect(empty.origin == "derived" && empty.isActive)
+        #expect(try decisions(build.store, stage: "verify")["bz.py:below_zero"] == "mismatch")
+    }
+
+    @Test func aRewriteThatMismatchesIsAskedForAgain() async throws {
+        let inputs = ["x_or_y": ["x_or_y(1, 'a', 'b')", "x_or_y(4, 'c', 'd')", "x_or_y(7, 5, 6)", "x_or_y(9, [1], [2])"]]
+        let wrong = "def x_or_y(n, x, y):\n    return y\n"
+        let build = try await Self.build(["p.py": Self.xOrY], inputs: inputs, rewriteAttempts: ["x_or_y": [wrong, Self.xOrY]])
+        defer { try? FileManager.default.removeItem(at: build.folder) }
+        #expect(try decisions(build.store, stage: "verify")["p.py:x_or_y"] == "kept")
+        let sample = try #require(try build.store.samples().first { $0.entryPoint == "x_or_y" })
+        #expect(try build.store.modelCalls(of: sample.id).filter { $0.stage == "rewrite" }.count == 2)
+        #expect(try build.store.rewrite(of: sample.id)?.code.contains("for i in range(2, n)") == true)
+        // When no attempt matches, the closest goes on, and verify rejects it with the mismatch.
+        let never = try await Self.build(["p.py": Self.xOrY], inputs: inputs, rewriteAttempts: ["x_or_y": [wrong]])
+        defer { try? FileManager.default.removeItem(at: never.folder) }
+        #expect(try decisions(never.store, stage: "rewrite")["p.py:x_or_y"] == "kept")
+        #expect(try decisions(never.store, stage: "verify")["p.py:x_or_y"] == "mismatch")
     }
 
     @Test func anInPlaceFunctionIsVerifiedByTheStateOfItsArgument() async throws {
