@@ -1,7 +1,8 @@
-// augment: more inputs without the model. From inputs that work (the model's and the probes'), boundary values
-// and small changes of one argument at a time are tried on the original. The ones kept are those that tell
-// mutants of the original (one small change each: an operator, a bound, a dropped call) from it, then those
-// that reach new lines or decisions, then those with a new output. Then the set's adequacy is measured and a
+// augment: more inputs without the model. From inputs that work (the model's and the probes'), boundary values,
+// values built from the code's own constants and small changes of one argument at a time are tried on the
+// original. The ones kept are those that tell mutants of the original (one small change each: an operator, a
+// bound, a dropped call) from it, then those that reach new lines or decisions, take a new path or give a new
+// output, then those with the outputs the set holds fewest of. Then the set's adequacy is measured and a
 // degenerate set is rejected.
 import Foundation
 import Store
@@ -30,17 +31,16 @@ struct AugmentStage: Stage {
             let model = cases.filter(\.isActive)
             let candidates = try Self.candidates(cases, probe: probe, limit: recipe.tests.candidates)
 
-            // Tried on the original (traced); those it answers within the budget, inside the function, form the pool.
+            // Tried on the original (traced, with room for the tracer); those it answers inside the function form the
+            // pool. Whether one is too slow to judge is settled later, untraced, for the few that are kept.
             var executions: [ExecutionRecord] = []
             var pool: [Candidate] = []
             if !candidates.isEmpty, recipe.tests.derived > 0 {
-                let tried = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: candidates.map(\.literal),
-                                                         trace: probe.coverage != nil))
+                let traced = probe.coverage != nil
+                let tried = try await runner.runSettled(CodeRun(code: sample.code, entry: sample.entryPoint, literals: candidates.map(\.literal),
+                                                                trace: traced, budgetScale: traced ? CodeRun.tracedBudgetScale : 1))
                 executions += records(sample, "candidate", tried, indices: Array(tried.indices))
-                pool = zip(candidates, tried).filter { _, result in
-                    OriginalRuns.settle(result, budget: runner.budgetSeconds) == nil
-                        && (result.status == "ok" || (recipe.verify.expectExceptions && !Self.kindErrors.contains(result.exceptionType ?? "")))
-                }.map { input, result in
+                pool = zip(candidates, tried).filter { _, result in Self.answers(result, expectExceptions: recipe.verify.expectExceptions) }.map { input, result in
                     Candidate(input: input, result: result,
                               coverage: probe.coverage.map { CaseCoverage(map: $0, lines: result.lines ?? [], arcs: result.arcs ?? []) })
                 }
@@ -62,11 +62,11 @@ struct AugmentStage: Stage {
                 map: probe.coverage, runner: runner, compareOutput: recipe.verify.compareOutput)
             executions += observation.executions
             for (position, observed) in observation.cases.enumerated() {
-                if let result = observed.result, observed.drop == nil {
+                if let result = observed.result, observed.drop == nil, Self.answers(result, expectExceptions: recipe.verify.expectExceptions) {
                     Behaviour.setExpected(&additions[position], result)
                     additions[position].coverage = observed.coverage?.json
                 } else {
-                    additions[position].dropped = observed.drop ?? "unsettled"
+                    additions[position].dropped = observed.drop ?? "raised: \(observed.result.map(summary) ?? "no result"), not behaviour to test"
                 }
             }
             cases += additions
@@ -87,6 +87,12 @@ struct AugmentStage: Stage {
         }
     }
 
+    /// Whether a derived input's result can be a test: a return, or an exception raised inside the function
+    /// (where the recipe expects exceptions) that is not about an argument's kind.
+    static func answers(_ result: CaseResult, expectExceptions: Bool) -> Bool {
+        result.status == "ok" || (result.status == "raised" && expectExceptions && !kindErrors.contains(result.exceptionType ?? ""))
+    }
+
     struct Candidate: Sendable {
         var input: DerivedInput
         var result: CaseResult
@@ -95,8 +101,7 @@ struct AugmentStage: Stage {
 
     /// Probe calls that returned or raised inside the function (not on an argument's kind), then changes of every
     /// working input; none the test set already holds.
-    static func candidates(_ cases: [TestCaseRecord], probe: (parameters: [ParameterInfo], coverage: CoverageMap?, calls: [ProbeOutcome]),
-                           limit: Int) throws -> [DerivedInput] {
+    static func candidates(_ cases: [TestCaseRecord], probe: ParameterProbe, limit: Int) throws -> [DerivedInput] {
         let known = Set(cases.map(\.literal))
         let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
             + probe.calls.filter { $0.outcome.hasPrefix("ok") }.map(\.literal)
@@ -106,11 +111,12 @@ struct AugmentStage: Stage {
         var candidates = usefulProbes.filter { !known.contains($0.literal) }
             .map { DerivedInput(display: $0.display, literal: $0.literal, how: "probe: " + $0.labels.map { "\($0[0]) as \($0[1])" }.joined(separator: ", ")) }
         var taken = Set(candidates.map(\.literal)).union(known)
-        for input in try PythonTools.derive(seeds: seeds, parameters: probe.parameters, limit: limit) where !taken.contains(input.literal) {
+        for input in try PythonTools.derive(seeds: seeds, parameters: probe.parameters, constants: probe.constants, limit: limit)
+        where !taken.contains(input.literal) {
             candidates.append(input)
             taken.insert(input.literal)
         }
-        return Array(candidates.prefix(limit))
+        return Array(candidates.prefix(max(0, limit)))
     }
 
     /// Up to `tests.derived` inputs of the pool: each next one tells the most mutants not yet told apart; then
@@ -118,7 +124,7 @@ struct AugmentStage: Stage {
     /// those taking a new path; then those with a new output; then, for the slots left, inputs with the outputs
     /// the set holds fewest of.
     static func choose(_ pool: [Candidate], model: [TestCaseRecord], kills: MutantKills, map: CoverageMap?, recipe: Recipe) -> [Candidate] {
-        let limit = recipe.tests.derived
+        let limit = max(0, recipe.tests.derived)
         var chosen: [Int] = []
         var killed = kills.killed(by: Set(model.map(\.literal)))
         while chosen.count < limit {

@@ -79,7 +79,9 @@ struct CaseCoverage: Codable, Sendable, Hashable {
     var branches: [String]
 
     /// Reads the tracer's lines and arcs against the entry point's map. A decision was taken when control
-    /// went from its header to its body's first line, and not taken when it went anywhere else outside the header.
+    /// went from its header to its body's first line, and not taken when it went to another line outside the
+    /// header, or returned from the decision's own function (not from a comprehension or lambda in the header,
+    /// and not by an exception, which the tracer writes as an arc to 0).
     init(map: CoverageMap, lines: [Int], arcs: [[Int]]) {
         let statementLines = Set(map.lines)
         self.lines = Array(Set(lines).intersection(statementLines)).sorted()
@@ -89,7 +91,7 @@ struct CaseCoverage: Codable, Sendable, Hashable {
                 let target = arc[1]
                 if target == branch.body {
                     outcomes.insert("\(branch.line):taken")
-                } else if target < branch.line || target > branch.end {
+                } else if target > 0 ? (target < branch.line || target > branch.end) : target == -branch.owner {
                     outcomes.insert("\(branch.line):not-taken")
                 }
             }

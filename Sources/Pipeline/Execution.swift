@@ -98,8 +98,8 @@ struct VerifyStage: Stage {
             var cases = try store.testCases(of: sample.id)
             let active = cases.indices.filter { cases[$0].isActive }
             // The rewrite gets twice the original's budget: it may be slower, not unboundedly so.
-            let results = try await runner.run(CodeRun(code: rewrite.code, entry: sample.entryPoint,
-                                                       literals: active.map { cases[$0].literal }, budgetScale: 2))
+            let results = try await runner.runSettled(CodeRun(code: rewrite.code, entry: sample.entryPoint,
+                                                              literals: active.map { cases[$0].literal }, budgetScale: 2))
             var passed = 0
             var changedMessages: [String] = []
             var firstMismatch: Mismatch?

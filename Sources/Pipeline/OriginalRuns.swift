@@ -42,29 +42,27 @@ enum OriginalRuns {
     ///    are dropped; a call cut by the wall clock (not its CPU budget) is tried once more;
     /// 2. the same in environment 1 (hash seed, directory, time zone, host, descriptors): what changes is dropped,
     ///    and so is a value that holds text only this machine would write (the interpreter's version);
-    /// 3. the function inside its module, when it has one: a difference means the extraction lost something;
-    /// 4. a traced run of the extracted code: the lines and decisions each input reaches.
+    /// 3. the function inside its module, when it has one: a difference means the extraction lost something (a
+    ///    module that does not load, or a run that ends without an answer, leaves the extracted code to stand);
+    /// 4. a traced run of the extracted code, with room for the tracer's cost: the lines and decisions each input
+    ///    reaches.
+    /// Every run tries a call cut by the wall clock (not its CPU budget) once more.
     static func observe(_ sample: SampleRecord, literals: [String], indices: [Int], displays: [String], map: CoverageMap?,
                         runner: any CodeRunner, compareOutput: Bool) async throws -> Observation {
         var cases = [ObservedCase](repeating: ObservedCase(), count: literals.count)
         var executions: [ExecutionRecord] = []
         func record(_ run: String, _ results: [CaseResult], _ positions: [Int]) {
-            executions += zip(positions, results).map { position, result in
-                ExecutionRecord(sampleId: sample.id, run: run, caseIndex: indices[position], status: result.status, value: result.value,
-                                error: result.error, stderr: String(result.stderr.suffix(4000)), state: result.argumentsAfter,
-                                stdout: String(result.stdout.prefix(4000)), cpuSeconds: result.cpuSeconds)
-            }
+            executions += records(sample, run, results, indices: positions.map { indices[$0] })
         }
         func run(_ positions: [Int], environment: Int = 0, module: ModuleLocation? = nil, trace: Bool = false) async throws -> [CaseResult] {
             guard !positions.isEmpty else { return [] }
-            return try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: positions.map { literals[$0] },
-                                                environment: environment, module: module, trace: trace))
+            return try await runner.runSettled(CodeRun(code: sample.code, entry: sample.entryPoint, literals: positions.map { literals[$0] },
+                                                       environment: environment, module: module, trace: trace,
+                                                       budgetScale: trace ? CodeRun.tracedBudgetScale : 1))
         }
 
         // 1. The expected behaviour, settled against the CPU budget.
-        var first = try await run(Array(literals.indices))
-        let retry = first.indices.filter { first[$0].status == "timeout" && (first[$0].error ?? "").hasPrefix("WallClock") }
-        for (position, result) in zip(retry, try await run(retry)) { first[position] = result }
+        let first = try await run(Array(literals.indices))
         record("original", first, Array(literals.indices))
         var usable: [Int] = []
         for (position, result) in first.enumerated() {
@@ -90,15 +88,21 @@ enum OriginalRuns {
         var original = "snippet: the code did not come from a module file"
         var extraction: ExtractionDifference?
         if let name = sample.moduleName {
+            // The extracted code runs as `__solution__`: the module's own classes are named after it here too.
             let inModule = try await run(usable, module: ModuleLocation(name: name, root: sample.moduleRoot))
+                .map { renamed($0, module: name) }
             record("original-module", inModule, usable)
-            func importFailure(_ result: CaseResult) -> Bool { ["ModuleNotFoundError", "ImportError"].contains(result.exceptionType ?? "") }
-            let importFailures = inModule.filter(importFailure)
-            if !inModule.isEmpty && importFailures.count == inModule.count && !usable.contains(where: { importFailure(first[$0]) }) {
-                original = "snippet: module \(name) does not import in the sandbox (\(Behaviour.short(importFailures[0].error ?? "", limit: 200)))"
+            let answered = zip(usable, inModule).filter { ["ok", "raised"].contains($0.1.status) }
+            let failures = Set(inModule.map { $0.status == "raised" ? $0.exceptionType ?? "" : "" })
+            if answered.isEmpty {
+                original = "snippet: the module run gave no answer (\(inModule.first.map(summary) ?? "no input"))"
+            } else if failures.count == 1, let failure = failures.first, !failure.isEmpty,
+                      !usable.contains(where: { first[$0].exceptionType == failure }) {
+                // The same exception on every input where the extracted code answers otherwise: the module does not load here.
+                original = "snippet: module \(name) does not load in the sandbox (\(Behaviour.short(inModule[0].error ?? "", limit: 200)))"
             } else {
                 original = "module"
-                for (position, result) in zip(usable, inModule) {
+                for (position, result) in answered {
                     if let difference = Behaviour.difference(expected: result, actual: first[position], runner: runner, compareOutput: compareOutput) {
                         extraction = ExtractionDifference(input: displays[position], extracted: summary(first[position]),
                                                           inModule: summary(result), difference: difference)
@@ -116,6 +120,18 @@ enum OriginalRuns {
             }
         }
         return Observation(cases: cases, executions: executions, extraction: extraction, original: original)
+    }
+
+    /// A module run's result with the module's name in type names read as the extracted code's `__solution__`.
+    static func renamed(_ result: CaseResult, module: String) -> CaseResult {
+        var result = result
+        func rename(_ text: String?) -> String? {
+            text?.replacingOccurrences(of: "\"object\":\"\(module).", with: "\"object\":\"__solution__.")
+        }
+        result.value = rename(result.value)
+        result.argumentsAfter = rename(result.argumentsAfter)
+        if let error = result.error, error.hasPrefix(module + ".") { result.error = "__solution__." + error.dropFirst(module.count + 1) }
+        return result
     }
 
     /// Why a first run cannot define a test, or nil when it can.

@@ -85,6 +85,9 @@ public struct CoverageMap: Codable, Sendable, Equatable {
         public var end: Int
         /// The first line of the body: reaching it from the header is "taken".
         public var body: Int
+        /// The first line of the function the decision is in: leaving that function is an exit, other frames
+        /// (a comprehension or lambda in the header) are not.
+        public var owner: Int
         public var kind: String
     }
     public var lines: [Int]
@@ -95,6 +98,36 @@ struct ParameterAnalysis: Codable, Sendable {
     var parameters: [ParameterInfo]
     var probes: [ProbeCall]
     var coverage: CoverageMap?
+    /// Short strings and small numbers in the entry point, for derived inputs.
+    var constants: [LiteralConstant]
+    /// Why the analysis could not read this code (the sample is rejected, the rest of the batch goes on).
+    var failed: String?
+}
+
+/// A constant of the code: a string or a number.
+enum LiteralConstant: Codable, Sendable, Equatable {
+    case text(String)
+    case number(Double, integer: Bool)
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .text(text)
+        } else if let integer = try? container.decode(Int.self) {
+            self = .number(Double(integer), integer: true)
+        } else {
+            self = .number(try container.decode(Double.self), integer: false)
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case let .text(text): try container.encode(text)
+        case let .number(value, true): try container.encode(Int(value))
+        case let .number(value, false): try container.encode(value)
+        }
+    }
 }
 
 /// The original's code with one small change in its entry point.
@@ -167,11 +200,12 @@ enum PythonTools {
     }
 
     /// Inputs made from working ones, one argument changed at a time, at most `limit`.
-    static func derive(seeds: [String], parameters: [ParameterInfo], limit: Int) throws -> [DerivedInput] {
+    static func derive(seeds: [String], parameters: [ParameterInfo], constants: [LiteralConstant], limit: Int) throws -> [DerivedInput] {
         struct Answer: Decodable { var items: [[DerivedInput]] }
         let parameterObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(parameters))
-        return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "limit": limit]]], as: Answer.self)
-            .items.first ?? []
+        let constantObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(constants), options: .fragmentsAllowed)
+        return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "constants": constantObjects, "limit": limit]]],
+                        as: Answer.self).items.first ?? []
     }
 
     /// For each item, each candidate line parsed into call arguments, or nil when unusable.

@@ -66,8 +66,63 @@ def check_calls(code, entry, literals, examples):
 
 # --- derived inputs ----------------------------------------------------------------------------
 
-def mutations(value):
-    """Nearby and boundary values of the same type: what a tester tries after one input works."""
+def literal_text(value):
+    """repr, with set items in a fixed order: the tools run with a random hash seed, and the same input must
+    always be written the same way."""
+    if isinstance(value, (set, frozenset)):
+        if not value:
+            return "set()" if isinstance(value, set) else "frozenset()"
+        items = "{" + ", ".join(sorted(literal_text(item) for item in value)) + "}"
+        return items if isinstance(value, set) else "frozenset(%s)" % items
+    if isinstance(value, list):
+        return "[" + ", ".join(literal_text(item) for item in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(literal_text(item) for item in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join("%s: %s" % (literal_text(k), literal_text(v)) for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def code_constants(code, entry):
+    """Short strings and small numbers the entry point compares against or uses: inputs built from them reach
+    the branches they guard (`s[-1] == 'y'`, `n > 100`)."""
+    tree, fn = entry_function(code, entry)
+    if fn is None:
+        return []
+    found = []
+    docstring = fn.body[0].value if fn.body and isinstance(fn.body[0], ast.Expr) else None
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Constant) and node is not docstring:
+            value = node.value
+            if isinstance(value, str) and 0 < len(value) <= 12 and value not in found:
+                found.append(value)
+            elif type(value) in (int, float) and abs(value) <= 10 ** 6 and value not in found:
+                found.append(value)
+    return found[:12]
+
+
+def mutations(value, constants=()):
+    """Nearby and boundary values of the same type, and values built from the code's own constants: what a
+    tester tries after one input works."""
+    try:
+        return base_mutations(value) + constant_mutations(value, constants)
+    except (ArithmeticError, ValueError, MemoryError, RecursionError):
+        return []
+
+
+def constant_mutations(value, constants):
+    out = []
+    for constant in constants:
+        if isinstance(value, str) and isinstance(constant, str):
+            out += [value + constant, constant + value, constant]
+        elif type(value) is int and type(constant) is int:
+            out += [constant, constant - 1, constant + 1]
+        elif type(value) is float and type(constant) in (int, float):
+            out += [float(constant)]
+    return out
+
+
+def base_mutations(value):
     if isinstance(value, bool):
         return [not value]
     if isinstance(value, int):
@@ -93,7 +148,7 @@ def mutations(value):
             if all(type(item) in (int, float) for item in value):
                 out.append(kind(-item for item in value))
             for index in (0, len(value) - 1):
-                for changed in mutations(value[index])[:4]:
+                for changed in base_mutations(value[index])[:4]:
                     items = list(value)
                     items[index] = changed
                     out.append(kind(items))
@@ -108,7 +163,7 @@ def mutations(value):
         if keys:
             out.append({k: v for k, v in value.items() if k != keys[0]})
             out.append({k: v for k, v in value.items() if k != keys[-1]})
-            for changed in mutations(value[keys[0]])[:4]:
+            for changed in base_mutations(value[keys[0]])[:4]:
                 out.append({**value, keys[0]: changed})
             extra = keys[-1] + "x" if isinstance(keys[-1], str) else keys[-1] + 1 if isinstance(keys[-1], int) else None
             if extra is not None and extra not in value:
@@ -120,7 +175,7 @@ def mutations(value):
         items = sorted(value, key=repr)
         if items:
             out.append(kind(items[1:]))
-            for changed in mutations(items[0])[:3]:
+            for changed in base_mutations(items[0])[:3]:
                 try:
                     out.append(kind(items + [changed]))
                 except TypeError:
@@ -129,7 +184,7 @@ def mutations(value):
     return []
 
 
-def derive(seeds, params, limit):
+def derive(seeds, params, limit, constants=()):
     """Candidate inputs made from inputs that work: one argument changed at a time. A change is new when its
     argument has not yet been given that value; new changes of every argument come first, interleaved, so the
     first candidates already try each argument's boundary values once before any is tried twice."""
@@ -141,7 +196,7 @@ def derive(seeds, params, limit):
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
         parsed.append((args, kwargs))
-        seen.add(call_forms([repr(a) for a in args], [(k, repr(v)) for k, v in kwargs.items()])[1])
+        seen.add(call_forms([literal_text(a) for a in args], [(k, literal_text(v)) for k, v in kwargs.items()])[1])
     fresh, repeated = {}, {}
     tried_values = set()
     for args, kwargs in parsed:
@@ -149,14 +204,14 @@ def derive(seeds, params, limit):
         for where, key in slots:
             original = args[key] if where == "arg" else kwargs[key]
             label = key if where == "kw" else (positional[key] if key < len(positional) else "*args[%d]" % key)
-            for changed in mutations(original):
+            for changed in mutations(original, constants):
                 if type(changed) is type(original) and repr(changed) == repr(original):
                     continue
                 if where == "arg":
                     new_args, new_kwargs = args[:key] + (changed,) + args[key + 1:], kwargs
                 else:
                     new_args, new_kwargs = args, {**kwargs, key: changed}
-                literal = call_forms([repr(a) for a in new_args], [(k, repr(v)) for k, v in new_kwargs.items()])
+                literal = call_forms([literal_text(a) for a in new_args], [(k, literal_text(v)) for k, v in new_kwargs.items()])
                 if len(literal[1]) > 4000 or literal[1] in seen:
                     continue
                 try:
@@ -189,24 +244,46 @@ def short_repr(value, limit=40):
 # --- coverage map ------------------------------------------------------------------------------
 
 def coverage_map(code, entry):
-    """Statement lines of the entry point (nested functions included, its docstring not) and its
-    if/for/while decisions whose two ways line tracing can tell apart."""
+    """Statement lines of the entry point that line tracing reports (nested functions included; docstrings,
+    `global` and `nonlocal` not) and its if/for/while decisions whose two ways tracing can tell apart, each with
+    the first line of the function it belongs to (leaving that function is its only exit that counts)."""
     tree, fn = entry_function(code, entry)
     if fn is None:
         return None
     lines, branches = set(), []
-    docstring = fn.body[0] if fn.body and isinstance(fn.body[0], ast.Expr) and \
-        isinstance(getattr(fn.body[0], "value", None), ast.Constant) and isinstance(fn.body[0].value.value, str) else None
-    for node in ast.walk(fn):
-        if node is fn or node is docstring or not isinstance(node, ast.stmt):
-            continue
-        lines.add(node.lineno)
-        if isinstance(node, (ast.If, ast.While, ast.For, ast.AsyncFor)):
-            header = node.test if isinstance(node, (ast.If, ast.While)) else node.iter
-            body = node.body[0].lineno
-            if body > header.end_lineno:
-                branches.append({"line": node.lineno, "end": header.end_lineno, "body": body,
-                                 "kind": type(node).__name__.lower().replace("async", "")})
+
+    def first_line(function):
+        return function.decorator_list[0].lineno if function.decorator_list else function.lineno
+
+    def visit(function):
+        body = function.body
+        skip = body[0] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str) else None
+        pending = [statement for statement in body if statement is not skip]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines.add(first_line(node))
+                visit(node)
+                continue
+            if isinstance(node, ast.ClassDef) or not isinstance(node, ast.stmt):
+                continue
+            if not isinstance(node, (ast.Global, ast.Nonlocal)):
+                lines.add(node.lineno)
+            if isinstance(node, (ast.If, ast.While, ast.For, ast.AsyncFor)):
+                header = node.test if isinstance(node, (ast.If, ast.While)) else node.iter
+                endless = isinstance(node, ast.While) and isinstance(header, ast.Constant) and bool(header.value)
+                if node.body[0].lineno > header.end_lineno and not endless:
+                    branches.append({"line": node.lineno, "end": header.end_lineno, "body": node.body[0].lineno,
+                                     "owner": first_line(function), "kind": type(node).__name__.lower().replace("async", "")})
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                for child in getattr(node, field, []) or []:
+                    if isinstance(child, ast.ExceptHandler) or type(child).__name__ == "match_case":
+                        pending.extend(child.body)
+                    else:
+                        pending.append(child)
+
+    visit(fn)
     return {"lines": sorted(lines), "branches": sorted(branches, key=lambda b: b["line"])}
 
 

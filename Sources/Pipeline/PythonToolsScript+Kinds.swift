@@ -2,7 +2,7 @@
 // and the probe calls that let the original itself confirm which kinds it accepts.
 extension PythonToolsScript {
     static let kinds = #"""
-# --- test inputs: signatures, parameter kinds, binding, derived inputs, coverage maps --------------
+# --- parameter kinds and probes ------------------------------------------------------------------
 # Everything here reads literals with ast.literal_eval and code with ast.parse; nothing is executed.
 import inspect
 
@@ -119,7 +119,7 @@ def annotation_kinds(node):
     if isinstance(node, ast.Subscript):
         outer = node.value.id if isinstance(node.value, ast.Name) else getattr(node.value, "attr", None)
         inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        if outer in ("Optional",):
+        if outer in ("Optional",) and inner:
             kinds, element = annotation_kinds(inner[0])
             return kinds + ["none"], element
         if outer in ("Union",):
@@ -374,8 +374,8 @@ def probes(params, per_parameter=6):
 
 
 def call_literal(params, values):
-    positional = [repr(values[p["name"]]) for p in params if p["kind"] in ("positional-only", "positional")]
-    keywords = [(p["name"], repr(values[p["name"]])) for p in params if p["kind"] == "keyword-only"]
+    positional = [literal_text(values[p["name"]]) for p in params if p["kind"] in ("positional-only", "positional")]
+    keywords = [(p["name"], literal_text(values[p["name"]])) for p in params if p["kind"] == "keyword-only"]
     return call_forms(positional, keywords)
 
 

@@ -44,10 +44,15 @@ def mutation_sites(fn):
                 sites.append(MutationSite(node.lineno, "%d becomes %d" % (node.value, node.value + delta), ("constant", index, delta)))
         elif isinstance(node, ast.Constant) and type(node.value) is bool:
             sites.append(MutationSite(node.lineno, "%s becomes %s" % (node.value, not node.value), ("constant", index, None)))
-        elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-            if name in UNWRAPPABLE:
-                sites.append(MutationSite(node.lineno, "drops the call to %s()" % name, ("unwrap-call", index)))
+        elif isinstance(node, ast.Call) and not node.keywords:
+            # f(x) becomes x; x.strip() or x.lower() becomes x (a method call becomes its receiver).
+            if isinstance(node.func, ast.Name) and node.func.id in UNWRAPPABLE and len(node.args) == 1:
+                sites.append(MutationSite(node.lineno, "drops the call to %s()" % node.func.id, ("unwrap-call", index)))
+            elif isinstance(node.func, ast.Attribute) and node.func.attr in UNWRAPPABLE and len(node.args) <= 1:
+                if isinstance(node.func.value, ast.Name) and node.func.value.id in ("math", "builtins") and len(node.args) == 1:
+                    sites.append(MutationSite(node.lineno, "drops the call to %s()" % node.func.attr, ("unwrap-call", index)))
+                elif not (isinstance(node.func.value, ast.Name) and node.func.value.id in ("math", "builtins")):
+                    sites.append(MutationSite(node.lineno, "drops the call to .%s()" % node.func.attr, ("unwrap-method", index)))
         elif isinstance(node, (ast.If, ast.While)):
             sites.append(MutationSite(node.lineno, "negates the condition", ("negate", index)))
         elif isinstance(node, ast.Break):
@@ -92,6 +97,9 @@ def apply_mutation(fn, site):
     elif kind == "unwrap-call":
         if not replace(node, node.args[0]):
             return None
+    elif kind == "unwrap-method":
+        if not replace(node, node.func.value):
+            return None
     elif kind == "negate":
         node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)
     elif kind == "drop":
@@ -110,20 +118,34 @@ def apply_mutation(fn, site):
         return None
 
 
+def spread(count):
+    """0..count-1 in an order that covers the range evenly from the start: 0, n/2, n/4, 3n/4, ..."""
+    order, step = [], count
+    while step >= 1 and len(order) < count:
+        for position in range(0, count, step):
+            if position not in order:
+                order.append(position)
+        step //= 2
+    return order + [p for p in range(count) if p not in order]
+
+
 def mutants(code, entry, limit):
-    """Up to `limit` mutants of the entry point, spread over its lines, each the whole code with one change."""
+    """Up to `limit` mutants of the entry point, each the whole code with one change; the first change of every
+    line comes before the second of any, and the lines are taken evenly over the function."""
     tree, fn = entry_function(code, entry)
     if fn is None:
         return []
-    lines = code.splitlines(keepends=True)
+    # Python counts lines at \n, \r\n and \r only (str.splitlines also breaks at \x0c, \u2028, ...).
+    lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", code)
     start = (fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno) - 1
     end = fn.end_lineno
     by_line = {}
     for site in mutation_sites(fn):
         by_line.setdefault(site.line, []).append(site)
     ordered, rank = [], 0
+    line_order = [sorted(by_line)[i] for i in spread(len(by_line))]
     while any(rank < len(group) for group in by_line.values()):
-        for line in sorted(by_line):
+        for line in line_order:
             if rank < len(by_line[line]):
                 ordered.append(by_line[line][rank])
         rank += 1
@@ -131,18 +153,19 @@ def mutants(code, entry, limit):
     for site in ordered:
         if len(out) >= limit:
             break
-        changed = apply_mutation(fn, site)
-        if changed is None:
-            continue
         try:
+            changed = apply_mutation(fn, site)
+            if changed is None:
+                continue
             dumped = ast.dump(ast.parse(changed).body[0])
-        except SyntaxError:
-            continue
-        if dumped in seen:
+            if dumped in seen:
+                continue
+            # The rest of the code stays as written: only the entry point is replaced by its changed copy.
+            mutated = "".join(lines[:start]) + changed + "\n" + "".join(lines[end:])
+            compile(mutated, "<mutant>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue
         seen.add(dumped)
-        # The rest of the code stays as written: only the entry point is replaced by its changed copy.
-        mutated = "".join(lines[:start]) + changed + "\n" + "".join(lines[end:])
         out.append({"code": mutated, "description": "line %d: %s" % (site.line, site.description)})
     return out
 

@@ -212,6 +212,22 @@ def reattach(original, rewrite):
 """#
 
     static let dispatch = #"""
+def guarded(compute, fallback):
+    """One item's answer; an item the analysis cannot handle gets `fallback(error)`, never the whole batch's failure."""
+    try:
+        return compute()
+    except Exception as error:  # RecursionError, MemoryError, ValueError, ... on pathological code
+        return fallback("%s: %s" % (type(error).__name__, str(error)[:300]))
+
+
+def parameters_answer(item):
+    params = infer_parameters(item["code"], item["entry"])
+    if params is None:
+        return None
+    return {"parameters": params, "probes": probes(params), "coverage": coverage_map(item["code"], item["entry"]),
+            "constants": code_constants(item["code"], item["entry"])}
+
+
 def main():
     request = json.load(sys.stdin)
     op = request["op"]
@@ -219,27 +235,28 @@ def main():
     if op == "extract":
         out = []
         for f in request["files"]:
-            out.append(dict(path=f["path"], **extract(f["path"], f["text"])))
+            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"]), lambda e: {
+                "error": {"reason": "analysis-failed", "detail": e, "line": 0}})))
         json.dump({"files": out}, sys.stdout)
     elif op == "analyze":
-        json.dump({"items": [analyze(i["code"], i["entry"]) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: analyze(i["code"], i["entry"]), lambda e: {
+            "parses": False, "error": {"message": "analysis failed: " + e, "line": 0}}) for i in items]}, sys.stdout)
     elif op == "reattach":
-        json.dump({"items": [reattach(i["original"], i["rewrite"]) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: reattach(i["original"], i["rewrite"]), lambda e: i["rewrite"]) for i in items]}, sys.stdout)
     elif op == "arguments":
-        json.dump({"items": [[call_arguments(line, i["entry"]) for line in i["lines"]] for i in items]}, sys.stdout)
+        json.dump({"items": [[guarded(lambda: call_arguments(line, i["entry"]), lambda e: None) for line in i["lines"]]
+                             for i in items]}, sys.stdout)
     elif op == "parameters":
-        answers = []
-        for i in items:
-            params = infer_parameters(i["code"], i["entry"])
-            answers.append(None if params is None else {"parameters": params, "probes": probes(params),
-                                                         "coverage": coverage_map(i["code"], i["entry"])})
-        json.dump({"items": answers}, sys.stdout)
+        json.dump({"items": [guarded(lambda: parameters_answer(i), lambda e: {
+            "parameters": [], "probes": [], "coverage": None, "constants": [], "failed": e}) for i in items]}, sys.stdout)
     elif op == "check_calls":
-        json.dump({"items": [check_calls(i["code"], i["entry"], i["literals"], i["examples"]) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: check_calls(i["code"], i["entry"], i["literals"], i["examples"]),
+                                     lambda e: [["analysis-failed", e]] * len(i["literals"])) for i in items]}, sys.stdout)
     elif op == "mutants":
-        json.dump({"items": [mutants(i["code"], i["entry"], i["limit"]) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: mutants(i["code"], i["entry"], i["limit"]), lambda e: []) for i in items]}, sys.stdout)
     elif op == "derive":
-        json.dump({"items": [derive(i["seeds"], i["parameters"], i["limit"]) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", [])), lambda e: [])
+                             for i in items]}, sys.stdout)
     else:
         raise SystemExit(f"unknown op {op}")
 

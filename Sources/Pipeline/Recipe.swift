@@ -74,7 +74,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Inputs derived from working ones (without the model) that are tried on the original.
         public var candidates: Int = 64
         /// Derived inputs kept: first those that tell more mutants from the original, then those that reach new
-        /// lines or decisions, then those with a new output.
+        /// lines or decisions, take a new path or give a new output, then those with the rarest outputs.
         public var derived: Int = 8
         /// Mutants of the original (one small change each) that derived inputs are chosen to tell apart.
         public var mutants: Int = 8

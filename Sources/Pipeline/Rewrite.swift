@@ -53,7 +53,7 @@ struct RewriteStage: Stage {
     /// How many of the cases the code reproduces, and the first difference.
     static func reproduces(_ code: String, sample: SampleRecord, cases: [TestCaseRecord], runner: any CodeRunner,
                            compareOutput: Bool) async throws -> (Int, String?) {
-        let results = try await runner.run(CodeRun(code: code, entry: sample.entryPoint, literals: cases.map(\.literal), budgetScale: 2))
+        let results = try await runner.runSettled(CodeRun(code: code, entry: sample.entryPoint, literals: cases.map(\.literal), budgetScale: 2))
         var passed = 0
         var first: String?
         for (testCase, result) in zip(cases, results) {

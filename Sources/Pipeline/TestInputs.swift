@@ -110,6 +110,7 @@ struct ParameterProbe: Sendable {
 
     var parameters: [ParameterInfo] = []
     var coverage: CoverageMap?
+    var constants: [LiteralConstant] = []
     var calls: [ProbeOutcome] = []
     var executions: [ExecutionRecord] = []
     var rejection: (reason: String, detail: String)?
@@ -120,8 +121,13 @@ struct ParameterProbe: Sendable {
             probe.rejection = ("entry-point-missing", "no top-level function '\(sample.entryPoint)'")
             return probe
         }
+        if let failed = analysis.failed {
+            probe.rejection = ("analysis-failed", "the static analysis cannot read this code: \(failed)")
+            return probe
+        }
         probe.parameters = analysis.parameters
         probe.coverage = analysis.coverage
+        probe.constants = analysis.constants
         let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal)))
         probe.executions = results.enumerated().map { index, result in
             ExecutionRecord(sampleId: sample.id, run: "probe", caseIndex: index, status: result.status, value: result.value,
@@ -132,7 +138,7 @@ struct ParameterProbe: Sendable {
         for (call, result) in zip(analysis.probes, results) {
             probe.calls.append(ProbeOutcome(display: call.display, literal: call.literal, labels: call.labels, outcome: summary(result)))
             // A kind is accepted unless the call fails on the argument's kind itself.
-            let refused = result.status != "ok" && (result.status != "raised" || ["TypeError", "AttributeError"].contains(result.exceptionType ?? ""))
+            let refused = result.status != "ok" && (result.status != "raised" || AugmentStage.kindErrors.contains(result.exceptionType ?? ""))
             for label in call.labels where label.count == 2 && !refused {
                 if !(accepted[label[0]]?.contains(label[1]) ?? false) { accepted[label[0], default: []].append(label[1]) }
             }
@@ -165,16 +171,19 @@ struct ParameterProbe: Sendable {
     }
 
     func record(_ sample: SampleRecord) -> ProbeRecord {
-        ProbeRecord(sampleId: sample.id, parameters: jsonText(parameters), coverageMap: coverage.map { jsonText($0) }, calls: jsonText(calls))
+        ProbeRecord(sampleId: sample.id, parameters: jsonText(parameters), coverageMap: coverage.map { jsonText($0) }, calls: jsonText(calls),
+                    constants: jsonText(constants))
     }
 
     /// Reads back what the test-inputs stage stored.
-    static func stored(_ record: ProbeRecord?) -> (parameters: [ParameterInfo], coverage: CoverageMap?, calls: [ProbeOutcome]) {
-        guard let record else { return ([], nil, []) }
+    static func stored(_ record: ProbeRecord?) -> ParameterProbe {
+        var probe = ParameterProbe()
+        guard let record else { return probe }
         let decoder = JSONDecoder()
-        let parameters = (try? decoder.decode([ParameterInfo].self, from: Data(record.parameters.utf8))) ?? []
-        let coverage = record.coverageMap.flatMap { try? decoder.decode(CoverageMap.self, from: Data($0.utf8)) }
-        let calls = (try? decoder.decode([ProbeOutcome].self, from: Data(record.calls.utf8))) ?? []
-        return (parameters, coverage, calls)
+        probe.parameters = (try? decoder.decode([ParameterInfo].self, from: Data(record.parameters.utf8))) ?? []
+        probe.coverage = record.coverageMap.flatMap { try? decoder.decode(CoverageMap.self, from: Data($0.utf8)) }
+        probe.calls = (try? decoder.decode([ProbeOutcome].self, from: Data(record.calls.utf8))) ?? []
+        probe.constants = (try? decoder.decode([LiteralConstant].self, from: Data(record.constants.utf8))) ?? []
+        return probe
     }
 }

@@ -86,7 +86,8 @@ final class SandboxProcess {
         let maxLine = 6 * (2 * configuration.valueLimitBytes + 2 * configuration.captureBytes) + (2 << 20)
         let process = SandboxProcess(pid: pid, input: input, output: output, errors: errors, maxLineBytes: maxLine,
                                      workDirectory: workDirectory, startedAt: started)
-        let readyBy = Monotonic.now + Monotonic.nanoseconds(10)
+        // Generous: a loaded machine (the tests run CPU hogs beside other suites) can take seconds to start Python.
+        let readyBy = Monotonic.now + Monotonic.nanoseconds(30)
         guard case let .line(line) = process.nextLine(deadline: readyBy),
               let event = try? JSONDecoder().decode(SupervisorEvent.self, from: Data(line)), event.ready != nil else {
             let detail = process.stop()

@@ -95,7 +95,8 @@ def load_entry(request, code):
 class Coverage:
     """Lines and arcs of the frames whose code comes from one file, as coverage.py records them: per frame,
     entering is the arc (-first line of the code, line) and leaving (line, -first line), so a branch not
-    taken on the last line still shows; a generator's yield and resumption are neither."""
+    taken on the last line still shows, or (line, 0) when an exception leaves it; a generator's yield and
+    resumption are neither."""
 
     def __init__(self, filename):
         self.filename = filename
@@ -129,14 +130,20 @@ class Coverage:
         add = self.arcs.add
 
         # Every line event costs a Python call (about 10x a tight loop's time): keep it to one set insertion.
+        # A frame left by an exception (one not caught before the next line) leaves by the arc (line, 0).
+        raising = False
+
         def step(frame, event, arg):
-            nonlocal last
+            nonlocal last, raising
             if event == "line":
                 line = frame.f_lineno
                 add((last, line))
                 last = line
+                raising = False
+            elif event == "exception":
+                raising = True
             elif event == "return" and not (resumable and self.suspended(frame)):
-                add((last, -first))
+                add((last, 0 if raising else -first))
             return step
 
         return step

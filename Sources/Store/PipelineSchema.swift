@@ -128,6 +128,7 @@ extension PipelineSchema {
             t.column("parameters", .text).notNull()
             t.column("coverageMap", .text)
             t.column("calls", .text).notNull()
+            t.column("constants", .text).notNull()
         }
         try db.create(table: "adequacy") { t in
             t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)

@@ -11,9 +11,12 @@ public struct ProbeRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var parameters: String
     public var coverageMap: String?
     public var calls: String
+    /// Short strings and small numbers of the entry point, which derived inputs are built from.
+    public var constants: String
 
-    public init(sampleId: String, parameters: String, coverageMap: String?, calls: String) {
+    public init(sampleId: String, parameters: String, coverageMap: String?, calls: String, constants: String = "[]") {
         self.sampleId = sampleId; self.parameters = parameters; self.coverageMap = coverageMap; self.calls = calls
+        self.constants = constants
     }
 }
 

@@ -168,6 +168,25 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
         #expect(try decisions(build.store, stage: "verify")["bz.py:below_zero"] == "mismatch")
     }
 
+    @Test func theCodesOwnConstantsReachTheBranchesTheyGuard() async throws {
+        // HumanEval 64: only a word ending in 'y' reaches the extra count; the model never writes one.
+        let code = """
+            def vowels_count(s):
+                vowels = "aeiouAEIOU"
+                n_vowels = sum(c in vowels for c in s)
+                if s[-1] == 'y' or s[-1] == 'Y':
+                    n_vowels += 1
+                return n_vowels
+            """
+        let build = try await Self.build(["v.py": code], inputs: [
+            "vowels_count": ["vowels_count('abcde')", "vowels_count('ACEDO')", "vowels_count('hello')", "vowels_count('sky blue')"],
+        ], rewrites: ["vowels_count": "def vowels_count(s):\n    return sum(1 for c in s if c in 'aeiouAEIOU')\n"])
+        defer { try? FileManager.default.removeItem(at: build.folder) }
+        #expect(try decisions(build.store, stage: "verify")["v.py:vowels_count"] == "mismatch")
+        let derived = try Self.cases(build.store, "vowels_count").filter { $0.origin == "derived" && $0.isActive }
+        #expect(derived.contains { $0.arguments.hasSuffix("y'") || $0.arguments.hasSuffix("Y'") }, "\(derived.map(\.arguments))")
+    }
+
     @Test func aRewriteThatMismatchesIsAskedForAgain() async throws {
         let inputs = ["x_or_y": ["x_or_y(1, 'a', 'b')", "x_or_y(4, 'c', 'd')", "x_or_y(7, 5, 6)", "x_or_y(9, [1], [2])"]]
         let wrong = "def x_or_y(n, x, y):\n    return y\n"
@@ -318,7 +337,7 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
 
 
             def rare(n):
-                if n == 123457:
+                if n * 3 == 370371:
                     return 'jackpot'
                 return 'miss' if n % 2 else 'even'
             """
