@@ -36,9 +36,12 @@ struct AugmentStage: Stage {
             var executions: [ExecutionRecord] = []
             var pool: [Candidate] = []
             if !candidates.isEmpty, recipe.tests.derived > 0 {
+                // Candidates are small changes of the model's inputs: they get the room those needed, traced.
                 let traced = probe.coverage != nil
+                let needed = model.compactMap(\.cpuSeconds).max() ?? 0
+                let scale = traced ? CodeRun.tracedScale(forCallsOf: needed, budget: runner.budgetSeconds) : 1
                 let tried = try await runner.runSettled(CodeRun(code: sample.code, entry: sample.entryPoint, literals: candidates.map(\.literal),
-                                                                trace: traced, budgetScale: traced ? CodeRun.tracedBudgetScale : 1))
+                                                                trace: traced, budgetScale: scale))
                 executions += records(sample, "candidate", tried, indices: Array(tried.indices))
                 pool = zip(candidates, tried).filter { _, result in Self.answers(result, expectExceptions: recipe.verify.expectExceptions) }.map { input, result in
                     Candidate(input: input, result: result,

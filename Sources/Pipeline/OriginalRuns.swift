@@ -54,11 +54,12 @@ enum OriginalRuns {
         func record(_ run: String, _ results: [CaseResult], _ positions: [Int]) {
             executions += records(sample, run, results, indices: positions.map { indices[$0] })
         }
-        func run(_ positions: [Int], environment: Int = 0, module: ModuleLocation? = nil, trace: Bool = false) async throws -> [CaseResult] {
+        func run(_ positions: [Int], environment: Int = 0, module: ModuleLocation? = nil, traceAfter: [CaseResult]? = nil) async throws -> [CaseResult] {
             guard !positions.isEmpty else { return [] }
+            let scale = traceAfter.map { CodeRun.tracedScale(forCallsOf: $0.map(\.cpuSeconds).max() ?? 0, budget: runner.budgetSeconds) } ?? 1
             return try await runner.runSettled(CodeRun(code: sample.code, entry: sample.entryPoint, literals: positions.map { literals[$0] },
-                                                       environment: environment, module: module, trace: trace,
-                                                       budgetScale: trace ? CodeRun.tracedBudgetScale : 1))
+                                                       environment: environment, module: module, trace: traceAfter != nil,
+                                                       budgetScale: scale))
         }
 
         // 1. The expected behaviour, settled against the CPU budget.
@@ -114,7 +115,7 @@ enum OriginalRuns {
 
         // 4. Coverage: which lines and decisions of the entry point each input reaches.
         if let map, extraction == nil {
-            let traced = try await run(usable, trace: true)
+            let traced = try await run(usable, traceAfter: usable.map { first[$0] })
             for (position, result) in zip(usable, traced) where result.lines != nil {
                 cases[position].coverage = CaseCoverage(map: map, lines: result.lines ?? [], arcs: result.arcs ?? [])
             }

@@ -136,8 +136,14 @@ public protocol CodeRunner: Sendable {
 }
 
 extension CodeRun {
-    /// Tracing costs about ten times the CPU of the call it watches; a traced run gets that much more room.
-    public static let tracedBudgetScale: Double = 20
+    /// The budget scale for a traced run of calls that took up to `cpuSeconds` untraced: tracing costs about ten
+    /// times the CPU of the call it watches, so twenty times that (at least half a second), never past the budget
+    /// a call has untraced. A traced call is only ever a measurement: one that runs out gives no coverage.
+    public static func tracedScale(forCallsOf cpuSeconds: Double, budget: Double) -> Double {
+        // A few steps only: each distinct budget is a sandbox configuration of its own.
+        let room = [0.5, 1, 2, 5, 10, 30, 60].first { $0 >= 20 * cpuSeconds } ?? 60
+        return min(budget, room) / budget
+    }
 }
 
 extension CodeRunner {
