@@ -129,11 +129,7 @@ struct ParameterProbe: Sendable {
         probe.coverage = analysis.coverage
         probe.constants = analysis.constants
         let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal)))
-        probe.executions = results.enumerated().map { index, result in
-            ExecutionRecord(sampleId: sample.id, run: "probe", caseIndex: index, status: result.status, value: result.value,
-                            error: result.error, stderr: String(result.stderr.suffix(2000)), state: result.argumentsAfter,
-                            stdout: String(result.stdout.prefix(2000)), cpuSeconds: result.cpuSeconds)
-        }
+        probe.executions = records(sample, "probe", results, indices: Array(results.indices))
         var accepted: [String: [String]] = [:]
         for (call, result) in zip(analysis.probes, results) {
             probe.calls.append(ProbeOutcome(display: call.display, literal: call.literal, labels: call.labels, outcome: summary(result)))

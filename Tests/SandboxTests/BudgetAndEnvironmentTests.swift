@@ -31,15 +31,26 @@ struct BudgetAndEnvironmentTests {
 
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-    @Test func busyLoopCostsAboutTheSameCPUUnderLoad() throws {
+    // The budget counts CPU, not the clock: a call that waits past its budget is not cut, whatever the load.
+    @Test func waitingIsNotChargedToTheBudget() throws {
+        let executor = try SandboxTestSupport.executor(timeout: 1) { $0.wallTimeoutSeconds = 20 }
+        let call = try withCPUHogs { try executor.run(SandboxTestSupport.sample("import time\ndef f():\n    time.sleep(2.5)\n    return 'woke'\n", ["()"])).calls[0] }
+        #expect(call.status == .ok && call.value == .string("woke"), "\(call)")
+        #expect(call.seconds >= 2.5 && call.cpuSeconds < 0.5, "\(call)")
+    }
+
+    // Under load a CPU-bound call answers the same, within its budget, and is charged its own CPU time (not the
+    // wall time the hogs stretch it to); the bound is loose because shared cores slow each instruction too.
+    @Test func busyLoopUnderLoadAnswersTheSameWithinItsBudget() throws {
         let executor = try SandboxTestSupport.executor(timeout: 20)
         let loop = SandboxTestSupport.sample("def f(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n",
                                              Array(repeating: "(4_000_000,)", count: 3))
         let alone = try executor.run(loop).calls
         let loaded = try withCPUHogs { try executor.run(loop).calls }
-        #expect((alone + loaded).allSatisfy { $0.status == .ok })
+        #expect((alone + loaded).allSatisfy { $0.status == .ok && $0.value == alone[0].value })
+        #expect(loaded.allSatisfy { $0.cpuSeconds <= $0.seconds + 0.05 }, "\(loaded.map { ($0.cpuSeconds, $0.seconds) })")
         let quiet = median(alone.map(\.cpuSeconds)), busy = median(loaded.map(\.cpuSeconds))
-        #expect(quiet > 0 && abs(busy - quiet) / quiet < 0.35, "CPU seconds alone \(alone.map(\.cpuSeconds)), under load \(loaded.map(\.cpuSeconds))")
+        #expect(quiet > 0 && busy < quiet * 3, "CPU seconds alone \(alone.map(\.cpuSeconds)), under load \(loaded.map(\.cpuSeconds))")
     }
 
     @Test func busyLoopPastTheBudgetIsACPUTimeout() throws {
