@@ -8,7 +8,8 @@ enum DefaultPrompts {
             .init(
                 user: """
                 Rewrite this Python function so that it is clean and readable. Keep the function name `keep_big` \
-                and its parameters exactly. Then give one instruction that asks a programmer to write it.
+                and its parameters exactly. Then give one instruction that asks a programmer to write it. \
+                \(fromRuns)
 
                 ```python
                 def keep_big(a,b):
@@ -17,9 +18,15 @@ enum DefaultPrompts {
                     if x>b: r.append(x)
                   return r
                 ```
+
+                What it did when it was run:
+                keep_big([5, 1, 7], 4) returns [5, 7]
+                keep_big([], 0) returns []
+                keep_big([2, 2], 2) returns []
+                keep_big([1, 'a'], 0) raises TypeError
                 """,
                 assistant: """
-                Instruction: Write a Python function `keep_big(a, b)` that returns the items of the list `a` that are greater than `b`, in their original order.
+                Instruction: Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order.
 
                 ```python
                 def keep_big(a, b):
@@ -30,10 +37,48 @@ enum DefaultPrompts {
         ],
         user: """
         Rewrite this Python function so that it is clean and readable. Keep the function name `{entry}` \
-        and its parameters exactly. Then give one instruction that asks a programmer to write it.
+        and its parameters exactly. Then give one instruction that asks a programmer to write it. {basis}
 
         ```python
         {code}
+        ```
+
+        What it did when it was run:
+        {evidence}
+        """)
+
+    /// How the instruction is grounded: the original's own docstring when it has one, else its runs.
+    static let fromDocstring = "Say what its docstring says it does, in your own words, and keep to what the runs below show."
+    static let fromRuns = "Say exactly what it returns for which inputs, as the runs below show."
+
+    /// The function from its instruction alone: the signature is given so the answer can be run on the test set.
+    static let backTranslate = Recipe.PromptSpec(
+        system: "You are a careful Python programmer who writes clean, correct code.",
+        examples: [
+            .init(
+                user: """
+                Write the Python function this instruction asks for. Answer with the code only.
+
+                Instruction: Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order.
+
+                ```python
+                def keep_big(a, b):
+                ```
+                """,
+                assistant: """
+                ```python
+                def keep_big(a, b):
+                    return [item for item in a if item > b]
+                ```
+                """),
+        ],
+        user: """
+        Write the Python function this instruction asks for. Answer with the code only.
+
+        Instruction: {instruction}
+
+        ```python
+        {signature}
         ```
         """)
 

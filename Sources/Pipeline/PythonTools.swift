@@ -208,6 +208,23 @@ enum PythonTools {
                         as: Answer.self).items.first ?? []
     }
 
+    /// The entry point's docstring (cleaned as `inspect.getdoc` does), nil when it has none.
+    static func docstrings(_ items: [(code: String, entry: String)]) throws -> [String?] {
+        struct Answer: Decodable { var items: [String?] }
+        return try call("docstrings", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
+    }
+
+    /// What an instruction claims about `entry`: see InstructionClaims.
+    /// `code` and `literals` (calls that returned normally) give the kinds of value each parameter is passed.
+    static func claims(_ text: String, entry: String, code: String, literals: [String]) throws -> InstructionClaimsFound {
+        struct Answer: Decodable { var items: [InstructionClaimsFound] }
+        let item: [String: Any] = ["text": text, "entry": entry, "code": code, "literals": literals]
+        guard let found = try call("claims", ["items": [item]], as: Answer.self).items.first else {
+            throw PipelineError.pythonTool(operation: "claims", detail: "no answer")
+        }
+        return found
+    }
+
     /// For each item, each candidate line parsed into call arguments, or nil when unusable.
     static func arguments(_ items: [(entry: String, lines: [String])]) throws -> [[CallArguments?]] {
         struct Answer: Decodable { var items: [[[String]?]] }

@@ -1,7 +1,7 @@
 // The Python side of static analysis, run by /usr/bin/python3 -I: it parses with `ast`, never executes input.
 enum PythonToolsScript {
     /// The whole script: parsing and extraction, parameter kinds, test inputs, then the request dispatch.
-    static let source = core + kinds + inputs + mutants + dispatch
+    static let source = core + kinds + inputs + mutants + instructions + dispatch
 
     static let core = #"""
 # Static analysis of untrusted Python with the standard library's ast: parses, never executes.
@@ -257,6 +257,11 @@ def main():
     elif op == "derive":
         json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", [])), lambda e: [])
                              for i in items]}, sys.stdout)
+    elif op == "docstrings":
+        json.dump({"items": [guarded(lambda: docstring_of(i["code"], i["entry"]), lambda e: None) for i in items]}, sys.stdout)
+    elif op == "claims":
+        json.dump({"items": [guarded(lambda: instruction_claims(i["text"], i["entry"], i.get("code", ""), i.get("literals", [])), lambda e: {
+            "named": [], "signatures": [], "calls": [], "kinds": [], "parameters": [], "failed": e}) for i in items]}, sys.stdout)
     else:
         raise SystemExit(f"unknown op {op}")
 

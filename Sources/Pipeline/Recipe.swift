@@ -9,6 +9,7 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var tests = TestSettings()
     public var sandbox = SandboxSettings()
     public var verify = VerifySettings()
+    public var instruction = InstructionSettings()
     public var prefilter = PrefilterSettings()
     public var dedup = DedupSettings()
     public var export = ExportSettings()
@@ -64,6 +65,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct Prompts: Codable, Sendable, Equatable {
         public var rewrite: PromptSpec = DefaultPrompts.rewrite
         public var testInputs: PromptSpec = DefaultPrompts.testInputs
+        /// Back-translation: `{instruction}`, `{signature}` and `{entry}`.
+        public var backTranslate: PromptSpec = DefaultPrompts.backTranslate
     }
 
     public struct TestSettings: Codable, Sendable, Equatable {
@@ -103,6 +106,23 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var expectExceptions: Bool = true
         /// When true, what the function prints must match too.
         public var compareOutput: Bool = false
+    }
+
+    public struct InstructionSettings: Codable, Sendable, Equatable {
+        /// Executed cases of the original shown to the model when it writes the instruction.
+        public var evidence: Int = 4
+        /// Verified cases written into the instruction as examples; never more than the cases held back.
+        public var examples: Int = 2
+        /// How examples read: `list` ("Examples:" and one `call` returns `value` a line) or `doctest` (>>> lines).
+        public var exampleStyle: String = "list"
+        /// Check what the instruction claims (function, parameters, kind of result, its own examples) against the
+        /// code and its runs; a claim that does not hold asks for another answer, then rejects.
+        public var checkClaims: Bool = true
+        /// Back-translation: the model writes the function from the instruction and signature alone; the share of
+        /// held-back cases it gets right is the faithfulness score.
+        public var backTranslate: Bool = true
+        /// Samples scoring below this are rejected (0 records the score only).
+        public var minFaithfulness: Double = 0
     }
 
     public struct PrefilterSettings: Codable, Sendable, Equatable {

@@ -22,7 +22,8 @@ struct SemDedupStage: Stage {
         if !missing.isEmpty {
             let texts = try missing.map { sample -> String in
                 let rewrite = try context.store.rewrite(of: sample.id)
-                return "\(rewrite?.instruction ?? "")\n\(rewrite?.code ?? sample.code)"
+                // The examples repeat the function's name and the tests' values: noise for meaning, so they are left out.
+                return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(rewrite?.code ?? sample.code)"
             }
             let fresh = try embedder.embed(texts)
             try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.modelName, values: $1) })

@@ -147,4 +147,22 @@ extension PipelineSchema {
             t.column("mutantReport", .text)
         }
     }
+
+    /// Instructions with their evidence, examples and claim checks; back-translation scores.
+    static func instructions(_ db: Database) throws {
+        try db.alter(table: "rewrite") { t in
+            t.add(column: "instructionSource", .text)
+            t.add(column: "evidence", .text)
+            t.add(column: "examples", .text)
+            t.add(column: "claims", .text)
+        }
+        try db.create(table: "faithfulness") { t in
+            t.primaryKey("sampleId", .text).references("sample", onDelete: .cascade)
+            t.column("code", .text).notNull()
+            t.column("passed", .integer).notNull()
+            t.column("total", .integer).notNull()
+            t.column("score", .double).notNull()
+            t.column("detail", .text)
+        }
+    }
 }

@@ -60,3 +60,23 @@ public struct AdequacyRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     public var branchCoverage: Double? { branchesTotal > 0 ? Double(branchesCovered) / Double(branchesTotal) : nil }
     public var exceptionShare: Double { normalCases + raisedCases > 0 ? Double(raisedCases) / Double(normalCases + raisedCases) : 0 }
 }
+
+/// How faithful an instruction is: the model, shown only the instruction and the signature, wrote `code`; the
+/// share of the held-back cases (those not shown as examples) it gets right is the score.
+public struct FaithfulnessRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "faithfulness"
+    public var sampleId: String
+    /// The back-translated code; empty when the model gave none.
+    public var code: String
+    public var passed: Int
+    public var total: Int
+    public var score: Double
+    /// The first difference, or why there is no code.
+    public var detail: String?
+
+    public init(sampleId: String, code: String, passed: Int, total: Int, detail: String?) {
+        self.sampleId = sampleId; self.code = code; self.passed = passed; self.total = total
+        self.score = total > 0 ? Double(passed) / Double(total) : 0
+        self.detail = detail
+    }
+}

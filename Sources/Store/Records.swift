@@ -68,11 +68,23 @@ public struct ModelCallRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
 public struct RewriteRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "rewrite"
     public var sampleId: String
+    /// The instruction as exported: what the model wrote (or was given), then the examples.
     public var instruction: String
     public var code: String
+    /// Where the instruction came from: `docstring` (the model turned the original's docstring into it),
+    /// `model` (written from the code and its runs) or `given` (the input's own instruction).
+    public var instructionSource: String?
+    /// JSON: the executed cases the prompt showed the model, as it read them.
+    public var evidence: String?
+    /// JSON: the verified cases written into the instruction as examples (`{cases: [index], text}`).
+    public var examples: String?
+    /// JSON: each check of what the instruction claims (`{check, passed, detail}`).
+    public var claims: String?
 
-    public init(sampleId: String, instruction: String, code: String) {
+    public init(sampleId: String, instruction: String, code: String, instructionSource: String? = nil, evidence: String? = nil,
+                examples: String? = nil, claims: String? = nil) {
         self.sampleId = sampleId; self.instruction = instruction; self.code = code
+        self.instructionSource = instructionSource; self.evidence = evidence; self.examples = examples; self.claims = claims
     }
 }
 

@@ -75,6 +75,7 @@ public final class RunDatabase: Sendable {
         }
         migrator.registerMigration("v2-pipeline", migrate: PipelineSchema.create)
         migrator.registerMigration("v3-behaviour", migrate: PipelineSchema.behaviour)
+        migrator.registerMigration("v4-instructions", migrate: PipelineSchema.instructions)
         return migrator
     }
 

@@ -12,13 +12,15 @@ public struct StageCommit: Sendable {
     public var executions: [ExecutionRecord] = []
     public var probe: ProbeRecord?
     public var adequacy: AdequacyRecord?
+    public var faithfulness: FaithfulnessRecord?
 
     public init(outcome: OutcomeRecord, modelCalls: [ModelCallRecord] = [], rewrite: RewriteRecord? = nil,
                 testCases: [TestCaseRecord]? = nil, rank: RankRecord? = nil, dedup: DedupRecord? = nil,
-                executions: [ExecutionRecord] = [], probe: ProbeRecord? = nil, adequacy: AdequacyRecord? = nil) {
+                executions: [ExecutionRecord] = [], probe: ProbeRecord? = nil, adequacy: AdequacyRecord? = nil,
+                faithfulness: FaithfulnessRecord? = nil) {
         self.outcome = outcome; self.modelCalls = modelCalls; self.rewrite = rewrite
         self.testCases = testCases; self.rank = rank; self.dedup = dedup; self.executions = executions
-        self.probe = probe; self.adequacy = adequacy
+        self.probe = probe; self.adequacy = adequacy; self.faithfulness = faithfulness
     }
 }
 
@@ -58,6 +60,7 @@ extension RunDatabase {
                 for execution in unit.executions { try execution.insert(db, onConflict: .replace) }
                 try unit.probe?.insert(db, onConflict: .replace)
                 try unit.adequacy?.insert(db, onConflict: .replace)
+                try unit.faithfulness?.insert(db, onConflict: .replace)
             }
         }
     }
@@ -124,6 +127,10 @@ extension RunDatabase {
 
     public func probe(of sampleId: String) throws -> ProbeRecord? {
         try writer.read { db in try ProbeRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+    }
+
+    public func faithfulness(of sampleId: String) throws -> FaithfulnessRecord? {
+        try writer.read { db in try FaithfulnessRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
     }
 
     public func adequacy(of sampleId: String) throws -> AdequacyRecord? {

@@ -102,7 +102,7 @@ import Testing
         // inspect: the summary counts, and one sample's story with its first mismatch marked.
         let summary = try RunInspector.summary(store, path: result.databasePath)
         #expect(summary.samples == result.collected)
-        #expect(summary.modelUsage.map(\.stage) == ["test-inputs", "rewrite"])
+        #expect(summary.modelUsage.map(\.stage) == ["test-inputs", "rewrite", "faithfulness"])
         // Every sandbox call is stored: the original in two environments and in its module over the four inputs,
         // then the rewrite over every usable case (the model's and the derived ones).
         let executions = try store.executions(of: mx.id)
@@ -187,10 +187,13 @@ import Testing
         let first = try await Self.build([Self.lists], in: run, until: .rewrite)
         let calls = Self.script.requests.count
         let second = try await Self.build([Self.lists], in: run)
+        let afterSecond = Self.script.requests.count
         let third = try await Self.build([Self.lists], in: run)
         #expect(first.collected == second.collected)
-        // The second run only did what the first had not; the third found nothing left but export.
-        #expect(Self.script.requests.count == calls)
+        // The second run only did what the first had not (back-translation, after verify); the third found nothing
+        // left but export.
+        #expect(Self.script.requests[calls...].allSatisfy { $0.messages.last?.content.hasPrefix("Write the Python function") == true })
+        #expect(afterSecond > calls && Self.script.requests.count == afterSecond)
         #expect(second.exported == third.exported && second.exported > 0)
         let dataset = try String(contentsOfFile: third.datasetPath!, encoding: .utf8)
         #expect(dataset == (try String(contentsOfFile: second.datasetPath!, encoding: .utf8)))

@@ -13,13 +13,21 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     let rewriteAttempts: [String: [String]]
     private var rewriteRequests: [String: Int] = [:]
     let inputs: [String: [String]]
+    /// Back-translations by entry point (the function written from the instruction alone); unscripted ones return None.
+    let backTranslations: [String: String]
+    /// Instructions by entry point, replacing the default one that names the function and claims nothing else.
+    let instructions: [String: [String]]
+    private var instructionRequests: [String: Int] = [:]
     /// Requests that fail alone, by "rewrite:ENTRY" or "inputs:ENTRY": the message the generator reports.
     let failures: [String: String]
     private let lock = NSLock()
     private(set) var requests: [GenerationRequest] = []
 
     init(rewrites: [String: String] = [:], rewriteAttempts: [String: [String]] = [:], inputs: [String: [String]],
-         failures: [String: String] = [:], supportsConstraints: Bool = false) {
+         failures: [String: String] = [:], supportsConstraints: Bool = false, backTranslations: [String: String] = [:],
+         instructions: [String: [String]] = [:]) {
+        self.backTranslations = backTranslations
+        self.instructions = instructions
         self.rewriteAttempts = rewriteAttempts
         self.supportsConstraints = supportsConstraints
         self.failures = failures
@@ -35,7 +43,9 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
             let entry = Self.entry(in: code)
             if let message = failures["\(prompt.hasPrefix("Rewrite") ? "rewrite" : "inputs"):\(entry)"] { return .failed(message) }
             let text: String
-            if prompt.hasPrefix("Rewrite") {
+            if prompt.hasPrefix("Write the Python function") {
+                text = "```python\n\(backTranslations[entry] ?? "def \(entry)(*args, **kwargs):\n    return None\n")\n```"
+            } else if prompt.hasPrefix("Rewrite") {
                 var rewrite = rewrites[entry] ?? code
                 if let attempts = rewriteAttempts[entry], !attempts.isEmpty {
                     let n = lock.withLock { () -> Int in
@@ -44,7 +54,15 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
                     }
                     rewrite = attempts[min(n, attempts.count - 1)]
                 }
-                text = "Instruction: Write a Python function `\(entry)` as shown.\n\n```python\n\(rewrite)\n```"
+                var instruction = "Write a Python function `\(entry)` as shown."
+                if let scripted = instructions[entry], !scripted.isEmpty {
+                    let n = lock.withLock { () -> Int in
+                        defer { instructionRequests[entry, default: 0] += 1 }
+                        return instructionRequests[entry, default: 0]
+                    }
+                    instruction = scripted[min(n, scripted.count - 1)]
+                }
+                text = "Instruction: \(instruction)\n\n```python\n\(rewrite)\n```"
             } else {
                 text = (inputs[entry] ?? ["no idea"]).joined(separator: "\n")
             }

@@ -17,6 +17,7 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
     /// Writes `files` into a fresh source folder and builds them with scripted answers.
     static func build(_ files: [String: String], inputs: [String: [String]], rewrites: [String: String] = [:],
                       rewriteAttempts: [String: [String]] = [:], constrained: Bool = false,
+                      instructions: [String: [String]] = [:], backTranslations: [String: String] = [:],
                       configure: (inout Recipe) -> Void = { _ in }) async throws
         -> (result: BuildResult, store: RunDatabase, script: ScriptedGenerator, folder: URL) {
         let folder = try temporaryDirectory("tests")
@@ -27,7 +28,8 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
-        let script = ScriptedGenerator(rewrites: rewrites, rewriteAttempts: rewriteAttempts, inputs: inputs, supportsConstraints: constrained)
+        let script = ScriptedGenerator(rewrites: rewrites, rewriteAttempts: rewriteAttempts, inputs: inputs, supportsConstraints: constrained,
+                                       backTranslations: backTranslations, instructions: instructions)
         var recipe = Recipe()
         recipe.inputs = [.init(path: source.path)]
         recipe.tests.count = 4
@@ -309,7 +311,9 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
         let shout = try Self.cases(build.store, "shout")
         #expect(shout.filter { $0.dropped?.hasPrefix("copied-from-example") == true }.map(\.arguments) == ["'hello world'", "'a bb ccc', 2"])
         // Each sample saw two of the pool's examples; the two samples did not see the same two.
-        let requests = build.script.requests.filter { $0.messages.last?.content.hasPrefix("Write") == true }
+        let requests = build.script.requests.filter {
+            $0.messages.last?.content.hasPrefix("Write") == true && $0.messages.last?.content.hasPrefix("Write the Python function") == false
+        }
         let shown = requests.map { $0.messages.filter { $0.role == "assistant" }.map(\.content) }
         #expect(shown.allSatisfy { $0.count == 2 })
         #expect(Set(shown).count == 2)
