@@ -39,12 +39,39 @@ enum DatasetCard {
                       "\(model) model-written and \(derived) derived test inputs over \(adequacy.count) exported samples; on average the tests run "
                       + "\(mean) of the original's lines; the fewest distinct normal outputs of any test set is \(adequacy.map(\.distinctOutputs).min() ?? 0)."]
         }
+        lines += try instructions(store: store, kept: try store.kept(by: finalStage(funnel).rawValue), options: options, recipe: recipe)
         lines += ["", "## Sources", "", "| where | items | licence |", "|---|---|---|"]
         for (folder, items) in sources.sorted(by: { $0.key < $1.key }) {
             lines.append("| `\(folder)` | \(items.count) | \(licence(of: folder)) |")
         }
         lines += ["", "## Recipe", "", "```json", recipe, "```", ""]
         return lines.joined(separator: "\n")
+    }
+
+    /// Where the instructions came from, what backs them, and how the faithfulness score was used.
+    static func instructions(store: RunDatabase, kept: [SampleRecord], options: DatasetExportOptions, recipe: String) throws -> [String] {
+        let rewrites = try kept.compactMap { try store.rewrite(of: $0.id) }
+        guard !rewrites.isEmpty else { return [] }
+        let sources = Dictionary(grouping: rewrites, by: { $0.instructionSource ?? "unrecorded" }).mapValues(\.count)
+        let withExamples = rewrites.filter { !(InstructionExamples.of($0)?.cases.isEmpty ?? true) }.count
+        let checked = rewrites.filter { $0.claims != nil }.count
+        let origin: String = sources.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let written = "Written by the model after the original had run, with several of its executed cases in front of it; "
+            + "from the original's docstring where it had one: \(origin). "
+        let backed = "\(checked) of \(rewrites.count) had their claims checked against the code (the function and parameters they name, "
+            + "the kind of result, every call they state, run on the original); \(withExamples) carry verified cases as examples."
+        var lines = ["", "## Instructions", "", written + backed]
+        let scores = try kept.compactMap { try store.faithfulness(of: $0.id)?.score }.sorted()
+        let minimum = (try? JSONDecoder().decode(Recipe.self, from: Data(recipe.utf8)))?.instruction.minFaithfulness ?? 0
+        if !scores.isEmpty {
+            func share(_ bound: Double) -> String { String(format: "%.0f%%", 100 * Double(scores.filter { $0 >= bound - 1e-9 }.count) / Double(scores.count)) }
+            lines += ["", String(format: "Faithfulness (back-translation: the model wrote the function from the instruction and signature alone; the "
+                                 + "share of held-back cases it got right): median %.2f over %d samples; %@ score at least 0.5, %@ score 1.",
+                                 scores[scores.count / 2], scores.count, share(0.5), share(1))]
+        }
+        lines.append(minimum > 0 ? "The build rejected samples scoring below \(minimum)." : "The build recorded the score without rejecting on it.")
+        if let exportMinimum = options.minFaithfulness { lines.append("This export left out samples scoring below \(exportMinimum).") }
+        return lines
     }
 
     static func finalStage(_ funnel: [StageCount]) -> StageName {

@@ -16,6 +16,8 @@ public struct DatasetExportOptions: Sendable {
     public var validation: Double = 0
     public var seed: UInt64 = 1234
     public var system: String?
+    /// Leave out samples whose instruction's faithfulness score is below this (samples without a score stay).
+    public var minFaithfulness: Double?
 
     public init(format: Format) { self.format = format }
 }
@@ -41,6 +43,7 @@ public enum DatasetExport {
         var rows: [(sample: SampleRecord, rewrite: RewriteRecord, rank: RankRecord?)] = []
         for sample in try store.kept(by: stage.rawValue) {
             guard let rewrite = try store.rewrite(of: sample.id) else { continue }
+            if let minimum = options.minFaithfulness, let score = try store.faithfulness(of: sample.id)?.score, score + 1e-9 < minimum { continue }
             rows.append((sample, rewrite, try store.rank(of: sample.id)))
         }
         switch options.order {
@@ -110,6 +113,8 @@ public enum DatasetExport {
             object["line"] = sample.line
             object["model"] = try store.meta("generator") ?? ""
             object["recipe_hash"] = recipeHash
+            if let source = rewrite.instructionSource { object["instruction_source"] = source }
+            if let faithfulness = try store.faithfulness(of: sample.id) { object["faithfulness"] = faithfulness.score }
             if let rank {
                 object["difficulty"] = rank.difficulty
                 if let coverage = rank.lineCoverage { object["line_coverage"] = coverage }

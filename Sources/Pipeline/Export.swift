@@ -24,6 +24,10 @@ public struct ExportedSample: Codable, Equatable, Sendable {
     public var branchCoverage: Double?
     /// Share of the original's mutants the tests tell apart.
     public var mutationScore: Double?
+    /// Where the instruction came from (`docstring`, `model`, `given`) and the share of held-back cases a function
+    /// written from the instruction alone gets right (nil when back-translation is off).
+    public var instructionSource: String?
+    public var faithfulness: Double?
     public var source: String
     public var line: Int
     public var model: String
@@ -54,7 +58,8 @@ public enum Exporter {
                 tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0), origin: $0.origin) },
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
                 difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
-                mutationScore: rank?.mutationScore, source: sample.source, line: sample.line, model: model, recipe: recipe)
+                mutationScore: rank?.mutationScore, instructionSource: rewrite.instructionSource,
+                faithfulness: try store.faithfulness(of: sample.id)?.score, source: sample.source, line: sample.line, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
         }
         let temporary = url.appendingPathExtension("partial")

@@ -5,11 +5,11 @@ import Foundation
 import Sandbox
 import Store
 
-struct ClaimCheck: Codable, Sendable, Equatable {
-    /// names-entry, names-other-function, parameters, result-kind, example.
-    var check: String
-    var passed: Bool
-    var detail: String
+public struct ClaimCheck: Codable, Sendable, Equatable {
+    /// names-entry, names-other-function, parameters, parameter-kind, copies-example, result-kind, example.
+    public var check: String
+    public var passed: Bool
+    public var detail: String
 }
 
 struct InstructionClaimsFound: Decodable {

@@ -45,10 +45,14 @@ enum InstructionEvidence {
         guard budget > 0 else { return [] }
         let plain = cases.filter { $0.isActive && $0.expectedStatus == "ok" && $0.mutates != true && $0.expectedOutput == nil }
             .filter { $0.arguments.count <= 80 && value($0).count <= 80 }
+        // Calls that return the usual kind of value first: `trunc(set(), 1) returns set()` is true but teaches little.
+        let kinds = Dictionary(grouping: plain, by: { kind(of: $0) }).mapValues(\.count)
+        let usual = kinds.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+        let typical = plain.filter { kind(of: $0) == usual } + plain.filter { kind(of: $0) != usual }
             .sorted { order($0, length: $0.arguments.count + value($0).count).lexicographicallyPrecedes(order($1, length: $1.arguments.count + value($1).count)) }
         var chosen: [TestCaseRecord] = []
         var seen = Set<String>()
-        for testCase in plain where chosen.count < budget {
+        for testCase in typical where chosen.count < budget {
             if seen.insert(behaviourKey(testCase)).inserted { chosen.append(testCase) }
         }
         return chosen.sorted { $0.index < $1.index }
@@ -78,6 +82,17 @@ enum InstructionEvidence {
     /// The model's own inputs before derived ones (they read as a person would call), then shorter, then first.
     static func order(_ testCase: TestCaseRecord, length: Int) -> [Int] {
         [testCase.origin == "model" ? 0 : 1, length, testCase.index]
+    }
+
+    /// The kind of a case's return value: its canonical JSON's shape (a tag such as `{"tuple"`, a string, a number).
+    static func kind(of testCase: TestCaseRecord) -> String {
+        guard let text = testCase.expectedValue, let first = text.first else { return "none" }
+        if first == "{" { return String(text.prefix { $0 != ":" }) }
+        if first == "\"" { return "str" }
+        if first == "[" { return "list" }
+        if first == "t" || first == "f" { return "bool" }
+        if first == "n" { return "none" }
+        return "number"
     }
 
     /// The expected return value as Python writes it.

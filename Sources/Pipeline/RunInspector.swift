@@ -51,6 +51,13 @@ public struct SampleDetail: Codable, Sendable {
     public var probes: [ProbeOutcome]
     /// How well the test set pins the original down.
     public var adequacy: AdequacyRecord?
+    /// Where the instruction came from (docstring, model, given), the runs the model was shown, each check of
+    /// what the instruction claims (those of the rejected attempt when it was rejected for them), and the
+    /// back-translation with its score.
+    public var instructionSource: String?
+    public var evidence: [String] = []
+    public var claims: [ClaimCheck] = []
+    public var faithfulness: FaithfulnessRecord?
 }
 
 public enum RunInspector {
@@ -113,7 +120,9 @@ public enum RunInspector {
                               dropped: record.dropped, firstMismatch: first, linesRun: coverage?.lines.count, branchesReached: coverage?.branches)
         }
         let probe = ParameterProbe.stored(try store.probe(of: sample.id))
-        return SampleDetail(
+        let decode = { (text: String?) in text.flatMap { try? JSONDecoder().decode([ClaimCheck].self, from: Data($0.utf8)) } }
+        let misdescribed = outcomes.first { $0.reason == "instruction-contradicts-code" }?.evidence
+        var detail = SampleDetail(
             id: sample.id, source: sample.source, line: sample.line, entryPoint: sample.entryPoint, code: sample.code,
             instruction: rewrite?.instruction, rewrite: rewrite?.code,
             diff: rewrite.map { LineDiff.unified(from: sample.code, to: $0.code) },
@@ -121,5 +130,10 @@ public enum RunInspector {
             executions: try store.executions(of: sample.id),
             dedup: try store.dedup(of: sample.id), rank: try store.rank(of: sample.id),
             parameters: probe.parameters, probes: probe.calls, adequacy: try store.adequacy(of: sample.id))
+        detail.instructionSource = rewrite?.instructionSource
+        detail.evidence = rewrite?.evidence.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        detail.claims = decode(rewrite?.claims) ?? decode(misdescribed) ?? []
+        detail.faithfulness = try store.faithfulness(of: sample.id)
+        return detail
     }
 }

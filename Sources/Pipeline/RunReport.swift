@@ -1,5 +1,5 @@
 // `semi-instruct report`: one self-contained HTML page about a run — funnel, reasons, distributions,
-// dedup clusters and a filterable list of rejected samples — with inline SVG and no network access.
+// dedup clusters and a filterable list of the exported and the rejected samples — with inline SVG and no network access.
 import Foundation
 import Store
 
@@ -10,7 +10,8 @@ public enum RunReport {
         var instructionLengths: [Double] = [], codeLines: [Double] = [], testsPerSample: [Double] = []
         var clusterSizes: [Int: Int] = [:], similarities: [Double] = []
         var lineCoverage: [Double] = [], decisionCoverage: [Double] = [], distinctOutputs: [Double] = [], derivedTests: [Double] = []
-        var mutationScores: [Double] = []
+        var mutationScores: [Double] = [], faithfulness: [Double] = []
+        var instructionSources: [String: Int] = [:]
         for sample in samples {
             if let adequacy = try store.adequacy(of: sample.id) {
                 if let coverage = adequacy.lineCoverage { lineCoverage.append(coverage * 100) }
@@ -21,14 +22,19 @@ public enum RunReport {
             }
             if let rewrite = try store.rewrite(of: sample.id) {
                 instructionLengths.append(Double(rewrite.instruction.count))
+                instructionSources[rewrite.instructionSource ?? "unrecorded", default: 0] += 1
                 codeLines.append(Double(rewrite.code.split(separator: "\n").count))
             }
             if let rank = try store.rank(of: sample.id) { testsPerSample.append(Double(rank.testsTotal)) }
+            if let record = try store.faithfulness(of: sample.id) { faithfulness.append(record.score * 100) }
             if let dedup = try store.dedup(of: sample.id) {
                 clusterSizes[dedup.cluster, default: 0] += 1
                 if let similarity = dedup.similarity { similarities.append(similarity) }
             }
         }
+        // People judge a dataset by reading it: the exported samples are listed beside the rejected ones.
+        let final = DatasetCard.finalStage(summary.stages)
+        let exported = try store.kept(by: final.rawValue).map { try RunInspector.detail(store, id: $0.id) }
         let rejected = try store.rejections().map { try RunInspector.detail(store, id: $0.sampleId) }
         let funnel = summary.stages.filter { $0.kept + $0.rejected > 0 }
         let reasons = funnel.flatMap { stage in stage.reasons.map { ("\(stage.stage): \($0.reason)", Double($0.count)) } }
@@ -38,20 +44,28 @@ public enum RunReport {
         body += section("Funnel", SVGChart.bars(funnel.map { ($0.stage, Double($0.kept)) }, secondary: funnel.map { Double($0.rejected) },
                                                  legend: ("kept", "rejected")))
         body += section("Rejection reasons", reasons.isEmpty ? "<p>none</p>" : SVGChart.bars(reasons))
-        body += section("Instruction length (characters)", SVGChart.histogram(instructionLengths))
-        body += section("Code length (lines)", SVGChart.histogram(codeLines))
-        body += section("Tests per sample", SVGChart.histogram(testsPerSample))
-        body += section("Lines of the original the tests run (%, per test set)", SVGChart.histogram(lineCoverage))
-        body += section("Decision outcomes the tests reach (%, per test set with decisions)", SVGChart.histogram(decisionCoverage))
-        body += section("Mutants of the original the tests tell apart (%, per test set)", SVGChart.histogram(mutationScores))
-        body += section("Distinct normal outputs per test set", SVGChart.histogram(distinctOutputs))
-        body += section("Derived inputs per test set", SVGChart.histogram(derivedTests))
-        body += section("Dedup cluster sizes", SVGChart.histogram(clusterSizes.values.map(Double.init)))
-        body += section("Similarity to the nearest earlier item", SVGChart.histogram(similarities))
-        body += "<section><h2>Rejected samples</h2><input id=filter placeholder='filter by stage, reason, text'>"
+        body += section("Where instructions came from (samples with a rewrite)",
+                        instructionSources.isEmpty ? "<p>no data</p>" : SVGChart.bars(instructionSources.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }))
+        body += section("Faithfulness (% of held-back cases a function written from the instruction alone gets right)",
+                        SVGChart.histogram(faithfulness, axis: "faithfulness (%)"))
+        body += section("Instruction length (characters)", SVGChart.histogram(instructionLengths, axis: "characters"))
+        body += section("Code length (lines)", SVGChart.histogram(codeLines, axis: "lines"))
+        body += section("Tests per sample", SVGChart.histogram(testsPerSample, axis: "tests"))
+        body += section("Lines of the original the tests run (%, per test set)", SVGChart.histogram(lineCoverage, axis: "line coverage (%)"))
+        body += section("Decision outcomes the tests reach (%, per test set with decisions)", SVGChart.histogram(decisionCoverage, axis: "decision coverage (%)"))
+        body += section("Mutants of the original the tests tell apart (%, per test set)", SVGChart.histogram(mutationScores, axis: "mutation score (%)"))
+        body += section("Distinct normal outputs per test set", SVGChart.histogram(distinctOutputs, axis: "distinct outputs"))
+        body += section("Derived inputs per test set", SVGChart.histogram(derivedTests, axis: "derived inputs"))
+        body += section("Dedup cluster sizes", SVGChart.histogram(clusterSizes.values.map(Double.init), axis: "samples in the cluster"))
+        body += section("Similarity to the nearest earlier item", SVGChart.histogram(similarities, axis: "cosine similarity"))
+        body += "<section><h2>Samples</h2><input id=filter placeholder='filter by stage, reason, text'>"
+            + "<select id=kind><option value=''>exported and rejected</option><option value=exported>exported (\(exported.count))</option>"
+            + "<option value=rejected>rejected (\(rejected.count))</option></select>"
             + "<select id=stage><option value=''>every stage</option>"
             + funnel.map { "<option>\(escape($0.stage))</option>" }.joined() + "</select><div id=samples></div></section>"
-        let data = String(decoding: try JSONEncoder().encode(rejected), as: UTF8.self)
+        struct Listed: Encodable { var exported: Bool; var sample: SampleDetail }
+        let listed = exported.map { Listed(exported: true, sample: $0) } + rejected.map { Listed(exported: false, sample: $0) }
+        let data = String(decoding: try JSONEncoder().encode(listed), as: UTF8.self)
             .replacingOccurrences(of: "</", with: "<\\/")
         return """
             <!doctype html><html lang=en><head><meta charset=utf-8><title>semi-instruct report</title>
@@ -76,23 +90,31 @@ public enum RunReport {
         input,select{margin:.3em .3em .6em 0;padding:.3em}
         """
 
-    /// Renders the rejected samples from the embedded JSON and filters them as the user types.
+    /// Renders the exported and rejected samples from the embedded JSON and filters them as the user types.
     static let script = """
         const samples = JSON.parse(document.getElementById('data').textContent);
         const list = document.getElementById('samples'), filter = document.getElementById('filter'), stage = document.getElementById('stage');
+        const kind = document.getElementById('kind');
         function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; }
         function render() {
           const needle = filter.value.toLowerCase(); list.textContent = '';
-          for (const s of samples) {
+          for (const {exported, sample: s} of samples) {
+            if (kind.value && (kind.value === 'exported') !== exported) continue;
             const last = s.outcomes.filter(o => !o.kept)[0] || {};
-            if (stage.value && last.stage !== stage.value) continue;
-            const text = [s.id, s.source, s.entryPoint, last.stage, last.reason, last.detail, s.code].join(' ').toLowerCase();
+            if (stage.value && !exported && last.stage !== stage.value) continue;
+            const text = [s.id, s.source, s.entryPoint, last.stage, last.reason, last.detail, s.code, s.instruction].join(' ').toLowerCase();
             if (needle && !text.includes(needle)) continue;
             const d = el('details'); d.className = 'sample';
-            d.appendChild(el('summary', `${s.id}  ${last.stage}: ${last.reason} — ${s.entryPoint || '(no function)'} (${s.source}:${s.line})`));
-            d.appendChild(el('p', last.detail || '', 'bad'));
+            const scores = (s.faithfulness ? ` faithfulness ${s.faithfulness.score.toFixed(2)}` : '') + (s.rank && s.rank.mutationScore != null ? ` mutation score ${s.rank.mutationScore.toFixed(2)}` : '');
+            d.appendChild(el('summary', exported ? `${s.id}  exported —${scores} — ${s.entryPoint} (${s.source}:${s.line})`
+              : `${s.id}  ${last.stage}: ${last.reason} — ${s.entryPoint || '(no function)'} (${s.source}:${s.line})`));
+            if (!exported) d.appendChild(el('p', last.detail || '', 'bad'));
             d.appendChild(el('h4', 'original code')); d.appendChild(el('pre', s.code));
-            if (s.instruction) { d.appendChild(el('h4', 'instruction')); d.appendChild(el('p', s.instruction)); }
+            if (s.instruction) { d.appendChild(el('h4', `instruction (from ${s.instructionSource || '?'})`)); d.appendChild(el('pre', s.instruction)); }
+            if (s.rewrite && exported) { d.appendChild(el('h4', 'response code')); d.appendChild(el('pre', s.rewrite)); }
+            if (s.evidence.length) { d.appendChild(el('h4', 'runs the model saw')); d.appendChild(el('pre', s.evidence.join('\\n'))); }
+            if (s.claims.length) { d.appendChild(el('h4', 'claims checked')); d.appendChild(el('pre', s.claims.map(c => `${c.passed ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`).join('\\n'))); }
+            if (s.faithfulness) { d.appendChild(el('h4', `back-translation: ${s.faithfulness.passed}/${s.faithfulness.total} held-back cases right`)); d.appendChild(el('pre', s.faithfulness.code || s.faithfulness.detail || '')); }
             if (s.diff) { d.appendChild(el('h4', 'rewrite (diff)')); d.appendChild(el('pre', s.diff)); }
             if (s.cases.length) {
               d.appendChild(el('h4', 'test cases'));
@@ -105,9 +127,9 @@ public enum RunReport {
             if (s.dedup && s.dedup.duplicateOf) d.appendChild(el('p', `duplicate of ${s.dedup.duplicateOf} (similarity ${s.dedup.similarity})`));
             list.appendChild(d);
           }
-          if (!list.childElementCount) list.appendChild(el('p', 'no rejected sample matches'));
+          if (!list.childElementCount) list.appendChild(el('p', 'no sample matches'));
         }
-        filter.addEventListener('input', render); stage.addEventListener('change', render); render();
+        filter.addEventListener('input', render); stage.addEventListener('change', render); kind.addEventListener('change', render); render();
         """
 }
 
@@ -137,22 +159,28 @@ enum SVGChart {
         return svg + "</svg>"
     }
 
-    static func histogram(_ values: [Double], bins: Int = 12) -> String {
+    /// Bars with their counts on top, the value axis labelled under them, the count axis beside them.
+    static func histogram(_ values: [Double], bins: Int = 12, axis: String = "value") -> String {
         guard let low = values.min(), let high = values.max() else { return "<p>no data</p>" }
         let span = high > low ? high - low : 1
         var counts = [Int](repeating: 0, count: bins)
         for value in values { counts[min(bins - 1, Int((value - low) / span * Double(bins)))] += 1 }
         let width = 600, height = 140, barWidth = width / bins
         let top = Double(max(1, counts.max() ?? 1))
-        var svg = "<svg class=histogram role=img width=\(width) height=\(height + 20)>"
+        let left = 50, top0 = 16
+        var svg = "<svg class=histogram role=img width=\(width + left) height=\(height + top0 + 36)>"
+        svg += "<text x=0 y=\(top0 + height / 2) transform='rotate(-90 10 \(top0 + height / 2))'>samples</text>"
         for (index, count) in counts.enumerated() {
             let h = Int(Double(height) * Double(count) / top)
             let from = low + span * Double(index) / Double(bins), to = low + span * Double(index + 1) / Double(bins)
-            svg += "<rect x=\(index * barWidth) y=\(height - h) width=\(barWidth - 2) height=\(h) fill='#47a'>"
+            let x = left + index * barWidth
+            svg += "<rect x=\(x) y=\(top0 + height - h) width=\(barWidth - 2) height=\(h) fill='#47a'>"
                 + "<title>\(String(format: "%.3g", from))–\(String(format: "%.3g", to)): \(count)</title></rect>"
+            if count > 0 { svg += "<text x=\(x + 2) y=\(top0 + height - h - 3)>\(count)</text>" }
         }
-        svg += "<text x=0 y=\(height + 14)>\(String(format: "%.3g", low))</text>"
-        svg += "<text x=\(width - 40) y=\(height + 14)>\(String(format: "%.3g", high))</text>"
+        svg += "<text x=\(left) y=\(top0 + height + 14)>\(String(format: "%.3g", low))</text>"
+        svg += "<text x=\(left + width - 40) y=\(top0 + height + 14)>\(String(format: "%.3g", high))</text>"
+        svg += "<text x=\(left + width / 2 - 40) y=\(top0 + height + 30)>\(RunReport.escape(axis))</text>"
         return svg + "</svg><p class=meta>\(values.count) values</p>"
     }
 }

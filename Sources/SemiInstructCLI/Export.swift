@@ -38,7 +38,13 @@ struct Export: AsyncParsableCommand {
     @Option(help: "A system prompt to put in every example.")
     var system: String?
 
+    @Option(help: "Leave out samples whose instruction scored below this faithfulness (0 to 1; see inspect).")
+    var minFaithfulness: Double?
+
     func validate() throws {
+        if let minFaithfulness, !(0...1).contains(minFaithfulness) {
+            throw ValidationError("--min-faithfulness takes a share between 0 and 1, not \(minFaithfulness)")
+        }
         if let split {
             let parts = split.split(separator: "=")
             guard parts.count == 2, parts[0] == "validation", let fraction = Double(parts[1]), fraction > 0, fraction < 1 else {
@@ -56,6 +62,7 @@ struct Export: AsyncParsableCommand {
         options.withProvenance = withProvenance
         options.seed = seed
         options.system = system
+        options.minFaithfulness = minFaithfulness
         options.validation = split.flatMap { Double($0.split(separator: "=")[1]) } ?? 0
         let target = output.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("\(format.rawValue).jsonl")

@@ -111,7 +111,27 @@ enum InspectText {
             out.append("  \(outcome.stage.padding(toLength: 13, withPad: " ", startingAt: 0)) \(verdict)\(outcome.detail.map { " — \($0)" } ?? "")")
         }
         out += ["", style.bold("original code"), d.code]
-        if let instruction = d.instruction { out += [style.bold("instruction"), instruction, ""] }
+        if let instruction = d.instruction {
+            out += [style.bold("instruction") + (d.instructionSource.map { style.dim(" (from \($0))") } ?? ""), instruction, ""]
+        }
+        if !d.evidence.isEmpty {
+            out.append(style.bold("runs of the original the model saw"))
+            out += d.evidence.map { "  " + $0 }
+            out.append("")
+        }
+        if !d.claims.isEmpty {
+            out.append(style.bold("claims of the instruction, checked"))
+            for claim in d.claims {
+                out.append("  " + (claim.passed ? style.green("ok  ") : style.red("FAIL")) + " \(claim.check): \(claim.detail)")
+            }
+            out.append("")
+        }
+        if let f = d.faithfulness {
+            out.append(style.bold("back-translation") + String(format: ": faithfulness %.2f (%d of %d held-back cases right from the instruction alone)",
+                                                                f.score, f.passed, f.total) + (f.detail.map { style.dim(" — \($0)") } ?? ""))
+            if !f.code.isEmpty { out.append(f.code) }
+            out.append("")
+        }
         if let diff = d.diff {
             out.append(style.bold("rewrite (diff against the original)"))
             for line in diff.components(separatedBy: "\n") {

@@ -6,13 +6,13 @@ import Testing
 @Suite(.serialized) struct BuildEndToEndTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// A small recipe over three sample functions, short generations, two attempts.
+    /// A small recipe over seven sample functions (text.py: SmolLM2 gets some of them right), short generations, two attempts.
     static func recipe(in dir: URL) throws -> URL {
         let url = dir.appendingPathComponent("recipe.yaml")
         try """
             name: e2e
             inputs:
-              - path: \(root.appendingPathComponent("samples/python/numbers.py").path)
+              - path: \(root.appendingPathComponent("samples/python/text.py").path)
             sampling:
               max_tokens: 160
               attempts: 2
@@ -66,7 +66,7 @@ import Testing
         let database = whole.appendingPathComponent("run.sqlite")
         let items = try Self.sqlite(database, "SELECT COUNT(*) FROM sample").trimmingCharacters(in: .whitespacesAndNewlines)
         let decided = try Self.sqlite(database, "SELECT COUNT(*) FROM outcome WHERE stage = 'collect'").trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(items == decided && Int(items)! >= 8)
+        #expect(items == decided && Int(items)! >= 7)
         let open = try Self.sqlite(database, """
             SELECT COUNT(*) FROM outcome o WHERE o.kept AND o.stage != 'semdedup'
             AND NOT EXISTS (SELECT 1 FROM outcome n WHERE n.sampleId = o.sampleId AND n.rowid > o.rowid)
@@ -94,5 +94,39 @@ import Testing
         // inspect reads the finished run.
         let summary = try BuiltBinary.run(["inspect", "--run", killed.path, "--json"])
         #expect(summary.status == 0 && summary.output.contains("\"stages\""))
+
+        // Every rewrite records where its instruction came from and the runs the model saw; every verified sample
+        // has a back-translation score; the dataset carries it.
+        let rewrites = try Self.sqlite(database, "SELECT instructionSource, evidence, examples FROM rewrite").split(separator: "\n")
+        #expect(!rewrites.isEmpty)
+        for row in rewrites {
+            let fields = row.split(separator: "|", maxSplits: 2).map(String.init)
+            #expect(["model", "docstring"].contains(fields[0]) && fields[1].hasPrefix("[\"") && fields[2].contains("\"cases\""), "\(row)")
+        }
+        let verified = try Self.sqlite(database, "SELECT COUNT(*) FROM outcome WHERE stage = 'verify' AND kept")
+        #expect(try Self.sqlite(database, "SELECT COUNT(*) FROM faithfulness") == verified)
+        let rows = expected.split(separator: "\n")
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("\"faithfulness\":") && $0.contains("\"instruction_source\":") })
+        #expect(rows.contains { $0.contains("Examples:") })
+
+        // inspect shows one exported sample's evidence, checks and back-translation.
+        let id = try #require(try Self.sqlite(database, "SELECT sampleId FROM outcome WHERE stage = 'semdedup' AND kept LIMIT 1")
+            .split(separator: "\n").first.map(String.init))
+        let story = try BuiltBinary.run(["inspect", id, "--run", whole.path])
+        #expect(story.status == 0 && story.output.contains("runs of the original the model saw") && story.output.contains("back-translation: faithfulness"),
+                "\(story.output.prefix(3000))")
+
+        // export keeps only the samples at or above a faithfulness minimum, and says so in the card.
+        let perfect = try Self.sqlite(database, """
+            SELECT COUNT(*) FROM faithfulness f JOIN outcome o ON o.sampleId = f.sampleId AND o.stage = 'semdedup' AND o.kept WHERE f.score >= 1
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
+        let filtered = dir.appendingPathComponent("faithful.jsonl")
+        let export = try BuiltBinary.run(["export", "--run", whole.path, "--format", "alpaca", "--with-provenance", "--min-faithfulness", "1",
+                                          "-o", filtered.path])
+        #expect(export.status == 0, "\(export.error)")
+        let kept = try String(contentsOf: filtered, encoding: .utf8).split(separator: "\n")
+        #expect(String(kept.count) == perfect && kept.allSatisfy { $0.contains("\"faithfulness\":1") })
+        let card = try String(contentsOf: dir.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(card.contains("## Instructions") && card.contains("This export left out samples scoring below 1.0."))
     }
 }

@@ -4,7 +4,7 @@ import Store
 import Testing
 
 /// The HTML report rendered by headless Chromium (installed by `make setup`): it must load without console
-/// errors, and its charts and the script-built list of rejected samples must be in the rendered DOM.
+/// errors, and its charts and the script-built list of exported and rejected samples must be in the rendered DOM.
 @Suite struct ReportTests {
     @Test func reportRendersInHeadlessChromiumWithoutConsoleErrors() async throws {
         let run = try temporaryDirectory("report")
@@ -34,7 +34,12 @@ import Testing
         #expect(dom.components(separatedBy: "<svg").count - 1 >= 5)
         let rejected = try store.rejections().count
         #expect(rejected > 0)
-        #expect(dom.components(separatedBy: "<details class=\"sample\"").count - 1 == rejected)
+        let exported = try store.kept(by: "semdedup").count
+        #expect(exported > 0)
+        #expect(dom.components(separatedBy: "<details class=\"sample\"").count - 1 == rejected + exported)
         #expect(dom.contains("first mismatch") && dom.contains("nondeterministic"))
+        // Exported samples with their scores and back-translation; charts with labelled axes and counts.
+        #expect(dom.contains("exported — faithfulness") && dom.contains("back-translation: ") && dom.contains("instruction (from model)"))
+        #expect(dom.contains("Faithfulness (%") && dom.contains(">faithfulness (%)</text>") && dom.contains(">samples</text>"))
     }
 }
