@@ -40,10 +40,47 @@ public enum RecipeLoader {
             let data = try JSONSerialization.data(withJSONObject: merged)
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
-            return try decoder.decode(Recipe.self, from: data)
+            let recipe = try decoder.decode(Recipe.self, from: data)
+            try checkValues(recipe, node: node, path: path)
+            return recipe
         } catch let error as DecodingError {
             throw describe(error, node: node, path: path)
         }
+    }
+
+    // MARK: - value checking
+
+    /// Values a recipe may not hold even when their type is right; the error names the key and its line.
+    static func checkValues(_ recipe: Recipe, node: Node, path: String) throws {
+        func share(_ value: Double) -> Bool { (0...1).contains(value) }
+        let rules: [(key: [String], ok: Bool, expected: String)] = [
+            (["tests", "count"], recipe.tests.count >= 1, "at least 1"),
+            (["tests", "minimum"], recipe.tests.minimum >= 0, "0 or more"),
+            (["tests", "min_line_coverage"], share(recipe.tests.minLineCoverage), "a share between 0 and 1"),
+            (["tests", "min_mutation_score"], share(recipe.tests.minMutationScore), "a share between 0 and 1"),
+            (["verify", "pass_ratio"], share(recipe.verify.passRatio), "a share between 0 and 1"),
+            (["sandbox", "timeout_seconds"], recipe.sandbox.timeoutSeconds > 0, "more than 0 seconds"),
+            (["instruction", "evidence"], recipe.instruction.evidence >= 0, "0 or more"),
+            (["instruction", "examples"], recipe.instruction.examples >= 0, "0 or more"),
+            (["instruction", "example_style"], ["list", "doctest"].contains(recipe.instruction.exampleStyle), "list or doctest"),
+            (["instruction", "min_faithfulness"], share(recipe.instruction.minFaithfulness), "a share between 0 and 1"),
+        ]
+        for rule in rules where !rule.ok {
+            throw PipelineError.recipe(path: path, line: line(of: rule.key, in: node), key: rule.key.joined(separator: "."),
+                                       message: "expected \(rule.expected)")
+        }
+    }
+
+    /// The line (1-based) where a nested key is written, when it is.
+    static func line(of keys: [String], in node: Node) -> Int? {
+        var current = node
+        var found: Int?
+        for key in keys {
+            guard let mapping = current.mapping, let pair = mapping.first(where: { $0.key.string == key }) else { return nil }
+            found = pair.key.mark.map { $0.line }
+            current = pair.value
+        }
+        return found
     }
 
     // MARK: - key checking

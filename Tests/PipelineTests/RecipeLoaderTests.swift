@@ -61,6 +61,23 @@ import Testing
         }
     }
 
+    @Test func valuesOutOfRangeAreErrorsNamingKeyAndLine() throws {
+        for (yaml, key, line) in [("instruction:\n  examples: 2\n  min_faithfulness: 1.5\n", "instruction.min_faithfulness", 3),
+                                  ("instruction:\n  example_style: prose\n", "instruction.example_style", 2),
+                                  ("name: x\nverify:\n  pass_ratio: -0.1\n", "verify.pass_ratio", 3),
+                                  ("tests:\n  count: 0\n", "tests.count", 2)] {
+            #expect {
+                _ = try RecipeLoader.parse(yaml, path: "r.yaml")
+            } throws: { error in
+                let message = (error as? PipelineError)?.errorDescription ?? ""
+                return message.hasPrefix("r.yaml:\(line):") && message.contains("'\(key)'") && message.contains("expected")
+            }
+        }
+        let recipe = try RecipeLoader.parse("instruction:\n  examples: 3\n  example_style: doctest\n  min_faithfulness: 0.5\n  back_translate: false\n")
+        #expect(recipe.instruction.examples == 3 && recipe.instruction.exampleStyle == "doctest" && recipe.instruction.minFaithfulness == 0.5)
+        #expect(!recipe.instruction.backTranslate && recipe.instruction.checkClaims && recipe.instruction.evidence == 4)
+    }
+
     @Test func shippedRecipesLoad() throws {
         for name in ["quickstart", "stdlib", "abacus"] {
             let recipe = try RecipeLoader.load(path: Self.root.appendingPathComponent("recipes/\(name).yaml").path)
