@@ -51,7 +51,7 @@ public final class BuildRunner {
     }
 
     public static let perSampleStages: [any Stage] = [
-        PrefilterStage(), TestInputsStage(), RunOriginalStage(), AugmentStage(), RewriteStage(), VerifyStage(), FaithfulnessStage(), RankStage(), SemDedupStage(),
+        PrefilterStage(), TestInputsStage(), RunOriginalStage(), AugmentStage(), RewriteStage(), VerifyStage(), InstructStage(), FaithfulnessStage(), RankStage(), SemDedupStage(),
     ]
 
     public var recipeHash: String {
@@ -109,7 +109,7 @@ public final class BuildRunner {
         case .testInputs:
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
             if context.generator == nil { context.generator = try services.generator() }
-        case .rewrite, .faithfulness:
+        case .rewrite, .instruct, .faithfulness:
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
             if context.generator == nil { context.generator = try services.generator() }
         case .runOriginal, .augment, .verify:
@@ -121,7 +121,7 @@ public final class BuildRunner {
     }
 
     /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.
-    static let pipelineLayout = "3: test inputs, run original and augment before rewrite; faithfulness after verify"
+    static let pipelineLayout = "3: test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
 
     /// A run directory belongs to one recipe and one pipeline layout: resuming with another would mix two datasets.
     func checkSameRecipe(_ store: RunDatabase, directory: URL) throws {

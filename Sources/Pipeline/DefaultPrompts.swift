@@ -8,8 +8,42 @@ enum DefaultPrompts {
             .init(
                 user: """
                 Rewrite this Python function so that it is clean and readable. Keep the function name `keep_big` \
-                and its parameters exactly. Then give one instruction that asks a programmer to write it. \
-                \(fromRuns)
+                and its parameters exactly. Then give one instruction that asks a programmer to write it.
+
+                ```python
+                def keep_big(a,b):
+                  r=[]
+                  for x in a:
+                    if x>b: r.append(x)
+                  return r
+                ```
+                """,
+                assistant: """
+                Instruction: Write a Python function `keep_big(a, b)` that returns the items of the list `a` that are greater than `b`, in their original order.
+
+                ```python
+                def keep_big(a, b):
+                    \"\"\"Return the items of a that are greater than b.\"\"\"
+                    return [item for item in a if item > b]
+                ```
+                """),
+        ],
+        user: """
+        Rewrite this Python function so that it is clean and readable. Keep the function name `{entry}` \
+        and its parameters exactly. Then give one instruction that asks a programmer to write it.
+
+        ```python
+        {code}
+        ```
+        """)
+
+    /// The instruction, written once the rewrite is verified: the original (its docstring and comments) and its runs.
+    static let instruction = Recipe.PromptSpec(
+        system: "You are a careful Python programmer who writes precise programming tasks.",
+        examples: [
+            .init(
+                user: """
+                Write one instruction that asks a programmer to write this Python function. \(fromRuns)
 
                 ```python
                 def keep_big(a,b):
@@ -25,19 +59,10 @@ enum DefaultPrompts {
                 keep_big([2, 2], 2) returns []
                 keep_big([1, 'a'], 0) raises TypeError
                 """,
-                assistant: """
-                Instruction: Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order.
-
-                ```python
-                def keep_big(a, b):
-                    \"\"\"Return the items of a that are greater than b.\"\"\"
-                    return [item for item in a if item > b]
-                ```
-                """),
+                assistant: "Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order."),
         ],
         user: """
-        Rewrite this Python function so that it is clean and readable. Keep the function name `{entry}` \
-        and its parameters exactly. Then give one instruction that asks a programmer to write it. {basis}
+        Write one instruction that asks a programmer to write this Python function. {basis}
 
         ```python
         {code}
@@ -49,7 +74,7 @@ enum DefaultPrompts {
 
     /// How the instruction is grounded: the original's own docstring when it has one, else its runs.
     static let fromDocstring = "Say what its docstring says it does, in your own words, and keep to what the runs below show."
-    static let fromRuns = "Say exactly what it returns for which inputs, as the runs below show."
+    static let fromRuns = "Name the function and its parameters, and say exactly what it returns for which inputs, as the runs below show."
 
     /// The function from its instruction alone: the signature is given so the answer can be run on the test set.
     static let backTranslate = Recipe.PromptSpec(

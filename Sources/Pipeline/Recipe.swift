@@ -65,6 +65,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct Prompts: Codable, Sendable, Equatable {
         public var rewrite: PromptSpec = DefaultPrompts.rewrite
         public var testInputs: PromptSpec = DefaultPrompts.testInputs
+        /// The instruction of a verified rewrite: `{code}` (the original), `{entry}`, `{evidence}` (its runs), `{basis}`.
+        public var instruction: PromptSpec = DefaultPrompts.instruction
         /// Back-translation: `{instruction}`, `{signature}` and `{entry}`.
         public var backTranslate: PromptSpec = DefaultPrompts.backTranslate
     }

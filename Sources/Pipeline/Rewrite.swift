@@ -1,10 +1,8 @@
-// rewrite: the model normalises the code and writes the instruction, with the original's docstring and several of
-// its executed cases in front of it; Ruff formats the result. Rejected when the answer has no code, does not parse,
-// lost the entry point or changed the signature. The test set is known by now, so an attempt that behaves
-// differently from the original on it is tried again (sampled); when no attempt matches, the closest one goes on
-// and verify rejects it with its evidence. An attempt whose instruction claims what the code does not do (another
-// function, a parameter it lacks, a kind of result no case gives, a call with the wrong result) is tried again too,
-// then rejected with the claim and the case that contradicts it. The accepted instruction carries verified examples.
+// rewrite: the model normalises the code (and writes a first instruction, which `instruct` replaces once the
+// rewrite is verified); Ruff formats the result.
+// Rejected when the answer has no code, does not parse, lost the entry point or changed the signature.
+// The test set is known by now, so an attempt that behaves differently from the original on it is tried again
+// (sampled); when no attempt matches, the closest one goes on and verify rejects it with its evidence.
 import Constraints
 import Foundation
 import ModelFiles
@@ -15,97 +13,43 @@ struct RewriteStage: Stage {
     let name = StageName.rewrite
     let batchSize = 8
 
-    struct Accepted { var instruction: String; var code: String; var claims: [ClaimCheck] = [] }
+    struct Accepted { var instruction: String; var code: String }
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         let start = DispatchTime.now()
-        let settings = context.recipe.instruction
         let originals = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
-        let docstrings = try PythonTools.docstrings(batch.map { ($0.code, $0.entryPoint) })
         let signatures = Dictionary(uniqueKeysWithValues: zip(batch.map(\.id), originals.map(\.signature)))
         var cases: [String: [TestCaseRecord]] = [:]
-        var evidence: [String: [String]] = [:]
-        var hasDocstring: [String: Bool] = [:]
-        for (sample, docstring) in zip(batch, docstrings) {
-            cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive)
-            evidence[sample.id] = InstructionEvidence.shown(cases[sample.id] ?? [], limit: settings.evidence)
-                .map { InstructionEvidence.line($0, entry: sample.entryPoint) }
-            hasDocstring[sample.id] = !(docstring ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        }
-        let exampleInstructions = context.recipe.prompts.rewrite.examples.compactMap { ResponseParsers.instruction(in: $0.assistant) }
+        for sample in batch { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
         // The closest attempt so far per sample (most cases reproduced), kept when none reproduces them all.
         var closest: [String: (accepted: Accepted, passed: Int)] = [:]
-        // The last claim checks that failed per sample: an instruction that misdescribes its code is rejected as such.
-        var misdescribed: [String: [ClaimCheck]] = [:]
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
-            messages: { sample in
-                Prompting.messages(context.recipe.prompts.rewrite, fields: [
-                    "code": sample.code, "entry": sample.entryPoint,
-                    "evidence": Self.evidenceText(evidence[sample.id] ?? []),
-                    "basis": hasDocstring[sample.id] == true ? DefaultPrompts.fromDocstring : DefaultPrompts.fromRuns,
-                ])
-            },
+            messages: { Prompting.messages(context.recipe.prompts.rewrite, fields: ["code": $0.code, "entry": $0.entryPoint]) },
             constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
             parse: { sample, text, _ in
                 let parsed = try check(text, sample: sample, original: signatures[sample.id] ?? nil)
-                guard case var .done(accepted) = parsed, let runner = context.runner, let active = cases[sample.id], !active.isEmpty else {
+                guard case let .done(accepted) = parsed, let runner = context.runner, let active = cases[sample.id], !active.isEmpty else {
                     return parsed
                 }
                 let (passed, difference) = try await Self.reproduces(accepted.code, sample: sample, cases: active, runner: runner,
                                                                      compareOutput: context.recipe.verify.compareOutput)
-                if passed < active.count {
-                    if passed >= (closest[sample.id]?.passed ?? -1) { closest[sample.id] = (accepted, passed) }
-                    return .retry(reason: "mismatch", detail: "reproduces \(passed) of \(active.count) cases; \(difference ?? "")")
-                }
-                guard settings.checkClaims else { return .done(accepted) }
-                accepted.claims = try await InstructionClaims.check(
-                    accepted.instruction, sample: sample, code: accepted.code, parameters: Self.parameterNames(signatures[sample.id] ?? nil),
-                    cases: active, copied: exampleInstructions, runner: runner)
-                let failed = accepted.claims.filter { !$0.passed }
-                guard failed.isEmpty else {
-                    misdescribed[sample.id] = accepted.claims
-                    return .retry(reason: "instruction-contradicts-code", detail: failed.map(\.detail).joined(separator: "; "))
-                }
-                return .done(accepted)
+                if passed == active.count { return parsed }
+                if passed >= (closest[sample.id]?.passed ?? -1) { closest[sample.id] = (accepted, passed) }
+                return .retry(reason: "mismatch", detail: "reproduces \(passed) of \(active.count) cases; \(difference ?? "")")
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in
             let (result, calls) = results[sample.id]!
-            if case .retry = result, let claims = misdescribed[sample.id] {
-                let failed = claims.filter { !$0.passed }
-                return StageCommit(outcome: reject(sample, "instruction-contradicts-code", failed.map(\.detail).joined(separator: "; "),
-                                                   evidence: jsonText(claims), seconds: seconds), modelCalls: calls)
-            }
             switch (result, closest[sample.id]) {
             case let (.done(accepted), _), let (.retry, (accepted, _)?):
                 return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls,
-                                   rewrite: record(sample, accepted, cases: cases[sample.id] ?? [], evidence: evidence[sample.id] ?? [],
-                                                   fromDocstring: hasDocstring[sample.id] == true, settings: settings))
+                                   rewrite: RewriteRecord(sampleId: sample.id, instruction: accepted.instruction, code: accepted.code,
+                                                          instructionSource: sample.givenInstruction != nil ? "given" : "model"))
             case let (.retry(reason, detail), nil):
                 return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds), modelCalls: calls)
             }
         }
-    }
-
-    /// The stored rewrite: the instruction with its examples (verified cases), where it came from and what backs it.
-    func record(_ sample: SampleRecord, _ accepted: Accepted, cases: [TestCaseRecord], evidence: [String], fromDocstring: Bool,
-                settings: Recipe.InstructionSettings) -> RewriteRecord {
-        let examples = InstructionEvidence.examples(cases, count: settings.examples)
-        let rendered = InstructionEvidence.render(examples, entry: sample.entryPoint, style: settings.exampleStyle)
-        let source = sample.givenInstruction != nil ? "given" : fromDocstring ? "docstring" : "model"
-        return RewriteRecord(sampleId: sample.id, instruction: accepted.instruction + rendered, code: accepted.code, instructionSource: source,
-                             evidence: jsonText(evidence), examples: jsonText(InstructionExamples(cases: examples.map(\.index), text: rendered)),
-                             claims: settings.checkClaims ? jsonText(accepted.claims) : nil)
-    }
-
-    static func evidenceText(_ lines: [String]) -> String {
-        lines.isEmpty ? "(no runs)" : lines.joined(separator: "\n")
-    }
-
-    static func parameterNames(_ signature: Signature?) -> [String] {
-        guard let signature else { return [] }
-        return signature.positional + [signature.vararg].compactMap { $0 } + signature.kwonly + [signature.kwarg].compactMap { $0 }
     }
 
     /// How many of the cases the code reproduces, and the first difference.
@@ -151,6 +95,11 @@ struct RewriteStage: Stage {
             return .retry(reason: "no-instruction", detail: "the answer has code but no instruction")
         }
         return .done(Accepted(instruction: finalInstruction, code: code))
+    }
+
+    static func parameterNames(_ signature: Signature?) -> [String] {
+        guard let signature else { return [] }
+        return signature.positional + [signature.vararg].compactMap { $0 } + signature.kwonly + [signature.kwarg].compactMap { $0 }
     }
 
     func describe(_ s: Signature) -> String {

@@ -8,7 +8,7 @@ public enum StageName: String, CaseIterable, Sendable, Codable {
     case collect, prefilter
     case testInputs = "test-inputs"
     case runOriginal = "run-original"
-    case augment, rewrite, verify, faithfulness, rank, semdedup
+    case augment, rewrite, verify, instruct, faithfulness, rank, semdedup
 
     /// The stage whose kept samples this one reads; nil for collect.
     public var previous: StageName? {

@@ -102,7 +102,7 @@ import Testing
         // inspect: the summary counts, and one sample's story with its first mismatch marked.
         let summary = try RunInspector.summary(store, path: result.databasePath)
         #expect(summary.samples == result.collected)
-        #expect(summary.modelUsage.map(\.stage) == ["test-inputs", "rewrite", "faithfulness"])
+        #expect(summary.modelUsage.map(\.stage) == ["test-inputs", "rewrite", "instruct", "faithfulness"])
         // Every sandbox call is stored: the original in two environments and in its module over the four inputs,
         // then the rewrite over every usable case (the model's and the derived ones).
         let executions = try store.executions(of: mx.id)
@@ -192,7 +192,9 @@ import Testing
         #expect(first.collected == second.collected)
         // The second run only did what the first had not (back-translation, after verify); the third found nothing
         // left but export.
-        #expect(Self.script.requests[calls...].allSatisfy { $0.messages.last?.content.hasPrefix("Write the Python function") == true })
+        #expect(Self.script.requests[calls...].allSatisfy {
+            $0.messages.last?.content.hasPrefix("Write the Python function") == true || $0.messages.last?.content.hasPrefix("Write one instruction") == true
+        })
         #expect(afterSecond > calls && Self.script.requests.count == afterSecond)
         #expect(second.exported == third.exported && second.exported > 0)
         let dataset = try String(contentsOfFile: third.datasetPath!, encoding: .utf8)

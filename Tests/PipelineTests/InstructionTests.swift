@@ -72,7 +72,7 @@ import Testing
             "add_up": ["Write a Python function `add_up(xs)` that returns the sum of the numbers in the list `xs`; `add_up([1, 2])` returns 3."],
         ]) { $0.tests.minDistinctOutputs = 1 }
         defer { try? FileManager.default.removeItem(at: build.folder) }
-        let decided = try decisions(build.store, stage: "rewrite")
+        let decided = try decisions(build.store, stage: "instruct")
         for entry in ["iscntrl", "concatenate", "keep", "separate_groups", "monotonic"] {
             #expect(decided["c.py:\(entry)"] == "instruction-contradicts-code", "\(entry): \(decided["c.py:\(entry)"] ?? "-")")
         }
@@ -80,7 +80,7 @@ import Testing
 
         var details: [String: String] = [:]
         for entry in ["iscntrl", "concatenate", "keep", "separate_groups", "monotonic"] {
-            details[entry] = try Self.outcome(build.store, entry, stage: "rewrite").detail ?? ""
+            details[entry] = try Self.outcome(build.store, entry, stage: "instruct").detail ?? ""
         }
         func detail(_ entry: String) -> String { details[entry] ?? "" }
         #expect(detail("iscntrl").contains("never names the function `iscntrl`"))
@@ -91,7 +91,7 @@ import Testing
         #expect(detail("separate_groups").contains("copies the prompt's worked example"))
         #expect(detail("monotonic").contains("says `monotonic([3, 2, 1])` returns False, but the original returns True"), "\(detail("monotonic"))")
         // The evidence holds every check, failed first.
-        let evidence = try #require(try Self.outcome(build.store, "monotonic", stage: "rewrite").evidence)
+        let evidence = try #require(try Self.outcome(build.store, "monotonic", stage: "instruct").evidence)
         let checks = try #require(try JSONSerialization.jsonObject(with: Data(evidence.utf8)) as? [[String: Any]])
         #expect(checks.first?["check"] as? String == "example" && checks.first?["passed"] as? Bool == false)
 
@@ -112,10 +112,12 @@ import Testing
                 "Write `monotonic(l)` that returns True if the list never goes down or never goes up; `monotonic([3, 2, 1])` returns True.",
             ]])
         defer { try? FileManager.default.removeItem(at: build.folder) }
-        #expect(try decisions(build.store, stage: "rewrite")["m.py:monotonic"] == "kept")
+        #expect(try decisions(build.store, stage: "instruct")["m.py:monotonic"] == "kept")
         #expect(try Self.rewrite(build.store, "monotonic").instruction.contains("never goes down or never goes up"))
         let sample = try #require(try build.store.samples().first)
-        #expect(try build.store.modelCalls(of: sample.id).filter { $0.stage == "rewrite" }.count == 2)
+        // One rewrite, then two instructions: the code is not written again for a wrong instruction.
+        let calls = try build.store.modelCalls(of: sample.id)
+        #expect(calls.filter { $0.stage == "rewrite" }.count == 1 && calls.filter { $0.stage == "instruct" }.count == 2)
     }
 
     @Test func theModelSeesTheRunsAndTheDocstringAndExamplesAreVerifiedCases() async throws {
@@ -135,13 +137,16 @@ import Testing
             "double": ["double(3)", "double(0)", "double(-4)"],
         ]) { $0.instruction.examples = 3; $0.instruction.exampleStyle = "doctest" }
         defer { try? FileManager.default.removeItem(at: build.folder) }
-        let prompts = build.script.requests.compactMap { $0.messages.last?.content }.filter { $0.hasPrefix("Rewrite") }
+        let prompts = build.script.requests.compactMap { $0.messages.last?.content }.filter { $0.hasPrefix("Write one instruction") }
         let clampPrompt = try #require(prompts.first { $0.contains("def clamp") })
         #expect(clampPrompt.contains("Say what its docstring says it does"))
         #expect(clampPrompt.contains("What it did when it was run:\nclamp(5, 0, 10) returns 5"), "\(clampPrompt)")
         #expect(clampPrompt.contains("clamp(1, 5, 2) raises ValueError"))
         let doublePrompt = try #require(prompts.first { $0.contains("def double") })
-        #expect(doublePrompt.contains("Say exactly what it returns for which inputs") && doublePrompt.contains("double(3) returns 6"))
+        #expect(doublePrompt.contains("say exactly what it returns for which inputs") && doublePrompt.contains("double(3) returns 6"))
+        // The rewrite is still asked for from the code alone.
+        let rewritePrompt = try #require(build.script.requests.compactMap { $0.messages.last?.content }.first { $0.hasPrefix("Rewrite") })
+        #expect(!rewritePrompt.contains("What it did when it was run"))
 
         let clamp = try Self.rewrite(build.store, "clamp")
         #expect(clamp.instructionSource == "docstring")

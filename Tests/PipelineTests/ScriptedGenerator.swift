@@ -15,7 +15,8 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     let inputs: [String: [String]]
     /// Back-translations by entry point (the function written from the instruction alone); unscripted ones return None.
     let backTranslations: [String: String]
-    /// Instructions by entry point, replacing the default one that names the function and claims nothing else.
+    /// Instructions by entry point, replacing the default one that names the function and claims nothing else: the
+    /// rewrite answer carries the first, the n-th instruction request gets the n-th (the last repeats).
     let instructions: [String: [String]]
     private var instructionRequests: [String: Int] = [:]
     /// Requests that fail alone, by "rewrite:ENTRY" or "inputs:ENTRY": the message the generator reports.
@@ -43,7 +44,14 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
             let entry = Self.entry(in: code)
             if let message = failures["\(prompt.hasPrefix("Rewrite") ? "rewrite" : "inputs"):\(entry)"] { return .failed(message) }
             let text: String
-            if prompt.hasPrefix("Write the Python function") {
+            if prompt.hasPrefix("Write one instruction") {
+                let scripted = instructions[entry] ?? ["Write a Python function `\(entry)` as shown."]
+                let n = lock.withLock { () -> Int in
+                    defer { instructionRequests[entry, default: 0] += 1 }
+                    return instructionRequests[entry, default: 0]
+                }
+                text = scripted[min(n, scripted.count - 1)]
+            } else if prompt.hasPrefix("Write the Python function") {
                 text = "```python\n\(backTranslations[entry] ?? "def \(entry)(*args, **kwargs):\n    return None\n")\n```"
             } else if prompt.hasPrefix("Rewrite") {
                 var rewrite = rewrites[entry] ?? code
@@ -54,14 +62,7 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
                     }
                     rewrite = attempts[min(n, attempts.count - 1)]
                 }
-                var instruction = "Write a Python function `\(entry)` as shown."
-                if let scripted = instructions[entry], !scripted.isEmpty {
-                    let n = lock.withLock { () -> Int in
-                        defer { instructionRequests[entry, default: 0] += 1 }
-                        return instructionRequests[entry, default: 0]
-                    }
-                    instruction = scripted[min(n, scripted.count - 1)]
-                }
+                let instruction = instructions[entry]?.first ?? "Write a Python function `\(entry)` as shown."
                 text = "Instruction: \(instruction)\n\n```python\n\(rewrite)\n```"
             } else {
                 text = (inputs[entry] ?? ["no idea"]).joined(separator: "\n")
