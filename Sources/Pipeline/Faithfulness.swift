@@ -1,7 +1,8 @@
 // faithfulness: back-translation. The model, shown only the instruction and the signature (never the original or
 // the rewrite), writes the function; it runs on the cases the instruction does not show as examples, and the share
-// it gets right is the instruction's faithfulness. One greedy answer, so the score measures the instruction, not luck.
-// Below the recipe's minimum the sample is rejected with the first difference.
+// it gets right is the instruction's faithfulness. One greedy answer per instruction, so the score measures the
+// instruction, not luck. With `instruction.candidates` above 1, more instructions are sampled (each must pass the
+// claim checks) and the best-scoring one is kept. Below the recipe's minimum the sample is rejected.
 import Constraints
 import Foundation
 import Store
@@ -10,16 +11,16 @@ struct FaithfulnessStage: Stage {
     let name = StageName.faithfulness
     let batchSize = 8
 
-    struct Written { var code: String; var failure: String? }
+    struct Candidate: Codable, Sendable { var instruction: String; var score: Double; var claims: [ClaimCheck] }
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         let settings = context.recipe.instruction
-        guard settings.backTranslate, let runner = context.runner else {
+        guard settings.backTranslate, let runner = context.runner, let generator = context.generator else {
             return batch.map { StageCommit(outcome: keep($0)) }
         }
         let start = DispatchTime.now()
-        var rewrites: [String: RewriteRecord] = [:]
-        var heldBack: [String: [TestCaseRecord]] = [:]
+        var rewrites: [String: RewriteRecord] = [:], heldBack: [String: [TestCaseRecord]] = [:]
+        var candidates: [String: [Candidate]] = [:], calls: [String: [ModelCallRecord]] = [:]
         for sample in batch {
             guard let rewrite = try context.store.rewrite(of: sample.id) else { continue }
             rewrites[sample.id] = rewrite
@@ -27,52 +28,111 @@ struct FaithfulnessStage: Stage {
             let verified = try context.store.testCases(of: sample.id).filter { $0.isActive && $0.passed == true }
             let unseen = verified.filter { !shown.contains($0.index) }
             heldBack[sample.id] = unseen.isEmpty ? verified : unseen
+            let claims = rewrite.claims.flatMap { try? JSONDecoder().decode([ClaimCheck].self, from: Data($0.utf8)) } ?? []
+            candidates[sample.id] = [Candidate(instruction: InstructionExamples.withoutExamples(rewrite), score: 0, claims: claims)]
         }
-        var context = context
-        context.recipe.sampling.attempts = 1
-        let results = try await ModelAttempts.run(
-            stage: name, batch: batch.filter { rewrites[$0.id] != nil }, context: context,
-            messages: { sample in
-                Prompting.messages(context.recipe.prompts.backTranslate, fields: [
-                    "instruction": rewrites[sample.id]?.instruction ?? "", "entry": sample.entryPoint,
-                    "signature": Self.signature(of: sample.entryPoint, in: rewrites[sample.id]?.code ?? ""),
+        let samples = batch.filter { rewrites[$0.id] != nil }
+        try await moreCandidates(samples, rewrites: rewrites, candidates: &candidates, calls: &calls, context: context)
+
+        // Every candidate of every sample back-translated in one batch, greedy.
+        let constrained = context.recipe.sampling.constrain && generator.supportsConstraints
+        var requests: [(sample: SampleRecord, index: Int, request: GenerationRequest)] = []
+        for sample in samples {
+            let rewrite = rewrites[sample.id]!
+            let examples = InstructionExamples.of(rewrite)?.text ?? ""
+            for (index, candidate) in (candidates[sample.id] ?? []).enumerated() {
+                let messages = Prompting.messages(context.recipe.prompts.backTranslate, fields: [
+                    "instruction": candidate.instruction + examples, "entry": sample.entryPoint,
+                    "signature": Self.signature(of: sample.entryPoint, in: rewrite.code),
                 ])
-            },
-            constraint: { _ in BuiltInConstraints.fencedPython },
-            parse: { sample, text, _ -> AttemptResult<Written> in
-                guard let code = ResponseParsers.code(in: text, entry: sample.entryPoint) else {
-                    return .done(Written(code: "", failure: "the answer holds no code"))
-                }
-                // The signature's annotations need the rewrite's imports (`List`); they say nothing about behaviour.
-                let completed = try PythonTools.reattach([(rewrites[sample.id]?.code ?? "", code)])[0]
-                return .done(Written(code: completed, failure: nil))
-            })
-        let seconds = elapsed(since: start) / Double(max(1, batch.count))
-        var commits: [StageCommit] = []
-        for sample in batch {
-            guard let cases = heldBack[sample.id], let (result, calls) = results[sample.id] else {
-                commits.append(StageCommit(outcome: reject(sample, "no-rewrite", "verify kept it, but no rewrite is stored", seconds: seconds)))
-                continue
+                let seed = Prompting.seed(run: context.recipe.sampling.seed, sample: sample.id, stage: name.rawValue, attempt: index)
+                requests.append((sample, index, Prompting.request(messages, sampling: context.recipe.sampling, seed: seed, attempt: 0,
+                                                                  constraint: constrained ? BuiltInConstraints.fencedPython : nil)))
             }
+        }
+        let outputs = requests.isEmpty ? [] : try await generator.generate(requests.map(\.request))
+        guard outputs.count == requests.count else { throw PipelineError.model("generator answered \(outputs.count) of \(requests.count) requests") }
+        var records: [String: [FaithfulnessRecord]] = [:]
+        for (asked, output) in zip(requests, outputs) {
+            let sample = asked.sample, cases = heldBack[sample.id] ?? []
+            calls[sample.id, default: []].append(ModelCallRecord(
+                sampleId: sample.id, stage: name.rawValue, attempt: asked.index, prompt: jsonText(asked.request.messages), output: output.text,
+                promptTokens: output.promptTokens, completionTokens: output.completionTokens, seconds: output.seconds))
             var record: FaithfulnessRecord
-            switch result {
-            case let .done(written) where written.failure == nil:
-                let (passed, difference) = try await RewriteStage.reproduces(written.code, sample: sample, cases: cases, runner: runner,
+            if let failure = output.failure {
+                record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: "generation-failed: \(failure)")
+            } else if let code = ResponseParsers.code(in: output.text, entry: sample.entryPoint) {
+                // The signature's annotations need the rewrite's imports (`List`); they say nothing about behaviour.
+                let completed = try PythonTools.reattach([(rewrites[sample.id]!.code, code)])[0]
+                let (passed, difference) = try await RewriteStage.reproduces(completed, sample: sample, cases: cases, runner: runner,
                                                                              compareOutput: context.recipe.verify.compareOutput)
-                record = FaithfulnessRecord(sampleId: sample.id, code: written.code, passed: passed, total: cases.count, detail: difference)
-            case let .done(written):
-                record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: written.failure)
-            case let .retry(reason, detail):
-                record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: "\(reason): \(detail)")
+                record = FaithfulnessRecord(sampleId: sample.id, code: completed, passed: passed, total: cases.count, detail: difference)
+            } else {
+                record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: "the answer holds no code")
+            }
+            candidates[sample.id]![asked.index].score = record.score
+            records[sample.id, default: []].append(record)
+        }
+        let seconds = elapsed(since: start) / Double(max(1, batch.count))
+
+        return batch.map { sample in
+            guard var rewrite = rewrites[sample.id], let scored = records[sample.id], let pool = candidates[sample.id] else {
+                return StageCommit(outcome: reject(sample, "no-rewrite", "verify kept it, but no rewrite is stored", seconds: seconds))
+            }
+            // The best-scoring instruction; the first (the instruct stage's) wins a tie.
+            let best = scored.indices.max { (scored[$0].score, -$0) < (scored[$1].score, -$1) }!
+            var record = scored[best]
+            if pool.count > 1 { record.candidates = jsonText(pool) }
+            if best > 0 {
+                rewrite.instruction = pool[best].instruction + (InstructionExamples.of(rewrite)?.text ?? "")
+                rewrite.claims = jsonText(pool[best].claims)
             }
             let outcome = record.score + 1e-9 < settings.minFaithfulness
                 ? reject(sample, "unfaithful-instruction",
                          "from the instruction alone the model's code is right on \(record.passed) of \(record.total) held-back cases (minimum \(settings.minFaithfulness)); \(record.detail ?? "")",
                          evidence: record.code, seconds: seconds)
                 : keep(sample, seconds: seconds)
-            commits.append(StageCommit(outcome: outcome, modelCalls: calls, faithfulness: record))
+            return StageCommit(outcome: outcome, modelCalls: calls[sample.id] ?? [], rewrite: best > 0 ? rewrite : nil, faithfulness: record)
         }
-        return commits
+    }
+
+    /// Samples `candidates - 1` more instructions per sample with the instruct prompt (sampled, seeded per round);
+    /// those whose claims hold join the candidates.
+    func moreCandidates(_ samples: [SampleRecord], rewrites: [String: RewriteRecord], candidates: inout [String: [Candidate]],
+                        calls: inout [String: [ModelCallRecord]], context: StageContext) async throws {
+        let settings = context.recipe.instruction, sampling = context.recipe.sampling
+        let asked = samples.filter { $0.givenInstruction == nil }
+        guard settings.candidates > 1, let generator = context.generator, !asked.isEmpty else { return }
+        let analyses = try PythonTools.analyze(asked.map { ($0.code, $0.entryPoint) })
+        let constrained = sampling.constrain && generator.supportsConstraints
+        for round in 1..<settings.candidates {
+            let requests = asked.map { sample -> GenerationRequest in
+                let rewrite = rewrites[sample.id]!
+                let evidence = rewrite.evidence.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                let messages = InstructStage.messages(sample, evidence: evidence, fromDocstring: rewrite.instructionSource == "docstring",
+                                                      recipe: context.recipe)
+                let seed = Prompting.seed(run: sampling.seed, sample: sample.id, stage: "instruct-candidates", attempt: round)
+                return Prompting.request(messages, sampling: sampling, seed: seed, attempt: round,
+                                         constraint: constrained ? BuiltInConstraints.instructionSentence : nil)
+            }
+            let outputs = try await generator.generate(requests)
+            guard outputs.count == requests.count else { throw PipelineError.model("generator answered \(outputs.count) of \(requests.count) requests") }
+            for ((sample, analysis), (request, output)) in zip(zip(asked, analyses), zip(requests, outputs)) {
+                calls[sample.id, default: []].append(ModelCallRecord(
+                    sampleId: sample.id, stage: "\(name.rawValue)-candidates", attempt: round, prompt: jsonText(request.messages),
+                    output: output.text, promptTokens: output.promptTokens, completionTokens: output.completionTokens, seconds: output.seconds))
+                let instruction = InstructStage.sentence(output.text)
+                guard output.failure == nil, !instruction.isEmpty,
+                      !(candidates[sample.id] ?? []).contains(where: { $0.instruction == instruction }) else { continue }
+                let cases = try context.store.testCases(of: sample.id).filter(\.isActive)
+                let claims = settings.checkClaims
+                    ? try await InstructionClaims.check(instruction, sample: sample, code: rewrites[sample.id]!.code,
+                                                        parameters: RewriteStage.parameterNames(analysis.signature), cases: cases,
+                                                        copied: InstructStage.copiedExamples(context.recipe), runner: context.runner)
+                    : []
+                if claims.allSatisfy(\.passed) { candidates[sample.id]!.append(Candidate(instruction: instruction, score: 0, claims: claims)) }
+            }
+        }
     }
 
     /// The entry point's `def` line(s) as the rewrite writes them (defaults and annotations included), body elided.

@@ -19,8 +19,7 @@ struct InstructStage: Stage {
         let settings = context.recipe.instruction
         let docstrings = try PythonTools.docstrings(batch.map { ($0.code, $0.entryPoint) })
         let analyses = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
-        let copied = (context.recipe.prompts.instruction.examples.map(\.assistant)
-            + context.recipe.prompts.rewrite.examples.compactMap { ResponseParsers.instruction(in: $0.assistant) })
+        let copied = Self.copiedExamples(context.recipe)
         var rewrites: [String: RewriteRecord] = [:], cases: [String: [TestCaseRecord]] = [:], evidence: [String: [String]] = [:]
         var parameters: [String: [String]] = [:], fromDocstring: [String: Bool] = [:]
         for (sample, (docstring, analysis)) in zip(batch, zip(docstrings, analyses)) {
@@ -43,13 +42,7 @@ struct InstructStage: Stage {
         let asked = batch.filter { $0.givenInstruction == nil && rewrites[$0.id] != nil }
         let results = asked.isEmpty ? [:] : try await ModelAttempts.run(
             stage: name, batch: asked, context: context,
-            messages: { sample in
-                Prompting.messages(context.recipe.prompts.instruction, fields: [
-                    "code": sample.code, "entry": sample.entryPoint,
-                    "evidence": (evidence[sample.id] ?? []).isEmpty ? "(no runs)" : (evidence[sample.id] ?? []).joined(separator: "\n"),
-                    "basis": fromDocstring[sample.id] == true ? DefaultPrompts.fromDocstring : DefaultPrompts.fromRuns,
-                ])
-            },
+            messages: { Self.messages($0, evidence: evidence[$0.id] ?? [], fromDocstring: fromDocstring[$0.id] == true, recipe: context.recipe) },
             constraint: { _ in BuiltInConstraints.instructionSentence },
             parse: { sample, text, _ -> AttemptResult<Written> in
                 let instruction = Self.sentence(text)
@@ -106,6 +99,20 @@ struct InstructStage: Stage {
             commits.append(StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, rewrite: rewrite))
         }
         return commits
+    }
+
+    /// The instruction prompt: the original, its runs, and what to ground the instruction in.
+    static func messages(_ sample: SampleRecord, evidence: [String], fromDocstring: Bool, recipe: Recipe) -> [ChatMessage] {
+        Prompting.messages(recipe.prompts.instruction, fields: [
+            "code": sample.code, "entry": sample.entryPoint,
+            "evidence": evidence.isEmpty ? "(no runs)" : evidence.joined(separator: "\n"),
+            "basis": fromDocstring ? DefaultPrompts.fromDocstring : DefaultPrompts.fromRuns,
+        ])
+    }
+
+    /// The worked examples' instructions, which small models copy word for word.
+    static func copiedExamples(_ recipe: Recipe) -> [String] {
+        recipe.prompts.instruction.examples.map(\.assistant) + recipe.prompts.rewrite.examples.compactMap { ResponseParsers.instruction(in: $0.assistant) }
     }
 
     /// The instruction in an answer: its first line, without an `Instruction:` label or quotes.

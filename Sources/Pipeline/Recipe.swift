@@ -123,6 +123,8 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Back-translation: the model writes the function from the instruction and signature alone; the share of
         /// held-back cases it gets right is the faithfulness score.
         public var backTranslate: Bool = true
+        /// Instructions tried per sample: the instruct stage's, then sampled ones whose claims hold; the best-scoring is kept.
+        public var candidates: Int = 1
         /// Samples scoring below this are rejected (0 records the score only).
         public var minFaithfulness: Double = 0
     }

@@ -62,6 +62,7 @@ public enum RecipeLoader {
             (["sandbox", "timeout_seconds"], recipe.sandbox.timeoutSeconds > 0, "more than 0 seconds"),
             (["instruction", "evidence"], recipe.instruction.evidence >= 0, "0 or more"),
             (["instruction", "examples"], recipe.instruction.examples >= 0, "0 or more"),
+            (["instruction", "candidates"], recipe.instruction.candidates >= 1, "at least 1"),
             (["instruction", "example_style"], ["list", "doctest"].contains(recipe.instruction.exampleStyle), "list or doctest"),
             (["instruction", "min_faithfulness"], share(recipe.instruction.minFaithfulness), "a share between 0 and 1"),
         ]

@@ -130,6 +130,10 @@ enum InspectText {
             out.append(style.bold("back-translation") + String(format: ": faithfulness %.2f (%d of %d held-back cases right from the instruction alone)",
                                                                 f.score, f.passed, f.total) + (f.detail.map { style.dim(" — \($0)") } ?? ""))
             if !f.code.isEmpty { out.append(f.code) }
+            struct Tried: Decodable { var instruction: String; var score: Double }
+            for tried in f.candidates.flatMap({ try? JSONDecoder().decode([Tried].self, from: Data($0.utf8)) }) ?? [] {
+                out.append(style.dim(String(format: "  candidate %.2f: ", tried.score)) + tried.instruction)
+            }
             out.append("")
         }
         if let diff = d.diff {

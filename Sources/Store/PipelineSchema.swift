@@ -163,6 +163,7 @@ extension PipelineSchema {
             t.column("total", .integer).notNull()
             t.column("score", .double).notNull()
             t.column("detail", .text)
+            t.column("candidates", .text)
         }
     }
 }

@@ -73,6 +73,8 @@ public struct FaithfulnessRecord: Codable, Sendable, Equatable, FetchableRecord,
     public var score: Double
     /// The first difference, or why there is no code.
     public var detail: String?
+    /// JSON, when several instructions were tried: each with its score and claim checks; the best one is kept.
+    public var candidates: String?
 
     public init(sampleId: String, code: String, passed: Int, total: Int, detail: String?) {
         self.sampleId = sampleId; self.code = code; self.passed = passed; self.total = total

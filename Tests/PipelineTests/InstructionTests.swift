@@ -220,4 +220,26 @@ import Testing
         #expect(!prompt.contains("% 10"))
         #expect(build.result.exported == 1)
     }
+
+    @Test func theBestScoringOfSeveralCandidateInstructionsIsKept() async throws {
+        let build = try await TestSetTests.build(["h.py": "def multiply(a, b):\n    return abs(a) % 10 * (abs(b) % 10)\n"], inputs: [
+            "multiply": ["multiply(148, 412)", "multiply(19, 28)", "multiply(2020, 1851)", "multiply(14, -15)"],
+        ], instructions: ["multiply": [
+            "Write `multiply(a, b)` that returns their product.",
+            "Write `multiply(a, b)` that returns the product of the last digits of `a` and `b`, ignoring their signs.",
+        ]], backTranslationsByPhrase: [
+            ("their product", "def multiply(a, b):\n    return a * b\n"),
+            ("last digits", "def multiply(a, b):\n    return (abs(a) % 10) * (abs(b) % 10)\n"),
+        ]) { $0.instruction.minFaithfulness = 0.75; $0.instruction.candidates = 2 }
+        defer { try? FileManager.default.removeItem(at: build.folder) }
+        #expect(try decisions(build.store, stage: "faithfulness")["h.py:multiply"] == "kept")
+        let sample = try #require(try build.store.samples().first)
+        let record = try #require(try build.store.faithfulness(of: sample.id))
+        #expect(record.score == 1 && record.code.contains("abs(a) % 10"))
+        let tried = try #require(try JSONSerialization.jsonObject(with: Data((record.candidates ?? "").utf8)) as? [[String: Any]])
+        #expect(tried.count == 2 && (tried[0]["score"] as? Double ?? 1) < 0.75 && tried[1]["score"] as? Double == 1)
+        let rewrite = try #require(try build.store.rewrite(of: sample.id))
+        #expect(rewrite.instruction.hasPrefix("Write `multiply(a, b)` that returns the product of the last digits") && rewrite.instruction.contains("Examples:"))
+        #expect(try build.store.modelCalls(of: sample.id).contains { $0.stage == "faithfulness-candidates" })
+    }
 }

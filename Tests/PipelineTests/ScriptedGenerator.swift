@@ -15,6 +15,8 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     let inputs: [String: [String]]
     /// Back-translations by entry point (the function written from the instruction alone); unscripted ones return None.
     let backTranslations: [String: String]
+    /// Back-translations chosen by a phrase of the instruction shown (checked before `backTranslations`).
+    let backTranslationsByPhrase: [(phrase: String, code: String)]
     /// Instructions by entry point, replacing the default one that names the function and claims nothing else: the
     /// rewrite answer carries the first, the n-th instruction request gets the n-th (the last repeats).
     let instructions: [String: [String]]
@@ -26,8 +28,9 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
 
     init(rewrites: [String: String] = [:], rewriteAttempts: [String: [String]] = [:], inputs: [String: [String]],
          failures: [String: String] = [:], supportsConstraints: Bool = false, backTranslations: [String: String] = [:],
-         instructions: [String: [String]] = [:]) {
+         instructions: [String: [String]] = [:], backTranslationsByPhrase: [(phrase: String, code: String)] = []) {
         self.backTranslations = backTranslations
+        self.backTranslationsByPhrase = backTranslationsByPhrase
         self.instructions = instructions
         self.rewriteAttempts = rewriteAttempts
         self.supportsConstraints = supportsConstraints
@@ -52,7 +55,8 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
                 }
                 text = scripted[min(n, scripted.count - 1)]
             } else if prompt.hasPrefix("Write the Python function") {
-                text = "```python\n\(backTranslations[entry] ?? "def \(entry)(*args, **kwargs):\n    return None\n")\n```"
+                let code = backTranslationsByPhrase.first { prompt.contains($0.phrase) }?.code ?? backTranslations[entry]
+                text = "```python\n\(code ?? "def \(entry)(*args, **kwargs):\n    return None\n")\n```"
             } else if prompt.hasPrefix("Rewrite") {
                 var rewrite = rewrites[entry] ?? code
                 if let attempts = rewriteAttempts[entry], !attempts.isEmpty {

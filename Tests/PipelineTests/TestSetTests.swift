@@ -18,6 +18,7 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
     static func build(_ files: [String: String], inputs: [String: [String]], rewrites: [String: String] = [:],
                       rewriteAttempts: [String: [String]] = [:], constrained: Bool = false,
                       instructions: [String: [String]] = [:], backTranslations: [String: String] = [:],
+                      backTranslationsByPhrase: [(phrase: String, code: String)] = [],
                       configure: (inout Recipe) -> Void = { _ in }) async throws
         -> (result: BuildResult, store: RunDatabase, script: ScriptedGenerator, folder: URL) {
         let folder = try temporaryDirectory("tests")
@@ -29,7 +30,8 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
         let script = ScriptedGenerator(rewrites: rewrites, rewriteAttempts: rewriteAttempts, inputs: inputs, supportsConstraints: constrained,
-                                       backTranslations: backTranslations, instructions: instructions)
+                                       backTranslations: backTranslations, instructions: instructions,
+                                       backTranslationsByPhrase: backTranslationsByPhrase)
         var recipe = Recipe()
         recipe.inputs = [.init(path: source.path)]
         recipe.tests.count = 4
