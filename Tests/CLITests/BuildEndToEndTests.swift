@@ -95,16 +95,19 @@ import Testing
         let summary = try BuiltBinary.run(["inspect", "--run", killed.path, "--json"])
         #expect(summary.status == 0 && summary.output.contains("\"stages\""))
 
-        // Every rewrite records where its instruction came from and the runs the model saw; every verified sample
+        // Every instruction written records where it came from and the runs the model saw; every sample with one
         // has a back-translation score; the dataset carries it.
-        let rewrites = try Self.sqlite(database, "SELECT instructionSource, evidence, examples FROM rewrite").split(separator: "\n")
+        let rewrites = try Self.sqlite(database, """
+            SELECT r.instructionSource, r.evidence, r.examples FROM rewrite r
+            JOIN outcome o ON o.sampleId = r.sampleId AND o.stage = 'instruct' AND o.kept
+            """).split(separator: "\n")
         #expect(!rewrites.isEmpty)
         for row in rewrites {
             let fields = row.split(separator: "|", maxSplits: 2).map(String.init)
             #expect(["model", "docstring"].contains(fields[0]) && fields[1].hasPrefix("[\"") && fields[2].contains("\"cases\""), "\(row)")
         }
-        let verified = try Self.sqlite(database, "SELECT COUNT(*) FROM outcome WHERE stage = 'verify' AND kept")
-        #expect(try Self.sqlite(database, "SELECT COUNT(*) FROM faithfulness") == verified)
+        let instructed = try Self.sqlite(database, "SELECT COUNT(*) FROM outcome WHERE stage = 'instruct' AND kept")
+        #expect(try Self.sqlite(database, "SELECT COUNT(*) FROM faithfulness") == instructed)
         let rows = expected.split(separator: "\n")
         #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("\"faithfulness\":") && $0.contains("\"instruction_source\":") })
         #expect(rows.contains { $0.contains("Examples:") })
