@@ -107,7 +107,7 @@ struct InstructStage: Stage {
             "code": sample.code, "entry": sample.entryPoint,
             "evidence": evidence.isEmpty ? "(no runs)" : evidence.joined(separator: "\n"),
             "basis": fromDocstring ? DefaultPrompts.fromDocstring : DefaultPrompts.fromRuns,
-        ])
+        ], choice: sample.id)
     }
 
     /// The worked examples' instructions, which small models copy word for word.
