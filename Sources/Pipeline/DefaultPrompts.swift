@@ -37,70 +37,47 @@ enum DefaultPrompts {
         ```
         """)
 
-    /// The instruction, written once the rewrite is verified: the original (its docstring and comments) and its runs.
-    /// A pool of worked examples of different kinds (a filter, a text transform, a predicate, arithmetic, counting, a
-    /// running sum); each request shows two, chosen per sample, so no single example's wording is copied everywhere
-    /// (with one filter example, SmolLM2 described maps and predicates as "the items ... greater than ...").
+    /// The instruction, written once the rewrite is verified, in the form the rewrite prompt asks for (a clean version
+    /// and an instruction; only the instruction is kept) with the original's runs under its code. This form was
+    /// measured: with runs shown it gave SmolLM2's least wrong instructions (HumanEval, 38 % wrong against 54 %
+    /// without runs); a one-sentence answer gave 49 %, and a pool of six examples of other kinds 66 %, as the model
+    /// copied their phrasing ("digits", "Fibonacci", "the first n").
     static let instruction = Recipe.PromptSpec(
-        system: "You are a careful Python programmer who writes precise programming tasks.",
+        system: "You are a careful Python programmer who writes clean, correct code.",
         examples: [
-            instructionExample("""
+            .init(
+                user: """
+                Rewrite this Python function so that it is clean and readable. Keep the function name `keep_big` \
+                and its parameters exactly. Then give one instruction that asks a programmer to write it. \
+                \(fromRuns)
+
+                ```python
                 def keep_big(a,b):
                   r=[]
                   for x in a:
                     if x>b: r.append(x)
                   return r
-                """, runs: ["keep_big([5, 1, 7], 4) returns [5, 7]", "keep_big([], 0) returns []", "keep_big([2, 2], 2) returns []",
-                            "keep_big([1, 'a'], 0) raises TypeError"],
-                instruction: "Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order."),
-            instructionExample("""
-                def initials(name, sep="."):
-                    return sep.join(part[0].upper() for part in name.split()) + sep
-                """, runs: ["initials('ada lovelace') returns 'A.L.'", "initials('grace brewster hopper', '') returns 'GBH'",
-                            "initials('alan', sep='-') returns 'A-'", "initials('') returns '.'"],
-                instruction: "Write a Python function `initials(name, sep=\".\")` that returns the upper-cased first letter of each word of the string `name`, each followed by `sep`."),
-            instructionExample("""
-                def has_pair_sum(nums, target):
-                    seen = set()
-                    for n in nums:
-                        if target - n in seen:
-                            return True
-                        seen.add(n)
-                    return False
-                """, runs: ["has_pair_sum([1, 4, 6], 10) returns True", "has_pair_sum([1, 4, 6], 3) returns False",
-                            "has_pair_sum([5], 10) returns False", "has_pair_sum([], 0) returns False"],
-                instruction: "Write a Python function `has_pair_sum(nums, target)` that returns True if two different items of the list `nums` add up to `target`, and False otherwise."),
-            instructionExample("""
-                def digit_sum(n):
-                    total = 0
-                    for d in str(abs(n)):
-                        total += int(d)
-                    return total
-                """, runs: ["digit_sum(123) returns 6", "digit_sum(-45) returns 9", "digit_sum(0) returns 0", "digit_sum(9999) returns 36"],
-                instruction: "Write a Python function `digit_sum(n)` that returns the sum of the decimal digits of the integer `n`, ignoring its sign."),
-            instructionExample("""
-                def count_words(text):
-                    counts = {}
-                    for word in text.lower().split():
-                        counts[word] = counts.get(word, 0) + 1
-                    return counts
-                """, runs: ["count_words('a b a') returns {'a': 2, 'b': 1}", "count_words('') returns {}", "count_words('Hi hi') returns {'hi': 2}",
-                            "count_words(5) raises AttributeError"],
-                instruction: "Write a Python function `count_words(text)` that returns a dictionary mapping each lower-cased word of the string `text` to the number of times it occurs."),
-            instructionExample("""
-                def running_total(xs):
-                    out, total = [], 0
-                    for x in xs:
-                        total += x
-                        out.append(total)
-                    return out
-                """, runs: ["running_total([1, 2, 3]) returns [1, 3, 6]", "running_total([]) returns []", "running_total([5, -5]) returns [5, 0]",
-                            "running_total([2.5]) returns [2.5]"],
-                instruction: "Write a Python function `running_total(xs)` that returns a new list whose i-th item is the sum of the first i + 1 items of the list `xs`."),
+                ```
+
+                What it did when it was run:
+                keep_big([5, 1, 7], 4) returns [5, 7]
+                keep_big([], 0) returns []
+                keep_big([2, 2], 2) returns []
+                keep_big([1, 'a'], 0) raises TypeError
+                """,
+                assistant: """
+                Instruction: Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order.
+
+                ```python
+                def keep_big(a, b):
+                    \"\"\"Return the items of a that are greater than b.\"\"\"
+                    return [item for item in a if item > b]
+                ```
+                """),
         ],
-        examplesShown: 2,
         user: """
-        Write one instruction that asks a programmer to write this Python function. {basis}
+        Rewrite this Python function so that it is clean and readable. Keep the function name `{entry}` \
+        and its parameters exactly. Then give one instruction that asks a programmer to write it. {basis}
 
         ```python
         {code}
@@ -110,22 +87,9 @@ enum DefaultPrompts {
         {evidence}
         """)
 
-    static func instructionExample(_ code: String, runs: [String], instruction: String) -> Recipe.PromptSpec.Example {
-        .init(user: """
-            Write one instruction that asks a programmer to write this Python function. \(fromRuns)
-
-            ```python
-            \(code)
-            ```
-
-            What it did when it was run:
-            \(runs.joined(separator: "\n"))
-            """, assistant: instruction)
-    }
-
     /// How the instruction is grounded: the original's own docstring when it has one, else its runs.
     static let fromDocstring = "Say what its docstring says it does, in your own words, and keep to what the runs below show."
-    static let fromRuns = "Name the function and its parameters, and say exactly what it returns for which inputs, as the runs below show."
+    static let fromRuns = "Say exactly what it returns for which inputs, as the runs below show."
 
     /// The function from its instruction alone: the signature is given so the answer can be run on the test set.
     static let backTranslate = Recipe.PromptSpec(

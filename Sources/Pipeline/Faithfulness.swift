@@ -113,7 +113,7 @@ struct FaithfulnessStage: Stage {
                                                       recipe: context.recipe)
                 let seed = Prompting.seed(run: sampling.seed, sample: sample.id, stage: "instruct-candidates", attempt: round)
                 return Prompting.request(messages, sampling: sampling, seed: seed, attempt: round,
-                                         constraint: constrained ? BuiltInConstraints.instructionSentence : nil)
+                                         constraint: constrained ? ((try? BuiltInConstraints.instructionAndCode(function: sample.entryPoint)) ?? BuiltInConstraints.instructionAndCode) : nil)
             }
             let outputs = try await generator.generate(requests)
             guard outputs.count == requests.count else { throw PipelineError.model("generator answered \(outputs.count) of \(requests.count) requests") }

@@ -1,6 +1,7 @@
 // instruct: the instruction of a verified rewrite, written with evidence in front of the model: the original (its
-// docstring and comments) and several of its executed cases. Apart from the rewrite, so the code is still written
-// from the code alone (a 135M model copies code worse with runs beside it) and only verified samples cost a call.
+// docstring and comments) and several of its executed cases, in the rewrite prompt's form (only the instruction of
+// the answer is kept). Apart from the rewrite, so the code is still written from the code alone (a 135M model copies
+// code worse with runs beside it) and only verified samples cost a call.
 // Each answer's claims are checked against the code and its runs; one that does not hold is asked for again, then
 // the rewrite's own instruction is tried, then the sample is rejected with every check as evidence. The accepted
 // instruction gets verified cases appended as examples.
@@ -43,7 +44,7 @@ struct InstructStage: Stage {
         let results = asked.isEmpty ? [:] : try await ModelAttempts.run(
             stage: name, batch: asked, context: context,
             messages: { Self.messages($0, evidence: evidence[$0.id] ?? [], fromDocstring: fromDocstring[$0.id] == true, recipe: context.recipe) },
-            constraint: { _ in BuiltInConstraints.instructionSentence },
+            constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
             parse: { sample, text, _ -> AttemptResult<Written> in
                 let instruction = Self.sentence(text)
                 guard !instruction.isEmpty else { return .retry(reason: "no-instruction", detail: "the answer holds no instruction") }
@@ -107,16 +108,17 @@ struct InstructStage: Stage {
             "code": sample.code, "entry": sample.entryPoint,
             "evidence": evidence.isEmpty ? "(no runs)" : evidence.joined(separator: "\n"),
             "basis": fromDocstring ? DefaultPrompts.fromDocstring : DefaultPrompts.fromRuns,
-        ], choice: sample.id)
+        ])
     }
 
     /// The worked examples' instructions, which small models copy word for word.
     static func copiedExamples(_ recipe: Recipe) -> [String] {
-        recipe.prompts.instruction.examples.map(\.assistant) + recipe.prompts.rewrite.examples.compactMap { ResponseParsers.instruction(in: $0.assistant) }
+        (recipe.prompts.instruction.examples + recipe.prompts.rewrite.examples).compactMap { ResponseParsers.instruction(in: $0.assistant) }
     }
 
-    /// The instruction in an answer: its first line, without an `Instruction:` label or quotes.
+    /// The instruction in an answer: after its `Instruction:` label, else its first line, without quotes.
     static func sentence(_ text: String) -> String {
+        if let labelled = ResponseParsers.instruction(in: text), text.contains("nstruction") { return labelled }
         var line = text.trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n").first ?? ""
         for label in ["Instruction:", "**Instruction:**", "instruction:"] where line.hasPrefix(label) {
             line = String(line.dropFirst(label.count))

@@ -21,14 +21,11 @@ struct InstructionExamples: Codable, Sendable, Equatable {
 }
 
 enum InstructionEvidence {
-    /// Up to `limit` cases with different behaviours: normal returns first (those that return something other than
-    /// their argument before those that echo it, the model's own inputs before derived ones, short before long),
-    /// then one exception, so the model sees what the function does and where it refuses.
+    /// Up to `limit` cases with different behaviours: normal returns first (the model's own inputs before derived
+    /// ones, short before long), then one exception, so the model sees what the function does and where it refuses.
     static func shown(_ cases: [TestCaseRecord], limit: Int) -> [TestCaseRecord] {
         guard limit > 0 else { return [] }
-        let ordered = cases.filter(\.isActive).sorted {
-            ([echoes($0) ? 1 : 0] + order($0, length: $0.arguments.count)).lexicographicallyPrecedes([echoes($1) ? 1 : 0] + order($1, length: $1.arguments.count))
-        }
+        let ordered = cases.filter(\.isActive).sorted { order($0, length: $0.arguments.count).lexicographicallyPrecedes(order($1, length: $1.arguments.count)) }
         var chosen: [TestCaseRecord] = []
         var seen = Set<String>()
         for testCase in ordered where testCase.expectedStatus == "ok" && chosen.count < limit - 1 {
@@ -80,11 +77,6 @@ enum InstructionEvidence {
             return "\n\nExamples:\n" + examples.map { ">>> \(entry)(\($0.arguments))\n\(value($0))" }.joined(separator: "\n")
         }
         return "\n\nExamples:\n" + examples.map { "- `\(entry)(\($0.arguments))` returns `\(value($0))`" }.joined(separator: "\n")
-    }
-
-    /// A call that returns its only argument unchanged says little about what the function does.
-    static func echoes(_ testCase: TestCaseRecord) -> Bool {
-        testCase.expectedStatus == "ok" && value(testCase) == testCase.arguments
     }
 
     /// The model's own inputs before derived ones (they read as a person would call), then shorter, then first.

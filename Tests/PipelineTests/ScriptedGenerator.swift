@@ -47,13 +47,13 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
             let entry = Self.entry(in: code)
             if let message = failures["\(prompt.hasPrefix("Rewrite") ? "rewrite" : "inputs"):\(entry)"] { return .failed(message) }
             let text: String
-            if prompt.hasPrefix("Write one instruction") {
+            if prompt.hasPrefix("Rewrite") && prompt.contains("What it did when it was run:") {
                 let scripted = instructions[entry] ?? ["Write a Python function `\(entry)` as shown."]
                 let n = lock.withLock { () -> Int in
                     defer { instructionRequests[entry, default: 0] += 1 }
                     return instructionRequests[entry, default: 0]
                 }
-                text = scripted[min(n, scripted.count - 1)]
+                text = "Instruction: \(scripted[min(n, scripted.count - 1)])\n\n```python\n\(rewrites[entry] ?? code)\n```"
             } else if prompt.hasPrefix("Write the Python function") {
                 let code = backTranslationsByPhrase.first { prompt.contains($0.phrase) }?.code ?? backTranslations[entry]
                 text = "```python\n\(code ?? "def \(entry)(*args, **kwargs):\n    return None\n")\n```"
