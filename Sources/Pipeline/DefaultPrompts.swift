@@ -5,37 +5,10 @@ enum DefaultPrompts {
     static let rewrite = Recipe.PromptSpec(
         system: "You are a careful Python programmer who writes clean, correct code.",
         examples: [
-            .init(
-                user: """
-                Rewrite this Python function so that it is clean and readable. Keep the function name `keep_big` \
-                and its parameters exactly. Then give one instruction that asks a programmer to write it.
-
-                ```python
-                def keep_big(a,b):
-                  r=[]
-                  for x in a:
-                    if x>b: r.append(x)
-                  return r
-                ```
-                """,
-                assistant: """
-                Instruction: Write a Python function `keep_big(a, b)` that returns the items of the list `a` that are greater than `b`, in their original order.
-
-                ```python
-                def keep_big(a, b):
-                    \"\"\"Return the items of a that are greater than b.\"\"\"
-                    return [item for item in a if item > b]
-                ```
-                """),
+            .init(user: rewriteRequest(entry: "keep_big", code: keepBig),
+                  assistant: keepBigAnswer("Write a Python function `keep_big(a, b)` that returns the items of the list `a` that are greater than `b`, in their original order.")),
         ],
-        user: """
-        Rewrite this Python function so that it is clean and readable. Keep the function name `{entry}` \
-        and its parameters exactly. Then give one instruction that asks a programmer to write it.
-
-        ```python
-        {code}
-        ```
-        """)
+        user: rewriteRequest(entry: "{entry}", code: "{code}"))
 
     /// The instruction, written once the rewrite is verified, in the form the rewrite prompt asks for (a clean version
     /// and an instruction; only the instruction is kept) with the original's runs under its code. Measured on
@@ -45,47 +18,47 @@ enum DefaultPrompts {
     static let instruction = Recipe.PromptSpec(
         system: "You are a careful Python programmer who writes clean, correct code.",
         examples: [
-            .init(
-                user: """
-                Rewrite this Python function so that it is clean and readable. Keep the function name `keep_big` \
-                and its parameters exactly. Then give one instruction that asks a programmer to write it. \
-                \(fromRuns)
-
-                ```python
-                def keep_big(a,b):
-                  r=[]
-                  for x in a:
-                    if x>b: r.append(x)
-                  return r
-                ```
-
-                What it did when it was run:
-                keep_big([5, 1, 7], 4) returns [5, 7]
-                keep_big([], 0) returns []
-                keep_big([2, 2], 2) returns []
-                keep_big([1, 'a'], 0) raises TypeError
-                """,
-                assistant: """
-                Instruction: Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order.
-
-                ```python
-                def keep_big(a, b):
-                    \"\"\"Return the items of a that are greater than b.\"\"\"
-                    return [item for item in a if item > b]
-                ```
-                """),
+            .init(user: rewriteRequest(entry: "keep_big", code: keepBig, basis: fromRuns, runs: """
+                      keep_big([5, 1, 7], 4) returns [5, 7]
+                      keep_big([], 0) returns []
+                      keep_big([2, 2], 2) returns []
+                      keep_big([1, 'a'], 0) raises TypeError
+                      """),
+                  assistant: keepBigAnswer("Write a Python function `keep_big(a, b)` that returns a new list of the items of the list `a` that are greater than `b`, in their original order.")),
         ],
-        user: """
-        Rewrite this Python function so that it is clean and readable. Keep the function name `{entry}` \
-        and its parameters exactly. Then give one instruction that asks a programmer to write it. {basis}
+        user: rewriteRequest(entry: "{entry}", code: "{code}", basis: "{basis}", runs: "{evidence}"))
+
+    /// The rewrite request: keep the name and parameters, give an instruction; optionally grounded (`basis`) and with
+    /// the original's runs under its code.
+    static func rewriteRequest(entry: String, code: String, basis: String? = nil, runs: String? = nil) -> String {
+        var text = "Rewrite this Python function so that it is clean and readable. Keep the function name `\(entry)` "
+            + "and its parameters exactly. Then give one instruction that asks a programmer to write it."
+        if let basis { text += " " + basis }
+        text += "\n\n```python\n\(code)\n```"
+        if let runs { text += "\n\nWhat it did when it was run:\n\(runs)" }
+        return text
+    }
+
+    /// The worked example's untidy original, and the answer the prompts show for it.
+    static let keepBig = """
+        def keep_big(a,b):
+          r=[]
+          for x in a:
+            if x>b: r.append(x)
+          return r
+        """
+
+    static func keepBigAnswer(_ instruction: String) -> String {
+        """
+        Instruction: \(instruction)
 
         ```python
-        {code}
+        def keep_big(a, b):
+            \"\"\"Return the items of a that are greater than b.\"\"\"
+            return [item for item in a if item > b]
         ```
-
-        What it did when it was run:
-        {evidence}
-        """)
+        """
+    }
 
     /// How the instruction is grounded: the original's own docstring when it has one, else its runs.
     static let fromDocstring = "Say what its docstring says it does, in your own words, and keep to what the runs below show."

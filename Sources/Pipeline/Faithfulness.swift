@@ -105,6 +105,9 @@ struct FaithfulnessStage: Stage {
         guard settings.candidates > 1, let generator = context.generator, !asked.isEmpty else { return }
         let analyses = try PythonTools.analyze(asked.map { ($0.code, $0.entryPoint) })
         let constrained = sampling.constrain && generator.supportsConstraints
+        let copied = InstructStage.copiedExamples(context.recipe)
+        var cases: [String: [TestCaseRecord]] = [:]
+        for sample in asked { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
         for round in 1..<settings.candidates {
             let requests = asked.map { sample -> GenerationRequest in
                 let rewrite = rewrites[sample.id]!
@@ -124,11 +127,10 @@ struct FaithfulnessStage: Stage {
                 let instruction = InstructStage.sentence(output.text)
                 guard output.failure == nil, !instruction.isEmpty,
                       !(candidates[sample.id] ?? []).contains(where: { $0.instruction == instruction }) else { continue }
-                let cases = try context.store.testCases(of: sample.id).filter(\.isActive)
                 let claims = settings.checkClaims
                     ? try await InstructionClaims.check(instruction, sample: sample, code: rewrites[sample.id]!.code,
-                                                        parameters: RewriteStage.parameterNames(analysis.signature), cases: cases,
-                                                        copied: InstructStage.copiedExamples(context.recipe), runner: context.runner)
+                                                        parameters: RewriteStage.parameterNames(analysis.signature), cases: cases[sample.id] ?? [],
+                                                        copied: copied, runner: context.runner)
                     : []
                 if claims.allSatisfy(\.passed) { candidates[sample.id]!.append(Candidate(instruction: instruction, score: 0, claims: claims)) }
             }

@@ -18,18 +18,17 @@ struct InstructStage: Stage {
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         let start = DispatchTime.now()
         let settings = context.recipe.instruction
-        let docstrings = try PythonTools.docstrings(batch.map { ($0.code, $0.entryPoint) })
         let analyses = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
         let copied = Self.copiedExamples(context.recipe)
         var rewrites: [String: RewriteRecord] = [:], cases: [String: [TestCaseRecord]] = [:], evidence: [String: [String]] = [:]
         var parameters: [String: [String]] = [:], fromDocstring: [String: Bool] = [:]
-        for (sample, (docstring, analysis)) in zip(batch, zip(docstrings, analyses)) {
+        for (sample, analysis) in zip(batch, analyses) {
             rewrites[sample.id] = try context.store.rewrite(of: sample.id)
             cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive)
             evidence[sample.id] = InstructionEvidence.shown(cases[sample.id] ?? [], limit: settings.evidence)
                 .map { InstructionEvidence.line($0, entry: sample.entryPoint) }
             parameters[sample.id] = RewriteStage.parameterNames(analysis.signature)
-            fromDocstring[sample.id] = !(docstring ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            fromDocstring[sample.id] = !(analysis.docstring ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         }
 
         func check(_ instruction: String, _ sample: SampleRecord) async throws -> [ClaimCheck] {

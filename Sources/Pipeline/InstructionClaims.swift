@@ -44,7 +44,7 @@ enum InstructionClaims {
                                  detail: namesEntry ? "names `\(entry)`" : "never names the function `\(entry)`"))
 
         let known = identifiers(in: sample.code + "\n" + code)
-        let strangers = found.named.filter { !known.contains($0) && !PythonBuiltins.names.contains($0) }
+        let strangers = found.named.filter { !known.contains($0) }
         checks.append(ClaimCheck(check: "names-other-function", passed: strangers.isEmpty,
                                  detail: strangers.isEmpty ? "names no function the code lacks"
                                      : "names \(strangers.map { "`\($0)(...)`" }.joined(separator: ", ")), which the code neither defines nor calls"))
@@ -176,16 +176,4 @@ enum InstructionClaims {
         if !current.isEmpty { names.insert(current) }
         return names
     }
-}
-
-/// Names every Python program may call without defining them.
-enum PythonBuiltins {
-    static let names: Set<String> = [
-        "abs", "all", "any", "ascii", "bin", "bool", "bytearray", "bytes", "callable", "chr", "complex", "dict", "dir", "divmod",
-        "enumerate", "filter", "float", "format", "frozenset", "getattr", "hasattr", "hash", "hex", "id", "input", "int",
-        "isinstance", "issubclass", "iter", "len", "list", "map", "max", "min", "next", "object", "oct", "open", "ord", "pow",
-        "print", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "str", "sum", "super", "tuple",
-        "type", "vars", "zip", "append", "extend", "join", "split", "strip", "lower", "upper", "replace", "sort", "count",
-        "index", "get", "items", "keys", "values", "pop", "insert", "remove", "startswith", "endswith", "find", "format",
-    ]
 }

@@ -50,6 +50,8 @@ struct CodeAnalysis: Decodable {
     var branches: Int?
     var longest_literal: Int?
     var generator: Bool?
+    /// The entry point's docstring (cleaned as `inspect.getdoc` does), nil when it has none.
+    var docstring: String?
 }
 
 /// One parameter of an entry point: how it is passed, and the kinds of value it takes with the evidence.
@@ -206,12 +208,6 @@ enum PythonTools {
         let constantObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(constants), options: .fragmentsAllowed)
         return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "constants": constantObjects, "limit": limit]]],
                         as: Answer.self).items.first ?? []
-    }
-
-    /// The entry point's docstring (cleaned as `inspect.getdoc` does), nil when it has none.
-    static func docstrings(_ items: [(code: String, entry: String)]) throws -> [String?] {
-        struct Answer: Decodable { var items: [String?] }
-        return try call("docstrings", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
     }
 
     /// What an instruction claims about `entry`: see InstructionClaims.

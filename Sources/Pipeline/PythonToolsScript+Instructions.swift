@@ -1,18 +1,7 @@
-// Reading instructions: the original's docstring, and what an instruction claims (the functions and parameters
+// Reading instructions: what an instruction claims (the functions and parameters
 // it names, the kind of value it says is returned, the calls it gives with their results) so they can be checked.
 extension PythonToolsScript {
     static let instructions = #"""
-
-
-def docstring_of(code, entry):
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry:
-            return ast.get_docstring(node)
-    return None
 
 
 def closing_paren(text, start):
@@ -91,6 +80,8 @@ KIND_OF_WORD = {"list": "list", "lists": "list", "string": "str", "strings": "st
                 "generators": "iterator", "iterator": "iterator", "iterators": "iterator", "none": "none", "nothing": "none"}
 
 
+# Names any program may call without defining them: the builtins and the methods of the built-in types.
+EVERYWHERE = set(dir(builtins)).union(*(dir(t) for t in (str, list, dict, set, tuple, int, float, bytes)))
 PARAMETER_KIND = re.compile(
     r"\b(lists?|strings?|str|integers?|int|floats?|numbers?|dictionary|dictionaries|dict|tuples?|sets?)\s+"
     r"(?:of\s+\w+\s+)?`?([A-Za-z_]\w*)`?", re.I)
@@ -127,7 +118,7 @@ def instruction_claims(text, entry, code="", literals=()):
     """What an instruction says about the function: see InstructionClaims.swift."""
     calls, signatures = [], []
     # `name(` with no space, so "numbers (integers)" and "item(s)" are prose, not calls.
-    named = sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\((?!e?s\))", text)) - {entry})
+    named = sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\((?!e?s\))", text)) - {entry} - EVERYWHERE)
     pattern = re.compile(r"(?<![\w.])" + re.escape(entry) + r"\s*\(")
     for match in pattern.finditer(text):
         end = closing_paren(text, match.end() - 1)

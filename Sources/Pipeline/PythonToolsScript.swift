@@ -138,7 +138,7 @@ def analyze(code, entry):
     generator = fn is not None and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn))
     return {"parses": True, "functions": list(functions), "signature": signature(fn) if fn else None,
             "hash": normalized_hash(tree), "branches": branches, "longest_literal": longest,
-            "generator": generator}
+            "generator": generator, "docstring": ast.get_docstring(fn) if fn else None}
 
 
 def is_literal(node):
@@ -257,8 +257,6 @@ def main():
     elif op == "derive":
         json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", [])), lambda e: [])
                              for i in items]}, sys.stdout)
-    elif op == "docstrings":
-        json.dump({"items": [guarded(lambda: docstring_of(i["code"], i["entry"]), lambda e: None) for i in items]}, sys.stdout)
     elif op == "claims":
         json.dump({"items": [guarded(lambda: instruction_claims(i["text"], i["entry"], i.get("code", ""), i.get("literals", [])), lambda e: {
             "named": [], "signatures": [], "calls": [], "kinds": [], "parameters": [], "failed": e}) for i in items]}, sys.stdout)
