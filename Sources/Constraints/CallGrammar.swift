@@ -23,6 +23,12 @@ public struct CallParameter: Sendable, Equatable {
     }
 }
 
+/// What a method is called on: its class (a static or class method), or an object its constructor builds.
+public enum CallReceiver: Sendable, Equatable {
+    case type(String)
+    case object(String, constructor: [CallParameter])
+}
+
 extension BuiltInConstraints {
     /// Literal rules for each kind a parameter may be restricted to (built on `pythonLiteralRules`).
     static let kindRules = #"""
@@ -55,16 +61,41 @@ extension BuiltInConstraints {
     /// Between `minLines` and `maxLines` lines of calls of `function` that bind to `parameters`: the required
     /// positional arguments first, then optional ones in order, then keywords (each at most once, in
     /// signature order, required keyword-only ones always), extra positional values only with `*args`.
-    public static func callLines(function: String, parameters: [CallParameter], minLines: Int, maxLines: Int) throws(ConstraintError) -> Grammar {
-        guard isIdentifier(function) else {
-            throw .schema(source: "call lines", pointer: "function", expected: "a Python identifier, not '\(function)'")
+    /// A method is called on its class (`Class.name(...)`) or on an object built by a constructor call that binds
+    /// the same way (`Class(...).name(...)`).
+    public static func callLines(function: String, parameters: [CallParameter], receiver: CallReceiver? = nil,
+                                 minLines: Int, maxLines: Int) throws(ConstraintError) -> Grammar {
+        var names = [function]
+        var all = parameters
+        switch receiver {
+        case let .type(owner)?: names.append(owner)
+        case let .object(owner, constructor)?: names.append(owner); all += constructor
+        case nil: break
         }
-        for parameter in parameters where !isIdentifier(parameter.name) {
+        for name in names where !isIdentifier(name) {
+            throw .schema(source: "call lines", pointer: "function", expected: "a Python identifier, not '\(name)'")
+        }
+        for parameter in all where !isIdentifier(parameter.name) {
             throw .schema(source: "call lines", pointer: "parameters", expected: "Python identifiers, not '\(parameter.name)'")
         }
         guard minLines >= 1, maxLines >= minLines else {
             throw .schema(source: "call lines", pointer: "lines", expected: "1 <= minimum <= maximum, not \(minLines)...\(maxLines)")
         }
+        var rules = [#"root ::= call ("\n" call){\#(minLines - 1),\#(maxLines - 1)} "\n"?"#]
+        switch receiver {
+        case nil: rules.append("call ::= \"\(function)(\" after-0 \")\"")
+        case let .type(owner)?: rules.append("call ::= \"\(owner).\(function)(\" after-0 \")\"")
+        case let .object(owner, constructor)?:
+            rules.append("call ::= \"\(owner)(\" init-after-0 \").\(function)(\" after-0 \")\"")
+            rules += argumentRules(constructor, prefix: "init-")
+        }
+        rules += argumentRules(parameters, prefix: "")
+        let text = rules.joined(separator: "\n") + "\n" + kindRules + "\n" + pythonLiteralRules
+        return try GrammarParser.parse(text, source: "call lines of \(function)")
+    }
+
+    /// The rules of one argument list; `\(prefix)after-0` is the whole list.
+    static func argumentRules(_ parameters: [CallParameter], prefix: String) -> [String] {
         let positional = parameters.filter { $0.kind == .positionalOnly || $0.kind == .positional }
         let positionalOnly = positional.filter { $0.kind == .positionalOnly }.count
         let required = positional.prefix { !$0.hasDefault }.count
@@ -74,15 +105,14 @@ extension BuiltInConstraints {
         let keywordList = Array(keywords)
         func requiredFrom(_ j: Int) -> Bool { keywordList[j...].contains { $0.kind == .keywordOnly && !$0.hasDefault } }
 
-        var rules = [#"root ::= call ("\n" call){\#(minLines - 1),\#(maxLines - 1)} "\n"?"#,
-                     "call ::= \"\(function)(\" after-0 \")\""]
+        var rules: [String] = []
         func value(_ parameter: CallParameter) -> String {
             let terms = parameter.valueKinds.compactMap { kindTerm($0, element: parameter.element) }
             return terms.isEmpty || terms.count < parameter.valueKinds.count ? "value" : "(\(terms.joined(separator: " | ")))"
         }
         func keywordTail(from j: Int, emitted: Bool) -> String {
             guard j < keywordList.count else { return "" }
-            return requiredFrom(j) ? " kw-\(j)-\(emitted ? 1 : 0)" : " kw-\(j)-\(emitted ? 1 : 0)?"
+            return requiredFrom(j) ? " \(prefix)kw-\(j)-\(emitted ? 1 : 0)" : " \(prefix)kw-\(j)-\(emitted ? 1 : 0)?"
         }
         // after-i: what may follow once i positional arguments are written.
         for i in 0...positional.count {
@@ -90,7 +120,7 @@ extension BuiltInConstraints {
             let keywordStart = max(0, i - positionalOnly)
             var alternatives: [String] = []
             if i < positional.count {
-                alternatives.append("\(lead)\(value(positional[i])) after-\(i + 1)")
+                alternatives.append("\(lead)\(value(positional[i])) \(prefix)after-\(i + 1)")
             } else if variadic {
                 let first = i > 0 ? "(sep value)+" : "value (sep value)*"
                 alternatives.append("\(first)\(keywordTail(from: keywordStart, emitted: true))")
@@ -99,7 +129,7 @@ extension BuiltInConstraints {
                 let tail = keywordTail(from: keywordStart, emitted: i > 0)
                 alternatives.append(tail.isEmpty ? "\"\"" : String(tail.dropFirst()))
             }
-            rules.append("after-\(i) ::= " + alternatives.joined(separator: " | "))
+            rules.append("\(prefix)after-\(i) ::= " + alternatives.joined(separator: " | "))
         }
         // kw-j-e: keywords from the j-th keyword-capable parameter on; e says whether a separator comes first.
         for j in keywordList.indices {
@@ -110,10 +140,9 @@ extension BuiltInConstraints {
                 if optional && j + 1 < keywordList.count {
                     alternatives.append(String(keywordTail(from: j + 1, emitted: emitted).dropFirst()).replacingOccurrences(of: "?", with: ""))
                 }
-                rules.append("kw-\(j)-\(emitted ? 1 : 0) ::= " + alternatives.joined(separator: " | "))
+                rules.append("\(prefix)kw-\(j)-\(emitted ? 1 : 0) ::= " + alternatives.joined(separator: " | "))
             }
         }
-        let text = rules.joined(separator: "\n") + "\n" + kindRules + "\n" + pythonLiteralRules
-        return try GrammarParser.parse(text, source: "call lines of \(function)")
+        return rules
     }
 }

@@ -29,7 +29,7 @@ struct AugmentStage: Stage {
             let original = (try store.outcome(of: sample.id, stage: StageName.runOriginal.rawValue)?.evidence)
                 .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }?["original"] ?? "snippet"
             let model = cases.filter(\.isActive)
-            let candidates = try Self.candidates(cases, probe: probe, limit: recipe.tests.candidates)
+            let candidates = try Self.candidates(cases, probe: probe, limit: recipe.tests.candidates, entry: sample.entryPoint)
 
             // Tried on the original (traced, with room for the tracer); those it answers inside the function form the
             // pool. Whether one is too slow to judge is settled later, untraced, for the few that are kept.
@@ -104,7 +104,7 @@ struct AugmentStage: Stage {
 
     /// Probe calls that returned or raised inside the function (not on an argument's kind), then changes of every
     /// working input; none the test set already holds.
-    static func candidates(_ cases: [TestCaseRecord], probe: ParameterProbe, limit: Int) throws -> [DerivedInput] {
+    static func candidates(_ cases: [TestCaseRecord], probe: ParameterProbe, limit: Int, entry: String) throws -> [DerivedInput] {
         let known = Set(cases.map(\.literal))
         let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
             + probe.calls.filter { $0.outcome.hasPrefix("ok") }.map(\.literal)
@@ -114,7 +114,8 @@ struct AugmentStage: Stage {
         var candidates = usefulProbes.filter { !known.contains($0.literal) }
             .map { DerivedInput(display: $0.display, literal: $0.literal, how: "probe: " + $0.labels.map { "\($0[0]) as \($0[1])" }.joined(separator: ", ")) }
         var taken = Set(candidates.map(\.literal)).union(known)
-        for input in try PythonTools.derive(seeds: seeds, parameters: probe.parameters, constants: probe.constants, limit: limit)
+        for input in try PythonTools.derive(seeds: seeds, parameters: probe.parameters, constants: probe.constants, limit: limit,
+                                            entry: entry)
         where !taken.contains(input.literal) {
             candidates.append(input)
             taken.insert(input.literal)

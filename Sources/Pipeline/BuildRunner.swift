@@ -69,7 +69,9 @@ public final class BuildRunner {
 
         var context = StageContext(recipe: recipe, store: store, runDirectory: directory, workers: options.workers, progress: progress)
         let collected = try CollectStage.run(context: context, inputs: recipe.inputs, limit: options.limit)
-        progress.message("collect: \(collected) items from \(recipe.inputs.map(\.path).joined(separator: ", "))")
+        let candidates = try store.kept(by: StageName.collect.rawValue).count
+        progress.message("collect: \(collected) items from \(recipe.inputs.map(\.path).joined(separator: ", ")): \(candidates) candidates, "
+                         + "\(collected - candidates) rejected on the way")
 
         var lastStage = StageName.collect
         for stage in Self.perSampleStages {
@@ -121,7 +123,7 @@ public final class BuildRunner {
     }
 
     /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.
-    static let pipelineLayout = "3: test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
+    static let pipelineLayout = "4: methods and nested functions are samples; test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
 
     /// A run directory belongs to one recipe and one pipeline layout: resuming with another would mix two datasets.
     func checkSameRecipe(_ store: RunDatabase, directory: URL) throws {

@@ -11,6 +11,9 @@ struct CollectedItem {
     var code: String
     var givenInstruction: String?
     var module: ModuleLocation?
+    /// The repository it belongs to, the commit when known, and the file's licence with where it was read.
+    var repository: RepositoryInfo?
+    var license: LicenseFinding?
     /// Set when the item is rejected at collect.
     var rejection: (reason: String, detail: String)?
 }
@@ -19,21 +22,66 @@ enum Collector {
     static let maxFileBytes = 2 << 20
 
     /// Reads every input of the recipe, in order. Unreadable inputs throw (the run cannot mean anything without them).
-    static func collect(_ inputs: [Recipe.InputSpec], limit: Int?) throws -> [CollectedItem] {
+    /// `limit` counts candidates: items are read until that many pass collect, and the ones rejected on the way are kept
+    /// with their reasons.
+    /// Archives are unpacked under `workspace` (the run directory); `licenses` is the recipe's allow-list.
+    static func collect(_ inputs: [Recipe.InputSpec], limit: Int?, workspace: URL? = nil,
+                        licenses: Recipe.LicenseSettings = .init()) throws -> [CollectedItem] {
         var items: [CollectedItem] = []
+        func candidates() -> Int { items.lazy.filter { $0.rejection == nil }.count }
         for input in inputs {
-            let path = input.path == "stdlib" ? try standardLibraryPath() : input.path
+            var path = input.path == "stdlib" ? try standardLibraryPath() : input.path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw PipelineError.input(path: path, message: "input not found")
             }
+            var repository = RepositoryInfo.of(input: path)
+            if Archive.isArchive(path), input.format == "auto" || input.format == "python" {
+                guard let workspace else { throw PipelineError.input(path: path, message: "an archive needs a run directory to unpack into") }
+                repository = RepositoryInfo(name: Archive.baseName(path), revision: nil)
+                path = try Archive.unpack(path, into: workspace).path
+                isDirectory = true
+            }
             let format = input.format == "auto" ? (isDirectory.boolValue || path.hasSuffix(".py") ? "python" : "jsonl") : input.format
+            let remaining = limit.map { $0 - candidates() }
+            var found: [CollectedItem]
             switch format {
-            case "python": items += try pythonFiles(at: path, isDirectory: isDirectory.boolValue)
-            case "jsonl", "humaneval": items += try jsonLines(at: path, spec: input, humanEval: format == "humaneval")
+            case "python":
+                found = try pythonFiles(at: path, isDirectory: isDirectory.boolValue, candidates: remaining,
+                                        licenses: LicenseFinder(root: path), allowed: licenses)
+            case "jsonl", "humaneval": found = try jsonLines(at: path, spec: input, humanEval: format == "humaneval")
             default: throw PipelineError.input(path: path, message: "unknown input format '\(format)' (python, jsonl, humaneval)")
             }
-            if let limit, items.count >= limit { return Array(items.prefix(limit)) }
+            for index in found.indices {
+                found[index].source = relativeSource(found[index].source, input: path)
+                found[index].repository = repository
+                // Records carry no licence of their own: with an allow-list they are unknown.
+                if format != "python", found[index].rejection == nil, let refusal = licenses.refusal(of: nil) {
+                    found[index].rejection = refusal
+                }
+            }
+            items += found
+            if let limit, candidates() >= limit { return upTo(limit, candidatesOf: items) }
+        }
+        return items
+    }
+
+    /// Where an item came from as data may say it: relative to the input, under the input's own name
+    /// (`shapes/geometry.py` for the input `/home/me/src/shapes`), never the builder's directory layout.
+    static func relativeSource(_ path: String, input: String) -> String {
+        let root = URL(fileURLWithPath: input).standardizedFileURL
+        let file = URL(fileURLWithPath: path).standardizedFileURL
+        let rootParts = root.pathComponents, fileParts = file.pathComponents
+        guard fileParts.starts(with: rootParts) else { return file.lastPathComponent }
+        return ([root.lastPathComponent] + fileParts.dropFirst(rootParts.count)).joined(separator: "/")
+    }
+
+    /// The items up to and including the `limit`-th candidate.
+    static func upTo(_ limit: Int, candidatesOf items: [CollectedItem]) -> [CollectedItem] {
+        var seen = 0
+        for (index, item) in items.enumerated() where item.rejection == nil {
+            seen += 1
+            if seen == limit { return Array(items.prefix(index + 1)) }
         }
         return items
     }
@@ -47,25 +95,40 @@ enum Collector {
 
     // MARK: - Python sources
 
-    static func pythonFiles(at path: String, isDirectory: Bool) throws -> [CollectedItem] {
+    /// Files are read in path order, in groups; with `candidates` set, reading stops once that many items passed.
+    static func pythonFiles(at path: String, isDirectory: Bool, candidates: Int? = nil, licenses: LicenseFinder? = nil,
+                            allowed: Recipe.LicenseSettings = .init()) throws -> [CollectedItem] {
         var paths: [String] = []
+        var items: [CollectedItem] = []
         if isDirectory {
-            let enumerator = FileManager.default.enumerator(atPath: path)
-            while let relative = enumerator?.nextObject() as? String {
-                if relative.hasSuffix(".py") { paths.append((path as NSString).appendingPathComponent(relative)) }
-            }
-            paths.sort()
+            let listing = SourceTree.pythonFiles(under: path)
+            paths = listing.files
+            items += listing.skipped.map { rejected($0.path, 0, $0.reason, $0.detail) }
         } else {
             paths = [path]
         }
-        var items: [CollectedItem] = []
-        var readable: [(path: String, text: String)] = []
+        var readable: [(path: String, text: String, module: String?)] = []
+        var fileLicenses: [String: LicenseFinding] = [:]
+        var found = 0
         func flush() throws {
             guard !readable.isEmpty else { return }
-            for file in try PythonTools.extract(files: readable) { items += itemsOf(file) }
+            for file in try PythonTools.extract(files: readable) {
+                var fileItems = itemsOf(file)
+                for index in fileItems.indices {
+                    fileItems[index].license = fileLicenses[file.path]
+                    if fileItems[index].rejection == nil, let refusal = allowed.refusal(of: fileLicenses[file.path]) {
+                        fileItems[index].rejection = refusal
+                    }
+                }
+                items += fileItems
+                found += fileItems.filter { $0.rejection == nil }.count
+            }
             readable.removeAll()
         }
+        // With a limit, small groups first: a first look at a large tree should not wait for all of it.
+        var group = candidates == nil ? 200 : 16
         for file in paths {
+            if let candidates, found >= candidates { break }
             guard let data = FileManager.default.contents(atPath: file) else {
                 items.append(rejected(file, 0, "unreadable", "cannot read the file"))
                 continue
@@ -77,9 +140,15 @@ enum Collector {
             } else if let text = String(data: data, encoding: .utf8) {
                 if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                     items.append(rejected(file, 0, "empty", "the file holds no code"))
+                } else if let why = SourceTree.generated(name: URL(fileURLWithPath: file).lastPathComponent, text: text) {
+                    items.append(rejected(file, 0, "generated", why))
                 } else {
-                    readable.append((file, text))
-                    if readable.count >= 200 { try flush() }
+                    if let license = licenses?.license(of: file, text: text) { fileLicenses[file] = license }
+                    readable.append((file, text, ModuleLocator.locate(file: file)?.name))
+                    if readable.count >= group {
+                        try flush()
+                        group = min(200, group * 2)
+                    }
                 }
             } else {
                 let offset = firstInvalidUTF8(data)
@@ -144,14 +213,16 @@ enum Collector {
             pendingCode.append((items.count - 1, code, entry))
         }
         // One extraction for all records: it finds the entry point and checks that the record parses.
-        let extracted = try PythonTools.extract(files: pendingCode.map { (path: "\(path):\(items[$0.index].line)", text: $0.text) })
+        let extracted = try PythonTools.extract(files: pendingCode.map { (path: "\(path):\(items[$0.index].line)", text: $0.text, module: nil) })
         for (pending, file) in zip(pendingCode, extracted) {
             if let error = file.error {
                 items[pending.index].rejection = (error.reason, "line \(error.line) of the record: \(error.detail)")
                 continue
             }
             let functions = file.items ?? []
-            let chosen = pending.entry.map { name in functions.first { $0.name == name } } ?? functions.last
+            // Without a named entry point, a record's last top-level function is its sample.
+            let chosen = pending.entry.map { name in functions.first { $0.name == name } }
+                ?? (functions.last { ($0.kind ?? "function") == "function" } ?? functions.last)
             guard let chosen else {
                 let reason = pending.entry == nil ? "no-functions" : "entry-point-missing"
                 items[pending.index].rejection = (reason, pending.entry.map { "no top-level function '\($0)'" } ?? "no top-level function")
@@ -222,7 +293,7 @@ struct CollectStage {
     /// Collects once per run: the samples and collect's decisions are written in one transaction.
     static func run(context: StageContext, inputs: [Recipe.InputSpec], limit: Int?) throws -> Int {
         if try context.store.meta("collect.done") != nil { return try context.store.sampleCount() }
-        let items = try Collector.collect(inputs, limit: limit)
+        let items = try Collector.collect(inputs, limit: limit, workspace: context.runDirectory, licenses: context.recipe.licenses)
         var samples: [SampleRecord] = []
         var commits: [StageCommit] = []
         var seen = Set<String>()
@@ -233,7 +304,9 @@ struct CollectStage {
             seen.insert(id)
             samples.append(SampleRecord(id: id, ordinal: ordinal, source: item.source, line: item.line,
                                         entryPoint: item.entryPoint, code: item.code, givenInstruction: item.givenInstruction,
-                                        moduleName: item.module?.name, moduleRoot: item.module?.root))
+                                        moduleName: item.module?.name, moduleRoot: item.module?.root,
+                                        repository: item.repository?.name, revision: item.repository?.revision,
+                                        license: item.license?.spdx, licenseSource: item.license?.evidence))
             let outcome = item.rejection.map {
                 OutcomeRecord(sampleId: id, stage: StageName.collect.rawValue, kept: false, reason: $0.reason,
                               detail: "\(item.source):\(item.line): \($0.detail)")

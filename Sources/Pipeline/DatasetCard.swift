@@ -5,8 +5,6 @@ import Store
 enum DatasetCard {
     static func render(store: RunDatabase, options: DatasetExportOptions, files: [(path: String, rows: Int)], recipe: String) throws -> String {
         let funnel = try store.funnel(stages: StageName.allCases.map(\.rawValue))
-        let samples = try store.samples()
-        let sources = Dictionary(grouping: samples, by: { URL(fileURLWithPath: $0.source.components(separatedBy: ":")[0]).deletingLastPathComponent().path })
         var lines = [
             "# Dataset card",
             "",
@@ -40,10 +38,7 @@ enum DatasetCard {
                       + "\(mean) of the original's lines; the fewest distinct normal outputs of any test set is \(adequacy.map(\.distinctOutputs).min() ?? 0)."]
         }
         lines += try instructions(store: store, kept: try store.kept(by: finalStage(funnel).rawValue), options: options, recipe: recipe)
-        lines += ["", "## Sources", "", "| where | items | licence |", "|---|---|---|"]
-        for (folder, items) in sources.sorted(by: { $0.key < $1.key }) {
-            lines.append("| `\(folder)` | \(items.count) | \(licence(of: folder)) |")
-        }
+        lines += try sources(exported: try store.kept(by: finalStage(funnel).rawValue))
         lines += ["", "## Recipe", "", "```json", recipe, "```", ""]
         return lines.joined(separator: "\n")
     }
@@ -78,19 +73,18 @@ enum DatasetCard {
         funnel.last { $0.kept + $0.rejected > 0 }.flatMap { StageName(rawValue: $0.stage) } ?? .collect
     }
 
-    /// A licence where it is known: the CPython standard library (PSF), or a LICENSE file next to the sources.
-    static func licence(of folder: String) -> String {
-        if folder.hasPrefix("/usr/lib/python3") { return "PSF License (CPython standard library)" }
-        var url = URL(fileURLWithPath: folder)
-        for _ in 0..<4 {
-            for name in ["LICENSE", "LICENSE.txt", "LICENSE.md", "COPYING"] {
-                let candidate = url.appendingPathComponent(name)
-                if let text = try? String(contentsOf: candidate, encoding: .utf8) {
-                    return "see `\(candidate.path)` (\(text.split(separator: "\n").first.map(String.init) ?? ""))"
-                }
-            }
-            url.deleteLastPathComponent()
+    /// The exported samples by repository, commit and licence, as collect recorded them per file; and what they are
+    /// (functions, methods).
+    static func sources(exported: [SampleRecord]) throws -> [String] {
+        var lines = ["", "## Sources", "", "| repository | commit | licence | read from | samples |", "|---|---|---|---|---|"]
+        let groups = Dictionary(grouping: exported) { [$0.repository ?? "unrecorded", $0.revision ?? "", $0.license ?? "unknown", $0.licenseSource ?? ""] }
+        for (key, samples) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            let commit = key[1].isEmpty ? "" : "`\(key[1].prefix(12))`"
+            lines.append("| \(key[0]) | \(commit) | \(key[2]) | \(key[3].isEmpty ? "" : "`\(key[3])`") | \(samples.count) |")
         }
-        return "unknown"
+        let methods = exported.filter { $0.entryPoint.contains(".") }.count
+        lines += ["", "\(exported.count - methods) functions and \(methods) methods (each exported as the method alone, with its class, "
+                  + "less the method, as the request's context). Paths in the data are relative to the input."]
+        return lines
     }
 }

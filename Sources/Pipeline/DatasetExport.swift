@@ -60,9 +60,11 @@ public enum DatasetExport {
         let validationIds = Set(rows.map(\.sample.id).shuffled(using: &chooser).prefix(validationCount))
         let recipe = try store.meta("recipe") ?? "{}"
         let recipeHash = try store.meta("recipe.hash") ?? ""
+        let methods = try MethodRows(rows.map { ($0.sample, $0.rewrite) })
         var train = "", validation = ""
         for row in rows {
-            let line = try encode(row.sample, row.rewrite, row.rank, store: store, options: options, recipeHash: recipeHash) + "\n"
+            let line = try encode(row.sample, row.rewrite, row.rank, method: methods.parts[row.sample.id], store: store, options: options,
+                                  recipeHash: recipeHash) + "\n"
             if validationIds.contains(row.sample.id) { validation += line } else { train += line }
         }
         try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -80,23 +82,26 @@ public enum DatasetExport {
         return DatasetExportResult(files: files, card: cardURL.path)
     }
 
-    static func encode(_ sample: SampleRecord, _ rewrite: RewriteRecord, _ rank: RankRecord?, store: RunDatabase,
+    /// One row. A method's answer is the method alone, and its class (without it) is the input the request comes with.
+    static func encode(_ sample: SampleRecord, _ rewrite: RewriteRecord, _ rank: RankRecord?, method: MethodRows.Parts?, store: RunDatabase,
                        options: DatasetExportOptions, recipeHash: String) throws -> String {
-        let response = "```python\n\(rewrite.code.trimmingTrailingNewlines)\n```"
+        let response = "```python\n\((method?.method ?? rewrite.code).trimmingTrailingNewlines)\n```"
+        let input = method.map { "```python\n\($0.context.trimmingTrailingNewlines)\n```" } ?? ""
+        let request = input.isEmpty ? rewrite.instruction : rewrite.instruction + "\n\n" + input
         var object: [String: Any]
         switch options.format {
         case .alpaca:
-            object = ["instruction": rewrite.instruction, "input": "", "output": response]
+            object = ["instruction": rewrite.instruction, "input": input, "output": response]
             if let system = options.system { object["system"] = system }
         case .sharegpt:
             var turns: [[String: String]] = []
             if let system = options.system { turns.append(["from": "system", "value": system]) }
-            turns += [["from": "human", "value": rewrite.instruction], ["from": "gpt", "value": response]]
+            turns += [["from": "human", "value": request], ["from": "gpt", "value": response]]
             object = ["conversations": turns]
         case .messages:
             var messages: [[String: String]] = []
             if let system = options.system { messages.append(["role": "system", "content": system]) }
-            messages += [["role": "user", "content": rewrite.instruction], ["role": "assistant", "content": response]]
+            messages += [["role": "user", "content": request], ["role": "assistant", "content": response]]
             object = ["messages": messages]
         }
         if options.withTests {
@@ -111,6 +116,9 @@ public enum DatasetExport {
             object["id"] = sample.id
             object["source"] = sample.source
             object["line"] = sample.line
+            if let repository = sample.repository { object["repository"] = repository }
+            if let revision = sample.revision { object["revision"] = revision }
+            if let license = sample.license { object["license"] = license }
             object["model"] = try store.meta("generator") ?? ""
             object["recipe_hash"] = recipeHash
             if let source = rewrite.instructionSource { object["instruction_source"] = source }
@@ -136,5 +144,23 @@ public enum DatasetExport {
 extension StageName: Comparable {
     public static func < (a: StageName, b: StageName) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// The exported parts of method samples: the method alone, and its class without it (other methods cut to their
+/// signatures). Two Python calls for all rows, none when no row is a method.
+struct MethodRows {
+    struct Parts { var method: String; var context: String }
+    var parts: [String: Parts] = [:]
+
+    init(_ rows: [(sample: SampleRecord, rewrite: RewriteRecord)]) throws {
+        let methods = rows.filter { EntryPoint($0.sample.entryPoint).isMethod }
+        guard !methods.isEmpty else { return }
+        let items = methods.map { ($0.rewrite.code, $0.sample.entryPoint) }
+        let sources = try PythonTools.entrySources(items)
+        let contexts = try PythonTools.views(items, withoutEntry: true)
+        for ((row, source), context) in zip(zip(methods, sources), contexts) {
+            if let source { parts[row.sample.id] = Parts(method: source, context: context) }
+        }
     }
 }

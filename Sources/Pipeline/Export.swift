@@ -14,6 +14,9 @@ public struct ExportedSample: Codable, Equatable, Sendable {
     public var id: String
     public var instruction: String
     public var response: String
+    /// For a method: the class it belongs to, without it (other methods cut to their signatures), which the request
+    /// comes with; the response is the method alone.
+    public var context: String?
     public var entryPoint: String
     public var tests: [TestCase]
     public var testsPassed: Int
@@ -30,6 +33,10 @@ public struct ExportedSample: Codable, Equatable, Sendable {
     public var faithfulness: Double?
     public var source: String
     public var line: Int
+    /// The repository, its commit when known, and the licence of the file (SPDX), as collect found them.
+    public var repository: String?
+    public var revision: String?
+    public var license: String?
     public var model: String
     public var recipe: String
 }
@@ -48,18 +55,22 @@ public enum Exporter {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         var text = ""
-        for sample in samples {
-            guard let rewrite = try store.rewrite(of: sample.id) else { continue }
+        let rewrites = try samples.compactMap { sample in try store.rewrite(of: sample.id).map { (sample, $0) } }
+        let methods = try MethodRows(rewrites)
+        for (sample, rewrite) in rewrites {
+            let method = methods.parts[sample.id]
             let cases = try store.testCases(of: sample.id).filter { $0.passed == true }
             let rank = try store.rank(of: sample.id)
             let row = ExportedSample(
-                id: sample.id, instruction: rewrite.instruction, response: "```python\n\(rewrite.code)```",
+                id: sample.id, instruction: rewrite.instruction, response: "```python\n\(method?.method ?? rewrite.code)```",
+                context: method.map { "```python\n\($0.context)```" },
                 entryPoint: sample.entryPoint,
                 tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0), origin: $0.origin) },
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
                 difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
                 mutationScore: rank?.mutationScore, instructionSource: rewrite.instructionSource,
-                faithfulness: try store.faithfulness(of: sample.id)?.score, source: sample.source, line: sample.line, model: model, recipe: recipe)
+                faithfulness: try store.faithfulness(of: sample.id)?.score, source: sample.source, line: sample.line,
+                repository: sample.repository, revision: sample.revision, license: sample.license, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
         }
         let temporary = url.appendingPathExtension("partial")

@@ -32,6 +32,8 @@ struct FaithfulnessStage: Stage {
             candidates[sample.id] = [Candidate(instruction: InstructionExamples.withoutExamples(rewrite), score: 0, claims: claims)]
         }
         let samples = batch.filter { rewrites[$0.id] != nil }
+        // A method is written into its class: the class without it, from the rewrite.
+        let contexts = try ModelView.of(samples, code: { rewrites[$0.id]!.code }, withoutEntry: true)
         try await moreCandidates(samples, rewrites: rewrites, candidates: &candidates, calls: &calls, context: context)
 
         // Every candidate of every sample back-translated in one batch, greedy.
@@ -41,9 +43,10 @@ struct FaithfulnessStage: Stage {
             let rewrite = rewrites[sample.id]!
             let examples = InstructionExamples.of(rewrite)?.text ?? ""
             for (index, candidate) in (candidates[sample.id] ?? []).enumerated() {
-                let messages = Prompting.messages(context.recipe.prompts.backTranslate, fields: [
+                let messages = Prompting.messages(context.recipe.prompts.backTranslate(for: sample.entryPoint), fields: [
                     "instruction": candidate.instruction + examples, "entry": sample.entryPoint,
                     "signature": Self.signature(of: sample.entryPoint, in: rewrite.code),
+                    "context": (contexts[sample.id] ?? "").trimmingCharacters(in: .newlines),
                 ])
                 let seed = Prompting.seed(run: context.recipe.sampling.seed, sample: sample.id, stage: name.rawValue, attempt: index)
                 requests.append((sample, index, Prompting.request(messages, sampling: context.recipe.sampling, seed: seed, attempt: 0,
@@ -61,9 +64,9 @@ struct FaithfulnessStage: Stage {
             var record: FaithfulnessRecord
             if let failure = output.failure {
                 record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: "generation-failed: \(failure)")
-            } else if let code = ResponseParsers.code(in: output.text, entry: sample.entryPoint) {
+            } else if let code = ResponseParsers.code(in: output.text, entry: EntryPoint(sample.entryPoint).name) {
                 // The signature's annotations need the rewrite's imports (`List`); they say nothing about behaviour.
-                let completed = try PythonTools.reattach([(rewrites[sample.id]!.code, code)])[0]
+                let completed = try PythonTools.reattach([(rewrites[sample.id]!.code, code, sample.entryPoint)])[0]
                 let (passed, difference) = try await RewriteStage.reproduces(completed, sample: sample, cases: cases, runner: runner,
                                                                              compareOutput: context.recipe.verify.compareOutput)
                 record = FaithfulnessRecord(sampleId: sample.id, code: completed, passed: passed, total: cases.count, detail: difference)
@@ -108,15 +111,17 @@ struct FaithfulnessStage: Stage {
         let copied = InstructStage.copiedExamples(context.recipe)
         var cases: [String: [TestCaseRecord]] = [:]
         for sample in asked { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
+        let shown = try ModelView.of(asked)
         for round in 1..<settings.candidates {
             let requests = asked.map { sample -> GenerationRequest in
                 let rewrite = rewrites[sample.id]!
                 let evidence = rewrite.evidence.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
-                let messages = InstructStage.messages(sample, evidence: evidence, fromDocstring: rewrite.instructionSource == "docstring",
-                                                      recipe: context.recipe)
+                let messages = InstructStage.messages(sample, code: shown[sample.id], evidence: evidence,
+                                                      fromDocstring: rewrite.instructionSource == "docstring", recipe: context.recipe)
                 let seed = Prompting.seed(run: sampling.seed, sample: sample.id, stage: "instruct-candidates", attempt: round)
                 return Prompting.request(messages, sampling: sampling, seed: seed, attempt: round,
-                                         constraint: constrained ? ((try? BuiltInConstraints.instructionAndCode(function: sample.entryPoint)) ?? BuiltInConstraints.instructionAndCode) : nil)
+                                         constraint: constrained ? ((try? BuiltInConstraints.instructionAndCode(function: EntryPoint(sample.entryPoint).name))
+                                             ?? BuiltInConstraints.instructionAndCode) : nil)
             }
             let outputs = try await generator.generate(requests)
             guard outputs.count == requests.count else { throw PipelineError.model("generator answered \(outputs.count) of \(requests.count) requests") }
@@ -137,11 +142,18 @@ struct FaithfulnessStage: Stage {
         }
     }
 
-    /// The entry point's `def` line(s) as the rewrite writes them (defaults and annotations included), body elided.
+    /// The entry point's `def` line(s) as the rewrite writes them (defaults and annotations included), body elided; a
+    /// method's indented as in its class.
     static func signature(of entry: String, in code: String) -> String {
         let lines = code.components(separatedBy: "\n")
-        guard let first = lines.firstIndex(where: { $0.hasPrefix("def \(entry)(") || $0.hasPrefix("async def \(entry)(") }) else {
-            return "def \(entry)(...):"
+        let point = EntryPoint(entry)
+        let indent = point.isMethod ? "    " : ""
+        guard let first = lines.firstIndex(where: { line in
+            let trimmed = line.drop { $0 == " " }
+            return (point.isMethod || trimmed.count == line.count)
+                && (trimmed.hasPrefix("def \(point.name)(") || trimmed.hasPrefix("async def \(point.name)("))
+        }) else {
+            return "\(indent)def \(point.name)(...):"
         }
         var header: [String] = []
         for line in lines[first...] {

@@ -20,6 +20,7 @@ struct InstructStage: Stage {
         let settings = context.recipe.instruction
         let analyses = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
         let copied = Self.copiedExamples(context.recipe)
+        let shown = try ModelView.of(batch)
         var rewrites: [String: RewriteRecord] = [:], cases: [String: [TestCaseRecord]] = [:], evidence: [String: [String]] = [:]
         var parameters: [String: [String]] = [:], fromDocstring: [String: Bool] = [:]
         for (sample, analysis) in zip(batch, analyses) {
@@ -42,8 +43,9 @@ struct InstructStage: Stage {
         let asked = batch.filter { $0.givenInstruction == nil && rewrites[$0.id] != nil }
         let results = asked.isEmpty ? [:] : try await ModelAttempts.run(
             stage: name, batch: asked, context: context,
-            messages: { Self.messages($0, evidence: evidence[$0.id] ?? [], fromDocstring: fromDocstring[$0.id] == true, recipe: context.recipe) },
-            constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
+            messages: { Self.messages($0, code: shown[$0.id], evidence: evidence[$0.id] ?? [], fromDocstring: fromDocstring[$0.id] == true,
+                                      recipe: context.recipe) },
+            constraint: { (try? BuiltInConstraints.instructionAndCode(function: EntryPoint($0.entryPoint).name)) ?? BuiltInConstraints.instructionAndCode },
             parse: { sample, text, _ -> AttemptResult<Written> in
                 let instruction = Self.sentence(text)
                 guard !instruction.isEmpty else { return .retry(reason: "no-instruction", detail: "the answer holds no instruction") }
@@ -102,9 +104,9 @@ struct InstructStage: Stage {
     }
 
     /// The instruction prompt: the original, its runs, and what to ground the instruction in.
-    static func messages(_ sample: SampleRecord, evidence: [String], fromDocstring: Bool, recipe: Recipe) -> [ChatMessage] {
-        Prompting.messages(recipe.prompts.instruction, fields: [
-            "code": sample.code, "entry": sample.entryPoint,
+    static func messages(_ sample: SampleRecord, code: String?, evidence: [String], fromDocstring: Bool, recipe: Recipe) -> [ChatMessage] {
+        Prompting.messages(recipe.prompts.instruction(for: sample.entryPoint), fields: [
+            "code": code ?? sample.code, "entry": sample.entryPoint,
             "evidence": evidence.isEmpty ? "(no runs)" : evidence.joined(separator: "\n"),
             "basis": fromDocstring ? DefaultPrompts.fromDocstring : DefaultPrompts.fromRuns,
         ])
@@ -112,7 +114,9 @@ struct InstructStage: Stage {
 
     /// The worked examples' instructions, which small models copy word for word.
     static func copiedExamples(_ recipe: Recipe) -> [String] {
-        (recipe.prompts.instruction.examples + recipe.prompts.rewrite.examples).compactMap { ResponseParsers.instruction(in: $0.assistant) }
+        let prompts = recipe.prompts
+        return (prompts.instruction.examples + prompts.rewrite.examples + prompts.methodInstruction.examples + prompts.methodRewrite.examples)
+            .compactMap { ResponseParsers.instruction(in: $0.assistant) }
     }
 
     /// The instruction in an answer: after its `Instruction:` label, else its first line, without quotes.

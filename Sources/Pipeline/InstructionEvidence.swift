@@ -60,10 +60,12 @@ enum InstructionEvidence {
 
     /// `f(3, [1, 2]) returns 5`, `f(-1) raises ValueError`, with the argument state where the call changed it.
     static func line(_ testCase: TestCaseRecord, entry: String) -> String {
-        let call = "\(entry)(\(Behaviour.short(testCase.arguments, limit: 160)))"
+        let call = EntryPoint.call(entry, arguments: Behaviour.short(testCase.arguments, limit: 160))
         if testCase.expectedStatus == "raised" { return "\(call) raises \(testCase.expectedValue ?? "an exception")" }
         var text = "\(call) returns \(Behaviour.short(value(testCase), limit: 160))"
-        if testCase.mutates == true, let state = testCase.expectedState.map(readable) {
+        if testCase.mutates == true, let object = objectState(testCase) {
+            text += ", and the object becomes \(Behaviour.short(object, limit: 160))"
+        } else if testCase.mutates == true, let state = testCase.expectedState.map(readable) {
             text += " and leaves its arguments as \(Behaviour.short(state, limit: 160))"
         }
         if let output = testCase.expectedOutput { text += " and prints \(Behaviour.short(output.debugDescription, limit: 80))" }
@@ -74,9 +76,20 @@ enum InstructionEvidence {
     static func render(_ examples: [TestCaseRecord], entry: String, style: String) -> String {
         guard !examples.isEmpty else { return "" }
         if style == "doctest" {
-            return "\n\nExamples:\n" + examples.map { ">>> \(entry)(\($0.arguments))\n\(value($0))" }.joined(separator: "\n")
+            return "\n\nExamples:\n" + examples.map { ">>> \(EntryPoint.call(entry, arguments: $0.arguments))\n\(value($0))" }
+                .joined(separator: "\n")
         }
-        return "\n\nExamples:\n" + examples.map { "- `\(entry)(\($0.arguments))` returns `\(value($0))`" }.joined(separator: "\n")
+        return "\n\nExamples:\n" + examples.map { "- `\(EntryPoint.call(entry, arguments: $0.arguments))` returns `\(value($0))`" }
+            .joined(separator: "\n")
+    }
+
+    /// An instance method's object after the call, as Python would show it (`Tally(history=[5], total=5)`): the first
+    /// argument of the state the case recorded. Nil for other cases.
+    static func objectState(_ testCase: TestCaseRecord) -> String? {
+        guard let text = testCase.expectedState, testCase.literal.contains("'init':"),
+              case let .tuple(parts)? = try? CanonicalValue(canonicalText: text), case let .tuple(arguments)? = parts.first,
+              let object = arguments.first else { return nil }
+        return object.description
     }
 
     /// The model's own inputs before derived ones (they read as a person would call), then shorter, then first.

@@ -16,26 +16,37 @@ struct PrefilterStage: Stage {
         var commits: [StageCommit] = []
         for (sample, analysis) in zip(batch, analyses) {
             let outcome: OutcomeRecord
-            let lines = sample.code.split(separator: "\n", omittingEmptySubsequences: true).count
+            // The entry point's own size, without docstrings and comments; what comes with it is bounded apart.
+            let lines = analysis.entry_lines ?? sample.code.split(separator: "\n", omittingEmptySubsequences: true).count
+            let context = analysis.context_lines ?? 0
             if !analysis.parses {
                 let error = analysis.error.map { "line \($0.line): \($0.message)" } ?? "does not parse"
                 outcome = analysis.python2 != nil
                     ? reject(sample, "python2-syntax", "Python 2 only (\(analysis.python2!)); \(error)")
                     : reject(sample, "does-not-parse", error)
             } else if analysis.signature == nil {
-                outcome = reject(sample, "entry-point-missing", "no top-level function '\(sample.entryPoint)'")
+                outcome = reject(sample, "entry-point-missing", "no top-level function or method '\(sample.entryPoint)'")
+            } else if let imports = analysis.relative_imports, !imports.isEmpty {
+                outcome = reject(sample, "relative-import", "\(imports.joined(separator: "; ")): the file's package is unknown, "
+                                 + "so the import cannot run outside it")
             } else if lines < settings.minLines {
                 outcome = reject(sample, "too-short", "\(lines) lines; the minimum is \(settings.minLines)")
             } else if lines > settings.maxLines {
                 outcome = reject(sample, "too-long", "\(lines) lines; the maximum is \(settings.maxLines)")
-            } else if let dense = DataDensity.problem(in: sample.code, longestLiteral: analysis.longest_literal ?? 0, limit: settings.maxLiteralChars) {
+            } else if context > settings.maxContextLines {
+                outcome = reject(sample, "too-much-context", "\(lines) lines need \(context) more (its class, helpers, constants); "
+                                 + "the maximum is \(settings.maxContextLines)")
+            } else if let dense = DataDensity.problem(in: analysis.dense_text ?? analysis.code_text ?? sample.code, longestLiteral: analysis.longest_literal ?? 0,
+                                                      limit: settings.maxLiteralChars) {
                 outcome = reject(sample, "data-dense", dense)
             } else if let names = undefined[sample.id], !names.isEmpty {
                 outcome = reject(sample, "undefined-names", "undefined: \(names.joined(separator: ", ")) (Ruff F821)")
             } else if analysis.generator == true {
                 outcome = reject(sample, "generator", "generator functions return iterators whose values cannot be compared")
-            } else if let signature = analysis.signature, signature.positional.isEmpty && signature.vararg == nil && signature.kwonly.isEmpty {
-                outcome = reject(sample, "no-parameters", "a function without parameters has only one input to test")
+            } else if !analysis.takesArguments {
+                outcome = reject(sample, "no-parameters", analysis.kind == "instance"
+                                 ? "neither the method nor its class's constructor takes arguments: there is only one input to test"
+                                 : "a function without parameters has only one input to test")
             } else if let hash = analysis.hash, let first = seenHashes[hash] {
                 outcome = reject(sample, "exact-duplicate", "same code as sample \(first) (after formatting and comments)")
             } else {
@@ -50,11 +61,11 @@ struct PrefilterStage: Stage {
     /// Hashes of samples kept in earlier batches or an earlier, interrupted run.
     func previouslyKeptHashes(_ store: RunDatabase) throws -> [String: String] {
         var hashes: [String: String] = [:]
-        for sample in try store.kept(by: name.rawValue) {
-            if let evidence = try store.outcome(of: sample.id, stage: name.rawValue)?.evidence,
-               let object = try? JSONSerialization.jsonObject(with: Data(evidence.utf8)) as? [String: String],
-               let hash = object["hash"] {
-                hashes[hash] = sample.id
+        for (id, evidence) in try store.keptEvidence(by: name.rawValue) {
+            if let object = try? JSONSerialization.jsonObject(with: Data(evidence.utf8)) as? [String: String], let hash = object["hash"] {
+                // Which of several earlier copies is named does not matter; the smallest id makes the choice stable.
+                if let other = hashes[hash], other < id { continue }
+                hashes[hash] = id
             }
         }
         return hashes

@@ -21,7 +21,8 @@ public enum PipelineError: LocalizedError {
     }
 }
 
-struct ExtractedFunction: Decodable { var name: String; var line: Int; var code: String }
+/// `kind`: function, nested (a function defined in another that needs nothing of it), static, class or instance.
+struct ExtractedFunction: Decodable { var name: String; var line: Int; var code: String; var kind: String? }
 struct SkippedFunction: Decodable { var name: String; var line: Int; var reason: String; var detail: String }
 struct FileError: Decodable { var reason: String; var detail: String; var line: Int }
 struct ExtractedFile: Decodable {
@@ -52,6 +53,25 @@ struct CodeAnalysis: Decodable {
     var generator: Bool?
     /// The entry point's docstring (cleaned as `inspect.getdoc` does), nil when it has none.
     var docstring: String?
+    /// function, static, class or instance; nil when the entry point is missing.
+    var kind: String?
+    /// Relative imports left in the code (`line 3: from . import x`): they cannot run outside their package.
+    var relative_imports: [String]?
+    /// The code without docstrings and comments, and the line counts of the entry point and of what comes with it.
+    var code_text: String?
+    /// The text data density is judged on: a method's own code, else `code_text`.
+    var dense_text: String?
+    var entry_lines: Int?
+    var context_lines: Int?
+    /// For an instance method: how its object is built (none, parameters, unknown) and the constructor's signature.
+    var constructor: String?
+    var constructor_signature: Signature?
+
+    /// Whether a test has anything to vary: the entry point's parameters, or an instance method's constructor's.
+    var takesArguments: Bool {
+        func any(_ s: Signature?) -> Bool { s.map { !$0.positional.isEmpty || $0.vararg != nil || !$0.kwonly.isEmpty } ?? false }
+        return any(signature) || any(constructor_signature) || constructor == "unknown"
+    }
 }
 
 /// One parameter of an entry point: how it is passed, and the kinds of value it takes with the evidence.
@@ -69,6 +89,8 @@ public struct ParameterInfo: Codable, Sendable, Equatable {
     public var evidence: [String]
     /// Kinds the original accepted when probed (set by the test-inputs stage; nil before probing).
     public var accepted: [String]?
+    /// "init" for an instance method's constructor parameter; nil for the entry point's own.
+    public var role: String?
 }
 
 /// A call that tries parameters with values of given kinds.
@@ -104,6 +126,8 @@ struct ParameterAnalysis: Codable, Sendable {
     var constants: [LiteralConstant]
     /// Why the analysis could not read this code (the sample is rejected, the rest of the batch goes on).
     var failed: String?
+    /// function, static, class or instance.
+    var kind: String?
 }
 
 /// A constant of the code: a string or a number.
@@ -165,9 +189,15 @@ enum PythonTools {
         }
     }
 
-    static func extract(files: [(path: String, text: String)]) throws -> [ExtractedFile] {
+    /// `module`: the file's dotted module name when known, to make its relative imports absolute.
+    static func extract(files: [(path: String, text: String, module: String?)]) throws -> [ExtractedFile] {
         struct Answer: Decodable { var files: [ExtractedFile] }
-        return try call("extract", ["files": files.map { ["path": $0.path, "text": $0.text] }], as: Answer.self).files
+        let request = files.map { file -> [String: Any] in
+            var item: [String: Any] = ["path": file.path, "text": file.text]
+            if let module = file.module { item["module"] = module }
+            return item
+        }
+        return try call("extract", ["files": request], as: Answer.self).files
     }
 
     static func analyze(_ items: [(code: String, entry: String)]) throws -> [CodeAnalysis] {
@@ -175,10 +205,26 @@ enum PythonTools {
         return try call("analyze", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
     }
 
-    /// Each rewrite with the module-level statements of its original that it uses but dropped.
-    static func reattach(_ items: [(original: String, rewrite: String)]) throws -> [String] {
+    /// Each rewrite with the module-level statements of its original that it uses but dropped; a method's rewrite is
+    /// put back into the original's class.
+    static func reattach(_ items: [(original: String, rewrite: String, entry: String)]) throws -> [String] {
         struct Answer: Decodable { var items: [String] }
-        return try call("reattach", ["items": items.map { ["original": $0.original, "rewrite": $0.rewrite] }], as: Answer.self).items
+        return try call("reattach", ["items": items.map { ["original": $0.original, "rewrite": $0.rewrite, "entry": $0.entry] }],
+                        as: Answer.self).items
+    }
+
+    /// What a model is shown of each sample: a method's class with its other methods cut to their signatures
+    /// (`withoutEntry`: the method itself left out too, the class it is written into). Functions are unchanged.
+    static func views(_ items: [(code: String, entry: String)], withoutEntry: Bool = false) throws -> [String] {
+        struct Answer: Decodable { var items: [String] }
+        return try call("view", ["items": items.map { ["code": $0.code, "entry": $0.entry, "without_entry": withoutEntry] }],
+                        as: Answer.self).items
+    }
+
+    /// Each entry point's own source (a method without its class, dedented), or nil when it is missing.
+    static func entrySources(_ items: [(code: String, entry: String)]) throws -> [String?] {
+        struct Answer: Decodable { var items: [String?] }
+        return try call("entry_source", ["items": items.map { ["code": $0.code, "entry": $0.entry] }], as: Answer.self).items
     }
 
     /// The entry point's parameters with inferred kinds, probe calls and its coverage map; nil when it is missing.
@@ -202,11 +248,13 @@ enum PythonTools {
     }
 
     /// Inputs made from working ones, one argument changed at a time, at most `limit`.
-    static func derive(seeds: [String], parameters: [ParameterInfo], constants: [LiteralConstant], limit: Int) throws -> [DerivedInput] {
+    static func derive(seeds: [String], parameters: [ParameterInfo], constants: [LiteralConstant], limit: Int,
+                       entry: String) throws -> [DerivedInput] {
         struct Answer: Decodable { var items: [[DerivedInput]] }
         let parameterObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(parameters))
         let constantObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(constants), options: .fragmentsAllowed)
-        return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "constants": constantObjects, "limit": limit]]],
+        return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "constants": constantObjects, "limit": limit,
+                                               "entry": entry]]],
                         as: Answer.self).items.first ?? []
     }
 

@@ -5,12 +5,8 @@ extension PythonToolsScript {
 # --- binding and copies ------------------------------------------------------------------------
 
 def literal_call(literal):
-    value = ast.literal_eval(literal)
-    if isinstance(value, dict) and set(value) <= {"args", "kwargs"}:
-        return tuple(value.get("args", ())), dict(value.get("kwargs", {}))
-    if isinstance(value, tuple):
-        return value, {}
-    return (value,), {}
+    """(args, kwargs) of a test input; an instance method's constructor arguments are left out."""
+    return literal_parts(literal)[1:]
 
 
 def telling(value):
@@ -35,28 +31,45 @@ def example_values(examples):
 
 
 def check_calls(code, entry, literals, examples):
-    """For each call: None when it binds to the signature and is not copied from a prompt example,
-    else [reason, detail]."""
+    """For each call: None when it binds to the signature (and an instance method's object to its constructor) and
+    is not copied from a prompt example, else [reason, detail]."""
     tree, fn = entry_function(code, entry)
-    signature = python_signature(fn) if fn is not None else None
+    kind = entry_kind(find_entry(tree, entry)[0], fn) if fn is not None else None
+    signature = python_signature(fn, bound_parameters(fn, kind)) if fn is not None else None
+    init_signature = None
+    if kind == "instance":
+        init_params = constructor_parameters(tree, find_entry(tree, entry)[0])
+        init_signature = python_signature(None, init_params) if init_params is not None else None
     tuples, strings = example_values(examples)
     out = []
     for literal in literals:
         try:
-            args, kwargs = literal_call(literal)
+            init, args, kwargs = literal_parts(literal)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
             out.append(["unreadable-input", str(error)[:200]])
             continue
-        if signature is not None:
-            try:
+        if kind == "instance" and init is None:
+            out.append(["no-object", "a call of an instance method builds its object first: Class(...).method(...)"])
+            continue
+        if kind not in ("instance", None) and init is not None:
+            out.append(["not-an-instance-method", "%s is called on its class, not on an object" % entry])
+            continue
+        try:
+            if init is not None and init_signature is not None:
+                try:
+                    init_signature.bind(*init[0], **init[1])
+                except TypeError as error:
+                    raise TypeError("constructor: %s" % error)
+            if signature is not None:
                 signature.bind(*args, **kwargs)
-            except TypeError as error:
-                out.append(["does-not-bind", str(error)])
-                continue
+        except TypeError as error:
+            out.append(["does-not-bind", str(error)])
+            continue
         if repr(args + tuple(sorted(kwargs.items()))) in tuples:
             out.append(["copied-from-example", "the same arguments as a call in the prompt's examples"])
             continue
-        copied = [v for v in list(args) + list(kwargs.values()) if isinstance(v, str) and v in strings]
+        given = list(args) + list(kwargs.values()) + (list(init[0]) + list(init[1].values()) if init else [])
+        copied = [v for v in given if isinstance(v, str) and v in strings]
         if copied:
             out.append(["copied-from-example", "the string %r comes from the prompt's examples" % copied[0][:60]])
             continue
@@ -184,22 +197,22 @@ def base_mutations(value):
     return []
 
 
-def derive(seeds, params, limit, constants=()):
+def derive(seeds, params, limit, constants=(), entry=""):
     """Candidate inputs made from inputs that work: one argument changed at a time. A change is new when its
     argument has not yet been given that value; new changes of every argument come first, interleaved, so the
     first candidates already try each argument's boundary values once before any is tried twice."""
-    positional = [p["name"] for p in params if p["kind"] in ("positional-only", "positional")]
+    positional = [p["name"] for p in params if p["kind"] in ("positional-only", "positional") and p.get("role") != "init"]
     seen, parsed = set(), []
     for seed in seeds:
         try:
-            args, kwargs = literal_call(seed)
+            init, args, kwargs = literal_parts(seed)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
-        parsed.append((args, kwargs))
-        seen.add(call_forms([literal_text(a) for a in args], [(k, literal_text(v)) for k, v in kwargs.items()])[1])
+        parsed.append((init, args, kwargs))
+        seen.add(value_forms(entry, args, kwargs, init)[1])
     fresh, repeated = {}, {}
     tried_values = set()
-    for args, kwargs in parsed:
+    for init, args, kwargs in parsed:
         slots = [("arg", i) for i in range(len(args))] + [("kw", k) for k in kwargs]
         for where, key in slots:
             original = args[key] if where == "arg" else kwargs[key]
@@ -211,7 +224,7 @@ def derive(seeds, params, limit, constants=()):
                     new_args, new_kwargs = args[:key] + (changed,) + args[key + 1:], kwargs
                 else:
                     new_args, new_kwargs = args, {**kwargs, key: changed}
-                literal = call_forms([literal_text(a) for a in new_args], [(k, literal_text(v)) for k, v in new_kwargs.items()])
+                literal = value_forms(entry, new_args, new_kwargs, init)
                 if len(literal[1]) > 4000 or literal[1] in seen:
                     continue
                 try:

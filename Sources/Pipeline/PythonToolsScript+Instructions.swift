@@ -97,11 +97,12 @@ def value_kind(value):
 
 def observed_kinds(code, entry, literals):
     """For each named parameter, the kinds of value the given calls pass it."""
-    _, fn = entry_function(code, entry)
+    tree, fn = entry_function(code, entry)
     if fn is None:
         return {}
-    signature = python_signature(fn)
-    named = {p["name"] for p in parameter_list(fn) if p["kind"] not in ("var-positional", "var-keyword")}
+    params = bound_parameters(fn, entry_kind(find_entry(tree, entry)[0], fn))
+    signature = python_signature(fn, params)
+    named = {p["name"] for p in params if p["kind"] not in ("var-positional", "var-keyword")}
     kinds = {}
     for literal in literals:
         try:
@@ -118,10 +119,15 @@ def instruction_claims(text, entry, code="", literals=()):
     """What an instruction says about the function: see InstructionClaims.swift."""
     calls, signatures = [], []
     # `name(` with no space, so "numbers (integers)" and "item(s)" are prose, not calls.
-    named = sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\((?!e?s\))", text)) - {entry} - EVERYWHERE)
-    pattern = re.compile(r"(?<![\w.])" + re.escape(entry) + r"\s*\(")
+    owner, _, method = entry.rpartition(".")
+    named = sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\((?!e?s\))", text)) - {entry, owner, method} - EVERYWHERE)
+    pattern = re.compile(r"(?<![\w.])" + re.escape(owner or entry) + (r"\s*[(.]" if owner else r"\s*\("))
     for match in pattern.finditer(text):
-        end = closing_paren(text, match.end() - 1)
+        end = closing_paren(text, match.end() - 1) if text[match.end() - 1] == "(" else match.end() - 1
+        if end is not None and owner:
+            # A method's call goes on to `.method(...)`.
+            tail = re.match(r"\s*\.\s*" + re.escape(method) + r"\s*\(", text[end:])
+            end = closing_paren(text, end + tail.end() - 1) if tail else None
         if end is None:
             continue
         call_text = text[match.start():end]

@@ -40,10 +40,7 @@ def entry_function(code, entry):
     tree, error = parse_error(code)
     if error:
         return None, None
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry:
-            return tree, node
-    return tree, None
+    return tree, find_entry(tree, entry)[1]
 
 
 def parameter_list(fn):
@@ -67,8 +64,8 @@ def parameter_list(fn):
     return out
 
 
-def python_signature(fn):
-    """An inspect.Signature with the function's parameter structure; defaults are placeholders."""
+def python_signature(fn, params=None):
+    """An inspect.Signature with the function's parameter structure (or that of `params`); defaults are placeholders."""
     kinds = {"positional-only": inspect.Parameter.POSITIONAL_ONLY,
              "positional": inspect.Parameter.POSITIONAL_OR_KEYWORD,
              "var-positional": inspect.Parameter.VAR_POSITIONAL,
@@ -77,7 +74,7 @@ def python_signature(fn):
     return inspect.Signature([
         inspect.Parameter(p["name"], kinds[p["kind"]],
                           default=0 if p["default"] is not None else inspect.Parameter.empty)
-        for p in parameter_list(fn)])
+        for p in (parameter_list(fn) if params is None else params)])
 
 
 # --- parameter kinds ---------------------------------------------------------------------------
@@ -271,18 +268,32 @@ def use_of(name, scope, evidence, parents, depth=0):
 
 
 def infer_parameters(code, entry):
-    """The entry point's parameters, each with kinds ranked by evidence from its annotation, default,
-    the docstring and its use in the body."""
+    """The entry point's parameters (a method's without self or cls), each with kinds ranked by evidence from its
+    annotation, default, the docstring and its use in the body; an instance method's constructor parameters follow
+    with role "init" (a constructor from elsewhere: one var-positional `args`)."""
     tree, fn = entry_function(code, entry)
     if fn is None:
         return None
+    owner, _ = find_entry(tree, entry)
+    kind = entry_kind(owner, fn)
+    params = parameters_with_kinds(fn, bound_parameters(fn, kind), skip_first=len(bound_parameters(fn, kind)) < len(parameter_list(fn)))
+    if kind == "instance":
+        init = constructor_parameters(tree, owner)
+        if init is None:
+            init = [{"name": "args", "kind": "var-positional", "default": None, "annotation": None, "kinds": [],
+                     "element": None, "evidence": ["the constructor comes from a base class defined elsewhere"]}]
+        params += [dict(p, role="init") for p in init]
+    return params
+
+
+def parameters_with_kinds(fn, params, skip_first=False):
     doc = ast.get_docstring(fn) or ""
     parents = {}
     for node in ast.walk(fn):
         for child in ast.iter_child_nodes(node):
             parents[child] = node
-    params = parameter_list(fn)
-    for param, arg in zip(params, all_arguments(fn)):
+    arguments = all_arguments(fn)[1:] if skip_first else all_arguments(fn)
+    for param, arg in zip(params, arguments):
         evidence = Evidence()
         kinds, element = annotation_kinds(arg.annotation)
         for kind in kinds:
@@ -326,10 +337,13 @@ def sample_value(kind, element=None):
     return KIND_SAMPLES.get(kind, 3)
 
 
-def probes(params, per_parameter=6):
+def probes(params, entry="", instance=False, per_parameter=6):
     """Calls that try each parameter with a small value of each plausible kind while the others keep their
     most likely kind (or their default): which kinds the original accepts is then seen, not guessed.
-    Each call is labelled with the (parameter, kind) pairs it tries."""
+    Each call is labelled with the (parameter, kind) pairs it tries. An instance method's object is built
+    from its constructor parameters' most likely kinds in every call."""
+    init_params = [p for p in params if p.get("role") == "init"]
+    params = [p for p in params if p.get("role") != "init"]
     fillable = [p for p in params if p["kind"] not in ("var-positional", "var-keyword")]
 
     def base_kind(p):
@@ -342,6 +356,12 @@ def probes(params, per_parameter=6):
                 pass
         return "int"
 
+    init = None
+    if instance:
+        init_fillable = [p for p in init_params if p["kind"] not in ("var-positional", "var-keyword")]
+        values = {p["name"]: sample_value(base_kind(p), p.get("element")) for p in init_fillable}
+        init = parameter_texts(init_fillable, values)
+
     base = {p["name"]: base_kind(p) for p in fillable}
     calls = {}
 
@@ -352,9 +372,9 @@ def probes(params, per_parameter=6):
                 return sample_value("list", kind[5:])
             return sample_value(kind, p.get("element") if kind == "list" else None)
         values = {p["name"]: value(p) for p in fillable}
-        display, literal = call_literal(fillable, values)
-        entry = calls.setdefault(literal, {"display": display, "literal": literal, "labels": []})
-        entry["labels"] += [label for label in labels if label not in entry["labels"]]
+        display, literal = method_call_forms(entry, *parameter_texts(fillable, values), init)
+        call = calls.setdefault(literal, {"display": display, "literal": literal, "labels": []})
+        call["labels"] += [label for label in labels if label not in call["labels"]]
 
     add(base, [[name, kind] for name, kind in base.items()])
     for p in fillable:
@@ -373,10 +393,12 @@ def probes(params, per_parameter=6):
     return list(calls.values())
 
 
-def call_literal(params, values):
+def parameter_texts(params, values):
+    """(positional texts, keyword pairs) of a call giving each parameter its value."""
     positional = [literal_text(values[p["name"]]) for p in params if p["kind"] in ("positional-only", "positional")]
     keywords = [(p["name"], literal_text(values[p["name"]])) for p in params if p["kind"] == "keyword-only"]
-    return call_forms(positional, keywords)
+    return positional, keywords
+
 
 
 """#

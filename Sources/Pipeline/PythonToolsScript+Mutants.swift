@@ -160,7 +160,9 @@ def mutants(code, entry, limit):
             dumped = ast.dump(ast.parse(changed).body[0])
             if dumped in seen:
                 continue
-            # The rest of the code stays as written: only the entry point is replaced by its changed copy.
+            # The rest of the code stays as written: only the entry point is replaced by its changed copy (a method
+            # indented as it was).
+            changed = textwrap.indent(changed, " " * fn.col_offset)
             mutated = "".join(lines[:start]) + changed + "\n" + "".join(lines[end:])
             compile(mutated, "<mutant>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError):

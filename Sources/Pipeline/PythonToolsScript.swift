@@ -1,7 +1,7 @@
 // The Python side of static analysis, run by /usr/bin/python3 -I: it parses with `ast`, never executes input.
 enum PythonToolsScript {
     /// The whole script: parsing and extraction, parameter kinds, test inputs, then the request dispatch.
-    static let source = core + kinds + inputs + mutants + instructions + dispatch
+    static let source = core + methods + kinds + inputs + mutants + instructions + dispatch
 
     static let core = #"""
 # Static analysis of untrusted Python with the standard library's ast: parses, never executes.
@@ -47,7 +47,14 @@ def python2_hint(code, error):
 
 
 def bound_names(node):
-    """Names a module-level statement defines."""
+    """Names a module-level statement defines (inside `if`, `try` and `with` blocks too: `try: import x`)."""
+    if isinstance(node, (ast.If, ast.Try, ast.With)) or type(node).__name__ == "TryStar":
+        names = set()
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            for child in getattr(node, field, []) or []:
+                for inner in (child.body if isinstance(child, ast.ExceptHandler) else [child]):
+                    names |= bound_names(inner)
+        return names
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {node.name}
     if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -64,8 +71,9 @@ def used_names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def extract(path, text):
-    """Top-level functions, each with the module-level statements it needs, transitively."""
+def extract(path, text, module=None):
+    """Top-level functions, methods of top-level classes and self-contained nested functions, each with the
+    module-level statements it needs, transitively; relative imports made absolute where the module is known."""
     tree, error = parse_error(text)
     if error:
         hint = python2_hint(text, error)
@@ -80,10 +88,9 @@ def extract(path, text):
     items, skipped = [], []
     for index, stmt in enumerate(body):
         if isinstance(stmt, ast.ClassDef):
-            for inner in stmt.body:
-                if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    skipped.append({"name": f"{stmt.name}.{inner.name}", "line": inner.lineno, "reason": "method",
-                                    "detail": f"method of class {stmt.name}; only top-level functions are collected"})
+            found, passed = class_items(tree, lines, body, index, stmt, definitions, module)
+            items += found
+            skipped += passed
             continue
         if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for inner in ast.walk(stmt):
@@ -97,18 +104,15 @@ def extract(path, text):
             continue
         if not isinstance(stmt, ast.FunctionDef):
             continue
-        needed, queue = set(), [stmt]
-        while queue:
-            node = queue.pop()
-            for name in used_names(node):
-                where = definitions.get(name)
-                if where is not None and where != index and where not in needed:
-                    needed.add(where)
-                    queue.append(body[where])
-        start = stmt.decorator_list[0].lineno if stmt.decorator_list else stmt.lineno
+        needed = dependencies(body, index, definitions)
+        start = statement_start(stmt)
         parts = ["".join(lines[body[i].lineno - 1:body[i].end_lineno]) for i in sorted(needed)]
         parts.append("".join(lines[start - 1:stmt.end_lineno]))
-        items.append({"name": stmt.name, "line": start, "code": "\n\n".join(p.rstrip("\n") + "\n" for p in parts)})
+        items.append({"name": stmt.name, "line": start, "kind": "function",
+                      "code": absolute_imports("\n\n".join(p.rstrip("\n") + "\n" for p in parts), module)})
+        found, passed = nested_items(lines, body, index, stmt, definitions, module)
+        items += found
+        skipped += passed
     return {"items": items, "skipped": skipped}
 
 
@@ -119,9 +123,22 @@ def signature(fn):
             "defaults": len(a.defaults)}
 
 
-def normalized_hash(tree):
-    """Same hash for code that differs only in formatting and comments."""
-    return hashlib.sha256(ast.dump(tree, annotate_fields=False).encode()).hexdigest()
+def normalized_hash(tree, entry=""):
+    """Same hash for code that differs only in formatting and comments (and, for a method, the same method: every
+    method of a class comes with the same class)."""
+    text = ast.dump(tree, annotate_fields=False) + ("|" + entry if "." in entry else "")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def docstring_nodes(tree):
+    """The string constants that are docstrings (of the module, classes and functions): documentation, not data."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                out.add(first.value)
+    return out
 
 
 def analyze(code, entry):
@@ -129,16 +146,53 @@ def analyze(code, entry):
     if error:
         hint = python2_hint(code, error)
         return {"parses": False, "python2": hint, "error": error}
-    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    fn = functions.get(entry)
+    functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    owner, fn = find_entry(tree, entry)
+    if fn is not None and not isinstance(fn, ast.FunctionDef):
+        fn = None
+    kind = entry_kind(owner, fn) if fn is not None else None
     branches = sum(isinstance(n, (ast.If, ast.For, ast.While, ast.Try, ast.IfExp, ast.BoolOp, ast.comprehension))
                    for n in ast.walk(tree))
-    longest = max((len(n.value) for n in ast.walk(tree)
-                   if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes))), default=0)
+    docs = docstring_nodes(tree)
+    # A method's sample answers with the method alone: its own literals are what would be data in the answer.
+    measured = fn if kind in ("instance", "class", "static") else tree
+    longest = max((len(n.value) for n in ast.walk(measured)
+                   if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and n not in docs), default=0)
     generator = fn is not None and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn))
-    return {"parses": True, "functions": list(functions), "signature": signature(fn) if fn else None,
-            "hash": normalized_hash(tree), "branches": branches, "longest_literal": longest,
-            "generator": generator, "docstring": ast.get_docstring(fn) if fn else None}
+    answer = {"parses": True, "functions": functions, "signature": bound_signature(fn, kind) if fn else None,
+              "hash": normalized_hash(tree, entry), "branches": branches, "longest_literal": longest,
+              "generator": generator, "docstring": ast.get_docstring(fn) if fn else None, "kind": kind,
+              "relative_imports": relative_imports(tree)}
+    if fn is not None:
+        # Sizes in formatted lines (as ast.unparse writes the code: one statement a line, whatever the original's
+        # layout), without docstrings and comments: the entry point's own, and what comes with it.
+        stripped = strip_docstrings(tree, docs)
+        answer["code_text"] = ast.unparse(stripped)
+        own = ast.unparse(find_entry(stripped, entry)[1])
+        if measured is fn:
+            answer["dense_text"] = own
+        answer["entry_lines"] = len(own.splitlines())
+        answer["context_lines"] = max(0, len(answer["code_text"].splitlines()) - answer["entry_lines"])
+    if kind == "instance":
+        init = constructor(tree, owner)
+        answer["constructor"] = {"none": "none", "unknown": "unknown"}.get(init[0], "parameters")
+        if init[0] == "def":
+            answer["constructor_signature"] = bound_signature(init[1], "instance")
+        elif init[0] == "fields":
+            answer["constructor_signature"] = {"positional": [f["name"] for f in init[1]], "vararg": None, "kwonly": [],
+                                               "kwarg": None, "defaults": sum(f["default"] is not None for f in init[1])}
+    return answer
+
+
+def strip_docstrings(tree, docs):
+    """A copy of the tree without docstrings (a body left empty gets `pass`)."""
+    copy = ast.parse(ast.unparse(tree))
+    for node in ast.walk(copy):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                node.body = node.body[1:] or [ast.Pass()]
+    return copy
 
 
 def is_literal(node):
@@ -165,17 +219,42 @@ def call_arguments(text, entry):
     if isinstance(expr, ast.Compare):
         expr = expr.left
     if isinstance(expr, ast.Call):
-        name = expr.func.id if isinstance(expr.func, ast.Name) else getattr(expr.func, "attr", None)
-        if (entry is not None and name != entry) or any(isinstance(a, ast.Starred) for a in expr.args) or any(k.arg is None for k in expr.keywords):
+        owner, _, method = (entry or "").rpartition(".")
+        init = None
+        if owner:
+            # A method: `Class(init).name(args)` or `Class.name(args)`.
+            func = expr.func
+            if not (isinstance(func, ast.Attribute) and func.attr == method):
+                return None
+            receiver = func.value
+            if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == owner:
+                init = literal_arguments(receiver)
+                if init is None:
+                    return None
+            elif not (isinstance(receiver, ast.Name) and receiver.id == owner):
+                return None
+        else:
+            name = expr.func.id if isinstance(expr.func, ast.Name) else getattr(expr.func, "attr", None)
+            if entry is not None and name != entry:
+                return None
+        arguments = literal_arguments(expr)
+        if arguments is None:
             return None
-        if not all(is_literal(a) for a in expr.args) or not all(is_literal(k.value) for k in expr.keywords):
-            return None
-        return call_forms([ast.unparse(a) for a in expr.args], [(k.arg, ast.unparse(k.value)) for k in expr.keywords])
+        return method_call_forms(entry or "", arguments[0], arguments[1], init)
     if expr is not None and is_literal(expr):
         if isinstance(expr, ast.Tuple):
-            return call_forms([ast.unparse(e) for e in expr.elts], [])
-        return call_forms([ast.unparse(expr)], [])
+            return method_call_forms(entry or "", [ast.unparse(e) for e in expr.elts], [])
+        return method_call_forms(entry or "", [ast.unparse(expr)], [])
     return None
+
+
+def literal_arguments(call):
+    """(positional texts, keyword pairs) of a call whose arguments are all literals, else None."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    if not all(is_literal(a) for a in call.args) or not all(is_literal(k.value) for k in call.keywords):
+        return None
+    return [ast.unparse(a) for a in call.args], [(k.arg, ast.unparse(k.value)) for k in call.keywords]
 
 
 def call_forms(positional, keywords):
@@ -186,8 +265,11 @@ def call_forms(positional, keywords):
     return [display, "{'args': " + args + ", 'kwargs': " + kwargs + "}"]
 
 
-def reattach(original, rewrite):
-    """The rewrite with the original's module-level statements it uses but lost (imports, constants, helpers)."""
+def reattach(original, rewrite, entry=""):
+    """The rewrite with the original's module-level statements it uses but lost (imports, constants, helpers); a
+    method's rewrite goes back into the original's class."""
+    if "." in entry:
+        return splice(original, entry, rewrite)
     try:
         old, new = ast.parse(original), ast.parse(rewrite)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -224,7 +306,9 @@ def parameters_answer(item):
     params = infer_parameters(item["code"], item["entry"])
     if params is None:
         return None
-    return {"parameters": params, "probes": probes(params), "coverage": coverage_map(item["code"], item["entry"]),
+    tree, fn = entry_function(item["code"], item["entry"])
+    kind = entry_kind(find_entry(tree, item["entry"])[0], fn)
+    return {"parameters": params, "probes": probes(params, item["entry"], kind == "instance"), "kind": kind, "coverage": coverage_map(item["code"], item["entry"]),
             "constants": code_constants(item["code"], item["entry"])}
 
 
@@ -235,14 +319,18 @@ def main():
     if op == "extract":
         out = []
         for f in request["files"]:
-            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"]), lambda e: {
+            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"], f.get("module")), lambda e: {
                 "error": {"reason": "analysis-failed", "detail": e, "line": 0}})))
         json.dump({"files": out}, sys.stdout)
     elif op == "analyze":
         json.dump({"items": [guarded(lambda: analyze(i["code"], i["entry"]), lambda e: {
             "parses": False, "error": {"message": "analysis failed: " + e, "line": 0}}) for i in items]}, sys.stdout)
     elif op == "reattach":
-        json.dump({"items": [guarded(lambda: reattach(i["original"], i["rewrite"]), lambda e: i["rewrite"]) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: reattach(i["original"], i["rewrite"], i.get("entry", "")), lambda e: i["rewrite"]) for i in items]}, sys.stdout)
+    elif op == "view":
+        json.dump({"items": [guarded(lambda: method_view(i["code"], i["entry"], i.get("without_entry", False)), lambda e: i["code"]) for i in items]}, sys.stdout)
+    elif op == "entry_source":
+        json.dump({"items": [guarded(lambda: method_text(i["code"], i["entry"]), lambda e: None) for i in items]}, sys.stdout)
     elif op == "arguments":
         json.dump({"items": [[guarded(lambda: call_arguments(line, i["entry"]), lambda e: None) for line in i["lines"]]
                              for i in items]}, sys.stdout)
@@ -255,7 +343,7 @@ def main():
     elif op == "mutants":
         json.dump({"items": [guarded(lambda: mutants(i["code"], i["entry"], i["limit"]), lambda e: []) for i in items]}, sys.stdout)
     elif op == "derive":
-        json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", [])), lambda e: [])
+        json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", []), i.get("entry", "")), lambda e: [])
                              for i in items]}, sys.stdout)
     elif op == "claims":
         json.dump({"items": [guarded(lambda: instruction_claims(i["text"], i["entry"], i.get("code", ""), i.get("literals", [])), lambda e: {

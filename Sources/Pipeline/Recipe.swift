@@ -11,6 +11,7 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var verify = VerifySettings()
     public var instruction = InstructionSettings()
     public var prefilter = PrefilterSettings()
+    public var licenses = LicenseSettings()
     public var dedup = DedupSettings()
     public var export = ExportSettings()
 
@@ -69,6 +70,18 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var instruction: PromptSpec = DefaultPrompts.instruction
         /// Back-translation: `{instruction}`, `{signature}` and `{entry}`.
         public var backTranslate: PromptSpec = DefaultPrompts.backTranslate
+        /// The same four for methods: `{code}` is the class with its other methods cut to their signatures, `{entry}`
+        /// is `Class.name`, and back-translation's `{context}` is the class without the method.
+        public var methodRewrite: PromptSpec = DefaultPrompts.methodRewrite
+        public var methodTestInputs: PromptSpec = DefaultPrompts.methodTestInputs
+        public var methodInstruction: PromptSpec = DefaultPrompts.methodInstruction
+        public var methodBackTranslate: PromptSpec = DefaultPrompts.methodBackTranslate
+
+        /// The rewrite, test-input, instruction or back-translation prompt for an entry point.
+        func rewrite(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodRewrite : rewrite }
+        func testInputs(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodTestInputs : testInputs }
+        func instruction(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodInstruction : instruction }
+        func backTranslate(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodBackTranslate : backTranslate }
     }
 
     public struct TestSettings: Codable, Sendable, Equatable {
@@ -129,10 +142,32 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var minFaithfulness: Double = 0
     }
 
+    public struct LicenseSettings: Codable, Sendable, Equatable {
+        /// SPDX identifiers whose code may be collected (`permissive` stands for the permissive ones); empty allows
+        /// every licence and none. With a list, a file whose licence is not found is rejected as `license-unknown`.
+        public var allow: [String] = []
+
+        /// Why an item of a file with this licence is not collected, or nil.
+        func refusal(of license: LicenseFinding?) -> (reason: String, detail: String)? {
+            guard !allow.isEmpty else { return nil }
+            guard let license else {
+                return ("license-unknown", "no SPDX header, licence file or package metadata between the file and the input root")
+            }
+            let names = Set(allow.flatMap { $0 == "permissive" ? Array(LicenseFinder.permissive) : [$0] })
+            // `MIT OR Apache-2.0` is allowed when either is; `X AND Y` (or WITH) when both are.
+            let parts = license.spdx.components(separatedBy: " ").filter { !["OR", "AND", "WITH"].contains($0) }
+            let ok = license.spdx.contains(" OR ") ? parts.contains(where: names.contains) : parts.allSatisfy(names.contains)
+            return ok ? nil : ("license-not-allowed", "\(license.spdx) (from \(license.evidence)); allowed: \(allow.joined(separator: ", "))")
+        }
+    }
+
     public struct PrefilterSettings: Codable, Sendable, Equatable {
+        /// Bounds on the entry point's own lines (docstrings and comments not counted).
         public var minLines: Int = 2
         public var maxLines: Int = 120
-        /// Longer string literals count as data, not code.
+        /// Bound on what comes with it: the class of a method, the helpers and constants it uses.
+        public var maxContextLines: Int = 400
+        /// Longer string literals (docstrings aside) count as data, not code.
         public var maxLiteralChars: Int = 120
     }
 

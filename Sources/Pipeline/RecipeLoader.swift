@@ -55,6 +55,12 @@ public enum RecipeLoader {
         func share(_ value: Double) -> Bool { (0...1).contains(value) }
         let rules: [(key: [String], ok: Bool, expected: String)] = [
             (["tests", "count"], recipe.tests.count >= 1, "at least 1"),
+            (["prefilter", "min_lines"], recipe.prefilter.minLines >= 1, "at least 1"),
+            (["licenses", "allow"], recipe.licenses.allow.allSatisfy { !$0.isEmpty && !$0.contains(" ") },
+             "SPDX identifiers (MIT, Apache-2.0, ...) or permissive"),
+            (["prefilter", "max_lines"], recipe.prefilter.maxLines >= recipe.prefilter.minLines, "at least min_lines"),
+            (["prefilter", "max_context_lines"], recipe.prefilter.maxContextLines >= 0, "0 or more"),
+            (["prefilter", "max_literal_chars"], recipe.prefilter.maxLiteralChars >= 1, "at least 1"),
             (["tests", "minimum"], recipe.tests.minimum >= 0, "0 or more"),
             (["tests", "min_line_coverage"], share(recipe.tests.minLineCoverage), "a share between 0 and 1"),
             (["tests", "min_mutation_score"], share(recipe.tests.minMutationScore), "a share between 0 and 1"),

@@ -23,10 +23,12 @@ struct RewriteStage: Stage {
         for sample in batch { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
         // The closest attempt so far per sample (most cases reproduced), kept when none reproduces them all.
         var closest: [String: (accepted: Accepted, passed: Int)] = [:]
+        let shown = try ModelView.of(batch)
         let results = try await ModelAttempts.run(
             stage: name, batch: batch, context: context,
-            messages: { Prompting.messages(context.recipe.prompts.rewrite, fields: ["code": $0.code, "entry": $0.entryPoint]) },
-            constraint: { (try? BuiltInConstraints.instructionAndCode(function: $0.entryPoint)) ?? BuiltInConstraints.instructionAndCode },
+            messages: { Prompting.messages(context.recipe.prompts.rewrite(for: $0.entryPoint),
+                                           fields: ["code": shown[$0.id] ?? $0.code, "entry": $0.entryPoint]) },
+            constraint: { (try? BuiltInConstraints.instructionAndCode(function: EntryPoint($0.entryPoint).name)) ?? BuiltInConstraints.instructionAndCode },
             parse: { sample, text, _ in
                 let parsed = try check(text, sample: sample, original: signatures[sample.id] ?? nil)
                 guard case let .done(accepted) = parsed, let runner = context.runner, let active = cases[sample.id], !active.isEmpty else {
@@ -70,21 +72,22 @@ struct RewriteStage: Stage {
     }
 
     func check(_ text: String, sample: SampleRecord, original: Signature?) throws -> AttemptResult<Accepted> {
-        guard case let .parsed(instruction, rawCode) = ResponseParsers.rewrite(text, entry: sample.entryPoint) else {
-            if case let .rejected(reason, detail) = ResponseParsers.rewrite(text, entry: sample.entryPoint) {
+        let name = EntryPoint(sample.entryPoint).name
+        guard case let .parsed(instruction, rawCode) = ResponseParsers.rewrite(text, entry: name) else {
+            if case let .rejected(reason, detail) = ResponseParsers.rewrite(text, entry: name) {
                 return .retry(reason: reason, detail: detail)
             }
             return .retry(reason: "no-code-block", detail: "no code")
         }
         // Small models drop imports and constants the function needs; the original's are put back.
-        let completed = try PythonTools.reattach([(sample.code, rawCode)])[0]
+        let completed = try PythonTools.reattach([(sample.code, rawCode, sample.entryPoint)])[0]
         let code = RuffFormat.format(completed) ?? completed
         let analysis = try PythonTools.analyze([(code, sample.entryPoint)])[0]
         guard analysis.parses else {
             return .retry(reason: "rewrite-does-not-parse", detail: analysis.error.map { "line \($0.line): \($0.message)" } ?? "")
         }
         guard let signature = analysis.signature else {
-            return .retry(reason: "entry-point-lost", detail: "the rewrite has no top-level function '\(sample.entryPoint)'")
+            return .retry(reason: "entry-point-lost", detail: "the rewrite has no top-level function or method '\(sample.entryPoint)'")
         }
         if let original, signature != original {
             return .retry(reason: "signature-changed",

@@ -20,10 +20,13 @@ struct SemDedupStage: Stage {
         var stored = try context.store.embeddings(model: embedder.modelName, sampleIds: batch.map(\.id))
         let missing = batch.filter { stored[$0.id] == nil }
         if !missing.isEmpty {
-            let texts = try missing.map { sample -> String in
-                let rewrite = try context.store.rewrite(of: sample.id)
+            let rewrites = try missing.map { try context.store.rewrite(of: $0.id) }
+            // A method is what its row answers with, not the class around it (which its class's other methods share).
+            let methods = try MethodRows(zip(missing, rewrites).compactMap { sample, rewrite in rewrite.map { (sample, $0) } })
+            let texts = zip(missing, rewrites).map { sample, rewrite -> String in
                 // The examples repeat the function's name and the tests' values: noise for meaning, so they are left out.
-                return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(rewrite?.code ?? sample.code)"
+                let code = methods.parts[sample.id]?.method ?? rewrite?.code ?? sample.code
+                return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(code)"
             }
             let fresh = try embedder.embed(texts)
             try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.modelName, values: $1) })

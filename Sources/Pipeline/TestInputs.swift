@@ -20,18 +20,22 @@ struct TestInputsStage: Stage {
         var probed: [String: ParameterProbe] = [:]
         for (sample, probe) in zip(batch, probes) { probed[sample.id] = probe }
         let asked = batch.filter { probed[$0.id]?.rejection == nil }
-        let examples = context.recipe.prompts.testInputs.examples.flatMap { $0.assistant.components(separatedBy: "\n") }
+        let prompts = context.recipe.prompts
+        let examples = (prompts.testInputs.examples + prompts.methodTestInputs.examples).flatMap { $0.assistant.components(separatedBy: "\n") }
+        let shown = try ModelView.of(asked)
 
         var usable: [String: [CallArguments]] = [:]
         var discarded: [String: [(CallArguments, String)]] = [:]
         let results = try await ModelAttempts.run(
             stage: name, batch: asked, context: context,
             messages: {
-                Prompting.messages(context.recipe.prompts.testInputs,
-                                   fields: ["code": $0.code, "entry": $0.entryPoint, "count": String(settings.count)], choice: $0.id)
+                Prompting.messages(prompts.testInputs(for: $0.entryPoint),
+                                   fields: ["code": shown[$0.id] ?? $0.code, "entry": $0.entryPoint, "count": String(settings.count)], choice: $0.id)
             },
             constraint: { sample in
-                try? BuiltInConstraints.callLines(function: sample.entryPoint, parameters: probed[sample.id]?.callParameters ?? [],
+                try? BuiltInConstraints.callLines(function: String(sample.entryPoint.split(separator: ".").last ?? ""),
+                                                  parameters: probed[sample.id]?.callParameters ?? [],
+                                                  receiver: probed[sample.id]?.receiver(entry: sample.entryPoint),
                                                   minLines: max(1, settings.count), maxLines: max(1, settings.count))
             },
             parse: { sample, text, attempt in
@@ -109,6 +113,8 @@ public struct ProbeOutcome: Codable, Sendable, Equatable {
 struct ParameterProbe: Sendable {
 
     var parameters: [ParameterInfo] = []
+    /// function, static, class or instance (known while test inputs are written, not stored).
+    var kind: String?
     var coverage: CoverageMap?
     var constants: [LiteralConstant] = []
     var calls: [ProbeOutcome] = []
@@ -126,6 +132,7 @@ struct ParameterProbe: Sendable {
             return probe
         }
         probe.parameters = analysis.parameters
+        probe.kind = analysis.kind
         probe.coverage = analysis.coverage
         probe.constants = analysis.constants
         let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal)))
@@ -153,7 +160,17 @@ struct ParameterProbe: Sendable {
 
     /// The signature and kinds for the model's call grammar: accepted kinds when probing found any, else the
     /// inferred ones; a parameter that takes every kind tried, or only None, takes any literal.
-    var callParameters: [CallParameter] {
+    var callParameters: [CallParameter] { Self.callParameters(parameters.filter { $0.role == nil }) }
+
+    /// What the calls are made on: a method's class, or an object its constructor builds; nil for a function.
+    func receiver(entry: String) -> CallReceiver? {
+        let parts = entry.split(separator: ".")
+        guard parts.count == 2 else { return nil }
+        if kind == "instance" { return .object(String(parts[0]), constructor: Self.callParameters(parameters.filter { $0.role == "init" })) }
+        return .type(String(parts[0]))
+    }
+
+    static func callParameters(_ parameters: [ParameterInfo]) -> [CallParameter] {
         parameters.compactMap { parameter in
             guard let kind = CallParameter.Kind(rawValue: parameter.kind) else { return nil }
             var kinds = parameter.accepted.map { accepted in

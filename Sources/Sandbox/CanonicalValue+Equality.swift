@@ -47,6 +47,8 @@ extension CanonicalValue: Equatable {
             }
         case let (.cycle(a), .cycle(b)): return a == b
         case let (.object(at, ar), .object(bt, br)): return at == bt && ar == br
+        case let (.instance(at, astate), .instance(bt, bstate)):
+            return at == bt && astate.equals(bstate, tolerance: tolerance, absoluteTolerance: absoluteTolerance)
         default: return false
         }
     }

@@ -31,6 +31,14 @@ extension CanonicalValue: CustomStringConvertible {
             default: return "\(kind)(...)"
             }
         case let .object(_, repr): return repr
+        case let .instance(type, state):
+            // As a dataclass shows itself: `Counter(value=7, step=1)`.
+            let name = type.split(separator: ".").last.map(String.init) ?? type
+            guard case let .dict(entries) = state else { return "\(name)(\(state))" }
+            return name + "(" + entries.map { entry in
+                if case let .string(key) = entry.key { return "\(key)=\(entry.value)" }
+                return "\(entry.key)=\(entry.value)"
+            }.joined(separator: ", ") + ")"
         }
     }
 

@@ -11,6 +11,7 @@
 //   bytes / bytearray       -> {"bytes": hex} / {"bytearray": hex}
 //   a container inside itself -> {"cycle": "list"|"tuple"|"dict"|"set"|"frozenset"}
 //   str with lone surrogates -> {"unpaired": backslash-escaped text}
+//   an object of a class without a repr of its own -> {"object": "module.Type", "state": its attributes as a dict}
 //   anything else           -> {"object": "module.Type", "repr": repr with " at 0x..." removed}
 // Subclasses serialize as their base type (namedtuple as tuple, OrderedDict/Counter as dict), as Python compares them.
 import Foundation
@@ -34,6 +35,8 @@ public indirect enum CanonicalValue: Sendable, Codable {
     case dict([DictEntry])
     case cycle(String)
     case object(type: String, repr: String)
+    /// An instance whose class has no repr of its own: its attributes (`__dict__` and `__slots__`), a `.dict`.
+    case instance(type: String, state: CanonicalValue)
 
     public struct DictEntry: Sendable, Codable {
         public var key: CanonicalValue
@@ -121,6 +124,9 @@ public indirect enum CanonicalValue: Sendable, Codable {
                 return DictEntry(key: pair[0], value: pair[1])
             })
         case ["cycle"]: return .cycle(try object.decode(String.self, forKey: key("cycle")))
+        case ["object", "state"]:
+            return .instance(type: try object.decode(String.self, forKey: key("object")),
+                             state: try object.decode(CanonicalValue.self, forKey: key("state")))
         case ["object", "repr"]:
             return .object(type: try object.decode(String.self, forKey: key("object")),
                            repr: try object.decode(String.self, forKey: key("repr")))
@@ -165,6 +171,10 @@ public indirect enum CanonicalValue: Sendable, Codable {
             var object = encoder.container(keyedBy: TagKey.self)
             try object.encode(type, forKey: TagKey(stringValue: "object"))
             try object.encode(repr, forKey: TagKey(stringValue: "repr"))
+        case let .instance(type, state):
+            var object = encoder.container(keyedBy: TagKey.self)
+            try object.encode(type, forKey: TagKey(stringValue: "object"))
+            try object.encode(state, forKey: TagKey(stringValue: "state"))
         }
     }
 

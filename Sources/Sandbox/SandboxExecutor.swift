@@ -110,6 +110,8 @@ public final class SandboxExecutor: Sendable {
         var trace: Bool
         /// The module with its root as the sandbox sees it.
         var module: ModuleReference?
+        /// The source roots as the sandbox sees them: extracted code imports its own packages from there.
+        var paths: [String]
         var memory: Int
         var processes: Int
         var capture: Int
@@ -148,6 +150,7 @@ public final class SandboxExecutor: Sendable {
             let request = Request(code: sample.code, entry: sample.entryPoint, inputs: sample.inputs[next...].map(\.literal),
                                   first: next, timeout: configuration.timeoutSeconds, wall_timeout: wallTimeout,
                                   variant: configuration.environmentVariant, trace: sample.trace, module: module,
+                                  paths: configuration.sourceRoots.compactMap { configuration.sandboxPath(forHostPath: $0) },
                                   memory: configuration.memoryBytes,
                                   processes: configuration.maxProcesses, capture: configuration.captureBytes,
                                   output_limit: configuration.outputLimitBytes, value_limit: configuration.valueLimitBytes)

@@ -13,17 +13,27 @@ COVERAGE_LIMIT = 20000  # arcs reported per call; past it the report says trunca
 
 
 def parse_input(literal):
-    """A tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords; anything else is one argument."""
+    """(init, args, kwargs): a tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords, and
+    'init': {'args': ..., 'kwargs': ...} the constructor's arguments of an instance method's object; anything else
+    is one argument. init is None when no object is built."""
     value = ast.literal_eval(literal.strip())
     if isinstance(value, tuple):
-        return value, {}
-    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs"}:
-        arguments = value.get("args", ())
-        keywords = value.get("kwargs", {})
-        if not isinstance(arguments, tuple) or not isinstance(keywords, dict) or not all(isinstance(k, str) for k in keywords):
-            raise ValueError("'args' must be a tuple and 'kwargs' a dict with str keys")
-        return arguments, keywords
-    return (value,), {}
+        return None, value, {}
+    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs", "init"}:
+        init = None
+        if "init" in value:
+            init = value["init"]
+            if not (isinstance(init, dict) and set(init) <= {"args", "kwargs"}):
+                raise ValueError("'init' must be a dict with 'args' and 'kwargs'")
+            init = checked_call(init.get("args", ()), init.get("kwargs", {}))
+        return (init,) + checked_call(value.get("args", ()), value.get("kwargs", {}))
+    return None, (value,), {}
+
+
+def checked_call(arguments, keywords):
+    if not isinstance(arguments, tuple) or not isinstance(keywords, dict) or not all(isinstance(k, str) for k in keywords):
+        raise ValueError("'args' must be a tuple and 'kwargs' a dict with str keys")
+    return arguments, keywords
 
 
 def error_payload(status, kind, message):
@@ -61,8 +71,10 @@ def enter_environment(variant, result_write):
 
 
 def load_entry(request, code):
-    """The function to call and the file its code objects name (what tracing follows)."""
+    """The function to call, the class it belongs to (None for a top-level function), and the file its code
+    objects name (what tracing follows). An entry point `Class.name` is a method of a top-level class."""
     module = request.get("module")
+    owner_name, _, name = request["entry"].rpartition(".")
     if module:
         root = module.get("root")
         if root:
@@ -70,26 +82,34 @@ def load_entry(request, code):
             # A module named like one the supervisor already imported (a user's numbers.py, say) must be the
             # user's: forget same-named modules loaded from elsewhere (this child only).
             top = module["name"].split(".")[0]
-            for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
-                origin = getattr(sys.modules[name], "__file__", None) or ""
+            for loaded_name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
+                origin = getattr(sys.modules[loaded_name], "__file__", None) or ""
                 if not origin.startswith(root.rstrip("/") + "/"):
-                    del sys.modules[name]
+                    del sys.modules[loaded_name]
         # Imported under its real dotted name, so relative imports resolve and module-level code runs here.
         loaded = importlib.import_module(module["name"])
-        function = getattr(loaded, request["entry"], None)
+        scope = vars(loaded)
         filename = getattr(loaded, "__file__", None)
         where = "module %s has no attribute %r" % (module["name"], request["entry"])
     else:
-        namespace = {"__name__": "__solution__", "__builtins__": builtins}
-        exec(code, namespace)
-        function = namespace.get(request["entry"])
+        # Extracted code imports its own package absolutely (`from pkg.util import x`): the source roots come last,
+        # after the standard library.
+        for path in request.get("paths", []):
+            if path not in sys.path:
+                sys.path.append(path)
+        scope = {"__name__": "__solution__", "__builtins__": builtins}
+        exec(code, scope)
         filename = "<solution>"
         where = "the code defines no function named %r" % request["entry"]
+    owner = scope.get(owner_name) if owner_name else None
+    if owner_name and not isinstance(owner, type):
+        raise NameError("%s: no class %r" % (where, owner_name))
+    function = getattr(owner, name, None) if owner is not None else scope.get(name)
     if function is None:
         raise NameError(where)
     if not callable(function):
         raise TypeError("%r is a %s, not a function" % (request["entry"], type_name(function)))
-    return function, filename
+    return function, owner, filename
 
 
 class Coverage:
@@ -203,12 +223,23 @@ def child(request, code, literal, pipes):
         resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
         sys.stdout, sys.stderr = CHILD_STREAMS
         try:
-            arguments, keywords = parse_input(literal)
+            init, arguments, keywords = parse_input(literal)
         except BaseException as error:
             payload = error_payload("raised", "InvalidInput", "%s: %s" % (type_name(error), short(error)))
             return
+        function, owner, filename = load_entry(request, code)
+        if init is not None:
+            # An instance method: its object is built first, and is the first argument (its state an output).
+            if owner is None:
+                payload = error_payload("bad-call", "TypeError", "the input builds an object, but %r is not a method" % request["entry"])
+                return
+            try:
+                receiver = owner(*init[0], **init[1])
+            except BaseException as error:
+                payload = error_payload("bad-call", type_name(error), "the object could not be built: %s" % short(error))
+                return
+            arguments = (receiver,) + tuple(arguments)
         before = arguments_after(arguments, keywords, request["value_limit"])
-        function, filename = load_entry(request, code)
         coverage = Coverage(filename) if request.get("trace") and filename else None
         value, error, bound = invoke(function, arguments, keywords, coverage)
         if not bound:

@@ -10,7 +10,7 @@ enum SupervisorScript {
 # process uses) or "shared-uid" (no namespaces, the caller's uid). Requests arrive on stdin, one JSON object per
 # line; events leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i},
 # {"result": {...}}, {"done"}.
-import ast, builtins, importlib, json, opcode, os, re, resource, select, signal, sys, time
+import ast, builtins, importlib, json, opcode, os, re, resource, select, signal, sys, time, types
 # Pre-imported so that every forked child finds them loaded (the common imports of generated code).
 import bisect, cmath, collections, copy, datetime, decimal, fractions, functools, hashlib, heapq  # noqa
 import itertools, math, operator, random, statistics, string, typing  # noqa
@@ -130,6 +130,11 @@ def canonical(value, limit):
             finally:
                 active.discard(id(item))
         name = type_name(item)
+        state = object_state(item)
+        if state is not None:
+            # An object without a repr of its own is what its attributes hold.
+            spend(len(name) + 16)
+            return {"object": name, "state": walk(state, depth + 1)}
         try:
             text = repr(item)
         except (ValueTooLarge, MemoryError):
@@ -145,6 +150,34 @@ def canonical(value, limit):
         return canonical_text(walk(value, 0))
     except RecursionError:
         raise Unserializable("the value is nested too deeply to serialize")
+
+
+def object_state(item):
+    """The attributes of an instance of a class with the default repr (its __dict__ and __slots__ values), as a dict;
+    None for anything else (builtins, classes, functions, modules, objects with a repr of their own)."""
+    kind = type(item)
+    if kind.__repr__ is not object.__repr__ or isinstance(item, (type, types.FunctionType, types.BuiltinFunctionType,
+                                                                 types.MethodType, types.ModuleType)):
+        return None
+    if kind.__module__ == "builtins":
+        return None
+    state = {}
+    try:
+        attributes = object.__getattribute__(item, "__dict__")
+        if isinstance(attributes, dict):
+            state.update(dict.items(attributes))
+    except AttributeError:
+        pass
+    for klass in kind.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for slot in [slots] if isinstance(slots, str) else slots:
+            if slot in ("__dict__", "__weakref__"):
+                continue
+            try:
+                state[slot] = object.__getattribute__(item, slot)
+            except AttributeError:
+                pass
+    return state
 
 
 def short(error, limit=2000):

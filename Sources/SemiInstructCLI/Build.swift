@@ -10,10 +10,10 @@ struct Build: AsyncParsableCommand {
     @Argument(help: "The recipe (YAML), e.g. recipes/quickstart.yaml.")
     var recipe: String
 
-    @Option(name: .customLong("input"), help: "A .py file, directory or JSONL file; repeatable; replaces the recipe's inputs.")
+    @Option(name: .customLong("input"), help: "A .py file, directory, git working tree, .tar.gz/.zip of a repository or JSONL file; repeatable; replaces the recipe's inputs.")
     var inputs: [String] = []
 
-    @Option(help: "Collect at most this many items.")
+    @Option(help: "Stop collecting at this many candidates (items that pass collect); those rejected on the way are recorded too.")
     var limit: Int?
 
     @Option(help: "Stop after this stage: \(StageName.allCases.map(\.rawValue).joined(separator: ", ")).")

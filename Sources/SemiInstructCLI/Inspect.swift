@@ -155,7 +155,8 @@ enum InspectText {
         if !d.cases.isEmpty {
             out.append(style.bold("test cases"))
             for c in d.cases {
-                var line = "  \(d.entryPoint)(\(c.input))" + (c.origin == "derived" ? style.dim("  [derived: \(c.derivation ?? "")]") : "")
+                // A method's input reads as its whole call already.
+                var line = "  " + (d.entryPoint.contains(".") ? c.input : "\(d.entryPoint)(\(c.input))") + (c.origin == "derived" ? style.dim("  [derived: \(c.derivation ?? "")]") : "")
                 if let dropped = c.dropped {
                     line += style.dim("  dropped: \(dropped)")
                 } else {

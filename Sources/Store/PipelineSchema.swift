@@ -166,4 +166,14 @@ extension PipelineSchema {
             t.column("candidates", .text)
         }
     }
+
+    /// Where each sample comes from: repository, commit and licence.
+    static func provenance(_ db: Database) throws {
+        try db.alter(table: "sample") { t in
+            t.add(column: "repository", .text)
+            t.add(column: "revision", .text)
+            t.add(column: "license", .text)
+            t.add(column: "licenseSource", .text)
+        }
+    }
 }

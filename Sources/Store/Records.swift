@@ -19,12 +19,20 @@ public struct SampleRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
     /// collected from files: the original is also run as it really runs, inside its module.
     public var moduleName: String?
     public var moduleRoot: String?
+    /// Provenance: the repository (a git remote or the input's name), its commit when known, the file's licence as an
+    /// SPDX identifier and where that was read (`SPDX header`, `repo/LICENSE`).
+    public var repository: String?
+    public var revision: String?
+    public var license: String?
+    public var licenseSource: String?
 
     public init(id: String, ordinal: Int, source: String, line: Int, entryPoint: String, code: String, givenInstruction: String? = nil,
-                moduleName: String? = nil, moduleRoot: String? = nil) {
+                moduleName: String? = nil, moduleRoot: String? = nil, repository: String? = nil, revision: String? = nil,
+                license: String? = nil, licenseSource: String? = nil) {
         self.id = id; self.ordinal = ordinal; self.source = source; self.line = line
         self.entryPoint = entryPoint; self.code = code; self.givenInstruction = givenInstruction
         self.moduleName = moduleName; self.moduleRoot = moduleRoot
+        self.repository = repository; self.revision = revision; self.license = license; self.licenseSource = licenseSource
     }
 }
 

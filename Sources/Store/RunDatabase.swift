@@ -76,6 +76,7 @@ public final class RunDatabase: Sendable {
         migrator.registerMigration("v2-pipeline", migrate: PipelineSchema.create)
         migrator.registerMigration("v3-behaviour", migrate: PipelineSchema.behaviour)
         migrator.registerMigration("v4-instructions", migrate: PipelineSchema.instructions)
+        migrator.registerMigration("v5-provenance", migrate: PipelineSchema.provenance)
         return migrator
     }
 

@@ -93,6 +93,15 @@ extension RunDatabase {
         }
     }
 
+    /// The evidence of every sample `stage` kept, by sample id: one query however many there are.
+    public func keptEvidence(by stage: String) throws -> [String: String] {
+        try writer.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT sampleId, evidence FROM outcome WHERE stage = ? AND kept AND evidence IS NOT NULL",
+                                        arguments: [stage])
+            return Dictionary(rows.map { ($0["sampleId"] as String, $0["evidence"] as String) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     /// Every sample of the run, in input order.
     public func samples() throws -> [SampleRecord] {
         try writer.read { db in try SampleRecord.order(Column("ordinal")).fetchAll(db) }

@@ -57,14 +57,15 @@ import Testing
         let inputs = try decisions(store, stage: "test-inputs")
         let original = try decisions(store, stage: "run-original")
         let verify = try decisions(store, stage: "verify")
-        #expect(prefilter["lists.py:flat"] == "too-short")
+        // Sizes are formatted lines of the function itself: the one-line `def flat(x): return ...` is two.
+        #expect(prefilter["lists.py:flat"] == "kept")
         #expect(rewrite["lists.py:rot"] == "signature-changed")
         #expect(inputs["lists.py:win"] == "too-few-inputs")
         #expect(original["rejects.py:coin"] == "nondeterministic")
         #expect(original["rejects.py:stamp"] == "nondeterministic")
         #expect(original["rejects.py:spin"] == "original-timeout")
         #expect(verify["lists.py:mx"] == "mismatch")
-        for name in ["f", "dedupe", "rle", "grp"] { #expect(verify["lists.py:\(name)"] == "kept", "\(name)") }
+        for name in ["f", "flat", "dedupe", "rle", "grp"] { #expect(verify["lists.py:\(name)"] == "kept", "\(name)") }
 
         // The mismatch is recorded with its input, and mx([]) raising IndexError is an expected behaviour.
         let mx = try store.samples().first { $0.entryPoint == "mx" }!
@@ -77,7 +78,7 @@ import Testing
         // `f(list(range(3)), 1)` is not made of literals, so f keeps three of its four inputs, and derived ones join them.
         // The dataset holds the verified samples with their tests, in input order.
         let lines = try String(contentsOfFile: result.datasetPath!, encoding: .utf8).split(separator: "\n")
-        #expect(result.exported == 4 && lines.count == 4)
+        #expect(result.exported == 5 && lines.count == 5)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         #expect(first["entry_point"] as? String == "f")
         let fTests = (first["tests"] as? [[String: Any]]) ?? []
@@ -145,7 +146,7 @@ import Testing
         try FileManager.default.createDirectory(at: alpaca.deletingLastPathComponent(), withIntermediateDirectories: true)
         _ = try DatasetExport.export(store: store, to: alpaca, options: DatasetExportOptions(format: .alpaca))
         let plain = try rows(alpaca)
-        #expect(plain.count == 4 && plain.allSatisfy { Set($0.keys) == ["instruction", "input", "output"] })
+        #expect(plain.count == 5 && plain.allSatisfy { Set($0.keys) == ["instruction", "input", "output"] })
         #expect((plain[0]["output"] as? String)?.hasPrefix("```python\ndef f(l, n):") == true)
 
         var options = DatasetExportOptions(format: .sharegpt)
@@ -163,11 +164,11 @@ import Testing
         options.validation = 0.5
         let messages = run.appendingPathComponent("out/messages.jsonl")
         let result = try DatasetExport.export(store: store, to: messages, options: options)
-        #expect(result.files.map(\.rows) == [2, 2])
+        #expect(result.files.map(\.rows) == [2, 3])
         let validation = run.appendingPathComponent("out/messages.validation.jsonl")
         let all = try rows(messages) + rows(validation)
         #expect(all.allSatisfy { ($0["messages"] as? [[String: String]])?.map { $0["role"]! } == ["user", "assistant"] })
-        #expect(Set(all.compactMap { $0["id"] as? String }).count == 4)
+        #expect(Set(all.compactMap { $0["id"] as? String }).count == 5)
         let trainDifficulty = try rows(messages).compactMap { $0["difficulty"] as? Double }
         #expect(trainDifficulty == trainDifficulty.sorted())
         // The same seed gives the same split; another seed may not, but keeps every row.
@@ -176,7 +177,7 @@ import Testing
         #expect(try rows(validation).map { $0["id"] as! String } == before)
         options.seed = 99
         _ = try DatasetExport.export(store: store, to: messages, options: options)
-        #expect(Set(try (rows(messages) + rows(validation)).map { $0["id"] as! String }).count == 4)
+        #expect(Set(try (rows(messages) + rows(validation)).map { $0["id"] as! String }).count == 5)
         let card = try String(contentsOf: run.appendingPathComponent("out/README.md"), encoding: .utf8)
         #expect(card.contains("| verify |") && card.contains("messages.validation.jsonl"))
     }

@@ -44,7 +44,7 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
         return requests.map { request in
             let prompt = request.messages.last!.content
             let code = Self.fenced(prompt)
-            let entry = Self.entry(in: code)
+            let entry = Self.method(in: prompt) ?? Self.entry(in: code)
             if let message = failures["\(prompt.hasPrefix("Rewrite") ? "rewrite" : "inputs"):\(entry)"] { return .failed(message) }
             let text: String
             if prompt.hasPrefix("Rewrite") && prompt.contains("What it did when it was run:") {
@@ -54,9 +54,11 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
                     return instructionRequests[entry, default: 0]
                 }
                 text = "Instruction: \(scripted[min(n, scripted.count - 1)])\n\n```python\n\(rewrites[entry] ?? code)\n```"
-            } else if prompt.hasPrefix("Write the Python function") {
+            } else if prompt.hasPrefix("Write the Python function") || prompt.hasPrefix("Write the method") {
                 let code = backTranslationsByPhrase.first { prompt.contains($0.phrase) }?.code ?? backTranslations[entry]
-                text = "```python\n\(code ?? "def \(entry)(*args, **kwargs):\n    return None\n")\n```"
+                let name = entry.split(separator: ".").last.map(String.init) ?? entry
+                let unscripted = entry.contains(".") ? "def \(name)(self, *args, **kwargs):\n    return None\n" : "def \(entry)(*args, **kwargs):\n    return None\n"
+                text = "```python\n\(code ?? unscripted)\n```"
             } else if prompt.hasPrefix("Rewrite") {
                 var rewrite = rewrites[entry] ?? code
                 if let attempts = rewriteAttempts[entry], !attempts.isEmpty {
@@ -78,6 +80,13 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     static func fenced(_ prompt: String) -> String {
         let parts = prompt.components(separatedBy: "```python\n")
         return parts.count > 1 ? parts[1].components(separatedBy: "\n```")[0] : ""
+    }
+
+    /// A method's prompts name it: "the method `Tally.add`".
+    static func method(in prompt: String) -> String? {
+        guard let range = prompt.range(of: "the method `") else { return nil }
+        let name = prompt[range.upperBound...].prefix { $0 != "`" }
+        return name.contains(".") ? String(name) : nil
     }
 
     /// The last top-level function of the snippet is the entry point (collect puts helpers first).

@@ -45,6 +45,8 @@ struct CanonicalFormTests {
             ("{1: 2}", "{1: 3}"),
             ("[1, [2]]", "[1, (2,)]"),
             ("0.1 + 0.2", "0.3"),
+            // Objects without a repr of their own differ by their attributes.
+            ("Point()", "(lambda p: (setattr(p, 'x', 2), p)[1])(Point())"),
         ]
         let calls = try values(pairs.flatMap { [$0.0, $0.1] })
         for (index, pair) in pairs.enumerated() {
@@ -79,7 +81,9 @@ struct CanonicalFormTests {
         #expect(calls[5].valueText?.hasPrefix(#"{"int":"-0x1"#) == true)
         #expect(calls[6].value == .complex(real: 3, imaginary: 4))
         #expect(calls[7].value == .unpairedString("\\ud800"))
-        #expect(calls[8].value == .object(type: "__solution__.Point", repr: "<__solution__.Point object>"))
+        // An object without a repr of its own is its attributes, not its address-free default repr.
+        #expect(calls[8].value == .instance(type: "__solution__.Point", state: .dict([.init(key: .string("x"), value: .int("1"))])))
+        #expect(calls[8].value?.description == "Point(x=1)")
         #expect(calls[9].value == .object(type: "range", repr: "range(0, 3)"))
     }
 
