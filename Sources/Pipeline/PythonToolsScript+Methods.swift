@@ -374,17 +374,43 @@ def method_view(code, entry, without_entry=False):
         return code
     lines = code.splitlines(keepends=True)
     cuts = []
-    for inner in owner.body:
-        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) and inner is not fn and inner.name not in ("__init__", "__new__") \
-                and inner.body[0].lineno > inner.lineno:
-            body_start = inner.body[0].lineno
+    # A big class's method gets a short prompt: the module's helper functions and the methods it calls shown by their
+    # signatures, the class's other methods left out, a long constructor cut to its signature, docstrings only for
+    # the method itself.
+    called = {node.attr for node in ast.walk(fn) if isinstance(node, ast.Attribute)}
+    functions = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for inner in functions + owner.body:
+        if not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) or inner is fn:
+            continue
+        constructor = inner.name in ("__init__", "__new__")
+        if inner in owner.body and not constructor and inner.name not in called:
+            cuts.append((statement_start(inner) - 1, inner.end_lineno, ""))
+        elif inner.body[0].lineno > inner.lineno and (not constructor or inner.end_lineno - inner.body[0].lineno >= 12):
             indent = " " * inner.body[0].col_offset
-            cuts.append((body_start - 1, inner.end_lineno, indent + "...\n"))
+            cuts.append((inner.body[0].lineno - 1, inner.end_lineno, indent + "...\n"))
+    for node in [owner] + [n for n in owner.body if isinstance(n, ast.FunctionDef) and n.name in ("__init__", "__new__")]:
+        first = node.body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) \
+                and len(node.body) > 1 and first.lineno > node.lineno:
+            cuts.append((first.lineno - 1, first.end_lineno, ""))
     if without_entry:
         cuts.append((statement_start(fn) - 1, fn.end_lineno, ""))
-    for start, end, text in sorted(cuts, reverse=True):
+    # Comments outside the method go too (strings may hold '#', so only lines that are comments and nothing else).
+    own = range(statement_start(fn) - 1, fn.end_lineno)
+    strings = {n for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+               for n in range(node.lineno - 1, node.end_lineno)}
+    for index, line in enumerate(lines):
+        if index not in own and index not in strings and line.lstrip().startswith("#"):
+            cuts.append((index, index + 1, ""))
+    # A cut inside another (a docstring or comment of a method left out) is part of it.
+    kept, reach = [], -1
+    for start, end, text in sorted(cuts, key=lambda cut: (cut[0], -cut[1])):
+        if start >= reach:
+            kept.append((start, end, text))
+            reach = end
+    for start, end, text in reversed(kept):
         lines[start:end] = [text]
-    return "".join(lines)
+    return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", "".join(lines))
 
 
 def method_text(code, entry):
