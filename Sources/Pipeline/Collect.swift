@@ -8,6 +8,8 @@ struct CollectedItem {
     var source: String
     var line: Int
     var entryPoint: String
+    /// function, nested, static, class or instance.
+    var kind: String = "function"
     var code: String
     var givenInstruction: String?
     var module: ModuleLocation?
@@ -26,7 +28,7 @@ enum Collector {
     /// with their reasons.
     /// Archives are unpacked under `workspace` (the run directory); `licenses` is the recipe's allow-list.
     static func collect(_ inputs: [Recipe.InputSpec], limit: Int?, workspace: URL? = nil,
-                        licenses: Recipe.LicenseSettings = .init()) throws -> [CollectedItem] {
+                        licenses: Recipe.LicenseSettings = .init(), kinds: [String] = Recipe.CollectSettings.allKinds) throws -> [CollectedItem] {
         var items: [CollectedItem] = []
         func candidates() -> Int { items.lazy.filter { $0.rejection == nil }.count }
         for input in inputs {
@@ -48,7 +50,7 @@ enum Collector {
             switch format {
             case "python":
                 found = try pythonFiles(at: path, isDirectory: isDirectory.boolValue, candidates: remaining,
-                                        licenses: LicenseFinder(root: path), allowed: licenses)
+                                        licenses: LicenseFinder(root: path), allowed: licenses, kinds: kinds)
             case "jsonl", "humaneval": found = try jsonLines(at: path, spec: input, humanEval: format == "humaneval")
             default: throw PipelineError.input(path: path, message: "unknown input format '\(format)' (python, jsonl, humaneval)")
             }
@@ -97,7 +99,7 @@ enum Collector {
 
     /// Files are read in path order, in groups; with `candidates` set, reading stops once that many items passed.
     static func pythonFiles(at path: String, isDirectory: Bool, candidates: Int? = nil, licenses: LicenseFinder? = nil,
-                            allowed: Recipe.LicenseSettings = .init()) throws -> [CollectedItem] {
+                            allowed: Recipe.LicenseSettings = .init(), kinds: [String] = Recipe.CollectSettings.allKinds) throws -> [CollectedItem] {
         var paths: [String] = []
         var items: [CollectedItem] = []
         if isDirectory {
@@ -116,6 +118,9 @@ enum Collector {
                 var fileItems = itemsOf(file)
                 for index in fileItems.indices {
                     fileItems[index].license = fileLicenses[file.path]
+                    if fileItems[index].rejection == nil, !kinds.contains(fileItems[index].kind) {
+                        fileItems[index].rejection = ("kind-not-collected", "its kind is \(fileItems[index].kind); the recipe collects \(kinds.joined(separator: ", "))")
+                    }
                     if fileItems[index].rejection == nil, let refusal = allowed.refusal(of: fileLicenses[file.path]) {
                         fileItems[index].rejection = refusal
                     }
@@ -165,7 +170,7 @@ enum Collector {
         }
         let module = ModuleLocator.locate(file: file.path)
         var items = (file.items ?? []).map {
-            CollectedItem(source: file.path, line: $0.line, entryPoint: $0.name, code: $0.code, module: module)
+            CollectedItem(source: file.path, line: $0.line, entryPoint: $0.name, kind: $0.kind ?? "function", code: $0.code, module: module)
         }
         items += (file.skipped ?? []).map { rejected(file.path, $0.line, $0.reason, "\($0.name): \($0.detail)") }
         if items.isEmpty { items.append(rejected(file.path, 1, "no-functions", "no top-level function in the file")) }
@@ -293,7 +298,8 @@ struct CollectStage {
     /// Collects once per run: the samples and collect's decisions are written in one transaction.
     static func run(context: StageContext, inputs: [Recipe.InputSpec], limit: Int?) throws -> Int {
         if try context.store.meta("collect.done") != nil { return try context.store.sampleCount() }
-        let items = try Collector.collect(inputs, limit: limit, workspace: context.runDirectory, licenses: context.recipe.licenses)
+        let items = try Collector.collect(inputs, limit: limit, workspace: context.runDirectory, licenses: context.recipe.licenses,
+                                          kinds: context.recipe.collect.kinds)
         var samples: [SampleRecord] = []
         var commits: [StageCommit] = []
         var seen = Set<String>()

@@ -10,6 +10,7 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var sandbox = SandboxSettings()
     public var verify = VerifySettings()
     public var instruction = InstructionSettings()
+    public var collect = CollectSettings()
     public var prefilter = PrefilterSettings()
     public var licenses = LicenseSettings()
     public var dedup = DedupSettings()
@@ -140,6 +141,14 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var candidates: Int = 1
         /// Samples scoring below this are rejected (0 records the score only).
         public var minFaithfulness: Double = 0
+    }
+
+    public struct CollectSettings: Codable, Sendable, Equatable {
+        /// What becomes a sample: top-level functions, self-contained nested functions, and static, class and
+        /// instance methods. A small model rarely rewrites a method in its class correctly: `[function, nested]` spends
+        /// its time where it succeeds.
+        public var kinds: [String] = CollectSettings.allKinds
+        public static let allKinds = ["function", "nested", "static", "class", "instance"]
     }
 
     public struct LicenseSettings: Codable, Sendable, Equatable {

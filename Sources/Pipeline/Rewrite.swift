@@ -105,8 +105,9 @@ struct RewriteStage: Stage {
         return signature.positional + [signature.vararg].compactMap { $0 } + signature.kwonly + [signature.kwarg].compactMap { $0 }
     }
 
+    /// `(a, b=…, *rest, k, **options)`: names, and which positional parameters have defaults.
     func describe(_ s: Signature) -> String {
-        var parts = s.positional
+        var parts = s.positional.enumerated().map { $0.offset >= s.positional.count - s.defaults ? "\($0.element)=…" : $0.element }
         if let v = s.vararg { parts.append("*\(v)") }
         parts += s.kwonly
         if let k = s.kwarg { parts.append("**\(k)") }

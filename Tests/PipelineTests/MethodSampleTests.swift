@@ -188,6 +188,24 @@ import Testing
         }
     }
 
+    @Test func aRecipeChoosesWhichKindsBecomeSamples() async throws {
+        let root = try Self.makeRepository()
+        defer { try? FileManager.default.removeItem(at: root) }
+        var recipe = Recipe()
+        recipe.inputs = [.init(path: root.path)]
+        recipe.collect.kinds = ["function", "nested"]
+        var options = BuildOptions(runDirectory: root.appendingPathComponent("run"))
+        options.until = .collect
+        let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
+        let collect = try decisions(try RunDatabase(path: result.databasePath), stage: "collect")
+        #expect(collect["geometry.py:Rect.area"] == "kind-not-collected" && collect["geometry.py:Rect.square_side"] == "kind-not-collected")
+        #expect(collect["docs.py:key"] == "kept" && collect["util.py:clamp"] == "kept")
+        // A kind the tool does not know is a recipe error, found when the recipe loads.
+        let file = root.appendingPathComponent("bad.yaml")
+        try "name: bad\ninputs:\n  - path: x.py\ncollect:\n  kinds: [function, lambda]\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: PipelineError.self) { try RecipeLoader.load(path: file.path) }
+    }
+
     @Test func callsOfMethodsParse() throws {
         let text = "Tally(3).add(2)\nTally.add(2)\nTally(start=1).add(4, times=2)\nt.add(1)\nadd(1)\nTally(x).add(1)"
         let parsed = try ResponseParsers.testInputs(in: text, entry: "Tally.add")
