@@ -187,7 +187,7 @@ def class_items(tree, lines, body, index, stmt, definitions, module):
         if reason:
             skipped.append({"name": name, "line": inner.lineno, "reason": reason[0], "detail": reason[1]})
             continue
-        start = inner.decorator_list[0].lineno if inner.decorator_list else inner.lineno
+        start = statement_start(inner)
         kept, text = pruned_class(lines, stmt, inner)
         needed = set()
         for where in {definitions[n] for n in kept if n in definitions} - {index}:
@@ -252,10 +252,6 @@ def pruned_class(lines, owner, target):
     return names, "".join(text)
 
 
-def statement_start(stmt):
-    return stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
-
-
 def dependencies(body, index, definitions):
     """Indices of the module-level statements that statement `index` needs, transitively."""
     needed, queue = set(), [body[index]]
@@ -295,7 +291,7 @@ def nested_items(lines, body, index, stmt, definitions, module):
         needed = set(wanted)
         for where in wanted:
             needed |= dependencies(body, where, definitions)
-        start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        start = statement_start(node)
         parts = ["".join(lines[body[i].lineno - 1:body[i].end_lineno]) for i in sorted(needed)]
         parts.append(textwrap.dedent("".join(lines[start - 1:node.end_lineno])))
         items.append({"name": node.name, "line": start, "kind": "nested",

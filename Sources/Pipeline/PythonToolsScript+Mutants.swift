@@ -137,7 +137,7 @@ def mutants(code, entry, limit):
         return []
     # Python counts lines at \n, \r\n and \r only (str.splitlines also breaks at \x0c, \u2028, ...).
     lines = re.split(r"(?<=\n)|(?<=\r)(?!\n)", code)
-    start = (fn.decorator_list[0].lineno if fn.decorator_list else fn.lineno) - 1
+    start = statement_start(fn) - 1
     end = fn.end_lineno
     by_line = {}
     for site in mutation_sites(fn):

@@ -67,6 +67,11 @@ def bound_names(node):
     return names
 
 
+def statement_start(stmt):
+    """The first line of a statement, its decorators included."""
+    return stmt.decorator_list[0].lineno if getattr(stmt, "decorator_list", None) else stmt.lineno
+
+
 def used_names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
@@ -166,7 +171,7 @@ def analyze(code, entry):
     if fn is not None:
         # Sizes in formatted lines (as ast.unparse writes the code: one statement a line, whatever the original's
         # layout), without docstrings and comments: the entry point's own, and what comes with it.
-        stripped = strip_docstrings(tree, docs)
+        stripped = strip_docstrings(tree)
         answer["code_text"] = ast.unparse(stripped)
         own = ast.unparse(find_entry(stripped, entry)[1])
         if measured is fn:
@@ -184,14 +189,14 @@ def analyze(code, entry):
     return answer
 
 
-def strip_docstrings(tree, docs):
+def strip_docstrings(tree):
     """A copy of the tree without docstrings (a body left empty gets `pass`)."""
     copy = ast.parse(ast.unparse(tree))
+    docs = docstring_nodes(copy)
     for node in ast.walk(copy):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-                node.body = node.body[1:] or [ast.Pass()]
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr) and node.body[0].value in docs:
+            node.body = node.body[1:] or [ast.Pass()]
     return copy
 
 

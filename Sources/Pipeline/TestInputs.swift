@@ -33,7 +33,7 @@ struct TestInputsStage: Stage {
                                    fields: ["code": shown[$0.id] ?? $0.code, "entry": $0.entryPoint, "count": String(settings.count)], choice: $0.id)
             },
             constraint: { sample in
-                try? BuiltInConstraints.callLines(function: String(sample.entryPoint.split(separator: ".").last ?? ""),
+                try? BuiltInConstraints.callLines(function: EntryPoint(sample.entryPoint).name,
                                                   parameters: probed[sample.id]?.callParameters ?? [],
                                                   receiver: probed[sample.id]?.receiver(entry: sample.entryPoint),
                                                   minLines: max(1, settings.count), maxLines: max(1, settings.count))
@@ -164,10 +164,9 @@ struct ParameterProbe: Sendable {
 
     /// What the calls are made on: a method's class, or an object its constructor builds; nil for a function.
     func receiver(entry: String) -> CallReceiver? {
-        let parts = entry.split(separator: ".")
-        guard parts.count == 2 else { return nil }
-        if kind == "instance" { return .object(String(parts[0]), constructor: Self.callParameters(parameters.filter { $0.role == "init" })) }
-        return .type(String(parts[0]))
+        guard let owner = EntryPoint(entry).owner else { return nil }
+        if kind == "instance" { return .object(owner, constructor: Self.callParameters(parameters.filter { $0.role == "init" })) }
+        return .type(owner)
     }
 
     static func callParameters(_ parameters: [ParameterInfo]) -> [CallParameter] {
