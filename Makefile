@@ -31,6 +31,7 @@ bench: release
 	$(BIN_RELEASE) bench embed
 	$(BIN_RELEASE) bench exec
 	$(BIN_RELEASE) bench dedup
+	$(BIN_RELEASE) bench decontaminate
 	$(BIN_RELEASE) bench matvec
 
 bench-compare: release

@@ -38,17 +38,19 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Constraints"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss", "Kernels"]),
         .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
+        // Benchmark decontamination: normalized tokens, n-grams, reference bodies and entry points against evaluation sets.
+        .target(name: "Decontamination", dependencies: ["Dedup", "ModelFiles"]),
         .target(name: "CSandbox"),
         .target(name: "Sandbox", dependencies: ["CSandbox"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
-            dependencies: ["ModelFiles", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "VectorIndex", .product(name: "Yams", package: "Yams")]
+            dependencies: ["ModelFiles", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
-                "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Sandbox", "Store", "Pipeline",
+                "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox", "Store", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine", "Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
+        .testTarget(name: "DecontaminationTests", dependencies: ["Decontamination"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),

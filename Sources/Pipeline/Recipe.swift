@@ -1,4 +1,5 @@
-// A recipe: inputs, models, prompts, sampling, limits, thresholds, dedup and export. Every field has a default.
+// A recipe: inputs, models, prompts, sampling, limits, thresholds, decontamination, dedup and export. Every field has a default.
+import Decontamination
 
 public struct Recipe: Codable, Sendable, Equatable {
     public var name: String = "unnamed"
@@ -13,6 +14,7 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var collect = CollectSettings()
     public var prefilter = PrefilterSettings()
     public var licenses = LicenseSettings()
+    public var decontaminate = DecontaminationSettings()
     public var dedup = DedupSettings()
     public var export = ExportSettings()
 
@@ -178,6 +180,47 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var maxContextLines: Int = 400
         /// Longer string literals (docstrings aside) count as data, not code.
         public var maxLiteralChars: Int = 120
+    }
+
+    /// Benchmark decontamination, after collect (the natural code, a given instruction) and after the instruction is
+    /// final (the rewrite and its instruction). `decontaminate: false` turns it off.
+    public struct DecontaminationSettings: Codable, Sendable, Equatable {
+        public var enabled: Bool = true
+        /// Built-in names (`humaneval`) or files of problems with the fields to read.
+        public var benchmarks: [BenchmarkSpec] = [BenchmarkSpec(name: "humaneval")]
+        public var ngram: Int = DecontaminationParameters().ngram
+        public var minMatches: Int = DecontaminationParameters().minMatches
+        public var substringMinTokens: Int = DecontaminationParameters().substringMinTokens
+        public var entryPointSimilarity: Double = DecontaminationParameters().entryPointSimilarity
+
+        public var parameters: DecontaminationParameters {
+            DecontaminationParameters(ngram: ngram, minMatches: minMatches, substringMinTokens: substringMinTokens,
+                                      entryPointSimilarity: entryPointSimilarity)
+        }
+
+        public var sources: [BenchmarkSource] { benchmarks.map(\.source) }
+    }
+
+    /// One benchmark: `name` alone for a built-in one; `path` (relative to the recipe) and the fields for a file.
+    public struct BenchmarkSpec: Codable, Sendable, Equatable {
+        public var name: String?
+        public var path: String?
+        public var id: String?
+        public var prompt: String?
+        public var solution: String?
+        public var entryPoint: String?
+        /// The solution field holds only the body that follows the prompt (as HumanEval's `canonical_solution`).
+        public var solutionFollowsPrompt: Bool?
+        public init(name: String? = nil, path: String? = nil) { self.name = name; self.path = path }
+
+        var source: BenchmarkSource {
+            let fields = BenchmarkFields(id: id, prompt: prompt, solution: solution, entryPoint: entryPoint, solutionFollowsPrompt: solutionFollowsPrompt)
+            guard let path else { return BenchmarkSource(name: name ?? "", fields: fields) }
+            var source = BenchmarkSource.parse(path, fields: fields)
+            source.path = path
+            if let name { source.name = name }
+            return source
+        }
     }
 
     public struct DedupSettings: Codable, Sendable, Equatable {

@@ -1,4 +1,5 @@
 // Reads a YAML recipe over the defaults. Unknown keys and wrong types are errors naming the key and line.
+import Decontamination
 import Foundation
 import Yams
 
@@ -16,6 +17,11 @@ public enum RecipeLoader {
         for i in recipe.inputs.indices where recipe.inputs[i].path != "stdlib" && !recipe.inputs[i].path.hasPrefix("/") {
             recipe.inputs[i].path = base.appendingPathComponent(recipe.inputs[i].path).standardizedFileURL.path
         }
+        for i in recipe.decontaminate.benchmarks.indices {
+            if let file = recipe.decontaminate.benchmarks[i].path, !file.hasPrefix("/") {
+                recipe.decontaminate.benchmarks[i].path = base.appendingPathComponent(file).standardizedFileURL.path
+            }
+        }
         return recipe
     }
 
@@ -28,10 +34,11 @@ public enum RecipeLoader {
         } catch let error as YamlError {
             throw PipelineError.recipe(path: path, line: nil, key: "(syntax)", message: "\(error)")
         }
-        guard let node, let user = value as? [String: Any] else {
+        guard let node, var user = value as? [String: Any] else {
             if value == nil { return Recipe() }
             throw PipelineError.recipe(path: path, line: node?.mark?.line, key: "(top level)", message: "expected a mapping of sections")
         }
+        user = shorthands(user)
         let template = try jsonObject(schemaTemplate()) as! [String: Any]
         try checkKeys(user, node: node, template: template, keyPath: "", path: path)
         let defaults = try jsonObject(Recipe()) as! [String: Any]
@@ -46,6 +53,21 @@ public enum RecipeLoader {
         } catch let error as DecodingError {
             throw describe(error, node: node, path: path)
         }
+    }
+
+    /// `decontaminate: false` (or true) for `{enabled: ...}`, and a benchmark given as a bare name or path.
+    static func shorthands(_ user: [String: Any]) -> [String: Any] {
+        var user = user
+        if let flag = user["decontaminate"] as? Bool {
+            user["decontaminate"] = ["enabled": flag]
+        } else if var section = user["decontaminate"] as? [String: Any], let list = section["benchmarks"] as? [Any] {
+            section["benchmarks"] = list.map { item -> Any in
+                guard let text = item as? String else { return item }
+                return text.contains("/") || text.contains(".") ? ["path": text] : ["name": text]
+            }
+            user["decontaminate"] = section
+        }
+        return user
     }
 
     // MARK: - value checking
@@ -73,6 +95,13 @@ public enum RecipeLoader {
             (["instruction", "candidates"], recipe.instruction.candidates >= 1, "at least 1"),
             (["instruction", "example_style"], ["list", "doctest"].contains(recipe.instruction.exampleStyle), "list or doctest"),
             (["instruction", "min_faithfulness"], share(recipe.instruction.minFaithfulness), "a share between 0 and 1"),
+            (["decontaminate", "ngram"], recipe.decontaminate.ngram >= 3, "at least 3"),
+            (["decontaminate", "min_matches"], recipe.decontaminate.minMatches >= 1, "at least 1"),
+            (["decontaminate", "substring_min_tokens"], recipe.decontaminate.substringMinTokens >= 3, "at least 3"),
+            (["decontaminate", "entry_point_similarity"], share(recipe.decontaminate.entryPointSimilarity), "a share between 0 and 1"),
+            (["decontaminate", "benchmarks"], recipe.decontaminate.benchmarks.allSatisfy { spec in
+                spec.path != nil || spec.name.map { BuiltInBenchmark.named($0) != nil } == true },
+             "built-in names (\(BuiltInBenchmark.all.map(\.name).joined(separator: ", "))) or files given by path"),
         ]
         for rule in rules where !rule.ok {
             throw PipelineError.recipe(path: path, line: line(of: rule.key, in: node), key: rule.key.joined(separator: "."),
@@ -106,6 +135,9 @@ public enum RecipeLoader {
         recipe.prompts.rewrite.examples = [.init(user: "", assistant: "")]
         recipe.prompts.rewrite.examplesShown = 0
         recipe.prompts.testInputs = recipe.prompts.rewrite
+        var benchmark = Recipe.BenchmarkSpec(name: "", path: "")
+        benchmark.id = ""; benchmark.prompt = ""; benchmark.solution = ""; benchmark.entryPoint = ""; benchmark.solutionFollowsPrompt = false
+        recipe.decontaminate.benchmarks = [benchmark]
         return recipe
     }
 
@@ -156,7 +188,8 @@ public enum RecipeLoader {
                 result[key] = merge(baseMap, userMap, template: template[key] as? [String: Any] ?? [:])
             } else if let userList = value as? [Any], let element = (template[key] as? [Any])?.first as? [String: Any] {
                 // List elements start from the defaults of one element (e.g. an input's code field).
-                let defaults = element.filter { !($0.value is String && ($0.value as! String).isEmpty) }
+                // Only string defaults carry (an optional flag's template value is not a default).
+                let defaults = element.filter { ($0.value as? String).map { !$0.isEmpty } ?? false }
                 result[key] = userList.map { item in
                     (item as? [String: Any]).map { merge(defaults, $0, template: element) } ?? item
                 }

@@ -3,12 +3,17 @@ import Foundation
 import Store
 
 /// The stages in pipeline order: the original's behaviour is established (inputs, runs, augmentation) before
-/// the model rewrites it, so a sample whose behaviour cannot be pinned down costs no rewrite.
+/// the model rewrites it, so a sample whose behaviour cannot be pinned down costs no rewrite. Benchmark problems are
+/// looked for in the natural code before any work, and in what the model wrote once the instruction is final.
 public enum StageName: String, CaseIterable, Sendable, Codable {
-    case collect, prefilter
+    case collect
+    case decontaminateInput = "decontaminate-input"
+    case prefilter
     case testInputs = "test-inputs"
     case runOriginal = "run-original"
-    case augment, rewrite, verify, instruct, faithfulness, rank, semdedup
+    case augment, rewrite, verify, instruct, faithfulness
+    case decontaminateOutput = "decontaminate-output"
+    case rank, semdedup
 
     /// The stage whose kept samples this one reads; nil for collect.
     public var previous: StageName? {

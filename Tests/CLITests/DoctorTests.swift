@@ -29,6 +29,8 @@ struct DoctorReport: Decodable {
         let models = report.checks.filter { $0.name.hasPrefix("model:") }
         #expect(models.count == 2)
         #expect(models.allSatisfy { !$0.ok && $0.fix.contains("make setup") && $0.detail.contains(empty.path) })
+        let benchmark = report.checks.first { $0.name == "benchmark:humaneval" }
+        #expect(benchmark?.ok == false && benchmark?.fix.contains("decontaminate: false") == true && benchmark?.detail.contains(empty.path) == true)
         #expect(!report.ok && result.status != 0)
     }
 }

@@ -88,3 +88,52 @@ import Testing
         }
     }
 }
+
+/// The `decontaminate:` section: on by default against HumanEval, `false` for off, benchmarks by name or path.
+@Suite struct DecontaminationRecipeTests {
+    @Test func onByDefaultAgainstHumanEval() throws {
+        let recipe = try RecipeLoader.parse("name: x\n")
+        #expect(recipe.decontaminate.enabled && recipe.decontaminate.sources.map(\.name) == ["humaneval"])
+        #expect(recipe.decontaminate.parameters == .init())
+        #expect(try RecipeLoader.parse("decontaminate: false\n").decontaminate.enabled == false)
+    }
+
+    @Test func benchmarksByNameOrPathWithTheirFields() throws {
+        let directory = try temporaryDirectory("recipe-bench")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("r.yaml")
+        try """
+            decontaminate:
+              benchmarks:
+                - humaneval
+                - evals/mbpp.jsonl
+                - path: /data/private.jsonl.gz
+                  name: team-evals
+                  prompt: question
+                  solution: reference
+              ngram: 10
+              entry_point_similarity: 0.6
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let settings = try RecipeLoader.load(path: file.path).decontaminate
+        let sources = settings.sources
+        #expect(sources.map(\.name) == ["humaneval", "mbpp", "team-evals"])
+        #expect(sources[0].path == nil && sources[1].path == directory.appendingPathComponent("evals/mbpp.jsonl").path)
+        #expect(sources[2].path == "/data/private.jsonl.gz" && sources[2].fields.prompt == "question" && sources[2].fields.solution == "reference")
+        #expect(sources[1].fields.solutionFollowsPrompt == nil)
+        #expect(settings.parameters == .init(ngram: 10, minMatches: 1, substringMinTokens: 10, entryPointSimilarity: 0.6))
+    }
+
+    @Test func wrongValuesNameTheKeyAndLine() {
+        for (yaml, key, line) in [("decontaminate:\n  ngram: 2\n", "decontaminate.ngram", 2),
+                                  ("name: x\ndecontaminate:\n  benchmarks: [mbpp]\n", "decontaminate.benchmarks", 3),
+                                  ("decontaminate:\n  entry_point_similarity: 1.5\n", "decontaminate.entry_point_similarity", 2),
+                                  ("decontaminate:\n  benchmarks:\n    - path: a.jsonl\n      solutions: code\n", "decontaminate.benchmarks[0].solutions", 4)] {
+            #expect {
+                _ = try RecipeLoader.parse(yaml, path: "r.yaml")
+            } throws: { error in
+                let message = (error as? PipelineError)?.errorDescription ?? ""
+                return message.hasPrefix("r.yaml:\(line):") && message.contains(key)
+            }
+        }
+    }
+}

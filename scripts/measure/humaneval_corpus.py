@@ -101,6 +101,8 @@ def main():
         "humaneval",
         [f"  - path: {mc.yaml_string(jsonl)}", "    format: jsonl", "    code_field: code", "    entry_field: entry"],
     )
+    # The corpus is HumanEval itself: decontamination would reject all of it.
+    recipe += "decontaminate: false\n"
     with open(os.path.join(out, "humaneval.yaml"), "w", encoding="utf-8") as f:
         f.write(recipe)
     no_doc = [r["task_id"] for r in reference if not r["docstring"]]
