@@ -14,11 +14,22 @@ public struct LoadedIndex: Sendable {
 
 public enum ContaminationIndexStore {
     // Change it whenever normalization or hashing changes: cached indexes of the old reading must not be used.
-    static let formatVersion = "semi-instruct decontamination index 6"
+    static let formatVersion = "semi-instruct decontamination index 7"
     public static var defaultDirectory: URL { ModelCache.root.appendingPathComponent("decontamination", isDirectory: true) }
 
     nonisolated(unsafe) static var memory: [String: LoadedIndex] = [:]
+    /// File digests by path, size and modification time: a build checks its benchmarks on every batch.
+    nonisolated(unsafe) static var digests: [String: String] = [:]
     static let lock = NSLock()
+
+    static func digest(of url: URL) throws -> String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        let stamp = "\(url.path)\u{0}\(attributes?[.size] as? Int ?? -1)\u{0}\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)"
+        if let known = lock.withLock({ digests[stamp] }) { return known }
+        let digest = try SHA256.hex(fileAt: url)
+        lock.withLock { digests[stamp] = digest }
+        return digest
+    }
 
     /// The index of these benchmarks: from this process's memory, from the cache directory, or built and written there.
     public static func load(_ sources: [BenchmarkSource], parameters: DecontaminationParameters,
@@ -33,7 +44,7 @@ public enum ContaminationIndexStore {
             guard FileManager.default.isReadableFile(atPath: url.path) else {
                 throw DecontaminationError.benchmark(path: url.path, line: nil, message: "not found or unreadable")
             }
-            let digest = try SHA256.hex(fileAt: url)
+            let digest = try digest(of: url)
             if let builtIn = BuiltInBenchmark.named(source.name), source.path == nil, digest != builtIn.sha256 {
                 throw DecontaminationError.benchmark(path: url.path, line: nil,
                                                      message: "checksum \(digest) is not \(builtIn.name)'s (\(builtIn.sha256)); run `make setup` again")
@@ -42,11 +53,11 @@ public enum ContaminationIndexStore {
             resolved.append((source, url, fields))
         }
         let key = String(identity.finalize().prefix(24))
-        lock.lock(); defer { lock.unlock() }
-        if let loaded = memory[key] { return loaded }
         let file = directory.appendingPathComponent("\(key).index")
+        lock.lock(); defer { lock.unlock() }
+        if let loaded = memory[file.path] { return loaded }
         var loaded: LoadedIndex
-        if let data = FileManager.default.contents(atPath: file.path), let stored = try? decode(data) {
+        if let data = FileManager.default.contents(atPath: file.path), let stored = try? decode(data, parameters: parameters, key: key) {
             loaded = LoadedIndex(index: stored.index, file: file, fromCache: true, problemCounts: stored.counts)
         } else {
             var problems: [BenchmarkProblem] = []
@@ -57,15 +68,28 @@ public enum ContaminationIndexStore {
                 counts.append((entry.source.name, read.count))
             }
             let index = ContaminationIndex(problems: problems, parameters: parameters)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let temporary = directory.appendingPathComponent(".\(key).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try encode(index, counts: counts).write(to: temporary)
-            _ = try? FileManager.default.removeItem(at: file)
-            try FileManager.default.moveItem(at: temporary, to: file)
+            try write(encode(index, counts: counts, key: key), to: file)
             loaded = LoadedIndex(index: index, file: file, fromCache: false, problemCounts: counts)
         }
-        memory[key] = loaded
+        memory[file.path] = loaded
         return loaded
+    }
+
+    /// Writes beside the file, then renames over it (rename(2) replaces atomically): processes building the same index
+    /// at once each leave a whole file, and a reader never sees half of one.
+    static func write(_ data: Data, to file: URL) throws {
+        let directory = file.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UUID().uuidString).tmp")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try data.write(to: temporary)
+        } catch {
+            throw DecontaminationError.benchmark(path: directory.path, line: nil, message: "cannot write the index cache: \(error.localizedDescription)")
+        }
+        guard rename(temporary.path, file.path) == 0 else {
+            throw DecontaminationError.benchmark(path: file.path, line: nil, message: "cannot write the index cache: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Forgets indexes held in memory (so a test can see the cache file read back).
@@ -78,6 +102,8 @@ public enum ContaminationIndexStore {
     }
 
     struct Header: Codable {
+        /// The cache key the file was written under: a file copied over another key's is refused.
+        var key: String
         var parameters: DecontaminationParameters
         var problems: [ContaminationIndex.Problem]
         var shortLengths: [Int]
@@ -85,10 +111,10 @@ public enum ContaminationIndexStore {
         var counts: [Int]
     }
 
-    static func encode(_ index: ContaminationIndex, counts: [(String, Int)]) -> Data {
+    static func encode(_ index: ContaminationIndex, counts: [(String, Int)], key: String) -> Data {
         var out = BinaryWriter()
         out.bytes(Array(formatVersion.utf8))
-        out.bytes(Array(encode(Header(parameters: index.parameters, problems: index.problems, shortLengths: index.shortLengths,
+        out.bytes(Array(encode(Header(key: key, parameters: index.parameters, problems: index.problems, shortLengths: index.shortLengths,
                                       benchmarks: counts.map(\.0), counts: counts.map(\.1))).utf8))
         for table in [index.ngrams, index.bodyStarts, index.entryPoints] {
             out.words(table.keys)
@@ -104,17 +130,25 @@ public enum ContaminationIndexStore {
         return Data(out.data)
     }
 
-    static func decode(_ data: Data) throws -> (index: ContaminationIndex, counts: [(benchmark: String, problems: Int)]) {
+    /// Reads an index back; anything that does not fit (lengths, problem numbers out of range, a full table, other
+    /// parameters) is refused, and the caller rebuilds.
+    static func decode(_ data: Data, parameters: DecontaminationParameters, key: String) throws -> (index: ContaminationIndex, counts: [(benchmark: String, problems: Int)]) {
         var input = BinaryReader(data: [UInt8](data))
         guard try input.bytes() == Array(formatVersion.utf8) else { throw BinaryReader.Truncated() }
         let header = try JSONDecoder().decode(Header.self, from: Data(try input.bytes()))
+        let problems = header.problems.count
+        guard header.key == key, header.parameters == parameters, header.counts.reduce(0, +) == problems,
+              header.shortLengths.allSatisfy({ $0 >= 1 && $0 < parameters.ngram }) else { throw BinaryReader.Truncated() }
         var tables: [HashTable] = []
         for _ in 0..<3 {
             let keys = try input.words(), values = try input.ints()
             var lists: [[Int32]] = []
             for _ in 0..<(try input.count()) { lists.append(try input.ints()) }
             let count = try input.count()
-            guard keys.count == values.count, keys.count.nonzeroBitCount == 1 else { throw BinaryReader.Truncated() }
+            guard keys.count == values.count, keys.count.nonzeroBitCount == 1, count < keys.count,
+                  keys.filter({ $0 != 0 }).count == count,
+                  values.allSatisfy({ $0 >= 0 ? Int($0) < problems : Int(-$0 - 1) < lists.count }),
+                  lists.allSatisfy({ $0.allSatisfy { $0 >= 0 && Int($0) < problems } }) else { throw BinaryReader.Truncated() }
             tables.append(HashTable(keys: keys, values: values, lists: lists, count: count))
         }
         var lists: [[[UInt64]]] = []
@@ -123,7 +157,8 @@ public enum ContaminationIndexStore {
             for _ in 0..<(try input.count()) { group.append(try input.words()) }
             lists.append(group)
         }
-        guard input.atEnd, lists[0].count == header.problems.count, lists[1].count == header.problems.count else { throw BinaryReader.Truncated() }
+        guard input.atEnd, lists[0].count == problems, lists[1].count == problems,
+              lists[0].allSatisfy({ $0.isEmpty || $0.count >= parameters.substringMinTokens }) else { throw BinaryReader.Truncated() }
         let index = ContaminationIndex(parameters: header.parameters, problems: header.problems, ngrams: tables[0],
                                        shortLengths: header.shortLengths, bodyStarts: tables[1],
                                        bodies: lists[0], entryPoints: tables[2], shapes: lists[1])

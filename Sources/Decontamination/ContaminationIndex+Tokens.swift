@@ -23,7 +23,14 @@ extension ContaminationIndex {
         return names
     }
 
-    static func words(_ text: NormalizedText) -> [UInt64] { indexedWords(text).hashes }
+    static func words(_ text: NormalizedText) -> [UInt64] {
+        let tokens = text.tokens
+        let defined = definedNames(tokens)
+        var result: [UInt64] = []
+        result.reserveCapacity(tokens.count)
+        for i in tokens.indices where tokens[i].kind == .word { result.append(word(tokens, i, defined)) }
+        return result
+    }
 
     /// The words with, for each, whether it carries information: a word of three or more characters that is neither a
     /// number nor one of Python's keywords and common builtins. n-grams of mostly `0 1 2 a b c` are in every table of
@@ -185,23 +192,31 @@ extension ContaminationIndex {
     }
 }
 
-/// The text of the function whose `def` starts at a byte offset: its line, and every following line that is blank or
-/// indented deeper (and the lines of a signature still inside brackets).
+/// The text of the function whose `def` is token `index`: from its line to the `:` that ends the signature (found on
+/// tokens, so brackets in strings and comments do not count), then every following line that is blank or indented
+/// deeper. At most `limit` bytes: a function is compared, not a whole file.
 enum FunctionSpan {
-    static func text(of text: NormalizedText, definedAt offset: Int) -> String {
-        let bytes = text.bytes
+    static let limit = 1 << 16
+
+    static func text(of text: NormalizedText, definition index: Int) -> String {
+        let bytes = text.bytes, tokens = text.tokens
+        let offset = Int(tokens[index].start)
         var start = offset
         while start > 0, bytes[start - 1] != 0x0a { start -= 1 }
         var indent = 0
         while start + indent < bytes.count, bytes[start + indent] == 0x20 || bytes[start + indent] == 0x09 { indent += 1 }
+        // The signature's end: the first `:` outside brackets and strings, within a bounded number of tokens.
         var end = offset
         var depth = 0
-        while end < bytes.count, bytes[end] != 0x0a || depth > 0 {
-            if bytes[end] == 0x28 || bytes[end] == 0x5b { depth += 1 } else if bytes[end] == 0x29 || bytes[end] == 0x5d { depth -= 1 }
-            end += 1
+        for token in tokens[(index + 1)..<min(tokens.count, index + 512)] where token.kind == .symbol && !token.inString {
+            let b = bytes[Int(token.start)]
+            if b == 0x28 || b == 0x5b || b == 0x7b { depth += 1 } else if b == 0x29 || b == 0x5d || b == 0x7d { depth -= 1 }
+            if b == 0x3a && depth <= 0 { end = Int(token.end); break }
         }
+        while end < bytes.count, bytes[end] != 0x0a { end += 1 }
         var kept = end
-        while end < bytes.count {
+        let stop = min(bytes.count, start + limit)
+        while end < stop {
             let lineStart = end + 1
             var lineEnd = lineStart
             while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
@@ -213,7 +228,7 @@ enum FunctionSpan {
             }
             end = lineEnd
         }
-        return String(decoding: bytes[start..<min(kept, bytes.count)], as: UTF8.self)
+        return String(decoding: bytes[start..<min(kept, stop)], as: UTF8.self)
     }
 }
 
@@ -233,5 +248,7 @@ extension NormalizedText {
     /// Every token, as substrings are matched.
     public var codeHashes: [UInt64] { ContaminationIndex.codeHashes(self) }
     /// The function whose `def` starts at this byte offset, as the entry-point method compares it.
-    public func functionText(definedAt offset: Int) -> String { FunctionSpan.text(of: self, definedAt: offset) }
+    public func functionText(definedAt offset: Int) -> String? {
+        tokens.firstIndex { Int($0.start) == offset }.map { FunctionSpan.text(of: self, definition: $0) }
+    }
 }

@@ -120,7 +120,7 @@ public struct ContaminationIndex: Sendable {
             guard found == nil else { return }
             bodyStarts.forEach(hash) { problem in
                 let body = bodies[Int(problem)]
-                guard found == nil, position + body.count <= hashes.count,
+                guard found == nil, !body.isEmpty, position + body.count <= hashes.count,
                       hashes[position..<position + body.count].elementsEqual(body) else { return }
                 let span = text.span(from: text.tokens[position], to: text.tokens[position + body.count - 1])
                 found = match(problem, .substring, field: field, span: span, matches: body.count)
@@ -132,14 +132,19 @@ public struct ContaminationIndex: Sendable {
     func entryPoint(_ text: NormalizedText, field: String) -> ContaminationMatch? {
         let tokens = text.tokens
         var best: (problem: Int32, similarity: Double, span: String)?
+        var compared = 0
         for i in 0..<max(0, tokens.count - 1) where tokens[i].kind == .word && !tokens[i].inString && tokens[i].hash == Self.defHash
-            && tokens[i + 1].kind == .word {
+            && tokens[i + 1].kind == .word && compared < Self.mostFunctionsCompared {
+            var function: (text: String, grams: [UInt64])?
             entryPoints.forEach(tokens[i + 1].hash) { problem in
-                let function = FunctionSpan.text(of: text, definedAt: Int(tokens[i].start))
-                let grams = Array(Set(Self.shapeGrams(NormalizedText(function, as: .code)))).sorted()
-                let similarity = Self.jaccard(grams, shapes[Int(problem)])
+                if function == nil {
+                    let text = FunctionSpan.text(of: text, definition: i)
+                    function = (text, Array(Set(Self.shapeGrams(NormalizedText(text, as: .code)))).sorted())
+                    compared += 1
+                }
+                let similarity = Self.jaccard(function!.grams, shapes[Int(problem)])
                 if similarity >= parameters.entryPointSimilarity, similarity > best?.similarity ?? -1 {
-                    best = (problem, similarity, function)
+                    best = (problem, similarity, function!.text)
                 }
             }
         }
@@ -148,6 +153,10 @@ public struct ContaminationIndex: Sendable {
         result.similarity = (best.similarity * 1000).rounded() / 1000
         return result
     }
+
+    /// Functions named like an entry point compared per text: a file of thousands of `def add` is not a benchmark copy
+    /// thousands of times over.
+    static let mostFunctionsCompared = 256
 
     func match(_ problem: Int32, _ method: ContaminationMatch.Method, field: String, span: String, matches: Int) -> ContaminationMatch {
         let p = problems[Int(problem)]

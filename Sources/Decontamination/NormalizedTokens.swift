@@ -20,7 +20,8 @@ public struct NormalizedText: Sendable {
     public let tokens: [NormalizedToken]
 
     public init(_ text: String, as kind: TextKind) {
-        bytes = Array(text.utf8)
+        // Offsets are 32-bit: a text past 2 GiB is read up to there.
+        bytes = Array(text.utf8.prefix(Int(Int32.max)))
         var lexer = Lexer(bytes: bytes)
         switch kind {
         case .code: lexer.code(0..<bytes.count)
@@ -66,11 +67,36 @@ struct Lexer {
 
     @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0a || b == 0x09 || b == 0x0d || b == 0x0c || b == 0x0b }
 
+    /// The length of a Unicode space (no-break, thin, zero-width, ideographic, byte-order mark ...) starting at `i`,
+    /// or 0: scraped and generated text is full of them, and gluing two words into one would hide a copy.
+    @inline(__always) func unicodeSpace(at i: Int, limit: Int) -> Int {
+        let b = bytes[i]
+        guard b >= 0xc2 else { return 0 }
+        func next(_ k: Int) -> UInt8 { i + k < limit ? bytes[i + k] : 0 }
+        switch b {
+        case 0xc2: return next(1) == 0xa0 ? 2 : 0                                              // U+00A0
+        case 0xe1: return next(1) == 0x9a && next(2) == 0x80 ? 3 : 0                         // U+1680
+        case 0xe2:
+            if next(1) == 0x80, (0x80...0x8b).contains(next(2)) || next(2) == 0xaf { return 3 }  // U+2000-200B, U+202F
+            return next(1) == 0x81 && next(2) == 0x9f ? 3 : 0                                  // U+205F
+        case 0xe3: return next(1) == 0x80 && next(2) == 0x80 ? 3 : 0                         // U+3000
+        case 0xef: return next(1) == 0xbb && next(2) == 0xbf ? 3 : 0                         // U+FEFF
+        default: return 0
+        }
+    }
+
+    /// The length of the UTF-8 character starting at `i` (1 for a stray continuation byte).
+    @inline(__always) func characterLength(at i: Int) -> Int {
+        guard i < bytes.count else { return 1 }
+        let b = bytes[i]
+        return b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1
+    }
+
     /// A word starting at `i`: its end, after adding it as a token.
     mutating func word(at i: Int, limit: Int, inString: Bool) -> Int {
         var j = i
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        while j < limit, Self.isWordByte(bytes[j]) {
+        while j < limit, Self.isWordByte(bytes[j]), bytes[j] < 0x80 || unicodeSpace(at: j, limit: limit) == 0 {
             var b = bytes[j]
             if b >= 0x41 && b <= 0x5a { b |= 0x20 }
             hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01b3
@@ -90,6 +116,7 @@ struct Lexer {
         var i = range.lowerBound
         while i < range.upperBound {
             let b = bytes[i]
+            if b >= 0x80 { let space = unicodeSpace(at: i, limit: range.upperBound); if space > 0 { i += space; continue } }
             if Self.isWordByte(b) { i = word(at: i, limit: range.upperBound, inString: true); continue }
             if !Self.isSpace(b) && b != 0x22 && b != 0x27 && b != 0x60 { symbol(at: i, inString: true) }
             i += 1
@@ -102,10 +129,11 @@ struct Lexer {
         let end = range.upperBound
         while i < end {
             let b = bytes[i]
-            if b == 0x23 {  // # comment to the end of the line
-                while i < end, bytes[i] != 0x0a { i += 1 }
+            if b == 0x23 {  // # comment to the end of the line (\n, or \r alone)
+                while i < end, bytes[i] != 0x0a && bytes[i] != 0x0d { i += 1 }
                 continue
             }
+            if b >= 0x80 { let space = unicodeSpace(at: i, limit: end); if space > 0 { i += space; continue } }
             if b == 0x22 || b == 0x27 { i = string(at: i, limit: end); continue }
             if Self.isWordByte(b) {
                 let next = word(at: i, limit: end, inString: false)
@@ -131,13 +159,14 @@ struct Lexer {
         var j = i + open
         while j < limit {
             let b = bytes[j]
-            if b == 0x5c { j += 2; continue }  // escape
+            if b == 0x5c { j += 1 + characterLength(at: j + 1); continue }  // escape
             if b == q && (!triple || (j + 2 < limit && bytes[j + 1] == q && bytes[j + 2] == q)) {
                 let close = triple ? 3 : 1
                 tokens.append(NormalizedToken(kind: .quote, hash: quoteHash, inString: true, start: Int32(j), end: Int32(j + close)))
                 return j + close
             }
             if b == 0x0a && !triple { return j }  // an unterminated one-line string ends at the line
+            if b >= 0x80 { let space = unicodeSpace(at: j, limit: limit); if space > 0 { j += space; continue } }
             if Self.isWordByte(b) { j = word(at: j, limit: limit, inString: true); continue }
             // Quotes inside a string are left out as prose leaves them out, so a docstring reads as its text does.
             if !Self.isSpace(b) && b != 0x22 && b != 0x27 && b != 0x60 { symbol(at: j, inString: true) }
@@ -146,28 +175,31 @@ struct Lexer {
         return min(j, limit)
     }
 
-    /// Markdown: fenced blocks (``` or ~~~) are code, the rest prose.
+    /// Markdown: fenced blocks (``` or ~~~, closed by a fence of the same character at least as long) are code, the
+    /// rest prose.
     mutating func markdown() {
         var lineStart = 0
         var proseStart = 0
         var fenceStart: Int?
-        var fence: UInt8 = 0
+        var fence: (character: UInt8, length: Int) = (0, 0)
         while lineStart < bytes.count {
             var lineEnd = lineStart
             while lineEnd < bytes.count, bytes[lineEnd] != 0x0a { lineEnd += 1 }
             var k = lineStart
             while k < lineEnd, bytes[k] == 0x20 { k += 1 }
-            let isFence = k + 2 < lineEnd + 1 && k + 2 < bytes.count && (bytes[k] == 0x60 || bytes[k] == 0x7e)
-                && bytes[k + 1] == bytes[k] && bytes[k + 2] == bytes[k]
-            if isFence {
-                if let start = fenceStart, bytes[k] == fence {
-                    code(start..<lineStart)
-                    fenceStart = nil
-                    proseStart = min(lineEnd + 1, bytes.count)
-                } else if fenceStart == nil {
+            var run = k
+            while run < lineEnd, bytes[run] == bytes[k], bytes[k] == 0x60 || bytes[k] == 0x7e { run += 1 }
+            if run - k >= 3 {
+                if let start = fenceStart {
+                    if bytes[k] == fence.character && run - k >= fence.length {
+                        code(start..<lineStart)
+                        fenceStart = nil
+                        proseStart = min(lineEnd + 1, bytes.count)
+                    }
+                } else {
                     prose(proseStart..<lineStart)
                     fenceStart = min(lineEnd + 1, bytes.count)  // the info string (```python) is not code
-                    fence = bytes[k]
+                    fence = (bytes[k], run - k)
                 }
             }
             lineStart = lineEnd + 1

@@ -53,6 +53,11 @@ struct DecontaminateCommand: ParsableCommand {
     @Option(help: "Where removed and rejected records go (default: OUTPUT with .removed before the extension).")
     var removed: String?
 
+    /// Where removed records go: `--removed`, else OUTPUT with `.removed` before the extension.
+    var removedPath: String {
+        removed ?? DedupOutputPaths.insertingSuffix(".removed", into: URL(fileURLWithPath: output)).path
+    }
+
     var parameters: DecontaminationParameters {
         DecontaminationParameters(ngram: ngram, minMatches: minMatches, substringMinTokens: substringMinTokens,
                                   entryPointSimilarity: entryPointSimilarity)
@@ -64,7 +69,10 @@ struct DecontaminateCommand: ParsableCommand {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         _ = try fields()
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
-        for target in [output] + (removed.map { [$0] } ?? []) {
+        guard URL(fileURLWithPath: removedPath).standardizedFileURL.path != URL(fileURLWithPath: output).standardizedFileURL.path else {
+            throw ValidationError("--removed and -o name the same file; choose another for one of them")
+        }
+        for target in [output, removedPath] {
             guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
                 throw ValidationError("\(target) is the input file; choose another output path")
             }
@@ -92,12 +100,9 @@ struct DecontaminateCommand: ParsableCommand {
     func run() throws {
         let fields = try fields()
         let sources = (benchmarks.isEmpty ? ["humaneval"] : benchmarks).map { BenchmarkSource.parse($0, fields: fields) }
-        let loaded: LoadedIndex
-        do { loaded = try ContaminationIndexStore.load(sources, parameters: parameters) } catch let error as DecontaminationError {
-            throw ValidationError(error.description)
-        }
+        let loaded = try ContaminationIndexStore.load(sources, parameters: parameters)
         let outputURL = URL(fileURLWithPath: output)
-        let removedURL = removed.map { URL(fileURLWithPath: $0) } ?? DedupOutputPaths.insertingSuffix(".removed", into: outputURL)
+        let removedURL = URL(fileURLWithPath: removedPath)
         let checked = textFields.map { CorpusField(name: $0, kind: .markdown) } + codeFields.map { CorpusField(name: $0, kind: .code) }
         var err = StandardError()
         let report = try CorpusDecontamination.run(input: URL(fileURLWithPath: input), fields: checked, index: loaded.index,

@@ -54,6 +54,38 @@ import Testing
         #expect(entries.contains { $0["rejected"] as? String == "missing field 'instruction'" })
     }
 
+    @Test func processesBuildingTheSameIndexAtOnceAllSucceed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-decontam-race-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in.jsonl"), bench = dir.appendingPathComponent("evals.jsonl")
+        try #"{"code": "x = 1"}"#.write(to: input, atomically: true, encoding: .utf8)
+        try "{\"task_id\": 1, \"text\": \"Sum it.\", \"code\": \"def total(values):\\n    return sum(values) + len(values)\"}\n"
+            .write(to: bench, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SEMI_INSTRUCT_CACHE"] = dir.appendingPathComponent("cache").path
+        let processes = try (0..<6).map { i in
+            let process = Process()
+            process.executableURL = BuiltBinary.url
+            process.arguments = ["decontaminate", input.path, "--code-field", "code", "--benchmark", bench.path,
+                                 "-o", dir.appendingPathComponent("o\(i).jsonl").path]
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("cache/decontamination").path)
+        #expect(left.count == 1 && left[0].hasSuffix(".index"), "\(left)")
+    }
+
+    @Test func theRemovedFileCannotBeTheOutput() throws {
+        let result = try BuiltBinary.run(["decontaminate", "in.jsonl", "--code-field", "code", "-o", "/tmp/x.jsonl", "--removed", "/tmp/./x.jsonl"])
+        #expect(result.status != 0 && result.error.contains("--removed and -o name the same file"))
+    }
+
     @Test func aBadBenchmarkFileIsNamedWithItsLine() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-decontam-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

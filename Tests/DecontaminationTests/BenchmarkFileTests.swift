@@ -105,8 +105,19 @@ func temporaryDirectory(_ name: String) throws -> URL {
         ContaminationIndexStore.forgetLoaded()
         let rebuilt = try ContaminationIndexStore.load(sources, parameters: .init(), directory: cache)
         #expect(!rebuilt.fromCache && rebuilt.index.problems == built.index.problems)
+        // A whole, well-formed index file copied over another key's (other parameters) is refused and rebuilt.
+        try Data(contentsOf: other.file).write(to: built.file)
+        ContaminationIndexStore.forgetLoaded()
+        let swapped = try ContaminationIndexStore.load(sources, parameters: .init(), directory: cache)
+        #expect(!swapped.fromCache && swapped.index.parameters == .init())
         try (Self.mbppLike + "\n" + #"{"task_id": 13, "text": "t", "code": "def g(): return 1"}"#).write(to: file, atomically: true, encoding: .utf8)
         let changed = try ContaminationIndexStore.load(sources, parameters: .init(), directory: cache)
         #expect(!changed.fromCache && changed.problemCounts.first?.problems == 3)
+        // Only whole index files are left behind: no temporary files.
+        let names = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        #expect(names.allSatisfy { $0.hasSuffix(".index") && !$0.hasPrefix(".") }, "\(names)")
+        // Another directory is another cache, even in the same process.
+        let elsewhere = try ContaminationIndexStore.load(sources, parameters: .init(), directory: directory.appendingPathComponent("other"))
+        #expect(!elsewhere.fromCache && elsewhere.file.deletingLastPathComponent().lastPathComponent == "other")
     }
 }

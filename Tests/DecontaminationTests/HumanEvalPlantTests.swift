@@ -68,6 +68,11 @@ import Testing
                                                  as: .text, field: "instruction"))
         #expect(zero.problem == "HumanEval/0" && zero.method == .ngram && zero.benchmark == "humaneval")
         #expect(zero.span.hasPrefix("Check if in given list"))
+        // No-break and zero-width spaces do not hide it.
+        let glued = "Check if in given list of numbers, are any two numbers closer to each other than given threshold."
+            .replacingOccurrences(of: " ", with: "\u{00A0}")
+        #expect(Self.index.check(glued, as: .text, field: "instruction")?.problem == "HumanEval/0")
+        #expect(Self.index.check(glued.replacingOccurrences(of: "\u{00A0}", with: " \u{200B}"), as: .text, field: "instruction")?.problem == "HumanEval/0")
     }
 
     @Test func theEvidenceNamesTheMethodAndTheSpan() throws {
