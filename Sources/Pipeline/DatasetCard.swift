@@ -58,6 +58,11 @@ enum DatasetCard {
         let backed = "\(checked) of \(rewrites.count) had their claims checked against the code (the function and parameters they name, "
             + "the kind of result, every call they state, run on the original); \(withExamples) carry verified cases as examples."
         var lines = ["", "## Instructions", "", written + backed]
+        let fromOriginal = rewrites.filter { $0.codeSource == "original" }.count
+        if fromOriginal > 0 {
+            lines += ["", "\(rewrites.count - fromOriginal) responses are the model's verified rewrites; \(fromOriginal) are the original code, "
+                      + "formatted, because no rewrite of the model reproduced it (`verify.fallback: original`; `response_source` in the rows)."]
+        }
         let scores = try kept.compactMap { try store.faithfulness(of: $0.id)?.score }.sorted()
         let minimum = (try? JSONDecoder().decode(Recipe.self, from: Data(recipe.utf8)))?.instruction.minFaithfulness ?? 0
         if !scores.isEmpty {

@@ -122,6 +122,7 @@ public enum DatasetExport {
             object["model"] = try store.meta("generator") ?? ""
             object["recipe_hash"] = recipeHash
             if let source = rewrite.instructionSource { object["instruction_source"] = source }
+            if let source = rewrite.codeSource { object["response_source"] = source }
             if let faithfulness = try store.faithfulness(of: sample.id) { object["faithfulness"] = faithfulness.score }
             if let rank {
                 object["difficulty"] = rank.difficulty

@@ -31,6 +31,8 @@ public struct ExportedSample: Codable, Equatable, Sendable {
     /// written from the instruction alone gets right (nil when back-translation is off).
     public var instructionSource: String?
     public var faithfulness: Double?
+    /// `model` (a verified rewrite) or `original` (the recipe's fallback: no rewrite reproduced the original).
+    public var responseSource: String?
     public var source: String
     public var line: Int
     /// The repository, its commit when known, and the licence of the file (SPDX), as collect found them.
@@ -69,7 +71,8 @@ public enum Exporter {
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
                 difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
                 mutationScore: rank?.mutationScore, instructionSource: rewrite.instructionSource,
-                faithfulness: try store.faithfulness(of: sample.id)?.score, source: sample.source, line: sample.line,
+                faithfulness: try store.faithfulness(of: sample.id)?.score, responseSource: rewrite.codeSource,
+                source: sample.source, line: sample.line,
                 repository: sample.repository, revision: sample.revision, license: sample.license, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
         }

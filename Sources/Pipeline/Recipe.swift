@@ -124,6 +124,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var expectExceptions: Bool = true
         /// When true, what the function prints must match too.
         public var compareOutput: Bool = false
+        /// `none`: a sample whose rewrites all fail is rejected. `original`: the original itself, formatted, becomes the
+        /// response (verified like a rewrite, recorded as `response_source: original`), so a model too small to rewrite
+        /// still yields verified samples whose instruction it wrote.
+        public var fallback: String = "none"
     }
 
     public struct InstructionSettings: Codable, Sendable, Equatable {

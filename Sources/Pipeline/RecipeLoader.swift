@@ -89,6 +89,7 @@ public enum RecipeLoader {
             (["tests", "min_line_coverage"], share(recipe.tests.minLineCoverage), "a share between 0 and 1"),
             (["tests", "min_mutation_score"], share(recipe.tests.minMutationScore), "a share between 0 and 1"),
             (["verify", "pass_ratio"], share(recipe.verify.passRatio), "a share between 0 and 1"),
+            (["verify", "fallback"], ["none", "original"].contains(recipe.verify.fallback), "none or original"),
             (["sandbox", "timeout_seconds"], recipe.sandbox.timeoutSeconds > 0, "more than 0 seconds"),
             (["instruction", "evidence"], recipe.instruction.evidence >= 0, "0 or more"),
             (["instruction", "examples"], recipe.instruction.examples >= 0, "0 or more"),

@@ -41,17 +41,35 @@ struct RewriteStage: Stage {
                 return .retry(reason: "mismatch", detail: "reproduces \(passed) of \(active.count) cases; \(difference ?? "")")
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
+        let fallback = context.recipe.verify.fallback == "original"
         return batch.map { sample in
             let (result, calls) = results[sample.id]!
+            let instructionSource = sample.givenInstruction != nil ? "given" : "model"
             switch (result, closest[sample.id]) {
-            case let (.done(accepted), _), let (.retry, (accepted, _)?):
+            case let (.done(accepted), _):
                 return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls,
                                    rewrite: RewriteRecord(sampleId: sample.id, instruction: accepted.instruction, code: accepted.code,
-                                                          instructionSource: sample.givenInstruction != nil ? "given" : "model"))
+                                                          instructionSource: instructionSource, codeSource: "model"))
+            case let (.retry(reason, detail), closest) where fallback:
+                // No rewrite reproduces the original: the original is the response (instruct writes its instruction).
+                let why = jsonText(["fallback": "original", "reason": reason, "detail": detail])
+                return StageCommit(outcome: keep(sample, seconds: seconds, evidence: why), modelCalls: calls,
+                                   rewrite: RewriteRecord(sampleId: sample.id, instruction: closest?.accepted.instruction ?? "",
+                                                          code: Self.formattedOriginal(sample), instructionSource: instructionSource,
+                                                          codeSource: "original"))
+            case let (.retry, (accepted, _)?):
+                return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls,
+                                   rewrite: RewriteRecord(sampleId: sample.id, instruction: accepted.instruction, code: accepted.code,
+                                                          instructionSource: instructionSource, codeSource: "model"))
             case let (.retry(reason, detail), nil):
                 return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds), modelCalls: calls)
             }
         }
+    }
+
+    /// The original as a response: formatted by Ruff like a rewrite (its code otherwise untouched).
+    static func formattedOriginal(_ sample: SampleRecord) -> String {
+        RuffFormat.format(sample.code) ?? sample.code
     }
 
     /// How many of the cases the code reproduces, and the first difference.

@@ -167,6 +167,11 @@ extension PipelineSchema {
         }
     }
 
+    /// Whose code the response is: the model's rewrite, or the original when no rewrite reproduced it.
+    static func codeSource(_ db: Database) throws {
+        try db.alter(table: "rewrite") { t in t.add(column: "codeSource", .text) }
+    }
+
     /// Where each sample comes from: repository, commit and licence.
     static func provenance(_ db: Database) throws {
         try db.alter(table: "sample") { t in

@@ -88,11 +88,15 @@ public struct RewriteRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     public var examples: String?
     /// JSON: each check of what the instruction claims (`{check, passed, detail}`).
     public var claims: String?
+    /// `model` (the model's rewrite) or `original` (no rewrite reproduced the original, and the recipe's fallback made
+    /// the original itself, formatted, the response).
+    public var codeSource: String?
 
     public init(sampleId: String, instruction: String, code: String, instructionSource: String? = nil, evidence: String? = nil,
-                examples: String? = nil, claims: String? = nil) {
+                examples: String? = nil, claims: String? = nil, codeSource: String? = nil) {
         self.sampleId = sampleId; self.instruction = instruction; self.code = code
         self.instructionSource = instructionSource; self.evidence = evidence; self.examples = examples; self.claims = claims
+        self.codeSource = codeSource
     }
 }
 

@@ -77,6 +77,7 @@ public final class RunDatabase: Sendable {
         migrator.registerMigration("v3-behaviour", migrate: PipelineSchema.behaviour)
         migrator.registerMigration("v4-instructions", migrate: PipelineSchema.instructions)
         migrator.registerMigration("v5-provenance", migrate: PipelineSchema.provenance)
+        migrator.registerMigration("v6-code-source", migrate: PipelineSchema.codeSource)
         return migrator
     }
 
