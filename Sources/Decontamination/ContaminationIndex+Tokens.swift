@@ -23,9 +23,10 @@ extension ContaminationIndex {
         return names
     }
 
-    static func words(_ text: NormalizedText) -> [UInt64] {
+    /// `defined`: the text's own defined names, when the caller has them already.
+    static func words(_ text: NormalizedText, defined known: Set<UInt64>? = nil) -> [UInt64] {
         let tokens = text.tokens
-        let defined = definedNames(tokens)
+        let defined = known ?? definedNames(tokens)
         var result: [UInt64] = []
         result.reserveCapacity(tokens.count)
         for i in tokens.indices where tokens[i].kind == .word { result.append(word(tokens, i, defined)) }
@@ -50,7 +51,6 @@ extension ContaminationIndex {
         var count: Int { hashes.count }
         var isEmpty: Bool { hashes.isEmpty }
         mutating func append(_ hash: UInt64, _ carries: Bool) { hashes.append(hash); informative.append(carries) }
-        func prefix(_ n: Int) -> Piece { Piece(hashes: Array(hashes.prefix(n)), informative: Array(informative.prefix(n))) }
     }
 
     @inline(__always) static func informative(_ text: NormalizedText, _ i: Int) -> Bool {
@@ -128,9 +128,9 @@ extension ContaminationIndex {
     static func wordTokenList(_ text: NormalizedText) -> [NormalizedToken] { text.tokens.filter { $0.kind == .word } }
 
     /// Every token (words, symbols, quotes), defined names masked; position i is `text.tokens[i]`.
-    static func codeHashes(_ text: NormalizedText, definedElsewhere: Set<UInt64> = []) -> [UInt64] {
+    static func codeHashes(_ text: NormalizedText, defined known: Set<UInt64>? = nil, definedElsewhere: Set<UInt64> = []) -> [UInt64] {
         let tokens = text.tokens
-        let defined = definedNames(tokens).union(definedElsewhere)
+        let defined = (known ?? definedNames(tokens)).union(definedElsewhere)
         return tokens.map { $0.kind == .word && !defined.isEmpty && defined.contains($0.hash) ? definedName : $0.hash }
     }
 

@@ -72,16 +72,17 @@ public struct ContaminationIndex: Sendable {
     /// then an entry point with a similar function (code only).
     public func check(_ text: String, as kind: TextKind, field: String) -> ContaminationMatch? {
         let normalized = NormalizedText(text, as: kind)
-        if let match = substring(normalized, field: field) { return match }
-        if let match = ngram(normalized, field: field) { return match }
+        let defined = Self.definedNames(normalized.tokens)
+        if let match = substring(normalized, defined: defined, field: field) { return match }
+        if let match = ngram(normalized, defined: defined, field: field) { return match }
         return kind == .text ? nil : entryPoint(normalized, field: field)
     }
 
     // MARK: - the three methods
 
-    func ngram(_ text: NormalizedText, field: String) -> ContaminationMatch? {
+    func ngram(_ text: NormalizedText, defined: Set<UInt64>, field: String) -> ContaminationMatch? {
         let n = parameters.ngram
-        let words = Self.words(text)
+        let words = Self.words(text, defined: defined)
         // Per problem: grams shared, and the longest run of consecutive shared grams (first and last word, for the evidence).
         var hits: [Int32: (count: Int, runStart: Int, last: Int, spanStart: Int, spanEnd: Int)] = [:]
         Self.forEachGram(words, n: n) { position, hash in
@@ -111,9 +112,9 @@ public struct ContaminationIndex: Sendable {
         return match(best.key, .ngram, field: field, span: span, matches: best.value.count)
     }
 
-    func substring(_ text: NormalizedText, field: String) -> ContaminationMatch? {
+    func substring(_ text: NormalizedText, defined: Set<UInt64>, field: String) -> ContaminationMatch? {
         let window = parameters.substringMinTokens
-        let hashes = Self.codeHashes(text)
+        let hashes = Self.codeHashes(text, defined: defined)
         guard hashes.count >= window else { return nil }
         var found: ContaminationMatch?
         Self.forEachWindow(hashes, n: window) { position, hash in
