@@ -14,6 +14,9 @@ struct AugmentStage: Stage {
     /// Candidates each mutant runs on, besides the model's inputs (each call costs a few milliseconds of sandbox).
     static let mutantPool = 24
 
+    /// Sequences of two calls on one object among the candidates, so boundary values keep their room.
+    static let sequenceLimit = 8
+
     /// Exceptions that say an argument was of the wrong kind: behaviour of the input, not of the function.
     static let kindErrors: Set<String> = ["TypeError", "AttributeError"]
 
@@ -102,8 +105,8 @@ struct AugmentStage: Stage {
         var coverage: CaseCoverage?
     }
 
-    /// Probe calls that returned or raised inside the function (not on an argument's kind), then changes of every
-    /// working input; none the test set already holds.
+    /// Probe calls that returned or raised inside the function (not on an argument's kind), then two calls on one
+    /// object where a call changed it, then changes of every working input; none the test set already holds.
     static func candidates(_ cases: [TestCaseRecord], probe: ParameterProbe, limit: Int, entry: String) throws -> [DerivedInput] {
         let known = Set(cases.map(\.literal))
         let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
@@ -114,6 +117,16 @@ struct AugmentStage: Stage {
         var candidates = usefulProbes.filter { !known.contains($0.literal) }
             .map { DerivedInput(display: $0.display, literal: $0.literal, how: "probe: " + $0.labels.map { "\($0[0]) as \($0[1])" }.joined(separator: ", ")) }
         var taken = Set(candidates.map(\.literal)).union(known)
+        // An instance method whose call changed its object: that call, then another, on one object.
+        let objectCalls = cases.filter { $0.isActive && $0.origin == "model" && $0.literal.contains("'init':") }
+        let changing = objectCalls.filter { $0.mutates == true && $0.expectedStatus == "ok" }.map(\.literal)
+        if !changing.isEmpty {
+            for input in try PythonTools.sequences(changing: changing, seeds: objectCalls.map(\.literal), entry: entry, limit: sequenceLimit)
+            where !taken.contains(input.literal) {
+                candidates.append(input)
+                taken.insert(input.literal)
+            }
+        }
         for input in try PythonTools.derive(seeds: seeds, parameters: probe.parameters, constants: probe.constants, limit: limit,
                                             entry: entry)
         where !taken.contains(input.literal) {

@@ -43,7 +43,7 @@ enum InstructionEvidence {
     static func examples(_ cases: [TestCaseRecord], count: Int) -> [TestCaseRecord] {
         let budget = min(count, cases.filter(\.isActive).count / 2)
         guard budget > 0 else { return [] }
-        let plain = cases.filter { $0.isActive && $0.expectedStatus == "ok" && $0.mutates != true && $0.expectedOutput == nil }
+        let plain = cases.filter { $0.isActive && $0.expectedStatus == "ok" && $0.mutates != true && $0.expectedOutput == nil && !$0.isSequence }
             .filter { $0.arguments.count <= 80 && value($0).count <= 80 }
         // Calls that return the usual kind of value first: `trunc(set(), 1) returns set()` is true but teaches little.
         let kinds = Dictionary(grouping: plain, by: { kind(of: $0) }).mapValues(\.count)

@@ -91,6 +91,9 @@ public struct ParameterInfo: Codable, Sendable, Equatable {
     public var accepted: [String]?
     /// "init" for an instance method's constructor parameter; nil for the entry point's own.
     public var role: String?
+
+    /// The name probe calls label this parameter with: constructor parameters apart from the method's own.
+    var probeLabel: String { role == "init" ? "init:" + name : name }
 }
 
 /// A call that tries parameters with values of given kinds.
@@ -255,6 +258,14 @@ enum PythonTools {
         let constantObjects = try JSONSerialization.jsonObject(with: JSONEncoder().encode(constants), options: .fragmentsAllowed)
         return try call("derive", ["items": [["seeds": seeds, "parameters": parameterObjects, "constants": constantObjects, "limit": limit,
                                                "entry": entry]]],
+                        as: Answer.self).items.first ?? []
+    }
+
+    /// Tests of two calls on one object: each of `changing` (calls that changed their object) followed by each of
+    /// `seeds` made on an equal object, up to `limit`.
+    static func sequences(changing: [String], seeds: [String], entry: String, limit: Int) throws -> [DerivedInput] {
+        struct Answer: Decodable { var items: [[DerivedInput]] }
+        return try call("sequences", ["items": [["changing": changing, "seeds": seeds, "entry": entry, "limit": limit]]],
                         as: Answer.self).items.first ?? []
     }
 

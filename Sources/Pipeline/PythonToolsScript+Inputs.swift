@@ -198,10 +198,13 @@ def base_mutations(value):
 
 
 def derive(seeds, params, limit, constants=(), entry=""):
-    """Candidate inputs made from inputs that work: one argument changed at a time. A change is new when its
+    """Candidate inputs made from inputs that work: one argument changed at a time (an instance method's
+    constructor arguments too, labelled `init:name`: another object is another test). A change is new when its
     argument has not yet been given that value; new changes of every argument come first, interleaved, so the
     first candidates already try each argument's boundary values once before any is tried twice."""
-    positional = [p["name"] for p in params if p["kind"] in ("positional-only", "positional") and p.get("role") != "init"]
+    def positional_names(role):
+        return [p["name"] for p in params if p["kind"] in ("positional-only", "positional") and p.get("role") == role]
+    positional, init_positional = positional_names(None), positional_names("init")
     seen, parsed = set(), []
     for seed in seeds:
         try:
@@ -210,21 +213,30 @@ def derive(seeds, params, limit, constants=(), entry=""):
             continue
         parsed.append((init, args, kwargs))
         seen.add(value_forms(entry, args, kwargs, init)[1])
+
+    def label_of(names, where, key, prefix):
+        if where == "kw":
+            return prefix + key
+        return prefix + (names[key] if key < len(names) else "*args[%d]" % key)
+
     fresh, repeated = {}, {}
     tried_values = set()
     for init, args, kwargs in parsed:
-        slots = [("arg", i) for i in range(len(args))] + [("kw", k) for k in kwargs]
-        for where, key in slots:
-            original = args[key] if where == "arg" else kwargs[key]
-            label = key if where == "kw" else (positional[key] if key < len(positional) else "*args[%d]" % key)
+        # (which call, positional or keyword, key, current value, label)
+        slots = [("call", "arg", i, args[i], label_of(positional, "arg", i, "")) for i in range(len(args))] \
+            + [("call", "kw", k, kwargs[k], k) for k in kwargs]
+        if init is not None:
+            slots += [("init", "arg", i, init[0][i], label_of(init_positional, "arg", i, "init:")) for i in range(len(init[0]))] \
+                + [("init", "kw", k, init[1][k], "init:" + k) for k in init[1]]
+        for call, where, key, original, label in slots:
             for changed in mutations(original, constants):
                 if type(changed) is type(original) and repr(changed) == repr(original):
                     continue
-                if where == "arg":
-                    new_args, new_kwargs = args[:key] + (changed,) + args[key + 1:], kwargs
+                if call == "call":
+                    new_init, (new_args, new_kwargs) = init, replaced((args, kwargs), where, key, changed)
                 else:
-                    new_args, new_kwargs = args, {**kwargs, key: changed}
-                literal = value_forms(entry, new_args, new_kwargs, init)
+                    new_init, new_args, new_kwargs = replaced(init, where, key, changed), args, kwargs
+                literal = value_forms(entry, new_args, new_kwargs, new_init)
                 if len(literal[1]) > 4000 or literal[1] in seen:
                     continue
                 try:
@@ -247,6 +259,14 @@ def derive(seeds, params, limit, constants=(), entry=""):
                     out.append(queue[rank])
             rank += 1
     return out
+
+
+def replaced(call, where, key, value):
+    """(args, kwargs) with one positional or keyword argument given another value."""
+    args, kwargs = call
+    if where == "arg":
+        return args[:key] + (value,) + args[key + 1:], kwargs
+    return args, {**kwargs, key: value}
 
 
 def short_repr(value, limit=40):

@@ -341,10 +341,12 @@ def probes(params, entry="", instance=False, per_parameter=6):
     """Calls that try each parameter with a small value of each plausible kind while the others keep their
     most likely kind (or their default): which kinds the original accepts is then seen, not guessed.
     Each call is labelled with the (parameter, kind) pairs it tries. An instance method's object is built
-    from its constructor parameters' most likely kinds in every call."""
+    from its constructor parameters' most likely kinds, and each constructor parameter is tried with the
+    other kinds too (labelled `init:name`), so an object that no literal builds is known before any model call."""
     init_params = [p for p in params if p.get("role") == "init"]
     params = [p for p in params if p.get("role") != "init"]
     fillable = [p for p in params if p["kind"] not in ("var-positional", "var-keyword")]
+    init_fillable = [p for p in init_params if p["kind"] not in ("var-positional", "var-keyword")] if instance else []
 
     def base_kind(p):
         if p["kinds"]:
@@ -356,40 +358,41 @@ def probes(params, entry="", instance=False, per_parameter=6):
                 pass
         return "int"
 
-    init = None
-    if instance:
-        init_fillable = [p for p in init_params if p["kind"] not in ("var-positional", "var-keyword")]
-        values = {p["name"]: sample_value(base_kind(p), p.get("element")) for p in init_fillable}
-        init = parameter_texts(init_fillable, values)
+    def value(p, kind):
+        if kind.startswith("list:"):
+            return sample_value("list", kind[5:])
+        return sample_value(kind, p.get("element") if kind == "list" else None)
 
     base = {p["name"]: base_kind(p) for p in fillable}
+    init_base = {p["name"]: base_kind(p) for p in init_fillable}
     calls = {}
 
-    def add(kinds, labels):
-        def value(p):
-            kind = kinds[p["name"]]
-            if kind.startswith("list:"):
-                return sample_value("list", kind[5:])
-            return sample_value(kind, p.get("element") if kind == "list" else None)
-        values = {p["name"]: value(p) for p in fillable}
+    def add(kinds, labels, init_kinds=init_base):
+        init = parameter_texts(init_fillable, {p["name"]: value(p, init_kinds[p["name"]]) for p in init_fillable}) if instance else None
+        values = {p["name"]: value(p, kinds[p["name"]]) for p in fillable}
         display, literal = method_call_forms(entry, *parameter_texts(fillable, values), init)
         call = calls.setdefault(literal, {"display": display, "literal": literal, "labels": []})
         call["labels"] += [label for label in labels if label not in call["labels"]]
 
-    add(base, [[name, kind] for name, kind in base.items()])
-    for p in fillable:
+    def vary(p, label, try_kind):
         tried = []
         for kind in p["kinds"] + PROBE_ORDER:
             if kind in tried or kind not in KIND_SAMPLES:
                 continue
             tried.append(kind)
-            add(dict(base, **{p["name"]: kind}), [[p["name"], kind]])
+            try_kind(kind, [[label, kind]])
             if kind == "list" and not p.get("element"):
                 # Lists of pairs, of lists and of strings too: `for k, v in items` refuses a list of numbers.
                 for element in ("tuple", "list", "str"):
-                    add(dict(base, **{p["name"]: "list:" + element}), [[p["name"], "list"]])
+                    try_kind("list:" + element, [[label, "list"]])
             if len(tried) >= per_parameter:
                 break
+
+    add(base, [[name, kind] for name, kind in base.items()] + [["init:" + name, kind] for name, kind in init_base.items()])
+    for p in fillable:
+        vary(p, p["name"], lambda kind, labels, p=p: add(dict(base, **{p["name"]: kind}), labels))
+    for p in init_fillable:
+        vary(p, "init:" + p["name"], lambda kind, labels, p=p: add(base, labels, dict(init_base, **{p["name"]: kind})))
     return list(calls.values())
 
 

@@ -149,6 +149,46 @@ def value_forms(entry, args, kwargs, init=None):
     return method_call_forms(entry, [literal_text(a) for a in args], [(k, literal_text(v)) for k, v in kwargs.items()], texts)
 
 
+def sequences(changing, seeds, entry, limit):
+    """Tests of several calls on one object, made of an instance method's working calls: each call that changed its
+    object, then each call made on an equal object (itself included). The last call's return and the object's state
+    after both are the behaviour, so a rewrite that leaves the wrong state is caught by what the next call sees."""
+    owner, _, name = entry.rpartition(".")
+    parsed = {}
+    for literal in seeds + changing:
+        try:
+            init, args, kwargs = literal_parts(literal)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if init is not None:
+            parsed[literal] = (init, args, kwargs)
+
+    def texts(args, kwargs):
+        return call_forms([literal_text(v) for v in args], [(key, literal_text(v)) for key, v in kwargs.items()])
+
+    out, seen = [], set()
+    for first in changing:
+        if first not in parsed:
+            continue
+        init, first_args, first_kwargs = parsed[first]
+        first_display, first_literal = texts(first_args, first_kwargs)
+        init_display, init_literal = texts(*init)
+        for literal in seeds:
+            if literal not in parsed or repr(parsed[literal][0]) != repr(init):
+                continue
+            last_display, last_literal = texts(*parsed[literal][1:])
+            sequence = last_literal[:-1] + ", 'init': " + init_literal + ", 'before': [" + first_literal + "]}"
+            if sequence in seen or len(sequence) > 4000:
+                continue
+            seen.add(sequence)
+            shown = first_display if len(first_display) <= 60 else first_display[:57] + "..."
+            out.append({"display": "obj = %s(%s); obj.%s(%s); obj.%s(%s)" % (owner, init_display, name, first_display, name, last_display),
+                        "literal": sequence, "how": "sequence: after %s(%s)" % (name, shown)})
+            if len(out) >= limit:
+                return out
+    return out
+
+
 def literal_parts(literal):
     """(init, args, kwargs) of a test input; init is None, or (args, kwargs) of the constructor."""
     value = ast.literal_eval(literal)

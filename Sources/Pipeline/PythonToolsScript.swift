@@ -350,6 +350,8 @@ def main():
     elif op == "derive":
         json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", []), i.get("entry", "")), lambda e: [])
                              for i in items]}, sys.stdout)
+    elif op == "sequences":
+        json.dump({"items": [guarded(lambda: sequences(i["changing"], i["seeds"], i["entry"], i["limit"]), lambda e: []) for i in items]}, sys.stdout)
     elif op == "claims":
         json.dump({"items": [guarded(lambda: instruction_claims(i["text"], i["entry"], i.get("code", ""), i.get("literals", [])), lambda e: {
             "named": [], "signatures": [], "calls": [], "kinds": [], "parameters": [], "failed": e}) for i in items]}, sys.stdout)

@@ -90,7 +90,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct TestSettings: Codable, Sendable, Equatable {
         /// Inputs asked of the model.
         public var count: Int = 8
-        /// Fewer distinct, usable inputs than this rejects the sample; also the minimum that must return normally.
+        /// The model is asked again (up to `sampling.attempts`) while it gave fewer distinct, usable inputs than this;
+        /// a set that after augmentation has fewer normal returns than this is rejected.
         public var minimum: Int = 3
         /// Inputs derived from working ones (without the model) that are tried on the original.
         public var candidates: Int = 64

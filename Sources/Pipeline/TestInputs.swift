@@ -76,13 +76,15 @@ struct TestInputsStage: Stage {
                 testCase.dropped = why
                 cases.append(testCase)
             }
-            if kept.count >= settings.minimum {
+            // One working input is enough to go on: augment grows the set, and its adequacy (normal returns, distinct
+            // outputs, mutants told apart) is judged there, on what the original answered.
+            if !kept.isEmpty {
                 return StageCommit(outcome: keep(sample, seconds: seconds), modelCalls: calls, testCases: cases,
                                    executions: probe.executions, probe: probe.record(sample))
             }
-            // The last attempt's reason: too few inputs, or a request the generator could not run.
-            var (reason, detail) = ("too-few-inputs", tooFew(kept.count, dropped, minimum: settings.minimum))
-            if case let .retry(lastReason, lastDetail) = result { (reason, detail) = (lastReason, lastDetail) }
+            // No usable input, or a request the generator could not run.
+            var (reason, detail) = ("too-few-inputs", tooFew(kept.count, dropped, minimum: 1))
+            if case let .retry(lastReason, lastDetail) = result, lastReason != reason { (reason, detail) = (lastReason, lastDetail) }
             return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds),
                                modelCalls: calls, testCases: cases, executions: probe.executions, probe: probe.record(sample))
         }
@@ -147,15 +149,32 @@ struct ParameterProbe: Sendable {
             }
         }
         for index in probe.parameters.indices {
-            let probedKinds = Set(analysis.probes.flatMap(\.labels).filter { $0.first == probe.parameters[index].name }.map { $0[1] })
+            let label = probe.parameters[index].probeLabel
+            let probedKinds = Set(analysis.probes.flatMap(\.labels).filter { $0.first == label }.map { $0[1] })
             guard !probedKinds.isEmpty else { continue }
-            probe.parameters[index].accepted = accepted[probe.parameters[index].name] ?? []
+            probe.parameters[index].accepted = accepted[label] ?? []
         }
         let missing = results.filter { ["ModuleNotFoundError", "ImportError"].contains($0.exceptionType ?? "") }
         if !results.isEmpty && missing.count == results.count {
             probe.rejection = ("missing-dependency", "the code cannot import what it needs in the sandbox: \(missing[0].error ?? "")")
+        } else if let failure = unbuildable(results) {
+            probe.rejection = ("object-cannot-be-built", "no constructor call tried builds the object from literals, so no test can: \(failure)")
         }
         return probe
+    }
+
+    /// Errors that no other literal would avoid: an argument of a kind no literal has (a callable, a file, an
+    /// instance), a class that must be subclassed, a metaclass. A ValueError may be a value the model knows.
+    static let constructionKindErrors: Set<String> = AugmentStage.kindErrors.union(["RuntimeError", "NotImplementedError"])
+
+    /// The first construction error when every probe call failed to build its object with such an error, else nil.
+    static func unbuildable(_ results: [CaseResult]) -> String? {
+        guard !results.isEmpty, results.allSatisfy({ result in
+            let error = result.error ?? ""
+            return result.status == "bad-call" && error.contains("the object could not be built")
+                && constructionKindErrors.contains(String(error.prefix { $0 != ":" }))
+        }) else { return nil }
+        return results[0].error ?? ""
     }
 
     /// The signature and kinds for the model's call grammar: accepted kinds when probing found any, else the

@@ -13,21 +13,28 @@ COVERAGE_LIMIT = 20000  # arcs reported per call; past it the report says trunca
 
 
 def parse_input(literal):
-    """(init, args, kwargs): a tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords, and
-    'init': {'args': ..., 'kwargs': ...} the constructor's arguments of an instance method's object; anything else
-    is one argument. init is None when no object is built."""
+    """(init, before, args, kwargs): a tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords,
+    'init': {'args': ..., 'kwargs': ...} the constructor's arguments of an instance method's object, and 'before': a
+    list of such calls made on that object first (a sequence: the last call's return is the result, the object's
+    state after all of them its state); anything else is one argument. init is None when no object is built."""
     value = ast.literal_eval(literal.strip())
     if isinstance(value, tuple):
-        return None, value, {}
-    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs", "init"}:
+        return None, [], value, {}
+    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs", "init", "before"}:
         init = None
         if "init" in value:
             init = value["init"]
             if not (isinstance(init, dict) and set(init) <= {"args", "kwargs"}):
                 raise ValueError("'init' must be a dict with 'args' and 'kwargs'")
             init = checked_call(init.get("args", ()), init.get("kwargs", {}))
-        return (init,) + checked_call(value.get("args", ()), value.get("kwargs", {}))
-    return None, (value,), {}
+        before = value.get("before", [])
+        if not isinstance(before, list) or not all(isinstance(c, dict) and set(c) <= {"args", "kwargs"} for c in before):
+            raise ValueError("'before' must be a list of dicts with 'args' and 'kwargs'")
+        if before and init is None:
+            raise ValueError("'before' needs an object: calls in sequence are made on what 'init' builds")
+        before = [checked_call(c.get("args", ()), c.get("kwargs", {})) for c in before]
+        return (init, before) + checked_call(value.get("args", ()), value.get("kwargs", {}))
+    return None, [], (value,), {}
 
 
 def checked_call(arguments, keywords):
@@ -223,7 +230,7 @@ def child(request, code, literal, pipes):
         resource.setrlimit(resource.RLIMIT_NPROC, (request["processes"], request["processes"]))
         sys.stdout, sys.stderr = CHILD_STREAMS
         try:
-            init, arguments, keywords = parse_input(literal)
+            init, earlier, arguments, keywords = parse_input(literal)
         except BaseException as error:
             payload = error_payload("raised", "InvalidInput", "%s: %s" % (type_name(error), short(error)))
             return
@@ -241,6 +248,15 @@ def child(request, code, literal, pipes):
             arguments = (receiver,) + tuple(arguments)
         before = arguments_after(arguments, keywords, request["value_limit"])
         coverage = Coverage(filename) if request.get("trace") and filename else None
+        # A sequence: the earlier calls change the object the last one is made on; one that raises ends the test.
+        for position, (earlier_arguments, earlier_keywords) in enumerate(earlier):
+            _, error, bound = invoke(function, (receiver,) + tuple(earlier_arguments), earlier_keywords, coverage)
+            if not bound:
+                payload = error_payload("bad-call", "TypeError", "call %d of the sequence: %s" % (position + 1, short(error)))
+                return
+            if error is not None:
+                payload = exception_payload(error)
+                return
         value, error, bound = invoke(function, arguments, keywords, coverage)
         if not bound:
             payload = error_payload("bad-call", "TypeError", short(error))

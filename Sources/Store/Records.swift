@@ -143,6 +143,9 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
 
     /// A case that takes part in verification: not dropped and with a known expected behaviour.
     public var isActive: Bool { dropped == nil && expectedStatus != nil }
+
+    /// A test of several calls on one object (the sandbox literal's 'before' holds the earlier ones).
+    public var isSequence: Bool { literal.contains("'before': [") }
 }
 
 /// Ranking signals of a verified sample.

@@ -54,6 +54,28 @@ struct MethodCallTests {
         #expect(calls[3].status == .raised && calls[3].error?.type == "InvalidInput")
     }
 
+    @Test func callsInSequenceAreMadeOnOneObject() throws {
+        let executor = try SandboxTestSupport.executor()
+        let object = "'init': {'args': (3,), 'kwargs': {}}"
+        let calls = try executor.run(SandboxTestSupport.sample(Self.code, [
+            "{'args': (5,), 'kwargs': {}, \(object), 'before': [{'args': (2,), 'kwargs': {}}, {'args': (1,), 'kwargs': {}}]}",
+            "{'args': (5,), 'kwargs': {}, \(object), 'before': [{'args': ('x',), 'kwargs': {}}]}",
+            "{'args': (5,), 'kwargs': {}, \(object), 'before': [{'args': (1, 2), 'kwargs': {}}]}",
+            "{'args': (5,), 'kwargs': {}, 'before': [{'args': (2,), 'kwargs': {}}]}",
+            "{'args': (5,), 'kwargs': {}, \(object), 'before': {'args': (2,)}}",
+        ], entry: "Tally.add")).calls
+        // The last call's return, and the object after every call of the sequence.
+        #expect(calls[0].description == "11")
+        let state = try #require(calls[0].argumentsAfter)
+        #expect(try CanonicalValue(canonicalText: state).description == "((Tally(history=[2, 1, 5], total=11), 5), {})")
+        // An earlier call that raises ends the test with its exception; one that does not bind is not behaviour.
+        #expect(calls[1].status == .raised && calls[1].error?.type == "TypeError", "\(calls[1])")
+        #expect(calls[2].status == .badCall && calls[2].error?.message.hasPrefix("call 1 of the sequence") == true, "\(calls[2])")
+        // A sequence needs an object, and a list of calls.
+        #expect(calls[3].status == .raised && calls[3].error?.type == "InvalidInput" && calls[3].error?.message.contains("needs an object") == true)
+        #expect(calls[4].status == .raised && calls[4].error?.type == "InvalidInput")
+    }
+
     @Test func staticAndClassMethodsAreCalledOnTheirClass() throws {
         let executor = try SandboxTestSupport.executor()
         let results = try executor.run([
