@@ -28,10 +28,14 @@ public struct BuildServices: Sendable {
     /// Given the directories the collected modules are imported from (so the sandbox can see them).
     public var runner: @Sendable (_ moduleRoots: [String]) throws -> any CodeRunner
     public var embedder: @Sendable () throws -> any TextEmbedding
+    /// Cheap checks run before any work (the models can be found), so a wrong name fails at once rather than after
+    /// the model stages.
+    public var preflight: @Sendable () throws -> Void
     public init(generator: @escaping @Sendable () throws -> any ChatGenerator,
                 runner: @escaping @Sendable (_ moduleRoots: [String]) throws -> any CodeRunner,
-                embedder: @escaping @Sendable () throws -> any TextEmbedding) {
-        self.generator = generator; self.runner = runner; self.embedder = embedder
+                embedder: @escaping @Sendable () throws -> any TextEmbedding,
+                preflight: @escaping @Sendable () throws -> Void = {}) {
+        self.generator = generator; self.runner = runner; self.embedder = embedder; self.preflight = preflight
     }
 }
 
@@ -60,6 +64,11 @@ public final class BuildRunner {
     }
 
     public func run() async throws -> BuildResult {
+        guard !recipe.inputs.isEmpty else {
+            throw PipelineError.recipe(path: "recipe", line: nil, key: "inputs",
+                                       message: "no inputs: name a .py file, a directory, a repository, a JSONL file or stdlib (or give --input)")
+        }
+        try services.preflight()
         let directory = options.runDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let lock = try RunLock(directory: directory)

@@ -1,4 +1,5 @@
 // The real services of a build: the embedded engine, the sandbox and the sentence encoder.
+import Engine
 import Foundation
 
 extension BuildServices {
@@ -19,6 +20,19 @@ extension BuildServices {
             embedder: {
                 progress.message("loading embedder \(recipe.models.embedder)")
                 return try EncoderEmbedding(model: recipe.models.embedder)
+            },
+            preflight: {
+                do {
+                    _ = try ModelLoader.resolve(recipe.models.generator)
+                } catch {
+                    throw PipelineError.recipe(path: "recipe", line: nil, key: "models.generator", message: error.localizedDescription)
+                }
+                guard recipe.dedup.enabled else { return }
+                do {
+                    try EncoderEmbedding.locate(recipe.models.embedder)
+                } catch {
+                    throw PipelineError.recipe(path: "recipe", line: nil, key: "models.embedder", message: error.localizedDescription)
+                }
             })
     }
 }

@@ -19,5 +19,15 @@ public final class EncoderEmbedding: TextEmbedding, @unchecked Sendable {
         modelName = model
     }
 
+    /// Finds the model `init(model:)` would load, without loading it.
+    static func locate(_ model: String) throws {
+        let cached = ModelCache.model(named: model)
+        if cached?.purpose == "generator" || model.hasSuffix(".gguf") {
+            _ = try ModelLoader.resolve(model)
+        } else {
+            _ = try BERTEmbedder.resolve(model)
+        }
+    }
+
     public func embed(_ texts: [String]) throws -> [[Float]] { try embedder.embed(texts) }
 }

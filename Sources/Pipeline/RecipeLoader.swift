@@ -1,5 +1,6 @@
 // Reads a YAML recipe over the defaults. Unknown keys and wrong types are errors naming the key and line.
 import Decontamination
+import Dedup
 import Foundation
 import Yams
 
@@ -30,6 +31,7 @@ public enum RecipeLoader {
         let value: Any?
         do {
             node = try Yams.compose(yaml: text)
+            if let node { try checkSize(node, path: path) }
             value = try Yams.load(yaml: text)
         } catch let error as YamlError {
             throw PipelineError.recipe(path: path, line: nil, key: "(syntax)", message: "\(error)")
@@ -38,6 +40,7 @@ public enum RecipeLoader {
             if value == nil { return Recipe() }
             throw PipelineError.recipe(path: path, line: node?.mark?.line, key: "(top level)", message: "expected a mapping of sections")
         }
+        try checkFinite(user, node: node, keyPath: [], path: path)
         user = shorthands(user)
         let template = try jsonObject(schemaTemplate()) as! [String: Any]
         try checkKeys(user, node: node, template: template, keyPath: "", path: path)
@@ -52,6 +55,48 @@ public enum RecipeLoader {
             return recipe
         } catch let error as DecodingError {
             throw describe(error, node: node, path: path)
+        }
+    }
+
+    /// Values a recipe may expand to: a few hundred in practice, so nested aliases ("billion laughs") are refused
+    /// long before their expansion could exhaust memory.
+    static let valueBudget = 100_000
+
+    /// Counts the values the composed document expands to (an alias counts as often as it is used), stopping at the budget.
+    static func checkSize(_ node: Node, path: String) throws {
+        var pending = [node]
+        var count = 0
+        while let next = pending.popLast() {
+            count += 1
+            if count > valueBudget {
+                throw PipelineError.recipe(path: path, line: nil, key: "(size)",
+                                           message: "the recipe expands to more than \(valueBudget) values; nested aliases are refused")
+            }
+            switch next {
+            case let .mapping(mapping): for (key, value) in mapping { pending.append(key); pending.append(value) }
+            case let .sequence(sequence): pending.append(contentsOf: sequence)
+            case .scalar, .alias: break
+            }
+        }
+    }
+
+    /// `.nan` and `.inf` are numbers to YAML but no setting's value; refused with their key before anything reads them.
+    static func checkFinite(_ value: Any, node: Node, keyPath: [String], path: String, shown: String = "") throws {
+        switch value {
+        case let number as Double where !number.isFinite:
+            throw PipelineError.recipe(path: path, line: line(of: keyPath, in: node), key: shown,
+                                       message: "expected a finite number, got \(number)")
+        case let mapping as [String: Any]:
+            for (key, item) in mapping {
+                try checkFinite(item, node: node, keyPath: keyPath + [key], path: path, shown: shown.isEmpty ? key : shown + "." + key)
+            }
+        case let list as [Any]:
+            // An item's line is its list's: lines are found by key.
+            for (index, item) in list.enumerated() {
+                try checkFinite(item, node: node, keyPath: keyPath, path: path, shown: shown + "[\(index)]")
+            }
+        default:
+            break
         }
     }
 
@@ -90,7 +135,22 @@ public enum RecipeLoader {
             (["tests", "min_mutation_score"], share(recipe.tests.minMutationScore), "a share between 0 and 1"),
             (["verify", "pass_ratio"], share(recipe.verify.passRatio), "a share between 0 and 1"),
             (["verify", "fallback"], ["none", "original"].contains(recipe.verify.fallback), "none or original"),
-            (["sandbox", "timeout_seconds"], recipe.sandbox.timeoutSeconds > 0, "more than 0 seconds"),
+            (["sandbox", "timeout_seconds"], recipe.sandbox.timeoutSeconds > 0 && recipe.sandbox.timeoutSeconds <= 600,
+             "more than 0 and at most 600 seconds"),
+            (["sandbox", "memory_megabytes"], (64...(1 << 20)).contains(recipe.sandbox.memoryMegabytes), "64 to 1048576 (1 TiB)"),
+            (["sampling", "temperature"], (0...10).contains(recipe.sampling.temperature), "0 to 10"),
+            (["sampling", "top_p"], recipe.sampling.topP > 0 && recipe.sampling.topP <= 1, "more than 0 and at most 1"),
+            (["sampling", "top_k"], recipe.sampling.topK >= 0, "0 (off) or more"),
+            (["sampling", "max_tokens"], (1...(1 << 20)).contains(recipe.sampling.maxTokens), "1 to 1048576"),
+            (["sampling", "attempts"], (1...100).contains(recipe.sampling.attempts), "1 to 100"),
+            (["tests", "candidates"], recipe.tests.candidates >= 0, "0 or more"),
+            (["tests", "derived"], recipe.tests.derived >= 0, "0 or more"),
+            (["tests", "mutants"], recipe.tests.mutants >= 0, "0 or more"),
+            (["tests", "min_distinct_outputs"], recipe.tests.minDistinctOutputs >= 0, "0 or more"),
+            (["verify", "float_tolerance"], recipe.verify.floatTolerance >= 0 && recipe.verify.floatTolerance < 1, "0 or more, under 1"),
+            (["dedup", "eps"], recipe.dedup.eps >= 0 && recipe.dedup.eps <= 2, "a cosine distance from 0 to 2"),
+            (["dedup", "clusters"], recipe.dedup.clusters >= 0, "0 (automatic) or more"),
+            (["dedup", "keep"], KeepPolicy(rawValue: recipe.dedup.keep) != nil, KeepPolicy.allCases.map(\.rawValue).joined(separator: ", ")),
             (["instruction", "evidence"], recipe.instruction.evidence >= 0, "0 or more"),
             (["instruction", "examples"], recipe.instruction.examples >= 0, "0 or more"),
             (["instruction", "candidates"], recipe.instruction.candidates >= 1, "at least 1"),

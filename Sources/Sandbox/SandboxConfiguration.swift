@@ -67,14 +67,20 @@ public struct SandboxConfiguration: Codable, Sendable {
             try check(root.hasPrefix("/") && FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) && isDirectory.boolValue,
                       "sourceRoots", "\(root) is not an absolute path to a directory")
         }
-        try check(memoryMegabytes >= 64, "memoryMegabytes", "must be at least 64 (Python itself needs ~30), got \(memoryMegabytes)")
-        try check(maxProcesses >= 8, "maxProcesses", "must be at least 8 (the sandbox itself uses 4), got \(maxProcesses)")
-        try check(maxOpenFiles >= 16, "maxOpenFiles", "must be at least 16, got \(maxOpenFiles)")
-        try check(workers >= 1, "workers", "must be at least 1, got \(workers)")
-        try check(captureBytes >= 0 && outputLimitBytes > 0 && valueLimitBytes > 0 && maxFileBytes > 0 && tmpBytes > 0,
-                  "byte limits", "must be positive")
+        // Upper bounds too: a limit is shifted into bytes and handed to setrlimit, where an overflow would lift it.
+        try check((64...Self.maxMemoryMegabytes).contains(memoryMegabytes), "memoryMegabytes",
+                  "must be 64 (Python itself needs ~30) to \(Self.maxMemoryMegabytes) (1 TiB), got \(memoryMegabytes)")
+        try check((8...65_536).contains(maxProcesses), "maxProcesses", "must be 8 (the sandbox itself uses 4) to 65536, got \(maxProcesses)")
+        try check((16...1 << 20).contains(maxOpenFiles), "maxOpenFiles", "must be 16 to 1048576, got \(maxOpenFiles)")
+        try check((1...1024).contains(workers), "workers", "must be 1 to 1024, got \(workers)")
+        let byteLimits = [captureBytes, outputLimitBytes, valueLimitBytes, maxFileBytes, tmpBytes]
+        try check(captureBytes >= 0 && byteLimits.dropFirst().allSatisfy { $0 > 0 } && byteLimits.allSatisfy { $0 <= 1 << 40 },
+                  "byte limits", "must be positive and at most 1 TiB")
         try check(!processTag.isEmpty && !processTag.contains("\0"), "processTag", "must be a non-empty string")
     }
+
+    /// 1 TiB: more than any machine this runs on, and far from overflowing when shifted into bytes.
+    public static let maxMemoryMegabytes = 1 << 20
 
     var memoryBytes: Int { memoryMegabytes << 20 }
 

@@ -1,6 +1,7 @@
 // `semi-instruct exec`: call one function of a Python file on each input line, in the sandbox.
 import ArgumentParser
 import Foundation
+import Pipeline
 import Sandbox
 
 struct Exec: AsyncParsableCommand {
@@ -33,7 +34,8 @@ struct Exec: AsyncParsableCommand {
 
     func validate() throws {
         if timeout <= 0 { throw ValidationError("--timeout must be positive, got \(timeout)") }
-        if memory < 64 { throw ValidationError("--memory must be at least 64 MiB, got \(memory)") }
+        let memoryRange = 64...SandboxConfiguration.maxMemoryMegabytes
+        if !memoryRange.contains(memory) { throw ValidationError("--memory must be \(memoryRange.lowerBound) to \(memoryRange.upperBound) MiB, got \(memory)") }
     }
 
     func run() async throws {
@@ -48,9 +50,21 @@ struct Exec: AsyncParsableCommand {
         let executor = try SandboxExecutor(configuration: configuration)
         let request = SampleRequest(code: source, entryPoint: entry, inputs: lines.map { CallInput(literal: $0) }, trace: trace)
         let result = try await executor.run([request])[0]
+        if let failure = Self.compileFailure(result.calls) {
+            throw PipelineError.input(path: code, message: "the code does not compile (\(failure.type), \(failure.message)); no input was run")
+        }
         for (line, call) in zip(lines, result.calls) {
             print(json ? try Self.jsonLine(call) : Self.textLine(input: line, call))
         }
+    }
+
+    /// The supervisor answers every input of code that does not compile with the compiler's error, unrun: a
+    /// SyntaxError (or its subclasses) as "line N: ...", in no time. Nil when the code ran.
+    static func compileFailure(_ calls: [CallResult]) -> ExecutionFailure? {
+        guard let first = calls.first?.error, ["SyntaxError", "IndentationError", "TabError"].contains(first.type),
+              first.message.hasPrefix("line "),
+              calls.allSatisfy({ $0.status == .raised && $0.error == first && $0.cpuSeconds == 0 && $0.seconds == 0 }) else { return nil }
+        return first
     }
 
     static func read(_ path: String) throws -> String {

@@ -87,4 +87,32 @@ struct ExecCommandTests {
             #expect(error.localizedDescription.contains("/nonexistent/solution.py"))
         }
     }
+
+    @Test func codeThatDoesNotCompileIsAnErrorNotAResult() async throws {
+        let files = try writeFiles(code: "def f(x:\n    return 1\n", inputs: "(1,)\n(2,)\n")
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        do {
+            _ = try await runCommand(["exec", "--code", files.code.path, "--entry", "f", "--inputs", files.inputs.path])
+            Issue.record("code that does not parse exited 0")
+        } catch {
+            let message = error.localizedDescription
+            #expect(message.contains(files.code.path) && message.contains("does not compile") && message.contains("line 1"), "\(message)")
+        }
+        // Code that compiles and raises SyntaxError itself is a result like any other.
+        let raising = try writeFiles(code: "def f(x):\n    raise SyntaxError('line 3: made up')\n", inputs: "(1,)\n")
+        defer { try? FileManager.default.removeItem(at: raising.directory) }
+        let (output, _) = try await runCommand(["exec", "--code", raising.code.path, "--entry", "f", "--inputs", raising.inputs.path])
+        #expect(output.contains("raised SyntaxError: line 3: made up"))
+    }
+
+    @Test func hugeMemoryIsRefusedNotOverflowed() async throws {
+        let files = try writeFiles(code: "def f():\n    return 1\n", inputs: "()\n")
+        defer { try? FileManager.default.removeItem(at: files.directory) }
+        do {
+            _ = try await runCommand(["exec", "--code", files.code.path, "--entry", "f", "--inputs", files.inputs.path, "--memory", "8796093022208"])
+            Issue.record("a memory limit that overflows was accepted")
+        } catch {
+            #expect("\(error)".contains("--memory") || error.localizedDescription.contains("memory"), "\(error)")
+        }
+    }
 }

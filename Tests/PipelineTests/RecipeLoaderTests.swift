@@ -65,7 +65,13 @@ import Testing
         for (yaml, key, line) in [("instruction:\n  examples: 2\n  min_faithfulness: 1.5\n", "instruction.min_faithfulness", 3),
                                   ("instruction:\n  example_style: prose\n", "instruction.example_style", 2),
                                   ("name: x\nverify:\n  pass_ratio: -0.1\n", "verify.pass_ratio", 3),
-                                  ("tests:\n  count: 0\n", "tests.count", 2)] {
+                                  ("tests:\n  count: 0\n", "tests.count", 2),
+                                  ("sandbox:\n  memory_megabytes: 8796093022208\n", "sandbox.memory_megabytes", 2),
+                                  ("sandbox:\n  timeout_seconds: 100000\n", "sandbox.timeout_seconds", 2),
+                                  ("sampling:\n  top_p: 0\n", "sampling.top_p", 2),
+                                  ("sampling:\n  attempts: 0\n", "sampling.attempts", 2),
+                                  ("dedup:\n  keep: newest\n", "dedup.keep", 2),
+                                  ("dedup:\n  eps: -1\n", "dedup.eps", 2)] {
             #expect {
                 _ = try RecipeLoader.parse(yaml, path: "r.yaml")
             } throws: { error in
@@ -135,5 +141,33 @@ import Testing
                 return message.hasPrefix("r.yaml:\(line):") && message.contains(key)
             }
         }
+    }
+
+    @Test func numbersThatAreNotFiniteNameTheirKey() {
+        for (yaml, key, line) in [("dedup:\n  eps: .nan\n", "dedup.eps", 2), ("name: x\nsampling:\n  temperature: .inf\n", "sampling.temperature", 3),
+                                  ("inputs:\n  - path: a.py\nverify:\n  float_tolerance: -.inf\n", "verify.float_tolerance", 4)] {
+            #expect {
+                _ = try RecipeLoader.parse(yaml, path: "r.yaml")
+            } throws: { error in
+                let message = (error as? PipelineError)?.errorDescription ?? ""
+                return message.hasPrefix("r.yaml:\(line):") && message.contains("'\(key)'") && message.contains("finite")
+            }
+        }
+    }
+
+    /// Nine levels of nested aliases, 400 bytes of text: expanded, about 9^9 values and tens of gigabytes.
+    @Test func nestedAliasesAreRefusedBeforeTheyExpand() {
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        #expect {
+            _ = try RecipeLoader.parse(yaml, path: "bomb.yaml")
+        } throws: { error in
+            let message = (error as? PipelineError)?.errorDescription ?? ""
+            return message.hasPrefix("bomb.yaml") && message.contains("aliases")
+        }
+        // An alias used a few times is fine.
+        #expect((try? RecipeLoader.parse("name: &n shared\nexport:\n  path: *n\n"))?.export.path == "shared")
     }
 }

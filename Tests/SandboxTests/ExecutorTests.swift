@@ -35,8 +35,17 @@ struct ExecutorTests {
         var configuration = SandboxConfiguration()
         configuration.memoryMegabytes = 1
         #expect(throws: SandboxError.invalidConfiguration(field: "memoryMegabytes",
-                                                          reason: "must be at least 64 (Python itself needs ~30), got 1")) {
+                                                          reason: "must be 64 (Python itself needs ~30) to 1048576 (1 TiB), got 1")) {
             try SandboxExecutor(configuration: configuration)
+        }
+        // 2^43 MiB shifted into bytes overflows to a negative limit, which would lift it: refused, like every huge limit.
+        configuration.memoryMegabytes = 8_796_093_022_208
+        #expect(throws: SandboxError.self) { try SandboxExecutor(configuration: configuration) }
+        for change in [{ (c: inout SandboxConfiguration) in c.maxProcesses = 1 << 40 }, { $0.maxOpenFiles = Int.max },
+                       { $0.tmpBytes = Int.max }, { $0.workers = 1 << 30 }] {
+            var huge = SandboxConfiguration()
+            change(&huge)
+            #expect(throws: SandboxError.self) { try huge.validate() }
         }
     }
 

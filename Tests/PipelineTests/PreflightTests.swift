@@ -1,0 +1,47 @@
+import Foundation
+import Pipeline
+import Testing
+
+/// What a build refuses before any work: a recipe without inputs, and models that cannot be found.
+@Suite struct PreflightTests {
+    @Test func aRecipeWithoutInputsIsAnError() async throws {
+        let run = try temporaryDirectory("preflight")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let recipe = try RecipeLoader.parse("")
+        await #expect {
+            _ = try await BuildRunner(recipe: recipe, options: BuildOptions(runDirectory: run.appendingPathComponent("run")), services: staticOnly,
+                                      progress: ProgressReporter(mode: .quiet)).run()
+        } throws: { error in
+            (error as? PipelineError)?.errorDescription?.contains("'inputs': no inputs") == true
+        }
+        #expect(!FileManager.default.fileExists(atPath: run.appendingPathComponent("run").path), "nothing was made")
+    }
+
+    @Test func modelsThatCannotBeFoundFailBeforeAnyStage() async throws {
+        let run = try temporaryDirectory("preflight")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let file = run.appendingPathComponent("f.py")
+        try "def f(x):\n    return x + 1\n".write(to: file, atomically: true, encoding: .utf8)
+        for (key, yaml) in [("models.embedder", "models:\n  embedder: no-such-embedder\n"),
+                            ("models.generator", "models:\n  generator: no-such-generator.gguf\n")] {
+            var recipe = try RecipeLoader.parse(yaml)
+            recipe.inputs = [.init(path: file.path)]
+            let services = BuildServices.real(recipe: recipe, workers: 1, progress: ProgressReporter(mode: .quiet))
+            await #expect {
+                _ = try await BuildRunner(recipe: recipe, options: BuildOptions(runDirectory: run.appendingPathComponent("run")), services: services,
+                                          progress: ProgressReporter(mode: .quiet)).run()
+            } throws: { error in
+                let message = (error as? PipelineError)?.errorDescription ?? ""
+                return message.contains("'\(key)'") && message.contains("no-such")
+            }
+        }
+        // Without dedup the embedder is never loaded, so its name is not checked either.
+        var recipe = try RecipeLoader.parse("models:\n  embedder: no-such-embedder\ndedup:\n  enabled: false\n")
+        recipe.inputs = [.init(path: file.path)]
+        var options = BuildOptions(runDirectory: run.appendingPathComponent("run-2"))
+        options.until = .prefilter
+        let result = try await BuildRunner(recipe: recipe, options: options, services: .real(recipe: recipe, workers: 1, progress: ProgressReporter(mode: .quiet)),
+                                           progress: ProgressReporter(mode: .quiet)).run()
+        #expect(result.collected == 1)
+    }
+}
