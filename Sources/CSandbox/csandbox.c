@@ -28,7 +28,7 @@ static void report_and_exit(int error_fd, int error) {
 }
 
 static void run_child(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                      const csb_limits *limits, int in_read, int out_write, int err_write, int error_fd) {
+                      const csb_limits *limits, int in_read, int out_write, int err_write, int error_fd, int inherited_fd) {
     // Dispositions set to "ignore" (Swift ignores SIGPIPE) and blocked signals survive execve: reset them.
     struct sigaction default_action;
     memset(&default_action, 0, sizeof default_action);
@@ -41,13 +41,16 @@ static void run_child(const char *path, char *const argv[], char *const envp[], 
     sigprocmask(SIG_SETMASK, &empty, NULL);
 
     if (setpgid(0, 0) != 0) report_and_exit(error_fd, errno);
+    // Out of the way of 0-4 first, so the moves below cannot overwrite it.
+    if (inherited_fd >= 0 && (inherited_fd = fcntl(inherited_fd, F_DUPFD_CLOEXEC, 16)) < 0) report_and_exit(error_fd, errno);
     if (dup2(in_read, 0) < 0 || dup2(out_write, 1) < 0 || dup2(err_write, 2) < 0) report_and_exit(error_fd, errno);
-    // Keep only 0-2 and the error pipe (moved to 3); every other inherited descriptor is closed.
+    // Keep only 0-2, the error pipe (moved to 3) and the inherited descriptor (4); every other one is closed.
     if (error_fd != 3) {
         if (dup3(error_fd, 3, O_CLOEXEC) < 0) report_and_exit(error_fd, errno);
         error_fd = 3;
     }
-    syscall(SYS_close_range, 4U, ~0U, 0U);
+    if (inherited_fd >= 0 && dup2(inherited_fd, 4) < 0) report_and_exit(error_fd, errno);
+    syscall(SYS_close_range, inherited_fd >= 0 ? 5U : 4U, ~0U, 0U);
 
     set_limit(RLIMIT_CPU, limits->cpu_seconds);
     set_limit(RLIMIT_AS, limits->address_space_bytes);
@@ -78,7 +81,7 @@ static void close_pair(int pair[2]) {
 }
 
 int csb_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-              const csb_limits *limits, pid_t *pid, int *stdin_fd, int *stdout_fd, int *stderr_fd) {
+              const csb_limits *limits, int inherited_fd, pid_t *pid, int *stdin_fd, int *stdout_fd, int *stderr_fd) {
     int in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, exec_pipe[2] = { -1, -1 };
     // O_CLOEXEC everywhere: a spawn on another thread must not inherit these descriptors.
     if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -96,7 +99,7 @@ int csb_spawn(const char *path, char *const argv[], char *const envp[], const ch
         return -error;
     }
     if (child == 0) {
-        run_child(path, argv, envp, cwd, limits, in_pipe[0], out_pipe[1], err_pipe[1], exec_pipe[1]);
+        run_child(path, argv, envp, cwd, limits, in_pipe[0], out_pipe[1], err_pipe[1], exec_pipe[1], inherited_fd);
     }
     setpgid(child, child);  // also done in the child; doing both closes the race with an early kill
     close(in_pipe[0]); close(out_pipe[1]); close(err_pipe[1]); close(exec_pipe[1]);
@@ -118,6 +121,10 @@ int csb_spawn(const char *path, char *const argv[], char *const envp[], const ch
     *stdout_fd = out_pipe[0];
     *stderr_fd = err_pipe[0];
     return 0;
+}
+
+int csb_pipe_cloexec(int ends[2]) {
+    return pipe2(ends, O_CLOEXEC) == 0 ? 0 : -errno;
 }
 
 int csb_kill_and_reap(pid_t pid) {

@@ -14,6 +14,9 @@ public enum ExecutionStatus: String, Codable, Sendable, CaseIterable {
     case outputLimit = "output-limit"
     case killed
     case crashed
+    /// A system call the sandbox's seccomp program refuses (tracing another process, io_uring, mount...): the
+    /// process that made it was ended at once.
+    case forbidden
 }
 
 /// The exception (for `raised`) or the reason (for the other failures): a type name and a message.

@@ -45,7 +45,9 @@ public enum IsolationProbe {
                 do {
                     _ = try SandboxExecutor(configuration: SandboxConfiguration())
                     report.isolated = true
-                    report.detail = "bubblewrap namespace: no network, pid namespace, uid 65534; sandbox executor starts"
+                    let seccomp = SeccompFilter.program() == nil ? "no seccomp program for this architecture"
+                        : "seccomp refuses \(SeccompFilter.refused.count) system calls"
+                    report.detail = "bubblewrap namespace: no network, pid namespace, uid 65534; \(seccomp); sandbox executor starts"
                 } catch {
                     report.detail = "bubblewrap works but the sandbox executor does not: \(error.localizedDescription)"
                 }

@@ -106,9 +106,12 @@ public struct SandboxConfiguration: Codable, Sendable {
 
     /// What the code sees: only /usr (read-only), its own /proc, a minimal read-only /dev with a small /dev/shm,
     /// and a private /tmp; no network but loopback, its own PID/IPC/UTS namespaces, uid 65534, no environment.
-    func bubblewrapArguments(pythonArguments: [String]) -> [String] {
-        [
-            "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
+    /// The supervisor is PID 1 (no bubblewrap process beside it holds the channel to the host), and the seccomp
+    /// program read from `seccompFD` binds it and everything it starts.
+    func bubblewrapArguments(pythonArguments: [String], seccompFD: Int? = nil) -> [String] {
+        let seccomp: [String] = seccompFD.map { ["--seccomp", String($0)] } ?? []
+        let isolation: [String] = [
+            "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv", "--as-pid-1",
             "--uid", "65534", "--gid", "65534", "--hostname", environmentVariant == 1 ? "sandbox-b" : "sandbox", "--disable-userns",
             "--ro-bind", "/usr", "/usr",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
@@ -116,11 +119,11 @@ public struct SandboxConfiguration: Codable, Sendable {
             "--proc", "/proc", "--dev", "/dev",
             "--size", "\(1 << 20)", "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
             "--size", "\(tmpBytes)", "--tmpfs", "/tmp",
-        ] + sourceRoots.enumerated().flatMap { ["--ro-bind", $0.element, Self.sourceMountPoint($0.offset)] } + [
-            "--remount-ro", "/",
-            "--chdir", "/tmp",
-        ] + environment.flatMap { ["--setenv", $0.key, $0.value] }
-            + [pythonPath] + pythonArguments
+        ]
+        let sources: [String] = sourceRoots.enumerated().flatMap { ["--ro-bind", $0.element, Self.sourceMountPoint($0.offset)] }
+        let finish: [String] = ["--remount-ro", "/", "--chdir", "/tmp"]
+        let variables: [String] = environment.flatMap { ["--setenv", $0.key, $0.value] }
+        return seccomp + isolation + sources + finish + variables + [pythonPath] + pythonArguments
     }
 
     /// The only variables the code sees. A fixed hash seed makes set and dict-of-set orders repeatable; the

@@ -54,9 +54,13 @@ final class SandboxProcess {
         let program: String
         let arguments: [String]
         let environment: [String]
+        // The seccomp program reaches bubblewrap through a pipe it inherits as fd 4.
+        var seccompRead: Int32 = -1
+        defer { if seccompRead >= 0 { close(seccompRead) } }
         if isolated {
+            if let filter = SeccompFilter.program() { seccompRead = try Self.pipeHolding(filter) }
             program = configuration.bubblewrapPath
-            arguments = [program] + configuration.bubblewrapArguments(pythonArguments: pythonArguments)
+            arguments = [program] + configuration.bubblewrapArguments(pythonArguments: pythonArguments, seccompFD: seccompRead >= 0 ? 4 : nil)
             environment = []
         } else {
             program = configuration.pythonPath
@@ -75,7 +79,7 @@ final class SandboxProcess {
         var pid: pid_t = 0, input: Int32 = -1, output: Int32 = -1, errors: Int32 = -1
         let result = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in
-                csb_spawn(program, argv, envp, workDirectory?.path ?? "/", &limits, &pid, &input, &output, &errors)
+                csb_spawn(program, argv, envp, workDirectory?.path ?? "/", &limits, seccompRead, &pid, &input, &output, &errors)
             }
         }
         if result < 0 {
@@ -94,6 +98,22 @@ final class SandboxProcess {
             throw SandboxError.notReady(detail: detail)
         }
         return process
+    }
+
+    /// The read end of a pipe already holding `bytes` (small enough for the pipe's buffer), its write end closed.
+    private static func pipeHolding(_ bytes: [UInt8]) throws -> Int32 {
+        var ends: [Int32] = [-1, -1]
+        let made = csb_pipe_cloexec(&ends)
+        guard made == 0 else {
+            throw SandboxError.startFailed(program: "pipe2", reason: String(cString: strerror(-made)))
+        }
+        defer { close(ends[1]) }
+        let written = bytes.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            close(ends[0])
+            throw SandboxError.startFailed(program: "seccomp", reason: "could not hand the filter over (\(written) of \(bytes.count) bytes)")
+        }
+        return ends[0]
     }
 
     private static func makeWorkDirectory(uid: Int?) throws -> URL {

@@ -20,7 +20,7 @@ def fork_retrying(pid_hint):
 
 
 def kill_everything_else(pid):
-    """kill(-1) reaches every process of our uid but the supervisor (in the PID namespace also bwrap's init);
+    """kill(-1) reaches every process of our uid but the supervisor (PID 1 of its namespace under bubblewrap);
     under the caller's own uid only the child's process group is ours to kill."""
     if KILL_ALL:
         for _ in range(2000):
@@ -207,6 +207,10 @@ def run_input(request, code, literal):
         result.update(error_payload("timeout", "CPUTime", "the call used more than %g CPU seconds" % budget))
     elif reason == "wall":
         result.update(error_payload("timeout", "WallClock", "no result within %g wall-clock seconds" % wall_limit))
+    elif signaled and number == signal.SIGSYS:
+        result.update(error_payload("forbidden", "ForbiddenSystemCall",
+                                    "the code made a system call the sandbox refuses (tracing or reading other processes, io_uring, "
+                                    "keys, bpf, perf events, userfaultfd, mounts, namespaces, modules, the clock, reboot)"))
     elif isinstance(payload, dict) and payload.get("status") in ("ok", "raised", "bad-call", "memory", "output-limit", "crashed"):
         result.update(payload)
     elif signaled:

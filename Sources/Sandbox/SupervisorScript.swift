@@ -15,17 +15,25 @@ import ast, builtins, importlib, json, opcode, os, re, resource, select, signal,
 import bisect, cmath, collections, copy, datetime, decimal, fractions, functools, hashlib, heapq  # noqa
 import itertools, math, operator, random, statistics, string, typing  # noqa
 
-# Emptying /tmp is only safe inside a fresh PID namespace, where we are PID 2 under bwrap's init; kill(-1)
+# Emptying /tmp is only safe inside a fresh PID namespace, where we are PID 1 (bwrap --as-pid-1); kill(-1)
 # also under a uid of our own (the executor gives each sandbox one when it runs as root).
 MODE = sys.argv[2] if len(sys.argv) > 2 else "shared-uid"
 ISOLATED = MODE == "isolated"
-if ISOLATED and os.getpid() != 2:
-    sys.stderr.write("supervisor: told it is isolated but runs as PID %d, not 2 in a new PID namespace\n" % os.getpid())
+if ISOLATED and os.getpid() != 1:
+    sys.stderr.write("supervisor: told it is isolated but runs as PID %d, not 1 in a new PID namespace\n" % os.getpid())
     sys.exit(3)
 if MODE == "dedicated-uid" and os.getuid() < 100000:
     sys.stderr.write("supervisor: told its uid is its own but runs as uid %d\n" % os.getuid())
     sys.exit(3)
 KILL_ALL = ISOLATED or MODE == "dedicated-uid"
+# Not dumpable: code under test runs as the same uid, and could otherwise trace this process or open its /proc files
+# (its memory, its descriptors, among them the channel to the host) and write results of its own. Children turn it back on.
+import ctypes
+PR_SET_DUMPABLE = 4
+LIBC = ctypes.CDLL(None, use_errno=True)
+if LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+    sys.stderr.write("supervisor: cannot make itself undumpable (errno %d)\n" % ctypes.get_errno())
+    sys.exit(3)
 # Text streams on fds 1 and 2 made once here: each child points those fds at its own pipes and uses them.
 CHILD_STREAMS = tuple(open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False) for fd in (1, 2))
 MAX_DEPTH = 200

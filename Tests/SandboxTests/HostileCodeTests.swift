@@ -226,14 +226,70 @@ struct HostileCodeTests {
         #expect(text.contains("65534"))
     }
 
-    @Test func killingEverythingOrTheParentRestartsTheSandbox() throws {
+    @Test func killingEverythingOrTheSupervisorLeavesItRunning() throws {
+        // The supervisor is PID 1 of its namespace, which no process inside may kill; kill(-1) spares the caller.
         for kill in ["os.kill(-1, 9)", "os.kill(os.getppid(), 9)"] {
             let code = "import os\ndef f(x):\n    if x:\n        \(kill)\n    return 'alive'\n"
             let result = try runHostile(code, inputs: ["(True,)", "(False,)", "(True,)", "(False,)"])
-            #expect(result.calls.map(\.status) == [.killed, .ok, .killed, .ok], "\(kill): \(result.calls)")
-            #expect(result.calls[1].value == .string("alive"))
-            #expect(result.restarts == 2)
+            #expect(result.calls.allSatisfy { $0.status == .ok && $0.value == .string("alive") }, "\(kill): \(result.calls)")
+            #expect(result.restarts == 0)
         }
+    }
+
+    /// The attack that worked before: take the supervisor's channel to the host (its fd 4) with pidfd_getfd and write
+    /// results for inputs still to come. The call is ended as forbidden, and the next inputs get their own answers.
+    @Test func resultsCannotBeForged() throws {
+        let code = """
+            import ctypes, os
+
+            def f(x):
+                if x == 1:
+                    libc = ctypes.CDLL(None, use_errno=True)
+                    pidfd = libc.syscall(434, os.getppid(), 0)
+                    fd = libc.syscall(438, pidfd, 4, 0)
+                    for index in (1, 2):
+                        os.write(fd, b'{"result":{"status":"ok","value":"\\"FORGED\\"","stdout":"","stderr":"","seconds":0.0,"cpuSeconds":0.0,"index":%d}}\\n' % index)
+                return x + 100
+            """
+        let result = try runHostile(code, inputs: ["(0,)", "(1,)", "(1000,)"])
+        #expect(result.calls[0].status == .ok && result.calls[0].value == .int("100"))
+        #expect(result.calls[1].status == .forbidden && result.calls[1].error?.type == "ForbiddenSystemCall", "\(result.calls[1])")
+        #expect(result.calls[2].status == .ok && result.calls[2].value == .int("1100"), "\(result.calls[2])")
+        #expect(result.restarts == 0)
+    }
+
+    @Test func theSupervisorCannotBeTracedOrRead() throws {
+        // Tracing it, reading its memory through process_vm_readv: refused by seccomp, the call ended as forbidden.
+        for attempt in ["libc.ptrace(16, os.getppid(), 0, 0)", "libc.ptrace(16, 1, 0, 0)",
+                        "libc.process_vm_readv(os.getppid(), None, 0, None, 0, 0)", "libc.syscall(425, 8, None)"] {
+            let code = "import ctypes, os\ndef f():\n    libc = ctypes.CDLL(None, use_errno=True)\n    return \(attempt)\n"
+            let call = try single(code)
+            #expect(call.status == .forbidden, "\(attempt): \(call)")
+        }
+        // Its /proc files (memory, descriptors) are closed to code under test: it is not dumpable.
+        let code = """
+            import os
+
+            def f():
+                found = []
+                for path, flags in (("/proc/1/mem", os.O_RDWR), ("/proc/1/fd/4", os.O_WRONLY), ("/proc/1/environ", os.O_RDONLY)):
+                    try:
+                        os.close(os.open(path, flags))
+                        found.append("opened")
+                    except OSError as error:
+                        found.append(type(error).__name__)
+                try:
+                    os.listdir("/proc/1/fd")
+                    found.append("listed")
+                except OSError as error:
+                    found.append(type(error).__name__)
+                # The call's own process is an ordinary one.
+                found.append(len(os.listdir("/proc/self/fd")) > 2)
+                return found
+            """
+        let call = try single(code)
+        #expect(call.status == .ok && call.value?.description == "['PermissionError', 'PermissionError', 'PermissionError', 'PermissionError', True]",
+                "\(call)")
     }
 
     @Test func daemonsThatOutliveTheCallAreKilled() throws {

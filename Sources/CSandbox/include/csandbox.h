@@ -25,8 +25,12 @@ typedef struct {
 /// and pipes for stdin, stdout and stderr (returned non-blocking on the parent side, close-on-exec).
 /// Returns 0 and fills `pid` and the fds, or a negative errno; an exec failure in the child (for
 /// example a missing program) is reported here as that errno, not as a child exit status.
+/// `inherited_fd` (or -1) is the one other descriptor the program gets, as fd 4 (bubblewrap's --seccomp program).
 int csb_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-              const csb_limits *limits, pid_t *pid, int *stdin_fd, int *stdout_fd, int *stderr_fd);
+              const csb_limits *limits, int inherited_fd, pid_t *pid, int *stdin_fd, int *stdout_fd, int *stderr_fd);
+
+/// A pipe with both ends close-on-exec (no other spawn can inherit it); 0 or a negative errno.
+int csb_pipe_cloexec(int ends[2]);
 
 /// SIGKILLs the process group of `pid` and `pid` itself, then waits for it; returns the wait status.
 int csb_kill_and_reap(pid_t pid);
