@@ -41,6 +41,11 @@ static void run_child(const char *path, char *const argv[], char *const envp[], 
     sigprocmask(SIG_SETMASK, &empty, NULL);
 
     if (setpgid(0, 0) != 0) report_and_exit(error_fd, errno);
+    // Into the sandbox's cgroups first ("0" is the writer itself), while still privileged to.
+    int cgroups[2] = { limits->cgroup_procs_fd, limits->cgroup_procs_fd_2 };
+    for (int i = 0; i < 2; i++) {
+        if (cgroups[i] >= 0 && write(cgroups[i], "0", 1) != 1) report_and_exit(error_fd, errno);
+    }
     // Out of the way of 0-4 first, so the moves below cannot overwrite it.
     if (inherited_fd >= 0 && (inherited_fd = fcntl(inherited_fd, F_DUPFD_CLOEXEC, 16)) < 0) report_and_exit(error_fd, errno);
     if (dup2(in_read, 0) < 0 || dup2(out_write, 1) < 0 || dup2(err_write, 2) < 0) report_and_exit(error_fd, errno);

@@ -47,7 +47,8 @@ public enum IsolationProbe {
                     report.isolated = true
                     let seccomp = SeccompFilter.program() == nil ? "no seccomp program for this architecture"
                         : "seccomp refuses \(SeccompFilter.refused.count) system calls"
-                    report.detail = "bubblewrap namespace: no network, pid namespace, uid 65534; \(seccomp); sandbox executor starts"
+                    report.detail = "bubblewrap namespace: no network, pid namespace, uid 65534; \(seccomp); memory \(SandboxCgroup.enforcement); "
+                        + "sandbox executor starts"
                 } catch {
                     report.detail = "bubblewrap works but the sandbox executor does not: \(error.localizedDescription)"
                 }

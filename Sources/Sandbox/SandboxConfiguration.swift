@@ -84,6 +84,10 @@ public struct SandboxConfiguration: Codable, Sendable {
 
     var memoryBytes: Int { memoryMegabytes << 20 }
 
+    /// The budget of a whole sandbox (every process of a call together, where cgroups can be made): one call's
+    /// memory plus room for the supervisor and the interpreter it forked from.
+    var sandboxMemoryBytes: Int { memoryBytes + (128 << 20) }
+
     /// The wall-clock backstop in force.
     public var effectiveWallTimeoutSeconds: Double {
         wallTimeoutSeconds ?? max(4 * timeoutSeconds, timeoutSeconds + 5)

@@ -29,8 +29,11 @@ final class SandboxProcess {
     private var stopped = false
     private let maxLineBytes: Int
     private let workDirectory: URL?
+    private let cgroup: SandboxCgroup?
 
-    private init(pid: pid_t, input: Int32, output: Int32, errors: Int32, maxLineBytes: Int, workDirectory: URL?, startedAt: UInt64) {
+    private init(pid: pid_t, input: Int32, output: Int32, errors: Int32, maxLineBytes: Int, workDirectory: URL?, cgroup: SandboxCgroup?,
+                 startedAt: UInt64) {
+        self.cgroup = cgroup
         self.pid = pid
         self.input = input
         self.output = output
@@ -49,7 +52,10 @@ final class SandboxProcess {
         let started = Monotonic.now
         let isolated = configuration.isolation == .bubblewrap
         let mode = isolated ? "isolated" : uid == nil ? "shared-uid" : "dedicated-uid"
-        let pythonArguments = ["-s", "-S", "-B", "-P", "-c", SupervisorScript.source, configuration.processTag, mode]
+        // One budget for all the sandbox's processes where cgroups can be made (isolated sandboxes only: they die whole).
+        let cgroup = isolated ? SandboxCgroup.make(memoryBytes: configuration.sandboxMemoryBytes, processes: configuration.maxProcesses + 8).0 : nil
+        let budget = cgroup == nil ? "0" : String(configuration.sandboxMemoryBytes >> 20)
+        let pythonArguments = ["-s", "-S", "-B", "-P", "-c", SupervisorScript.source, configuration.processTag, mode, budget]
         var workDirectory: URL? = nil
         let program: String
         let arguments: [String]
@@ -75,7 +81,9 @@ final class SandboxProcess {
             open_files: Int64(configuration.maxOpenFiles),
             // Counted per real uid: only meaningful for a uid of our own (root drops to one).
             processes: uid == nil ? 0 : Int64(configuration.maxProcesses + 8),
-            uid: Int64(uid ?? -1), gid: Int64(uid ?? -1))
+            uid: Int64(uid ?? -1), gid: Int64(uid ?? -1),
+            cgroup_procs_fd: cgroup?.procsDescriptors.first ?? -1,
+            cgroup_procs_fd_2: cgroup.flatMap { $0.procsDescriptors.count > 1 ? $0.procsDescriptors[1] : nil } ?? -1)
         var pid: pid_t = 0, input: Int32 = -1, output: Int32 = -1, errors: Int32 = -1
         let result = withCStrings(arguments) { argv in
             withCStrings(environment) { envp in
@@ -83,13 +91,14 @@ final class SandboxProcess {
             }
         }
         if result < 0 {
+            cgroup?.remove()
             if let workDirectory { try? FileManager.default.removeItem(at: workDirectory) }
             throw SandboxError.startFailed(program: program, reason: String(cString: strerror(-result)))
         }
         // The value, the arguments after the call and the captured output travel JSON-escaped (up to 6x), beside coverage.
         let maxLine = 6 * (2 * configuration.valueLimitBytes + 2 * configuration.captureBytes) + (2 << 20)
         let process = SandboxProcess(pid: pid, input: input, output: output, errors: errors, maxLineBytes: maxLine,
-                                     workDirectory: workDirectory, startedAt: started)
+                                     workDirectory: workDirectory, cgroup: cgroup, startedAt: started)
         // Generous: a loaded machine (the tests run CPU hogs beside other suites) can take seconds to start Python.
         let readyBy = Monotonic.now + Monotonic.nanoseconds(30)
         guard case let .line(line) = process.nextLine(deadline: readyBy),
@@ -199,6 +208,7 @@ final class SandboxProcess {
         let status = csb_kill_and_reap(pid)
         close(output)
         close(errors)
+        cgroup?.remove()
         if let workDirectory { try? FileManager.default.removeItem(at: workDirectory) }
         let how: String
         if status < 0 {

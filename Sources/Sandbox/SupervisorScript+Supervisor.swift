@@ -218,7 +218,10 @@ def run_input(request, code, literal):
             name = signal.Signals(number).name
         except ValueError:
             name = "signal %d" % number
-        result.update(error_payload("killed", name, "the process was killed by %s" % name))
+        message = "the process was killed by %s" % name
+        if number == signal.SIGKILL and SANDBOX_BUDGET:
+            message += ": most likely the kernel's, when the call's processes together passed the sandbox's %d MiB" % SANDBOX_BUDGET
+        result.update(error_payload("killed", name, message))
     elif raw:
         result.update(error_payload("crashed", "BadResult", "the child wrote an unreadable result"))
     else:

@@ -6,7 +6,7 @@ enum SupervisorScript {
 
     static let prelude = #"""
 # semi-instruct sandbox supervisor: runs inside the sandbox, forks one child per input, reports JSON lines.
-# argv: [-c, tag, mode] with mode "isolated" (bubblewrap), "dedicated-uid" (no namespaces, but a uid no other
+# argv: [-c, tag, mode, budget] with mode "isolated" (bubblewrap), "dedicated-uid" (no namespaces, but a uid no other
 # process uses) or "shared-uid" (no namespaces, the caller's uid). Requests arrive on stdin, one JSON object per
 # line; events leave on stdout, one JSON object per line: {"ready"}, then per request {"start": i},
 # {"result": {...}}, {"done"}.
@@ -18,6 +18,8 @@ import itertools, math, operator, random, statistics, string, typing  # noqa
 # Emptying /tmp is only safe inside a fresh PID namespace, where we are PID 1 (bwrap --as-pid-1); kill(-1)
 # also under a uid of our own (the executor gives each sandbox one when it runs as root).
 MODE = sys.argv[2] if len(sys.argv) > 2 else "shared-uid"
+# MiB that all processes of the sandbox share (its cgroup), 0 where only per-process limits hold.
+SANDBOX_BUDGET = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 ISOLATED = MODE == "isolated"
 if ISOLATED and os.getpid() != 1:
     sys.stderr.write("supervisor: told it is isolated but runs as PID %d, not 1 in a new PID namespace\n" % os.getpid())

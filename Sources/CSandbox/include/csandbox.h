@@ -19,6 +19,10 @@ typedef struct {
     /// Switch to this uid/gid (with no supplementary groups) before execve; < 0 keeps the caller's.
     long long uid;
     long long gid;
+    /// `cgroup.procs` files (or -1) the child writes itself into before anything else runs, so the budgets of
+    /// its cgroups bind every process it starts.
+    int cgroup_procs_fd;
+    int cgroup_procs_fd_2;
 } csb_limits;
 
 /// Forks and execs `path` in a new process group with `argv`/`envp`, working directory `cwd`,
