@@ -71,9 +71,10 @@ public final class BuildRunner {
         try services.preflight()
         let directory = options.runDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let lock = try RunLock(directory: directory)
-        defer { withExtendedLifetime(lock) {} }
         let databasePath = directory.appendingPathComponent("run.sqlite").path
+        // The lock is on the database itself: a lock file could be deleted as stale, the run's database cannot.
+        let lock = try RunLock(file: databasePath)
+        defer { withExtendedLifetime(lock) {} }
         let store = try RunDatabase(path: databasePath)
         try checkSameRecipe(store, directory: directory)
 
@@ -107,8 +108,9 @@ public final class BuildRunner {
         if options.until == nil || options.until == lastStage && lastStage == .semdedup {
             let url = recipe.export.path.hasPrefix("/") ? URL(fileURLWithPath: recipe.export.path)
                 : directory.appendingPathComponent(recipe.export.path)
-            exported = try Exporter.export(store: store, finalStage: lastStage, to: url,
-                                           model: recipe.models.generator, recipe: recipeHash)
+            let result = try Exporter.export(store: store, finalStage: lastStage, to: url, model: recipe.models.generator, recipe: recipeHash)
+            exported = result.written
+            for (id, why) in result.inconsistent { progress.message("not exported: sample \(id): \(why)") }
             datasetPath = url.path
         }
         let funnel = try store.funnel(stages: StageName.allCases.map(\.rawValue))

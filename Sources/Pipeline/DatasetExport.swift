@@ -25,6 +25,8 @@ public struct DatasetExportOptions: Sendable {
 public struct DatasetExportResult: Sendable {
     public var files: [(path: String, rows: Int)]
     public var card: String
+    /// Kept samples left out because their evidence does not hold together, with why.
+    public var inconsistent: [(id: String, why: String)] = []
 }
 
 public enum DatasetExport {
@@ -41,8 +43,14 @@ public enum DatasetExport {
             throw PipelineError.input(path: store.path ?? "run", message: "the run stopped at \(stage.rawValue); nothing is verified yet (run build to the end)")
         }
         var rows: [(sample: SampleRecord, rewrite: RewriteRecord, rank: RankRecord?)] = []
+        var inconsistent: [(id: String, why: String)] = []
         for sample in try store.kept(by: stage.rawValue) {
             guard let rewrite = try store.rewrite(of: sample.id) else { continue }
+            let passed = try store.testCases(of: sample.id).filter { $0.passed == true }
+            if let why = Exporter.evidenceProblem(passed: passed, rank: try store.rank(of: sample.id)) {
+                inconsistent.append((sample.id, why))
+                continue
+            }
             if let minimum = options.minFaithfulness, let score = try store.faithfulness(of: sample.id)?.score, score + 1e-9 < minimum { continue }
             rows.append((sample, rewrite, try store.rank(of: sample.id)))
         }
@@ -79,7 +87,7 @@ public enum DatasetExport {
         let cardURL = output.deletingLastPathComponent().appendingPathComponent("README.md")
         try card.write(to: cardURL, atomically: true, encoding: .utf8)
         try store.recordExport(ExportRecord(format: options.format.rawValue, path: output.path, count: rows.count))
-        return DatasetExportResult(files: files, card: cardURL.path)
+        return DatasetExportResult(files: files, card: cardURL.path, inconsistent: inconsistent)
     }
 
     /// One row. A method's answer is the method alone, and its class (without it) is the input the request comes with.

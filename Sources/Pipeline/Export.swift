@@ -50,8 +50,20 @@ public enum Exporter {
         return (try? CanonicalValue(canonicalText: text))?.description ?? text
     }
 
-    /// Writes the samples the last stage kept; returns how many. Written to a temporary file, then moved.
-    public static func export(store: RunDatabase, finalStage: StageName, to url: URL, model: String, recipe: String) throws -> Int {
+    /// Why a kept sample's evidence does not hold together (no passed test, or fewer passed tests than its rank
+    /// counts: two writers, or a database edited by hand), or nil. Such a sample is never exported.
+    static func evidenceProblem(passed: [TestCaseRecord], rank: RankRecord?) -> String? {
+        if passed.isEmpty { return "no passed test is stored" }
+        if let rank, rank.testsPassed != passed.count {
+            return "its rank counts \(rank.testsPassed) passed tests but \(passed.count) are stored"
+        }
+        return nil
+    }
+
+    /// Writes the samples the last stage kept whose evidence holds together; returns how many, and the others with
+    /// why. Written to a temporary file, then moved.
+    public static func export(store: RunDatabase, finalStage: StageName, to url: URL, model: String, recipe: String) throws
+        -> (written: Int, inconsistent: [(id: String, why: String)]) {
         let samples = try store.kept(by: finalStage.rawValue)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -59,10 +71,17 @@ public enum Exporter {
         var text = ""
         let rewrites = try samples.compactMap { sample in try store.rewrite(of: sample.id).map { (sample, $0) } }
         let methods = try MethodRows(rewrites)
+        var written = 0
+        var inconsistent: [(id: String, why: String)] = []
         for (sample, rewrite) in rewrites {
             let method = methods.parts[sample.id]
             let cases = try store.testCases(of: sample.id).filter { $0.passed == true }
             let rank = try store.rank(of: sample.id)
+            if let why = evidenceProblem(passed: cases, rank: rank) {
+                inconsistent.append((sample.id, why))
+                continue
+            }
+            written += 1
             let row = ExportedSample(
                 id: sample.id, instruction: rewrite.instruction, response: "```python\n\(method?.method ?? rewrite.code)```",
                 context: method.map { "```python\n\($0.context)```" },
@@ -80,7 +99,7 @@ public enum Exporter {
         try text.write(to: temporary, atomically: false, encoding: .utf8)
         if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
         try FileManager.default.moveItem(at: temporary, to: url)
-        try store.recordExport(ExportRecord(format: "jsonl", path: url.path, count: samples.count))
-        return samples.count
+        try store.recordExport(ExportRecord(format: "jsonl", path: url.path, count: written))
+        return (written, inconsistent)
     }
 }

@@ -68,6 +68,7 @@ struct Export: AsyncParsableCommand {
             ?? URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("\(format.rawValue).jsonl")
         let result = try DatasetExport.export(store: store, to: target, options: options)
         for file in result.files { print("\(file.path): \(file.rows) rows") }
+        for (id, why) in result.inconsistent { FileHandle.standardError.write(Data("not exported: sample \(id): \(why)\n".utf8)) }
         print("card: \(result.card)")
     }
 }

@@ -45,13 +45,13 @@ struct Inspect: AsyncParsableCommand {
         let style = TextStyle(enabled: !json && isatty(STDOUT_FILENO) == 1)
         if let sampleId {
             let detail = try RunInspector.detail(store, id: sampleId)
-            print(json ? try JSONText.encode(detail) : InspectText.sample(detail, style))
+            print(json ? try JSONText.encode(detail) : TerminalText.styled(InspectText.sample(detail, style)))
         } else if rejected || stage != nil || reason != nil || grep != nil {
             let rows = try store.rejections(stage: stage, reason: reason, grep: grep, limit: limit)
-            print(json ? try JSONText.encode(rows) : InspectText.rejections(rows, style))
+            print(json ? try JSONText.encode(rows) : TerminalText.styled(InspectText.rejections(rows, style)))
         } else {
             let summary = try RunInspector.summary(store, path: path)
-            print(json ? try JSONText.encode(summary) : InspectText.summary(summary, style))
+            print(json ? try JSONText.encode(summary) : TerminalText.styled(InspectText.summary(summary, style)))
         }
     }
 }
@@ -65,13 +65,63 @@ enum JSONText {
     }
 }
 
-/// ANSI colour on a terminal, plain text when piped.
+/// ANSI colour on a terminal, plain text when piped. Its escapes are written with a marker that `TerminalText`
+/// turns into ESC only after the collected text around them has been made safe.
 struct TextStyle {
     var enabled: Bool
-    func bold(_ s: String) -> String { enabled ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
-    func red(_ s: String) -> String { enabled ? "\u{1B}[31m\(s)\u{1B}[0m" : s }
-    func green(_ s: String) -> String { enabled ? "\u{1B}[32m\(s)\u{1B}[0m" : s }
-    func dim(_ s: String) -> String { enabled ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
+    static let marker: Character = "\u{E001}"
+    private func wrap(_ code: String, _ s: String) -> String { enabled ? "\(Self.marker)[\(code)m\(s)\(Self.marker)[0m" : s }
+    func bold(_ s: String) -> String { wrap("1", s) }
+    func red(_ s: String) -> String { wrap("31", s) }
+    func green(_ s: String) -> String { wrap("32", s) }
+    func dim(_ s: String) -> String { wrap("2", s) }
+}
+
+/// What `inspect` prints: collected code, model output and sandbox stderr are untrusted, so control characters
+/// (all but newline and tab), DEL, C1 controls and bidirectional overrides are shown escaped (`\u{1b}`) instead
+/// of driving the terminal. The style's markers become ESC only as the few colour codes it writes, so text that
+/// carries a marker of its own can at most colour itself.
+enum TerminalText {
+    static let styleCodes: Set<String> = ["0", "1", "2", "31", "32"]
+
+    static func styled(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        let marker = TextStyle.marker.unicodeScalars.first!
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == marker, let code = styleCode(scalars, after: index) {
+                out.append("\u{1B}")
+                out.append(contentsOf: "[\(code)m".unicodeScalars)
+                index += code.count + 3
+                continue
+            }
+            let value = scalar.value
+            let control = (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F...0x9F).contains(value)
+            let bidi = (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value) || value == 0x200E || value == 0x200F
+            if control || bidi || scalar == marker {
+                out.append(contentsOf: "\\u{\(String(value, radix: 16))}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+            index += 1
+        }
+        return String(out)
+    }
+
+    /// The colour code of `[CODE m` right after the marker at `index`, when it is one the style writes.
+    private static func styleCode(_ scalars: [Unicode.Scalar], after index: Int) -> String? {
+        guard index + 1 < scalars.count, scalars[index + 1] == "[" else { return nil }
+        var code = ""
+        var next = index + 2
+        while next < scalars.count, code.count < 3, ("0"..."9").contains(scalars[next]) {
+            code.unicodeScalars.append(scalars[next])
+            next += 1
+        }
+        guard next < scalars.count, scalars[next] == "m", styleCodes.contains(code) else { return nil }
+        return code
+    }
 }
 
 enum InspectText {

@@ -1,4 +1,4 @@
-// An advisory lock on a run directory, so two processes never write one run.
+// An advisory lock on a run's database, so two processes never write one run.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -11,19 +11,21 @@ public enum RunLockError: LocalizedError {
     public var errorDescription: String? {
         switch self {
         case let .busy(path): return "another semi-instruct process is writing this run (lock held on \(path))"
-        case let .cannotOpen(path, code): return "cannot open lock file \(path): \(String(cString: strerror(code)))"
+        case let .cannotOpen(path, code): return "cannot open \(path) to lock it: \(String(cString: strerror(code)))"
         }
     }
 }
 
 /// Held while the value lives; the kernel drops it if the process dies, so a killed run never stays locked.
+/// It is an flock on the run's database file, which SQLite's own (fcntl) locks do not touch.
 public final class RunLock {
     private let descriptor: Int32
     public let path: String
 
-    public init(directory: URL) throws {
-        path = directory.appendingPathComponent("run.lock").path
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    /// Locks `file`, made owner-only when it does not exist yet (a run's database holds the code it read).
+    public init(file: String) throws {
+        path = file
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw RunLockError.cannotOpen(path: path, errno: errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)

@@ -194,5 +194,13 @@ import Testing
         let twice = try #require(try store.testCases(of: account.id).first { $0.arguments == "obj = Account(10); obj.deposit(5); obj.deposit(5)" })
         #expect(twice.expectedValue == "20" && twice.expectedState?.contains("[5,5]") == true && twice.passed == true,
                 "\(twice.expectedValue ?? "") \(twice.expectedState ?? "")")
+
+        // Evidence that does not hold together is never exported: here a sample whose cases a second writer emptied.
+        let before = try DatasetExport.export(store: store, to: run.appendingPathComponent("before.jsonl"), options: DatasetExportOptions(format: .alpaca))
+        #expect(before.files.first?.rows == 1 && before.inconsistent.isEmpty)
+        let verified = try #require(try store.outcome(of: account.id, stage: "verify"))
+        try store.commit([StageCommit(outcome: verified, testCases: [])])
+        let after = try DatasetExport.export(store: store, to: run.appendingPathComponent("after.jsonl"), options: DatasetExportOptions(format: .alpaca))
+        #expect(after.files.first?.rows == 0 && after.inconsistent.map(\.id) == [account.id], "\(after.inconsistent)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Store
 import Testing
 
 /// What a build refuses before any work: a recipe without inputs, and models that cannot be found.
@@ -43,5 +44,31 @@ import Testing
         let result = try await BuildRunner(recipe: recipe, options: options, services: .real(recipe: recipe, workers: 1, progress: ProgressReporter(mode: .quiet)),
                                            progress: ProgressReporter(mode: .quiet)).run()
         #expect(result.collected == 1)
+    }
+
+    /// The lock is on the run's database, which no one deletes as stale; the database is the builder's alone to read.
+    @Test func aSecondWriterIsRefusedAndTheDatabaseIsOwnerOnly() async throws {
+        let run = try temporaryDirectory("preflight")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let file = run.appendingPathComponent("f.py")
+        try "def f(x):\n    return x + 1\n".write(to: file, atomically: true, encoding: .utf8)
+        var recipe = Recipe()
+        recipe.inputs = [.init(path: file.path)]
+        var options = BuildOptions(runDirectory: run.appendingPathComponent("run"))
+        options.until = .prefilter
+        let first = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
+        let mode = try FileManager.default.attributesOfItem(atPath: first.databasePath)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "\(String(mode ?? 0, radix: 8))")
+
+        var held: RunLock? = try RunLock(file: first.databasePath)
+        await #expect {
+            _ = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
+        } throws: { error in
+            (error as? RunLockError)?.errorDescription?.contains("another semi-instruct process is writing this run") == true
+        }
+        #expect(held != nil)
+        held = nil
+        // Released, the run resumes.
+        #expect(try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run().collected == 1)
     }
 }
