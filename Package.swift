@@ -68,6 +68,8 @@ let package = Package(
         .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine", "Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
+        // Seeded mutations of small valid files for every file reader: each must load or throw, never trap.
+        .testTarget(name: "FileFuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "DecontaminationTests", dependencies: ["Decontamination"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints"]),

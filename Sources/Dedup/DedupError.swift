@@ -4,6 +4,8 @@ import Foundation
 public enum DedupError: LocalizedError, Equatable {
     case shape(String)
     case npy(file: String, reason: String)
+    /// A NaN or infinity in a vectors file (or a float64 past float32's range); `row` counts from 0.
+    case nonFiniteValue(file: String, row: Int, column: Int, value: Double)
     case embeddingCount(file: String, rows: Int, records: Int)
     case unreadableInput(file: String, reason: String)
     case gzip(file: String, reason: String)
@@ -18,6 +20,9 @@ public enum DedupError: LocalizedError, Equatable {
         switch self {
         case let .shape(message): return "dedup shape error: \(message)"
         case let .npy(file, reason): return "\(file): not a float32 matrix .npy file: \(reason)"
+        case let .nonFiniteValue(file, row, column, value):
+            return "\(file): row \(row), column \(column) holds \(value)\(value.isFinite ? ", past float32's range" : ""); "
+                + "embedding values must be finite numbers"
         case let .embeddingCount(file, rows, records):
             return "\(file) has \(rows) embedding rows but the input has \(records) records; row i must be record i"
         case let .unreadableInput(file, reason): return "cannot read \(file): \(reason)"

@@ -1,13 +1,16 @@
 // NumPy .npy files of 2-D float matrices (format versions 1-3): precomputed embeddings come in this form.
 // Layout: "\x93NUMPY", major, minor, header length (u16 for v1, u32 for v2+), a Python dict literal
 // {'descr': '<f4', 'fortran_order': False, 'shape': (n, d), } padded with spaces, then the raw data.
+// The shape is checked against overflow and the file's length before anything is sized from it.
 import Foundation
+import ModelFiles
 import VectorIndex
 
 public enum NPYFile {
     /// Reads a C-order little-endian float32 ('<f4') or float64 ('<f8', converted) matrix of shape (n, d).
     /// With `rows`, only those rows, in that order (the file is memory-mapped, so the rest is never copied);
-    /// `expectedRows` makes a row-count mismatch an error naming both counts.
+    /// `expectedRows` makes a row-count mismatch an error naming both counts; a value that is not a finite
+    /// float32 (NaN, infinity, a float64 past float32's range) is an error naming its row and column.
     public static func readMatrix(_ url: URL, rows selected: [Int]? = nil, expectedRows: Int? = nil) throws -> Matrix {
         let path = url.path
         let data: Data
@@ -32,18 +35,22 @@ public enum NPYFile {
         guard fortran.hasPrefix("False") else { throw DedupError.npy(file: path, reason: "Fortran order; save with C order") }
         let shape = shapeText.trimmingCharacters(in: CharacterSet(charactersIn: "() "))
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard shape.count == 2, let rows = Int(shape[0]), let columns = Int(shape[1]) else {
-            throw DedupError.npy(file: path, reason: "shape (\(shapeText)) is not 2-D")
+        guard shape.count == 2, let rows = Int(shape[0]), let columns = Int(shape[1]), rows >= 0, columns >= 0 else {
+            throw DedupError.npy(file: path, reason: "shape \(FileText.quoted(shapeText)) is not 2-D")
         }
+        guard columns > 0 else { throw DedupError.npy(file: path, reason: "shape (\(rows), 0) has vectors of no values") }
         let width: Int
         switch descr {
         case "'<f4'": width = 4
         case "'<f8'": width = 8
-        default: throw DedupError.npy(file: path, reason: "dtype \(descr); expected '<f4' (float32) or '<f8'")
+        default: throw DedupError.npy(file: path, reason: "dtype \(FileText.quoted(descr)); expected '<f4' (float32) or '<f8'")
         }
         let dataStart = headerStart + headerLength
-        guard data.count - dataStart == rows * columns * width else {
-            throw DedupError.npy(file: path, reason: "shape (\(rows), \(columns)) needs \(rows * columns * width) bytes of data, found \(data.count - dataStart)")
+        let (cells, cellsOverflow) = rows.multipliedReportingOverflow(by: columns)
+        let (bytes, bytesOverflow) = cells.multipliedReportingOverflow(by: width)
+        guard !cellsOverflow, !bytesOverflow, data.count - dataStart == bytes else {
+            let needed = cellsOverflow || bytesOverflow ? "more than 2^63" : "\(bytes)"
+            throw DedupError.npy(file: path, reason: "shape (\(rows), \(columns)) needs \(needed) bytes of data, found \(data.count - dataStart)")
         }
         if let expectedRows, expectedRows != rows {
             throw DedupError.embeddingCount(file: path, rows: rows, records: expectedRows)
@@ -53,18 +60,25 @@ public enum NPYFile {
             throw DedupError.npy(file: path, reason: "row \(bad) asked for; the file has \(rows)")
         }
         var values = [Float](repeating: 0, count: chosen.count * columns)
+        var firstNonFinite: (row: Int, column: Int, value: Double)?
         data.withUnsafeBytes { raw in
             let body = UnsafeRawBufferPointer(rebasing: raw[dataStart...])
             values.withUnsafeMutableBufferPointer { out in
                 for (slot, row) in chosen.enumerated() {
                     for column in 0..<columns {
                         let i = row * columns + column
-                        out[slot * columns + column] = width == 4
-                            ? Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                            : Float(Double(bitPattern: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+                        let value = width == 4
+                            ? Double(Float(bitPattern: UInt32(littleEndian: body.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))))
+                            : Double(bitPattern: UInt64(littleEndian: body.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+                        let stored = Float(value)
+                        out[slot * columns + column] = stored
+                        if firstNonFinite == nil, !stored.isFinite { firstNonFinite = (row, column, value) }
                     }
                 }
             }
+        }
+        if let bad = firstNonFinite {
+            throw DedupError.nonFiniteValue(file: path, row: bad.row, column: bad.column, value: bad.value)
         }
         return try Matrix(rows: chosen.count, columns: columns, values: values)
     }

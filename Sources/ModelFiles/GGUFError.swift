@@ -1,4 +1,5 @@
-// Everything that can be wrong with a GGUF file, each naming the file and where.
+// Everything that can be wrong with a GGUF file, each naming the file and where; names from the file are
+// quoted short and escaped.
 import Foundation
 import Kernels
 
@@ -13,7 +14,10 @@ public enum GGUFError: LocalizedError, Equatable, Sendable {
     case missingTensor(file: String, tensor: String)
     case shapeMismatch(file: String, tensor: String, expected: [Int], actual: [Int])
     case unsupportedTensorType(file: String, tensor: String, type: String)
-    case tensorOutOfBounds(file: String, tensor: String, offset: Int, bytes: Int, fileSize: Int)
+    /// `offset` is relative to the data section, as the file states it.
+    case tensorOutOfBounds(file: String, tensor: String, offset: Int, bytes: Int, dataLength: Int)
+    case misalignedTensor(file: String, tensor: String, offset: Int, alignment: Int)
+    case overlappingTensors(file: String, tensor: String, offset: Int, other: String, otherEnd: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -32,13 +36,17 @@ public enum GGUFError: LocalizedError, Equatable, Sendable {
         case let .wrongKeyType(file, key, expected, actual):
             "\(file): metadata key \(key) is \(actual), expected \(expected)"
         case let .missingTensor(file, tensor):
-            "\(file): tensor \(tensor) is missing"
+            "\(file): tensor \(FileText.quoted(tensor)) is missing"
         case let .shapeMismatch(file, tensor, expected, actual):
-            "\(file): tensor \(tensor) has shape \(actual), expected \(expected)"
+            "\(file): tensor \(FileText.quoted(tensor)) has shape \(actual), expected \(expected)"
         case let .unsupportedTensorType(file, tensor, type):
-            "\(file): tensor \(tensor) has type \(type), which this engine does not read (it reads \(TensorType.allCases.map(\.description).joined(separator: ", ")))"
-        case let .tensorOutOfBounds(file, tensor, offset, bytes, fileSize):
-            "\(file): tensor \(tensor) spans bytes \(offset)..<\(offset + bytes), past the end of the file (\(fileSize) bytes)"
+            "\(file): tensor \(FileText.quoted(tensor)) has type \(type), which this engine does not read (it reads \(TensorType.allCases.map(\.description).joined(separator: ", ")))"
+        case let .tensorOutOfBounds(file, tensor, offset, bytes, dataLength):
+            "\(file): tensor \(FileText.quoted(tensor)) needs \(bytes) bytes at data offset \(offset), past the end of the data section (\(dataLength) bytes)"
+        case let .misalignedTensor(file, tensor, offset, alignment):
+            "\(file): tensor \(FileText.quoted(tensor)) starts at data offset \(offset), not a multiple of the alignment \(alignment)"
+        case let .overlappingTensors(file, tensor, offset, other, otherEnd):
+            "\(file): tensor \(FileText.quoted(tensor)) starts at data offset \(offset), inside tensor \(FileText.quoted(other)), which ends at \(otherEnd)"
         }
     }
 }

@@ -5,6 +5,9 @@
 //                                                           array = u32 element type + u64 count + values)
 //   tensor infos: string name | u32 dims | u64 ne[dims] (ne0 innermost) | u32 ggml type | u64 offset
 //   padding to `general.alignment` (default 32) | tensor data (each offset relative to here)
+//
+// Every count, length, shape and offset is checked against the file before use (see GGUFFile+Layout.swift
+// for the tensor data), and names and keys quoted in errors are cut short and escaped (FileText).
 import Foundation
 import Kernels
 
@@ -15,11 +18,12 @@ public struct GGUFTensorInfo: Sendable, Equatable {
     public let typeID: UInt32
     /// Absolute offset of the first byte in the file.
     public let offset: Int
+    /// The product of the shape, checked at load not to overflow.
+    public let elementCount: Int
 
     /// nil for GGML types this engine does not read.
     public var type: TensorType? { TensorType(rawValue: typeID) }
     public var typeName: String { TensorType.ggmlName(typeID) }
-    public var elementCount: Int { shape.reduce(1, *) }
 }
 
 public final class GGUFFile: @unchecked Sendable {
@@ -64,11 +68,11 @@ public final class GGUFFile: @unchecked Sendable {
         var metadata: [String: GGUFValue] = [:]
         for _ in 0..<keyCount {
             let keyOffset = reader.offset
-            let key = try reader.string(reading: "a metadata key")
-            let typeID = try reader.read(UInt32.self, reading: "the type of \(key)")
-            let value = try reader.value(typeID: typeID, reading: key, depth: 0)
+            let (key, shownKey) = try reader.name(reading: "a metadata key")
+            let typeID = try reader.read(UInt32.self, reading: "the type of \(shownKey)")
+            let value = try reader.value(typeID: typeID, reading: shownKey, depth: 0)
             guard metadata.updateValue(value, forKey: key) == nil else {
-                throw .invalid(file: url.path, offset: keyOffset, reason: "metadata key \(key) appears twice")
+                throw .invalid(file: url.path, offset: keyOffset, reason: "metadata key \(shownKey) appears twice")
             }
             keys.append(key)
         }
@@ -84,53 +88,35 @@ public final class GGUFFile: @unchecked Sendable {
         }
         self.alignment = alignment
 
-        var infos: [(name: String, shape: [Int], type: UInt32, relative: Int, at: Int)] = []
+        var entries: [TensorEntry] = []
         for _ in 0..<tensorCount {
             let at = reader.offset
-            let name = try reader.string(reading: "a tensor name")
-            let dims = try reader.read(UInt32.self, reading: "the dimension count of \(name)")
+            let (name, shown) = try reader.name(reading: "a tensor name")
+            let dims = try reader.read(UInt32.self, reading: "the dimension count of \(shown)")
             guard (1...4).contains(dims) else {
-                throw .invalid(file: url.path, offset: at, reason: "tensor \(name) has \(dims) dimensions (1 to 4 allowed)")
+                throw .invalid(file: url.path, offset: at, reason: "tensor \(shown) has \(dims) dimensions (1 to 4 allowed)")
             }
             var shape: [Int] = []
             for _ in 0..<dims {
-                let extent = try reader.read(UInt64.self, reading: "the shape of \(name)")
+                let extent = try reader.read(UInt64.self, reading: "the shape of \(shown)")
                 guard extent > 0, extent < 1 << 40 else {
-                    throw .invalid(file: url.path, offset: at, reason: "tensor \(name) has dimension \(extent)")
+                    throw .invalid(file: url.path, offset: at, reason: "tensor \(shown) has dimension \(extent)")
                 }
                 shape.append(Int(extent))
             }
-            let type = try reader.read(UInt32.self, reading: "the type of \(name)")
-            let relative = try reader.read(UInt64.self, reading: "the offset of \(name)")
-            guard relative < UInt64(mapped.count) else {
-                throw .tensorOutOfBounds(file: url.path, tensor: name, offset: Int(clamping: relative), bytes: 0, fileSize: mapped.count)
-            }
-            infos.append((name, shape, type, Int(relative), at))
+            let type = try reader.read(UInt32.self, reading: "the type of \(shown)")
+            let relative = try reader.read(UInt64.self, reading: "the offset of \(shown)")
+            entries.append(TensorEntry(name: name, shape: shape, typeID: type, relative: relative, at: at))
         }
         dataOffset = (reader.offset + alignment - 1) / alignment * alignment
 
-        var tensors: [GGUFTensorInfo] = []
+        let tensors = try Self.placeTensors(entries, dataOffset: dataOffset, alignment: alignment,
+                                            fileSize: mapped.count, file: url.path)
         var index: [String: Int] = [:]
-        for info in infos {
-            let elements = info.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
-            guard info.shape.reduce(1.0, { $0 * Double($1) }) < Double(1 << 50) else {
-                throw .invalid(file: url.path, offset: info.at, reason: "tensor \(info.name) has \(info.shape) values")
+        for (i, tensor) in tensors.enumerated() {
+            guard index.updateValue(i, forKey: tensor.name) == nil else {
+                throw .invalid(file: url.path, offset: entries[i].at, reason: "tensor \(FileText.quoted(tensor.name)) appears twice")
             }
-            let tensor = GGUFTensorInfo(name: info.name, shape: info.shape, typeID: info.type, offset: dataOffset + info.relative)
-            if let type = tensor.type {
-                guard info.shape[0] % type.blockSize == 0 else {
-                    throw .invalid(file: url.path, offset: info.at,
-                                   reason: "tensor \(info.name): rows of \(info.shape[0]) values do not fill \(type) blocks of \(type.blockSize)")
-                }
-                let bytes = elements / type.blockSize * type.blockBytes
-                guard tensor.offset + bytes <= mapped.count else {
-                    throw .tensorOutOfBounds(file: url.path, tensor: info.name, offset: tensor.offset, bytes: bytes, fileSize: mapped.count)
-                }
-            }
-            guard index.updateValue(tensors.count, forKey: info.name) == nil else {
-                throw .invalid(file: url.path, offset: info.at, reason: "tensor \(info.name) appears twice")
-            }
-            tensors.append(tensor)
         }
         self.tensors = tensors
         tensorIndex = index
@@ -244,6 +230,12 @@ struct GGUFByteReader {
 
     var remaining: Int { bytes.count - offset }
 
+    /// A string that names something (a key, a tensor), and how errors quote it: short and escaped.
+    mutating func name(reading what: String) throws(GGUFError) -> (text: String, shown: String) {
+        let raw = try stringBytes(reading: what)
+        return (String(decoding: raw, as: UTF8.self), FileText.quoted(bytes: raw))
+    }
+
     mutating func bytes(_ count: Int, reading what: String) throws(GGUFError) -> UnsafeRawBufferPointer {
         guard count >= 0, count <= remaining else {
             throw .truncated(file: file, offset: offset, needed: count - remaining, reading: what)
@@ -269,12 +261,16 @@ struct GGUFByteReader {
     }
 
     mutating func string(reading what: String) throws(GGUFError) -> String {
+        String(decoding: try stringBytes(reading: what), as: UTF8.self)
+    }
+
+    private mutating func stringBytes(reading what: String) throws(GGUFError) -> UnsafeRawBufferPointer {
         let at = offset
         let length = try read(UInt64.self, reading: "the length of \(what)")
         guard length <= UInt64(remaining) else {
             throw .truncated(file: file, offset: at + 8, needed: Int(clamping: length) - remaining, reading: what)
         }
-        return String(decoding: try bytes(Int(length), reading: what), as: UTF8.self)
+        return try bytes(Int(length), reading: what)
     }
 
     mutating func value(typeID: UInt32, reading key: String, depth: Int) throws(GGUFError) -> GGUFValue {

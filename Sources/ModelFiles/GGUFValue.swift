@@ -1,6 +1,7 @@
 // GGUF metadata values: the 13 value types of the format, arrays possibly nested.
 
-public indirect enum GGUFValue: Sendable, Equatable {
+/// Not `indirect`: array elements sit inline, so a long array costs the same few bytes an element, not a heap box each.
+public enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8)
     case int8(Int8)
     case uint16(UInt16)
@@ -73,10 +74,10 @@ public indirect enum GGUFValue: Sendable, Equatable {
         return nil
     }
 
-    /// A short rendering: scalars in full, arrays by element type and length.
+    /// A short rendering: numbers in full, strings cut short and escaped, arrays by element type and length.
     public var summary: String {
         switch self {
-        case let .string(s): s.count > 80 ? "\"\(s.prefix(77))...\"" : "\"\(s)\""
+        case let .string(s): "\"\(FileText.quoted(s))\""
         case let .array(items): "[\(items.first?.typeName ?? "empty") x \(items.count)]"
         case let .bool(b): b ? "true" : "false"
         case let .float32(v): "\(v)"

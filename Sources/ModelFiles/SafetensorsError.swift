@@ -1,4 +1,5 @@
-// Everything that can be wrong with a safetensors file or checkpoint, each naming the file and tensor.
+// Everything that can be wrong with a safetensors file or checkpoint, each naming the file and tensor (quoted
+// short and escaped: the name comes from the file).
 import Foundation
 
 public enum SafetensorsError: LocalizedError, Equatable {
@@ -26,17 +27,17 @@ public enum SafetensorsError: LocalizedError, Equatable {
         case let .invalidHeaderJSON(file, detail):
             "\(file): the JSON header at offset 8 is invalid: \(detail)"
         case let .invalidTensorEntry(name, file, detail):
-            "\(file): tensor '\(name)': \(detail)"
+            "\(file): tensor '\(FileText.quoted(name))': \(detail)"
         case let .unsupportedDType(name, file, dtype):
-            "\(file): tensor '\(name)' has dtype \(dtype); only F32, F16 and BF16 convert to f32"
+            "\(file): tensor '\(FileText.quoted(name))' has dtype \(FileText.quoted(dtype)); only F32, F16 and BF16 convert to f32"
         case let .dataOutOfBounds(name, file, end, dataLength):
-            "\(file): tensor '\(name)' ends at data offset \(end), past the data section (\(dataLength) bytes)"
+            "\(file): tensor '\(FileText.quoted(name))' ends at data offset \(end), past the data section (\(dataLength) bytes)"
         case let .sizeMismatch(name, file, offset, expectedBytes, actualBytes):
-            "\(file): tensor '\(name)' at data offset \(offset) spans \(actualBytes) bytes; its dtype and shape need \(expectedBytes)"
+            "\(file): tensor '\(FileText.quoted(name))' at data offset \(offset) spans \(actualBytes) bytes; its dtype and shape need \(expectedBytes)"
         case let .shapeMismatch(name, file, expected, actual):
-            "\(file): tensor '\(name)' has shape \(actual), expected \(expected)"
+            "\(file): tensor '\(FileText.quoted(name))' has shape \(actual), expected \(expected)"
         case let .missingTensor(name, file):
-            "\(file): no tensor named '\(name)'"
+            "\(file): no tensor named '\(FileText.quoted(name))'"
         case let .noWeights(directory):
             "\(directory): no model.safetensors or model.safetensors.index.json"
         case let .invalidIndex(file, detail):

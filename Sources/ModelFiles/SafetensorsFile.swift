@@ -4,7 +4,8 @@
 //                          "__metadata__": {"k": "v"}}][data...]
 //
 // `data_offsets` are relative to the first byte after the header. Tensors are read on demand and converted
-// to f32; the file itself is never read into memory as a whole.
+// to f32; the file itself is never read into memory as a whole. Shapes and offsets are checked at load
+// against overflow and the data section's length, so every tensor's bytes lie inside the file.
 import Foundation
 
 /// Element types a safetensors header may name; only the floating ones convert to f32.
@@ -33,6 +34,7 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
     /// Byte range relative to the start of the data section.
     public var dataOffsets: Range<Int>
 
+    /// The product of the shape; for a tensor read from a file, checked at load to fit its bytes.
     public var elementCount: Int { shape.reduce(1, *) }
 }
 
@@ -91,6 +93,7 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         let source = mapping.bytes.baseAddress! + dataStart + info.dataOffsets.lowerBound
         let count = info.elementCount
+        guard count > 0 else { return [] }
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let out = buffer.baseAddress!
             switch info.dtype {
@@ -129,7 +132,8 @@ public final class SafetensorsFile: @unchecked Sendable {
         }
         var metadata: [String: String] = [:]
         var tensors: [String: SafetensorsTensorInfo] = [:]
-        for (name, value) in entries {
+        // By name, so that of several bad entries the error names the same one on every run.
+        for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
             if name == "__metadata__" {
                 for (key, item) in (value as? [String: Any]) ?? [:] { metadata[key] = item as? String ?? "\(item)" }
                 continue
@@ -150,20 +154,23 @@ public final class SafetensorsFile: @unchecked Sendable {
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
             throw SafetensorsError.unsupportedDType(name: name, file: file, dtype: dtypeName)
         }
-        let shape = shapeValues.compactMap { ($0 as? NSNumber)?.intValue }
-        let offsets = offsetValues.compactMap { ($0 as? NSNumber)?.intValue }
+        // `as? Int` is exact: 1.5, 1e30 and 2^64 are not sizes.
+        let shape = shapeValues.compactMap { $0 as? Int }
+        let offsets = offsetValues.compactMap { $0 as? Int }
         guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
-            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "shape \(shapeValues) is not a list of sizes")
+            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "shape \(FileText.quoted("\(shapeValues)")) is not a list of sizes")
         }
         guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
-            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "data_offsets \(offsetValues) is not [begin, end]")
+            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "data_offsets \(FileText.quoted("\(offsetValues)")) is not [begin, end]")
         }
         guard offsets[1] <= dataLength else {
             throw SafetensorsError.dataOutOfBounds(name: name, file: file, end: offsets[1], dataLength: dataLength)
         }
+        guard let elements = shape.checkedProduct, case let (expectedBytes, false) = elements.multipliedReportingOverflow(by: dtype.byteSize) else {
+            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "shape \(FileText.quoted("\(shape)")) has more values than any file can hold")
+        }
         let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: offsets[0]..<offsets[1])
-        let (expectedBytes, overflow) = info.elementCount.multipliedReportingOverflow(by: dtype.byteSize)
-        guard !overflow, expectedBytes == info.dataOffsets.count else {
+        guard expectedBytes == info.dataOffsets.count else {
             throw SafetensorsError.sizeMismatch(name: name, file: file, offset: offsets[0],
                                                 expectedBytes: expectedBytes, actualBytes: info.dataOffsets.count)
         }

@@ -1,6 +1,7 @@
 // Byte-level BPE from a Hugging Face `tokenizer.json` (with `tokenizer_config.json` beside it for
 // the BOS/EOS names and the chat template).
 import Foundation
+import ModelFiles
 
 extension BPETokenizer {
     public convenience init(tokenizerJSON url: URL) throws(TokenizerError) {
@@ -26,11 +27,14 @@ extension BPETokenizer {
         for merge in model["merges"] as? [Any] ?? [] {
             if let text = merge as? String { merges.append(text) }
             else if let pair = merge as? [String], pair.count == 2 { merges.append(pair[0] + " " + pair[1]) }
-            else { throw .invalid(file: file, key: "model.merges", reason: "entry \(merge) is neither \"a b\" nor [a, b]") }
+            else { throw .invalid(file: file, key: "model.merges", reason: "entry \(FileText.quoted("\(merge)")) is neither \"a b\" nor [a, b]") }
         }
-        var entries = vocab.map { ($0.value, $0.key) }
+        let addedTokens = root["added_tokens"] as? [[String: Any]] ?? []
+        try TokenizerJSONIDs.check(vocab: vocab, addedTokens: addedTokens, file: file)
+        // In id order, so that of two tokens a damaged file gives the same id, the same one wins on every run.
+        var entries = vocab.map { ($0.value, $0.key) }.sorted { $0 < $1 }
         var added: [Int] = [], special = Set<Int>()
-        for item in root["added_tokens"] as? [[String: Any]] ?? [] {
+        for item in addedTokens {
             guard let id = item["id"] as? Int, let content = item["content"] as? String else { continue }
             entries.append((id, content))
             added.append(id)
@@ -38,7 +42,7 @@ extension BPETokenizer {
         }
         let size = (entries.map(\.0).max() ?? -1) + 1
         var tokens = [String](repeating: "", count: size)
-        for (id, token) in entries where id >= 0 { tokens[id] = token }
+        for (id, token) in entries { tokens[id] = token }
 
         let pre = try PreTokenizer(huggingFace: root["pre_tokenizer"], file: file)
         let config = Self.tokenizerConfig(beside: url)

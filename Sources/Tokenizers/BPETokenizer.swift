@@ -1,6 +1,7 @@
 // Byte-level BPE (GPT-2 style): pre-tokenize, spell each piece's bytes with GPT-2's byte characters,
 // then repeatedly merge the adjacent pair with the lowest merge rank.
 import Foundation
+import ModelFiles
 
 public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     public let preTokenizer: PreTokenizer
@@ -55,7 +56,7 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
             let parts = merge.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, let left = ids[String(parts[0])], let right = ids[String(parts[1])],
                   let merged = ids[String(parts[0]) + String(parts[1])] else {
-                throw .invalid(file: source, key: "merges", reason: "merge \(rank) \"\(merge)\" names tokens not in the vocabulary")
+                throw .invalid(file: source, key: "merges", reason: "merge \(rank) \"\(FileText.quoted(merge))\" names tokens not in the vocabulary")
             }
             let key = UInt64(left) << 32 | UInt64(right)
             if table[key] == nil { table[key] = (Int32(rank), Int32(merged)) }

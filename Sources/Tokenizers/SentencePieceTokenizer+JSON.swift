@@ -2,6 +2,7 @@
 // ship): a BPE model with `<0xXX>` byte fallback, spaces mapped to "▁" by a `Replace`/`Prepend`
 // normalizer or a `Metaspace` pre-tokenizer, merges applied by rank as `tokenizers` does.
 import Foundation
+import ModelFiles
 
 extension SentencePieceTokenizer {
     /// Whether a tokenizer.json describes SentencePiece-style BPE rather than byte-level BPE.
@@ -46,14 +47,17 @@ extension SentencePieceTokenizer {
             else { throw .invalid(file: file, key: "model.merges[\(index)]", reason: "neither \"a b\" nor [a, b]") }
         }
 
-        var entries = vocab.map { ($0.value, $0.key) }
+        let addedTokens = root["added_tokens"] as? [[String: Any]] ?? []
+        try TokenizerJSONIDs.check(vocab: vocab, addedTokens: addedTokens, file: file)
+        // In id order, so that of two tokens a damaged file gives the same id, the same one wins on every run.
+        var entries = vocab.map { ($0.value, $0.key) }.sorted { $0 < $1 }
         var textTokens: [Int: TextToken] = [:], special = Set<Int>(), userDefined = Set<Int>()
-        for (index, item) in (root["added_tokens"] as? [[String: Any]] ?? []).enumerated() {
+        for (index, item) in addedTokens.enumerated() {
             guard let id = item["id"] as? Int, let content = item["content"] as? String, id >= 0 else {
                 throw .invalid(file: file, key: "added_tokens[\(index)]", reason: "needs an id and a content")
             }
             if item["single_word"] as? Bool == true {
-                throw .invalid(file: file, key: "added_tokens[\(index)].single_word", reason: "\(content): word-bounded added tokens are not supported")
+                throw .invalid(file: file, key: "added_tokens[\(index)].single_word", reason: "\(FileText.quoted(content)): word-bounded added tokens are not supported")
             }
             entries.append((id, content))
             textTokens[id] = TextToken(.always, stripsLeft: item["lstrip"] as? Bool ?? false, stripsRight: item["rstrip"] as? Bool ?? false)
@@ -63,7 +67,7 @@ extension SentencePieceTokenizer {
         // Ids missing from the file stay as empty unused pieces.
         var pieces = [Piece](repeating: Piece("", type: .unused), count: size)
         let unknownName = model["unk_token"] as? String
-        for (id, text) in entries where id >= 0 {
+        for (id, text) in entries {
             let type: PieceType = special.contains(id) ? .control : userDefined.contains(id) ? .userDefined
                 : text == unknownName ? .unknown : Self.isBytePiece(text) ? .byte : .normal
             pieces[id] = Piece(text, type: type)
@@ -104,13 +108,13 @@ extension SentencePieceTokenizer {
             case "Replace" where (step["pattern"] as? [String: Any])?["String"] as? String == " " && step["content"] as? String == metaspace:
                 replacesSpaces = true
             default:
-                throw .invalid(file: file, key: "normalizer[\(index)]", reason: "\(type) \(step) is not supported (Prepend \"▁\", Replace \" \" with \"▁\" are)")
+                throw .invalid(file: file, key: "normalizer[\(index)]", reason: "\(FileText.quoted("\(type) \(Self.json(step))")) is not supported (Prepend \"▁\", Replace \" \" with \"▁\" are)")
             }
         }
         for (index, step) in steps(root["pre_tokenizer"]).enumerated() {
             let type = step["type"] as? String ?? "(none)"
             guard type == "Metaspace", step["replacement"] as? String ?? metaspace == metaspace else {
-                throw .unsupportedPreTokenizer(file: file, value: "pre_tokenizer[\(index)] \(type) (for SentencePiece-style BPE only Metaspace \"▁\" is)")
+                throw .unsupportedPreTokenizer(file: file, value: "pre_tokenizer[\(index)] \(FileText.quoted(type)) (for SentencePiece-style BPE only Metaspace \"▁\" is)")
             }
             replacesSpaces = true
             options.splitAtSpaces = step["split"] as? Bool ?? true
@@ -119,13 +123,19 @@ extension SentencePieceTokenizer {
             case "always": options.spacePrefix = .everySegmentUnlessSpace
             case "first": options.spacePrefix = .firstSegmentUnlessSpace
             case "never": break
-            default: throw .invalid(file: file, key: "pre_tokenizer.prepend_scheme", reason: "\(scheme) is not always, first or never")
+            default: throw .invalid(file: file, key: "pre_tokenizer.prepend_scheme", reason: "\(FileText.quoted(scheme)) is not always, first or never")
             }
         }
         guard replacesSpaces else {
             throw .invalid(file: file, key: "normalizer", reason: "spaces are not replaced by \"▁\" (no Replace normalizer, no Metaspace pre-tokenizer)")
         }
         return options
+    }
+
+    /// A step as JSON with sorted keys: the same text on every run, unlike a dictionary's description.
+    private static func json(_ step: [String: Any]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: step, options: [.sortedKeys]) else { return "\(step)" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// tokenizers' Llama decoders end with `Strip(" ", start: 1)`; older files decode with `Metaspace`.

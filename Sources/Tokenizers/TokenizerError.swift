@@ -1,5 +1,6 @@
 // What can go wrong loading a tokenizer or rendering a chat, naming the file and the key.
 import Foundation
+import ModelFiles
 
 public enum TokenizerError: LocalizedError, Equatable, Sendable {
     case missing(file: String, key: String)
@@ -16,9 +17,9 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
         case let .missing(file, key):
             "\(file): no tokenizer: \(key) is missing"
         case let .unsupportedModel(file, key, value):
-            "\(file): tokenizer \(key) = \(value) is not supported (byte-level BPE and SentencePiece-style BPE are)"
+            "\(file): tokenizer \(key) = \(FileText.quoted(value)) is not supported (byte-level BPE and SentencePiece-style BPE are)"
         case let .unsupportedPreTokenizer(file, value):
-            "\(file): pre-tokenizer \(value) is not supported (gpt2, smollm, llama-bpe/llama3, qwen2 are)"
+            "\(file): pre-tokenizer \(FileText.quoted(value, limit: 200)) is not supported (gpt2, smollm, llama-bpe/llama3, qwen2 are)"
         case let .invalid(file, key, reason):
             "\(file): tokenizer \(key): \(reason)"
         case let .unreadable(file, reason):

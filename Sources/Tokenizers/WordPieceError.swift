@@ -1,5 +1,6 @@
 // What can be wrong with a WordPiece tokenizer's files.
 import Foundation
+import ModelFiles
 
 public enum WordPieceError: LocalizedError, Equatable {
     case missingFile(file: String)
@@ -13,9 +14,9 @@ public enum WordPieceError: LocalizedError, Equatable {
         switch self {
         case let .missingFile(file): "missing tokenizer file \(file)"
         case let .invalidTokenizerJSON(file, detail): "\(file): \(detail)"
-        case let .unsupportedModel(file, type): "\(file): model.type '\(type)' is not WordPiece"
-        case let .missingUnknownToken(token): "the vocabulary has no unknown token '\(token)'"
-        case let .missingSpecialToken(file, token): "\(file): the vocabulary has no '\(token)' token"
+        case let .unsupportedModel(file, type): "\(file): model.type '\(FileText.quoted(type))' is not WordPiece"
+        case let .missingUnknownToken(token): "the vocabulary has no unknown token '\(FileText.quoted(token))'"
+        case let .missingSpecialToken(file, token): "\(file): the vocabulary has no '\(FileText.quoted(token))' token"
         case let .invalidVocabulary(detail): "invalid vocabulary: \(detail)"
         }
     }

@@ -1,5 +1,6 @@
 // Loading a WordPiece tokenizer from a model directory: tokenizer.json first, else vocab.txt.
 import Foundation
+import ModelFiles
 
 extension WordPieceTokenizer {
     /// `tokenizer.json` when the directory has one, else `vocab.txt` with `tokenizer_config.json`'s casing.
@@ -55,24 +56,38 @@ extension WordPieceTokenizer {
         guard let vocabObject = modelObject["vocab"] as? [String: Any] else {
             throw WordPieceError.invalidTokenizerJSON(file: file, detail: "model.vocab is not an object")
         }
+        let addedObjects = root["added_tokens"] as? [[String: Any]] ?? []
+        // Ids size the tables built from them: each is checked first.
+        let entries = vocabObject.count + addedObjects.count
+        let ids = 0..<TokenizerJSONIDs.limit(entries: entries)
         var tokens: [String: Int] = [:]
         tokens.reserveCapacity(vocabObject.count)
         for (token, value) in vocabObject {
-            guard let id = (value as? NSNumber)?.intValue else {
-                throw WordPieceError.invalidTokenizerJSON(file: file, detail: "model.vocab[\"\(token)\"] is not an id")
+            guard let id = value as? Int else {
+                throw WordPieceError.invalidTokenizerJSON(file: file, detail: "model.vocab[\"\(FileText.quoted(token))\"] is not an id")
+            }
+            guard ids.contains(id) else {
+                throw WordPieceError.invalidTokenizerJSON(
+                    file: file, detail: "model.vocab[\"\(FileText.quoted(token))\"]: \(TokenizerJSONIDs.outside(id, entries: entries))")
             }
             tokens[token] = id
         }
+        let unknownToken = modelObject["unk_token"] as? String ?? "[UNK]"
+        guard tokens[unknownToken] != nil else { throw WordPieceError.missingSpecialToken(file: file, token: unknownToken) }
         let model = try WordPieceModel(
             tokens: tokens,
-            unknownToken: modelObject["unk_token"] as? String ?? "[UNK]",
+            unknownToken: unknownToken,
             continuingSubwordPrefix: modelObject["continuing_subword_prefix"] as? String ?? "##",
             maxInputCharactersPerWord: (modelObject["max_input_chars_per_word"] as? NSNumber)?.intValue ?? 100)
 
         let normalizer = try readNormalizer(root["normalizer"], file: file)
         var added: [String: Int] = [:]
-        for entry in root["added_tokens"] as? [[String: Any]] ?? [] {
-            if let content = entry["content"] as? String, let id = (entry["id"] as? NSNumber)?.intValue {
+        for (index, entry) in addedObjects.enumerated() {
+            if let content = entry["content"] as? String, let id = entry["id"] as? Int {
+                guard ids.contains(id) else {
+                    throw WordPieceError.invalidTokenizerJSON(
+                        file: file, detail: "added_tokens[\(index)].id: \(TokenizerJSONIDs.outside(id, entries: entries))")
+                }
                 added[content] = id
             }
         }
@@ -89,7 +104,7 @@ extension WordPieceTokenizer {
         }
         let type = object["type"] as? String ?? "(none)"
         guard type == "BertNormalizer" else {
-            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "normalizer.type '\(type)' is not BertNormalizer")
+            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "normalizer.type '\(FileText.quoted(type))' is not BertNormalizer")
         }
         return BertNormalizer(
             cleanText: object["clean_text"] as? Bool ?? true,

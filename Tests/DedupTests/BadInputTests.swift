@@ -80,6 +80,32 @@ import VectorIndex
         #expect(report.itemRecords == [0, 1, 4])
     }
 
+    /// Issue 22: NaN or infinite embeddings were all rejected as degenerate and the run ended in "no usable
+    /// records"; now the error names the file, the value and where it is.
+    @Test func nonFiniteEmbeddingsNameTheFileValueAndPlace() throws {
+        let directory = try TestFiles.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let npy = directory.appendingPathComponent("v.npy")
+        try NPYFile.write(try Matrix(rows: [[1, 0], [.nan, 1], [.nan, .nan], [3, .infinity], [1, 1]]), to: npy)
+        let input = TestFiles.fixtures.appendingPathComponent("small.jsonl")
+        do {
+            _ = try DedupRun.run(input: input, settings: DedupSettings(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
+            Issue.record("a NaN embedding was accepted")
+        } catch let DedupError.nonFiniteValue(file, row, column, value) {
+            #expect(file == npy.path && row == 1 && column == 0 && value.isNaN)
+        }
+        #expect(DedupError.nonFiniteValue(file: "v.npy", row: 3, column: 1, value: .infinity).localizedDescription
+            == "v.npy: row 3, column 1 holds inf; embedding values must be finite numbers")
+        #expect(DedupError.nonFiniteValue(file: "v.npy", row: 0, column: 2, value: 1e300).localizedDescription
+            == "v.npy: row 0, column 2 holds 1e+300, past float32's range; embedding values must be finite numbers")
+
+        try NPYFile.write(try Matrix(rows: Array(repeating: [Float.nan, .nan], count: 5)), to: npy)
+        let error = #expect(throws: DedupError.self) {
+            try DedupRun.run(input: input, settings: DedupSettings(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
+        }
+        #expect(error?.localizedDescription == "\(npy.path): row 0, column 0 holds nan; embedding values must be finite numbers")
+    }
+
     @Test func clusterCountFollowsTheCorpusSize() {
         #expect(DedupRun.chooseClusterCount(requested: 1000, items: 250).0 == 2)
         #expect(DedupRun.chooseClusterCount(requested: 1000, items: 50).0 == 1)

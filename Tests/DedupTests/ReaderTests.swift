@@ -73,4 +73,29 @@ import VectorIndex
         try NPYFile.write(expected, to: written)
         #expect(try Data(contentsOf: written) == Data(contentsOf: TestFiles.fixtures.appendingPathComponent("matrix_f4.npy")))
     }
+
+    /// A version 1.0 .npy with `header` as its dict and `data` after it.
+    static func npy(header: String, data: [UInt8] = []) -> Data {
+        var text = header
+        text += String(repeating: " ", count: (64 - (10 + text.utf8.count + 1) % 64) % 64) + "\n"
+        let length = UInt16(text.utf8.count)
+        return Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(text.utf8) + data)
+    }
+
+    /// Issue 22: rows x columns x width overflowed on a shape of (2^40, 2^40) and trapped (SIGILL).
+    @Test func numpyShapesThatOverflowOrAreNegativeAreErrors() throws {
+        let directory = try TestFiles.scratchDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("m.npy")
+        let cases: [(shape: String, reason: String)] = [
+            ("(1099511627776, 1099511627776)", "shape (1099511627776, 1099511627776) needs more than 2^63 bytes of data, found 0"),
+            ("(-1, -4)", "shape (-1, -4) is not 2-D"),
+            ("(4611686018427387904, 0)", "shape (4611686018427387904, 0) has vectors of no values"),
+            ("(3, 4)", "shape (3, 4) needs 48 bytes of data, found 0"),
+        ]
+        for item in cases {
+            try Self.npy(header: "{'descr': '<f4', 'fortran_order': False, 'shape': \(item.shape), }").write(to: url)
+            #expect(throws: DedupError.npy(file: url.path, reason: item.reason)) { try NPYFile.readMatrix(url) }
+        }
+    }
 }

@@ -145,6 +145,72 @@ struct GGUFReaderTests {
         }
         #expect(rejected > 100)
     }
+
+    /// Two F32 tensors of 8 values (32 bytes each) at data offsets 0 and 32, with `second`'s offset set to `offset`.
+    static func twoTensors(secondAt offset: UInt64) throws -> URL {
+        var writer = GGUFWriter()
+        try writer.addTensor("first.weight", shape: [8], floats: Array(repeating: 1, count: 8))
+        try writer.addTensor("second.weight", shape: [8], floats: Array(repeating: 2, count: 8))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-layout-\(UUID().uuidString).gguf")
+        try writer.write(to: url)
+        var bytes = [UInt8](try Data(contentsOf: url))
+        let name = Array("second.weight".utf8)
+        let nameAt = try #require((0...(bytes.count - name.count)).first { bytes[$0..<$0 + name.count].elementsEqual(name) })
+        // name | u32 dims | u64 ne0 | u32 type | u64 offset
+        let field = nameAt + name.count + 4 + 8 + 4
+        withUnsafeBytes(of: offset.littleEndian) { bytes.replaceSubrange(field..<field + 8, with: $0) }
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    /// Issue 22: tensor data that is misaligned, overlaps another tensor or runs past the data section loaded
+    /// and was read as wrong weights (a model that generated empty text); now the load fails naming the tensor.
+    @Test func tensorDataMustBeAlignedInsideAndApart() throws {
+        let good = try Self.twoTensors(secondAt: 32)
+        defer { try? FileManager.default.removeItem(at: good) }
+        #expect(try GGUFFile(url: good).vector("second.weight", count: 8) == Array(repeating: 2, count: 8))
+
+        let misaligned = try Self.twoTensors(secondAt: 4)
+        defer { try? FileManager.default.removeItem(at: misaligned) }
+        #expect(throws: GGUFError.misalignedTensor(file: misaligned.path, tensor: "second.weight", offset: 4, alignment: 32)) {
+            try GGUFFile(url: misaligned)
+        }
+        let overlapping = try Self.twoTensors(secondAt: 0)
+        defer { try? FileManager.default.removeItem(at: overlapping) }
+        #expect(throws: GGUFError.overlappingTensors(file: overlapping.path, tensor: "second.weight", offset: 0,
+                                                     other: "first.weight", otherEnd: 32)) {
+            try GGUFFile(url: overlapping)
+        }
+        let outside = try Self.twoTensors(secondAt: 64)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let error = #expect(throws: GGUFError.tensorOutOfBounds(file: outside.path, tensor: "second.weight", offset: 64, bytes: 32,
+                                                                dataLength: 64)) {
+            try GGUFFile(url: outside)
+        }
+        #expect(error?.localizedDescription == "\(outside.path): tensor second.weight needs 32 bytes at data offset 64, past the end of the data section (64 bytes)")
+        let huge = try Self.twoTensors(secondAt: .max)
+        defer { try? FileManager.default.removeItem(at: huge) }
+        #expect(throws: GGUFError.tensorOutOfBounds(file: huge.path, tensor: "second.weight", offset: .max, bytes: 32, dataLength: 64)) {
+            try GGUFFile(url: huge)
+        }
+    }
+
+    /// Issue 22: a damaged file's 1.2 MB binary key name was printed whole in the error; now it is quoted
+    /// short, its control and non-UTF-8 bytes escaped and its length said.
+    @Test func keysQuotedInErrorsAreShortAndEscaped() throws {
+        var bytes = Array("GGUF".utf8) + [3, 0, 0, 0] + [UInt8](repeating: 0, count: 8) + [1, 0, 0, 0, 0, 0, 0, 0]
+        var key: [UInt8] = [0x00, 0x0A, 0xFF, 0x1B] + Array("key".utf8)
+        key += (0..<1_200_000 - key.count).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        withUnsafeBytes(of: UInt64(key.count).littleEndian) { bytes += $0 }
+        bytes += key + [99, 0, 0, 0]
+        let url = try GGUFFixtures.temporaryFile(bytes)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let error = #expect(throws: GGUFError.self) { try GGUFFile(url: url) }
+        let message = try #require(error?.localizedDescription)
+        #expect(message.count < url.path.count + 300, "\(message.prefix(400))")
+        #expect(message.contains("metadata \\u{0}\\n\\xFF\\u{1B}key"), "\(message)")
+        #expect(message.contains("(1200000 bytes in all) has value type 99"), "\(message)")
+    }
 }
 
 /// A small deterministic generator for the fuzz test.

@@ -117,6 +117,43 @@ private func temporaryDirectory() throws -> URL {
         == "f: tensor 't' has shape [2], expected [1]")
 }
 
+/// Issue 22: a shape whose product overflows used to trap in `elementCount` (SIGILL) while the header was parsed.
+@Test func shapesThatOverflowAreErrorsNamingTheTensor() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("huge.safetensors")
+    try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 0]}}"#,
+                         to: url)
+    #expect(throws: SafetensorsError.invalidTensorEntry(name: "w", file: url.path,
+                                                        detail: "shape [4294967296, 4294967296, 4294967296] has more values than any file can hold")) {
+        try SafetensorsFile(url: url)
+    }
+    // 2^62 values of 4 bytes: the product fits, the byte count does not.
+    try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4611686018427387904], "data_offsets": [0, 0]}}"#, to: url)
+    #expect(throws: SafetensorsError.invalidTensorEntry(name: "w", file: url.path,
+                                                        detail: "shape [4611686018427387904] has more values than any file can hold")) {
+        try SafetensorsFile(url: url)
+    }
+    // Sizes past Int (2^64) or not whole are not sizes.
+    try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [18446744073709551616], "data_offsets": [0, 0]}}"#, to: url)
+    let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile(url: url) }
+    #expect(error?.localizedDescription.contains("is not a list of sizes") == true)
+}
+
+/// A tensor name from the file is quoted short and escaped, however long or binary it is.
+@Test func longBinaryTensorNamesAreQuotedShort() throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = directory.appendingPathComponent("name.safetensors")
+    let name = "\\u0001\\n" + String(repeating: "x", count: 100_000)
+    try writeSafetensors([], headerOverride: #"{"\#(name)": {"dtype": "Q4", "shape": [4], "data_offsets": [0, 0]}}"#, to: url)
+    let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile(url: url) }
+    let message = try #require(error?.localizedDescription)
+    #expect(message.count < url.path.count + 200, "\(message.prefix(300))")
+    #expect(message.contains("tensor '\\u{1}\\nxxx"))
+    #expect(message.contains("(100002 bytes in all)"))
+}
+
 @Test func readsTheRealMiniLMCheckpoint() throws {
     let directory = ModelCache.directory(of: ModelCache.model(named: "minilm")!)
     let checkpoint = try SafetensorsCheckpoint(directory: directory)
