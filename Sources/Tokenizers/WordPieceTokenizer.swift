@@ -34,6 +34,9 @@ public struct WordPieceTokenizer: Sendable {
         self.addedTokens = byFirstScalar.mapValues { $0.sorted { $0.scalars.count > $1.scalars.count } }
     }
 
+    /// Scalars normalized at a time (then up to the next whitespace).
+    public static let pieceScalars = 4096
+
     /// Token ids with [CLS] first and [SEP] last; with `maxLength`, the word pieces are cut so that the
     /// whole sequence, special tokens included, has at most `maxLength` ids.
     public func encode(_ text: String, maxLength: Int? = nil) -> [Int] {
@@ -43,11 +46,19 @@ public struct WordPieceTokenizer: Sendable {
             case let .added(id):
                 ids.append(id)
             case let .text(scalars):
-                var piece = String.UnicodeScalarView()
-                piece.append(contentsOf: scalars)
-                let normalized = normalizer.normalize(String(piece))
-                for word in BertNormalizer.splitWords(normalized) {
-                    model.tokenize(word: normalized[word], into: &ids)
+                // In pieces that end at whitespace (where words end, so the pieces read as the whole does), stopping
+                // once the sequence is full: a 50 MB line costs what its first few hundred words cost.
+                var start = scalars.startIndex
+                while start < scalars.endIndex, maxLength.map({ ids.count < $0 - 1 }) ?? true {
+                    var end = min(start + Self.pieceScalars, scalars.endIndex)
+                    while end < scalars.endIndex && !scalars[end].properties.isWhitespace { end += 1 }
+                    var piece = String.UnicodeScalarView()
+                    piece.append(contentsOf: scalars[start..<end])
+                    let normalized = normalizer.normalize(String(piece))
+                    for word in BertNormalizer.splitWords(normalized) {
+                        model.tokenize(word: normalized[word], into: &ids)
+                    }
+                    start = end
                 }
             }
             if let maxLength, ids.count >= maxLength - 1 { break }

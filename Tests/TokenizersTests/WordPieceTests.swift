@@ -83,6 +83,19 @@ func idsMatchHuggingFaceTokenizersOnHardStrings(fixtureName: String) throws {
     }
 }
 
+/// Long text is read in pieces that end at whitespace: the ids are those of its words one after another, accents,
+/// CJK, punctuation and a final sigma across every piece boundary included, and a full sequence stops the reading.
+@Test func longTextReadsAsTheSumOfItsWords() throws {
+    let tokenizer = try minilmTokenizer()
+    let unit = "Héllo Wörld, 中文 ΟΔΟΣ don't-stop\u{0301} "
+    let one = Array(tokenizer.encode(unit).dropFirst().dropLast())
+    let count = 3 * WordPieceTokenizer.pieceScalars / unit.unicodeScalars.count
+    let long = String(repeating: unit, count: count)
+    let ids = tokenizer.encode(long)
+    #expect(ids == [tokenizer.classifierID] + Array(Array(repeating: one, count: count).joined()) + [tokenizer.separatorID])
+    #expect(tokenizer.encode(long, maxLength: 256) == Array(ids.prefix(255)) + [tokenizer.separatorID])
+}
+
 @Test func vocabTextAndTokenizerJSONAgree() throws {
     let directory = ModelCache.directory(of: ModelCache.model(named: "minilm")!)
     let fromJSON = try WordPieceTokenizer.load(tokenizerJSON: directory.appendingPathComponent("tokenizer.json"))
