@@ -93,7 +93,11 @@ public final class BERTEmbedder: Embedder {
         } else {
             DispatchQueue.concurrentPerform(iterations: min(workers, batches.count)) { _ in work() }
         }
-        return try results.collect()
+        let vectors = try results.collect()
+        if let bad = vectors.firstIndex(where: { $0.contains { !$0.isFinite } }) {
+            throw BERTError.nonFiniteOutput(directory: directory.path, text: bad)
+        }
+        return vectors
     }
 
     /// Indices of the sequences, longest first, cut into runs of at most `tokensPerBatch` tokens.

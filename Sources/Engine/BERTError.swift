@@ -8,6 +8,8 @@ public enum BERTError: LocalizedError, Equatable {
     case sequenceLength(Int, maximum: Int)
     case tokenOutOfRange(Int, vocabularySize: Int)
     case loading(directory: String, underlying: String)
+    /// The encoder gave a NaN or infinite value: damaged weights, never a usable vector.
+    case nonFiniteOutput(directory: String, text: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -23,6 +25,8 @@ public enum BERTError: LocalizedError, Equatable {
             "token id \(id) is outside the vocabulary (0..<\(vocabularySize))"
         case let .loading(directory, underlying):
             "error loading encoder from \(directory): \(underlying)"
+        case let .nonFiniteOutput(directory, text):
+            "the encoder in \(directory) gave NaN or infinite values for text \(text + 1): its weights are damaged"
         }
     }
 }

@@ -31,7 +31,7 @@ public enum RecipeLoader {
         let value: Any?
         do {
             node = try Yams.compose(yaml: text)
-            if let node { try checkSize(node, path: path) }
+            if let node { try checkShape(node, path: path) }
             value = try Yams.load(yaml: text)
         } catch let error as YamlError {
             throw PipelineError.recipe(path: path, line: nil, key: "(syntax)", message: "\(error)")
@@ -62,8 +62,9 @@ public enum RecipeLoader {
     /// long before their expansion could exhaust memory.
     static let valueBudget = 100_000
 
-    /// Counts the values the composed document expands to (an alias counts as often as it is used), stopping at the budget.
-    static func checkSize(_ node: Node, path: String) throws {
+    /// Counts the values the composed document expands to (an alias counts as often as it is used), stopping at the
+    /// budget; and refuses keys that are not names.
+    static func checkShape(_ node: Node, path: String) throws {
         var pending = [node]
         var count = 0
         while let next = pending.popLast() {
@@ -73,7 +74,15 @@ public enum RecipeLoader {
                                            message: "the recipe expands to more than \(valueBudget) values; nested aliases are refused")
             }
             switch next {
-            case let .mapping(mapping): for (key, value) in mapping { pending.append(key); pending.append(value) }
+            case let .mapping(mapping):
+                for (key, value) in mapping {
+                    // YAML allows a list or a mapping as a key; a recipe's keys are names, and Yams would trap on it.
+                    guard case .scalar = key else {
+                        throw PipelineError.recipe(path: path, line: key.mark?.line, key: "(key)", message: "a key must be a plain name, not a list or mapping")
+                    }
+                    pending.append(key)
+                    pending.append(value)
+                }
             case let .sequence(sequence): pending.append(contentsOf: sequence)
             case .scalar, .alias: break
             }

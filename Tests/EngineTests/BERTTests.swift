@@ -193,3 +193,25 @@ private func loadingError(_ directory: URL) -> String {
     #expect(try BERTEmbedder.resolve("minilm").path == minilmDirectory.path)
     #expect(throws: BERTError.notAnEncoder(name: "smollm2", purpose: "generator")) { try BERTEmbedder.resolve("smollm2") }
 }
+
+// MARK: - damaged weights
+
+/// A copy of all-MiniLM-L6-v2 whose embedding LayerNorm weight is NaN gives an error naming the model, not a vector of NaNs.
+@Test func damagedWeightsAreAnErrorNotNaNVectors() throws {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("minilm-nan-\(UUID().uuidString)")
+    try FileManager.default.copyItem(at: minilmDirectory, to: copy)
+    defer { try? FileManager.default.removeItem(at: copy) }
+    let file = copy.appendingPathComponent("model.safetensors")
+    var bytes = try Data(contentsOf: file)
+    let headerLength = Int(bytes.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+    let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
+    let entry = try #require(header.first { $0.key.hasSuffix("embeddings.LayerNorm.weight") }?.value as? [String: Any])
+    let offsets = try #require(entry["data_offsets"] as? [Int])
+    let nan = withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) }
+    for offset in stride(from: 8 + headerLength + offsets[0], to: 8 + headerLength + offsets[1], by: 4) {
+        bytes.replaceSubrange(offset..<(offset + 4), with: nan)
+    }
+    try bytes.write(to: file)
+    let embedder = try BERTEmbedder(directory: copy)
+    #expect(throws: BERTError.nonFiniteOutput(directory: copy.path, text: 0)) { _ = try embedder.embed(["def f(x): return x"]) }
+}

@@ -155,6 +155,18 @@ import Testing
         }
     }
 
+    /// YAML lets a key be a list or a mapping; Yams traps on such a key, so it is refused first (the fuzz found it).
+    @Test func keysThatAreNotNamesAreRefused() {
+        for yaml in ["? [a, b]\n: 1\n", "tests:\n  {count: 1}: 2\n"] {
+            #expect {
+                _ = try RecipeLoader.parse(yaml, path: "keys.yaml")
+            } throws: { error in
+                let message = (error as? PipelineError)?.errorDescription ?? ""
+                return message.hasPrefix("keys.yaml") && message.contains("plain name")
+            }
+        }
+    }
+
     /// Nine levels of nested aliases, 400 bytes of text: expanded, about 9^9 values and tens of gigabytes.
     @Test func nestedAliasesAreRefusedBeforeTheyExpand() {
         var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
