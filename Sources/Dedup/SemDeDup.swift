@@ -28,6 +28,9 @@ public struct SemDeDupScan: Sendable {
 }
 
 public enum SemDeDup {
+    /// The one default threshold, for `dedup` and for recipes: removed when cosine similarity exceeds 1 - eps.
+    public static let defaultEps = 0.05
+
     /// Upper bound on the similarity block held at once (floats): row blocks shrink for large clusters.
     public static let defaultBlockBudget = 8 << 20
 

@@ -1,5 +1,6 @@
 // A recipe: inputs, models, prompts, sampling, limits, thresholds, decontamination, dedup and export. Every field has a default.
 import Decontamination
+import Dedup
 
 public struct Recipe: Codable, Sendable, Equatable {
     public var name: String = "unnamed"
@@ -230,7 +231,7 @@ public struct Recipe: Codable, Sendable, Equatable {
 
     public struct DedupSettings: Codable, Sendable, Equatable {
         public var enabled: Bool = true
-        public var eps: Double = 0.05
+        public var eps: Double = SemDeDup.defaultEps
         /// 0 chooses about sqrt(n).
         public var clusters: Int = 0
         public var keep: String = "hard"

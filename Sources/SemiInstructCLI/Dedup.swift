@@ -30,7 +30,7 @@ struct DedupCommand: ParsableCommand {
     var fields: String?
 
     @Option(help: "Similarity threshold(s): removed when similarity > 1 - eps; comma-separated for several.")
-    var eps = "0.01"
+    var eps = String(SemDeDup.defaultEps)
 
     @Option(help: "Number of k-means clusters (reduced with a warning when there are fewer records).")
     var clusters = 1000

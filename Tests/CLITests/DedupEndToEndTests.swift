@@ -1,3 +1,4 @@
+import Dedup
 import Foundation
 import Testing
 
@@ -51,5 +52,18 @@ import Testing
         let goneIds = gone.compactMap { ($0["record"] as? [String: Any])?["id"] as? String }
         #expect(kept == lines.filter { line in !goneIds.contains { line.contains("\"\($0)\"") } })
         for record in gone { #expect((record["similarity"] as? Double ?? 0) > 0.99 && record["duplicate_of"] != nil) }
+    }
+
+    /// `dedup` and recipes share one default threshold.
+    @Test func theDefaultEpsIsTheRecipesDefault() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-dedup-eps-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("corpus.jsonl")
+        try "{\"code\": \"def f(x): return x\"}\n{\"code\": \"def g(y): return y * 2\"}\n".write(to: input, atomically: true, encoding: .utf8)
+        let result = try BuiltBinary.run(["dedup", input.path, "--field", "code", "-o", dir.appendingPathComponent("kept.jsonl").path])
+        #expect(result.status == 0, "\(result.error)")
+        #expect((result.output + result.error).contains("eps 0.05:"), "\(result.output)")
+        #expect(SemDeDup.defaultEps == 0.05)
     }
 }

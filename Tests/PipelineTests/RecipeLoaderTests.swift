@@ -143,6 +143,10 @@ import Testing
         }
     }
 
+    @Test func dedupsDefaultIsTheCommandsDefault() throws {
+        #expect(try RecipeLoader.parse("name: x\n").dedup.eps == 0.05)
+    }
+
     @Test func numbersThatAreNotFiniteNameTheirKey() {
         for (yaml, key, line) in [("dedup:\n  eps: .nan\n", "dedup.eps", 2), ("name: x\nsampling:\n  temperature: .inf\n", "sampling.temperature", 3),
                                   ("inputs:\n  - path: a.py\nverify:\n  float_tolerance: -.inf\n", "verify.float_tolerance", 4)] {
