@@ -44,16 +44,10 @@ import Testing
                 return sum(1 for slot in self.slots if slot is None)
         """
 
-    static func build(in run: URL) async throws -> (BuildResult, RunDatabase, ScriptedGenerator) {
-        let file = run.appendingPathComponent("objects.py")
-        try Self.code.write(to: file, atomically: true, encoding: .utf8)
-        let script = ScriptedGenerator(inputs: [
-            "Reader.size": ["Reader('abc', 1).size()"],
-            "Base.step": ["Base().step(1)"],
-            "Temperature.label": ["Temperature('C').label(20)", "Temperature('F').label(-4)", "Temperature('K').label(1)"],
-            // One call only: enough to go on, since augment builds other shelves from it.
-            "Shelf.free": ["Shelf(3).free()"],
-        ])
+    /// Builds `code` (as `name` in `run`) with `script` as the model, up to `until`.
+    static func build(_ code: String, as name: String, in run: URL, script: ScriptedGenerator, until: StageName) async throws -> RunDatabase {
+        let file = run.appendingPathComponent(name)
+        try code.write(to: file, atomically: true, encoding: .utf8)
         var recipe = Recipe()
         recipe.inputs = [.init(path: file.path)]
         recipe.tests.count = 3
@@ -66,15 +60,22 @@ import Testing
             runner: { roots in try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: settings.verify.floatTolerance, workers: 2, sourceRoots: roots) },
             embedder: { throw NoServices() })
         var options = BuildOptions(runDirectory: run.appendingPathComponent("run"))
-        options.until = .augment
+        options.until = until
         let result = try await BuildRunner(recipe: recipe, options: options, services: services, progress: ProgressReporter(mode: .quiet)).run()
-        return (result, try RunDatabase(path: result.databasePath), script)
+        return try RunDatabase(path: result.databasePath)
     }
 
     @Test func objectsNoLiteralBuildsAreRejectedBeforeTheModel() async throws {
         let run = try temporaryDirectory("objects")
         defer { try? FileManager.default.removeItem(at: run) }
-        let (_, store, script) = try await Self.build(in: run)
+        let script = ScriptedGenerator(inputs: [
+            "Reader.size": ["Reader('abc', 1).size()"],
+            "Base.step": ["Base().step(1)"],
+            "Temperature.label": ["Temperature('C').label(20)", "Temperature('F').label(-4)", "Temperature('K').label(1)"],
+            // One call only: enough to go on, since augment builds other shelves from it.
+            "Shelf.free": ["Shelf(3).free()"],
+        ])
+        let store = try await Self.build(Self.code, as: "objects.py", in: run, script: script, until: .augment)
         let samples = try store.samples()
         func sample(_ entry: String) throws -> SampleRecord { try #require(samples.first { $0.entryPoint == entry }) }
         let asked = Set(script.requests.map { $0.messages.last!.content })
@@ -146,8 +147,6 @@ import Testing
     @Test func callsInSequenceOnOneObjectCatchWhatOneCallCannot() async throws {
         let run = try temporaryDirectory("sequences")
         defer { try? FileManager.default.removeItem(at: run) }
-        let file = run.appendingPathComponent("stateful.py")
-        try Self.stateful.write(to: file, atomically: true, encoding: .utf8)
         let script = ScriptedGenerator(
             rewrites: [
                 // Right on every fresh Meter (its peak is 0), wrong once a call has raised the peak.
@@ -157,21 +156,7 @@ import Testing
                 "Meter.record": ["Meter().record(5)", "Meter().record(-1)", "Meter().record(0)"],
                 "Account.deposit": ["Account(10).deposit(5)", "Account(0).deposit(1)", "Account(3).deposit(-2)"],
             ])
-        var recipe = Recipe()
-        recipe.inputs = [.init(path: file.path)]
-        recipe.tests.count = 3
-        recipe.sandbox.timeoutSeconds = 1
-        recipe.dedup.enabled = false
-        recipe.decontaminate.enabled = false
-        let settings = recipe
-        let services = BuildServices(
-            generator: { script },
-            runner: { roots in try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: settings.verify.floatTolerance, workers: 2, sourceRoots: roots) },
-            embedder: { throw NoServices() })
-        var options = BuildOptions(runDirectory: run.appendingPathComponent("run"))
-        options.until = .verify
-        let result = try await BuildRunner(recipe: recipe, options: options, services: services, progress: ProgressReporter(mode: .quiet)).run()
-        let store = try RunDatabase(path: result.databasePath)
+        let store = try await Self.build(Self.stateful, as: "stateful.py", in: run, script: script, until: .verify)
         let samples = try store.samples()
         func sample(_ entry: String) throws -> SampleRecord { try #require(samples.first { $0.entryPoint == entry }) }
 
