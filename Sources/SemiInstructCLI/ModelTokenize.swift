@@ -33,13 +33,16 @@ struct ModelTokenize: AsyncParsableCommand {
         }
     }
 
-    /// Only the tokenizer is read, never the weights: from a GGUF, a checkpoint directory's tokenizer.json,
-    /// or a tokenizer file given directly.
+    /// Only the tokenizer is read, never the weights: from a GGUF, a checkpoint's tokenizer.json (given its
+    /// directory or its weights file, as a cached model such as `minilm` resolves), or a tokenizer file given directly.
     static func tokenizer(for reference: String) throws -> any Tokenizer {
         let url = try ModelLoader.resolve(reference)
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         if isDirectory.boolValue { return try TokenizerLoader.load(tokenizerJSON: url.appendingPathComponent("tokenizer.json")) }
+        if ["safetensors", "bin", "pt", "pth"].contains(url.pathExtension.lowercased()) {
+            return try TokenizerLoader.load(tokenizerJSON: url.deletingLastPathComponent().appendingPathComponent("tokenizer.json"))
+        }
         return try TokenizerLoader.load(file: url)
     }
 }

@@ -15,8 +15,8 @@ public enum TokenizerLoader {
         }
     }
 
-    /// The tokenizer a Hugging Face `tokenizer.json` describes: byte-level BPE, or SentencePiece-style BPE
-    /// (byte fallback, "▁" for spaces).
+    /// The tokenizer a Hugging Face `tokenizer.json` describes: byte-level BPE, SentencePiece-style BPE
+    /// (byte fallback, "▁" for spaces), or WordPiece (BERT encoders).
     public static func load(tokenizerJSON url: URL) throws(TokenizerError) -> any Tokenizer {
         let root: [String: Any]
         do {
@@ -28,6 +28,15 @@ public enum TokenizerLoader {
             throw error
         } catch {
             throw .unreadable(file: url.path, reason: error.localizedDescription)
+        }
+        if (root["model"] as? [String: Any])?["type"] as? String == "WordPiece" {
+            do {
+                return WordPieceTokens(try WordPieceTokenizer.load(tokenizerJSON: url))
+            } catch let error as TokenizerError {
+                throw error
+            } catch {
+                throw .invalid(file: url.path, key: "model", reason: error.localizedDescription)
+            }
         }
         guard SentencePieceTokenizer.isSentencePieceStyle(root) else { return try BPETokenizer(tokenizerJSON: url) }
         return try SentencePieceTokenizer(tokenizerJSON: root, config: BPETokenizer.tokenizerConfig(beside: url), file: url.path)

@@ -13,6 +13,26 @@ private enum TokenizerFiles {
 
 @Suite(.enabled(if: TokenizerFiles.binaryBuilt, "the semi-instruct binary is not built"))
 struct TokenizeFileCLITests {
+    /// The sentence encoder by its cached name, its directory or its tokenizer.json: WordPiece ids as
+    /// sentence-transformers gives them (the fixture), [CLS] and [SEP] with --add-special.
+    @Test func theSentenceEncodersWordPieceIdsMatchSentenceTransformers() throws {
+        let fixture = TokenizerFiles.fixtures.deletingLastPathComponent().appendingPathComponent("minilm/tokenizer_cases.json")
+        struct Cases: Decodable { struct Case: Decodable { var text: String; var ids: [Int] }; var cases: [Case] }
+        let cases = try JSONDecoder().decode(Cases.self, from: Data(contentsOf: fixture)).cases.filter { !$0.text.isEmpty }.prefix(6)
+        #expect(cases.count == 6)
+        let directory = ModelCache.directory(of: try #require(ModelCache.model(named: "minilm")))
+        for reference in ["minilm", directory.path, directory.appendingPathComponent("tokenizer.json").path] {
+            for item in cases {
+                let result = try BuiltBinary.run(["model", "tokenize", reference, "--text", item.text, "--add-special"])
+                #expect(result.status == 0, "\(reference): \(result.error)")
+                #expect(result.output == item.ids.map(String.init).joined(separator: " ") + "\n", "\(reference) \(item.text.debugDescription)")
+            }
+        }
+        let plain = try BuiltBinary.run(["model", "tokenize", "minilm", "--text", "Hello, Wörld!", "--json"])
+        let json = try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as? [String: Any]
+        #expect(json?["tokens"] as? [String] == ["hello", ",", "world", "!"])
+    }
+
     @Test func tokenizerJSONOnItsOwn() throws {
         let file = TokenizerFiles.fixtures.appendingPathComponent("tokenizer.json").path
         let result = try BuiltBinary.run(["model", "tokenize", file, "--text", "Hello world", "--json"])
