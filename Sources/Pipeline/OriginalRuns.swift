@@ -37,9 +37,9 @@ extension Stage {
 
 enum OriginalRuns {
     /// Runs the original on `literals` (the cases numbered `indices`, shown as `displays`):
-    /// 1. the extracted code, environment 0: the expected behaviour; timeouts, calls that do not bind, crashes and
-    ///    calls that use more than half the CPU budget (too close to it to give the same answer on a busy machine)
-    ///    are dropped; a call cut by the wall clock (not its CPU budget) is tried once more;
+    /// 1. the extracted code, environment 0, stopped at half the CPU budget: the expected behaviour; timeouts, calls
+    ///    that do not bind, crashes and calls that use more than half the CPU budget (too close to it to give the same
+    ///    answer on a busy machine) are dropped; a call cut by the wall clock (not its CPU budget) is tried once more;
     /// 2. the same in environment 1 (hash seed, directory, time zone, host, descriptors): what changes is dropped,
     ///    and so is a value that holds text only this machine would write (the interpreter's version);
     /// 3. the function inside its module, when it has one: a difference means the extraction lost something (a
@@ -54,16 +54,18 @@ enum OriginalRuns {
         func record(_ run: String, _ results: [CaseResult], _ positions: [Int]) {
             executions += records(sample, run, results, indices: positions.map { indices[$0] })
         }
-        func run(_ positions: [Int], environment: Int = 0, module: ModuleLocation? = nil, traceAfter: [CaseResult]? = nil) async throws -> [CaseResult] {
+        func run(_ positions: [Int], environment: Int = 0, module: ModuleLocation? = nil, traceAfter: [CaseResult]? = nil,
+                 budgetScale: Double = 1) async throws -> [CaseResult] {
             guard !positions.isEmpty else { return [] }
-            let scale = traceAfter.map { CodeRun.tracedScale(forCallsOf: $0.map(\.cpuSeconds).max() ?? 0, budget: runner.budgetSeconds) } ?? 1
+            let scale = traceAfter.map { CodeRun.tracedScale(forCallsOf: $0.map(\.cpuSeconds).max() ?? 0, budget: runner.budgetSeconds) } ?? budgetScale
             return try await runner.runSettled(CodeRun(code: sample.code, entry: sample.entryPoint, literals: positions.map { literals[$0] },
                                                        environment: environment, module: module, trace: traceAfter != nil,
                                                        budgetScale: scale))
         }
 
-        // 1. The expected behaviour, settled against the CPU budget.
-        let first = try await run(Array(literals.indices))
+        // 1. The expected behaviour, settled against the CPU budget. A call past half the budget is dropped as too slow
+        // to judge whatever it does next, so it is stopped there: an endless loop costs half the budget, not all of it.
+        let first = try await run(Array(literals.indices), budgetScale: Self.firstRunScale)
         record("original", first, Array(literals.indices))
         var usable: [Int] = []
         for (position, result) in first.enumerated() {
@@ -135,11 +137,15 @@ enum OriginalRuns {
         return result
     }
 
+    /// The share of the CPU budget the original's first run of each input may use: past it the case is too slow to
+    /// judge (`settle`).
+    static let firstRunScale = 0.5
+
     /// Why a first run cannot define a test, or nil when it can.
     static func settle(_ result: CaseResult, budget: Double) -> String? {
         switch result.status {
         case "ok", "raised":
-            if result.cpuSeconds > budget / 2 {
+            if result.cpuSeconds > budget * firstRunScale {
                 return "slow: \(String(format: "%.2f", result.cpuSeconds)) s of CPU, over half the budget of \(budget) s"
             }
             return nil

@@ -137,7 +137,9 @@ struct ParameterProbe: Sendable {
         probe.kind = analysis.kind
         probe.coverage = analysis.coverage
         probe.constants = analysis.constants
-        let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal)))
+        // Probes too stop at half the budget: a call slower than that could not become a test.
+        let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal),
+                                                   budgetScale: OriginalRuns.firstRunScale))
         probe.executions = records(sample, "probe", results, indices: Array(results.indices))
         var accepted: [String: [String]] = [:]
         for (call, result) in zip(analysis.probes, results) {
