@@ -135,7 +135,7 @@ public final class BuildRunner {
     }
 
     /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.
-    static let pipelineLayout = "5: benchmark decontamination after collect and after faithfulness; methods and nested functions are samples; test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
+    static let pipelineLayout = "6: SemDeDup's settings recorded per stage, not in the recipe hash; benchmark decontamination after collect and after faithfulness; methods and nested functions are samples; test inputs, run original and augment before rewrite; instruct and faithfulness after verify"
 
     /// A run directory belongs to one recipe and one pipeline layout: resuming with another would mix two datasets.
     func checkSameRecipe(_ store: RunDatabase, directory: URL) throws {
@@ -150,6 +150,7 @@ public final class BuildRunner {
         }
         var identity = recipe
         identity.export = .init()
+        for late in Self.lateSettings { late.clear(&identity) }
         let hash = String(SHA256.hex(Array(jsonText(identity).utf8)).prefix(16))
         if let existing = try store.meta("recipe.hash") {
             guard existing == hash else {
@@ -160,7 +161,24 @@ public final class BuildRunner {
             try store.setMeta("recipe.hash", hash)
             try store.setMeta("recipe", jsonText(recipe))
             try store.setMeta("generator", recipe.models.generator)
-            try store.setMeta("embedder", recipe.models.embedder)
+        }
+        // A late stage's own settings may change: that stage is decided again (it is the last one), nothing before it.
+        for late in Self.lateSettings {
+            let key = "settings.\(late.stage.rawValue)"
+            let current = late.fingerprint(recipe)
+            if let stored = try store.meta(key), stored != current {
+                try store.forgetDecisions(of: late.stage.rawValue)
+                try store.setMeta("recipe", jsonText(recipe))
+                progress.message("\(late.stage.rawValue): its settings changed (\(stored) -> \(current)); deciding it again, and nothing before it")
+            }
+            try store.setMeta(key, current)
         }
     }
+
+    /// Settings read only by the last stage, recorded with the run (meta `settings.STAGE`) rather than in the recipe's
+    /// hash: tuning them re-runs that stage alone, not the model stages before it.
+    static let lateSettings: [(stage: StageName, fingerprint: @Sendable (Recipe) -> String, clear: @Sendable (inout Recipe) -> Void)] = [
+        (.semdedup, { jsonText(["dedup": jsonText($0.dedup), "embedder": $0.models.embedder]) },
+         { $0.dedup = .init(); $0.models.embedder = Recipe.Models().embedder }),
+    ]
 }

@@ -65,6 +65,15 @@ extension RunDatabase {
         }
     }
 
+    /// Forgets what `stage` decided for every sample, so a resumed run decides it again: its outcomes and the
+    /// semantic-duplicate records when the stage is SemDeDup (the only stage a changed setting re-runs today).
+    public func forgetDecisions(of stage: String) throws {
+        try writer.write { db in
+            try OutcomeRecord.filter(Column("stage") == stage).deleteAll(db)
+            if stage == "semdedup" { try DedupRecord.deleteAll(db) }
+        }
+    }
+
     /// Samples that `previous` kept (every sample when nil) and `stage` has not decided yet, in input order.
     public func pending(stage: String, after previous: String?) throws -> [SampleRecord] {
         try writer.read { db in

@@ -259,5 +259,24 @@ import Testing
         // The three embeddings are stored with the run, under the embedder's name.
         let stored = try store.embeddings(model: "minilm", sampleIds: try store.samples().map(\.id))
         #expect(stored.count == 3 && stored.values.allSatisfy { $0.count == 384 })
+
+        // A stricter eps on the same run: SemDeDup alone is decided again; no model is asked anything.
+        let asked = script.requests.count
+        var stricter = recipe
+        stricter.dedup.eps = 0.0001
+        let again = try await BuildRunner(recipe: stricter, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
+                                          services: services, progress: ProgressReporter(mode: .quiet)).run()
+        #expect(script.requests.count == asked)
+        #expect(try decisions(store, stage: "semdedup").values.allSatisfy { $0 == "kept" })
+        let redecided = try store.dedup(of: removed.id)
+        #expect(again.exported == 3 && redecided?.duplicateOf == nil)
+        #expect(try store.meta("settings.semdedup")?.contains("0.0001") == true)
+        // Any other change still refuses to resume the run.
+        var other = stricter
+        other.tests.count = 5
+        await #expect(throws: PipelineError.self) {
+            _ = try await BuildRunner(recipe: other, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
+                                      services: services, progress: ProgressReporter(mode: .quiet)).run()
+        }
     }
 }
