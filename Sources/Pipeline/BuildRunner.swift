@@ -68,13 +68,15 @@ public final class BuildRunner {
             throw PipelineError.recipe(path: "recipe", line: nil, key: "inputs",
                                        message: "no inputs: name a .py file, a directory, a repository, a JSONL file or stdlib (or give --input)")
         }
-        try services.preflight()
+        // Only a run that may reach a model stage needs its models.
+        if options.until.map({ $0 >= .testInputs }) ?? true { try services.preflight() }
         let directory = options.runDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let databasePath = directory.appendingPathComponent("run.sqlite").path
-        // The lock is on the database itself: a lock file could be deleted as stale, the run's database cannot.
-        let lock = try RunLock(file: databasePath)
+        // The lock is on the run directory itself: a lock file could be deleted as stale, the run cannot.
+        let lock = try RunLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
+        let databasePath = directory.appendingPathComponent("run.sqlite").path
+        try RunLock.createOwnerOnly(databasePath)
         let store = try RunDatabase(path: databasePath)
         try checkSameRecipe(store, directory: directory)
 

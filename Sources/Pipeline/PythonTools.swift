@@ -69,7 +69,7 @@ struct CodeAnalysis: Decodable {
 
     /// Whether a test has anything to vary: the entry point's parameters, or an instance method's constructor's.
     var takesArguments: Bool {
-        func any(_ s: Signature?) -> Bool { s.map { !$0.positional.isEmpty || $0.vararg != nil || !$0.kwonly.isEmpty } ?? false }
+        func any(_ s: Signature?) -> Bool { s.map { !$0.positional.isEmpty || $0.vararg != nil || !$0.kwonly.isEmpty || $0.kwarg != nil } ?? false }
         return any(signature) || any(constructor_signature) || constructor == "unknown"
     }
 }
@@ -94,6 +94,12 @@ public struct ParameterInfo: Codable, Sendable, Equatable {
 
     /// The name probe calls label this parameter with: constructor parameters apart from the method's own.
     var probeLabel: String { role == "init" ? "init:" + name : name }
+
+    /// A constructor's own `*args` or `**kwargs`, which probes never fill but the model may (not the stand-in for a
+    /// constructor defined elsewhere, which nobody here can read).
+    var takesAnyArguments: Bool {
+        role == "init" && (kind == "var-positional" || kind == "var-keyword") && !evidence.contains { $0.contains("defined elsewhere") }
+    }
 }
 
 /// A call that tries parameters with values of given kinds.

@@ -192,7 +192,8 @@ def sequences(changing, seeds, entry, limit):
 def literal_parts(literal):
     """(init, args, kwargs) of a test input; init is None, or (args, kwargs) of the constructor."""
     value = ast.literal_eval(literal)
-    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs", "init"}:
+    # A sequence's earlier calls ('before') are left out: the parts are those of its last call.
+    if isinstance(value, dict) and value and set(value) <= {"args", "kwargs", "init", "before"}:
         init = value.get("init")
         if init is not None:
             if not (isinstance(init, dict) and set(init) <= {"args", "kwargs"}):

@@ -63,9 +63,13 @@ public final class SandboxCgroup {
     private static func writable(_ directory: String) -> Bool { access(directory, W_OK) == 0 }
 
     /// What bounds the memory of a sandbox's processes together, for doctor and the tests.
+    /// Found by making (and removing) a trial group, so it says what really holds.
     public static var enforcement: String {
-        let (found, reason) = hierarchy()
-        return found.map { "one budget per sandbox: \($0.description)" } ?? "per process only (\(reason))"
+        let (found, _) = hierarchy()
+        let (trial, reason) = make(memoryBytes: 256 << 20, processes: 16)
+        guard let found, let trial else { return "per process only (\(reason))" }
+        trial.remove()
+        return "one budget per sandbox: \(found.description)"
     }
 
     /// A new group with these budgets, or nil (and why) where none can be made.
@@ -82,7 +86,10 @@ public final class SandboxCgroup {
         }
         var created: [String] = []
         func makeDirectory(_ path: String) throws -> String {
-            guard mkdir(path, 0o755) == 0 else { throw Failure(description: "mkdir \(path): \(String(cString: strerror(errno)))") }
+            // An empty group of the same name is an earlier process's that had our pid: it is removed and made again.
+            if mkdir(path, 0o755) != 0 && !(errno == EEXIST && rmdir(path) == 0 && mkdir(path, 0o755) == 0) {
+                throw Failure(description: "mkdir \(path): \(String(cString: strerror(errno)))")
+            }
             created.append(path)
             return path
         }
@@ -100,7 +107,11 @@ public final class SandboxCgroup {
                 try write("\(processes)", to: "\(pids)/pids.max")
                 descriptors = [try open("\(memory)/cgroup.procs"), try open("\(pids)/cgroup.procs")]
             case let .v2(parent):
-                try? write("+memory +pids", to: "\(parent)/cgroup.subtree_control")
+                // The kernel refuses controllers below a group that holds processes (ours): then no budget can be set.
+                let enabled = (try? String(contentsOfFile: "\(parent)/cgroup.subtree_control", encoding: .utf8)) ?? ""
+                if !(enabled.contains("memory") && enabled.contains("pids")) {
+                    try write("+memory +pids", to: "\(parent)/cgroup.subtree_control")
+                }
                 let group = try makeDirectory("\(parent)/\(name)")
                 try write("\(memoryBytes)", to: "\(group)/memory.max")
                 try? write("0", to: "\(group)/memory.swap.max")

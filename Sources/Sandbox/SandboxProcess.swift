@@ -64,7 +64,9 @@ final class SandboxProcess {
         var seccompRead: Int32 = -1
         defer { if seccompRead >= 0 { close(seccompRead) } }
         if isolated {
-            if let filter = SeccompFilter.program() { seccompRead = try Self.pipeHolding(filter) }
+            if let filter = SeccompFilter.program() {
+                do { seccompRead = try Self.pipeHolding(filter) } catch { cgroup?.remove(); throw error }
+            }
             program = configuration.bubblewrapPath
             arguments = [program] + configuration.bubblewrapArguments(pythonArguments: pythonArguments, seccompFD: seccompRead >= 0 ? 4 : nil)
             environment = []

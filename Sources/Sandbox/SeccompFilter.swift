@@ -16,6 +16,7 @@ public enum SeccompFilter {
         ("kexec_load", 246), ("kexec_file_load", 320), ("reboot", 169), ("init_module", 175), ("finit_module", 313),
         ("delete_module", 176), ("swapon", 167), ("swapoff", 168), ("acct", 163), ("quotactl", 179), ("syslog", 103),
         ("lookup_dcookie", 212), ("vhangup", 153), ("settimeofday", 164), ("clock_settime", 227), ("adjtimex", 159),
+        ("clock_adjtime", 305), ("modify_ldt", 154), ("uselib", 134), ("_sysctl", 156),
     ]
 
     /// The signal a refused call ends its process with (the kernel's SECCOMP_RET_KILL_PROCESS).

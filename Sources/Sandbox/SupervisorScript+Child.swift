@@ -222,6 +222,7 @@ def child(request, code, literal, pipes):
         os.dup2(pipes["stderr"], 2)
         result_write = enter_environment(request["variant"], result_write)
         LIBC.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # the call's own process behaves as any other (its /proc files are its own)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         if not ISOLATED:
             os.setpgid(0, 0)
         # A backstop: the supervisor ends the call at its CPU budget by polling, this if it cannot.

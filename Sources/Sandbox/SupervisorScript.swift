@@ -33,6 +33,8 @@ KILL_ALL = ISOLATED or MODE == "dedicated-uid"
 import ctypes
 PR_SET_DUMPABLE = 4
 LIBC = ctypes.CDLL(None, use_errno=True)
+# As PID 1 only signals it handles reach it from inside; Python handles SIGINT, so it is ignored here (children restore it).
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 if LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
     sys.stderr.write("supervisor: cannot make itself undumpable (errno %d)\n" % ctypes.get_errno())
     sys.exit(3)

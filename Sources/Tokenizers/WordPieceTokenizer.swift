@@ -34,7 +34,7 @@ public struct WordPieceTokenizer: Sendable {
         self.addedTokens = byFirstScalar.mapValues { $0.sorted { $0.scalars.count > $1.scalars.count } }
     }
 
-    /// Scalars normalized at a time (then up to the next whitespace).
+    /// Scalars normalized at a time (then up to the next space).
     public static let pieceScalars = 4096
 
     /// Token ids with [CLS] first and [SEP] last; with `maxLength`, the word pieces are cut so that the
@@ -46,12 +46,13 @@ public struct WordPieceTokenizer: Sendable {
             case let .added(id):
                 ids.append(id)
             case let .text(scalars):
-                // In pieces that end at whitespace (where words end, so the pieces read as the whole does), stopping
+                // In pieces that end at a space (where words end, so the pieces read as the whole does), stopping
                 // once the sequence is full: a 50 MB line costs what its first few hundred words cost.
                 var start = scalars.startIndex
                 while start < scalars.endIndex, maxLength.map({ ids.count < $0 - 1 }) ?? true {
                     var end = min(start + Self.pieceScalars, scalars.endIndex)
-                    while end < scalars.endIndex && !scalars[end].properties.isWhitespace { end += 1 }
+                    // A plain space only: some whitespace (form feed, U+0085) is a control the normalizer deletes, joining words.
+                    while end < scalars.endIndex && scalars[end] != " " { end += 1 }
                     var piece = String.UnicodeScalarView()
                     piece.append(contentsOf: scalars[start..<end])
                     let normalized = normalizer.normalize(String(piece))

@@ -36,6 +36,14 @@ import Testing
                 return "%s%s" % (value, self.unit)
 
 
+        class Options:
+            def __init__(self, **options):
+                self.width = options.get("width") * 2
+
+            def area(self):
+                return self.width * self.width
+
+
         class Shelf:
             def __init__(self, size):
                 self.slots = [None] * size
@@ -74,6 +82,7 @@ import Testing
             "Temperature.label": ["Temperature('C').label(20)", "Temperature('F').label(-4)", "Temperature('K').label(1)"],
             // One call only: enough to go on, since augment builds other shelves from it.
             "Shelf.free": ["Shelf(3).free()"],
+            "Options.area": ["Options(width=3).area()", "Options(width=1).area()"],
         ])
         let store = try await Self.build(Self.code, as: "objects.py", in: run, script: script, until: .augment)
         let samples = try store.samples()
@@ -91,6 +100,13 @@ import Testing
         #expect(reader.detail?.contains("TypeError") == true && reader.detail?.contains("not callable") == true, "\(reader.detail ?? "")")
         let base = try #require(try store.outcome(of: try sample("Base.step").id, stage: "test-inputs"))
         #expect(base.detail?.contains("must be subclassed") == true)
+
+        // Probes never fill a constructor's **options, so they all fail on a kind; the model fills it, and it builds.
+        let options = try sample("Options.area")
+        let optionsInputs = try store.outcome(of: options.id, stage: "test-inputs")
+        let optionsCases = try store.testCases(of: options.id)
+        #expect(optionsInputs?.kept == true, "\(optionsInputs?.reason ?? "") \(optionsInputs?.detail ?? "") \(optionsCases.map { ($0.arguments, $0.dropped ?? "") })")
+        #expect(try store.testCases(of: options.id).contains { $0.arguments == "Options(width=3).area()" && $0.expectedValue == "36" })
 
         // Every probe of Temperature fails on a value, not a kind: the model may know one, and it does.
         let temperature = try sample("Temperature.label")

@@ -37,7 +37,10 @@ import Testing
             }
         }
         // Without dedup the embedder is never loaded, so its name is not checked either.
-        var recipe = try RecipeLoader.parse("models:\n  embedder: no-such-embedder\ndedup:\n  enabled: false\n")
+        let undeduplicated = try RecipeLoader.parse("models:\n  embedder: no-such-embedder\ndedup:\n  enabled: false\n")
+        try BuildServices.real(recipe: undeduplicated, workers: 1, progress: ProgressReporter(mode: .quiet)).preflight()
+        // A run that stops before the model stages needs no model at all.
+        var recipe = try RecipeLoader.parse("models:\n  generator: no-such-generator.gguf\n")
         recipe.inputs = [.init(path: file.path)]
         var options = BuildOptions(runDirectory: run.appendingPathComponent("run-2"))
         options.until = .prefilter
@@ -46,7 +49,7 @@ import Testing
         #expect(result.collected == 1)
     }
 
-    /// The lock is on the run's database, which no one deletes as stale; the database is the builder's alone to read.
+    /// The lock is on the run directory, which no one deletes as stale; the database is the builder's alone to read.
     @Test func aSecondWriterIsRefusedAndTheDatabaseIsOwnerOnly() async throws {
         let run = try temporaryDirectory("preflight")
         defer { try? FileManager.default.removeItem(at: run) }
@@ -60,7 +63,7 @@ import Testing
         let mode = try FileManager.default.attributesOfItem(atPath: first.databasePath)[.posixPermissions] as? Int
         #expect(mode == 0o600, "\(String(mode ?? 0, radix: 8))")
 
-        var held: RunLock? = try RunLock(file: first.databasePath)
+        var held: RunLock? = try RunLock(directory: run.appendingPathComponent("run"))
         await #expect {
             _ = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
         } throws: { error in

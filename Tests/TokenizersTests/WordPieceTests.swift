@@ -94,6 +94,9 @@ func idsMatchHuggingFaceTokenizersOnHardStrings(fixtureName: String) throws {
     let ids = tokenizer.encode(long)
     #expect(ids == [tokenizer.classifierID] + Array(Array(repeating: one, count: count).joined()) + [tokenizer.separatorID])
     #expect(tokenizer.encode(long, maxLength: 256) == Array(ids.prefix(255)) + [tokenizer.separatorID])
+    // A form feed is a control the normalizer deletes, not a word boundary: a piece never ends there.
+    let words = String(repeating: "a ", count: WordPieceTokenizer.pieceScalars / 2)
+    #expect(tokenizer.encode(words + "foo\u{0C}bar") == tokenizer.encode(words + "foobar"))
 }
 
 @Test func vocabTextAndTokenizerJSONAgree() throws {
