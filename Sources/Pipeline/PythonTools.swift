@@ -100,6 +100,14 @@ public struct ParameterInfo: Codable, Sendable, Equatable {
     var takesAnyArguments: Bool {
         role == "init" && (kind == "var-positional" || kind == "var-keyword") && !evidence.contains { $0.contains("defined elsewhere") }
     }
+
+    /// Whether the constructor among `parameters` takes only its own `*args`/`**kwargs`: probes then vary nothing, so
+    /// their failing says nothing about what the model could build. (With named parameters too, every kind of them
+    /// was tried; measured on the standard library, such objects never got built by the model either.)
+    static func constructorOnlyVariadic(_ parameters: [ParameterInfo]) -> Bool {
+        let constructor = parameters.filter { $0.role == "init" }
+        return !constructor.isEmpty && constructor.allSatisfy(\.takesAnyArguments)
+    }
 }
 
 /// A call that tries parameters with values of given kinds.

@@ -159,7 +159,7 @@ struct ParameterProbe: Sendable {
         let missing = results.filter { ["ModuleNotFoundError", "ImportError"].contains($0.exceptionType ?? "") }
         if !results.isEmpty && missing.count == results.count {
             probe.rejection = ("missing-dependency", "the code cannot import what it needs in the sandbox: \(missing[0].error ?? "")")
-        } else if !probe.parameters.contains(where: \.takesAnyArguments), let failure = unbuildable(results) {
+        } else if !ParameterInfo.constructorOnlyVariadic(probe.parameters), let failure = unbuildable(results) {
             probe.rejection = ("object-cannot-be-built", "no constructor call tried builds the object from literals, so no test can: \(failure)")
         }
         return probe
