@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "FileFuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "DecontaminationTests", dependencies: ["Decontamination"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints", "Kernels"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],

@@ -166,8 +166,9 @@ struct ParameterProbe: Sendable {
     }
 
     /// Errors that no other literal would avoid: an argument of a kind no literal has (a callable, a file, an
-    /// instance), a class that must be subclassed, a metaclass. A ValueError may be a value the model knows.
-    static let constructionKindErrors: Set<String> = AugmentStage.kindErrors.union(["RuntimeError", "NotImplementedError"])
+    /// instance, a metaclass's name), and the RuntimeError of a class that must be subclassed (the standard library's
+    /// way, as in `_markupbase.ParserBase`). A ValueError may be a value the model knows.
+    static let constructionKindErrors: Set<String> = AugmentStage.kindErrors.union(["RuntimeError"])
 
     /// The first construction error when every probe call failed to build its object with such an error, else nil.
     static func unbuildable(_ results: [CaseResult]) -> String? {
