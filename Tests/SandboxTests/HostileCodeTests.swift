@@ -243,24 +243,41 @@ struct HostileCodeTests {
     /// call plus 128 MiB), so the kernel ends some of them and the host never gives the sample more than one budget.
     @Test(.enabled(if: SandboxCgroup.enforcement.hasPrefix("one budget"), "cgroups are not delegated here"))
     func aMemoryBombOfManyProcessesStaysUnderOneBudget() throws {
+        // Each child says when its block is filled; the count is taken once every child has said so or died, so a
+        // slow machine (children not yet scheduled) cannot make the bomb look smaller than it is.
         let code = """
             import os, time
 
             def f(n, size_mb):
+                ready, said = os.pipe()
                 pids = []
                 for _ in range(n):
                     pid = os.fork()
                     if pid == 0:
                         try:
+                            os.close(ready)
                             block = b"x" * (size_mb << 20)
-                            time.sleep(3)
+                            os.write(said, b"+")
+                            time.sleep(60)
                         finally:
                             os._exit(0)
                     pids.append(pid)
-                time.sleep(2)
-                return sum(os.waitpid(pid, os.WNOHANG)[0] == 0 for pid in pids)
+                os.close(said)
+                os.set_blocking(ready, False)
+                filled, dead = 0, set()
+                deadline = time.monotonic() + 40
+                while filled + len(dead) < n and time.monotonic() < deadline:
+                    try:
+                        filled += len(os.read(ready, 64))
+                    except BlockingIOError:
+                        pass
+                    dead |= {pid for pid in pids if pid not in dead and os.waitpid(pid, os.WNOHANG)[0] != 0}
+                    time.sleep(0.05)
+                time.sleep(0.5)
+                dead |= {pid for pid in pids if pid not in dead and os.waitpid(pid, os.WNOHANG)[0] != 0}
+                return n - len(dead)
             """
-        let result = try runHostile(code, inputs: ["(6, 200)", "(2, 100)"]) { $0.memoryMegabytes = 512 }
+        let result = try runHostile(code, inputs: ["(6, 200)", "(2, 100)"], timeout: 50) { $0.memoryMegabytes = 512 }
         let alive = Int(result.calls[0].value?.description ?? "") ?? -1
         #expect(result.calls[0].status == .ok && (0...3).contains(alive), "\(result.calls[0])")
         // Under the budget, every process lives.
