@@ -79,18 +79,39 @@ public enum BuiltInConstraints {
     /// (at the start of a line) is `function` itself, so the rewrite cannot rename the entry point; imports,
     /// constants and decorators may come first, helpers after.
     public static func instructionAndCode(function: String) throws(ConstraintError) -> Grammar {
-        guard isIdentifier(function) else {
-            throw .schema(source: "instruction and code", pointer: "function", expected: "a Python identifier, not '\(function)'")
-        }
-        let rules = #"""
-        root    ::= "Instruction: " sentence "\n\n" "```python\n" prelude* "def FUNCTION(" [^\n]* "\n" line* "```" "\n"?
-        # A line before the entry point: not a fence and not the start of another `def `.
-        prelude ::= ([ \t]+ ([^`\n \t] [^\n]* | "`" ([^`\n] [^\n]*)? | "``" ([^`\n] [^\n]*)?)?
-                    | [^`\n \td] [^\n]* | "`" ([^`\n] [^\n]*)? | "``" ([^`\n] [^\n]*)?
-                    | "d" ([^e\n] [^\n]*)? | "de" ([^f\n] [^\n]*)? | "def" ([^ \n] [^\n]*)?)? "\n"
+        try instructionAndCode(keyword: "def", name: function, opening: "(")
+    }
 
-        """#.replacingOccurrences(of: "FUNCTION", with: function)
-        return try GrammarParser.parse(rules + sentenceRule + "\n" + fenceRules, source: "instruction and code of \(function)")
+    /// The same for a whole class: the first class the block defines is `className` (`class Name:` or
+    /// `class Name(Base):`); helpers and constants may come first.
+    public static func instructionAndCode(className: String) throws(ConstraintError) -> Grammar {
+        try instructionAndCode(keyword: "class", name: className, opening: nil)
+    }
+
+    static func instructionAndCode(keyword: String, name: String, opening: String?) throws(ConstraintError) -> Grammar {
+        guard isIdentifier(name) else {
+            throw .schema(source: "instruction and code", pointer: keyword == "def" ? "function" : "class", expected: "a Python identifier, not '\(name)'")
+        }
+        // After a class's name comes its bases or its colon.
+        let header = opening.map { "\"\(keyword) \(name)\($0)\" [^\\n]*" } ?? "\"\(keyword) \(name)\" [(:] [^\\n]*"
+        let rules = #"""
+        root    ::= "Instruction: " sentence "\n\n" "```python\n" prelude* HEADER "\n" line* "```" "\n"?
+
+        """#.replacingOccurrences(of: "HEADER", with: header)
+        return try GrammarParser.parse(rules + preludeRule(excluding: keyword) + "\n" + sentenceRule + "\n" + fenceRules,
+                                       source: "instruction and code of \(name)")
+    }
+
+    /// A line before the entry point: not a fence, and not the start of another definition with `keyword` (`def `).
+    static func preludeRule(excluding keyword: String) -> String {
+        let letters = keyword.map(String.init)
+        // A line that starts with the keyword's first letters and then leaves it.
+        let partial = (1..<letters.count).map { length in
+            "\"\(letters.prefix(length).joined())\" ([^\(letters[length])\\n] [^\\n]*)?"
+        } + ["\"\(keyword)\" ([^ \\n] [^\\n]*)?"]
+        return #"prelude ::= ([ \t]+ ([^`\n \t] [^\n]* | "`" ([^`\n] [^\n]*)? | "``" ([^`\n] [^\n]*)?)?"#
+            + "\n    | [^`\\n \\t\(letters[0])] [^\\n]* | \"`\" ([^`\\n] [^\\n]*)? | \"``\" ([^`\\n] [^\\n]*)?"
+            + "\n    | " + partial.joined(separator: " | ") + ")? \"\\n\""
     }
 
     /// Any JSON object.

@@ -94,6 +94,28 @@ extension BuiltInConstraints {
         return try GrammarParser.parse(text, source: "call lines of \(function)")
     }
 
+    /// Lines of tests of a whole class: `Owner(...).method(...)`, or `obj = Owner(...); obj.a(...); obj.b(...)` with
+    /// up to `maxCalls` calls on one object; each call binds to its method's parameters, the constructor's to its own.
+    public static func objectCallLines(owner: String, constructor: [CallParameter], methods: [(name: String, parameters: [CallParameter])],
+                                       maxCalls: Int = 4, minLines: Int, maxLines: Int) throws(ConstraintError) -> Grammar {
+        for name in [owner] + methods.map(\.name) where !isIdentifier(name) {
+            throw .schema(source: "call lines", pointer: "method", expected: "a Python identifier, not '\(name)'")
+        }
+        for parameter in constructor + methods.flatMap(\.parameters) where !isIdentifier(parameter.name) {
+            throw .schema(source: "call lines", pointer: "parameters", expected: "Python identifiers, not '\(parameter.name)'")
+        }
+        guard !methods.isEmpty, maxCalls >= 2, minLines >= 1, maxLines >= minLines else {
+            throw .schema(source: "call lines", pointer: "lines", expected: "methods, 2 or more calls, 1 <= minimum <= maximum")
+        }
+        var rules = [#"root ::= call ("\n" call){\#(minLines - 1),\#(maxLines - 1)} "\n"?"#,
+                     "call ::= \"\(owner)(\" init-after-0 \").\" method | \"obj = \(owner)(\" init-after-0 \")\" (\"; obj.\" method){2,\(maxCalls)}",
+                     "method ::= " + methods.indices.map { "\"\(methods[$0].name)(\" m\($0)-after-0 \")\"" }.joined(separator: " | ")]
+        rules += argumentRules(constructor, prefix: "init-")
+        for (index, method) in methods.enumerated() { rules += argumentRules(method.parameters, prefix: "m\(index)-") }
+        let text = rules.joined(separator: "\n") + "\n" + kindRules + "\n" + pythonLiteralRules
+        return try GrammarParser.parse(text, source: "call lines of \(owner)")
+    }
+
     /// The rules of one argument list; `\(prefix)after-0` is the whole list.
     static func argumentRules(_ parameters: [CallParameter], prefix: String) -> [String] {
         let positional = parameters.filter { $0.kind == .positionalOnly || $0.kind == .positional }

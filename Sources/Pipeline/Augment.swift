@@ -106,7 +106,8 @@ struct AugmentStage: Stage {
     }
 
     /// Probe calls that returned or raised inside the function (not on an argument's kind), then two calls on one
-    /// object where a call changed it, then changes of every working input; none the test set already holds.
+    /// object where a call changed it (a whole class: two working calls of different methods), then changes of every
+    /// working input; none the test set already holds.
     static func candidates(_ cases: [TestCaseRecord], probe: ParameterProbe, limit: Int, entry: String) throws -> [DerivedInput] {
         let known = Set(cases.map(\.literal))
         let seeds = cases.filter { $0.isActive && $0.expectedStatus == "ok" }.map(\.literal)
@@ -120,7 +121,13 @@ struct AugmentStage: Stage {
         // An instance method whose call changed its object: that call, then another, on one object.
         let objectCalls = cases.filter { $0.isActive && $0.origin == "model" && $0.literal.contains("'init':") }
         let changing = objectCalls.filter { $0.mutates == true && $0.expectedStatus == "ok" }.map(\.literal)
-        if !changing.isEmpty {
+        if EntryPoint(entry).isClass {
+            // A whole class: working calls of different methods on equal objects, one after the other.
+            for input in try PythonTools.sequences(changing: [], seeds: seeds, entry: entry, limit: limit) where !taken.contains(input.literal) {
+                candidates.append(input)
+                taken.insert(input.literal)
+            }
+        } else if !changing.isEmpty {
             for input in try PythonTools.sequences(changing: changing, seeds: objectCalls.map(\.literal), entry: entry, limit: sequenceLimit)
             where !taken.contains(input.literal) {
                 candidates.append(input)

@@ -114,7 +114,7 @@ enum Collector {
         var found = 0
         func flush() throws {
             guard !readable.isEmpty else { return }
-            for file in try PythonTools.extract(files: readable) {
+            for file in try PythonTools.extract(files: readable, wholeClasses: kinds.contains("whole-class")) {
                 var fileItems = itemsOf(file)
                 for index in fileItems.indices {
                     fileItems[index].license = fileLicenses[file.path]

@@ -109,7 +109,7 @@ enum DatasetCard {
     }
 
     /// The exported samples by repository, commit and licence, as collect recorded them per file; and what they are
-    /// (functions, methods).
+    /// (functions, methods, whole classes).
     static func sources(exported: [SampleRecord]) throws -> [String] {
         var lines = ["", "## Sources", "", "| repository | commit | licence | read from | samples |", "|---|---|---|---|---|"]
         let groups = Dictionary(grouping: exported) { [$0.repository ?? "unrecorded", $0.revision ?? "", $0.license ?? "unknown", $0.licenseSource ?? ""] }
@@ -117,9 +117,11 @@ enum DatasetCard {
             let commit = key[1].isEmpty ? "" : "`\(key[1].prefix(12))`"
             lines.append("| \(key[0]) | \(commit) | \(key[2]) | \(key[3].isEmpty ? "" : "`\(key[3])`") | \(samples.count) |")
         }
-        let methods = exported.filter { $0.entryPoint.contains(".") }.count
-        lines += ["", "\(exported.count - methods) functions and \(methods) methods (each exported as the method alone, with its class, "
-                  + "less the method, as the request's context). Paths in the data are relative to the input."]
+        let methods = exported.filter { EntryPoint($0.entryPoint).isMethod }.count
+        let classes = exported.filter { EntryPoint($0.entryPoint).isClass }.count
+        lines += ["", "\(exported.count - methods - classes) functions, \(methods) methods (each exported as the method alone, with its "
+                  + "class, less the method, as the request's context) and \(classes) whole classes (tests build one object and call its "
+                  + "methods in turn). Paths in the data are relative to the input."]
         return lines
     }
 }

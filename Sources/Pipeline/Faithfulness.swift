@@ -50,7 +50,8 @@ struct FaithfulnessStage: Stage {
                 ])
                 let seed = Prompting.seed(run: context.recipe.sampling.seed, sample: sample.id, stage: name.rawValue, attempt: index)
                 requests.append((sample, index, Prompting.request(messages, sampling: context.recipe.sampling, seed: seed, attempt: 0,
-                                                                  constraint: constrained ? BuiltInConstraints.fencedPython : nil)))
+                                                                  constraint: constrained ? BuiltInConstraints.fencedPython : nil,
+                                                                  maxTokens: Prompting.codeAnswerTokens(sample, sampling: context.recipe.sampling))))
             }
         }
         let outputs = requests.isEmpty ? [] : try await generator.generate(requests.map(\.request))
@@ -64,7 +65,7 @@ struct FaithfulnessStage: Stage {
             var record: FaithfulnessRecord
             if let failure = output.failure {
                 record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: "generation-failed: \(failure)")
-            } else if let code = ResponseParsers.code(in: output.text, entry: EntryPoint(sample.entryPoint).name) {
+            } else if let code = ResponseParsers.code(in: output.text, entry: EntryPoint(sample.entryPoint).isClass ? sample.entryPoint : EntryPoint(sample.entryPoint).name) {
                 // The signature's annotations need the rewrite's imports (`List`); they say nothing about behaviour.
                 let completed = try PythonTools.reattach([(rewrites[sample.id]!.code, code, sample.entryPoint)])[0]
                 let (passed, difference) = try await RewriteStage.reproduces(completed, sample: sample, cases: cases, runner: runner,
@@ -120,8 +121,7 @@ struct FaithfulnessStage: Stage {
                                                       fromDocstring: rewrite.instructionSource == "docstring", recipe: context.recipe)
                 let seed = Prompting.seed(run: sampling.seed, sample: sample.id, stage: "instruct-candidates", attempt: round)
                 return Prompting.request(messages, sampling: sampling, seed: seed, attempt: round,
-                                         constraint: constrained ? ((try? BuiltInConstraints.instructionAndCode(function: EntryPoint(sample.entryPoint).name))
-                                             ?? BuiltInConstraints.instructionAndCode) : nil)
+                                         constraint: constrained ? EntryPoint(sample.entryPoint).answerGrammar : nil)
             }
             let outputs = try await generator.generate(requests)
             guard outputs.count == requests.count else { throw PipelineError.model("generator answered \(outputs.count) of \(requests.count) requests") }
@@ -147,6 +147,7 @@ struct FaithfulnessStage: Stage {
     static func signature(of entry: String, in code: String) -> String {
         let lines = code.components(separatedBy: "\n")
         let point = EntryPoint(entry)
+        if point.isClass { return classSkeleton(point.name, lines: lines) }
         let indent = point.isMethod ? "    " : ""
         guard let first = lines.firstIndex(where: { line in
             let trimmed = line.drop { $0 == " " }
@@ -161,5 +162,39 @@ struct FaithfulnessStage: Stage {
             if line.trimmingCharacters(in: .whitespaces).hasSuffix(":") { break }
         }
         return header.joined(separator: "\n")
+    }
+
+    /// A whole class's `class` line and the `def` lines of its constructor and public methods, each body `...`: what
+    /// the class must offer, nothing of how.
+    static func classSkeleton(_ name: String, lines: [String]) -> String {
+        guard let first = lines.firstIndex(where: { $0.hasPrefix("class \(name)(") || $0.hasPrefix("class \(name):") }) else {
+            return "class \(name):\n    ..."
+        }
+        var out = [lines[first]]
+        var index = first + 1
+        while index < lines.count {
+            let line = lines[index]
+            if !line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("\t") { break }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let indent = line.prefix { $0 == " " }.count
+            if indent == 4, trimmed.hasPrefix("def "), trimmed.hasPrefix("def __init__(") || !trimmed.hasPrefix("def _") {
+                // Decorators above it (@staticmethod) say how it is called.
+                var decorators: [String] = []
+                var above = index - 1
+                while above > first, lines[above].trimmingCharacters(in: .whitespaces).hasPrefix("@") {
+                    decorators.insert(lines[above], at: 0)
+                    above -= 1
+                }
+                out += decorators
+                while index < lines.count {
+                    out.append(lines[index])
+                    if lines[index].trimmingCharacters(in: .whitespaces).hasSuffix(":") { break }
+                    index += 1
+                }
+                out.append("        ...")
+            }
+            index += 1
+        }
+        return out.count == 1 ? out[0] + "\n    ..." : out.joined(separator: "\n")
     }
 }

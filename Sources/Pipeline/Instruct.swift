@@ -45,7 +45,7 @@ struct InstructStage: Stage {
             stage: name, batch: asked, context: context,
             messages: { Self.messages($0, code: shown[$0.id], evidence: evidence[$0.id] ?? [], fromDocstring: fromDocstring[$0.id] == true,
                                       recipe: context.recipe) },
-            constraint: { (try? BuiltInConstraints.instructionAndCode(function: EntryPoint($0.entryPoint).name)) ?? BuiltInConstraints.instructionAndCode },
+            constraint: { EntryPoint($0.entryPoint).answerGrammar },
             parse: { sample, text, _ -> AttemptResult<Written> in
                 let instruction = Self.sentence(text)
                 guard !instruction.isEmpty else { return .retry(reason: "no-instruction", detail: "the answer holds no instruction") }

@@ -43,7 +43,7 @@ enum InstructionClaims {
         let namesEntry = instruction.range(of: "(?<![A-Za-z0-9_])\(NSRegularExpression.escapedPattern(for: name))(?![A-Za-z0-9_])",
                                            options: .regularExpression) != nil
         checks.append(ClaimCheck(check: "names-entry", passed: namesEntry,
-                                 detail: namesEntry ? "names `\(name)`" : "never names the \(EntryPoint(entry).isMethod ? "method" : "function") `\(name)`"))
+                                 detail: namesEntry ? "names `\(name)`" : "never names the \(EntryPoint(entry).isClass ? "class" : EntryPoint(entry).isMethod ? "method" : "function") `\(name)`"))
 
         let known = identifiers(in: sample.code + "\n" + code)
         let strangers = found.named.filter { !known.contains($0) }

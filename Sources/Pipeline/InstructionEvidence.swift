@@ -62,7 +62,7 @@ enum InstructionEvidence {
     static func line(_ testCase: TestCaseRecord, entry: String) -> String {
         let call = EntryPoint.call(entry, arguments: Behaviour.short(testCase.arguments, limit: 160))
         if testCase.expectedStatus == "raised" { return "\(call) raises \(testCase.expectedValue ?? "an exception")" }
-        var text = "\(call) returns \(Behaviour.short(value(testCase), limit: 160))"
+        var text = "\(call) returns \(Behaviour.short(EntryPoint(entry).isClass ? returns(testCase) : value(testCase), limit: 160))"
         if testCase.mutates == true, let object = objectState(testCase) {
             text += ", and the object becomes \(Behaviour.short(object, limit: 160))"
         } else if testCase.mutates == true, let state = testCase.expectedState.map(readable) {
@@ -70,6 +70,12 @@ enum InstructionEvidence {
         }
         if let output = testCase.expectedOutput { text += " and prints \(Behaviour.short(output.debugDescription, limit: 80))" }
         return text
+    }
+
+    /// A whole class's test returns each call's value in turn: `5`, or `5, then None`.
+    static func returns(_ testCase: TestCaseRecord) -> String {
+        guard let text = testCase.expectedValue, case let .list(values)? = try? CanonicalValue(canonicalText: text) else { return value(testCase) }
+        return values.map(\.description).joined(separator: ", then ")
     }
 
     /// The examples as the recipe writes them under the instruction.

@@ -18,6 +18,7 @@ enum ModelAttempts {
         stage: StageName, batch: [SampleRecord], context: StageContext,
         messages: (SampleRecord) -> [ChatMessage],
         constraint: (SampleRecord) throws -> Grammar? = { _ in nil },
+        maxTokens: (SampleRecord) -> Int? = { _ in nil },
         parse: (SampleRecord, String, Int) async throws -> AttemptResult<Value>
     ) async throws -> [String: (result: AttemptResult<Value>, calls: [ModelCallRecord])] {
         guard let generator = context.generator else { throw PipelineError.model("stage \(stage.rawValue) needs a generator") }
@@ -32,7 +33,7 @@ enum ModelAttempts {
             let requests = zip(open, prompts).map { sample, prompt in
                 Prompting.request(prompt, sampling: sampling,
                                   seed: Prompting.seed(run: sampling.seed, sample: sample.id, stage: stage.rawValue, attempt: attempt),
-                                  attempt: attempt, constraint: constraints[sample.id])
+                                  attempt: attempt, constraint: constraints[sample.id], maxTokens: maxTokens(sample))
             }
             let outputs = try await generator.generate(requests)
             guard outputs.count == requests.count else {

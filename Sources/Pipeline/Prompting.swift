@@ -1,6 +1,7 @@
 // Turns a prompt spec and a sample into chat messages, and derives per-request seeds.
 import Constraints
 import ModelFiles
+import Store
 
 enum Prompting {
     /// The chat for one request. `choice` (the sample's id) picks which examples are shown when the spec
@@ -49,9 +50,16 @@ enum Prompting {
     }
 
     /// Attempt 0 is greedy; later attempts sample with the recipe's settings.
+    /// Room for an answer that writes the sample's code again: `sampling.max_tokens`, or for a whole class enough for
+    /// the class itself (about three bytes of code a token, and the instruction), up to 4,096 tokens.
+    static func codeAnswerTokens(_ sample: SampleRecord, sampling: Recipe.Sampling) -> Int {
+        guard EntryPoint(sample.entryPoint).isClass else { return sampling.maxTokens }
+        return max(sampling.maxTokens, min(4096, sample.code.utf8.count / 3 + 128))
+    }
+
     static func request(_ messages: [ChatMessage], sampling: Recipe.Sampling, seed: UInt64, attempt: Int,
-                        constraint: Grammar? = nil) -> GenerationRequest {
-        GenerationRequest(messages: messages, maxTokens: sampling.maxTokens,
+                        constraint: Grammar? = nil, maxTokens: Int? = nil) -> GenerationRequest {
+        GenerationRequest(messages: messages, maxTokens: maxTokens ?? sampling.maxTokens,
                           temperature: attempt == 0 ? 0 : sampling.temperature,
                           topP: sampling.topP, topK: sampling.topK, seed: seed, stop: [], constraint: constraint)
     }

@@ -53,7 +53,7 @@ struct CodeAnalysis: Decodable {
     var generator: Bool?
     /// The entry point's docstring (cleaned as `inspect.getdoc` does), nil when it has none.
     var docstring: String?
-    /// function, static, class or instance; nil when the entry point is missing.
+    /// function, static, class, instance or whole-class; nil when the entry point is missing.
     var kind: String?
     /// Relative imports left in the code (`line 3: from . import x`): they cannot run outside their package.
     var relative_imports: [String]?
@@ -66,11 +66,13 @@ struct CodeAnalysis: Decodable {
     /// For an instance method: how its object is built (none, parameters, unknown) and the constructor's signature.
     var constructor: String?
     var constructor_signature: Signature?
+    /// For a whole class: each public method's signature (a rewrite keeps them all).
+    var methods: [String: Signature]?
 
     /// Whether a test has anything to vary: the entry point's parameters, or an instance method's constructor's.
     var takesArguments: Bool {
         func any(_ s: Signature?) -> Bool { s.map { !$0.positional.isEmpty || $0.vararg != nil || !$0.kwonly.isEmpty || $0.kwarg != nil } ?? false }
-        return any(signature) || any(constructor_signature) || constructor == "unknown"
+        return any(signature) || any(constructor_signature) || constructor == "unknown" || (methods ?? [:]).values.contains { any($0) }
     }
 }
 
@@ -89,11 +91,19 @@ public struct ParameterInfo: Codable, Sendable, Equatable {
     public var evidence: [String]
     /// Kinds the original accepted when probed (set by the test-inputs stage; nil before probing).
     public var accepted: [String]?
-    /// "init" for an instance method's constructor parameter; nil for the entry point's own.
+    /// "init" for an instance method's constructor parameter, "method" for a parameter of a whole class's method
+    /// (named by `method`); nil for the entry point's own.
     public var role: String?
+    public var method: String?
 
     /// The name probe calls label this parameter with: constructor parameters apart from the method's own.
-    var probeLabel: String { role == "init" ? "init:" + name : name }
+    var probeLabel: String {
+        switch role {
+        case "init": return "init:" + name
+        case "method": return (method ?? "") + "." + name
+        default: return name
+        }
+    }
 
     /// A constructor's own `*args` or `**kwargs`, which probes never fill but the model may (not the stand-in for a
     /// constructor defined elsewhere, which nobody here can read).
@@ -143,8 +153,10 @@ struct ParameterAnalysis: Codable, Sendable {
     var constants: [LiteralConstant]
     /// Why the analysis could not read this code (the sample is rejected, the rest of the batch goes on).
     var failed: String?
-    /// function, static, class or instance.
+    /// function, static, class, instance or whole-class.
     var kind: String?
+    /// A whole class's public methods, in the class's order.
+    var methods: [String]?
 }
 
 /// A constant of the code: a string or a number.
@@ -207,14 +219,14 @@ enum PythonTools {
     }
 
     /// `module`: the file's dotted module name when known, to make its relative imports absolute.
-    static func extract(files: [(path: String, text: String, module: String?)]) throws -> [ExtractedFile] {
+    static func extract(files: [(path: String, text: String, module: String?)], wholeClasses: Bool = false) throws -> [ExtractedFile] {
         struct Answer: Decodable { var files: [ExtractedFile] }
         let request = files.map { file -> [String: Any] in
             var item: [String: Any] = ["path": file.path, "text": file.text]
             if let module = file.module { item["module"] = module }
             return item
         }
-        return try call("extract", ["files": request], as: Answer.self).files
+        return try call("extract", ["files": request, "whole_classes": wholeClasses], as: Answer.self).files
     }
 
     static func analyze(_ items: [(code: String, entry: String)]) throws -> [CodeAnalysis] {

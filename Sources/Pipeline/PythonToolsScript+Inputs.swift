@@ -33,6 +33,8 @@ def example_values(examples):
 def check_calls(code, entry, literals, examples):
     """For each call: None when it binds to the signature (and an instance method's object to its constructor) and
     is not copied from a prompt example, else [reason, detail]."""
+    if whole_class_name(entry):
+        return check_class_calls(code, entry, literals)
     tree, fn = entry_function(code, entry)
     kind = entry_kind(find_entry(tree, entry)[0], fn) if fn is not None else None
     signature = python_signature(fn, bound_parameters(fn, kind)) if fn is not None else None
@@ -201,7 +203,10 @@ def derive(seeds, params, limit, constants=(), entry=""):
     """Candidate inputs made from inputs that work: one argument changed at a time (an instance method's
     constructor arguments too, labelled `init:name`: another object is another test). A change is new when its
     argument has not yet been given that value; new changes of every argument come first, interleaved, so the
-    first candidates already try each argument's boundary values once before any is tried twice."""
+    first candidates already try each argument's boundary values once before any is tried twice. A whole class's
+    tests grow by sequences instead (class_sequences)."""
+    if whole_class_name(entry):
+        return []
     def positional_names(role):
         return [p["name"] for p in params if p["kind"] in ("positional-only", "positional") and p.get("role") == role]
     positional, init_positional = positional_names(None), positional_names("init")
@@ -316,7 +321,14 @@ def coverage_map(code, entry):
                     else:
                         pending.append(child)
 
-    visit(fn)
+    if isinstance(fn, ast.ClassDef):
+        # A whole class: what its methods run (class-level statements ran when the class was defined).
+        for node in fn.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines.add(first_line(node))
+                visit(node)
+    else:
+        visit(fn)
     return {"lines": sorted(lines), "branches": sorted(branches, key=lambda b: b["line"])}
 
 

@@ -98,7 +98,7 @@ def value_kind(value):
 def observed_kinds(code, entry, literals):
     """For each named parameter, the kinds of value the given calls pass it."""
     tree, fn = entry_function(code, entry)
-    if fn is None:
+    if fn is None or isinstance(fn, ast.ClassDef):
         return {}
     params = bound_parameters(fn, entry_kind(find_entry(tree, entry)[0], fn))
     signature = python_signature(fn, params)
@@ -118,6 +118,15 @@ def observed_kinds(code, entry, literals):
 def instruction_claims(text, entry, code="", literals=()):
     """What an instruction says about the function: see InstructionClaims.swift."""
     calls, signatures = [], []
+    if whole_class_name(entry):
+        # A whole class: what it names besides itself; its calls and return kinds belong to its several methods.
+        own = {whole_class_name(entry)}
+        try:
+            own |= {n.name for n in ast.walk(ast.parse(code)) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+        named = sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\((?!e?s\))", text)) - own - EVERYWHERE)
+        return {"named": named, "signatures": [], "calls": [], "kinds": [], "parameters": []}
     # `name(` with no space, so "numbers (integers)" and "item(s)" are prose, not calls.
     owner, _, method = entry.rpartition(".")
     named = sorted(set(re.findall(r"(?<![\w.])([A-Za-z_]\w*)\((?!e?s\))", text)) - {entry, owner, method} - EVERYWHERE)

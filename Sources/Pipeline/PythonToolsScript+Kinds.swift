@@ -271,6 +271,8 @@ def infer_parameters(code, entry):
     """The entry point's parameters (a method's without self or cls), each with kinds ranked by evidence from its
     annotation, default, the docstring and its use in the body; an instance method's constructor parameters follow
     with role "init" (a constructor from elsewhere: one var-positional `args`)."""
+    if whole_class_name(entry):
+        return class_parameters(code, entry)
     tree, fn = entry_function(code, entry)
     if fn is None:
         return None

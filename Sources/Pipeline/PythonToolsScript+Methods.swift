@@ -35,6 +35,9 @@ def decorator_names(node):
 def find_entry(tree, entry):
     """(class, def) of the entry point: `name` is a top-level function, `Class.name` a method of a top-level
     class; the last definition of a name is the one Python keeps."""
+    if whole_class_name(entry):
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == whole_class_name(entry)]
+        return (classes[-1], classes[-1]) if classes else (None, None)
     owner_name, _, name = entry.rpartition(".")
     owner, scope = None, tree.body
     if owner_name:
@@ -48,7 +51,9 @@ def find_entry(tree, entry):
 
 
 def entry_kind(owner, fn):
-    """function, static, class (a classmethod) or instance."""
+    """function, static, class (a classmethod), instance, or whole-class (the class itself is the sample)."""
+    if isinstance(fn, ast.ClassDef):
+        return "whole-class"
     if owner is None:
         return "function"
     names = decorator_names(fn)

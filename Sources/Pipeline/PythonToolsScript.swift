@@ -1,7 +1,7 @@
 // The Python side of static analysis, run by /usr/bin/python3 -I: it parses with `ast`, never executes input.
 enum PythonToolsScript {
     /// The whole script: parsing and extraction, parameter kinds, test inputs, then the request dispatch.
-    static let source = core + methods + kinds + inputs + mutants + instructions + dispatch
+    static let source = core + methods + classes + kinds + inputs + mutants + instructions + dispatch
 
     static let core = #"""
 # Static analysis of untrusted Python with the standard library's ast: parses, never executes.
@@ -76,9 +76,10 @@ def used_names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def extract(path, text, module=None):
+def extract(path, text, module=None, whole_classes=False):
     """Top-level functions, methods of top-level classes and self-contained nested functions, each with the
-    module-level statements it needs, transitively; relative imports made absolute where the module is known."""
+    module-level statements it needs, transitively; relative imports made absolute where the module is known.
+    With `whole_classes`, a small class is one sample (`class Name`) instead of its methods."""
     tree, error = parse_error(text)
     if error:
         hint = python2_hint(text, error)
@@ -93,6 +94,13 @@ def extract(path, text, module=None):
     items, skipped = [], []
     for index, stmt in enumerate(body):
         if isinstance(stmt, ast.ClassDef):
+            whole = whole_class_item(tree, lines, body, index, stmt, definitions, module) if whole_classes else None
+            if whole is not None:
+                items.append(whole)
+                skipped += [{"name": "%s.%s" % (stmt.name, n.name), "line": n.lineno, "reason": "in-whole-class",
+                             "detail": "collected with its class as one sample, class %s" % stmt.name}
+                            for n in stmt.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+                continue
             found, passed = class_items(tree, lines, body, index, stmt, definitions, module)
             items += found
             skipped += passed
@@ -153,18 +161,20 @@ def analyze(code, entry):
         return {"parses": False, "python2": hint, "error": error}
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     owner, fn = find_entry(tree, entry)
-    if fn is not None and not isinstance(fn, ast.FunctionDef):
+    if fn is not None and not isinstance(fn, (ast.FunctionDef, ast.ClassDef)):
         fn = None
     kind = entry_kind(owner, fn) if fn is not None else None
+    whole = kind == "whole-class"
     branches = sum(isinstance(n, (ast.If, ast.For, ast.While, ast.Try, ast.IfExp, ast.BoolOp, ast.comprehension))
                    for n in ast.walk(tree))
     docs = docstring_nodes(tree)
     # A method's sample answers with the method alone: its own literals are what would be data in the answer.
-    measured = fn if kind in ("instance", "class", "static") else tree
+    measured = fn if kind in ("instance", "class", "static", "whole-class") else tree
     longest = max((len(n.value) for n in ast.walk(measured)
                    if isinstance(n, ast.Constant) and isinstance(n.value, (str, bytes)) and n not in docs), default=0)
-    generator = fn is not None and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn))
-    answer = {"parses": True, "functions": functions, "signature": bound_signature(fn, kind) if fn else None,
+    generator = fn is not None and not whole and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fn))
+    entry_signature = (constructor_signature(tree, owner) if whole else bound_signature(fn, kind)) if fn else None
+    answer = {"parses": True, "functions": functions, "signature": entry_signature,
               "hash": normalized_hash(tree, entry), "branches": branches, "longest_literal": longest,
               "generator": generator, "docstring": ast.get_docstring(fn) if fn else None, "kind": kind,
               "relative_imports": relative_imports(tree)}
@@ -178,7 +188,9 @@ def analyze(code, entry):
             answer["dense_text"] = own
         answer["entry_lines"] = len(own.splitlines())
         answer["context_lines"] = max(0, len(answer["code_text"].splitlines()) - answer["entry_lines"])
-    if kind == "instance":
+    if whole:
+        answer["methods"] = whole_class_signatures(owner)
+    if kind in ("instance", "whole-class"):
         init = constructor(tree, owner)
         answer["constructor"] = {"none": "none", "unknown": "unknown"}.get(init[0], "parameters")
         if init[0] == "def":
@@ -213,6 +225,8 @@ def call_arguments(text, entry):
     text = text.strip().rstrip(",;")
     if not text or text.startswith("#"):
         return None
+    if whole_class_name(entry):
+        return class_call_arguments(text, whole_class_name(entry), None)
     try:
         node = ast.parse(text, mode="exec").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -313,7 +327,9 @@ def parameters_answer(item):
         return None
     tree, fn = entry_function(item["code"], item["entry"])
     kind = entry_kind(find_entry(tree, item["entry"])[0], fn)
-    return {"parameters": params, "probes": probes(params, item["entry"], kind == "instance"), "kind": kind, "coverage": coverage_map(item["code"], item["entry"]),
+    methods = [m.name for m in public_methods(fn)] if kind == "whole-class" else None
+    calls = class_probes(params, item["entry"], methods) if methods is not None else probes(params, item["entry"], kind == "instance")
+    return {"parameters": params, "probes": calls, "kind": kind, "methods": methods, "coverage": coverage_map(item["code"], item["entry"]),
             "constants": code_constants(item["code"], item["entry"])}
 
 
@@ -324,7 +340,7 @@ def main():
     if op == "extract":
         out = []
         for f in request["files"]:
-            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"], f.get("module")), lambda e: {
+            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"], f.get("module"), request.get("whole_classes", False)), lambda e: {
                 "error": {"reason": "analysis-failed", "detail": e, "line": 0}})))
         json.dump({"files": out}, sys.stdout)
     elif op == "analyze":
@@ -351,7 +367,8 @@ def main():
         json.dump({"items": [guarded(lambda: derive(i["seeds"], i["parameters"], i["limit"], i.get("constants", []), i.get("entry", "")), lambda e: [])
                              for i in items]}, sys.stdout)
     elif op == "sequences":
-        json.dump({"items": [guarded(lambda: sequences(i["changing"], i["seeds"], i["entry"], i["limit"]), lambda e: []) for i in items]}, sys.stdout)
+        json.dump({"items": [guarded(lambda: class_sequences(i["seeds"], i["entry"], i["limit"]) if whole_class_name(i["entry"])
+                                     else sequences(i["changing"], i["seeds"], i["entry"], i["limit"]), lambda e: []) for i in items]}, sys.stdout)
     elif op == "claims":
         json.dump({"items": [guarded(lambda: instruction_claims(i["text"], i["entry"], i.get("code", ""), i.get("literals", [])), lambda e: {
             "named": [], "signatures": [], "calls": [], "kinds": [], "parameters": [], "failed": e}) for i in items]}, sys.stdout)

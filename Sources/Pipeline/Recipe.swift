@@ -80,12 +80,23 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var methodTestInputs: PromptSpec = DefaultPrompts.methodTestInputs
         public var methodInstruction: PromptSpec = DefaultPrompts.methodInstruction
         public var methodBackTranslate: PromptSpec = DefaultPrompts.methodBackTranslate
+        /// The same four for a whole class (`collect.kinds` with `whole-class`): `{entry}` is `class Name`, `{code}` the
+        /// class, and back-translation's `{signature}` its `class` line with the `def` lines of its public methods.
+        public var classRewrite: PromptSpec = DefaultPrompts.classRewrite
+        public var classTestInputs: PromptSpec = DefaultPrompts.classTestInputs
+        public var classInstruction: PromptSpec = DefaultPrompts.classInstruction
+        public var classBackTranslate: PromptSpec = DefaultPrompts.classBackTranslate
 
         /// The rewrite, test-input, instruction or back-translation prompt for an entry point.
-        func rewrite(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodRewrite : rewrite }
-        func testInputs(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodTestInputs : testInputs }
-        func instruction(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodInstruction : instruction }
-        func backTranslate(for entry: String) -> PromptSpec { EntryPoint(entry).isMethod ? methodBackTranslate : backTranslate }
+        func rewrite(for entry: String) -> PromptSpec { pick(entry, rewrite, methodRewrite, classRewrite) }
+        func testInputs(for entry: String) -> PromptSpec { pick(entry, testInputs, methodTestInputs, classTestInputs) }
+        func instruction(for entry: String) -> PromptSpec { pick(entry, instruction, methodInstruction, classInstruction) }
+        func backTranslate(for entry: String) -> PromptSpec { pick(entry, backTranslate, methodBackTranslate, classBackTranslate) }
+
+        private func pick(_ entry: String, _ function: PromptSpec, _ method: PromptSpec, _ whole: PromptSpec) -> PromptSpec {
+            let point = EntryPoint(entry)
+            return point.isClass ? whole : point.isMethod ? method : function
+        }
     }
 
     public struct TestSettings: Codable, Sendable, Equatable {
@@ -154,9 +165,12 @@ public struct Recipe: Codable, Sendable, Equatable {
     public struct CollectSettings: Codable, Sendable, Equatable {
         /// What becomes a sample: top-level functions, self-contained nested functions, and static, class and
         /// instance methods. A small model rarely rewrites a method in its class correctly: `[function, nested]` spends
-        /// its time where it succeeds.
+        /// its time where it succeeds. `whole-class` (not by default) makes a small class one sample instead of its
+        /// methods: 2 to 8 public methods, a constructor in the file, nothing abstract; tests build an object and call
+        /// its methods in turn.
         public var kinds: [String] = CollectSettings.allKinds
         public static let allKinds = ["function", "nested", "static", "class", "instance"]
+        public static let knownKinds = allKinds + ["whole-class"]
     }
 
     public struct LicenseSettings: Codable, Sendable, Equatable {

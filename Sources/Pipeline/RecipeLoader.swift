@@ -132,8 +132,8 @@ public enum RecipeLoader {
         let rules: [(key: [String], ok: Bool, expected: String)] = [
             (["tests", "count"], recipe.tests.count >= 1, "at least 1"),
             (["prefilter", "min_lines"], recipe.prefilter.minLines >= 1, "at least 1"),
-            (["collect", "kinds"], recipe.collect.kinds.allSatisfy(Recipe.CollectSettings.allKinds.contains),
-             Recipe.CollectSettings.allKinds.joined(separator: ", ")),
+            (["collect", "kinds"], recipe.collect.kinds.allSatisfy(Recipe.CollectSettings.knownKinds.contains),
+             Recipe.CollectSettings.knownKinds.joined(separator: ", ")),
             (["licenses", "allow"], recipe.licenses.allow.allSatisfy { !$0.isEmpty && !$0.contains(" ") },
              "SPDX identifiers (MIT, Apache-2.0, ...) or permissive"),
             (["prefilter", "max_lines"], recipe.prefilter.maxLines >= recipe.prefilter.minLines, "at least min_lines"),

@@ -16,8 +16,10 @@ public enum RewriteParse: Equatable, Sendable {
 }
 
 public enum ResponseParsers {
-    /// The code of the first fenced block (```python or ```), else the text from the first `def entry` on.
+    /// The code of the first fenced block (```python or ```), else the text from the first `def entry` on (`entry` is a
+    /// function's name, or `class Name` for a class).
     public static func code(in text: String, entry: String) -> String? {
+        let definition = entry.hasPrefix("class ") ? entry : "def \(entry)("
         let lines = text.components(separatedBy: "\n")
         if let open = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("```") }) {
             let body = lines[(open + 1)...]
@@ -25,7 +27,7 @@ public enum ResponseParsers {
             let code = lines[(open + 1)..<close].joined(separator: "\n")
             if !code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return dedent(code) + "\n" }
         }
-        if let start = lines.firstIndex(where: { $0.hasPrefix("def \(entry)(") || $0.hasPrefix("import ") || $0.hasPrefix("from ") }) {
+        if let start = lines.firstIndex(where: { $0.hasPrefix(definition) || $0.hasPrefix("import ") || $0.hasPrefix("from ") }) {
             return lines[start...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         }
         return nil
@@ -43,7 +45,7 @@ public enum ResponseParsers {
             }
         }
         for line in lines {
-            if line.hasPrefix("```") || line.hasPrefix("def ") { break }
+            if line.hasPrefix("```") || line.hasPrefix("def ") || line.hasPrefix("class ") { break }
             if line.count >= 20, line.contains(" ") { return strip(line) }
         }
         return nil
@@ -51,7 +53,7 @@ public enum ResponseParsers {
 
     public static func rewrite(_ text: String, entry: String) -> RewriteParse {
         guard let code = code(in: text, entry: entry) else {
-            return .rejected(reason: "no-code-block", detail: "the answer holds no code block and no `def \(entry)`")
+            return .rejected(reason: "no-code-block", detail: "the answer holds no code block and no `\(entry.hasPrefix("class ") ? entry : "def " + entry)`")
         }
         return .parsed(instruction: instruction(in: text), code: code)
     }

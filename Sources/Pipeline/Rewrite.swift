@@ -19,6 +19,7 @@ struct RewriteStage: Stage {
         let start = DispatchTime.now()
         let originals = try PythonTools.analyze(batch.map { ($0.code, $0.entryPoint) })
         let signatures = Dictionary(uniqueKeysWithValues: zip(batch.map(\.id), originals.map(\.signature)))
+        let methods = Dictionary(uniqueKeysWithValues: zip(batch.map(\.id), originals.map(\.methods)))
         var cases: [String: [TestCaseRecord]] = [:]
         for sample in batch { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
         // The closest attempt so far per sample (most cases reproduced), kept when none reproduces them all.
@@ -28,9 +29,10 @@ struct RewriteStage: Stage {
             stage: name, batch: batch, context: context,
             messages: { Prompting.messages(context.recipe.prompts.rewrite(for: $0.entryPoint),
                                            fields: ["code": shown[$0.id] ?? $0.code, "entry": $0.entryPoint]) },
-            constraint: { (try? BuiltInConstraints.instructionAndCode(function: EntryPoint($0.entryPoint).name)) ?? BuiltInConstraints.instructionAndCode },
+            constraint: { EntryPoint($0.entryPoint).answerGrammar },
+            maxTokens: { Prompting.codeAnswerTokens($0, sampling: context.recipe.sampling) },
             parse: { sample, text, _ in
-                let parsed = try check(text, sample: sample, original: signatures[sample.id] ?? nil)
+                let parsed = try check(text, sample: sample, original: signatures[sample.id] ?? nil, originalMethods: methods[sample.id] ?? nil)
                 guard case let .done(accepted) = parsed, let runner = context.runner, let active = cases[sample.id], !active.isEmpty else {
                     return parsed
                 }
@@ -89,8 +91,9 @@ struct RewriteStage: Stage {
         return (passed, first)
     }
 
-    func check(_ text: String, sample: SampleRecord, original: Signature?) throws -> AttemptResult<Accepted> {
-        let name = EntryPoint(sample.entryPoint).name
+    func check(_ text: String, sample: SampleRecord, original: Signature?, originalMethods: [String: Signature]? = nil) throws -> AttemptResult<Accepted> {
+        let point = EntryPoint(sample.entryPoint)
+        let name = point.isClass ? sample.entryPoint : point.name
         guard case let .parsed(instruction, rawCode) = ResponseParsers.rewrite(text, entry: name) else {
             if case let .rejected(reason, detail) = ResponseParsers.rewrite(text, entry: name) {
                 return .retry(reason: reason, detail: detail)
@@ -109,7 +112,18 @@ struct RewriteStage: Stage {
         }
         if let original, signature != original {
             return .retry(reason: "signature-changed",
-                          detail: "parameters \(describe(original)) became \(describe(signature))")
+                          detail: "\(point.isClass ? "the constructor's " : "")parameters \(describe(original)) became \(describe(signature))")
+        }
+        // A class keeps every public method, each with its parameters.
+        if let methods = originalMethods {
+            for (method, parameters) in methods.sorted(by: { $0.key < $1.key }) {
+                guard let now = analysis.methods?[method] else {
+                    return .retry(reason: "signature-changed", detail: "the public method \(method) is gone")
+                }
+                if now != parameters {
+                    return .retry(reason: "signature-changed", detail: "\(method)'s parameters \(describe(parameters)) became \(describe(now))")
+                }
+            }
         }
         let finalInstruction = sample.givenInstruction ?? instruction
         guard let finalInstruction, !finalInstruction.isEmpty else {

@@ -118,7 +118,9 @@ public enum RunReport {
             if (s.diff) { d.appendChild(el('h4', 'rewrite (diff)')); d.appendChild(el('pre', s.diff)); }
             if (s.cases.length) {
               d.appendChild(el('h4', 'test cases'));
-              d.appendChild(el('pre', s.cases.map(c => `${s.entryPoint}(${c.input})  ` + (c.origin === 'derived' ? `[derived: ${c.derivation}]  ` : '') + (c.dropped ? `dropped: ${c.dropped}` :
+              // A method's or a class's input is its whole call already.
+              const whole = s.entryPoint.includes('.') || s.entryPoint.startsWith('class ');
+              d.appendChild(el('pre', s.cases.map(c => (whole ? `${c.input}  ` : `${s.entryPoint}(${c.input})  `) + (c.origin === 'derived' ? `[derived: ${c.derivation}]  ` : '') + (c.dropped ? `dropped: ${c.dropped}` :
                 `expected ${c.expected}` + (c.actual !== undefined && c.actual !== null ? `, got ${c.actual}` : '') + (c.firstMismatch ? '   <- first mismatch' : ''))).join('\\n')));
             }
             if (s.adequacy) { const a = s.adequacy; d.appendChild(el('p', `tests: ${a.modelCases} model + ${a.derivedCases} derived inputs, ${a.distinctOutputs} distinct outputs, lines ${a.linesCovered}/${a.linesTotal}, decision outcomes ${a.branchesCovered}/${a.branchesTotal}, mutants told apart ${a.mutantsKilled}/${a.mutants}; original: ${a.original}`)); }

@@ -21,7 +21,7 @@ struct TestInputsStage: Stage {
         for (sample, probe) in zip(batch, probes) { probed[sample.id] = probe }
         let asked = batch.filter { probed[$0.id]?.rejection == nil }
         let prompts = context.recipe.prompts
-        let examples = (prompts.testInputs.examples + prompts.methodTestInputs.examples).flatMap { $0.assistant.components(separatedBy: "\n") }
+        let examples = (prompts.testInputs.examples + prompts.methodTestInputs.examples + prompts.classTestInputs.examples).flatMap { $0.assistant.components(separatedBy: "\n") }
         let shown = try ModelView.of(asked)
 
         var usable: [String: [CallArguments]] = [:]
@@ -32,12 +32,7 @@ struct TestInputsStage: Stage {
                 Prompting.messages(prompts.testInputs(for: $0.entryPoint),
                                    fields: ["code": shown[$0.id] ?? $0.code, "entry": $0.entryPoint, "count": String(settings.count)], choice: $0.id)
             },
-            constraint: { sample in
-                try? BuiltInConstraints.callLines(function: EntryPoint(sample.entryPoint).name,
-                                                  parameters: probed[sample.id]?.callParameters ?? [],
-                                                  receiver: probed[sample.id]?.receiver(entry: sample.entryPoint),
-                                                  minLines: max(1, settings.count), maxLines: max(1, settings.count))
-            },
+            constraint: { sample in probed[sample.id]?.grammar(entry: sample.entryPoint, lines: max(1, settings.count)) },
             parse: { sample, text, attempt in
                 var kept = usable[sample.id] ?? []
                 var dropped = discarded[sample.id] ?? []
@@ -115,8 +110,10 @@ public struct ProbeOutcome: Codable, Sendable, Equatable {
 struct ParameterProbe: Sendable {
 
     var parameters: [ParameterInfo] = []
-    /// function, static, class or instance (known while test inputs are written, not stored).
+    /// function, static, class, instance or whole-class, and a whole class's public methods (known while test inputs
+    /// are written, not stored).
     var kind: String?
+    var methods: [String] = []
     var coverage: CoverageMap?
     var constants: [LiteralConstant] = []
     var calls: [ProbeOutcome] = []
@@ -135,6 +132,7 @@ struct ParameterProbe: Sendable {
         }
         probe.parameters = analysis.parameters
         probe.kind = analysis.kind
+        probe.methods = analysis.methods ?? []
         probe.coverage = analysis.coverage
         probe.constants = analysis.constants
         // Probes too stop at half the budget: a call slower than that could not become a test.
@@ -183,6 +181,21 @@ struct ParameterProbe: Sendable {
     /// The signature and kinds for the model's call grammar: accepted kinds when probing found any, else the
     /// inferred ones; a parameter that takes every kind tried, or only None, takes any literal.
     var callParameters: [CallParameter] { Self.callParameters(parameters.filter { $0.role == nil }) }
+
+    /// The model's call lines: calls of the entry point that bind to its parameters, on its class or object; a whole
+    /// class's calls of its public methods on one object.
+    func grammar(entry: String, lines: Int) -> Grammar? {
+        let point = EntryPoint(entry)
+        if point.isClass {
+            let methods = self.methods.map { method in
+                (name: method, parameters: Self.callParameters(parameters.filter { $0.role == "method" && $0.method == method }))
+            }
+            return try? BuiltInConstraints.objectCallLines(owner: point.name, constructor: Self.callParameters(parameters.filter { $0.role == "init" }),
+                                                          methods: methods, minLines: lines, maxLines: lines)
+        }
+        return try? BuiltInConstraints.callLines(function: point.name, parameters: callParameters, receiver: receiver(entry: entry),
+                                                 minLines: lines, maxLines: lines)
+    }
 
     /// What the calls are made on: a method's class, or an object its constructor builds; nil for a function.
     func receiver(entry: String) -> CallReceiver? {

@@ -16,10 +16,25 @@ def parse_input(literal):
     """(init, before, args, kwargs): a tuple is the positional arguments; {'args': (...), 'kwargs': {...}} adds keywords,
     'init': {'args': ..., 'kwargs': ...} the constructor's arguments of an instance method's object, and 'before': a
     list of such calls made on that object first (a sequence: the last call's return is the result, the object's
-    state after all of them its state); anything else is one argument. init is None when no object is built."""
+    state after all of them its state); anything else is one argument. init is None when no object is built.
+    A whole class's test, {'init': ..., 'calls': [{'method': name, 'args': ..., 'kwargs': ...}, ...]}, gives
+    (init, calls, None, None): calls are (name, args, kwargs) and every return is the result."""
     value = ast.literal_eval(literal.strip())
     if isinstance(value, tuple):
         return None, [], value, {}
+    if isinstance(value, dict) and "calls" in value:
+        if not set(value) <= {"init", "calls"}:
+            raise ValueError("a class's test has only 'init' and 'calls'")
+        init = value.get("init", {"args": (), "kwargs": {}})
+        if not (isinstance(init, dict) and set(init) <= {"args", "kwargs"}):
+            raise ValueError("'init' must be a dict with 'args' and 'kwargs'")
+        calls = value["calls"]
+        if not isinstance(calls, list) or not calls or not all(
+                isinstance(c, dict) and set(c) <= {"method", "args", "kwargs"} and isinstance(c.get("method"), str)
+                and c["method"].isidentifier() and not c["method"].startswith("__") for c in calls):
+            raise ValueError("'calls' must be a non-empty list of dicts with a 'method' name, 'args' and 'kwargs'")
+        calls = [(c["method"],) + checked_call(c.get("args", ()), c.get("kwargs", {})) for c in calls]
+        return checked_call(init.get("args", ()), init.get("kwargs", {})), calls, None, None
     if isinstance(value, dict) and value and set(value) <= {"args", "kwargs", "init", "before"}:
         init = None
         if "init" in value:
@@ -81,7 +96,9 @@ def load_entry(request, code):
     """The function to call, the class it belongs to (None for a top-level function), and the file its code
     objects name (what tracing follows). An entry point `Class.name` is a method of a top-level class."""
     module = request.get("module")
-    owner_name, _, name = request["entry"].rpartition(".")
+    # A whole class as the sample (`class Name`): the class is what is called, to build the object.
+    whole_class = request["entry"].startswith("class ")
+    owner_name, _, name = ("", "", request["entry"][6:]) if whole_class else request["entry"].rpartition(".")
     if module:
         root = module.get("root")
         if root:
@@ -114,6 +131,8 @@ def load_entry(request, code):
     function = getattr(owner, name, None) if owner is not None else scope.get(name)
     if function is None:
         raise NameError(where)
+    if whole_class and not isinstance(function, type):
+        raise TypeError("%r is a %s, not a class" % (name, type_name(function)))
     if not callable(function):
         raise TypeError("%r is a %s, not a function" % (request["entry"], type_name(function)))
     return function, owner, filename
@@ -208,6 +227,42 @@ def arguments_after(arguments, keywords, limit):
         return None
 
 
+def whole_class_calls(request, cls, init, calls, filename):
+    """A class's test: build the object, make the calls in order. The result is the list of returns, the object's
+    state after them its state; a call that raises ends the test with that exception. (payload, extras)."""
+    extras = {}
+    if not isinstance(cls, type) or not request["entry"].startswith("class "):
+        return error_payload("bad-call", "TypeError", "the input makes calls on an object, but %r is not a class" % request["entry"]), extras
+    try:
+        receiver = cls(*init[0], **init[1])
+    except BaseException as error:
+        return error_payload("bad-call", type_name(error), "the object could not be built: %s" % short(error)), extras
+    built = arguments_after((receiver,), {}, request["value_limit"])
+    coverage = Coverage(filename) if request.get("trace") and filename else None
+    values, failure = [], None
+    for position, (name, arguments, keywords) in enumerate(calls):
+        method = getattr(receiver, name, None)
+        if not callable(method):
+            return error_payload("bad-call", "AttributeError", "call %d: the object has no method %r" % (position + 1, name)), extras
+        value, error, bound = invoke(method, arguments, keywords, coverage)
+        if not bound:
+            return error_payload("bad-call", "TypeError", "call %d (%s): %s" % (position + 1, name, short(error))), extras
+        if error is not None:
+            failure = exception_payload(error)
+            break
+        values.append(value)
+    if coverage is not None:
+        extras["coverage"] = coverage.report()
+    after = arguments_after((receiver,), {}, request["value_limit"])
+    if after is not None:
+        extras["argumentsAfter"] = after
+        if built is not None:
+            extras["argumentsChanged"] = after != built
+    if failure is not None:
+        return failure, extras
+    return {"status": "ok", "value": canonical(values, request["value_limit"])}, extras
+
+
 def child(request, code, literal, pipes):
     """Runs in the forked child; never returns."""
     own_pid = os.getpid()
@@ -237,6 +292,12 @@ def child(request, code, literal, pipes):
             payload = error_payload("raised", "InvalidInput", "%s: %s" % (type_name(error), short(error)))
             return
         function, owner, filename = load_entry(request, code)
+        if arguments is None:
+            payload, extras = whole_class_calls(request, function, init, earlier, filename)
+            return
+        if request["entry"].startswith("class "):
+            payload = error_payload("bad-call", "TypeError", "a class's test is {'init': ..., 'calls': [...]}, not a call of the class")
+            return
         if init is not None:
             # An instance method: its object is built first, and is the first argument (its state an output).
             if owner is None:

@@ -144,8 +144,9 @@ public struct TestCaseRecord: Codable, Sendable, Equatable, FetchableRecord, Per
     /// A case that takes part in verification: not dropped and with a known expected behaviour.
     public var isActive: Bool { dropped == nil && expectedStatus != nil }
 
-    /// A test of several calls on one object (the sandbox literal's 'before' holds the earlier ones).
-    public var isSequence: Bool { literal.contains("'before': [") }
+    /// A test of calls on one object whose value alone does not say what happened: a method's sequence (the sandbox
+    /// literal's 'before' holds the earlier calls) or a whole class's test (its 'calls').
+    public var isSequence: Bool { literal.contains("'before': [") || literal.contains("'calls': [") }
 }
 
 /// Ranking signals of a verified sample.

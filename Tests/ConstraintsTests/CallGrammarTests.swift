@@ -39,6 +39,25 @@ import Testing
         #expect(!matches(grammar, "g([1], k=2, 3)\ng([1])"), "a positional argument after a keyword")
     }
 
+    @Test func aWholeClassIsBuiltOnceAndItsMethodsCalledInTurn() throws {
+        // class Tally: __init__(self, start=0); add(self, amount) with amount an int; undo(self)
+        let grammar = try BuiltInConstraints.objectCallLines(
+            owner: "Tally", constructor: [P(name: "start", kind: .positional, hasDefault: true, valueKinds: ["int"])],
+            methods: [(name: "add", parameters: [P(name: "amount", kind: .positional, hasDefault: false, valueKinds: ["int"])]),
+                      (name: "undo", parameters: [])],
+            maxCalls: 3, minLines: 2, maxLines: 2)
+        #expect(matches(grammar, "Tally(3).add(2)\nTally().undo()"))
+        #expect(matches(grammar, "obj = Tally(1); obj.add(2); obj.undo()\nobj = Tally(start=0); obj.undo(); obj.add(-4); obj.add(5)\n"))
+        for bad in ["Tally(3).add('x')\nTally().undo()", "Tally(3).remove(1)\nTally().undo()", "Tally(1, 2).add(1)\nTally().undo()",
+                    "Tally.add(1)\nTally().undo()", "obj = Tally(1); obj.add(2)\nTally().undo()",
+                    "obj = Tally(); obj.undo(); obj.undo(); obj.undo(); obj.undo()\nTally().undo()", "Tally().undo(1)\nTally().undo()"] {
+            #expect(!matches(grammar, bad), "\(bad)")
+        }
+        #expect(throws: ConstraintError.self) {
+            try BuiltInConstraints.objectCallLines(owner: "Tally", constructor: [], methods: [], minLines: 1, maxLines: 1)
+        }
+    }
+
     @Test func noParametersAndAnyKind() throws {
         let empty = try BuiltInConstraints.callLines(function: "h", parameters: [], minLines: 1, maxLines: 1)
         #expect(matches(empty, "h()"))

@@ -101,4 +101,17 @@ func isPrefix(_ grammar: Grammar, _ text: String) -> Bool {
         #expect(!matches(grammar, "Instruction: Write it.\n\n```python\ndef keep_big(a):\n    return a\n```\nMore prose."))
         #expect(throws: ConstraintError.self) { try BuiltInConstraints.instructionAndCode(function: "not a name") }
     }
+
+    @Test func aWholeClassMustBeTheFirstClassDefined() throws {
+        let grammar = try BuiltInConstraints.instructionAndCode(className: "Tally")
+        let answer = "Instruction: Write a class `Tally`.\n\n```python\nimport math\nclassic = 1\n\ndef helper(x):\n    return x\n\nclass Tally:\n    def add(self, x):\n        return x\n\nclass Other:\n    pass\n```\n"
+        #expect(matches(grammar, answer))
+        #expect(matches(grammar, answer.replacingOccurrences(of: "class Tally:", with: "class Tally(object):")))
+        // Another class first, a renamed class, or one nested in something else are refused.
+        #expect(!matches(grammar, answer.replacingOccurrences(of: "classic = 1", with: "class Base:\n    pass")))
+        #expect(!matches(grammar, answer.replacingOccurrences(of: "class Tally:", with: "class Tallyho:")))
+        #expect(!matches(grammar, answer.replacingOccurrences(of: "class Tally:", with: "    class Tally:")))
+        #expect(isPrefix(grammar, "Instruction: Do it.\n\n```python\nclass Ta") && !isPrefix(grammar, "Instruction: Do it.\n\n```python\nclass Tb"))
+        #expect(throws: ConstraintError.self) { try BuiltInConstraints.instructionAndCode(className: "class Tally") }
+    }
 }

@@ -54,6 +54,9 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
                     return instructionRequests[entry, default: 0]
                 }
                 text = "Instruction: \(scripted[min(n, scripted.count - 1)])\n\n```python\n\(rewrites[entry] ?? code)\n```"
+            } else if prompt.hasPrefix("Write the Python class") {
+                let name = code.components(separatedBy: "\n").first { $0.hasPrefix("class ") }.map { String($0.dropFirst(6).prefix { $0 != ":" && $0 != "(" }) } ?? ""
+                text = "```python\n\(backTranslations["class " + name] ?? "class \(name):\n    pass\n")\n```"
             } else if prompt.hasPrefix("Write the Python function") || prompt.hasPrefix("Write the method") {
                 let code = backTranslationsByPhrase.first { prompt.contains($0.phrase) }?.code ?? backTranslations[entry]
                 let name = entry.split(separator: ".").last.map(String.init) ?? entry
@@ -82,8 +85,11 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
         return parts.count > 1 ? parts[1].components(separatedBy: "\n```")[0] : ""
     }
 
-    /// A method's prompts name it: "the method `Tally.add`".
+    /// A method's prompts name it: "the method `Tally.add`"; a whole class's: "`class Tally`".
     static func method(in prompt: String) -> String? {
+        if let range = prompt.range(of: "`class ") {
+            return "class " + prompt[range.upperBound...].prefix { $0 != "`" }
+        }
         guard let range = prompt.range(of: "the method `") else { return nil }
         let name = prompt[range.upperBound...].prefix { $0 != "`" }
         return name.contains(".") ? String(name) : nil

@@ -76,6 +76,41 @@ struct MethodCallTests {
         #expect(calls[4].status == .raised && calls[4].error?.type == "InvalidInput")
     }
 
+    /// A whole class as the sample: one object, calls of several methods in order; every return is the result, the
+    /// object after them its state.
+    @Test func aWholeClassIsCalledMethodByMethodOnOneObject() throws {
+        let executor = try SandboxTestSupport.executor()
+        let object = "'init': {'args': (3,), 'kwargs': {}}"
+        let calls = try executor.run(SandboxTestSupport.sample(Self.code, [
+            "{\(object), 'calls': [{'method': 'add', 'args': (2,), 'kwargs': {}}, {'method': 'double', 'args': (4,), 'kwargs': {}}, {'method': 'add', 'args': (1,), 'kwargs': {}}]}",
+            "{\(object), 'calls': [{'method': 'add', 'args': (2,), 'kwargs': {}}, {'method': 'add', 'args': ('x',), 'kwargs': {}}]}",
+            "{\(object), 'calls': [{'method': 'nothing', 'args': (), 'kwargs': {}}]}",
+            "{\(object), 'calls': [{'method': 'add', 'args': (1, 2), 'kwargs': {}}]}",
+            "{'init': {'args': (1, 2, 3), 'kwargs': {}}, 'calls': [{'method': 'add', 'args': (1,), 'kwargs': {}}]}",
+            "{\(object), 'calls': [{'method': '__class__', 'args': (), 'kwargs': {}}]}",
+            "{\(object), 'calls': []}",
+            "(3,)",
+        ], entry: "class Tally")).calls
+        #expect(calls[0].description == "[5, 8, 6]", "\(calls[0])")
+        let state = try #require(calls[0].argumentsAfter)
+        #expect(try CanonicalValue(canonicalText: state).description == "((Tally(history=[2, 1], total=6),), {})")
+        // A call that raises ends the test with its exception, and the state it left is still an output.
+        #expect(calls[1].status == .raised && calls[1].error?.type == "TypeError", "\(calls[1])")
+        #expect(try CanonicalValue(canonicalText: try #require(calls[1].argumentsAfter)).description == "((Tally(history=[2], total=5),), {})")
+        // A method the class lacks, a call that does not bind and an object that cannot be built are the input's fault.
+        #expect(calls[2].status == .badCall && calls[2].error?.message.contains("no method 'nothing'") == true, "\(calls[2])")
+        #expect(calls[3].status == .badCall && calls[3].error?.message.hasPrefix("call 1 (add)") == true, "\(calls[3])")
+        #expect(calls[4].status == .badCall && calls[4].error?.message.hasPrefix("the object could not be built") == true)
+        // Special names and empty call lists are not tests; a class is not called like a function.
+        #expect(calls[5].status == .raised && calls[5].error?.type == "InvalidInput")
+        #expect(calls[6].status == .raised && calls[6].error?.type == "InvalidInput")
+        #expect(calls[7].status == .badCall && calls[7].error?.message.contains("not a call of the class") == true, "\(calls[7])")
+        // The entry point must be a class.
+        let function = try executor.run(SandboxTestSupport.sample("def Tally(x):\n    return x\n", ["{'calls': [{'method': 'add', 'args': (), 'kwargs': {}}]}"],
+                                                                  entry: "class Tally")).calls[0]
+        #expect(function.status == .raised && function.error?.type == "TypeError" && function.error?.message.contains("not a class") == true, "\(function)")
+    }
+
     @Test func staticAndClassMethodsAreCalledOnTheirClass() throws {
         let executor = try SandboxTestSupport.executor()
         let results = try executor.run([
