@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Pipeline",
-            dependencies: ["ModelFiles", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex",
+                           .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "SemiInstructCLI",

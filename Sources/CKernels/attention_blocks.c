@@ -2,6 +2,7 @@
 // of one sequence live in blocks that other sequences may share, as floats or halves.
 #include "ck_batch.h"
 #include "attention_blocks_internal.h"
+#include "half_float.h"
 
 #include <math.h>
 

@@ -4,6 +4,7 @@
 #define CKERNELS_QUANT_INTERNAL_H
 
 #include "ckernels.h"
+#include "half_float.h"
 
 #include <math.h>
 #include <string.h>

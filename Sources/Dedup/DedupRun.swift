@@ -131,36 +131,15 @@ public enum DedupRun {
         guard matrix.rows > 0 else { throw DedupError.noRecords(file: input.path) }
 
         let (k, warnings) = chooseClusterCount(requested: settings.clusters, items: matrix.rows)
-        var clusters = try SemanticClustering.cluster(matrix, ClusteringOptions(
+        let (clusters, scan, scanSeconds) = try SemDeDup.run(matrix, clustering: ClusteringOptions(
             clusters: k, iterations: settings.iterations, seed: settings.seed,
-            maxPointsPerCentroid: settings.maxPointsPerCentroid, assignment: settings.assignment))
-        clusters.assignment = sameClusterForIdenticalVectors(matrix, clusters.assignment)
-        let clock = ContinuousClock()
-        let scanStart = clock.now
-        let scan = try SemDeDup.scan(embeddings: matrix, assignment: clusters.assignment, centroids: clusters.centroids,
-                                     keep: settings.keep, seed: UInt64(truncatingIfNeeded: settings.seed))
+            maxPointsPerCentroid: settings.maxPointsPerCentroid, assignment: settings.assignment),
+            keep: settings.keep, seed: UInt64(truncatingIfNeeded: settings.seed))
         return DedupReport(
             input: input, format: format, recordCount: lines.count, blankLines: blankLines, lines: lines,
             rejections: rejections, itemRecords: itemRecords, scan: scan, requestedClusters: settings.clusters,
             clusters: clusters, warnings: warnings, eps: settings.eps, embeddedCount: embeddedCount,
-            cachedCount: cachedCount, scanSeconds: SemanticClustering.seconds(clock.now - scanStart))
-    }
-
-    /// Bitwise-identical vectors join the cluster of their first copy: the search's float rounding can
-    /// otherwise split them between two near-equidistant centroids, and then an exact duplicate survives.
-    static func sameClusterForIdenticalVectors(_ matrix: Matrix, _ assignment: [Int]) -> [Int] {
-        var firstWithHash: [UInt64: Int] = [:]
-        var result = assignment
-        for item in 0..<matrix.rows {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for value in matrix.row(item) { hash = (hash ^ UInt64(value.bitPattern)) &* 0x0000_0100_0000_01B3 }
-            if let first = firstWithHash[hash] {
-                if matrix.row(first).elementsEqual(matrix.row(item)) { result[item] = result[first] }
-            } else {
-                firstWithHash[hash] = item
-            }
-        }
-        return result
+            cachedCount: cachedCount, scanSeconds: scanSeconds)
     }
 
     /// Fewer items than clusters: k drops to n / 100 (clusters of about 100 items, at least one) with a

@@ -1,8 +1,6 @@
-// The interface the pipeline embeds through: texts in, one fixed-size vector per text out.
-//
-// The BERT encoder (`BERTEmbedder`) implements it. A decoder model can implement it too, as the mean of its
-// last hidden states over the prompt tokens (so a user can embed with the generator itself); that adapter
-// belongs beside the decoder once it exists in this module.
+// The engine's embedding interface: texts in, one fixed-size vector per text out. The BERT encoder
+// (`BERTEmbedder`) implements it, and so does a decoder (`DecoderEmbedder`, the mean of its last hidden states over
+// the prompt tokens), so a user can embed with the generator itself.
 
 public protocol Embedder: Sendable {
     /// Length of every vector `embed` returns.

@@ -9,7 +9,7 @@ public struct BuildOptions: Sendable {
     public var limit: Int?
     public var until: StageName?
     public var runDirectory: URL
-    public var workers: Int = 2
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public init(runDirectory: URL) { self.runDirectory = runDirectory }
 }
 

@@ -20,7 +20,7 @@ public final class EncoderEmbedding: TextEmbedding, @unchecked Sendable {
     }
 
     /// Finds the model `init(model:)` would load, without loading it.
-    static func locate(_ model: String) throws {
+    public static func locate(_ model: String) throws {
         let cached = ModelCache.model(named: model)
         if cached?.purpose == "generator" || model.hasSuffix(".gguf") {
             _ = try ModelLoader.resolve(model)

@@ -1,5 +1,6 @@
-// What the pipeline needs from the engine and the sandbox, as small protocols it owns.
-// Adapters in the CLI layer connect the real embedded engine and sandbox; tests use scripted ones.
+// What the pipeline needs from the engine and the sandbox, as small protocols it owns. The adapters to the real
+// embedded engine and sandbox (EngineChatGenerator, EncoderEmbedding, SandboxCodeRunner) live in this module beside
+// them, chosen in BuildServices.real; tests use scripted ones.
 import Constraints
 
 public struct ChatMessage: Sendable, Codable, Equatable {

@@ -1,9 +1,13 @@
-// The sandbox as the pipeline's code runner: one sandboxed process per sample runs all its inputs.
+// The sandbox as the pipeline's code runner: one sandboxed process per sample runs all its inputs, and at most
+// `workers` sandboxes run at once across every stage that calls it (`--workers` means the same here as for the model).
 import Foundation
 import Sandbox
 
 public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
     let base: SandboxConfiguration
+    /// Sandboxes that may run at once, over every caller.
+    public let workers: Int
+    private let slots: SandboxSlots
     let tolerance: Double
     public let budgetSeconds: Double
     public let environmentFacts: [String]
@@ -17,7 +21,10 @@ public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
         configuration.timeoutSeconds = settings.timeoutSeconds
         configuration.memoryMegabytes = settings.memoryMegabytes
         configuration.isolation = settings.unsafeNoSandbox ? .unsafeNoSandbox : .bubblewrap
+        // Each executor call runs one slice on one sandbox; the slices of a batch run in parallel, up to `workers`.
         configuration.workers = 1
+        self.workers = max(1, workers)
+        slots = SandboxSlots(limit: self.workers)
         // The system's own directories are visible inside the sandbox already.
         configuration.sourceRoots = sourceRoots.filter { !Self.visibleInSandbox($0) }
         base = configuration
@@ -50,15 +57,44 @@ public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
         try await self.run([run])[0]
     }
 
-    /// Runs of the same environment and budget share one sandbox, one after another.
+    /// The most sandboxes that ran at once so far.
+    public var peakSandboxes: Int { get async { await slots.peak } }
+
+    /// Runs of the same environment and budget wait for one slot, and are cut into as many slices as slots are free
+    /// then (up to `workers`); each slice runs on a sandbox of its own, one run after another. A batch that finds the
+    /// others busy runs in one sandbox, as it would alone, instead of starting sandboxes that only wait.
     public func run(_ runs: [CodeRun]) async throws -> [[CaseResult]] {
         var results = [[CaseResult]](repeating: [], count: runs.count)
         let groups = Dictionary(grouping: runs.indices) { "\(min(max(runs[$0].environment, 0), 1))/\(runs[$0].budgetScale)" }
         for indices in groups.values.sorted(by: { $0[0] < $1[0] }) {
             let first = runs[indices[0]]
-            let requests = indices.map { request(runs[$0]) }
-            let samples = try await executor(environment: min(max(first.environment, 0), 1), scale: first.budgetScale).run(requests)
-            for (index, sample) in zip(indices, samples) { results[index] = caseResults(sample) }
+            let executor = try executor(environment: min(max(first.environment, 0), 1), scale: first.budgetScale)
+            let slots = self.slots
+            await slots.acquire()
+            let held = 1 + (await slots.acquireFree(upTo: min(workers, indices.count) - 1))
+            let size = (indices.count + held - 1) / held
+            let slices = stride(from: 0, to: indices.count, by: size).map { Array(indices[$0..<min($0 + size, indices.count)]) }
+            // Slots held but left without a slice (rounding) go back at once.
+            for _ in slices.count..<held { await slots.release() }
+            let requests = Dictionary(uniqueKeysWithValues: indices.map { ($0, request(runs[$0])) })
+            try await withThrowingTaskGroup(of: [(Int, SampleResult)].self) { group in
+                for slice in slices {
+                    let sliceRequests = slice.map { requests[$0]! }
+                    group.addTask {
+                        do {
+                            let samples = try await executor.run(sliceRequests)
+                            await slots.release()
+                            return Array(zip(slice, samples))
+                        } catch {
+                            await slots.release()
+                            throw error
+                        }
+                    }
+                }
+                for try await done in group {
+                    for (index, sample) in done { results[index] = caseResults(sample) }
+                }
+            }
         }
         return results
     }
@@ -90,5 +126,37 @@ public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {
                                                  ["-I", "-c", "import platform, sys; print(platform.python_version()); print('python%d.%d' % sys.version_info[:2])"]),
               result.status == 0 else { return [] }
         return result.output.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+}
+
+/// Slots for sandboxes: a caller waits for one, in order of asking, while `limit` are taken.
+actor SandboxSlots {
+    let limit: Int
+    private var taken = 0
+    private(set) var peak = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func acquire() async {
+        if taken < limit {
+            taken += 1
+            peak = max(peak, taken)
+            return
+        }
+        // The slot of the caller that releases next is handed over as it is (still taken).
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Takes up to `count` slots that are free now, without waiting; how many it took.
+    func acquireFree(upTo count: Int) -> Int {
+        let taken = max(0, min(count, limit - self.taken))
+        self.taken += taken
+        peak = max(peak, self.taken)
+        return taken
+    }
+
+    func release() {
+        if waiting.isEmpty { taken -= 1 } else { waiting.removeFirst().resume() }
     }
 }

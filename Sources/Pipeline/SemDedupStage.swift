@@ -35,13 +35,13 @@ struct SemDedupStage: Stage {
         let vectors = batch.map { stored[$0.id]! }
         let (embeddings, _) = try Matrix(rows: vectors).normalizedRows()
         let k = settings.clusters > 0 ? min(settings.clusters, batch.count) : max(1, Int(Double(batch.count).squareRoot().rounded()))
-        let clusters = try SemanticClustering.cluster(embeddings, ClusteringOptions(clusters: k, seed: settings.seed))
         guard let keepPolicy = KeepPolicy(rawValue: settings.keep) else {
             throw PipelineError.recipe(path: "recipe", line: nil, key: "dedup.keep",
                                        message: "unknown keep policy '\(settings.keep)' (hard, easy, random)")
         }
-        let scan = try SemDeDup.scan(embeddings: embeddings, assignment: clusters.assignment, centroids: clusters.centroids,
-                                     keep: keepPolicy, seed: UInt64(settings.seed))
+        // The same entry point as `dedup` (identical vectors kept in one cluster, then the scan).
+        let (_, scan, _) = try SemDeDup.run(embeddings, clustering: ClusteringOptions(clusters: k, seed: settings.seed),
+                                            keep: keepPolicy, seed: UInt64(settings.seed))
         let seconds = elapsed(since: start) / Double(batch.count)
         return batch.indices.map { i in
             let sample = batch[i]

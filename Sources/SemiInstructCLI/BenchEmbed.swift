@@ -31,7 +31,7 @@ struct BenchEmbed: ParsableCommand {
     var threads = 1
 
     @Option(help: "Batches encoded in parallel, each on its own thread.")
-    var workers = 2
+    var workers = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Most tokens packed into one forward pass.")
     var tokensPerBatch = 1024

@@ -13,7 +13,7 @@ struct BenchExec: AsyncParsableCommand {
     var file = "Tests/Fixtures/humaneval/exec_bench.jsonl"
 
     @Option(help: "Sandboxes running in parallel.")
-    var workers = 2
+    var workers = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Samples per run (the file's samples repeated).")
     var samples = 200

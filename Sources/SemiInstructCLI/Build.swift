@@ -22,7 +22,7 @@ struct Build: AsyncParsableCommand {
     @Option(name: .customLong("run"), help: "Run directory (default: runs/RECIPE-NAME). Rerunning with the same one resumes.")
     var runDirectory: String?
 
-    @Option(help: "Samples executed in parallel.")
+    @Option(help: "Samples worked on in parallel, and sandboxes running at once (default: the CPU count).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "No progress output.")

@@ -77,7 +77,8 @@ struct DedupCommand: ParsableCommand {
         guard Set(epsValues).count == epsValues.count else { throw ValidationError("--eps lists a value twice: '\(eps)'") }
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
         guard niter >= 1 else { throw ValidationError("--niter must be at least 1") }
-        if embeddings == nil { _ = try DedupEmbedders.make(embedder) }
+        // The model is found here and loaded once, in run.
+        if embeddings == nil { try DedupEmbedders.check(embedder) }
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
         for target in [output] + (removed.map { [$0] } ?? []) {
             guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
@@ -114,16 +115,19 @@ struct DedupCommand: ParsableCommand {
 /// directory, or the model-free hashing embedder.
 enum DedupEmbedders {
     static func make(_ name: String) throws -> any TextEmbedder {
-        switch name {
-        case "hashing": return HashingEmbedder()
-        default:
-            var isDirectory: ObjCBool = false
-            if ModelCache.model(named: name) != nil || name.hasSuffix(".gguf")
-                || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) {
-                return SentenceEncoderEmbedder(reference: name, encoder: try EncoderEmbedding(model: name))
-            }
+        try check(name)
+        return name == "hashing" ? HashingEmbedder() : SentenceEncoderEmbedder(reference: name, encoder: try EncoderEmbedding(model: name))
+    }
+
+    /// That `name` is an embedder and its model files are there, without loading them.
+    static func check(_ name: String) throws {
+        guard name != "hashing" else { return }
+        var isDirectory: ObjCBool = false
+        guard ModelCache.model(named: name) != nil || name.hasSuffix(".gguf")
+            || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) else {
             throw ValidationError("unknown --embedder '\(name)'; give minilm, a sentence-transformers directory, smollm2 or a GGUF file (mean of the decoder's last hidden states), or hashing")
         }
+        try EncoderEmbedding.locate(name)
     }
 }
 

@@ -33,7 +33,7 @@ struct ModelEmbed: ParsableCommand {
     var output: String?
 
     @Option(help: "Batches encoded in parallel, each on its own thread with single-threaded OpenBLAS.")
-    var workers = 2
+    var workers = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print a JSON summary (model, count, dimension, tokens, seconds, output) to standard output; needs --output.")
     var json = false

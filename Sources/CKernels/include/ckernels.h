@@ -37,9 +37,6 @@ int ck_uses_avx2(void);
 /// Which SIMD paths the dot products use, for `doctor` and benchmarks.
 const char *ck_simd_description(void);
 
-float ck_fp16_to_fp32(uint16_t h);
-uint16_t ck_fp32_to_fp16(float f);
-
 /// Quantizes n floats (n a multiple of 32) into n/32 activation blocks.
 void ck_quantize_row_q8a(const float *x, ck_block_q8a *y, int64_t n);
 
