@@ -25,7 +25,7 @@ struct BenchAbacusShape: AsyncParsableCommand {
     var runs = 3
 
     @Option(help: "Activations of the decoding products: int8 or float.")
-    var precision = "int8"
+    var precision = ActivationPrecision.int8
 
     @Option(help: "Directory for the temporary model file (default: the system's temporary directory).")
     var directory: String?
@@ -36,9 +36,6 @@ struct BenchAbacusShape: AsyncParsableCommand {
     func validate() throws {
         guard threads >= 1, promptTokens >= 1, decodeTokens >= 1, runs >= 1 else {
             throw ValidationError("--threads, --prompt-tokens, --decode-tokens and --runs must be at least 1")
-        }
-        guard ActivationPrecision(rawValue: precision) != nil else {
-            throw ValidationError("--precision \(precision) is not one of int8, float")
         }
     }
 
@@ -56,7 +53,7 @@ struct BenchAbacusShape: AsyncParsableCommand {
         let config = try LlamaConfiguration(gguf: gguf)
         let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)
         BLAS.threads = threads
-        let activations = ActivationPrecision(rawValue: precision)!
+        let activations = precision
 
         var generator = SplitMix64(seed: 7)
         let prompt = (0..<promptTokens).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
@@ -86,7 +83,7 @@ struct BenchAbacusShape: AsyncParsableCommand {
 
         if json {
             let object: [String: Any] = [
-                "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision,
+                "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision.rawValue,
                 "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "weight_bytes_per_token": weights, "kv_bytes_per_token": kvBytes,
@@ -98,7 +95,7 @@ struct BenchAbacusShape: AsyncParsableCommand {
             print(String(format: "model        random weights, Abacus shape, Q4_K_M mix: %.2f GB written in %.1f s (deleted after)",
                          Double(fileBytes) / 1e9, writeSeconds))
             print("tensors      \(types) matrices")
-            print("threads      \(threads), median of \(runs) runs, \(precision) activations, \(KernelInfo.simd)")
+            print("threads      \(threads), median of \(runs) runs, \(precision.rawValue) activations, \(KernelInfo.simd)")
             print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.2f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
             print(String(format: "per token    %.0f MB of weights + %.1f MB of KV cache read", Double(weights) / 1e6, kvBytes / 1e6))

@@ -7,6 +7,9 @@ import Foundation
 import Kernels
 import Tokenizers
 
+extension KVPrecision: ExpressibleByArgument {}
+extension ActivationPrecision: ExpressibleByArgument {}
+
 struct BenchBatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch", abstract: "Measure batched generation throughput and the prefix cache.")
@@ -23,7 +26,7 @@ struct BenchBatch: AsyncParsableCommand {
     var parallel = "1,4,16,32"
 
     @Option(help: "KV cache precision: f32 or f16.")
-    var kv = "f32"
+    var kv = KVPrecision.f32
 
     @Option(help: "Runs of each case; the median is reported.")
     var runs = 3
@@ -52,7 +55,6 @@ struct BenchBatch: AsyncParsableCommand {
         guard !parallelCounts.isEmpty, parallelCounts.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--parallel must list positive counts, e.g. 1,4,16,32")
         }
-        guard KVPrecision(rawValue: kv) != nil else { throw ValidationError("--kv \(kv) is not one of f32, f16") }
         guard prefixRequests >= 0, prefixTokens >= 1, prefixGenerate >= 1, prefixParallel >= 1 else {
             throw ValidationError("--prefix-requests must not be negative; the other --prefix options must be positive")
         }
@@ -62,7 +64,7 @@ struct BenchBatch: AsyncParsableCommand {
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         // Every sequence runs to its token limit, as in llama-batched-bench: no end-of-sequence token.
         let tokenizer = EndlessTokenizer(base: loaded.tokenizer)
-        let precision = KVPrecision(rawValue: kv) ?? .f32
+        let precision = kv
         let text = BenchText.tokens(loaded.tokenizer, count: max(promptTokens, prefixTokens) + 4096, vocabulary: loaded.config.vocabularySize)
 
         var rows: [[String: Any]] = []
@@ -128,7 +130,7 @@ struct BenchBatch: AsyncParsableCommand {
         let memory = ResidentMemory.current()
         if json {
             let object: [String: Any] = [
-                "model": loaded.file.path, "threads": model.threads, "simd": KernelInfo.simd, "kv": kv, "runs": runs,
+                "model": loaded.file.path, "threads": model.threads, "simd": KernelInfo.simd, "kv": kv.rawValue, "runs": runs,
                 "batch": rows, "pipeline": pipeline, "load_average": load,
                 "resident_bytes": memory.current, "peak_resident_bytes": memory.peak,
             ]
@@ -136,7 +138,7 @@ struct BenchBatch: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print("model     \(loaded.file.path), \(model.threads) threads, \(KernelInfo.simd), KV \(kv) "
+        print("model     \(loaded.file.path), \(model.threads) threads, \(KernelInfo.simd), KV \(kv.rawValue) "
             + "(\(rows.first?["kv_bytes_per_token"] as? Int ?? 0) bytes per cached token), median of \(runs) runs")
         print("parallel  prompt tok/s  decode tok/s  generated tok/s (whole run)  wall s  cpu s  KV MB")
         for row in rows {

@@ -82,3 +82,23 @@ public struct FaithfulnessRecord: Codable, Sendable, Equatable, FetchableRecord,
         self.detail = detail
     }
 }
+
+// The columns queries filter and order by, named by the records' own coding keys (a renamed field cannot leave a
+// query behind).
+extension ProbeRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+    }
+}
+
+extension AdequacyRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+    }
+}
+
+extension FaithfulnessRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+    }
+}

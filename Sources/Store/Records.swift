@@ -246,3 +246,66 @@ public struct ExportRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
         self.format = format; self.path = path; self.count = count; self.createdAt = createdAt
     }
 }
+
+// The columns queries filter and order by, named by the records' own coding keys (a renamed field cannot leave a
+// query behind).
+extension SampleRecord {
+    public enum Columns {
+        public static let ordinal = Column(CodingKeys.ordinal)
+    }
+}
+
+extension OutcomeRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+        public static let stage = Column(CodingKeys.stage)
+    }
+}
+
+extension ModelCallRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+        /// The table's own key (an alias of the row id), in the order calls were stored; not a field.
+        public static let id = Column.rowID
+    }
+}
+
+extension RewriteRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+    }
+}
+
+extension TestCaseRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+        public static let `index` = Column(CodingKeys.`index`)
+    }
+}
+
+extension RankRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+    }
+}
+
+extension ExecutionRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+        public static let run = Column(CodingKeys.run)
+        public static let caseIndex = Column(CodingKeys.caseIndex)
+    }
+}
+
+extension EmbeddingRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+        public static let model = Column(CodingKeys.model)
+    }
+}
+
+extension DedupRecord {
+    public enum Columns {
+        public static let sampleId = Column(CodingKeys.sampleId)
+    }
+}

@@ -52,7 +52,7 @@ extension RunDatabase {
                 for call in unit.modelCalls { try call.insert(db) }
                 try unit.rewrite?.insert(db, onConflict: .replace)
                 if let cases = unit.testCases {
-                    try TestCaseRecord.filter(Column("sampleId") == unit.outcome.sampleId).deleteAll(db)
+                    try TestCaseRecord.filter(TestCaseRecord.Columns.sampleId == unit.outcome.sampleId).deleteAll(db)
                     for testCase in cases { try testCase.insert(db) }
                 }
                 try unit.rank?.insert(db, onConflict: .replace)
@@ -69,7 +69,7 @@ extension RunDatabase {
     /// semantic-duplicate records when the stage is SemDeDup (the only stage a changed setting re-runs today).
     public func forgetDecisions(of stage: String) throws {
         try writer.write { db in
-            try OutcomeRecord.filter(Column("stage") == stage).deleteAll(db)
+            try OutcomeRecord.filter(OutcomeRecord.Columns.stage == stage).deleteAll(db)
             if stage == "semdedup" { try DedupRecord.deleteAll(db) }
         }
     }
@@ -113,7 +113,7 @@ extension RunDatabase {
 
     /// Every sample of the run, in input order.
     public func samples() throws -> [SampleRecord] {
-        try writer.read { db in try SampleRecord.order(Column("ordinal")).fetchAll(db) }
+        try writer.read { db in try SampleRecord.order(SampleRecord.Columns.ordinal).fetchAll(db) }
     }
 
     /// The directories the collected modules are imported from.
@@ -129,56 +129,56 @@ extension RunDatabase {
 
     public func outcome(of sampleId: String, stage: String) throws -> OutcomeRecord? {
         try writer.read { db in
-            try OutcomeRecord.filter(Column("sampleId") == sampleId && Column("stage") == stage).fetchOne(db)
+            try OutcomeRecord.filter(OutcomeRecord.Columns.sampleId == sampleId && OutcomeRecord.Columns.stage == stage).fetchOne(db)
         }
     }
 
     public func rewrite(of sampleId: String) throws -> RewriteRecord? {
-        try writer.read { db in try RewriteRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+        try writer.read { db in try RewriteRecord.filter(RewriteRecord.Columns.sampleId == sampleId).fetchOne(db) }
     }
 
     public func testCases(of sampleId: String) throws -> [TestCaseRecord] {
         try writer.read { db in
-            try TestCaseRecord.filter(Column("sampleId") == sampleId).order(Column("index")).fetchAll(db)
+            try TestCaseRecord.filter(TestCaseRecord.Columns.sampleId == sampleId).order(TestCaseRecord.Columns.index).fetchAll(db)
         }
     }
 
     public func probe(of sampleId: String) throws -> ProbeRecord? {
-        try writer.read { db in try ProbeRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+        try writer.read { db in try ProbeRecord.filter(ProbeRecord.Columns.sampleId == sampleId).fetchOne(db) }
     }
 
     public func faithfulness(of sampleId: String) throws -> FaithfulnessRecord? {
-        try writer.read { db in try FaithfulnessRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+        try writer.read { db in try FaithfulnessRecord.filter(FaithfulnessRecord.Columns.sampleId == sampleId).fetchOne(db) }
     }
 
     public func adequacy(of sampleId: String) throws -> AdequacyRecord? {
-        try writer.read { db in try AdequacyRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+        try writer.read { db in try AdequacyRecord.filter(AdequacyRecord.Columns.sampleId == sampleId).fetchOne(db) }
     }
 
     public func rank(of sampleId: String) throws -> RankRecord? {
-        try writer.read { db in try RankRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+        try writer.read { db in try RankRecord.filter(RankRecord.Columns.sampleId == sampleId).fetchOne(db) }
     }
 
     public func dedup(of sampleId: String) throws -> DedupRecord? {
-        try writer.read { db in try DedupRecord.filter(Column("sampleId") == sampleId).fetchOne(db) }
+        try writer.read { db in try DedupRecord.filter(DedupRecord.Columns.sampleId == sampleId).fetchOne(db) }
     }
 
     public func modelCalls(of sampleId: String) throws -> [ModelCallRecord] {
         try writer.read { db in
-            try ModelCallRecord.filter(Column("sampleId") == sampleId).order(Column("id")).fetchAll(db)
+            try ModelCallRecord.filter(ModelCallRecord.Columns.sampleId == sampleId).order(ModelCallRecord.Columns.id).fetchAll(db)
         }
     }
 
     public func executions(of sampleId: String) throws -> [ExecutionRecord] {
         try writer.read { db in
-            try ExecutionRecord.filter(Column("sampleId") == sampleId).order(Column("run"), Column("caseIndex")).fetchAll(db)
+            try ExecutionRecord.filter(ExecutionRecord.Columns.sampleId == sampleId).order(ExecutionRecord.Columns.run, ExecutionRecord.Columns.caseIndex).fetchAll(db)
         }
     }
 
     public func embeddings(model: String, sampleIds: [String]) throws -> [String: [Float]] {
         try writer.read { db in
             var found: [String: [Float]] = [:]
-            for record in try EmbeddingRecord.filter(Column("model") == model && sampleIds.contains(Column("sampleId"))).fetchAll(db) {
+            for record in try EmbeddingRecord.filter(EmbeddingRecord.Columns.model == model && sampleIds.contains(EmbeddingRecord.Columns.sampleId)).fetchAll(db) {
                 found[record.sampleId] = record.values
             }
             return found

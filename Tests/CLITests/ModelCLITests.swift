@@ -156,3 +156,14 @@ struct ModelCLITests {
         #expect(both.status != 0 && both.error.contains("exclude each other"))
     }
 }
+
+/// Options that take one of a few values are enums: a value outside them is refused before any work, naming the choices.
+@Suite struct EnumOptionTests {
+    @Test func aPrecisionOutsideItsChoicesIsRefused() throws {
+        for (arguments, choices) in [(["bench", "batch", "smollm2", "--kv", "f64"], "'f32' and 'f16'"),
+                                     (["bench", "abacus-shape", "--precision", "int4"], "'int8' and 'float'")] {
+            let (status, _, error) = try BuiltBinary.run(arguments)
+            #expect(status != 0 && error.contains("is invalid") && error.contains(choices), "\(arguments): \(error)")
+        }
+    }
+}
