@@ -28,7 +28,8 @@ enum Collector {
     /// with their reasons.
     /// Archives are unpacked under `workspace` (the run directory); `licenses` is the recipe's allow-list.
     static func collect(_ inputs: [Recipe.InputSpec], limit: Int?, workspace: URL? = nil,
-                        licenses: Recipe.LicenseSettings = .init(), kinds: [String] = Recipe.CollectSettings.allKinds) throws -> [CollectedItem] {
+                        licenses: Recipe.LicenseSettings = .init(), kinds: [String] = Recipe.CollectSettings.allKinds,
+                        wholeClassMaxLines: Int = .max) throws -> [CollectedItem] {
         var items: [CollectedItem] = []
         func candidates() -> Int { items.lazy.filter { $0.rejection == nil }.count }
         for input in inputs {
@@ -50,7 +51,8 @@ enum Collector {
             switch format {
             case "python":
                 found = try pythonFiles(at: path, isDirectory: isDirectory.boolValue, candidates: remaining,
-                                        licenses: LicenseFinder(root: path), allowed: licenses, kinds: kinds)
+                                        licenses: LicenseFinder(root: path), allowed: licenses, kinds: kinds,
+                                        wholeClassMaxLines: wholeClassMaxLines)
             case "jsonl", "humaneval": found = try jsonLines(at: path, spec: input, humanEval: format == "humaneval")
             default: throw PipelineError.input(path: path, message: "unknown input format '\(format)' (python, jsonl, humaneval)")
             }
@@ -99,7 +101,8 @@ enum Collector {
 
     /// Files are read in path order, in groups; with `candidates` set, reading stops once that many items passed.
     static func pythonFiles(at path: String, isDirectory: Bool, candidates: Int? = nil, licenses: LicenseFinder? = nil,
-                            allowed: Recipe.LicenseSettings = .init(), kinds: [String] = Recipe.CollectSettings.allKinds) throws -> [CollectedItem] {
+                            allowed: Recipe.LicenseSettings = .init(), kinds: [String] = Recipe.CollectSettings.allKinds,
+                            wholeClassMaxLines: Int = .max) throws -> [CollectedItem] {
         var paths: [String] = []
         var items: [CollectedItem] = []
         if isDirectory {
@@ -114,7 +117,9 @@ enum Collector {
         var found = 0
         func flush() throws {
             guard !readable.isEmpty else { return }
-            for file in try PythonTools.extract(files: readable, wholeClasses: kinds.contains("whole-class")) {
+            // A class longer than a sample may be stays its methods' samples.
+            let wholeClasses = kinds.contains("whole-class") ? wholeClassMaxLines : nil
+            for file in try PythonTools.extract(files: readable, wholeClassMaxLines: wholeClasses) {
                 var fileItems = itemsOf(file)
                 for index in fileItems.indices {
                     fileItems[index].license = fileLicenses[file.path]
@@ -299,7 +304,7 @@ struct CollectStage {
     static func run(context: StageContext, inputs: [Recipe.InputSpec], limit: Int?) throws -> Int {
         if try context.store.meta("collect.done") != nil { return try context.store.sampleCount() }
         let items = try Collector.collect(inputs, limit: limit, workspace: context.runDirectory, licenses: context.recipe.licenses,
-                                          kinds: context.recipe.collect.kinds)
+                                          kinds: context.recipe.collect.kinds, wholeClassMaxLines: context.recipe.prefilter.maxLines)
         var samples: [SampleRecord] = []
         var commits: [StageCommit] = []
         var seen = Set<String>()

@@ -219,14 +219,17 @@ enum PythonTools {
     }
 
     /// `module`: the file's dotted module name when known, to make its relative imports absolute.
-    static func extract(files: [(path: String, text: String, module: String?)], wholeClasses: Bool = false) throws -> [ExtractedFile] {
+    /// `wholeClassMaxLines`: small classes (up to that many formatted lines) become samples of their own; nil: none.
+    static func extract(files: [(path: String, text: String, module: String?)], wholeClassMaxLines: Int? = nil) throws -> [ExtractedFile] {
         struct Answer: Decodable { var files: [ExtractedFile] }
         let request = files.map { file -> [String: Any] in
             var item: [String: Any] = ["path": file.path, "text": file.text]
             if let module = file.module { item["module"] = module }
             return item
         }
-        return try call("extract", ["files": request, "whole_classes": wholeClasses], as: Answer.self).files
+        var body: [String: Any] = ["files": request]
+        if let wholeClassMaxLines { body["whole_class_lines"] = wholeClassMaxLines }
+        return try call("extract", body, as: Answer.self).files
     }
 
     static func analyze(_ items: [(code: String, entry: String)]) throws -> [CodeAnalysis] {

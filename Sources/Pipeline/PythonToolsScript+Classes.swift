@@ -28,14 +28,17 @@ def public_methods(owner):
     return list(last.values())
 
 
-def whole_class_item(tree, lines, body, index, stmt, definitions, module):
+def whole_class_item(tree, lines, body, index, stmt, definitions, module, max_lines):
     """The class with what it needs as one sample, or None when it is not one: abstract, built by a constructor
-    from elsewhere, or with too few or too many public methods to test through."""
+    from elsewhere, with too few or too many public methods to test through, or longer than `max_lines` formatted
+    lines without docstrings (as prefilter measures a sample): its methods are samples then."""
     classes = {n.name: n for n in body if isinstance(n, ast.ClassDef)}
     if abstract_methods(stmt, classes) or constructor(tree, stmt)[0] == "unknown":
         return None
     low, high = WHOLE_CLASS_METHODS
     if not low <= len(public_methods(stmt)) <= high:
+        return None
+    if len(ast.unparse(strip_docstrings(ast.Module(body=[stmt], type_ignores=[]))).splitlines()) > max_lines:
         return None
     needed = dependencies(body, index, definitions)
     parts = ["".join(lines[body[i].lineno - 1:body[i].end_lineno]) for i in sorted(needed)]

@@ -76,10 +76,11 @@ def used_names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def extract(path, text, module=None, whole_classes=False):
+def extract(path, text, module=None, whole_class_lines=None):
     """Top-level functions, methods of top-level classes and self-contained nested functions, each with the
     module-level statements it needs, transitively; relative imports made absolute where the module is known.
-    With `whole_classes`, a small class is one sample (`class Name`) instead of its methods."""
+    With `whole_class_lines`, a small class (at most that many lines) is one sample (`class Name`) instead of its
+    methods."""
     tree, error = parse_error(text)
     if error:
         hint = python2_hint(text, error)
@@ -94,7 +95,8 @@ def extract(path, text, module=None, whole_classes=False):
     items, skipped = [], []
     for index, stmt in enumerate(body):
         if isinstance(stmt, ast.ClassDef):
-            whole = whole_class_item(tree, lines, body, index, stmt, definitions, module) if whole_classes else None
+            whole = whole_class_item(tree, lines, body, index, stmt, definitions, module, whole_class_lines) \
+                if whole_class_lines is not None else None
             if whole is not None:
                 items.append(whole)
                 skipped += [{"name": "%s.%s" % (stmt.name, n.name), "line": n.lineno, "reason": "in-whole-class",
@@ -340,7 +342,7 @@ def main():
     if op == "extract":
         out = []
         for f in request["files"]:
-            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"], f.get("module"), request.get("whole_classes", False)), lambda e: {
+            out.append(dict(path=f["path"], **guarded(lambda: extract(f["path"], f["text"], f.get("module"), request.get("whole_class_lines")), lambda e: {
                 "error": {"reason": "analysis-failed", "detail": e, "line": 0}})))
         json.dump({"files": out}, sys.stdout)
     elif op == "analyze":

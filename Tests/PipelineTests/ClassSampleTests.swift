@@ -100,6 +100,17 @@ import Testing
         let methods = try await BuildRunner(recipe: plain, options: plainOptions, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
         let methodDecisions = try decisions(try RunDatabase(path: methods.databasePath), stage: "collect")
         #expect(methodDecisions["tally.py:Tally.add"] == "kept" && methodDecisions["tally.py:class Tally"] == nil)
+
+        // A class longer than a sample may be (prefilter.max_lines, its own formatted lines) is not lost: its methods are
+        // the samples. Stack is 8 lines, Tally about 19.
+        var short = Self.recipe(file)
+        short.prefilter.maxLines = 12
+        var shortOptions = BuildOptions(runDirectory: run.appendingPathComponent("short"))
+        shortOptions.until = .collect
+        let bounded = try await BuildRunner(recipe: short, options: shortOptions, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
+        let boundedDecisions = try decisions(try RunDatabase(path: bounded.databasePath), stage: "collect")
+        #expect(boundedDecisions["tally.py:class Stack"] == "kept" && boundedDecisions["tally.py:class Tally"] == nil)
+        #expect(boundedDecisions["tally.py:Tally.add"] == "kept" && boundedDecisions["tally.py:Tally.undo"] == "kept")
     }
 
     @Test func callsOfAWholeClassParse() throws {
