@@ -5,47 +5,14 @@ import Testing
 /// classes are samples, the model writes tests that build an object and call its methods (under the class's call
 /// grammar), augment joins calls of different methods on one object, and a class comes out as a dataset row.
 @Suite(.serialized) struct ClassBuildEndToEndTests {
-    static let code = """
-        LIMIT = 100
-
-
-        class Tally:
-            def __init__(self, start=0):
-                self.total = start
-                self.history = []
-
-            def add(self, amount):
-                if self.total + amount > LIMIT:
-                    raise ValueError("over the limit")
-                self.total += amount
-                self.history.append(amount)
-                return self.total
-
-            def undo(self):
-                if not self.history:
-                    return None
-                last = self.history.pop()
-                self.total -= last
-                return last
-
-
-        class Stack:
-            def __init__(self):
-                self.items = []
-
-            def push(self, item):
-                self.items.append(item)
-                return len(self.items)
-
-            def pop(self):
-                return self.items.pop() if self.items else None
-        """
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/classes/tally.py")
 
     @Test func smallClassesBecomeRowsWithTestsOfSeveralMethods() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-classes-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.code.write(to: dir.appendingPathComponent("tally.py"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: Self.fixture, to: dir.appendingPathComponent("tally.py"))
         let recipe = dir.appendingPathComponent("recipe.yaml")
         try """
             name: classes
@@ -66,7 +33,7 @@ import Testing
         let (status, _) = try BuildEndToEndTests.finish(["build", recipe.path, "--run", run.path, "--quiet"])
         #expect(status == 0)
         let database = run.appendingPathComponent("run.sqlite")
-        let entries = try BuildEndToEndTests.sqlite(database, "select entryPoint from sample where entryPoint != '' order by entryPoint")
+        let entries = try BuildEndToEndTests.sqlite(database, "select entryPoint from sample where entryPoint like 'class %' order by entryPoint")
         #expect(entries == "class Stack\nclass Tally\n")
         // The model's own tests bind: each class kept at least one that builds its object and calls a method.
         let modelTests = try BuildEndToEndTests.sqlite(database, """

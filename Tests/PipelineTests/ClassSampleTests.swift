@@ -7,58 +7,9 @@ import Testing
 /// object and call several of its methods in turn, and a rewrite of the class is verified by the returns and the
 /// object's state. Python's `ast`, Ruff and the sandbox are the real ones; the model is scripted.
 @Suite(.serialized) struct ClassSampleTests {
-    static let code = """
-        LIMIT = 100
-
-
-        class Tally:
-            \"\"\"A running total that remembers what was added.\"\"\"
-
-            def __init__(self, start=0):
-                self.total = start
-                self.history = []
-
-            def add(self, amount):
-                if self.total + amount > LIMIT:
-                    raise ValueError("over the limit")
-                self.total += amount
-                self.history.append(amount)
-                return self.total
-
-            def undo(self):
-                if not self.history:
-                    return None
-                last = self.history.pop()
-                self.total -= last
-                return last
-
-            def mean(self):
-                return self.total / len(self.history) if self.history else 0.0
-
-
-        class Stack:
-            def __init__(self):
-                self.items = []
-
-            def push(self, item):
-                self.items.append(item)
-                return len(self.items)
-
-            def pop(self):
-                return self.items.pop() if self.items else None
-
-
-        class Lonely:
-            def __init__(self, x):
-                self.x = x
-
-            def get(self):
-                return self.x
-
-
-        def helper(x):
-            return x + 1
-        """
+    /// Tally (four methods, one raising), Stack (push and pop), Lonely (one public method) and a helper function.
+    static let code = try! String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/classes/tally.py"), encoding: .utf8)
 
     static func recipe(_ file: URL) -> Recipe {
         var recipe = Recipe()
@@ -131,43 +82,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: run) }
         let file = run.appendingPathComponent("tally.py")
         try Self.code.write(to: file, atomically: true, encoding: .utf8)
-        let tallyRewrite = """
-            class Tally:
-                def __init__(self, start=0):
-                    self.total = start
-                    self.history = []
-
-                def add(self, amount):
-                    if self.total + amount > LIMIT:
-                        raise ValueError("over the limit")
-                    self.total += amount
-                    self.history.append(amount)
-                    return self.total
-
-                def undo(self):
-                    if not self.history:
-                        return None
-                    last = self.history.pop()
-                    self.total -= last
-                    return last
-
-                def mean(self):
-                    if not self.history:
-                        return 0.0
-                    return self.total / len(self.history)
-            """
-        let stackRewrite = """
-            class Stack:
-                def __init__(self):
-                    self.items = []
-
-                def push(self, item):
-                    self.items.append(item)
-                    return len(self.items)
-
-                def pop(self):
-                    return self.items[-1] if self.items else None
-            """
+        let original = Self.code.components(separatedBy: "\n\n\nclass Stack")[0].components(separatedBy: "LIMIT = 100\n\n\n")[1]
+        let tallyRewrite = original.replacingOccurrences(of: "        return self.total / len(self.history) if self.history else 0.0",
+                                                      with: "        if not self.history:\n            return 0.0\n        return self.total / len(self.history)")
+        let stack = "class Stack" + Self.code.components(separatedBy: "\n\n\nclass Stack")[1].components(separatedBy: "\n\n\nclass Lonely")[0]
+        let stackRewrite = stack.replacingOccurrences(of: "return self.items.pop() if self.items else None", with: "return self.items[-1] if self.items else None")
         let script = ScriptedGenerator(
             rewrites: ["class Tally": tallyRewrite, "class Stack": stackRewrite],
             inputs: [
