@@ -28,8 +28,8 @@ struct EntryPoint: Equatable {
 
     var isMethod: Bool { owner != nil }
 
-    /// How the definition starts in code: `def name(` or `class Name`.
-    var definition: String { isClass ? "class \(name)" : "def \(name)(" }
+    /// What the response parsers look for in an answer: a function's name, or `class Name`.
+    var parsedName: String { isClass ? "class \(name)" : name }
 
     /// The answer of a rewrite (or back-translation with an instruction): one instruction sentence and a block whose
     /// first definition is this entry point; the looser grammar where the name is not an identifier.

@@ -65,7 +65,7 @@ struct FaithfulnessStage: Stage {
             var record: FaithfulnessRecord
             if let failure = output.failure {
                 record = FaithfulnessRecord(sampleId: sample.id, code: "", passed: 0, total: cases.count, detail: "generation-failed: \(failure)")
-            } else if let code = ResponseParsers.code(in: output.text, entry: EntryPoint(sample.entryPoint).isClass ? sample.entryPoint : EntryPoint(sample.entryPoint).name) {
+            } else if let code = ResponseParsers.code(in: output.text, entry: EntryPoint(sample.entryPoint).parsedName) {
                 // The signature's annotations need the rewrite's imports (`List`); they say nothing about behaviour.
                 let completed = try PythonTools.reattach([(rewrites[sample.id]!.code, code, sample.entryPoint)])[0]
                 let (passed, difference) = try await RewriteStage.reproduces(completed, sample: sample, cases: cases, runner: runner,

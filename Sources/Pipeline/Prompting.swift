@@ -49,7 +49,6 @@ enum Prompting {
         return UInt64(digest.prefix(16), radix: 16) ?? 0
     }
 
-    /// Attempt 0 is greedy; later attempts sample with the recipe's settings.
     /// Room for an answer that writes the sample's code again: `sampling.max_tokens`, or for a whole class enough for
     /// the class itself (about three bytes of code a token, and the instruction), up to 4,096 tokens.
     static func codeAnswerTokens(_ sample: SampleRecord, sampling: Recipe.Sampling) -> Int {
@@ -57,6 +56,7 @@ enum Prompting {
         return max(sampling.maxTokens, min(4096, sample.code.utf8.count / 3 + 128))
     }
 
+    /// Attempt 0 is greedy; later attempts sample with the recipe's settings.
     static func request(_ messages: [ChatMessage], sampling: Recipe.Sampling, seed: UInt64, attempt: Int,
                         constraint: Grammar? = nil, maxTokens: Int? = nil) -> GenerationRequest {
         GenerationRequest(messages: messages, maxTokens: maxTokens ?? sampling.maxTokens,

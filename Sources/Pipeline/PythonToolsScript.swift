@@ -193,13 +193,10 @@ def analyze(code, entry):
     if whole:
         answer["methods"] = whole_class_signatures(owner)
     if kind in ("instance", "whole-class"):
-        init = constructor(tree, owner)
-        answer["constructor"] = {"none": "none", "unknown": "unknown"}.get(init[0], "parameters")
-        if init[0] == "def":
-            answer["constructor_signature"] = bound_signature(init[1], "instance")
-        elif init[0] == "fields":
-            answer["constructor_signature"] = {"positional": [f["name"] for f in init[1]], "vararg": None, "kwonly": [],
-                                               "kwarg": None, "defaults": sum(f["default"] is not None for f in init[1])}
+        how = constructor(tree, owner)[0]
+        answer["constructor"] = {"none": "none", "unknown": "unknown"}.get(how, "parameters")
+        if how in ("def", "fields"):
+            answer["constructor_signature"] = constructor_signature(tree, owner)
     return answer
 
 
@@ -228,7 +225,7 @@ def call_arguments(text, entry):
     if not text or text.startswith("#"):
         return None
     if whole_class_name(entry):
-        return class_call_arguments(text, whole_class_name(entry), None)
+        return class_call_arguments(text, whole_class_name(entry))
     try:
         node = ast.parse(text, mode="exec").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):

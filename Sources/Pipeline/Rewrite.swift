@@ -93,7 +93,7 @@ struct RewriteStage: Stage {
 
     func check(_ text: String, sample: SampleRecord, original: Signature?, originalMethods: [String: Signature]? = nil) throws -> AttemptResult<Accepted> {
         let point = EntryPoint(sample.entryPoint)
-        let name = point.isClass ? sample.entryPoint : point.name
+        let name = point.parsedName
         guard case let .parsed(instruction, rawCode) = ResponseParsers.rewrite(text, entry: name) else {
             if case let .rejected(reason, detail) = ResponseParsers.rewrite(text, entry: name) {
                 return .retry(reason: reason, detail: detail)
