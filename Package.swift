@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Constraints", dependencies: ["Tokenizers"]),
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Constraints"]),
         .target(name: "VectorIndex", dependencies: ["CFaiss", "Kernels"]),
-        .target(name: "Dedup", dependencies: ["VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
+        .target(name: "Dedup", dependencies: ["Engine", "VectorIndex", "Kernels", "ModelFiles", "CZlib"]),
         // Benchmark decontamination: normalized tokens, n-grams, reference bodies and entry points against evaluation sets.
         .target(name: "Decontamination", dependencies: ["Dedup", "ModelFiles"]),
         .target(name: "CSandbox"),
@@ -68,12 +68,12 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
         .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine", "Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),
-        .testTarget(name: "DedupTests", dependencies: ["Dedup", "VectorIndex", "Kernels"]),
+        .testTarget(name: "DedupTests", dependencies: ["Dedup", "Engine", "VectorIndex", "Kernels"]),
         // Seeded mutations of small valid files for every file reader: each must load or throw, never trap.
         .testTarget(name: "FileFuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "DecontaminationTests", dependencies: ["Decontamination"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "Constraints", "Kernels"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "Store", "Constraints", "Kernels"]),
         .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],

@@ -4,6 +4,7 @@
 //   64 bytes (hex SHA-256 of the UTF-8 text) + dimension float32 (little-endian).
 // A truncated last entry (an interrupted run) is ignored and overwritten.
 import Foundation
+import Engine
 import ModelFiles
 
 public final class EmbeddingCache {
@@ -101,12 +102,12 @@ public final class EmbeddingCache {
 
 /// Embeds through the cache: only texts whose key is not cached reach the embedder.
 public final class CachedEmbedder {
-    public let embedder: any TextEmbedder
+    public let embedder: any Embedder
     public let cache: EmbeddingCache
     public private(set) var embeddedCount = 0
     public private(set) var cachedCount = 0
 
-    public init(embedder: any TextEmbedder, cache: EmbeddingCache) {
+    public init(embedder: any Embedder, cache: EmbeddingCache) {
         self.embedder = embedder
         self.cache = cache
     }

@@ -15,14 +15,17 @@ public final class BERTEmbedder: Embedder {
     /// Batches encoded at once on separate threads (pair it with single-threaded OpenBLAS: `BLAS.threads = 1`).
     public let workers: Int
 
+    public let name: String
     public var dimension: Int { configuration.bert.hiddenSize }
     public var maxSequenceLength: Int { configuration.maxSequenceLength }
 
     /// `weightPrecision` nil: bfloat16 weights where the CPU has AVX-512 BF16 (about 1.6x faster products;
     /// all-MiniLM-L6-v2 stays above cosine 0.99997 of sentence-transformers on the test fixture), else FP32.
+    /// `name` defaults to the directory's path.
     public init(directory: URL, tokensPerBatch: Int = 4096, workers: Int = 1,
-                weightPrecision: PackedMatrix.Precision? = nil) throws {
+                weightPrecision: PackedMatrix.Precision? = nil, name: String? = nil) throws {
         self.directory = directory
+        self.name = name ?? directory.path
         self.tokensPerBatch = max(tokensPerBatch, 1)
         self.workers = max(workers, 1)
         do {
@@ -31,33 +34,18 @@ public final class BERTEmbedder: Embedder {
             let checkpoint = try SafetensorsCheckpoint(directory: directory)
             model = try BERTModel(config: configuration.bert, checkpoint: checkpoint,
                                   weightPrecision: weightPrecision ?? (PackedMatrix.Precision.bfloat16.isSupported ? .bfloat16 : .float32))
-        } catch let error as BERTError {
+        } catch let error as EngineError {
             throw error
         } catch {
-            throw BERTError.loading(directory: directory.path, underlying: error.localizedDescription)
+            throw EngineError.encoderLoading(directory: directory.path, underlying: error.localizedDescription)
         }
         guard tokenizer.model.vocabularySize <= configuration.bert.vocabSize else {
-            throw BERTError.vocabularyMismatch(
+            throw EngineError.vocabularyMismatch(
                 tokenizerFile: directory.appendingPathComponent("tokenizer.json").path,
                 tokenizerSize: tokenizer.model.vocabularySize,
                 configFile: directory.appendingPathComponent("config.json").path,
                 configSize: configuration.bert.vocabSize)
         }
-    }
-
-    /// A directory path, or the name of a cached model (`minilm`).
-    public static func resolve(_ nameOrPath: String) throws -> URL {
-        var isDirectory: ObjCBool = false
-        let url = URL(fileURLWithPath: (nameOrPath as NSString).expandingTildeInPath)
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return url
-        }
-        if let cached = ModelCache.model(named: nameOrPath) {
-            guard cached.purpose == "embedder" else { throw BERTError.notAnEncoder(name: cached.name, purpose: cached.purpose) }
-            let directory = ModelCache.directory(of: cached)
-            if FileManager.default.fileExists(atPath: directory.path) { return directory }
-        }
-        throw BERTError.modelNotFound(nameOrPath: nameOrPath, cacheDirectory: ModelCache.modelsDirectory.path)
     }
 
     /// Token ids as the encoder sees them: [CLS] ... [SEP], cut to the max sequence length.
@@ -95,7 +83,7 @@ public final class BERTEmbedder: Embedder {
         }
         let vectors = try results.collect()
         if let bad = vectors.firstIndex(where: { $0.contains { !$0.isFinite } }) {
-            throw BERTError.nonFiniteOutput(directory: directory.path, text: bad)
+            throw EngineError.nonFiniteOutput(directory: directory.path, text: bad)
         }
         return vectors
     }

@@ -102,10 +102,10 @@ public final class BERTModel: Sendable {
         var offsets = [0]
         for ids in sequences {
             guard !ids.isEmpty, ids.count <= config.maxPositionEmbeddings else {
-                throw BERTError.sequenceLength(ids.count, maximum: config.maxPositionEmbeddings)
+                throw EngineError.sequenceLength(ids.count, maximum: config.maxPositionEmbeddings)
             }
             if let bad = ids.first(where: { $0 < 0 || $0 >= config.vocabSize }) {
-                throw BERTError.tokenOutOfRange(bad, vocabularySize: config.vocabSize)
+                throw EngineError.tokenOutOfRange(bad, vocabularySize: config.vocabSize)
             }
             offsets.append(offsets.last! + ids.count)
         }

@@ -9,10 +9,13 @@ public final class DecoderEmbedder: Embedder, @unchecked Sendable {
     public let maxTokens: Int
     let precision: ActivationPrecision
 
+    public let name: String
     public var dimension: Int { loaded.config.hiddenSize }
 
-    public init(_ loaded: LoadedModel, maxTokens: Int = 512, precision: ActivationPrecision = .float) {
+    /// `name` defaults to the model file's path.
+    public init(_ loaded: LoadedModel, maxTokens: Int = 512, precision: ActivationPrecision = .float, name: String? = nil) {
         self.loaded = loaded
+        self.name = name ?? loaded.file.path
         self.maxTokens = max(1, maxTokens)
         self.precision = precision
     }

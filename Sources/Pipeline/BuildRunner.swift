@@ -1,5 +1,6 @@
 // Runs a recipe stage by stage against one run database. Rerunning the same command resumes: each stage
 // only sees the samples it has not decided yet, and every decision is committed with its evidence.
+import Engine
 import Foundation
 import ModelFiles
 import Store
@@ -27,13 +28,13 @@ public struct BuildServices: Sendable {
     public var generator: @Sendable () throws -> any ChatGenerator
     /// Given the directories the collected modules are imported from (so the sandbox can see them).
     public var runner: @Sendable (_ moduleRoots: [String]) throws -> any CodeRunner
-    public var embedder: @Sendable () throws -> any TextEmbedding
+    public var embedder: @Sendable () throws -> any Embedder
     /// Cheap checks run before any work (the models can be found), so a wrong name fails at once rather than after
     /// the model stages.
     public var preflight: @Sendable () throws -> Void
     public init(generator: @escaping @Sendable () throws -> any ChatGenerator,
                 runner: @escaping @Sendable (_ moduleRoots: [String]) throws -> any CodeRunner,
-                embedder: @escaping @Sendable () throws -> any TextEmbedding,
+                embedder: @escaping @Sendable () throws -> any Embedder,
                 preflight: @escaping @Sendable () throws -> Void = {}) {
         self.generator = generator; self.runner = runner; self.embedder = embedder; self.preflight = preflight
     }

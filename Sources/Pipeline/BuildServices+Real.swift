@@ -19,7 +19,7 @@ extension BuildServices {
             },
             embedder: {
                 progress.message("loading embedder \(recipe.models.embedder)")
-                return try EncoderEmbedding(model: recipe.models.embedder)
+                return try EmbedderLoader.load(recipe.models.embedder)
             },
             preflight: {
                 do {
@@ -29,7 +29,7 @@ extension BuildServices {
                 }
                 guard recipe.dedup.enabled else { return }
                 do {
-                    try EncoderEmbedding.locate(recipe.models.embedder)
+                    _ = try EmbedderLoader.locate(recipe.models.embedder)
                 } catch {
                     throw PipelineError.recipe(path: "recipe", line: nil, key: "models.embedder", message: error.localizedDescription)
                 }

@@ -166,9 +166,3 @@ extension CodeRunner {
         return results
     }
 }
-
-/// Sentence embeddings for SemDeDup.
-public protocol TextEmbedding: Sendable {
-    var modelName: String { get }
-    func embed(_ texts: [String]) throws -> [[Float]]
-}

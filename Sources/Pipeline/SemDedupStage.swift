@@ -17,7 +17,7 @@ struct SemDedupStage: Stage {
         let start = DispatchTime.now()
         // Embeddings are stored as soon as they exist, so a resumed run embeds only what is missing;
         // the clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
-        var stored = try context.store.embeddings(model: embedder.modelName, sampleIds: batch.map(\.id))
+        var stored = try context.store.embeddings(model: embedder.name, sampleIds: batch.map(\.id))
         let missing = batch.filter { stored[$0.id] == nil }
         if !missing.isEmpty {
             let rewrites = try missing.map { try context.store.rewrite(of: $0.id) }
@@ -29,7 +29,7 @@ struct SemDedupStage: Stage {
                 return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(code)"
             }
             let fresh = try embedder.embed(texts)
-            try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.modelName, values: $1) })
+            try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.name, values: $1) })
             for (sample, vector) in zip(missing, fresh) { stored[sample.id] = vector }
         }
         let vectors = batch.map { stored[$0.id]! }

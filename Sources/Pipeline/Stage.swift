@@ -1,4 +1,5 @@
 // The stage contract: a stage takes the samples the previous stage kept and decides about each one.
+import Engine
 import Foundation
 import Store
 
@@ -30,12 +31,12 @@ public struct StageContext: Sendable {
     public var runDirectory: URL
     public var generator: (any ChatGenerator)?
     public var runner: (any CodeRunner)?
-    public var embedder: (any TextEmbedding)?
+    public var embedder: (any Embedder)?
     public var workers: Int
     public var progress: ProgressReporter
 
     public init(recipe: Recipe, store: RunDatabase, runDirectory: URL, generator: (any ChatGenerator)? = nil,
-                runner: (any CodeRunner)? = nil, embedder: (any TextEmbedding)? = nil, workers: Int = 2, progress: ProgressReporter) {
+                runner: (any CodeRunner)? = nil, embedder: (any Embedder)? = nil, workers: Int = 2, progress: ProgressReporter) {
         self.recipe = recipe; self.store = store; self.runDirectory = runDirectory; self.generator = generator
         self.runner = runner; self.embedder = embedder; self.workers = workers; self.progress = progress
     }

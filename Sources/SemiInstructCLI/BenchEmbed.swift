@@ -63,7 +63,7 @@ struct BenchEmbed: ParsableCommand {
         if let precision, !precision.isSupported {
             throw ValidationError("--precision \(precision.rawValue) needs AVX-512 BF16, which this CPU lacks")
         }
-        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: tokensPerBatch, workers: workers,
+        let embedder = try BERTEmbedder(directory: EmbedderLoader.encoderDirectory(model), tokensPerBatch: tokensPerBatch, workers: workers,
                                         weightPrecision: precision)
         let products = "own GEMM (\(GEMM.Path.best.name), \(embedder.model.weightPrecision.rawValue) weights)"
         _ = try embedder.embed(Array(functions.prefix(16)))  // warm-up: threads, page faults

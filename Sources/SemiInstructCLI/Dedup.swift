@@ -1,6 +1,7 @@
 // `semi-instruct dedup`: SemDeDup over a JSONL / JSON array / .jsonl.gz corpus.
 import ArgumentParser
 import Dedup
+import Engine
 import ModelFiles
 import Pipeline
 import Foundation
@@ -78,7 +79,11 @@ struct DedupCommand: ParsableCommand {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
         guard niter >= 1 else { throw ValidationError("--niter must be at least 1") }
         // The model is found here and loaded once, in run.
-        if embeddings == nil { try DedupEmbedders.check(embedder) }
+        if embeddings == nil {
+            do { _ = try EmbedderLoader.locate(embedder) } catch {
+                throw ValidationError("--embedder: \(error.localizedDescription); give minilm, a sentence-transformers directory, smollm2 or a GGUF file (mean of the decoder's last hidden states), or hashing")
+            }
+        }
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
         for target in [output] + (removed.map { [$0] } ?? []) {
             guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
@@ -99,9 +104,9 @@ struct DedupCommand: ParsableCommand {
         if let embeddings {
             source = .precomputed(URL(fileURLWithPath: embeddings))
         } else {
-            let textEmbedder = try DedupEmbedders.make(embedder)
-            let cache = try EmbeddingCache(directory: outputURL.deletingLastPathComponent(), embedderName: textEmbedder.name)
-            source = .embedder(CachedEmbedder(embedder: textEmbedder, cache: cache))
+            let loaded = try EmbedderLoader.load(embedder)
+            let cache = try EmbeddingCache(directory: outputURL.deletingLastPathComponent(), embedderName: loaded.name)
+            source = .embedder(CachedEmbedder(embedder: loaded, cache: cache))
         }
         let report = try DedupRun.run(input: inputURL, settings: settings, embeddings: source)
         let paths = DedupOutputPaths.plan(output: outputURL, removed: removed.map { URL(fileURLWithPath: $0) },
@@ -109,32 +114,4 @@ struct DedupCommand: ParsableCommand {
         try DedupOutputWriter.write(report, to: paths)
         DedupSummary.print(report, paths: paths, source: source)
     }
-}
-
-/// The embedders `--embedder` can name: the cached default sentence encoder, a sentence-transformers
-/// directory, or the model-free hashing embedder.
-enum DedupEmbedders {
-    static func make(_ name: String) throws -> any TextEmbedder {
-        try check(name)
-        return name == "hashing" ? HashingEmbedder() : SentenceEncoderEmbedder(reference: name, encoder: try EncoderEmbedding(model: name))
-    }
-
-    /// That `name` is an embedder and its model files are there, without loading them.
-    static func check(_ name: String) throws {
-        guard name != "hashing" else { return }
-        var isDirectory: ObjCBool = false
-        guard ModelCache.model(named: name) != nil || name.hasSuffix(".gguf")
-            || (FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) && isDirectory.boolValue) else {
-            throw ValidationError("unknown --embedder '\(name)'; give minilm, a sentence-transformers directory, smollm2 or a GGUF file (mean of the decoder's last hidden states), or hashing")
-        }
-        try EncoderEmbedding.locate(name)
-    }
-}
-
-/// The engine's BERT encoder behind dedup's embedder protocol; its name keys the embedding cache.
-struct SentenceEncoderEmbedder: TextEmbedder {
-    let reference: String
-    let encoder: EncoderEmbedding
-    var name: String { "sentence-encoder:\(reference)" }
-    func embed(_ texts: [String]) throws -> [[Float]] { try encoder.embed(texts) }
 }

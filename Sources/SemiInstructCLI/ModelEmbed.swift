@@ -60,7 +60,7 @@ struct ModelEmbed: ParsableCommand {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         if workers > 1 { BLAS.threads = 1 }
-        let embedder = try BERTEmbedder(directory: BERTEmbedder.resolve(model), tokensPerBatch: 1024, workers: workers)
+        let embedder = try BERTEmbedder(directory: EmbedderLoader.encoderDirectory(model), tokensPerBatch: 1024, workers: workers)
         let tokenized = texts.map(embedder.tokenize)
         let vectors = try embedder.embed(tokenized: tokenized)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -1,5 +1,6 @@
 // Malformed records are rejected with their line numbers and written out; nothing disappears.
 import Dedup
+import Engine
 import Foundation
 import Testing
 import VectorIndex

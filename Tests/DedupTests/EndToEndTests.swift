@@ -2,6 +2,7 @@
 // at eps 0.01 at most one copy of each text survives, whatever the clustering and keep mode.
 import Kernels
 import Dedup
+import Engine
 import Foundation
 import Testing
 import VectorIndex

@@ -1,5 +1,6 @@
 // Input formats: gzip (zlib), JSON arrays split into raw elements, numpy-written .npy files.
 import Dedup
+import Engine
 import Foundation
 import Testing
 import VectorIndex

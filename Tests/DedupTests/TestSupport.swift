@@ -1,5 +1,6 @@
 // Shared helpers for the dedup tests: fixture paths, scratch directories, a counting embedder.
 import Dedup
+import Engine
 import Foundation
 
 enum TestFiles {
@@ -25,13 +26,14 @@ enum TestFiles {
 }
 
 /// Wraps an embedder and counts the texts it was asked to embed.
-final class CountingEmbedder: TextEmbedder {
-    let inner: any TextEmbedder
+final class CountingEmbedder: Embedder, @unchecked Sendable {
+    let inner: any Embedder
     private(set) var textsEmbedded = 0
 
-    init(_ inner: any TextEmbedder) { self.inner = inner }
+    init(_ inner: any Embedder) { self.inner = inner }
 
     var name: String { inner.name }
+    var dimension: Int { inner.dimension }
 
     func embed(_ texts: [String]) throws -> [[Float]] {
         textsEmbedded += texts.count

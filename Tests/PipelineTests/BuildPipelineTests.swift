@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Pipeline
 import Store
@@ -244,7 +245,7 @@ import Testing
         let services = BuildServices(
             generator: { script },
             runner: { roots in try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2, sourceRoots: roots) },
-            embedder: { try EncoderEmbedding(model: "minilm") })
+            embedder: { try EmbedderLoader.load("minilm") })
         let result = try await BuildRunner(recipe: recipe, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
                                            services: services, progress: ProgressReporter(mode: .quiet)).run()
         let store = try RunDatabase(path: result.databasePath)

@@ -1,16 +1,8 @@
-// What dedup needs from a sentence encoder: texts in, one vector each out. The engine's encoder
-// (all-MiniLM-L6-v2) plugs in through this protocol; `HashingEmbedder` is a lexical one with no model.
+// An embedder with no model: feature hashing of character trigrams (FNV-1a into `dimension` buckets, signed), then
+// L2 norm. Equal texts get equal vectors and near-identical texts near ones, so it finds exact and near-exact
+// duplicates (not paraphrases).
 
-public protocol TextEmbedder {
-    /// Names the model and its settings; part of the embedding cache key.
-    var name: String { get }
-    func embed(_ texts: [String]) throws -> [[Float]]
-}
-
-/// Feature hashing of character trigrams (FNV-1a into `dimension` buckets, signed), then L2 norm.
-/// No model needed; equal texts get equal vectors and near-identical texts near ones, so it finds
-/// exact and near-exact duplicates (not paraphrases).
-public struct HashingEmbedder: TextEmbedder {
+public struct HashingEmbedder: Embedder {
     public var dimension: Int
 
     public init(dimension: Int = 256) { self.dimension = dimension }
