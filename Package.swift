@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // semi-instruct: verified instruction data for code models, on an embedded inference engine.
-// Layers run one way: kernels -> model files -> tokenizers -> engine -> pipeline -> CLI.
+// Layers run one way: kernels -> model files -> tokenizers -> engine -> pipeline -> command options -> benchmarks -> CLI.
 import PackageDescription
 
 let package = Package(
@@ -48,10 +48,24 @@ let package = Package(
             dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex",
                            .product(name: "Yams", package: "Yams")]
         ),
+        // Command-line values shared by the commands and the benchmarks: the model argument, enums taken by raw value.
+        .target(
+            name: "CommandOptions",
+            dependencies: ["Kernels", "Engine", "Dedup", "Sandbox", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `semi-instruct bench ...`: measurements, never tests; the CLI only lists them.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox",
+                "CommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "SemiInstructCLI",
             dependencies: [
                 "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox", "Store", "Pipeline",
+                "CommandOptions", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,8 +87,9 @@ let package = Package(
         .testTarget(name: "FileFuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Dedup", "VectorIndex", "Kernels"]),
         .testTarget(name: "DecontaminationTests", dependencies: ["Decontamination"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "Store", "Constraints", "Kernels"]),
-        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Dedup"]),
+        // Stage tests run the real sandbox and engine through the CLI layer's adapters (SandboxCodeRunner, EngineChatGenerator).
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SemiInstructCLI", "Engine", "Tokenizers", "Store", "Constraints", "Kernels"]),
+        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Benchmarks", "CommandOptions", "Pipeline", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -3,7 +3,7 @@
 import Foundation
 import VectorIndex
 
-public struct DedupSettings: Sendable {
+public struct DedupParameters: Sendable {
     public var fields: [String]
     public var eps: [Double]
     public var clusters: Int
@@ -61,7 +61,7 @@ public struct DedupReport: Sendable {
 }
 
 public enum DedupRun {
-    public static func run(input: URL, settings: DedupSettings, embeddings source: EmbeddingSource) throws -> DedupReport {
+    public static func run(input: URL, settings: DedupParameters, embeddings source: EmbeddingSource) throws -> DedupReport {
         let format = try RecordReader.format(of: input)
         var lines: [Int] = []
         var rejections: [Rejection] = []

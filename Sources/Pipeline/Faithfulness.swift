@@ -38,7 +38,7 @@ struct FaithfulnessStage: Stage {
 
         // Every candidate of every sample back-translated in one batch, greedy.
         let constrained = context.recipe.sampling.constrain && generator.supportsConstraints
-        var requests: [(sample: SampleRecord, index: Int, request: GenerationRequest)] = []
+        var requests: [(sample: SampleRecord, index: Int, request: ChatRequest)] = []
         for sample in samples {
             let rewrite = rewrites[sample.id]!
             let examples = InstructionExamples.of(rewrite)?.text ?? ""
@@ -114,7 +114,7 @@ struct FaithfulnessStage: Stage {
         for sample in asked { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
         let shown = try ModelView.of(asked)
         for round in 1..<settings.candidates {
-            let requests = asked.map { sample -> GenerationRequest in
+            let requests = asked.map { sample -> ChatRequest in
                 let rewrite = rewrites[sample.id]!
                 let evidence = rewrite.evidence.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
                 let messages = InstructStage.messages(sample, code: shown[sample.id], evidence: evidence,

@@ -8,6 +8,7 @@
 import Constraints
 import Foundation
 import Store
+import Tokenizers
 
 struct InstructStage: Stage {
     let name = StageName.instruct

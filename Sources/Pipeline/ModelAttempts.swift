@@ -4,6 +4,7 @@
 import Constraints
 import Foundation
 import Store
+import Tokenizers
 
 enum AttemptResult<Value> {
     case done(Value)

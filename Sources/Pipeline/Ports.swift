@@ -1,15 +1,10 @@
-// What the pipeline needs from the engine and the sandbox, as small protocols it owns. The adapters to the real
-// embedded engine and sandbox (EngineChatGenerator, EncoderEmbedding, SandboxCodeRunner) live in this module beside
-// them, chosen in BuildServices.real; tests use scripted ones.
+// What the pipeline needs from a chat model and a code runner, as small protocols it owns (embeddings come through
+// Engine's `Embedder`). The adapters to the embedded engine and the sandbox (EngineChatGenerator, SandboxCodeRunner)
+// are composed in the CLI layer, in BuildServices.real; tests also use scripted ones.
 import Constraints
+import Tokenizers
 
-public struct ChatMessage: Sendable, Codable, Equatable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) { self.role = role; self.content = content }
-}
-
-public struct GenerationRequest: Sendable, Equatable {
+public struct ChatRequest: Sendable, Equatable {
     public var messages: [ChatMessage]
     public var maxTokens: Int
     /// 0 means greedy.
@@ -23,7 +18,7 @@ public struct GenerationRequest: Sendable, Equatable {
     public var constraint: Grammar? = nil
 }
 
-public struct GenerationOutput: Sendable, Equatable {
+public struct ChatReply: Sendable, Equatable {
     public var text: String
     public var promptTokens: Int
     public var completionTokens: Int
@@ -36,18 +31,18 @@ public struct GenerationOutput: Sendable, Equatable {
         self.failure = failure
     }
 
-    public static func failed(_ message: String) -> GenerationOutput {
-        GenerationOutput(text: "", promptTokens: 0, completionTokens: 0, seconds: 0, failure: message)
+    public static func failed(_ message: String) -> ChatReply {
+        ChatReply(text: "", promptTokens: 0, completionTokens: 0, seconds: 0, failure: message)
     }
 }
 
 public protocol ChatGenerator: Sendable {
     var modelName: String { get }
-    /// Whether the generator honours `GenerationRequest.constraint` (the embedded engine does).
+    /// Whether the generator honours `ChatRequest.constraint` (the embedded engine does).
     var supportsConstraints: Bool { get }
     /// One output per request, in order; the generator may run them as one batch. A request that fails
     /// alone comes back as an output with `failure` set; throw only when the whole batch cannot run.
-    func generate(_ requests: [GenerationRequest]) async throws -> [GenerationOutput]
+    func generate(_ requests: [ChatRequest]) async throws -> [ChatReply]
 }
 
 extension ChatGenerator {

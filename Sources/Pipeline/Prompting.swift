@@ -2,18 +2,19 @@
 import Constraints
 import ModelFiles
 import Store
+import Tokenizers
 
 enum Prompting {
     /// The chat for one request. `choice` (the sample's id) picks which examples are shown when the spec
     /// shows fewer than it has: the same sample always sees the same ones, different samples different ones.
     static func messages(_ spec: Recipe.PromptSpec, fields: [String: String], choice: String = "") -> [ChatMessage] {
         var messages: [ChatMessage] = []
-        if let system = spec.system, !system.isEmpty { messages.append(ChatMessage(role: "system", content: system)) }
+        if let system = spec.system, !system.isEmpty { messages.append(ChatMessage(role: .system, content: system)) }
         for example in shownExamples(spec, choice: choice) {
-            messages.append(ChatMessage(role: "user", content: example.user))
-            messages.append(ChatMessage(role: "assistant", content: example.assistant))
+            messages.append(ChatMessage(role: .user, content: example.user))
+            messages.append(ChatMessage(role: .assistant, content: example.assistant))
         }
-        messages.append(ChatMessage(role: "user", content: fill(spec.user, fields)))
+        messages.append(ChatMessage(role: .user, content: fill(spec.user, fields)))
         return messages
     }
 
@@ -58,8 +59,8 @@ enum Prompting {
 
     /// Attempt 0 is greedy; later attempts sample with the recipe's settings.
     static func request(_ messages: [ChatMessage], sampling: Recipe.Sampling, seed: UInt64, attempt: Int,
-                        constraint: Grammar? = nil, maxTokens: Int? = nil) -> GenerationRequest {
-        GenerationRequest(messages: messages, maxTokens: maxTokens ?? sampling.maxTokens,
+                        constraint: Grammar? = nil, maxTokens: Int? = nil) -> ChatRequest {
+        ChatRequest(messages: messages, maxTokens: maxTokens ?? sampling.maxTokens,
                           temperature: attempt == 0 ? 0 : sampling.temperature,
                           topP: sampling.topP, topK: sampling.topK, seed: seed, stop: [], constraint: constraint)
     }

@@ -2,25 +2,6 @@
 import Foundation
 import Sandbox
 
-public enum PipelineError: LocalizedError {
-    case pythonTool(operation: String, detail: String)
-    case recipe(path: String, line: Int?, key: String, message: String)
-    case input(path: String, message: String)
-    case model(String)
-    case isolation(String)
-
-    public var errorDescription: String? {
-        switch self {
-        case let .pythonTool(operation, detail): return "python analysis (\(operation)) failed: \(detail)"
-        case let .recipe(path, line, key, message):
-            return "\(path)\(line.map { ":\($0)" } ?? ""): recipe key '\(key)': \(message)"
-        case let .input(path, message): return "\(path): \(message)"
-        case let .model(message): return "model: \(message)"
-        case let .isolation(message): return message
-        }
-    }
-}
-
 /// `kind`: function, nested (a function defined in another that needs nothing of it), static, class or instance.
 struct ExtractedFunction: Decodable { var name: String; var line: Int; var code: String; var kind: String? }
 struct SkippedFunction: Decodable { var name: String; var line: Int; var reason: String; var detail: String }

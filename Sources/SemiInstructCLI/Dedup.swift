@@ -1,14 +1,11 @@
 // `semi-instruct dedup`: SemDeDup over a JSONL / JSON array / .jsonl.gz corpus.
 import ArgumentParser
+import CommandOptions
 import Dedup
 import Engine
 import ModelFiles
 import Pipeline
 import Foundation
-
-extension KeepPolicy: ExpressibleByArgument {}
-extension AssignmentMethod: ExpressibleByArgument {}
-extension KMeansImplementation: ExpressibleByArgument {}
 
 struct DedupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -98,7 +95,7 @@ struct DedupCommand: ParsableCommand {
     func run() throws {
         let inputURL = URL(fileURLWithPath: input)
         let outputURL = URL(fileURLWithPath: output)
-        let settings = DedupSettings(fields: fieldNames, eps: epsValues, clusters: clusters, keep: keep, seed: seed,
+        let settings = DedupParameters(fields: fieldNames, eps: epsValues, clusters: clusters, keep: keep, seed: seed,
                                      iterations: niter, maxPointsPerCentroid: maxPointsPerCentroid, assignment: assign)
         let source: EmbeddingSource
         if let embeddings {

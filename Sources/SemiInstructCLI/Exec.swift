@@ -1,5 +1,6 @@
 // `semi-instruct exec`: call one function of a Python file on each input line, in the sandbox.
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Pipeline
 import Sandbox
@@ -39,8 +40,8 @@ struct Exec: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try Self.read(code)
-        let lines = try Self.read(inputs).split(whereSeparator: \.isNewline)
+        let source = try InputFile.text(code)
+        let lines = try InputFile.text(inputs).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         var configuration = SandboxConfiguration()
@@ -65,14 +66,6 @@ struct Exec: AsyncParsableCommand {
               first.message.hasPrefix("line "),
               calls.allSatisfy({ $0.status == .raised && $0.error == first && $0.cpuSeconds == 0 && $0.seconds == 0 }) else { return nil }
         return first
-    }
-
-    static func read(_ path: String) throws -> String {
-        do {
-            return try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw SandboxError.unreadableFile(path: path, reason: error.localizedDescription)
-        }
     }
 
     struct JSONLine: Encodable {

@@ -1,11 +1,9 @@
 // `semi-instruct export`: a finished run as a fine-tuning dataset in the format a trainer reads.
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Pipeline
 import Store
-
-extension DatasetExportOptions.Format: ExpressibleByArgument {}
-extension DatasetExportOptions.Order: ExpressibleByArgument {}
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

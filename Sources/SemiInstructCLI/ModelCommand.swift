@@ -10,22 +10,3 @@ struct ModelCommand: AsyncParsableCommand {
 }
 
 /// The MODEL argument every model subcommand takes.
-struct ModelArgument: ParsableArguments {
-    @Argument(help: "A GGUF file, a model directory (GGUF, or config.json with safetensors or pytorch_model.bin), a cached model's short name (smollm2), or a Hugging Face id ORG/NAME in the local Hugging Face cache.")
-    var model: String
-
-    @Option(help: "Threads for the engine.")
-    var threads: Int = 2
-
-    @Option(help: "Activations of the decoding products: int8 (fastest) or float (closest to a float reference).")
-    var precision: String = "int8"
-
-    var activationPrecision: ActivationPrecision { ActivationPrecision(rawValue: precision) ?? .int8 }
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard ActivationPrecision(rawValue: precision) != nil else {
-            throw ValidationError("--precision \(precision) is not one of int8, float")
-        }
-    }
-}

@@ -1,6 +1,7 @@
 // `semi-instruct model generate MODEL --prompt TEXT`: generate text, streamed or as JSON; with
 // `--input FILE.jsonl`, one prompt per line, decoded `--parallel` at a time in the batch engine.
 import ArgumentParser
+import CommandOptions
 import Constraints
 import Engine
 import Foundation
@@ -115,7 +116,7 @@ struct ModelGenerate: AsyncParsableCommand {
         let constraint = try constraint()
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
-                                       precision: model.activationPrecision,
+                                       precision: model.precision,
                                        batchOptions: BatchOptions(maxSequences: parallel, kvPrecision: KVPrecision(rawValue: kvCache) ?? .f32))
         if let input {
             try generateLines(of: input, with: generator, constraint: constraint)

@@ -1,5 +1,6 @@
 // `semi-instruct model info MODEL`: architecture, parameters, tensor types, tokenizer, template, context.
 import ArgumentParser
+import CommandOptions
 import Engine
 import Foundation
 import Kernels

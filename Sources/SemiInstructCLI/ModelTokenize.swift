@@ -1,5 +1,6 @@
 // `semi-instruct model tokenize MODEL --text TEXT`: the ids a text becomes.
 import ArgumentParser
+import CommandOptions
 import Engine
 import Foundation
 import Tokenizers

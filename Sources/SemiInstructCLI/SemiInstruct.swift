@@ -1,5 +1,6 @@
 // The `semi-instruct` command: one small struct per subcommand, each wiring library objects.
 import ArgumentParser
+import Benchmarks
 
 public enum SemiInstructVersion {
     public static let current = "0.1.0"

@@ -90,7 +90,7 @@ private func parseVector(_ line: Substring) throws -> [Float] {
 
         let unknown = try EmbedCLI.run(["model", "embed", "no-such-model", "--text", "a"])
         #expect(unknown.status != 0)
-        #expect(unknown.error.contains("no encoder model 'no-such-model'"), "\(unknown.error)")
+        #expect(unknown.error.contains("model no-such-model: no such file or directory"), "\(unknown.error)")
 
         let directory = try scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -161,7 +161,9 @@ struct ModelCLITests {
 @Suite struct EnumOptionTests {
     @Test func aPrecisionOutsideItsChoicesIsRefused() throws {
         for (arguments, choices) in [(["bench", "batch", "smollm2", "--kv", "f64"], "'f32' and 'f16'"),
-                                     (["bench", "abacus-shape", "--precision", "int4"], "'int8' and 'float'")] {
+                                     (["bench", "abacus-shape", "--precision", "int4"], "'int8' and 'float'"),
+                                     (["bench", "matvec", "--precision", "int4"], "'int8' and 'float'"),
+                                     (["model", "generate", "smollm2", "--prompt", "hi", "--precision", "half"], "'int8' and 'float'")] {
             let (status, _, error) = try BuiltBinary.run(arguments)
             #expect(status != 0 && error.contains("is invalid") && error.contains(choices), "\(arguments): \(error)")
         }

@@ -27,7 +27,7 @@ import VectorIndex
         bytes += Array(#"{"code":"bad "#.utf8) + [0xFF] + Array(#" utf"}"#.utf8) + [0x0A]
         try Data(bytes).write(to: input)
 
-        let report = try DedupRun.run(input: input, settings: DedupSettings(fields: ["code"], eps: [0.01], clusters: 50),
+        let report = try DedupRun.run(input: input, settings: DedupParameters(fields: ["code"], eps: [0.01], clusters: 50),
                                       embeddings: .embedder(CachedEmbedder(embedder: HashingEmbedder(),
                                           cache: try EmbeddingCache(directory: directory, embedderName: "hashing"))))
         #expect(report.recordCount == 11)
@@ -64,7 +64,7 @@ import VectorIndex
         try NPYFile.write(try Matrix(rows: [[1, 0], [0, 1]]), to: npy)
         #expect(throws: DedupError.embeddingCount(file: npy.path, rows: 2, records: 5)) {
             try DedupRun.run(input: TestFiles.fixtures.appendingPathComponent("small.jsonl"),
-                             settings: DedupSettings(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
+                             settings: DedupParameters(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
         }
     }
 
@@ -74,7 +74,7 @@ import VectorIndex
         let npy = directory.appendingPathComponent("v.npy")
         try NPYFile.write(try Matrix(rows: [[1, 0], [0, 1], [0, 0], [3, 0], [1, 1]]), to: npy)
         let report = try DedupRun.run(input: TestFiles.fixtures.appendingPathComponent("small.jsonl"),
-                                      settings: DedupSettings(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
+                                      settings: DedupParameters(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
         // Record 2 (line 3) has a zero vector; record 3 (line 4) has `"code": 7`.
         #expect(report.rejections.map(\.line) == [3, 4])
         #expect(report.rejections.map(\.reason) == ["embedding has zero or non-finite norm", "field 'code' is a number, not a string"])
@@ -90,7 +90,7 @@ import VectorIndex
         try NPYFile.write(try Matrix(rows: [[1, 0], [.nan, 1], [.nan, .nan], [3, .infinity], [1, 1]]), to: npy)
         let input = TestFiles.fixtures.appendingPathComponent("small.jsonl")
         do {
-            _ = try DedupRun.run(input: input, settings: DedupSettings(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
+            _ = try DedupRun.run(input: input, settings: DedupParameters(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
             Issue.record("a NaN embedding was accepted")
         } catch let DedupError.nonFiniteValue(file, row, column, value) {
             #expect(file == npy.path && row == 1 && column == 0 && value.isNaN)
@@ -102,7 +102,7 @@ import VectorIndex
 
         try NPYFile.write(try Matrix(rows: Array(repeating: [Float.nan, .nan], count: 5)), to: npy)
         let error = #expect(throws: DedupError.self) {
-            try DedupRun.run(input: input, settings: DedupSettings(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
+            try DedupRun.run(input: input, settings: DedupParameters(fields: ["code"], clusters: 1), embeddings: .precomputed(npy))
         }
         #expect(error?.localizedDescription == "\(npy.path): row 0, column 0 holds nan; embedding values must be finite numbers")
     }

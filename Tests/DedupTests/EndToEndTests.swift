@@ -46,7 +46,7 @@ import VectorIndex
         let corpus = try Self.writeCorpus(try Self.realTexts(limit: 240), to: input)
         let cache = try EmbeddingCache(directory: directory, embedderName: HashingEmbedder().name)
         let report = try DedupRun.run(
-            input: input, settings: DedupSettings(fields: ["code"], eps: [0.01], clusters: clusters, keep: keep, iterations: 10),
+            input: input, settings: DedupParameters(fields: ["code"], eps: [0.01], clusters: clusters, keep: keep, iterations: 10),
             embeddings: .embedder(CachedEmbedder(embedder: HashingEmbedder(), cache: cache)))
         let paths = DedupOutputPaths.plan(output: directory.appendingPathComponent("kept.jsonl"), removed: nil, eps: [0.01])
         try DedupOutputWriter.write(report, to: paths)
@@ -76,7 +76,7 @@ import VectorIndex
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("corpus.jsonl")
         let corpus = try Self.writeCorpus(try Self.realTexts(limit: 90), to: input)
-        let settings = DedupSettings(fields: ["code"], eps: [0.01, 0.3], clusters: 3, keep: .hard, iterations: 10)
+        let settings = DedupParameters(fields: ["code"], eps: [0.01, 0.3], clusters: 3, keep: .hard, iterations: 10)
 
         let counting = CountingEmbedder(HashingEmbedder())
         let first = try DedupRun.run(input: input, settings: settings, embeddings: .embedder(

@@ -44,7 +44,7 @@ import VectorIndex
             #"{"code": "a, [b] {c} \" ]"}"#, "{\"code\": \"x\",\n   \"tags\": [1, {\"k\": \"]\"}]}", #"{"code": "a, [b] {c} \" ]"}"#])
         #expect(records.map(\.line) == [1, 2, 4])
 
-        let report = try DedupRun.run(input: url, settings: DedupSettings(fields: ["code"], clusters: 1),
+        let report = try DedupRun.run(input: url, settings: DedupParameters(fields: ["code"], clusters: 1),
                                       embeddings: .embedder(CachedEmbedder(embedder: HashingEmbedder(),
                                           cache: try EmbeddingCache(directory: directory, embedderName: "hashing"))))
         let paths = DedupOutputPaths.plan(output: directory.appendingPathComponent("out.json"), removed: nil, eps: [0.01])

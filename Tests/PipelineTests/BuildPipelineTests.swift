@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Pipeline
+import SemiInstructCLI
 import Store
 import Testing
 

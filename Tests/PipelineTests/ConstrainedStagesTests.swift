@@ -3,10 +3,11 @@
 import Constraints
 import Foundation
 import Pipeline
+import SemiInstructCLI
 import Testing
 
 @Suite(.serialized) struct ConstrainedStagesTests {
-    func requests(supports: Bool, constrain: Bool) async throws -> [GenerationRequest] {
+    func requests(supports: Bool, constrain: Bool) async throws -> [ChatRequest] {
         let run = try temporaryDirectory("constrained")
         defer { try? FileManager.default.removeItem(at: run) }
         let generator = ScriptedGenerator(inputs: ["f": ["f([1, 2, 3], 2)", "f([], 3)", "f([1], 1)"]], supportsConstraints: supports)

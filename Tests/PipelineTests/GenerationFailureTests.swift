@@ -2,6 +2,7 @@
 // sample with `generation-failed` and the call on record; the other samples of the batch go on.
 import Foundation
 import Pipeline
+import SemiInstructCLI
 import Store
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SemiInstructCLI
 import Store
 import Testing
 

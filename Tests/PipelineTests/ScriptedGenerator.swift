@@ -24,7 +24,7 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
     /// Requests that fail alone, by "rewrite:ENTRY" or "inputs:ENTRY": the message the generator reports.
     let failures: [String: String]
     private let lock = NSLock()
-    private(set) var requests: [GenerationRequest] = []
+    private(set) var requests: [ChatRequest] = []
 
     init(rewrites: [String: String] = [:], rewriteAttempts: [String: [String]] = [:], inputs: [String: [String]],
          failures: [String: String] = [:], supportsConstraints: Bool = false, backTranslations: [String: String] = [:],
@@ -39,7 +39,7 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
         self.inputs = inputs
     }
 
-    func generate(_ requests: [GenerationRequest]) async throws -> [GenerationOutput] {
+    func generate(_ requests: [ChatRequest]) async throws -> [ChatReply] {
         lock.withLock { self.requests += requests }
         return requests.map { request in
             let prompt = request.messages.last!.content
@@ -76,7 +76,7 @@ final class ScriptedGenerator: ChatGenerator, @unchecked Sendable {
             } else {
                 text = (inputs[entry] ?? ["no idea"]).joined(separator: "\n")
             }
-            return GenerationOutput(text: text, promptTokens: prompt.count / 4, completionTokens: text.count / 4, seconds: 0)
+            return ChatReply(text: text, promptTokens: prompt.count / 4, completionTokens: text.count / 4, seconds: 0)
         }
     }
 

@@ -4,6 +4,7 @@
 import Constraints
 import Foundation
 import Pipeline
+import SemiInstructCLI
 import Store
 import Testing
 
@@ -319,7 +320,7 @@ func matches(_ grammar: Grammar, _ text: String) -> Bool {
         let requests = build.script.requests.filter {
             $0.messages.last?.content.hasPrefix("Write") == true && $0.messages.last?.content.hasPrefix("Write the Python function") == false
         }
-        let shown = requests.map { $0.messages.filter { $0.role == "assistant" }.map(\.content) }
+        let shown = requests.map { $0.messages.filter { $0.role == .assistant }.map(\.content) }
         #expect(shown.allSatisfy { $0.count == 2 })
         #expect(Set(shown).count == 2)
 

@@ -2,13 +2,11 @@
 // 128 generated each, at several numbers of parallel sequences, as llama-batched-bench measures), and a
 // pipeline-shaped run (many requests sharing a long prefix) with and without the prefix cache.
 import ArgumentParser
+import CommandOptions
 import Engine
 import Foundation
 import Kernels
 import Tokenizers
-
-extension KVPrecision: ExpressibleByArgument {}
-extension ActivationPrecision: ExpressibleByArgument {}
 
 struct BenchBatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

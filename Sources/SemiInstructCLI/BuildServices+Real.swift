@@ -1,6 +1,7 @@
 // The real services of a build: the embedded engine, the sandbox and the sentence encoder.
 import Engine
 import Foundation
+import Pipeline
 
 extension BuildServices {
     public static func real(recipe: Recipe, workers: Int, progress: ProgressReporter) -> BuildServices {

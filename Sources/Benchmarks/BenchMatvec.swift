@@ -1,6 +1,7 @@
 // `semi-instruct bench matvec`: matrix-vector products of random weights in each tensor type (decode's
 // inner loop), as weight GB/s with wall and CPU time, for 1 and 2 threads; and dequantisation speed.
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Kernels
 
@@ -28,11 +29,10 @@ struct BenchMatvec: ParsableCommand {
     var repeats = 5
 
     @Option(help: "Activations: int8 (quantized, the decode default) or float (dequantized on the fly).")
-    var precision = "int8"
+    var precision = ActivationPrecision.int8
 
     func validate() throws {
         guard rows >= 1, columns >= 32, repeats >= 1, copies >= 0 else { throw ValidationError("need rows >= 1, columns >= 32, repeats >= 1") }
-        guard ActivationPrecision(rawValue: precision) != nil else { throw ValidationError("--precision is int8 or float") }
         for name in types.split(separator: ",") {
             guard let type = TensorType.allCases.first(where: { $0.description == name }) else {
                 throw ValidationError("unknown type \(name); known: \(TensorType.allCases.map(\.description).joined(separator: ", "))")
@@ -45,7 +45,6 @@ struct BenchMatvec: ParsableCommand {
     }
 
     func run() throws {
-        let precision = ActivationPrecision(rawValue: precision)!
         let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
         print("bench matvec: \(rows) x \(columns), \(precision) activations, SIMD \(KernelInfo.simd), median of \(repeats)")
         for name in types.split(separator: ",") {

@@ -1,6 +1,7 @@
 // The sandbox as the pipeline's code runner: one sandboxed process per sample runs all its inputs, and at most
 // `workers` sandboxes run at once across every stage that calls it (`--workers` means the same here as for the model).
 import Foundation
+import Pipeline
 import Sandbox
 
 public final class SandboxCodeRunner: CodeRunner, @unchecked Sendable {

@@ -1,8 +1,11 @@
 // `semi-instruct bench ...`: benchmarks (not tests): medians of several runs, printed for comparison.
 import ArgumentParser
+import CommandOptions
 
-struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Bench: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks (never part of the tests).",
         subcommands: [BenchGenerate.self, BenchBatch.self, BenchConstraintCommand.self, BenchAbacusShape.self, BenchEmbed.self, BenchExec.self, BenchDedup.self, BenchDecontaminate.self, BenchMatvec.self]

@@ -1,10 +1,9 @@
 // `semi-instruct bench embed`: sentence embeddings of real Python functions from the CPython standard library.
 import ArgumentParser
+import CommandOptions
 import Engine
 import Foundation
 import Kernels
-
-extension PackedMatrix.Precision: ExpressibleByArgument {}
 
 struct BenchEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(

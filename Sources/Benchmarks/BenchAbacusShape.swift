@@ -2,6 +2,7 @@
 // (about 1.8 GB, written to a temporary directory and deleted afterwards): decode and prompt tokens/s, and
 // decode's share of the machine's read bandwidth, measured in the same run by streaming through memory.
 import ArgumentParser
+import CommandOptions
 import Engine
 import Foundation
 import Kernels

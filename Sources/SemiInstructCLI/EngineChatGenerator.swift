@@ -1,6 +1,7 @@
 // The embedded engine as the pipeline's generator.
 import Engine
 import Foundation
+import Pipeline
 import Tokenizers
 
 public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
@@ -22,15 +23,10 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
         modelName = model
     }
 
-    public func generate(_ requests: [GenerationRequest]) async throws -> [GenerationOutput] {
-        let engineRequests = try requests.map { request in
-            Engine.GenerationRequest(
-                prompt: .chat(try request.messages.map { message in
-                    guard let role = Tokenizers.ChatMessage.Role(rawValue: message.role) else {
-                        throw PipelineError.model("unknown chat role '\(message.role)'")
-                    }
-                    return Tokenizers.ChatMessage(role: role, content: message.content)
-                }),
+    public func generate(_ requests: [ChatRequest]) async throws -> [ChatReply] {
+        let engineRequests = requests.map { request in
+            GenerationRequest(
+                prompt: .chat(request.messages),
                 settings: SamplingSettings(temperature: Float(request.temperature), topK: request.topK, topP: Float(request.topP),
                                            seed: request.seed, maxTokens: request.maxTokens, stop: request.stop),
                 constraint: request.constraint)
@@ -38,8 +34,8 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
         return try generator.results(batch: engineRequests).map { outcome in
             switch outcome {
             case let .success(result):
-                GenerationOutput(text: result.text, promptTokens: result.promptIDs.count, completionTokens: result.ids.count,
-                                 seconds: result.prefillSeconds + result.decodeSeconds)
+                ChatReply(text: result.text, promptTokens: result.promptIDs.count, completionTokens: result.ids.count,
+                          seconds: result.prefillSeconds + result.decodeSeconds)
             case let .failure(error):
                 .failed(error.localizedDescription)
             }

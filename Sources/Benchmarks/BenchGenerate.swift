@@ -1,6 +1,7 @@
 // `semi-instruct bench generate MODEL`: prompt processing (512 tokens) and decode (128 tokens) speed,
 // medians of several runs, plus resident memory.
 import ArgumentParser
+import CommandOptions
 import Constraints
 import Engine
 import Foundation
@@ -53,7 +54,7 @@ struct BenchGenerate: AsyncParsableCommand {
         var constrainedRates: [Double] = [], constraintShares: [Double] = [], constraintMicroseconds: [Double] = []
         for _ in 0..<(runs + 1) {
             let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1,
-                                                   precision: model.activationPrecision)
+                                                   precision: model.precision)
             let start = DispatchTime.now().uptimeNanoseconds
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
@@ -63,7 +64,7 @@ struct BenchGenerate: AsyncParsableCommand {
             prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
             decodeRates.append(Double(decodeTokens) / (Double(decoded - prefilled) / 1e9))
             // Decode from a one-token context, as llama-bench's tg test does.
-            let fresh = loaded.model.makeSession(capacity: decodeTokens + 1, precision: model.activationPrecision)
+            let fresh = loaded.model.makeSession(capacity: decodeTokens + 1, precision: model.precision)
             logits = fresh.process([prompt[0]])
             let freshStart = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<decodeTokens { logits = fresh.decode(Sampler.argmax(logits)) }
@@ -71,7 +72,7 @@ struct BenchGenerate: AsyncParsableCommand {
             shortRates.append(Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - freshStart) / 1e9))
             // The same decode after the prompt, each token picked under the constraint (a fresh matcher: cold caches).
             if let grammar, let vocabularyTrie {
-                let constrained = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: model.activationPrecision)
+                let constrained = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: model.precision)
                 var clock = ConstrainedDecodeClock(grammar, vocabulary: vocabularyTrie)
                 logits = constrained.process(prompt)
                 let constrainedStart = DispatchTime.now().uptimeNanoseconds
@@ -93,7 +94,7 @@ struct BenchGenerate: AsyncParsableCommand {
         let memory = ResidentMemory.current()
         if json {
             let object: [String: Any] = [
-                "model": loaded.file.path, "threads": model.threads, "precision": model.precision, "simd": KernelInfo.simd, "runs": runs,
+                "model": loaded.file.path, "threads": model.threads, "precision": model.precision.rawValue, "simd": KernelInfo.simd, "runs": runs,
                 "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "decode_empty_context_tokens_per_second": shortDecode, "load_average": load,

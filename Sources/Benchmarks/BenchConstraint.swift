@@ -1,5 +1,6 @@
 // The built-in constraints by name, for `bench generate --constraint` and `bench constraint`.
 import ArgumentParser
+import CommandOptions
 import Constraints
 import Engine
 import Foundation

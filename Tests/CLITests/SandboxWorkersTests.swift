@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SemiInstructCLI
 import Testing
 
 /// `--workers` reaches the sandbox: a batch of runs (a sample's mutants, say) is spread over up to `workers`

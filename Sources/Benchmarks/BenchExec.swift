@@ -1,5 +1,6 @@
 // `semi-instruct bench exec`: sandbox throughput on real functions (HumanEval canonical solutions).
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Kernels
 import Sandbox
@@ -38,7 +39,7 @@ struct BenchExec: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let text = try Exec.read(file)
+        let text = try InputFile.text(file)
         var records: [Record] = []
         for (number, line) in text.split(separator: "\n").enumerated() {
             do {

@@ -2,6 +2,7 @@
 // HumanEval's problems renamed into as many distinct problems as asked, checked against natural code (the standard
 // library's functions) with some problems planted among them.
 import ArgumentParser
+import CommandOptions
 import Decontamination
 import Foundation
 

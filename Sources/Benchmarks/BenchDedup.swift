@@ -1,5 +1,6 @@
 // `semi-instruct bench dedup`: SemDeDup on random unit vectors, timed stage by stage, with peak memory.
 import ArgumentParser
+import CommandOptions
 import Dedup
 import Foundation
 import Kernels

@@ -1,0 +1,20 @@
+// The model a `model` or `bench` command works on, with the engine's threads and activation precision.
+import ArgumentParser
+import Kernels
+
+public struct ModelArgument: ParsableArguments {
+    public init() {}
+
+    @Argument(help: "A GGUF file, a model directory (GGUF, or config.json with safetensors or pytorch_model.bin), a cached model's short name (smollm2), or a Hugging Face id ORG/NAME in the local Hugging Face cache.")
+    public var model: String
+
+    @Option(help: "Threads for the engine.")
+    public var threads: Int = 2
+
+    @Option(help: "Activations of the decoding products: int8 (fastest) or float (closest to a float reference).")
+    public var precision = ActivationPrecision.int8
+
+    public func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+    }
+}
