@@ -13,3 +13,5 @@ extension KMeansImplementation: ExpressibleByArgument {}
 extension DatasetExportOptions.Format: ExpressibleByArgument {}
 extension DatasetExportOptions.Order: ExpressibleByArgument {}
 extension PackedMatrix.Precision: ExpressibleByArgument {}
+extension StageName: ExpressibleByArgument {}
+extension RejectionReason: ExpressibleByArgument {}

@@ -195,21 +195,21 @@ struct AugmentStage: Stage {
     }
 
     /// Why a test set cannot tell a right rewrite from a wrong one, or nil when it can.
-    static func problem(_ adequacy: AdequacyRecord, _ settings: Recipe.TestSettings) -> (String, String)? {
+    static func problem(_ adequacy: AdequacyRecord, _ settings: Recipe.TestSettings) -> (RejectionReason, String)? {
         let counts = "\(adequacy.modelCases) model and \(adequacy.derivedCases) derived inputs"
         if adequacy.normalCases < settings.minimum {
-            return ("too-few-normal-returns", "\(adequacy.normalCases) inputs return normally (\(counts)); the minimum is \(settings.minimum)")
+            return (.tooFewNormalReturns, "\(adequacy.normalCases) inputs return normally (\(counts)); the minimum is \(settings.minimum)")
         }
         if adequacy.distinctOutputs < settings.minDistinctOutputs {
-            return ("degenerate-tests", "\(adequacy.distinctOutputs) distinct normal output(s) from \(counts); "
+            return (.degenerateTests, "\(adequacy.distinctOutputs) distinct normal output(s) from \(counts); "
                     + "the minimum is \(settings.minDistinctOutputs), even after augmentation")
         }
         if let coverage = adequacy.lineCoverage, coverage < settings.minLineCoverage {
-            return ("low-coverage", "the tests run \(adequacy.linesCovered) of \(adequacy.linesTotal) lines "
+            return (.lowCoverage, "the tests run \(adequacy.linesCovered) of \(adequacy.linesTotal) lines "
                     + "(\(Int((coverage * 100).rounded()))%); the minimum is \(Int((settings.minLineCoverage * 100).rounded()))%")
         }
         if let score = adequacy.mutationScore, score < settings.minMutationScore {
-            return ("weak-tests", "the tests tell \(adequacy.mutantsKilled) of \(adequacy.mutants) mutants from the original "
+            return (.weakTests, "the tests tell \(adequacy.mutantsKilled) of \(adequacy.mutants) mutants from the original "
                     + "(\(Int((score * 100).rounded()))%); the minimum is \(Int((settings.minMutationScore * 100).rounded()))%")
         }
         return nil

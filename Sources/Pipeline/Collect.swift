@@ -17,7 +17,7 @@ struct CollectedItem {
     var repository: RepositoryInfo?
     var license: LicenseFinding?
     /// Set when the item is rejected at collect.
-    var rejection: (reason: String, detail: String)?
+    var rejection: (reason: RejectionReason, detail: String)?
 }
 
 enum Collector {
@@ -124,7 +124,7 @@ enum Collector {
                 for index in fileItems.indices {
                     fileItems[index].license = fileLicenses[file.path]
                     if fileItems[index].rejection == nil, !kinds.contains(fileItems[index].kind) {
-                        fileItems[index].rejection = ("kind-not-collected", "its kind is \(fileItems[index].kind); the recipe collects \(kinds.joined(separator: ", "))")
+                        fileItems[index].rejection = (.kindNotCollected, "its kind is \(fileItems[index].kind); the recipe collects \(kinds.joined(separator: ", "))")
                     }
                     if fileItems[index].rejection == nil, let refusal = allowed.refusal(of: fileLicenses[file.path]) {
                         fileItems[index].rejection = refusal
@@ -140,18 +140,18 @@ enum Collector {
         for file in paths {
             if let candidates, found >= candidates { break }
             guard let data = FileManager.default.contents(atPath: file) else {
-                items.append(rejected(file, 0, "unreadable", "cannot read the file"))
+                items.append(rejected(file, 0, .unreadable, "cannot read the file"))
                 continue
             }
             if data.count > maxFileBytes {
-                items.append(rejected(file, 0, "file-too-large", "\(data.count) bytes; the limit is \(maxFileBytes)"))
+                items.append(rejected(file, 0, .fileTooLarge, "\(data.count) bytes; the limit is \(maxFileBytes)"))
             } else if data.contains(0) {
-                items.append(rejected(file, 0, "binary-file", "contains NUL bytes"))
+                items.append(rejected(file, 0, .binaryFile, "contains NUL bytes"))
             } else if let text = String(data: data, encoding: .utf8) {
                 if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                    items.append(rejected(file, 0, "empty", "the file holds no code"))
+                    items.append(rejected(file, 0, .empty, "the file holds no code"))
                 } else if let why = SourceTree.generated(name: URL(fileURLWithPath: file).lastPathComponent, text: text) {
-                    items.append(rejected(file, 0, "generated", why))
+                    items.append(rejected(file, 0, .generated, why))
                 } else {
                     if let license = licenses?.license(of: file, text: text) { fileLicenses[file] = license }
                     readable.append((file, text, ModuleLocator.locate(file: file)?.name))
@@ -162,7 +162,7 @@ enum Collector {
                 }
             } else {
                 let offset = firstInvalidUTF8(data)
-                items.append(rejected(file, lineOf(offset: offset, in: data), "not-utf8", "invalid UTF-8 at byte offset \(offset)"))
+                items.append(rejected(file, lineOf(offset: offset, in: data), .notUTF8, "invalid UTF-8 at byte offset \(offset)"))
             }
         }
         try flush()
@@ -178,7 +178,7 @@ enum Collector {
             CollectedItem(source: file.path, line: $0.line, entryPoint: $0.name, kind: $0.kind ?? "function", code: $0.code, module: module)
         }
         items += (file.skipped ?? []).map { rejected(file.path, $0.line, $0.reason, "\($0.name): \($0.detail)") }
-        if items.isEmpty { items.append(rejected(file.path, 1, "no-functions", "no top-level function in the file")) }
+        if items.isEmpty { items.append(rejected(file.path, 1, .noFunctions, "no top-level function in the file")) }
         return items.sorted { $0.line < $1.line }
     }
 
@@ -195,25 +195,25 @@ enum Collector {
             lineNumber += 1
             if rawLine.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
             guard let text = String(data: Data(rawLine), encoding: .utf8) else {
-                items.append(rejected(path, lineNumber, "not-utf8", "invalid UTF-8 at byte \(firstInvalidUTF8(Data(rawLine))) of the line"))
+                items.append(rejected(path, lineNumber, .notUTF8, "invalid UTF-8 at byte \(firstInvalidUTF8(Data(rawLine))) of the line"))
                 continue
             }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
-                items.append(rejected(path, lineNumber, "malformed-json", "not a JSON object: \(text.prefix(80))"))
+                items.append(rejected(path, lineNumber, .malformedJSON, "not a JSON object: \(text.prefix(80))"))
                 continue
             }
             let codeField = humanEval ? "prompt" : spec.codeField
             guard let value = object[codeField] else {
-                items.append(rejected(path, lineNumber, "missing-field", "no field '\(codeField)'"))
+                items.append(rejected(path, lineNumber, .missingField, "no field '\(codeField)'"))
                 continue
             }
             guard var code = value as? String else {
-                items.append(rejected(path, lineNumber, "wrong-type", "field '\(codeField)' is not a string"))
+                items.append(rejected(path, lineNumber, .wrongType, "field '\(codeField)' is not a string"))
                 continue
             }
             if humanEval { code += (object["canonical_solution"] as? String) ?? "" }
             if code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                items.append(rejected(path, lineNumber, "empty", "field '\(codeField)' is empty"))
+                items.append(rejected(path, lineNumber, .empty, "field '\(codeField)' is empty"))
                 continue
             }
             let entry = humanEval ? object["entry_point"] as? String : spec.entryField.flatMap { object[$0] as? String }
@@ -234,7 +234,7 @@ enum Collector {
             let chosen = pending.entry.map { name in functions.first { $0.name == name } }
                 ?? (functions.last { ($0.kind ?? "function") == "function" } ?? functions.last)
             guard let chosen else {
-                let reason = pending.entry == nil ? "no-functions" : "entry-point-missing"
+                let reason: RejectionReason = pending.entry == nil ? .noFunctions : .entryPointMissing
                 items[pending.index].rejection = (reason, pending.entry.map { "no top-level function '\($0)'" } ?? "no top-level function")
                 continue
             }
@@ -247,7 +247,7 @@ enum Collector {
 
     // MARK: - helpers
 
-    static func rejected(_ source: String, _ line: Int, _ reason: String, _ detail: String) -> CollectedItem {
+    static func rejected(_ source: String, _ line: Int, _ reason: RejectionReason, _ detail: String) -> CollectedItem {
         CollectedItem(source: source, line: line, entryPoint: "", code: "", rejection: (reason, detail))
     }
 
@@ -319,7 +319,7 @@ struct CollectStage {
                                         repository: item.repository?.name, revision: item.repository?.revision,
                                         license: item.license?.spdx, licenseSource: item.license?.evidence))
             let outcome = item.rejection.map {
-                OutcomeRecord(sampleId: id, stage: StageName.collect.rawValue, kept: false, reason: $0.reason,
+                OutcomeRecord(sampleId: id, stage: StageName.collect.rawValue, kept: false, reason: $0.reason.rawValue,
                               detail: "\(item.source):\(item.line): \($0.detail)")
             } ?? OutcomeRecord(sampleId: id, stage: StageName.collect.rawValue, kept: true)
             commits.append(StageCommit(outcome: outcome))

@@ -26,7 +26,7 @@ struct DecontaminateStage: Stage {
             let start = DispatchTime.now()
             let match = try texts(of: sample, store: context.store).lazy.compactMap { index.check($0.text, as: $0.kind, field: $0.field) }.first
             guard let match else { return StageCommit(outcome: keep(sample, seconds: elapsed(since: start))) }
-            return StageCommit(outcome: reject(sample, "contaminated", match.summary + ": " + oneLine(match.span),
+            return StageCommit(outcome: reject(sample, .contaminated, match.summary + ": " + oneLine(match.span),
                                                evidence: jsonText(match), seconds: elapsed(since: start)))
         }
     }

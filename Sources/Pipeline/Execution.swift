@@ -64,11 +64,11 @@ struct RunOriginalStage: Stage {
                 return StageCommit(outcome: stage.keep(sample, seconds: seconds, evidence: jsonText(["original": observation.original])),
                                    testCases: cases, executions: observation.executions)
             }
-            let reason: String
+            let reason: RejectionReason
             if let worst = drops.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), worst.value == positions.count {
-                reason = worst.key == "nondeterministic" || worst.key == "environment-fact" ? worst.key : "original-\(worst.key)"
+                reason = .original(worst.key)
             } else {
-                reason = "too-few-normal-returns"
+                reason = .tooFewNormalReturns
             }
             let detail = "\(normal) of \(positions.count) inputs return normally; \(raised) raise"
                 + (drops.isEmpty ? "" : ", " + drops.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
@@ -93,7 +93,7 @@ struct VerifyStage: Stage {
         return try await parallelMap(batch, workers: context.workers) { sample in
             let start = DispatchTime.now()
             guard let rewrite = try store.rewrite(of: sample.id) else {
-                return StageCommit(outcome: stage.reject(sample, "no-rewrite", "no rewrite stored for this sample"))
+                return StageCommit(outcome: stage.reject(sample, .noRewrite, "no rewrite stored for this sample"))
             }
             var cases = try store.testCases(of: sample.id)
             let active = cases.indices.filter { cases[$0].isActive }
@@ -133,7 +133,7 @@ struct VerifyStage: Stage {
             let detail = firstMismatch.map {
                 "passed \(passed) of \(active.count); first mismatch on (\($0.input)), a \($0.origin) input: \($0.difference)"
             } ?? "no test case to verify"
-            return StageCommit(outcome: stage.reject(sample, active.isEmpty ? "no-tests" : "mismatch", detail,
+            return StageCommit(outcome: stage.reject(sample, active.isEmpty ? .noTests : .mismatch, detail,
                                                      evidence: firstMismatch.map { jsonText($0) }, seconds: seconds),
                                testCases: cases, executions: executions)
         }

@@ -81,7 +81,7 @@ struct FaithfulnessStage: Stage {
 
         return batch.map { sample in
             guard var rewrite = rewrites[sample.id], let scored = records[sample.id], let pool = candidates[sample.id] else {
-                return StageCommit(outcome: reject(sample, "no-rewrite", "verify kept it, but no rewrite is stored", seconds: seconds))
+                return StageCommit(outcome: reject(sample, .noRewrite, "verify kept it, but no rewrite is stored", seconds: seconds))
             }
             // The best-scoring instruction; the first (the instruct stage's) wins a tie.
             let best = scored.indices.max { (scored[$0].score, -$0) < (scored[$1].score, -$1) }!
@@ -92,7 +92,7 @@ struct FaithfulnessStage: Stage {
                 rewrite.claims = jsonText(pool[best].claims)
             }
             let outcome = record.score + 1e-9 < settings.minFaithfulness
-                ? reject(sample, "unfaithful-instruction",
+                ? reject(sample, .unfaithfulInstruction,
                          "from the instruction alone the model's code is right on \(record.passed) of \(record.total) held-back cases (minimum \(settings.minFaithfulness)); \(record.detail ?? "")",
                          evidence: record.code, seconds: seconds)
                 : keep(sample, seconds: seconds)

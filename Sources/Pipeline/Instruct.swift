@@ -49,11 +49,11 @@ struct InstructStage: Stage {
             constraint: { EntryPoint($0.entryPoint).answerGrammar },
             parse: { sample, text, _ -> AttemptResult<Written> in
                 let instruction = Self.sentence(text)
-                guard !instruction.isEmpty else { return .retry(reason: "no-instruction", detail: "the answer holds no instruction") }
+                guard !instruction.isEmpty else { return .retry(reason: .noInstruction, detail: "the answer holds no instruction") }
                 let claims = try await check(instruction, sample)
                 guard claims.allSatisfy(\.passed) else {
                     failed[sample.id] = claims
-                    return .retry(reason: "instruction-contradicts-code", detail: claims.filter { !$0.passed }.map(\.detail).joined(separator: "; "))
+                    return .retry(reason: .instructionContradictsCode, detail: claims.filter { !$0.passed }.map(\.detail).joined(separator: "; "))
                 }
                 return .done(Written(instruction: instruction, claims: claims))
             })
@@ -62,7 +62,7 @@ struct InstructStage: Stage {
         var commits: [StageCommit] = []
         for sample in batch {
             guard var rewrite = rewrites[sample.id] else {
-                commits.append(StageCommit(outcome: reject(sample, "no-rewrite", "verify kept it, but no rewrite is stored", seconds: seconds)))
+                commits.append(StageCommit(outcome: reject(sample, .noRewrite, "verify kept it, but no rewrite is stored", seconds: seconds)))
                 continue
             }
             let calls = results[sample.id]?.calls ?? []
@@ -85,7 +85,7 @@ struct InstructStage: Stage {
                 if checks.isEmpty, case let .retry(reason, detail)? = results[sample.id]?.result {
                     outcome = reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds)
                 } else {
-                    outcome = reject(sample, "instruction-contradicts-code", checks.filter { !$0.passed }.map(\.detail).joined(separator: "; "),
+                    outcome = reject(sample, .instructionContradictsCode, checks.filter { !$0.passed }.map(\.detail).joined(separator: "; "),
                                      evidence: jsonText(checks), seconds: seconds)
                 }
                 commits.append(StageCommit(outcome: outcome, modelCalls: calls))

@@ -9,7 +9,7 @@ import Tokenizers
 enum AttemptResult<Value> {
     case done(Value)
     /// Try again; if no attempt is left, reject with this reason.
-    case retry(reason: String, detail: String)
+    case retry(reason: RejectionReason, detail: String)
 }
 
 enum ModelAttempts {
@@ -48,7 +48,7 @@ enum ModelAttempts {
                                            seconds: output.seconds)
                 // A request the generator could not run is this sample's failure, not the batch's.
                 let result: AttemptResult<Value> = if let failure = output.failure {
-                    .retry(reason: "generation-failed", detail: failure)
+                    .retry(reason: .generationFailed, detail: failure)
                 } else {
                     try await parse(sample, output.text, attempt)
                 }

@@ -29,7 +29,7 @@ struct ExtractionDifference: Codable, Sendable {
 extension Stage {
     /// The extracted code lost something its module gives the function: the sample cannot be trusted.
     func reject(_ sample: SampleRecord, _ difference: ExtractionDifference, seconds: Double) -> OutcomeRecord {
-        reject(sample, "extraction-incomplete",
+        reject(sample, .extractionIncomplete,
                "on (\(difference.input)) the function in its module \(difference.inModule), the extracted code \(difference.extracted)",
                evidence: jsonText(difference), seconds: seconds)
     }

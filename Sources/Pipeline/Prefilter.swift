@@ -22,33 +22,33 @@ struct PrefilterStage: Stage {
             if !analysis.parses {
                 let error = analysis.error.map { "line \($0.line): \($0.message)" } ?? "does not parse"
                 outcome = analysis.python2 != nil
-                    ? reject(sample, "python2-syntax", "Python 2 only (\(analysis.python2!)); \(error)")
-                    : reject(sample, "does-not-parse", error)
+                    ? reject(sample, .python2Syntax, "Python 2 only (\(analysis.python2!)); \(error)")
+                    : reject(sample, .doesNotParse, error)
             } else if analysis.signature == nil {
-                outcome = reject(sample, "entry-point-missing", "no top-level function or method '\(sample.entryPoint)'")
+                outcome = reject(sample, .entryPointMissing, "no top-level function or method '\(sample.entryPoint)'")
             } else if let imports = analysis.relative_imports, !imports.isEmpty {
-                outcome = reject(sample, "relative-import", "\(imports.joined(separator: "; ")): the file's package is unknown, "
+                outcome = reject(sample, .relativeImport, "\(imports.joined(separator: "; ")): the file's package is unknown, "
                                  + "so the import cannot run outside it")
             } else if lines < settings.minLines {
-                outcome = reject(sample, "too-short", "\(lines) lines; the minimum is \(settings.minLines)")
+                outcome = reject(sample, .tooShort, "\(lines) lines; the minimum is \(settings.minLines)")
             } else if lines > settings.maxLines {
-                outcome = reject(sample, "too-long", "\(lines) lines; the maximum is \(settings.maxLines)")
+                outcome = reject(sample, .tooLong, "\(lines) lines; the maximum is \(settings.maxLines)")
             } else if context > settings.maxContextLines {
-                outcome = reject(sample, "too-much-context", "\(lines) lines need \(context) more (its class, helpers, constants); "
+                outcome = reject(sample, .tooMuchContext, "\(lines) lines need \(context) more (its class, helpers, constants); "
                                  + "the maximum is \(settings.maxContextLines)")
             } else if let dense = DataDensity.problem(in: analysis.dense_text ?? analysis.code_text ?? sample.code, longestLiteral: analysis.longest_literal ?? 0,
                                                       limit: settings.maxLiteralChars) {
-                outcome = reject(sample, "data-dense", dense)
+                outcome = reject(sample, .dataDense, dense)
             } else if let names = undefined[sample.id], !names.isEmpty {
-                outcome = reject(sample, "undefined-names", "undefined: \(names.joined(separator: ", ")) (Ruff F821)")
+                outcome = reject(sample, .undefinedNames, "undefined: \(names.joined(separator: ", ")) (Ruff F821)")
             } else if analysis.generator == true {
-                outcome = reject(sample, "generator", "generator functions return iterators whose values cannot be compared")
+                outcome = reject(sample, .generator, "generator functions return iterators whose values cannot be compared")
             } else if !analysis.takesArguments {
-                outcome = reject(sample, "no-parameters", analysis.kind == "instance"
+                outcome = reject(sample, .noParameters, analysis.kind == "instance"
                                  ? "neither the method nor its class's constructor takes arguments: there is only one input to test"
                                  : "a function without parameters has only one input to test")
             } else if let hash = analysis.hash, let first = seenHashes[hash] {
-                outcome = reject(sample, "exact-duplicate", "same code as sample \(first) (after formatting and comments)")
+                outcome = reject(sample, .exactDuplicate, "same code as sample \(first) (after formatting and comments)")
             } else {
                 if let hash = analysis.hash { seenHashes[hash] = sample.id }
                 outcome = keep(sample, evidence: jsonText(["hash": analysis.hash ?? ""]))

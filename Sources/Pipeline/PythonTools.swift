@@ -4,8 +4,8 @@ import Sandbox
 
 /// `kind`: function, nested (a function defined in another that needs nothing of it), static, class or instance.
 struct ExtractedFunction: Decodable { var name: String; var line: Int; var code: String; var kind: String? }
-struct SkippedFunction: Decodable { var name: String; var line: Int; var reason: String; var detail: String }
-struct FileError: Decodable { var reason: String; var detail: String; var line: Int }
+struct SkippedFunction: Decodable { var name: String; var line: Int; var reason: RejectionReason; var detail: String }
+struct FileError: Decodable { var reason: RejectionReason; var detail: String; var line: Int }
 struct ExtractedFile: Decodable {
     var path: String
     var items: [ExtractedFunction]?

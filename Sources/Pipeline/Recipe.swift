@@ -179,16 +179,16 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var allow: [String] = []
 
         /// Why an item of a file with this licence is not collected, or nil.
-        func refusal(of license: LicenseFinding?) -> (reason: String, detail: String)? {
+        func refusal(of license: LicenseFinding?) -> (reason: RejectionReason, detail: String)? {
             guard !allow.isEmpty else { return nil }
             guard let license else {
-                return ("license-unknown", "no SPDX header, licence file or package metadata between the file and the input root")
+                return (.licenseUnknown, "no SPDX header, licence file or package metadata between the file and the input root")
             }
             let names = Set(allow.flatMap { $0 == "permissive" ? Array(LicenseFinder.permissive) : [$0] })
             // `MIT OR Apache-2.0` is allowed when either is; `X AND Y` (or WITH) when both are.
             let parts = license.spdx.components(separatedBy: " ").filter { !["OR", "AND", "WITH"].contains($0) }
             let ok = license.spdx.contains(" OR ") ? parts.contains(where: names.contains) : parts.allSatisfy(names.contains)
-            return ok ? nil : ("license-not-allowed", "\(license.spdx) (from \(license.evidence)); allowed: \(allow.joined(separator: ", "))")
+            return ok ? nil : (.licenseNotAllowed, "\(license.spdx) (from \(license.evidence)); allowed: \(allow.joined(separator: ", "))")
         }
     }
 

@@ -12,7 +12,7 @@ public struct CallArguments: Sendable, Equatable, Codable {
 
 public enum RewriteParse: Equatable, Sendable {
     case parsed(instruction: String?, code: String)
-    case rejected(reason: String, detail: String)
+    case rejected(reason: RejectionReason, detail: String)
 }
 
 public enum ResponseParsers {
@@ -53,7 +53,7 @@ public enum ResponseParsers {
 
     public static func rewrite(_ text: String, entry: String) -> RewriteParse {
         guard let code = code(in: text, entry: entry) else {
-            return .rejected(reason: "no-code-block", detail: "the answer holds no code block and no `\(entry.hasPrefix("class ") ? entry : "def " + entry)`")
+            return .rejected(reason: .noCodeBlock, detail: "the answer holds no code block and no `\(entry.hasPrefix("class ") ? entry : "def " + entry)`")
         }
         return .parsed(instruction: instruction(in: text), code: code)
     }

@@ -40,7 +40,7 @@ struct RewriteStage: Stage {
                                                                      compareOutput: context.recipe.verify.compareOutput)
                 if passed == active.count { return parsed }
                 if passed >= (closest[sample.id]?.passed ?? -1) { closest[sample.id] = (accepted, passed) }
-                return .retry(reason: "mismatch", detail: "reproduces \(passed) of \(active.count) cases; \(difference ?? "")")
+                return .retry(reason: .mismatch, detail: "reproduces \(passed) of \(active.count) cases; \(difference ?? "")")
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         let fallback = context.recipe.verify.fallback == "original"
@@ -54,7 +54,7 @@ struct RewriteStage: Stage {
                                                           instructionSource: instructionSource, codeSource: "model"))
             case let (.retry(reason, detail), closest) where fallback:
                 // No rewrite reproduces the original: the original is the response (instruct writes its instruction).
-                let why = jsonText(["fallback": "original", "reason": reason, "detail": detail])
+                let why = jsonText(["fallback": "original", "reason": reason.rawValue, "detail": detail])
                 return StageCommit(outcome: keep(sample, seconds: seconds, evidence: why), modelCalls: calls,
                                    rewrite: RewriteRecord(sampleId: sample.id, instruction: closest?.accepted.instruction ?? "",
                                                           code: Self.formattedOriginal(sample), instructionSource: instructionSource,
@@ -98,36 +98,36 @@ struct RewriteStage: Stage {
             if case let .rejected(reason, detail) = ResponseParsers.rewrite(text, entry: name) {
                 return .retry(reason: reason, detail: detail)
             }
-            return .retry(reason: "no-code-block", detail: "no code")
+            return .retry(reason: .noCodeBlock, detail: "no code")
         }
         // Small models drop imports and constants the function needs; the original's are put back.
         let completed = try PythonTools.reattach([(sample.code, rawCode, sample.entryPoint)])[0]
         let code = RuffFormat.format(completed) ?? completed
         let analysis = try PythonTools.analyze([(code, sample.entryPoint)])[0]
         guard analysis.parses else {
-            return .retry(reason: "rewrite-does-not-parse", detail: analysis.error.map { "line \($0.line): \($0.message)" } ?? "")
+            return .retry(reason: .rewriteDoesNotParse, detail: analysis.error.map { "line \($0.line): \($0.message)" } ?? "")
         }
         guard let signature = analysis.signature else {
-            return .retry(reason: "entry-point-lost", detail: "the rewrite has no top-level function or method '\(sample.entryPoint)'")
+            return .retry(reason: .entryPointLost, detail: "the rewrite has no top-level function or method '\(sample.entryPoint)'")
         }
         if let original, signature != original {
-            return .retry(reason: "signature-changed",
+            return .retry(reason: .signatureChanged,
                           detail: "\(point.isClass ? "the constructor's " : "")parameters \(describe(original)) became \(describe(signature))")
         }
         // A class keeps every public method, each with its parameters.
         if let methods = originalMethods {
             for (method, parameters) in methods.sorted(by: { $0.key < $1.key }) {
                 guard let now = analysis.methods?[method] else {
-                    return .retry(reason: "signature-changed", detail: "the public method \(method) is gone")
+                    return .retry(reason: .signatureChanged, detail: "the public method \(method) is gone")
                 }
                 if now != parameters {
-                    return .retry(reason: "signature-changed", detail: "\(method)'s parameters \(describe(parameters)) became \(describe(now))")
+                    return .retry(reason: .signatureChanged, detail: "\(method)'s parameters \(describe(parameters)) became \(describe(now))")
                 }
             }
         }
         let finalInstruction = sample.givenInstruction ?? instruction
         guard let finalInstruction, !finalInstruction.isEmpty else {
-            return .retry(reason: "no-instruction", detail: "the answer has code but no instruction")
+            return .retry(reason: .noInstruction, detail: "the answer has code but no instruction")
         }
         return .done(Accepted(instruction: finalInstruction, code: code))
     }

@@ -43,7 +43,7 @@ public enum RunReport {
             + "\(summary.stages.last { $0.kept + $0.rejected > 0 }?.kept ?? 0) kept at the end</p>"
         body += section("Funnel", SVGChart.bars(funnel.map { ($0.stage, Double($0.kept)) }, secondary: funnel.map { Double($0.rejected) },
                                                  legend: ("kept", "rejected")))
-        body += section("Rejection reasons", reasons.isEmpty ? "<p>none</p>" : SVGChart.bars(reasons))
+        body += section("Rejection reasons", reasons.isEmpty ? "<p>none</p>" : SVGChart.bars(reasons) + reasonTable(funnel))
         body += section("Where instructions came from (samples with a rewrite)",
                         instructionSources.isEmpty ? "<p>no data</p>" : SVGChart.bars(instructionSources.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }))
         body += section("Faithfulness (% of held-back cases a function written from the instruction alone gets right)",
@@ -74,6 +74,19 @@ public enum RunReport {
             """
     }
 
+    /// What each reason in the run means, from the one list `inspect --reasons` prints.
+    static func reasonTable(_ funnel: [StageCount]) -> String {
+        var rows = "<table class=reasons><tr><th>stage</th><th>reason</th><th>samples</th><th>meaning</th></tr>"
+        for stage in funnel {
+            for reason in stage.reasons {
+                let meaning = RejectionReason(rawValue: reason.reason)?.meaning ?? ""
+                rows += "<tr><td>\(escape(stage.stage))</td><td><code>\(escape(reason.reason))</code></td><td>\(reason.count)</td>"
+                    + "<td>\(escape(meaning))</td></tr>"
+            }
+        }
+        return rows + "</table>"
+    }
+
     static func section(_ title: String, _ content: String) -> String {
         "<section class=chart><h2>\(escape(title))</h2>\(content)</section>"
     }
@@ -88,6 +101,7 @@ public enum RunReport {
         section{margin:1.5em 0}svg text{font:11px system-ui,sans-serif}pre{background:#f6f6f6;padding:.6em;overflow:auto}
         details{border:1px solid #ddd;margin:.3em 0;padding:.3em .6em}summary{cursor:pointer}.bad{color:#b00}.ok{color:#070}
         input,select{margin:.3em .3em .6em 0;padding:.3em}
+        table.reasons{border-collapse:collapse;margin-top:.6em}table.reasons td,table.reasons th{text-align:left;padding:.15em .8em .15em 0}
         """
 
     /// Renders the exported and rejected samples from the embedded JSON and filters them as the user types.

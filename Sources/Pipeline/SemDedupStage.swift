@@ -50,7 +50,7 @@ struct SemDedupStage: Stage {
                 let original = batch[scan.duplicateOf[i]]
                 let similarity = scan.maxSimilarity[i]
                 return StageCommit(
-                    outcome: reject(sample, "semantic-duplicate",
+                    outcome: reject(sample, .semanticDuplicate,
                                     String(format: "duplicate of %@ (similarity %.4f, cluster %d, eps %g)", original.id, similarity, cluster, settings.eps),
                                     seconds: seconds),
                     dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: original.id, similarity: similarity))

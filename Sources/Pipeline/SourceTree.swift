@@ -13,7 +13,7 @@ enum SourceTree {
     struct Listing {
         var files: [String] = []
         /// (folder, reason, detail) for each vendored folder left out.
-        var skipped: [(path: String, reason: String, detail: String)] = []
+        var skipped: [(path: String, reason: RejectionReason, detail: String)] = []
     }
 
     static func pythonFiles(under root: String) -> Listing {
@@ -27,7 +27,7 @@ enum SourceTree {
                     enumerator.skipDescendants()
                 } else if vendored.contains(name) {
                     enumerator.skipDescendants()
-                    listing.skipped.append((url.path, "vendored", "\(name)/ holds vendored or installed code, not the repository's own"))
+                    listing.skipped.append((url.path, .vendored, "\(name)/ holds vendored or installed code, not the repository's own"))
                 }
             } else if name.hasSuffix(".py") {
                 listing.files.append(url.path)

@@ -55,8 +55,8 @@ extension Stage {
         OutcomeRecord(sampleId: sample.id, stage: name.rawValue, kept: true, evidence: evidence, seconds: seconds)
     }
 
-    func reject(_ sample: SampleRecord, _ reason: String, _ detail: String, evidence: String? = nil, seconds: Double = 0) -> OutcomeRecord {
-        OutcomeRecord(sampleId: sample.id, stage: name.rawValue, kept: false, reason: reason, detail: detail,
+    func reject(_ sample: SampleRecord, _ reason: RejectionReason, _ detail: String, evidence: String? = nil, seconds: Double = 0) -> OutcomeRecord {
+        OutcomeRecord(sampleId: sample.id, stage: name.rawValue, kept: false, reason: reason.rawValue, detail: detail,
                       evidence: evidence, seconds: seconds)
     }
 }

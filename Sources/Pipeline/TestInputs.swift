@@ -51,7 +51,7 @@ struct TestInputsStage: Stage {
                 discarded[sample.id] = dropped
                 // Derived inputs top the set up later: one more attempt, not every one, for a set at its minimum.
                 if kept.count >= settings.count || (attempt >= 1 && kept.count >= settings.minimum) { return .done(kept) }
-                return .retry(reason: "too-few-inputs", detail: tooFew(kept.count, dropped, minimum: settings.minimum))
+                return .retry(reason: .tooFewInputs, detail: tooFew(kept.count, dropped, minimum: settings.minimum))
             })
         let seconds = elapsed(since: start) / Double(max(1, batch.count))
         return batch.map { sample in
@@ -78,7 +78,7 @@ struct TestInputsStage: Stage {
                                    executions: probe.executions, probe: probe.record(sample))
             }
             // No usable input, or a request the generator could not run.
-            var (reason, detail) = ("too-few-inputs", tooFew(kept.count, dropped, minimum: 1))
+            var (reason, detail): (RejectionReason, String) = (.tooFewInputs, tooFew(kept.count, dropped, minimum: 1))
             if case let .retry(lastReason, lastDetail) = result, lastReason != reason { (reason, detail) = (lastReason, lastDetail) }
             return StageCommit(outcome: reject(sample, reason, detail, evidence: calls.last?.output, seconds: seconds),
                                modelCalls: calls, testCases: cases, executions: probe.executions, probe: probe.record(sample))
@@ -118,16 +118,16 @@ struct ParameterProbe: Sendable {
     var constants: [LiteralConstant] = []
     var calls: [ProbeOutcome] = []
     var executions: [ExecutionRecord] = []
-    var rejection: (reason: String, detail: String)?
+    var rejection: (reason: RejectionReason, detail: String)?
 
     static func run(_ sample: SampleRecord, _ analysis: ParameterAnalysis?, runner: any CodeRunner) async throws -> ParameterProbe {
         var probe = ParameterProbe()
         guard let analysis else {
-            probe.rejection = ("entry-point-missing", "no top-level function '\(sample.entryPoint)'")
+            probe.rejection = (.entryPointMissing, "no top-level function '\(sample.entryPoint)'")
             return probe
         }
         if let failed = analysis.failed {
-            probe.rejection = ("analysis-failed", "the static analysis cannot read this code: \(failed)")
+            probe.rejection = (.analysisFailed, "the static analysis cannot read this code: \(failed)")
             return probe
         }
         probe.parameters = analysis.parameters
@@ -156,9 +156,9 @@ struct ParameterProbe: Sendable {
         }
         let missing = results.filter { ["ModuleNotFoundError", "ImportError"].contains($0.exceptionType ?? "") }
         if !results.isEmpty && missing.count == results.count {
-            probe.rejection = ("missing-dependency", "the code cannot import what it needs in the sandbox: \(missing[0].error ?? "")")
+            probe.rejection = (.missingDependency, "the code cannot import what it needs in the sandbox: \(missing[0].error ?? "")")
         } else if !ParameterInfo.constructorOnlyVariadic(probe.parameters), let failure = unbuildable(results) {
-            probe.rejection = ("object-cannot-be-built", "no constructor call tried builds the object from literals, so no test can: \(failure)")
+            probe.rejection = (.objectCannotBeBuilt, "no constructor call tried builds the object from literals, so no test can: \(failure)")
         }
         return probe
     }

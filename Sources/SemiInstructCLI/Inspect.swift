@@ -1,5 +1,6 @@
 // `semi-instruct inspect`: see why samples were rejected — a summary, a filtered table, or one sample in full.
 import ArgumentParser
+import CommandOptions
 import Foundation
 import Pipeline
 import Store
@@ -18,10 +19,13 @@ struct Inspect: AsyncParsableCommand {
     var rejected = false
 
     @Option(help: "Only rejections at this stage.")
-    var stage: String?
+    var stage: StageName?
 
-    @Option(help: "Only rejections with this reason code.")
-    var reason: String?
+    @Option(help: "Only rejections with this reason code (`--reasons` lists them).")
+    var reason: RejectionReason?
+
+    @Flag(help: "List every rejection reason with the stages that give it and what it means, as a Markdown table; no run is read.")
+    var reasons = false
 
     @Option(help: "Only rejections whose detail, code, source or function contains this text.")
     var grep: String?
@@ -33,13 +37,17 @@ struct Inspect: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        if let stage, StageName(rawValue: stage) == nil {
-            throw ValidationError("unknown stage '\(stage)'; stages: \(StageName.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if sampleId != nil && rejected { throw ValidationError("give a sample id or --rejected, not both") }
+        if reasons && (sampleId != nil || rejected || stage != nil || reason != nil || grep != nil || runDirectory != nil) {
+            throw ValidationError("--reasons lists the reasons themselves; it takes no run, sample or filter")
+        }
     }
 
     func run() async throws {
+        if reasons {
+            print(RejectionReason.markdownTable, terminator: "")
+            return
+        }
         let path = try RunInspector.locate(runDirectory)
         let store = try RunDatabase(existingRunAt: path)
         let style = TextStyle(enabled: !json && isatty(STDOUT_FILENO) == 1)
@@ -47,7 +55,7 @@ struct Inspect: AsyncParsableCommand {
             let detail = try RunInspector.detail(store, id: sampleId)
             print(json ? try JSONText.encode(detail) : TerminalText.styled(InspectText.sample(detail, style)))
         } else if rejected || stage != nil || reason != nil || grep != nil {
-            let rows = try store.rejections(stage: stage, reason: reason, grep: grep, limit: limit)
+            let rows = try store.rejections(stage: stage?.rawValue, reason: reason?.rawValue, grep: grep, limit: limit)
             print(json ? try JSONText.encode(rows) : TerminalText.styled(InspectText.rejections(rows, style)))
         } else {
             let summary = try RunInspector.summary(store, path: path)
@@ -131,7 +139,10 @@ enum InspectText {
         for stage in s.stages where stage.kept + stage.rejected > 0 {
             out.append(Columns.row([stage.stage, String(stage.kept + stage.rejected), String(stage.kept), String(stage.rejected),
                                     String(format: "%.1f", stage.seconds)]))
-            for reason in stage.reasons { out.append(style.dim("    \(reason.reason): \(reason.count)")) }
+            for reason in stage.reasons {
+                let meaning = RejectionReason(rawValue: reason.reason).map { " (\($0.meaning))" } ?? ""
+                out.append(style.dim("    \(reason.reason): \(reason.count)\(meaning)"))
+            }
         }
         out.append("semantic duplicates removed: \(s.dedupRemovals)")
         for usage in s.modelUsage {

@@ -32,7 +32,40 @@ import Testing
     @Test func anUnknownStageIsAUsageError() throws {
         let result = try Self.run(["inspect", "--rejected", "--stage", "nonsense"])
         #expect(result.status != 0)
-        #expect(result.error.contains("unknown stage 'nonsense'"))
+        #expect(result.error.contains("'nonsense' is invalid") && result.error.contains("prefilter"), "\(result.error)")
+        let reason = try Self.run(["inspect", "--rejected", "--reason", "too-boring"])
+        #expect(reason.status != 0)
+        #expect(reason.error.contains("'too-boring' is invalid") && reason.error.contains("too-short"), "\(reason.error)")
+    }
+
+    /// The README's table of reasons is what `inspect --reasons` prints, so the two cannot drift apart.
+    @Test func theReadmeListsEveryReasonAsInspectDoes() throws {
+        let listed = try Self.run(["inspect", "--reasons"])
+        #expect(listed.status == 0, "\(listed.error)")
+        let readme = try String(contentsOf: BuildEndToEndTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "<!-- reasons: semi-instruct inspect --reasons -->\n"))
+        let end = try #require(readme.range(of: "<!-- end of reasons -->"))
+        #expect(String(readme[start.upperBound..<end.lowerBound]) == listed.output)
+        #expect(listed.output.contains("| `too-short` | prefilter | fewer lines than prefilter.min_lines |"))
+    }
+
+    /// A run's funnel and report say what each reason it gave means.
+    @Test func theFunnelAndTheReportExplainTheReasons() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-meaning-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "def count(n):\n    for i in range(n):\n        yield i\n".write(to: dir.appendingPathComponent("one.py"), atomically: true, encoding: .utf8)
+        let run = dir.appendingPathComponent("run")
+        let built = try Self.run(["build", "recipes/quickstart.yaml", "--input", dir.appendingPathComponent("one.py").path,
+                                  "--until", "prefilter", "--run", run.path, "--quiet"])
+        #expect(built.status == 0, "\(built.error)")
+        let funnel = try Self.run(["inspect", "--run", run.path])
+        #expect(funnel.output.contains("generator: 1 (a generator: it returns an iterator whose values cannot be compared)"), "\(funnel.output)")
+        let page = dir.appendingPathComponent("report.html")
+        let report = try Self.run(["report", "--run", run.path, "-o", page.path])
+        #expect(report.status == 0, "\(report.error)")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.contains("<td><code>generator</code></td><td>1</td><td>a generator: it returns an iterator whose values cannot be compared</td>"))
     }
 
     /// Collected code is untrusted: escape sequences in it (a window title, clearing the screen, hidden text, a

@@ -26,7 +26,7 @@ import Testing
 
     @Test func noCodeIsARejectionNotACrash() {
         let text = "The capital of France is Paris.<|im_end|>"
-        #expect(ResponseParsers.rewrite(text, entry: "f") == .rejected(reason: "no-code-block", detail: "the answer holds no code block and no `def f`"))
+        #expect(ResponseParsers.rewrite(text, entry: "f") == .rejected(reason: .noCodeBlock, detail: "the answer holds no code block and no `def f`"))
     }
 
     @Test func instructionAfterLabelOrAsFirstProseLine() {
