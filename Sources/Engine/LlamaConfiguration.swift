@@ -211,7 +211,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 logitScale: scales.logit)
         } catch let error as EngineError {
             throw error
-        } catch let error as GGUFError {
+        } catch let error as ModelFileError {
             throw .modelFile(error.localizedDescription)
         } catch {
             throw .modelFile("\(file): \(error)")

@@ -34,7 +34,7 @@ public enum RandomGGUFModel {
         let pools = RowPools(seed: seed)
         var tensorSeed = seed
         do {
-            func matrix(_ name: String, rows: Int, columns: Int, scale: Float) throws(GGUFError) {
+            func matrix(_ name: String, rows: Int, columns: Int, scale: Float) throws(ModelFileError) {
                 let type = GGUFQuantMix.q4KM(name, layerCount: config.layerCount, columns: columns, tiedHead: true)
                 let rowBytes = type.rowBytes(count: columns)!
                 tensorSeed &+= 1

@@ -18,19 +18,19 @@ extension GGUFFile {
     /// (size from its type and shape, every product checked for overflow) and to overlap no other tensor.
     /// A type this engine does not read has no known size: its start is checked, and it is taken to hold one byte.
     static func placeTensors(_ entries: [TensorEntry], dataOffset: Int, alignment: Int, fileSize: Int,
-                             file: String) throws(GGUFError) -> [GGUFTensorInfo] {
+                             file: String) throws(ModelFileError) -> [GGUFTensorInfo] {
         let dataLength = max(0, fileSize - dataOffset)
         var tensors: [GGUFTensorInfo] = []
         var spans: [(start: Int, end: Int, index: Int)] = []
         for entry in entries {
             let shown = FileText.quoted(entry.name)
             guard let elements = entry.shape.checkedProduct, elements < 1 << 50 else {
-                throw .invalid(file: file, offset: entry.at, reason: "tensor \(shown) has \(entry.shape) values")
+                throw .invalidGGUF(file: file, offset: entry.at, reason: "tensor \(shown) has \(entry.shape) values")
             }
             var bytes = 1
             if let type = TensorType(rawValue: entry.typeID) {
                 guard entry.shape[0] % type.blockSize == 0 else {
-                    throw .invalid(file: file, offset: entry.at,
+                    throw .invalidGGUF(file: file, offset: entry.at,
                                    reason: "tensor \(shown): rows of \(entry.shape[0]) values do not fill \(type) blocks of \(type.blockSize)")
                 }
                 // Under 2^50 values of at most 4 bytes each: this product cannot overflow.

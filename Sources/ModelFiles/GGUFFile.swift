@@ -47,13 +47,9 @@ public final class GGUFFile: @unchecked Sendable {
     }
     var fileName: String { url.path }
 
-    public init(url: URL) throws(GGUFError) {
+    public init(url: URL) throws(ModelFileError) {
         self.url = url
-        do {
-            mapped = try MappedFile(url: url)
-        } catch {
-            throw .cannotOpen(file: url.path, reason: error.reason)
-        }
+        mapped = try MappedFile(url: url)
         var reader = GGUFByteReader(bytes: mapped.bytes, file: url.path)
         let magic = try reader.bytes(4, reading: "the magic")
         guard magic.elementsEqual("GGUF".utf8) else {
@@ -72,7 +68,7 @@ public final class GGUFFile: @unchecked Sendable {
             let typeID = try reader.read(UInt32.self, reading: "the type of \(shownKey)")
             let value = try reader.value(typeID: typeID, reading: shownKey, depth: 0)
             guard metadata.updateValue(value, forKey: key) == nil else {
-                throw .invalid(file: url.path, offset: keyOffset, reason: "metadata key \(shownKey) appears twice")
+                throw .invalidGGUF(file: url.path, offset: keyOffset, reason: "metadata key \(shownKey) appears twice")
             }
             keys.append(key)
         }
@@ -82,7 +78,7 @@ public final class GGUFFile: @unchecked Sendable {
         var alignment = 32
         if let declared = metadata["general.alignment"] {
             guard let value = declared.int, value > 0, value & (value - 1) == 0, value <= 1 << 20 else {
-                throw .invalid(file: url.path, offset: 0, reason: "general.alignment \(declared.summary) is not a power of two")
+                throw .invalidGGUF(file: url.path, offset: 0, reason: "general.alignment \(declared.summary) is not a power of two")
             }
             alignment = value
         }
@@ -94,13 +90,13 @@ public final class GGUFFile: @unchecked Sendable {
             let (name, shown) = try reader.name(reading: "a tensor name")
             let dims = try reader.read(UInt32.self, reading: "the dimension count of \(shown)")
             guard (1...4).contains(dims) else {
-                throw .invalid(file: url.path, offset: at, reason: "tensor \(shown) has \(dims) dimensions (1 to 4 allowed)")
+                throw .invalidGGUF(file: url.path, offset: at, reason: "tensor \(shown) has \(dims) dimensions (1 to 4 allowed)")
             }
             var shape: [Int] = []
             for _ in 0..<dims {
                 let extent = try reader.read(UInt64.self, reading: "the shape of \(shown)")
                 guard extent > 0, extent < 1 << 40 else {
-                    throw .invalid(file: url.path, offset: at, reason: "tensor \(shown) has dimension \(extent)")
+                    throw .invalidGGUF(file: url.path, offset: at, reason: "tensor \(shown) has dimension \(extent)")
                 }
                 shape.append(Int(extent))
             }
@@ -115,7 +111,7 @@ public final class GGUFFile: @unchecked Sendable {
         var index: [String: Int] = [:]
         for (i, tensor) in tensors.enumerated() {
             guard index.updateValue(i, forKey: tensor.name) == nil else {
-                throw .invalid(file: url.path, offset: entries[i].at, reason: "tensor \(FileText.quoted(tensor.name)) appears twice")
+                throw .invalidGGUF(file: url.path, offset: entries[i].at, reason: "tensor \(FileText.quoted(tensor.name)) appears twice")
             }
         }
         self.tensors = tensors
@@ -126,42 +122,42 @@ public final class GGUFFile: @unchecked Sendable {
 
     public func value(_ key: String) -> GGUFValue? { metadata[key] }
 
-    public func requiredInt(_ key: String) throws(GGUFError) -> Int {
+    public func requiredInt(_ key: String) throws(ModelFileError) -> Int {
         guard let value = metadata[key] else { throw .missingKey(file: fileName, key: key) }
         guard let int = value.int else { throw .wrongKeyType(file: fileName, key: key, expected: "an integer", actual: value.typeName) }
         return int
     }
 
-    public func optionalInt(_ key: String) throws(GGUFError) -> Int? {
+    public func optionalInt(_ key: String) throws(ModelFileError) -> Int? {
         guard metadata[key] != nil else { return nil }
         return try requiredInt(key)
     }
 
-    public func optionalDouble(_ key: String) throws(GGUFError) -> Double? {
+    public func optionalDouble(_ key: String) throws(ModelFileError) -> Double? {
         guard let value = metadata[key] else { return nil }
         guard let double = value.double else { throw .wrongKeyType(file: fileName, key: key, expected: "a number", actual: value.typeName) }
         return double
     }
 
-    public func optionalBool(_ key: String) throws(GGUFError) -> Bool? {
+    public func optionalBool(_ key: String) throws(ModelFileError) -> Bool? {
         guard let value = metadata[key] else { return nil }
         guard let bool = value.bool else { throw .wrongKeyType(file: fileName, key: key, expected: "a bool", actual: value.typeName) }
         return bool
     }
 
-    public func optionalString(_ key: String) throws(GGUFError) -> String? {
+    public func optionalString(_ key: String) throws(ModelFileError) -> String? {
         guard let value = metadata[key] else { return nil }
         guard let string = value.string else { throw .wrongKeyType(file: fileName, key: key, expected: "a string", actual: value.typeName) }
         return string
     }
 
-    public func requiredString(_ key: String) throws(GGUFError) -> String {
+    public func requiredString(_ key: String) throws(ModelFileError) -> String {
         guard let string = try optionalString(key) else { throw .missingKey(file: fileName, key: key) }
         return string
     }
 
     /// An array of strings (tokens, merges).
-    public func optionalStrings(_ key: String) throws(GGUFError) -> [String]? {
+    public func optionalStrings(_ key: String) throws(ModelFileError) -> [String]? {
         guard let value = metadata[key] else { return nil }
         guard let items = value.array else { throw .wrongKeyType(file: fileName, key: key, expected: "an array of strings", actual: value.typeName) }
         var strings: [String] = []
@@ -176,7 +172,7 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// An array of integers (token types).
-    public func optionalInts(_ key: String) throws(GGUFError) -> [Int]? {
+    public func optionalInts(_ key: String) throws(ModelFileError) -> [Int]? {
         guard let value = metadata[key] else { return nil }
         guard let items = value.array else { throw .wrongKeyType(file: fileName, key: key, expected: "an array of integers", actual: value.typeName) }
         var ints: [Int] = []
@@ -195,7 +191,7 @@ public final class GGUFFile: @unchecked Sendable {
     public func tensor(named name: String) -> GGUFTensorInfo? { tensorIndex[name].map { tensors[$0] } }
 
     /// A 2-D weight read in place, checked to be `rows` x `columns` (GGUF shape [columns, rows]).
-    public func matrix(_ name: String, rows: Int, columns: Int) throws(GGUFError) -> WeightMatrix {
+    public func matrix(_ name: String, rows: Int, columns: Int) throws(ModelFileError) -> WeightMatrix {
         guard let info = tensor(named: name) else { throw .missingTensor(file: fileName, tensor: name) }
         guard info.shape == [columns, rows] || (rows == 1 && info.shape == [columns]) else {
             throw .shapeMismatch(file: fileName, tensor: name, expected: [columns, rows], actual: info.shape)
@@ -205,14 +201,14 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// Any tensor as rows of its innermost extent (ne0), whatever its rank: for tools that walk every tensor.
-    public func rows(of info: GGUFTensorInfo) throws(GGUFError) -> WeightMatrix {
+    public func rows(of info: GGUFTensorInfo) throws(ModelFileError) -> WeightMatrix {
         guard let type = info.type else { throw .unsupportedTensorType(file: fileName, tensor: info.name, type: info.typeName) }
         return WeightMatrix(type: type, rows: info.elementCount / info.shape[0], columns: info.shape[0],
                             data: mapped.bytes.baseAddress! + info.offset)
     }
 
     /// A 1-D tensor (norm weights), dequantized to floats, checked to hold `count` values.
-    public func vector(_ name: String, count: Int) throws(GGUFError) -> [Float] {
+    public func vector(_ name: String, count: Int) throws(ModelFileError) -> [Float] {
         try matrix(name, rows: 1, columns: count).dequantized()
     }
 }
@@ -231,12 +227,12 @@ struct GGUFByteReader {
     var remaining: Int { bytes.count - offset }
 
     /// A string that names something (a key, a tensor), and how errors quote it: short and escaped.
-    mutating func name(reading what: String) throws(GGUFError) -> (text: String, shown: String) {
+    mutating func name(reading what: String) throws(ModelFileError) -> (text: String, shown: String) {
         let raw = try stringBytes(reading: what)
         return (String(decoding: raw, as: UTF8.self), FileText.quoted(bytes: raw))
     }
 
-    mutating func bytes(_ count: Int, reading what: String) throws(GGUFError) -> UnsafeRawBufferPointer {
+    mutating func bytes(_ count: Int, reading what: String) throws(ModelFileError) -> UnsafeRawBufferPointer {
         guard count >= 0, count <= remaining else {
             throw .truncated(file: file, offset: offset, needed: count - remaining, reading: what)
         }
@@ -245,26 +241,26 @@ struct GGUFByteReader {
         return slice
     }
 
-    mutating func read<T: FixedWidthInteger>(_: T.Type, reading what: String) throws(GGUFError) -> T {
+    mutating func read<T: FixedWidthInteger>(_: T.Type, reading what: String) throws(ModelFileError) -> T {
         let raw = try bytes(MemoryLayout<T>.size, reading: what)
         return T(littleEndian: raw.loadUnaligned(as: T.self))
     }
 
     /// A u64 count, rejected when that many items of at least `minimumBytesEach` cannot fit in the file.
-    mutating func count(reading what: String, minimumBytesEach: Int) throws(GGUFError) -> Int {
+    mutating func count(reading what: String, minimumBytesEach: Int) throws(ModelFileError) -> Int {
         let at = offset
         let value = try read(UInt64.self, reading: what)
         guard value <= UInt64(remaining / max(1, minimumBytesEach)) else {
-            throw .invalid(file: file, offset: at, reason: "\(what) is \(value), more than the \(remaining) remaining bytes can hold")
+            throw .invalidGGUF(file: file, offset: at, reason: "\(what) is \(value), more than the \(remaining) remaining bytes can hold")
         }
         return Int(value)
     }
 
-    mutating func string(reading what: String) throws(GGUFError) -> String {
+    mutating func string(reading what: String) throws(ModelFileError) -> String {
         String(decoding: try stringBytes(reading: what), as: UTF8.self)
     }
 
-    private mutating func stringBytes(reading what: String) throws(GGUFError) -> UnsafeRawBufferPointer {
+    private mutating func stringBytes(reading what: String) throws(ModelFileError) -> UnsafeRawBufferPointer {
         let at = offset
         let length = try read(UInt64.self, reading: "the length of \(what)")
         guard length <= UInt64(remaining) else {
@@ -273,7 +269,7 @@ struct GGUFByteReader {
         return try bytes(Int(length), reading: what)
     }
 
-    mutating func value(typeID: UInt32, reading key: String, depth: Int) throws(GGUFError) -> GGUFValue {
+    mutating func value(typeID: UInt32, reading key: String, depth: Int) throws(ModelFileError) -> GGUFValue {
         switch typeID {
         case 0: return .uint8(try read(UInt8.self, reading: key))
         case 1: return .int8(try read(Int8.self, reading: key))
@@ -285,12 +281,12 @@ struct GGUFByteReader {
         case 7:
             let at = offset
             let byte = try read(UInt8.self, reading: key)
-            guard byte <= 1 else { throw .invalid(file: file, offset: at, reason: "bool \(key) holds \(byte)") }
+            guard byte <= 1 else { throw .invalidGGUF(file: file, offset: at, reason: "bool \(key) holds \(byte)") }
             return .bool(byte == 1)
         case 8: return .string(try string(reading: key))
         case 9:
             let at = offset
-            guard depth < 4 else { throw .invalid(file: file, offset: at, reason: "arrays in \(key) nest deeper than 4") }
+            guard depth < 4 else { throw .invalidGGUF(file: file, offset: at, reason: "arrays in \(key) nest deeper than 4") }
             let elementType = try read(UInt32.self, reading: "the element type of \(key)")
             let minimum: Int
             switch elementType {
@@ -299,7 +295,7 @@ struct GGUFByteReader {
             case 4, 5, 6: minimum = 4
             case 8, 10, 11, 12: minimum = 8
             case 9: minimum = 12
-            default: throw .invalid(file: file, offset: at, reason: "array \(key) has element type \(elementType)")
+            default: throw .invalidGGUF(file: file, offset: at, reason: "array \(key) has element type \(elementType)")
             }
             let count = try self.count(reading: "the length of \(key)", minimumBytesEach: minimum)
             var items: [GGUFValue] = []
@@ -310,7 +306,7 @@ struct GGUFByteReader {
         case 11: return .int64(try read(Int64.self, reading: key))
         case 12: return .float64(Double(bitPattern: try read(UInt64.self, reading: key)))
         default:
-            throw .invalid(file: file, offset: offset - 4, reason: "metadata \(key) has value type \(typeID)")
+            throw .invalidGGUF(file: file, offset: offset - 4, reason: "metadata \(key) has value type \(typeID)")
         }
     }
 }

@@ -75,7 +75,7 @@ public struct GGUFQuantizer {
     public let steps: [Step]
 
     /// Plans the conversion; throws for tensors of types this engine cannot read.
-    public init(input: GGUFFile, target: GGUFQuantTarget) throws(GGUFError) {
+    public init(input: GGUFFile, target: GGUFQuantTarget) throws(ModelFileError) {
         self.input = input
         self.target = target
         let tiedHead = input.tensor(named: "output.weight") == nil
@@ -111,7 +111,7 @@ public struct GGUFQuantizer {
 
     /// Writes the quantized model to `url`, which must not exist yet; the file appears only when complete.
     /// `progress(step, index)` is called as each tensor starts; `threads` share each tensor's rows.
-    public func write(to url: URL, threads: Int = 1, progress: @escaping (Step, Int) -> Void = { _, _ in }) throws(GGUFError) {
+    public func write(to url: URL, threads: Int = 1, progress: @escaping (Step, Int) -> Void = { _, _ in }) throws(ModelFileError) {
         guard !FileManager.default.fileExists(atPath: url.path) else {
             throw .cannotOpen(file: url.path, reason: "the output file already exists; remove it or choose another name")
         }
@@ -135,7 +135,7 @@ public struct GGUFQuantizer {
             try FileManager.default.moveItem(at: partial, to: url)
         } catch {
             try? FileManager.default.removeItem(at: partial)
-            if let error = error as? GGUFError { throw error }
+            if let error = error as? ModelFileError { throw error }
             throw .cannotOpen(file: url.path, reason: "could not move the finished file into place: \(error.localizedDescription)")
         }
     }

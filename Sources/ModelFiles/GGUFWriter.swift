@@ -36,14 +36,14 @@ public struct GGUFWriter {
     }
 
     /// A tensor whose bytes are already in memory (the type's block encoding, rows one after another).
-    public mutating func addTensor(_ name: String, shape: [Int], type: TensorType, bytes: [UInt8]) throws(GGUFError) {
+    public mutating func addTensor(_ name: String, shape: [Int], type: TensorType, bytes: [UInt8]) throws(ModelFileError) {
         try addTensor(name, shape: shape, type: type, byteCount: bytes.count) { buffer in
             buffer.copyBytes(from: bytes)
         }
     }
 
     /// f32 values, stored as F32.
-    public mutating func addTensor(_ name: String, shape: [Int], floats: [Float]) throws(GGUFError) {
+    public mutating func addTensor(_ name: String, shape: [Int], floats: [Float]) throws(ModelFileError) {
         try addTensor(name, shape: shape, type: .f32, byteCount: floats.count * 4) { buffer in
             floats.withUnsafeBytes { buffer.copyMemory(from: $0) }
         }
@@ -51,22 +51,22 @@ public struct GGUFWriter {
 
     /// A tensor whose bytes `fill` writes when the file is written, so large models never sit in memory whole.
     public mutating func addTensor(_ name: String, shape: [Int], type: TensorType, byteCount: Int,
-                                   fill: @escaping (UnsafeMutableRawBufferPointer) throws -> Void) throws(GGUFError) {
+                                   fill: @escaping (UnsafeMutableRawBufferPointer) throws -> Void) throws(ModelFileError) {
         guard !tensors.contains(where: { $0.name == name }) else {
-            throw .invalid(file: "(writer)", offset: 0, reason: "tensor \(name) is added twice")
+            throw .invalidGGUF(file: "(writer)", offset: 0, reason: "tensor \(name) is added twice")
         }
         guard (1...4).contains(shape.count), shape.allSatisfy({ $0 > 0 }), shape[0] % type.blockSize == 0 else {
-            throw .invalid(file: "(writer)", offset: 0, reason: "tensor \(name): shape \(shape) does not suit \(type) blocks of \(type.blockSize)")
+            throw .invalidGGUF(file: "(writer)", offset: 0, reason: "tensor \(name): shape \(shape) does not suit \(type) blocks of \(type.blockSize)")
         }
         let expected = shape.reduce(1, *) / type.blockSize * type.blockBytes
         guard byteCount == expected else {
-            throw .invalid(file: "(writer)", offset: 0, reason: "tensor \(name): \(byteCount) bytes given, \(type) \(shape) needs \(expected)")
+            throw .invalidGGUF(file: "(writer)", offset: 0, reason: "tensor \(name): \(byteCount) bytes given, \(type) \(shape) needs \(expected)")
         }
         tensors.append(Tensor(name: name, shape: shape, type: type, byteCount: byteCount, fill: fill))
     }
 
     /// Writes the file; an error names the file and what failed.
-    public func write(to url: URL) throws(GGUFError) {
+    public func write(to url: URL) throws(ModelFileError) {
         var header = Data()
         header.append(contentsOf: Array("GGUF".utf8))
         header.appendLittleEndian(UInt32(3))
@@ -108,7 +108,7 @@ public struct GGUFWriter {
                 try handle.write(contentsOf: Data(bytesNoCopy: body.baseAddress!, count: tensor.byteCount, deallocator: .none))
                 written = offset + tensor.byteCount
             }
-        } catch let error as GGUFError {
+        } catch let error as ModelFileError {
             throw error
         } catch {
             throw .cannotOpen(file: url.path, reason: "writing failed: \(error.localizedDescription)")
@@ -137,7 +137,7 @@ public struct GGUFWriter {
         }
     }
 
-    static func append(_ value: GGUFValue, to data: inout Data, key: String) throws(GGUFError) {
+    static func append(_ value: GGUFValue, to data: inout Data, key: String) throws(ModelFileError) {
         switch value {
         case let .uint8(v): data.appendLittleEndian(v)
         case let .int8(v): data.appendLittleEndian(v)
@@ -155,7 +155,7 @@ public struct GGUFWriter {
             // An empty array has no element to take a type from: written as an empty array of u8.
             let elementType = items.isEmpty ? 0 : typeID(of: items[0])
             for item in items where typeID(of: item) != elementType {
-                throw .invalid(file: "(writer)", offset: 0, reason: "array \(key) mixes \(items[0].typeName) and \(item.typeName)")
+                throw .invalidGGUF(file: "(writer)", offset: 0, reason: "array \(key) mixes \(items[0].typeName) and \(item.typeName)")
             }
             data.appendLittleEndian(elementType)
             data.appendLittleEndian(UInt64(items.count))

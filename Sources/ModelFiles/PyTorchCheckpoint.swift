@@ -18,10 +18,10 @@ public final class PyTorchFile: @unchecked Sendable {
     private let storages: [String: (offset: Int, size: Int)]
     private let mapping: MappedFile
 
-    public init(url: URL) throws(PyTorchError) {
+    public init(url: URL) throws(ModelFileError) {
         self.url = url
         let path = url.path
-        do { mapping = try MappedFile(url: url) } catch { throw .cannotOpen(file: path, reason: error.reason) }
+        mapping = try MappedFile(url: url)
         let archive = try ZipArchive(bytes: mapping.bytes, file: path)
         let pickles = archive.entries.keys.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/").count == 2 }
         guard pickles.count == 1, let pickle = pickles.first else {
@@ -58,13 +58,13 @@ public final class PyTorchFile: @unchecked Sendable {
 
     public var tensorNames: [String] { tensors.map(\.name) }
 
-    public func info(_ name: String) throws(PyTorchError) -> PyTorchTensorInfo {
+    public func info(_ name: String) throws(ModelFileError) -> PyTorchTensorInfo {
         guard let i = index[name] else { throw .missingTensor(file: url.path, tensor: name) }
         return tensors[i]
     }
 
     /// The first byte of a contiguous tensor, checked to have `expectedShape`.
-    func data(_ name: String, expectedShape: [Int]) throws(PyTorchError) -> (PyTorchTensorInfo, UnsafeRawPointer) {
+    func data(_ name: String, expectedShape: [Int]) throws(ModelFileError) -> (PyTorchTensorInfo, UnsafeRawPointer) {
         let tensor = try info(name)
         guard tensor.shape == expectedShape else {
             throw .shapeMismatch(file: url.path, tensor: name, expected: expectedShape, actual: tensor.shape)
@@ -78,18 +78,18 @@ public final class PyTorchFile: @unchecked Sendable {
     }
 
     /// A 2-D weight read in place (rows are outputs, as `nn.Linear` stores them).
-    public func matrix(_ name: String, rows: Int, columns: Int) throws(PyTorchError) -> WeightMatrix {
+    public func matrix(_ name: String, rows: Int, columns: Int) throws(ModelFileError) -> WeightMatrix {
         try view(name, shape: [rows, columns], rows: rows, columns: columns)
     }
 
     /// The tensor's values as f32, row-major.
-    public func floats(_ name: String, expectedShape: [Int]) throws(PyTorchError) -> [Float] {
+    public func floats(_ name: String, expectedShape: [Int]) throws(ModelFileError) -> [Float] {
         let count = expectedShape.reduce(1, *)
         guard count > 0 else { _ = try data(name, expectedShape: expectedShape); return [] }
         return try view(name, shape: expectedShape, rows: 1, columns: count).dequantized()
     }
 
-    private func view(_ name: String, shape: [Int], rows: Int, columns: Int) throws(PyTorchError) -> WeightMatrix {
+    private func view(_ name: String, shape: [Int], rows: Int, columns: Int) throws(ModelFileError) -> WeightMatrix {
         let (tensor, pointer) = try data(name, expectedShape: shape)
         return WeightMatrix(type: tensor.dtype.tensorType, rows: rows, columns: columns, data: pointer)
     }
@@ -110,7 +110,7 @@ public final class PyTorchCheckpoint: @unchecked Sendable {
     }
 
     /// Opens the checkpoint in `directory`; a path to a `.bin` file opens that file alone.
-    public init(directory: URL) throws(PyTorchError) {
+    public init(directory: URL) throws(ModelFileError) {
         var isDirectory: ObjCBool = false
         let fm = FileManager.default
         if fm.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -139,7 +139,7 @@ public final class PyTorchCheckpoint: @unchecked Sendable {
             files = [Self.singleFileName: file]
             fileOfTensor = Dictionary(file.tensorNames.map { ($0, Self.singleFileName) }, uniquingKeysWith: { a, _ in a })
         } else {
-            throw .noWeights(directory: directory.path)
+            throw .noWeights(directory: directory.path, expected: "\(Self.singleFileName) or \(Self.indexFileName)")
         }
     }
 
@@ -147,7 +147,7 @@ public final class PyTorchCheckpoint: @unchecked Sendable {
 
     public func contains(_ name: String) -> Bool { fileOfTensor[name] != nil }
 
-    public func file(holding name: String) throws(PyTorchError) -> PyTorchFile {
+    public func file(holding name: String) throws(ModelFileError) -> PyTorchFile {
         guard let fileName = fileOfTensor[name], let file = files[fileName] else {
             let location = files.count == 1 ? files.values.first!.url.path : directory.path
             throw .missingTensor(file: location, tensor: name)
@@ -155,15 +155,15 @@ public final class PyTorchCheckpoint: @unchecked Sendable {
         return file
     }
 
-    public func matrix(_ name: String, rows: Int, columns: Int) throws(PyTorchError) -> WeightMatrix {
+    public func matrix(_ name: String, rows: Int, columns: Int) throws(ModelFileError) -> WeightMatrix {
         try file(holding: name).matrix(name, rows: rows, columns: columns)
     }
 
-    public func floats(_ name: String, expectedShape: [Int]) throws(PyTorchError) -> [Float] {
+    public func floats(_ name: String, expectedShape: [Int]) throws(ModelFileError) -> [Float] {
         try file(holding: name).floats(name, expectedShape: expectedShape)
     }
 
-    private static func readWeightMap(_ index: URL) throws(PyTorchError) -> [String: String] {
+    private static func readWeightMap(_ index: URL) throws(ModelFileError) -> [String: String] {
         let data: Data
         do { data = try Data(contentsOf: index) } catch { throw .cannotOpen(file: index.path, reason: error.localizedDescription) }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

@@ -32,7 +32,7 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
                 opened[fileName] = try SafetensorsFile(url: directory.appendingPathComponent(fileName))
             }
             for (tensor, fileName) in weightMap where opened[fileName]?.tensors[tensor] == nil {
-                throw SafetensorsError.missingTensor(name: tensor, file: directory.appendingPathComponent(fileName).path)
+                throw ModelFileError.missingTensor(file: directory.appendingPathComponent(fileName).path, tensor: tensor)
             }
             files = opened
             fileOfTensor = weightMap
@@ -41,7 +41,7 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
             files = [Self.singleFileName: file]
             fileOfTensor = Dictionary(uniqueKeysWithValues: file.tensors.keys.map { ($0, Self.singleFileName) })
         } else {
-            throw SafetensorsError.noWeights(directory: directory.path)
+            throw ModelFileError.noWeights(directory: directory.path, expected: "\(Self.singleFileName) or \(Self.indexFileName)")
         }
     }
 
@@ -61,7 +61,7 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
     private func file(holding name: String) throws -> SafetensorsFile {
         guard let fileName = fileOfTensor[name], let file = files[fileName] else {
             let location = files.count == 1 ? files.values.first!.url.path : directory.path
-            throw SafetensorsError.missingTensor(name: name, file: location)
+            throw ModelFileError.missingTensor(file: location, tensor: name)
         }
         return file
     }
@@ -71,18 +71,18 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         do {
             data = try Data(contentsOf: index)
         } catch {
-            throw SafetensorsError.cannotOpen(file: index.path, reason: error.localizedDescription)
+            throw ModelFileError.cannotOpen(file: index.path, reason: error.localizedDescription)
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw SafetensorsError.invalidIndex(file: index.path, detail: "not a JSON object")
+            throw ModelFileError.invalidIndex(file: index.path, detail: "not a JSON object")
         }
         guard let map = object["weight_map"] as? [String: Any] else {
-            throw SafetensorsError.invalidIndex(file: index.path, detail: "no \"weight_map\" object")
+            throw ModelFileError.invalidIndex(file: index.path, detail: "no \"weight_map\" object")
         }
         var weightMap: [String: String] = [:]
         for (tensor, value) in map {
             guard let fileName = value as? String, !fileName.contains("/"), !fileName.isEmpty else {
-                throw SafetensorsError.invalidIndex(file: index.path, detail: "weight_map[\"\(tensor)\"] is not a file name in the directory")
+                throw ModelFileError.invalidIndex(file: index.path, detail: "weight_map[\"\(tensor)\"] is not a file name in the directory")
             }
             weightMap[tensor] = fileName
         }

@@ -49,21 +49,16 @@ public final class SafetensorsFile: @unchecked Sendable {
     public init(url: URL) throws {
         self.url = url
         let path = url.path
-        let mapping: MappedFile
-        do {
-            mapping = try MappedFile(url: url)
-        } catch {
-            throw SafetensorsError.cannotOpen(file: path, reason: error.reason)
-        }
+        let mapping = try MappedFile(url: url)
         self.mapping = mapping
         guard mapping.count >= 8, let base = mapping.bytes.baseAddress else {
-            throw SafetensorsError.truncatedHeader(file: path, fileSize: mapping.count)
+            throw ModelFileError.truncatedHeader(file: path, fileSize: mapping.count)
         }
         var headerLength: UInt64 = 0
         withUnsafeMutableBytes(of: &headerLength) { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: 8)) }
         headerLength = UInt64(littleEndian: headerLength)
         guard headerLength <= UInt64(mapping.count - 8) else {
-            throw SafetensorsError.headerLengthTooLarge(file: path, headerLength: headerLength, fileSize: mapping.count)
+            throw ModelFileError.headerLengthTooLarge(file: path, headerLength: headerLength, fileSize: mapping.count)
         }
         dataStart = 8 + Int(headerLength)
         let headerData = Data(bytes: base + 8, count: Int(headerLength))
@@ -78,7 +73,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     }
 
     public func info(_ name: String) throws -> SafetensorsTensorInfo {
-        guard let info = tensors[name] else { throw SafetensorsError.missingTensor(name: name, file: url.path) }
+        guard let info = tensors[name] else { throw ModelFileError.missingTensor(file: url.path, tensor: name) }
         return info
     }
 
@@ -86,10 +81,10 @@ public final class SafetensorsFile: @unchecked Sendable {
     public func floats(_ name: String, expectedShape: [Int]? = nil) throws -> [Float] {
         let info = try info(name)
         if let expectedShape, expectedShape != info.shape {
-            throw SafetensorsError.shapeMismatch(name: name, file: url.path, expected: expectedShape, actual: info.shape)
+            throw ModelFileError.shapeMismatch(file: url.path, tensor: name, expected: expectedShape, actual: info.shape)
         }
         guard info.dtype.convertsToFloat else {
-            throw SafetensorsError.unsupportedDType(name: name, file: url.path, dtype: info.dtype.rawValue)
+            throw ModelFileError.unsupportedDType(file: url.path, tensor: name, dtype: info.dtype.rawValue)
         }
         let source = mapping.bytes.baseAddress! + dataStart + info.dataOffsets.lowerBound
         let count = info.elementCount
@@ -125,10 +120,10 @@ public final class SafetensorsFile: @unchecked Sendable {
         do {
             object = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw SafetensorsError.invalidHeaderJSON(file: file, detail: error.localizedDescription)
+            throw ModelFileError.invalidHeaderJSON(file: file, detail: error.localizedDescription)
         }
         guard let entries = object as? [String: Any] else {
-            throw SafetensorsError.invalidHeaderJSON(file: file, detail: "the header is not a JSON object")
+            throw ModelFileError.invalidHeaderJSON(file: file, detail: "the header is not a JSON object")
         }
         var metadata: [String: String] = [:]
         var tensors: [String: SafetensorsTensorInfo] = [:]
@@ -149,29 +144,29 @@ public final class SafetensorsFile: @unchecked Sendable {
               let shapeValues = fields["shape"] as? [Any],
               let offsetValues = fields["data_offsets"] as? [Any]
         else {
-            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "needs dtype, shape and data_offsets")
+            throw ModelFileError.invalidTensorEntry(file: file, tensor: name, detail: "needs dtype, shape and data_offsets")
         }
         guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
-            throw SafetensorsError.unsupportedDType(name: name, file: file, dtype: dtypeName)
+            throw ModelFileError.unsupportedDType(file: file, tensor: name, dtype: dtypeName)
         }
         // `as? Int` is exact: 1.5, 1e30 and 2^64 are not sizes.
         let shape = shapeValues.compactMap { $0 as? Int }
         let offsets = offsetValues.compactMap { $0 as? Int }
         guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
-            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "shape \(FileText.quoted("\(shapeValues)")) is not a list of sizes")
+            throw ModelFileError.invalidTensorEntry(file: file, tensor: name, detail: "shape \(FileText.quoted("\(shapeValues)")) is not a list of sizes")
         }
         guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
-            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "data_offsets \(FileText.quoted("\(offsetValues)")) is not [begin, end]")
+            throw ModelFileError.invalidTensorEntry(file: file, tensor: name, detail: "data_offsets \(FileText.quoted("\(offsetValues)")) is not [begin, end]")
         }
         guard offsets[1] <= dataLength else {
-            throw SafetensorsError.dataOutOfBounds(name: name, file: file, end: offsets[1], dataLength: dataLength)
+            throw ModelFileError.dataOutOfBounds(file: file, tensor: name, end: offsets[1], dataLength: dataLength)
         }
         guard let elements = shape.checkedProduct, case let (expectedBytes, false) = elements.multipliedReportingOverflow(by: dtype.byteSize) else {
-            throw SafetensorsError.invalidTensorEntry(name: name, file: file, detail: "shape \(FileText.quoted("\(shape)")) has more values than any file can hold")
+            throw ModelFileError.invalidTensorEntry(file: file, tensor: name, detail: "shape \(FileText.quoted("\(shape)")) has more values than any file can hold")
         }
         let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: offsets[0]..<offsets[1])
         guard expectedBytes == info.dataOffsets.count else {
-            throw SafetensorsError.sizeMismatch(name: name, file: file, offset: offsets[0],
+            throw ModelFileError.sizeMismatch(file: file, tensor: name, offset: offsets[0],
                                                 expectedBytes: expectedBytes, actualBytes: info.dataOffsets.count)
         }
         return info

@@ -90,20 +90,20 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
         let configURL = directory.appendingPathComponent("config.json")
         bert = try Self.decode(BertConfig.self, from: configURL)
         guard bert.modelType == "bert" else {
-            throw SentenceTransformersConfigError.unsupportedModelType(file: configURL.path, modelType: bert.modelType)
+            throw ModelFileError.unsupportedModelType(file: configURL.path, modelType: bert.modelType)
         }
         guard bert.headCount > 0, bert.hiddenSize % bert.headCount == 0 else {
-            throw SentenceTransformersConfigError.invalidValue(
+            throw ModelFileError.invalidValue(
                 file: configURL.path, key: "num_attention_heads",
                 detail: "hidden_size \(bert.hiddenSize) is not a multiple of \(bert.headCount) heads")
         }
         guard bert.positionEmbeddingType == "absolute" else {
-            throw SentenceTransformersConfigError.invalidValue(
+            throw ModelFileError.invalidValue(
                 file: configURL.path, key: "position_embedding_type",
                 detail: "'\(bert.positionEmbeddingType)' is not supported (only 'absolute')")
         }
         guard ["gelu", "gelu_python"].contains(bert.hiddenActivation) else {
-            throw SentenceTransformersConfigError.invalidValue(
+            throw ModelFileError.invalidValue(
                 file: configURL.path, key: "hidden_act",
                 detail: "'\(bert.hiddenActivation)' is not supported (only 'gelu', the erf form)")
         }
@@ -121,7 +121,7 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
             maxSequenceLength = bert.maxPositionEmbeddings
         }
         guard maxSequenceLength >= 2, maxSequenceLength <= bert.maxPositionEmbeddings else {
-            throw SentenceTransformersConfigError.invalidValue(
+            throw ModelFileError.invalidValue(
                 file: sentenceConfigURL.path, key: "max_seq_length",
                 detail: "\(maxSequenceLength) must lie in 2...\(bert.maxPositionEmbeddings) (max_position_embeddings)")
         }
@@ -136,7 +136,7 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         let data = try readData(url)
         guard let list = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
-            throw SentenceTransformersConfigError.invalidJSON(file: url.path, detail: "expected a list of modules")
+            throw ModelFileError.invalidJSON(file: url.path, detail: "expected a list of modules")
         }
         return list.map { Module(type: $0["type"] as? String ?? "", path: $0["path"] as? String ?? "") }
     }
@@ -150,7 +150,7 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
         ]
         let chosen = flags.filter { (object[$0.0] as? Bool) == true }.map(\.1)
         guard chosen.count == 1 else {
-            throw SentenceTransformersConfigError.invalidValue(
+            throw ModelFileError.invalidValue(
                 file: url.path, key: "pooling_mode_*",
                 detail: "exactly one pooling mode must be true, found \(chosen.map(\.rawValue))")
         }
@@ -159,19 +159,19 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
 
     private static func readData(_ url: URL) throws -> Data {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SentenceTransformersConfigError.missingFile(file: url.path)
+            throw ModelFileError.missingFile(file: url.path)
         }
         do {
             return try Data(contentsOf: url)
         } catch {
-            throw SentenceTransformersConfigError.invalidJSON(file: url.path, detail: error.localizedDescription)
+            throw ModelFileError.invalidJSON(file: url.path, detail: error.localizedDescription)
         }
     }
 
     private static func readJSONObject(_ url: URL) throws -> [String: Any] {
         let data = try readData(url)
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SentenceTransformersConfigError.invalidJSON(file: url.path, detail: "not a JSON object")
+            throw ModelFileError.invalidJSON(file: url.path, detail: "not a JSON object")
         }
         return object
     }
@@ -181,28 +181,12 @@ public struct SentenceTransformersConfig: Sendable, Equatable {
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
-            throw SentenceTransformersConfigError.invalidValue(file: url.path, key: key.stringValue, detail: "missing")
+            throw ModelFileError.invalidValue(file: url.path, key: key.stringValue, detail: "missing")
         } catch let DecodingError.typeMismatch(_, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw SentenceTransformersConfigError.invalidValue(file: url.path, key: key, detail: context.debugDescription)
+            throw ModelFileError.invalidValue(file: url.path, key: key, detail: context.debugDescription)
         } catch {
-            throw SentenceTransformersConfigError.invalidJSON(file: url.path, detail: "\(error)")
-        }
-    }
-}
-
-public enum SentenceTransformersConfigError: LocalizedError, Equatable {
-    case missingFile(file: String)
-    case invalidJSON(file: String, detail: String)
-    case invalidValue(file: String, key: String, detail: String)
-    case unsupportedModelType(file: String, modelType: String)
-
-    public var errorDescription: String? {
-        switch self {
-        case let .missingFile(file): "missing model file \(file)"
-        case let .invalidJSON(file, detail): "\(file): invalid JSON: \(detail)"
-        case let .invalidValue(file, key, detail): "\(file): \(key): \(detail)"
-        case let .unsupportedModelType(file, modelType): "\(file): model_type '\(modelType)' is not an encoder this engine knows (only 'bert')"
+            throw ModelFileError.invalidJSON(file: url.path, detail: "\(error)")
         }
     }
 }

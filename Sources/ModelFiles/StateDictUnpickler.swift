@@ -91,7 +91,7 @@ public enum StateDictUnpickler {
         + PyTorchDType.allCases.map { "torch." + $0.rawValue })
 
     /// The tensors of the state dict in `pickle`, in the pickle's order; entries that are not tensors are skipped.
-    public static func tensors(in pickle: UnsafeRawBufferPointer, file: String) throws(PyTorchError) -> [PyTorchTensorInfo] {
+    public static func tensors(in pickle: UnsafeRawBufferPointer, file: String) throws(ModelFileError) -> [PyTorchTensorInfo] {
         var machine = PickleMachine(bytes: pickle, file: file)
         let root = try machine.run()
         guard case let .dict(dict) = root else {
@@ -127,7 +127,7 @@ private struct PickleMachine {
         self.file = file
     }
 
-    mutating func run() throws(PyTorchError) -> PickleValue {
+    mutating func run() throws(ModelFileError) -> PickleValue {
         while true {
             opcodeOffset = position
             let opcode = try byte()
@@ -204,7 +204,7 @@ private struct PickleMachine {
 
     // MARK: - The three callables
 
-    func global(_ name: String) throws(PyTorchError) -> PickleValue {
+    func global(_ name: String) throws(ModelFileError) -> PickleValue {
         guard StateDictUnpickler.allowedGlobals.contains(name) else {
             throw refused("global \(name) is not allowed (only OrderedDict, _rebuild_tensor_v2 and BF16/F16/F32 storages)")
         }
@@ -212,7 +212,7 @@ private struct PickleMachine {
     }
 
     /// ('storage', torch.XStorage, key, location, element count) -> a storage reference.
-    func persistentLoad(_ id: PickleValue) throws(PyTorchError) -> PickleValue {
+    func persistentLoad(_ id: PickleValue) throws(ModelFileError) -> PickleValue {
         guard case let .tuple(fields) = id, fields.count == 5, case .string("storage") = fields[0],
               case let .global(type) = fields[1], case let .string(key) = fields[2] else {
             throw invalid("persistent id \(id.kind) is not ('storage', type, key, location, size)")
@@ -223,7 +223,7 @@ private struct PickleMachine {
         return .storage(dtype: dtype, key: key)
     }
 
-    func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(PyTorchError) -> PickleValue {
+    func reduce(_ callable: PickleValue, _ arguments: PickleValue) throws(ModelFileError) -> PickleValue {
         guard case let .global(name) = callable, case let .tuple(args) = arguments else {
             throw refused("REDUCE of a \(callable.kind) with a \(arguments.kind)")
         }
@@ -264,45 +264,45 @@ private struct PickleMachine {
 
     // MARK: - Stack and memo
 
-    mutating func pop() throws(PyTorchError) -> PickleValue {
+    mutating func pop() throws(ModelFileError) -> PickleValue {
         guard let value = stack.popLast(), marks.last.map({ stack.count >= $0 }) ?? true else {
             throw invalid("a value is needed but the stack is empty")
         }
         return value
     }
 
-    func top() throws(PyTorchError) -> PickleValue {
+    func top() throws(ModelFileError) -> PickleValue {
         guard let value = stack.last else { throw invalid("a value is needed but the stack is empty") }
         return value
     }
 
-    mutating func popMark() throws(PyTorchError) -> [PickleValue] {
+    mutating func popMark() throws(ModelFileError) -> [PickleValue] {
         guard let mark = marks.popLast(), mark <= stack.count else { throw invalid("no MARK to pop to") }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items
     }
 
-    func dict(_ value: PickleValue) throws(PyTorchError) -> PickleDict {
+    func dict(_ value: PickleValue) throws(ModelFileError) -> PickleDict {
         guard case let .dict(d) = value else { throw refused("setting items on a \(value.kind)") }
         return d
     }
 
-    func list(_ value: PickleValue) throws(PyTorchError) -> PickleList {
+    func list(_ value: PickleValue) throws(ModelFileError) -> PickleList {
         guard case let .list(l) = value else { throw refused("appending to a \(value.kind)") }
         return l
     }
 
-    mutating func put(_ index: Int) throws(PyTorchError) { memo[index] = try top() }
+    mutating func put(_ index: Int) throws(ModelFileError) { memo[index] = try top() }
 
-    mutating func get(_ index: Int) throws(PyTorchError) {
+    mutating func get(_ index: Int) throws(ModelFileError) {
         guard let value = memo[index] else { throw invalid("memo \(index) is empty") }
         stack.append(value)
     }
 
     // MARK: - Bytes
 
-    mutating func read(_ count: Int) throws(PyTorchError) -> UnsafeRawBufferPointer {
+    mutating func read(_ count: Int) throws(ModelFileError) -> UnsafeRawBufferPointer {
         guard count >= 0, count <= bytes.count - position else {
             throw invalid("truncated: \(count) bytes needed, \(bytes.count - position) left")
         }
@@ -310,14 +310,14 @@ private struct PickleMachine {
         return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
     }
 
-    mutating func byte() throws(PyTorchError) -> UInt8 { try read(1)[0] }
+    mutating func byte() throws(ModelFileError) -> UInt8 { try read(1)[0] }
 
-    mutating func littleEndian(_ count: Int) throws(PyTorchError) -> UInt64 {
+    mutating func littleEndian(_ count: Int) throws(ModelFileError) -> UInt64 {
         try read(count).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
     /// LONG1: a length byte, then that many bytes of little-endian two's complement.
-    mutating func long1() throws(PyTorchError) -> Int {
+    mutating func long1() throws(ModelFileError) -> Int {
         let length = Int(try byte())
         guard length <= 8 else { throw refused("LONG1 of \(length) bytes does not fit 64 bits") }
         if length == 0 { return 0 }
@@ -326,11 +326,11 @@ private struct PickleMachine {
         return Int(Int64(bitPattern: raw << shift) >> Int64(shift))
     }
 
-    mutating func text(length: Int) throws(PyTorchError) -> String {
+    mutating func text(length: Int) throws(ModelFileError) -> String {
         String(decoding: try read(length), as: UTF8.self)
     }
 
-    mutating func line() throws(PyTorchError) -> String {
+    mutating func line() throws(ModelFileError) -> String {
         var characters: [UInt8] = []
         while true {
             let c = try byte()
@@ -340,8 +340,8 @@ private struct PickleMachine {
         }
     }
 
-    func invalid(_ reason: String) -> PyTorchError { .invalidPickle(file: file, offset: opcodeOffset, reason: reason) }
-    func refused(_ reason: String) -> PyTorchError { .unsupportedPickle(file: file, offset: opcodeOffset, reason: reason) }
+    func invalid(_ reason: String) -> ModelFileError { .invalidPickle(file: file, offset: opcodeOffset, reason: reason) }
+    func refused(_ reason: String) -> ModelFileError { .unsupportedPickle(file: file, offset: opcodeOffset, reason: reason) }
 
     /// Python's name for a pickle opcode, with its byte.
     static func describe(_ opcode: UInt8) -> String {

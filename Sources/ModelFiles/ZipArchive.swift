@@ -22,7 +22,7 @@ public struct ZipArchive: Sendable {
     /// Entries by name.
     public let entries: [String: ZipEntry]
 
-    public init(bytes: UnsafeRawBufferPointer, file: String) throws(PyTorchError) {
+    public init(bytes: UnsafeRawBufferPointer, file: String) throws(ModelFileError) {
         self.file = file
         let reader = ZipReader(bytes: bytes, file: file)
         let end = try reader.findEndRecord()
@@ -81,7 +81,7 @@ public struct ZipArchive: Sendable {
     }
 
     /// A stored entry's bytes, in place.
-    public func storedEntry(_ name: String, in bytes: UnsafeRawBufferPointer) throws(PyTorchError) -> UnsafeRawBufferPointer {
+    public func storedEntry(_ name: String, in bytes: UnsafeRawBufferPointer) throws(ModelFileError) -> UnsafeRawBufferPointer {
         guard let entry = entries[name] else { throw .missingEntry(file: file, entry: name) }
         guard entry.method == 0 else { throw .compressedEntry(file: file, entry: name, method: entry.method) }
         return UnsafeRawBufferPointer(rebasing: bytes[entry.dataOffset..<entry.dataOffset + entry.size])
@@ -93,19 +93,19 @@ private struct ZipReader {
     let bytes: UnsafeRawBufferPointer
     let file: String
 
-    func slice(_ offset: Int, _ count: Int) throws(PyTorchError) -> UnsafeRawBufferPointer {
+    func slice(_ offset: Int, _ count: Int) throws(ModelFileError) -> UnsafeRawBufferPointer {
         guard offset >= 0, count >= 0, offset <= bytes.count, count <= bytes.count - offset else {
             throw .invalidZip(file: file, offset: offset, reason: "\(count) bytes needed past the end of the file (\(bytes.count) bytes)")
         }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
     }
 
-    func u16(_ offset: Int) throws(PyTorchError) -> UInt16 { UInt16(littleEndian: try slice(offset, 2).loadUnaligned(as: UInt16.self)) }
-    func u32(_ offset: Int) throws(PyTorchError) -> UInt32 { UInt32(littleEndian: try slice(offset, 4).loadUnaligned(as: UInt32.self)) }
-    func u64(_ offset: Int) throws(PyTorchError) -> UInt64 { UInt64(littleEndian: try slice(offset, 8).loadUnaligned(as: UInt64.self)) }
+    func u16(_ offset: Int) throws(ModelFileError) -> UInt16 { UInt16(littleEndian: try slice(offset, 2).loadUnaligned(as: UInt16.self)) }
+    func u32(_ offset: Int) throws(ModelFileError) -> UInt32 { UInt32(littleEndian: try slice(offset, 4).loadUnaligned(as: UInt32.self)) }
+    func u64(_ offset: Int) throws(ModelFileError) -> UInt64 { UInt64(littleEndian: try slice(offset, 8).loadUnaligned(as: UInt64.self)) }
 
     /// The end-of-central-directory record: the last "PK\5\6" within the final 64 KiB + 22 bytes.
-    func findEndRecord() throws(PyTorchError) -> Int {
+    func findEndRecord() throws(ModelFileError) -> Int {
         guard bytes.count >= 22 else { throw .notZip(file: file, reason: "\(bytes.count) bytes is too short for a zip archive") }
         var at = bytes.count - 22
         let lowest = max(0, bytes.count - 22 - 65535)

@@ -2,18 +2,6 @@
 import Foundation
 import GRDB
 
-public enum StoreError: LocalizedError {
-    case open(path: String, underlying: String)
-    case notARun(path: String, reason: String)
-
-    public var errorDescription: String? {
-        switch self {
-        case let .open(path, underlying): return "cannot open run database \(path): \(underlying)"
-        case let .notARun(path, reason): return "\(path) is not a semi-instruct run database: \(reason)"
-        }
-    }
-}
-
 public final class RunDatabase: Sendable {
     public let writer: any DatabaseWriter
     /// nil for an in-memory database.

@@ -4,18 +4,6 @@ import Foundation
 import Glibc
 #endif
 
-public enum RunLockError: LocalizedError {
-    case busy(path: String)
-    case cannotOpen(path: String, errno: Int32)
-
-    public var errorDescription: String? {
-        switch self {
-        case let .busy(path): return "another semi-instruct process is writing this run (lock held on \(path))"
-        case let .cannotOpen(path, code): return "cannot open \(path) to lock it: \(String(cString: strerror(code)))"
-        }
-    }
-}
-
 /// Held while the value lives; the kernel drops it if the process dies, so a killed run never stays locked.
 /// It is an flock on the run directory itself, which cannot be deleted as stale without deleting the run, and
 /// (unlike a descriptor on the database) whose closing cannot drop SQLite's own locks.
@@ -26,10 +14,10 @@ public final class RunLock {
     public init(directory: URL) throws {
         path = directory.path
         descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw RunLockError.cannotOpen(path: path, errno: errno) }
+        guard descriptor >= 0 else { throw StoreError.cannotLock(path: path, errno: errno) }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            throw RunLockError.busy(path: path)
+            throw StoreError.busy(path: path)
         }
     }
 
@@ -43,6 +31,6 @@ public final class RunLock {
     public static func createOwnerOnly(_ file: String) throws {
         let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor >= 0 { close(descriptor); return }
-        if errno != EEXIST { throw RunLockError.cannotOpen(path: file, errno: errno) }
+        if errno != EEXIST { throw StoreError.cannotLock(path: file, errno: errno) }
     }
 }

@@ -58,7 +58,7 @@ extension BPETokenizer {
                           source: file)
         } catch let error as TokenizerError {
             throw error
-        } catch let error as GGUFError {
+        } catch let error as ModelFileError {
             throw .unreadable(file: file, reason: error.localizedDescription)
         } catch {
             throw .unreadable(file: file, reason: "\(error)")

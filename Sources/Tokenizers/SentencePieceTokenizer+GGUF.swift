@@ -63,7 +63,7 @@ extension SentencePieceTokenizer {
                           otherEndIDs: Set([endOfTurn].compactMap { $0 }), source: file)
         } catch let error as TokenizerError {
             throw error
-        } catch let error as GGUFError {
+        } catch let error as ModelFileError {
             throw .unreadable(file: file, reason: error.localizedDescription)
         } catch {
             throw .unreadable(file: file, reason: "\(error)")

@@ -1,8 +1,9 @@
-// What can go wrong loading a tokenizer or rendering a chat, naming the file and the key.
+// What can go wrong loading a tokenizer (BPE, SentencePiece, WordPiece) or rendering a chat, naming the file and the key.
 import Foundation
 import ModelFiles
 
 public enum TokenizerError: LocalizedError, Equatable, Sendable {
+    // --- BPE and SentencePiece (tokenizer.json or GGUF), chat rendering ---
     case missing(file: String, key: String)
     case unsupportedModel(file: String, key: String, value: String)
     case unsupportedPreTokenizer(file: String, value: String)
@@ -11,6 +12,13 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
     case corrupt(file: String, offset: Int, reason: String)
     case unsupportedChatTemplate(template: String)
     case unknownRole(role: String)
+    // --- WordPiece (vocab.txt or tokenizer.json) ---
+    case missingFile(file: String)
+    case invalidTokenizerJSON(file: String, detail: String)
+    case notWordPiece(file: String, type: String)
+    case missingUnknownToken(String)
+    case missingSpecialToken(file: String, token: String)
+    case invalidVocabulary(detail: String)
 
     public var errorDescription: String? {
         switch self {
@@ -30,6 +38,18 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
             "chat template not recognised (ChatML-family templates are supported; pass a template name to override): \(template.prefix(120))"
         case let .unknownRole(role):
             "chat message role \(role) is not one of system, user, assistant"
+        case let .missingFile(file):
+            "missing tokenizer file \(file)"
+        case let .invalidTokenizerJSON(file, detail):
+            "\(file): \(detail)"
+        case let .notWordPiece(file, type):
+            "\(file): model.type '\(FileText.quoted(type))' is not WordPiece"
+        case let .missingUnknownToken(token):
+            "the vocabulary has no unknown token '\(FileText.quoted(token))'"
+        case let .missingSpecialToken(file, token):
+            "\(file): the vocabulary has no '\(FileText.quoted(token))' token"
+        case let .invalidVocabulary(detail):
+            "invalid vocabulary: \(detail)"
         }
     }
 }

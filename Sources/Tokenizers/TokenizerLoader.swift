@@ -32,9 +32,8 @@ public enum TokenizerLoader {
         if (root["model"] as? [String: Any])?["type"] as? String == "WordPiece" {
             do {
                 return WordPieceTokens(try WordPieceTokenizer.load(tokenizerJSON: url))
-            } catch let error as TokenizerError {
-                throw error
             } catch {
+                // Reported as this file's model being invalid, whatever part of it WordPiece refused.
                 throw .invalid(file: url.path, key: "model", reason: error.localizedDescription)
             }
         }

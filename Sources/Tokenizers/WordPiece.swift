@@ -18,13 +18,13 @@ public struct WordPieceModel: Sendable {
 
     public init(tokens: [String: Int], unknownToken: String = "[UNK]", continuingSubwordPrefix: String = "##",
                 maxInputCharactersPerWord: Int = 100) throws {
-        guard let unknownID = tokens[unknownToken] else { throw WordPieceError.missingUnknownToken(unknownToken) }
+        guard let unknownID = tokens[unknownToken] else { throw TokenizerError.missingUnknownToken(unknownToken) }
         var vocabulary: [VocabularyKey: Int] = [:]
         vocabulary.reserveCapacity(tokens.count)
         var byID = [String](repeating: "", count: (tokens.values.max() ?? -1) + 1)
         var longest = 0
         for (token, id) in tokens {
-            guard id >= 0 else { throw WordPieceError.invalidVocabulary(detail: "token '\(token)' has negative id \(id)") }
+            guard id >= 0 else { throw TokenizerError.invalidVocabulary(detail: "token '\(token)' has negative id \(id)") }
             vocabulary[VocabularyKey(bytes: Array(token.utf8))] = id
             byID[id] = token
             longest = max(longest, token.utf8.count)

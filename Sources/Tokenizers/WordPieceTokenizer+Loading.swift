@@ -19,13 +19,13 @@ extension WordPieceTokenizer {
             }
             return try load(vocabTXT: vocab, lowercase: lowercase)
         }
-        throw WordPieceError.missingFile(file: json.path + " (or vocab.txt)")
+        throw TokenizerError.missingFile(file: json.path + " (or vocab.txt)")
     }
 
     /// One token per line; the line number (from 0) is the id.
     public static func load(vocabTXT url: URL, lowercase: Bool) throws -> WordPieceTokenizer {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw WordPieceError.missingFile(file: url.path)
+            throw TokenizerError.missingFile(file: url.path)
         }
         var tokens: [String: Int] = [:]
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
@@ -44,17 +44,17 @@ extension WordPieceTokenizer {
     /// Hugging Face `tokenizers` JSON with a WordPiece model and a BertNormalizer.
     public static func load(tokenizerJSON url: URL) throws -> WordPieceTokenizer {
         let file = url.path
-        guard let data = try? Data(contentsOf: url) else { throw WordPieceError.missingFile(file: file) }
+        guard let data = try? Data(contentsOf: url) else { throw TokenizerError.missingFile(file: file) }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "not a JSON object")
+            throw TokenizerError.invalidTokenizerJSON(file: file, detail: "not a JSON object")
         }
         guard let modelObject = root["model"] as? [String: Any] else {
-            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "no \"model\" object")
+            throw TokenizerError.invalidTokenizerJSON(file: file, detail: "no \"model\" object")
         }
         let type = modelObject["type"] as? String ?? "(none)"
-        guard type == "WordPiece" else { throw WordPieceError.unsupportedModel(file: file, type: type) }
+        guard type == "WordPiece" else { throw TokenizerError.notWordPiece(file: file, type: type) }
         guard let vocabObject = modelObject["vocab"] as? [String: Any] else {
-            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "model.vocab is not an object")
+            throw TokenizerError.invalidTokenizerJSON(file: file, detail: "model.vocab is not an object")
         }
         let addedObjects = root["added_tokens"] as? [[String: Any]] ?? []
         // Ids size the tables built from them: each is checked first.
@@ -64,16 +64,16 @@ extension WordPieceTokenizer {
         tokens.reserveCapacity(vocabObject.count)
         for (token, value) in vocabObject {
             guard let id = value as? Int else {
-                throw WordPieceError.invalidTokenizerJSON(file: file, detail: "model.vocab[\"\(FileText.quoted(token))\"] is not an id")
+                throw TokenizerError.invalidTokenizerJSON(file: file, detail: "model.vocab[\"\(FileText.quoted(token))\"] is not an id")
             }
             guard ids.contains(id) else {
-                throw WordPieceError.invalidTokenizerJSON(
+                throw TokenizerError.invalidTokenizerJSON(
                     file: file, detail: "model.vocab[\"\(FileText.quoted(token))\"]: \(TokenizerJSONIDs.outside(id, entries: entries))")
             }
             tokens[token] = id
         }
         let unknownToken = modelObject["unk_token"] as? String ?? "[UNK]"
-        guard tokens[unknownToken] != nil else { throw WordPieceError.missingSpecialToken(file: file, token: unknownToken) }
+        guard tokens[unknownToken] != nil else { throw TokenizerError.missingSpecialToken(file: file, token: unknownToken) }
         let model = try WordPieceModel(
             tokens: tokens,
             unknownToken: unknownToken,
@@ -85,7 +85,7 @@ extension WordPieceTokenizer {
         for (index, entry) in addedObjects.enumerated() {
             if let content = entry["content"] as? String, let id = entry["id"] as? Int {
                 guard ids.contains(id) else {
-                    throw WordPieceError.invalidTokenizerJSON(
+                    throw TokenizerError.invalidTokenizerJSON(
                         file: file, detail: "added_tokens[\(index)].id: \(TokenizerJSONIDs.outside(id, entries: entries))")
                 }
                 added[content] = id
@@ -100,11 +100,11 @@ extension WordPieceTokenizer {
 
     private static func readNormalizer(_ value: Any?, file: String) throws -> BertNormalizer {
         guard let object = value as? [String: Any] else {
-            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "no \"normalizer\" object (BertNormalizer expected)")
+            throw TokenizerError.invalidTokenizerJSON(file: file, detail: "no \"normalizer\" object (BertNormalizer expected)")
         }
         let type = object["type"] as? String ?? "(none)"
         guard type == "BertNormalizer" else {
-            throw WordPieceError.invalidTokenizerJSON(file: file, detail: "normalizer.type '\(FileText.quoted(type))' is not BertNormalizer")
+            throw TokenizerError.invalidTokenizerJSON(file: file, detail: "normalizer.type '\(FileText.quoted(type))' is not BertNormalizer")
         }
         return BertNormalizer(
             cleanText: object["clean_text"] as? Bool ?? true,

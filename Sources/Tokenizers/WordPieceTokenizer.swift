@@ -18,7 +18,7 @@ public struct WordPieceTokenizer: Sendable {
         self.normalizer = normalizer
         func lookup(_ token: String) throws -> Int {
             guard let id = addedTokens[token] ?? model.id(of: token) else {
-                throw WordPieceError.missingSpecialToken(file: file, token: token)
+                throw TokenizerError.missingSpecialToken(file: file, token: token)
             }
             return id
         }

@@ -123,7 +123,7 @@ struct GGUFQuantizerTests {
         let existing = directory.appendingPathComponent("existing.gguf")
         try Data("keep me".utf8).write(to: existing)
         let quantizer = try GGUFQuantizer(input: GGUFFile(url: source), target: .uniform(.q8_0))
-        #expect(throws: GGUFError.cannotOpen(file: existing.path, reason: "the output file already exists; remove it or choose another name")) {
+        #expect(throws: ModelFileError.cannotOpen(file: existing.path, reason: "the output file already exists; remove it or choose another name")) {
             try quantizer.write(to: existing)
         }
         #expect(try Data(contentsOf: existing) == Data("keep me".utf8))
@@ -134,7 +134,7 @@ struct GGUFQuantizerTests {
         #expect {
             _ = try GGUFQuantizer(input: GGUFFile(url: truncated), target: .uniform(.q8_0))
         } throws: { error in
-            (error as? GGUFError)?.errorDescription?.contains(truncated.path) == true
+            (error as? ModelFileError)?.errorDescription?.contains(truncated.path) == true
         }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("truncated-Q8_0.gguf").path))
     }

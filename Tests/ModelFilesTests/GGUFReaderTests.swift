@@ -53,11 +53,11 @@ struct GGUFReaderTests {
         #expect(embedding.type == .q4_1)
         let matrix = try file.matrix("token_embd.weight", rows: 80, columns: 64)
         #expect(matrix.rowBytes == 2 * 20)
-        #expect(throws: GGUFError.shapeMismatch(file: GGUFFixtures.tiny.path, tensor: "token_embd.weight",
+        #expect(throws: ModelFileError.shapeMismatch(file: GGUFFixtures.tiny.path, tensor: "token_embd.weight",
                                                 expected: [64, 81], actual: [64, 80])) {
             try file.matrix("token_embd.weight", rows: 81, columns: 64)
         }
-        #expect(throws: GGUFError.missingTensor(file: GGUFFixtures.tiny.path, tensor: "nope.weight")) {
+        #expect(throws: ModelFileError.missingTensor(file: GGUFFixtures.tiny.path, tensor: "nope.weight")) {
             try file.matrix("nope.weight", rows: 1, columns: 1)
         }
     }
@@ -77,10 +77,10 @@ struct GGUFReaderTests {
 
     @Test func wrongKeyTypesNameTheKey() throws {
         let file = try GGUFFile(url: GGUFFixtures.tiny)
-        #expect(throws: GGUFError.wrongKeyType(file: GGUFFixtures.tiny.path, key: "test.string", expected: "an integer", actual: "string")) {
+        #expect(throws: ModelFileError.wrongKeyType(file: GGUFFixtures.tiny.path, key: "test.string", expected: "an integer", actual: "string")) {
             try file.requiredInt("test.string")
         }
-        #expect(throws: GGUFError.missingKey(file: GGUFFixtures.tiny.path, key: "no.such.key")) {
+        #expect(throws: ModelFileError.missingKey(file: GGUFFixtures.tiny.path, key: "no.such.key")) {
             try file.requiredInt("no.such.key")
         }
     }
@@ -88,17 +88,17 @@ struct GGUFReaderTests {
     @Test func nonModelFilesAreRejected() throws {
         let text = try GGUFFixtures.temporaryFile(Array("just some text, not a model".utf8))
         defer { try? FileManager.default.removeItem(at: text) }
-        #expect(throws: GGUFError.notGGUF(file: text.path, magic: "6a757374")) { try GGUFFile(url: text) }
+        #expect(throws: ModelFileError.notGGUF(file: text.path, magic: "6a757374")) { try GGUFFile(url: text) }
         let empty = try GGUFFixtures.temporaryFile([])
         defer { try? FileManager.default.removeItem(at: empty) }
-        #expect(throws: GGUFError.truncated(file: empty.path, offset: 0, needed: 4, reading: "the magic")) { try GGUFFile(url: empty) }
+        #expect(throws: ModelFileError.truncated(file: empty.path, offset: 0, needed: 4, reading: "the magic")) { try GGUFFile(url: empty) }
         let missing = URL(fileURLWithPath: "/nonexistent/model.gguf")
-        #expect(throws: GGUFError.cannotOpen(file: missing.path, reason: "open: No such file or directory")) { try GGUFFile(url: missing) }
+        #expect(throws: ModelFileError.cannotOpen(file: missing.path, reason: "open: No such file or directory")) { try GGUFFile(url: missing) }
         var version1 = Array("GGUF".utf8) + [1, 0, 0, 0]
         version1 += [UInt8](repeating: 0, count: 16)
         let old = try GGUFFixtures.temporaryFile(version1)
         defer { try? FileManager.default.removeItem(at: old) }
-        #expect(throws: GGUFError.unsupportedVersion(file: old.path, version: 1)) { try GGUFFile(url: old) }
+        #expect(throws: ModelFileError.unsupportedVersion(file: old.path, version: 1)) { try GGUFFile(url: old) }
     }
 
     @Test func truncationAnywhereIsAnError() throws {
@@ -108,7 +108,7 @@ struct GGUFReaderTests {
         for length in [3, 10, 23, 100, 700, file.dataOffset - 1, file.dataOffset + 10, bytes.count - 1] {
             let url = try GGUFFixtures.temporaryFile(Array(bytes.prefix(length)))
             defer { try? FileManager.default.removeItem(at: url) }
-            let error = #expect(throws: GGUFError.self, "cut at \(length)") { try GGUFFile(url: url) }
+            let error = #expect(throws: ModelFileError.self, "cut at \(length)") { try GGUFFile(url: url) }
             #expect(error?.localizedDescription.contains(url.path) == true)
         }
     }
@@ -172,25 +172,25 @@ struct GGUFReaderTests {
 
         let misaligned = try Self.twoTensors(secondAt: 4)
         defer { try? FileManager.default.removeItem(at: misaligned) }
-        #expect(throws: GGUFError.misalignedTensor(file: misaligned.path, tensor: "second.weight", offset: 4, alignment: 32)) {
+        #expect(throws: ModelFileError.misalignedTensor(file: misaligned.path, tensor: "second.weight", offset: 4, alignment: 32)) {
             try GGUFFile(url: misaligned)
         }
         let overlapping = try Self.twoTensors(secondAt: 0)
         defer { try? FileManager.default.removeItem(at: overlapping) }
-        #expect(throws: GGUFError.overlappingTensors(file: overlapping.path, tensor: "second.weight", offset: 0,
+        #expect(throws: ModelFileError.overlappingTensors(file: overlapping.path, tensor: "second.weight", offset: 0,
                                                      other: "first.weight", otherEnd: 32)) {
             try GGUFFile(url: overlapping)
         }
         let outside = try Self.twoTensors(secondAt: 64)
         defer { try? FileManager.default.removeItem(at: outside) }
-        let error = #expect(throws: GGUFError.tensorOutOfBounds(file: outside.path, tensor: "second.weight", offset: 64, bytes: 32,
+        let error = #expect(throws: ModelFileError.tensorOutOfBounds(file: outside.path, tensor: "second.weight", offset: 64, bytes: 32,
                                                                 dataLength: 64)) {
             try GGUFFile(url: outside)
         }
         #expect(error?.localizedDescription == "\(outside.path): tensor second.weight needs 32 bytes at data offset 64, past the end of the data section (64 bytes)")
         let huge = try Self.twoTensors(secondAt: .max)
         defer { try? FileManager.default.removeItem(at: huge) }
-        #expect(throws: GGUFError.tensorOutOfBounds(file: huge.path, tensor: "second.weight", offset: .max, bytes: 32, dataLength: 64)) {
+        #expect(throws: ModelFileError.tensorOutOfBounds(file: huge.path, tensor: "second.weight", offset: .max, bytes: 32, dataLength: 64)) {
             try GGUFFile(url: huge)
         }
     }
@@ -205,7 +205,7 @@ struct GGUFReaderTests {
         bytes += key + [99, 0, 0, 0]
         let url = try GGUFFixtures.temporaryFile(bytes)
         defer { try? FileManager.default.removeItem(at: url) }
-        let error = #expect(throws: GGUFError.self) { try GGUFFile(url: url) }
+        let error = #expect(throws: ModelFileError.self) { try GGUFFile(url: url) }
         let message = try #require(error?.localizedDescription)
         #expect(message.count < url.path.count + 300, "\(message.prefix(400))")
         #expect(message.contains("metadata \\u{0}\\n\\xFF\\u{1B}key"), "\(message)")

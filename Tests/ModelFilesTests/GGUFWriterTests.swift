@@ -67,13 +67,13 @@ struct GGUFWriterTests {
 
     @Test func badTensorsAreRefusedWithTheirName() throws {
         var writer = GGUFWriter()
-        #expect(throws: GGUFError.self) { try writer.addTensor("w", shape: [33], type: .q8_0, bytes: []) }
-        #expect(throws: GGUFError.self) { try writer.addTensor("w", shape: [32], type: .q8_0, bytes: [1, 2]) }
+        #expect(throws: ModelFileError.self) { try writer.addTensor("w", shape: [33], type: .q8_0, bytes: []) }
+        #expect(throws: ModelFileError.self) { try writer.addTensor("w", shape: [32], type: .q8_0, bytes: [1, 2]) }
         try writer.addTensor("w", shape: [2], floats: [1, 2])
-        let twice = #expect(throws: GGUFError.self) { try writer.addTensor("w", shape: [2], floats: [1, 2]) }
+        let twice = #expect(throws: ModelFileError.self) { try writer.addTensor("w", shape: [2], floats: [1, 2]) }
         #expect(twice?.localizedDescription.contains("w is added twice") == true)
         writer.set("mixed", .array([.int32(1), .string("x")]))
-        let mixed = #expect(throws: GGUFError.self) { try writer.write(to: Self.temporaryURL()) }
+        let mixed = #expect(throws: ModelFileError.self) { try writer.write(to: Self.temporaryURL()) }
         #expect(mixed?.localizedDescription.contains("mixed") == true)
     }
 }

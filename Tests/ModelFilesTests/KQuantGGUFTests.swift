@@ -85,7 +85,7 @@ struct KQuantGGUFTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kquant-\(UUID().uuidString).gguf")
         try Data(TinyGGUFWriter.bytes([tensor])).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let error = #expect(throws: GGUFError.self) { try GGUFFile(url: url) }
+        let error = #expect(throws: ModelFileError.self) { try GGUFFile(url: url) }
         #expect(error?.localizedDescription.contains("ffn_down.weight") == true)
         #expect(error?.localizedDescription.contains("Q4_K blocks of 256") == true)
     }

@@ -40,9 +40,9 @@ struct PyTorchCheckpointTests {
         #expect(Set(values).count > 200)
         let norm = try file.floats("model.norm.weight", expectedShape: [64])
         #expect(norm.allSatisfy { $0 >= 1 - 8.0 / 128 && $0 <= 1 + 7.0 / 128 })
-        let shape = #expect(throws: PyTorchError.self) { try file.matrix("model.norm.weight", rows: 64, columns: 2) }
+        let shape = #expect(throws: ModelFileError.self) { try file.matrix("model.norm.weight", rows: 64, columns: 2) }
         #expect(shape?.localizedDescription.contains("model.norm.weight has shape [64], expected [64, 2]") == true)
-        #expect(throws: PyTorchError.self) { try file.info("model.layers.2.mlp.up_proj.weight") }
+        #expect(throws: ModelFileError.self) { try file.info("model.layers.2.mlp.up_proj.weight") }
     }
 
     @Test func zip64ArchiveIsRead() throws {
@@ -67,7 +67,7 @@ struct PyTorchCheckpointTests {
         #expect(try checkpoint.floats("model.norm.weight", expectedShape: [64]).count == 64)
         let broken = #"{"weight_map": {"missing.weight": "part-2.bin"}}"#
         try Data(broken.utf8).write(to: directory.appendingPathComponent(PyTorchCheckpoint.indexFileName))
-        let error = #expect(throws: PyTorchError.self) { try PyTorchCheckpoint(directory: directory) }
+        let error = #expect(throws: ModelFileError.self) { try PyTorchCheckpoint(directory: directory) }
         #expect(error?.localizedDescription.contains("missing.weight") == true)
     }
 
@@ -75,7 +75,7 @@ struct PyTorchCheckpointTests {
         // "collections\nOrderedDict\n" -> "subprocess\ncheck_output\n": what a malicious pickle would call.
         let url = try PyTorchFixtures.patched(Array("collections\nOrderedDict\n".utf8), Array("subprocess\ncheck_output\n".utf8))
         defer { try? FileManager.default.removeItem(at: url) }
-        let error = #expect(throws: PyTorchError.self) { try PyTorchFile(url: url) }
+        let error = #expect(throws: ModelFileError.self) { try PyTorchFile(url: url) }
         #expect(error == .unsupportedPickle(file: url.path + ":pytorch_model/data.pkl", offset: 2,
                                             reason: "global subprocess.check_output is not allowed (only OrderedDict, _rebuild_tensor_v2 and BF16/F16/F32 storages)"))
     }
@@ -84,7 +84,7 @@ struct PyTorchCheckpointTests {
         // PROTO 2, then INST ('i') where GLOBAL ('c') stood.
         let url = try PyTorchFixtures.patched([0x80, 0x02, 0x63, 0x63, 0x6F], [0x80, 0x02, 0x69, 0x63, 0x6F])
         defer { try? FileManager.default.removeItem(at: url) }
-        let error = #expect(throws: PyTorchError.self) { try PyTorchFile(url: url) }
+        let error = #expect(throws: ModelFileError.self) { try PyTorchFile(url: url) }
         #expect(error?.localizedDescription.contains("offset 2: opcode INST (0x69) is not part of a state dict") == true)
     }
 
@@ -93,7 +93,7 @@ struct PyTorchCheckpointTests {
         let url = try PyTorchFixtures.patched([0x4B, 0x40, 0x4B, 0x01, 0x86], [0x4B, 0x41, 0x4B, 0x01, 0x86])
         defer { try? FileManager.default.removeItem(at: url) }
         let file = try PyTorchFile(url: url)
-        let error = #expect(throws: PyTorchError.self) { try file.matrix("model.embed_tokens.weight", rows: 256, columns: 64) }
+        let error = #expect(throws: ModelFileError.self) { try file.matrix("model.embed_tokens.weight", rows: 256, columns: 64) }
         #expect(error?.localizedDescription.contains("strides [65, 1] for shape [256, 64] are not row-major") == true)
     }
 
@@ -101,7 +101,7 @@ struct PyTorchCheckpointTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("legacy-\(UUID().uuidString).bin")
         try Data([0x80, 0x02, 0x8A, 0x0A] + Array(repeating: 0, count: 40)).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let error = #expect(throws: PyTorchError.self) { try PyTorchFile(url: url) }
+        let error = #expect(throws: ModelFileError.self) { try PyTorchFile(url: url) }
         #expect(error?.localizedDescription.contains("legacy format") == true)
     }
 }
@@ -159,15 +159,15 @@ struct StateDictUnpicklerTests {
     }
 
     @Test func emptyAndForeignPicklesAreNamed() {
-        #expect(throws: PyTorchError.invalidPickle(file: "p", offset: 0, reason: "truncated: 1 bytes needed, 0 left")) {
+        #expect(throws: ModelFileError.invalidPickle(file: "p", offset: 0, reason: "truncated: 1 bytes needed, 0 left")) {
             try Self.parse([])
         }
         // PROTO 2, EMPTY_LIST, STOP: a pickle, but not a state dict.
-        #expect(throws: PyTorchError.invalidPickle(file: "p", offset: 0, reason: "the pickle holds a list, not a state dict")) {
+        #expect(throws: ModelFileError.invalidPickle(file: "p", offset: 0, reason: "the pickle holds a list, not a state dict")) {
             try Self.parse([0x80, 0x02, 0x5D, 0x2E])
         }
         // NEWOBJ (0x81) would construct an arbitrary class.
-        let error = #expect(throws: PyTorchError.self) { try Self.parse([0x80, 0x02, 0x81]) }
+        let error = #expect(throws: ModelFileError.self) { try Self.parse([0x80, 0x02, 0x81]) }
         #expect(error?.localizedDescription == "p: the pickle is refused at offset 2: opcode NEWOBJ (0x81) is not part of a state dict")
     }
 }

@@ -51,11 +51,11 @@ private func temporaryDirectory() throws -> URL {
     #expect(try file.floats("b.f16") == values, "these values are exact in f16")
     #expect(try file.floats("c.bf16") == values, "and in bf16")
     #expect(try file.info("c.bf16").shape == [3, 2])
-    #expect(throws: SafetensorsError.unsupportedDType(name: "ids", file: url.path, dtype: "I64")) { try file.floats("ids") }
-    #expect(throws: SafetensorsError.shapeMismatch(name: "a.f32", file: url.path, expected: [3, 2], actual: [2, 3])) {
+    #expect(throws: ModelFileError.unsupportedDType(file: url.path, tensor: "ids", dtype: "I64")) { try file.floats("ids") }
+    #expect(throws: ModelFileError.shapeMismatch(file: url.path, tensor: "a.f32", expected: [3, 2], actual: [2, 3])) {
         try file.floats("a.f32", expectedShape: [3, 2])
     }
-    #expect(throws: SafetensorsError.missingTensor(name: "nope", file: url.path)) { try file.floats("nope") }
+    #expect(throws: ModelFileError.missingTensor(file: url.path, tensor: "nope")) { try file.floats("nope") }
 }
 
 @Test func readsShardedCheckpointsThroughTheIndex() throws {
@@ -72,11 +72,11 @@ private func temporaryDirectory() throws -> URL {
 
     let wrong = #"{"weight_map": {"third": "model-00001-of-00002.safetensors"}}"#
     try Data(wrong.utf8).write(to: directory.appendingPathComponent("model.safetensors.index.json"))
-    #expect(throws: SafetensorsError.missingTensor(name: "third", file: directory.appendingPathComponent("model-00001-of-00002.safetensors").path)) {
+    #expect(throws: ModelFileError.missingTensor(file: directory.appendingPathComponent("model-00001-of-00002.safetensors").path, tensor: "third")) {
         try SafetensorsCheckpoint(directory: directory)
     }
     try FileManager.default.removeItem(at: directory.appendingPathComponent("model.safetensors.index.json"))
-    #expect(throws: SafetensorsError.noWeights(directory: directory.path)) { try SafetensorsCheckpoint(directory: directory) }
+    #expect(throws: ModelFileError.noWeights(directory: directory.path, expected: "model.safetensors or model.safetensors.index.json")) { try SafetensorsCheckpoint(directory: directory) }
 }
 
 @Test func malformedFilesGiveErrorsNamingFileTensorAndOffsets() throws {
@@ -85,36 +85,36 @@ private func temporaryDirectory() throws -> URL {
     let url = directory.appendingPathComponent("bad.safetensors")
 
     try Data([1, 2, 3]).write(to: url)
-    #expect(throws: SafetensorsError.truncatedHeader(file: url.path, fileSize: 3)) { try SafetensorsFile(url: url) }
+    #expect(throws: ModelFileError.truncatedHeader(file: url.path, fileSize: 3)) { try SafetensorsFile(url: url) }
 
     var huge = Data()
     withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { huge.append(contentsOf: $0) }
     try huge.write(to: url)
-    #expect(throws: SafetensorsError.headerLengthTooLarge(file: url.path, headerLength: 1 << 40, fileSize: 8)) { try SafetensorsFile(url: url) }
+    #expect(throws: ModelFileError.headerLengthTooLarge(file: url.path, headerLength: 1 << 40, fileSize: 8)) { try SafetensorsFile(url: url) }
 
     try writeSafetensors([], headerOverride: "{not json", to: url)
-    #expect(throws: SafetensorsError.self) { try SafetensorsFile(url: url) }
+    #expect(throws: ModelFileError.self) { try SafetensorsFile(url: url) }
 
     try writeSafetensors([("w", "F32", [3], floatBytes([1, 2]))], to: url)
-    #expect(throws: SafetensorsError.sizeMismatch(name: "w", file: url.path, offset: 0, expectedBytes: 12, actualBytes: 8)) {
+    #expect(throws: ModelFileError.sizeMismatch(file: url.path, tensor: "w", offset: 0, expectedBytes: 12, actualBytes: 8)) {
         try SafetensorsFile(url: url)
     }
 
     try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}"#, to: url)
-    #expect(throws: SafetensorsError.dataOutOfBounds(name: "w", file: url.path, end: 16, dataLength: 0)) { try SafetensorsFile(url: url) }
+    #expect(throws: ModelFileError.dataOutOfBounds(file: url.path, tensor: "w", end: 16, dataLength: 0)) { try SafetensorsFile(url: url) }
 
     try writeSafetensors([], headerOverride: #"{"w": {"dtype": "Q4", "shape": [4], "data_offsets": [0, 0]}}"#, to: url)
-    #expect(throws: SafetensorsError.unsupportedDType(name: "w", file: url.path, dtype: "Q4")) { try SafetensorsFile(url: url) }
+    #expect(throws: ModelFileError.unsupportedDType(file: url.path, tensor: "w", dtype: "Q4")) { try SafetensorsFile(url: url) }
 
     try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4]}}"#, to: url)
-    #expect(throws: SafetensorsError.invalidTensorEntry(name: "w", file: url.path, detail: "needs dtype, shape and data_offsets")) {
+    #expect(throws: ModelFileError.invalidTensorEntry(file: url.path, tensor: "w", detail: "needs dtype, shape and data_offsets")) {
         try SafetensorsFile(url: url)
     }
 
     let missing = directory.appendingPathComponent("absent.safetensors")
-    #expect(throws: SafetensorsError.cannotOpen(file: missing.path, reason: "open: No such file or directory")) { try SafetensorsFile(url: missing) }
-    #expect(SafetensorsError.shapeMismatch(name: "t", file: "f", expected: [1], actual: [2]).localizedDescription
-        == "f: tensor 't' has shape [2], expected [1]")
+    #expect(throws: ModelFileError.cannotOpen(file: missing.path, reason: "open: No such file or directory")) { try SafetensorsFile(url: missing) }
+    #expect(ModelFileError.shapeMismatch(file: "f", tensor: "t", expected: [1], actual: [2]).localizedDescription
+        == "f: tensor t has shape [2], expected [1]")
 }
 
 /// Issue 22: a shape whose product overflows used to trap in `elementCount` (SIGILL) while the header was parsed.
@@ -124,19 +124,19 @@ private func temporaryDirectory() throws -> URL {
     let url = directory.appendingPathComponent("huge.safetensors")
     try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4294967296, 4294967296, 4294967296], "data_offsets": [0, 0]}}"#,
                          to: url)
-    #expect(throws: SafetensorsError.invalidTensorEntry(name: "w", file: url.path,
+    #expect(throws: ModelFileError.invalidTensorEntry(file: url.path, tensor: "w",
                                                         detail: "shape [4294967296, 4294967296, 4294967296] has more values than any file can hold")) {
         try SafetensorsFile(url: url)
     }
     // 2^62 values of 4 bytes: the product fits, the byte count does not.
     try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [4611686018427387904], "data_offsets": [0, 0]}}"#, to: url)
-    #expect(throws: SafetensorsError.invalidTensorEntry(name: "w", file: url.path,
+    #expect(throws: ModelFileError.invalidTensorEntry(file: url.path, tensor: "w",
                                                         detail: "shape [4611686018427387904] has more values than any file can hold")) {
         try SafetensorsFile(url: url)
     }
     // Sizes past Int (2^64) or not whole are not sizes.
     try writeSafetensors([], headerOverride: #"{"w": {"dtype": "F32", "shape": [18446744073709551616], "data_offsets": [0, 0]}}"#, to: url)
-    let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile(url: url) }
+    let error = #expect(throws: ModelFileError.self) { try SafetensorsFile(url: url) }
     #expect(error?.localizedDescription.contains("is not a list of sizes") == true)
 }
 
@@ -147,7 +147,7 @@ private func temporaryDirectory() throws -> URL {
     let url = directory.appendingPathComponent("name.safetensors")
     let name = "\\u0001\\n" + String(repeating: "x", count: 100_000)
     try writeSafetensors([], headerOverride: #"{"\#(name)": {"dtype": "Q4", "shape": [4], "data_offsets": [0, 0]}}"#, to: url)
-    let error = #expect(throws: SafetensorsError.self) { try SafetensorsFile(url: url) }
+    let error = #expect(throws: ModelFileError.self) { try SafetensorsFile(url: url) }
     let message = try #require(error?.localizedDescription)
     #expect(message.count < url.path.count + 200, "\(message.prefix(300))")
     #expect(message.contains("tensor '\\u{1}\\nxxx"))

@@ -68,7 +68,7 @@ import Testing
         await #expect {
             _ = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
         } throws: { error in
-            (error as? RunLockError)?.errorDescription?.contains("another semi-instruct process is writing this run") == true
+            (error as? StoreError)?.errorDescription?.contains("another semi-instruct process is writing this run") == true
         }
         #expect(held != nil)
         held = nil

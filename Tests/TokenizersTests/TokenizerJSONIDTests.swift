@@ -60,13 +60,13 @@ struct TokenizerJSONIDTests {
 
         let huge = try Self.write(Self.wordPiece(vocab: Self.wordPieceVocab + #", "b": 999999999999"#))
         defer { try? FileManager.default.removeItem(at: huge.deletingLastPathComponent()) }
-        #expect(throws: WordPieceError.invalidTokenizerJSON(
+        #expect(throws: TokenizerError.invalidTokenizerJSON(
             file: huge.path, detail: #"model.vocab["b"]: id 999999999999 is outside 0..<1048576, the ids a vocabulary of 6 entries may use"#)) {
             try WordPieceTokenizer.load(tokenizerJSON: huge)
         }
         let added = try Self.write(Self.wordPiece(vocab: Self.wordPieceVocab, added: #"[{"id": 999999999999, "content": "[MASK]"}]"#))
         defer { try? FileManager.default.removeItem(at: added.deletingLastPathComponent()) }
-        #expect(throws: WordPieceError.invalidTokenizerJSON(
+        #expect(throws: TokenizerError.invalidTokenizerJSON(
             file: added.path, detail: "added_tokens[0].id: id 999999999999 is outside 0..<1048576, the ids a vocabulary of 6 entries may use")) {
             try WordPieceTokenizer.load(tokenizerJSON: added)
         }

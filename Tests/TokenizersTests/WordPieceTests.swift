@@ -114,10 +114,10 @@ func idsMatchHuggingFaceTokenizersOnHardStrings(fixtureName: String) throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("tokenizer.json")
     try Data(#"{"model": {"type": "BPE", "vocab": {}}}"#.utf8).write(to: file)
-    #expect(throws: WordPieceError.unsupportedModel(file: file.path, type: "BPE")) {
+    #expect(throws: TokenizerError.notWordPiece(file: file.path, type: "BPE")) {
         try WordPieceTokenizer.load(directory: directory)
     }
-    #expect(throws: WordPieceError.missingFile(file: directory.appendingPathComponent("none/tokenizer.json").path + " (or vocab.txt)")) {
+    #expect(throws: TokenizerError.missingFile(file: directory.appendingPathComponent("none/tokenizer.json").path + " (or vocab.txt)")) {
         try WordPieceTokenizer.load(directory: directory.appendingPathComponent("none"))
     }
 }
