@@ -34,13 +34,7 @@ extension BPETokenizer {
             guard let pre = PreTokenizer(ggufName: preName) else {
                 throw TokenizerError.unsupportedPreTokenizer(file: file, value: preName)
             }
-            func checkedID(_ key: String) throws -> Int? {
-                guard let id = try gguf.optionalInt(key) else { return nil }
-                guard tokens.indices.contains(id) else {
-                    throw TokenizerError.invalid(file: file, key: key, reason: "id \(id) is outside the vocabulary of \(tokens.count)")
-                }
-                return id
-            }
+            func checkedID(_ key: String) throws -> Int? { try TokenizerSources.ggufTokenID(gguf, key, vocabularySize: tokens.count) }
             let bos = try checkedID("tokenizer.ggml.bos_token_id")
             let eos = try checkedID("tokenizer.ggml.eos_token_id")
             let eot = try checkedID("tokenizer.ggml.eot_token_id")

@@ -6,18 +6,7 @@ import ModelFiles
 extension BPETokenizer {
     public convenience init(tokenizerJSON url: URL) throws(TokenizerError) {
         let file = url.path
-        let root: [String: Any]
-        do {
-            let data = try Data(contentsOf: url)
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw TokenizerError.invalid(file: file, key: "(root)", reason: "not a JSON object")
-            }
-            root = object
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw .unreadable(file: file, reason: error.localizedDescription)
-        }
+        let root = try TokenizerSources.jsonRoot(url)
         guard let model = root["model"] as? [String: Any] else { throw .missing(file: file, key: "model") }
         let type = model["type"] as? String ?? "(none)"
         guard type == "BPE" else { throw .unsupportedModel(file: file, key: "model.type", value: type) }

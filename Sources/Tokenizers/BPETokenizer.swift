@@ -50,18 +50,11 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
             throw .invalid(file: source, key: "tokens", reason: "the vocabulary spells no byte with GPT-2's byte characters")
         }
 
-        var table: [UInt64: (rank: Int32, merged: Int32)] = [:]
-        table.reserveCapacity(merges.count)
-        for (rank, merge) in merges.enumerated() {
-            let parts = merge.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, let left = ids[String(parts[0])], let right = ids[String(parts[1])],
-                  let merged = ids[String(parts[0]) + String(parts[1])] else {
-                throw .invalid(file: source, key: "merges", reason: "merge \(rank) \"\(FileText.quoted(merge))\" names tokens not in the vocabulary")
-            }
-            let key = UInt64(left) << 32 | UInt64(right)
-            if table[key] == nil { table[key] = (Int32(rank), Int32(merged)) }
+        switch MergeRanks.table(merges, id: { ids[$0] }) {
+        case let .success(table): self.merges = table
+        case let .failure(bad):
+            throw .invalid(file: source, key: "merges", reason: "merge \(bad.rank) \"\(FileText.quoted(bad.text))\" names tokens not in the vocabulary")
         }
-        self.merges = table
     }
 
     public var vocabularySize: Int { tokens.count }

@@ -25,13 +25,7 @@ extension SentencePieceTokenizer {
             if let types, types.count != tokens.count {
                 throw TokenizerError.invalid(file: file, key: "tokenizer.ggml.token_type", reason: "\(types.count) types for \(tokens.count) tokens")
             }
-            func checkedID(_ key: String) throws -> Int? {
-                guard let id = try gguf.optionalInt(key), id >= 0 else { return nil }
-                guard tokens.indices.contains(id) else {
-                    throw TokenizerError.invalid(file: file, key: key, reason: "id \(id) is outside the vocabulary of \(tokens.count)")
-                }
-                return id
-            }
+            func checkedID(_ key: String) throws -> Int? { try TokenizerSources.ggufTokenID(gguf, key, vocabularySize: tokens.count) }
             let bos = try checkedID("tokenizer.ggml.bos_token_id")
             let eos = try checkedID("tokenizer.ggml.eos_token_id")
             let unknown = try checkedID("tokenizer.ggml.unknown_token_id")

@@ -15,17 +15,7 @@ extension SentencePieceTokenizer {
 
     public convenience init(tokenizerJSON url: URL) throws(TokenizerError) {
         let file = url.path
-        let root: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-                throw TokenizerError.invalid(file: file, key: "(root)", reason: "not a JSON object")
-            }
-            root = object
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw .unreadable(file: file, reason: error.localizedDescription)
-        }
+        let root = try TokenizerSources.jsonRoot(url)
         try self.init(tokenizerJSON: root, config: BPETokenizer.tokenizerConfig(beside: url), file: file)
     }
 

@@ -146,18 +146,11 @@ public final class SentencePieceTokenizer: Tokenizer, @unchecked Sendable {
             rankedMerges = [:]
         case let .ranks(merges):
             usesScores = false
-            var table: [UInt64: (rank: Int32, merged: Int32)] = [:]
-            table.reserveCapacity(merges.count)
-            for (rank, merge) in merges.enumerated() {
-                let parts = merge.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2, let left = ids[String(parts[0])], let right = ids[String(parts[1])],
-                      let merged = ids[String(parts[0]) + String(parts[1])] else {
-                    throw .invalid(file: source, key: "model.merges[\(rank)]", reason: "\"\(merge)\" names pieces not in the vocabulary")
-                }
-                let key = UInt64(UInt32(left)) << 32 | UInt64(UInt32(right))
-                if table[key] == nil { table[key] = (Int32(rank), merged) }
+            switch MergeRanks.table(merges, id: { ids[$0].map(Int.init) }) {
+            case let .success(table): rankedMerges = table
+            case let .failure(bad):
+                throw .invalid(file: source, key: "model.merges[\(bad.rank)]", reason: "\"\(bad.text)\" names pieces not in the vocabulary")
             }
-            rankedMerges = table
         }
 
         decodedBytes = pieces.map { piece in

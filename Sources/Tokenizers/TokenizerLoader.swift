@@ -18,17 +18,7 @@ public enum TokenizerLoader {
     /// The tokenizer a Hugging Face `tokenizer.json` describes: byte-level BPE, SentencePiece-style BPE
     /// (byte fallback, "▁" for spaces), or WordPiece (BERT encoders).
     public static func load(tokenizerJSON url: URL) throws(TokenizerError) -> any Tokenizer {
-        let root: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any] else {
-                throw TokenizerError.invalid(file: url.path, key: "(root)", reason: "not a JSON object")
-            }
-            root = object
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw .unreadable(file: url.path, reason: error.localizedDescription)
-        }
+        let root = try TokenizerSources.jsonRoot(url)
         if (root["model"] as? [String: Any])?["type"] as? String == "WordPiece" {
             do {
                 return WordPieceTokens(try WordPieceTokenizer.load(tokenizerJSON: url))
