@@ -5,12 +5,12 @@ import Sandbox
 /// `kind`: function, nested (a function defined in another that needs nothing of it), static, class or instance.
 struct ExtractedFunction: Decodable { var name: String; var line: Int; var code: String; var kind: String? }
 struct SkippedFunction: Decodable { var name: String; var line: Int; var reason: RejectionReason; var detail: String }
-struct FileError: Decodable { var reason: RejectionReason; var detail: String; var line: Int }
+struct FileRefusal: Decodable { var reason: RejectionReason; var detail: String; var line: Int }
 struct ExtractedFile: Decodable {
     var path: String
     var items: [ExtractedFunction]?
     var skipped: [SkippedFunction]?
-    var error: FileError?
+    var error: FileRefusal?
 }
 
 struct Signature: Decodable, Equatable {
@@ -22,10 +22,10 @@ struct Signature: Decodable, Equatable {
 }
 
 struct CodeAnalysis: Decodable {
-    struct ParseError: Decodable { var message: String; var line: Int }
+    struct SyntaxProblem: Decodable { var message: String; var line: Int }
     var parses: Bool
     var python2: String?
-    var error: ParseError?
+    var error: SyntaxProblem?
     var functions: [String]?
     var signature: Signature?
     var hash: String?
