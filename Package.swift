@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "CSandbox"),
         .target(name: "Sandbox", dependencies: ["CSandbox"]),
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // Models on other machines through their OpenAI-compatible HTTP API (Foundation's URLSession, no server code).
+        .target(name: "RemoteModels"),
         .target(
             name: "Pipeline",
             dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex",
@@ -65,7 +67,7 @@ let package = Package(
             name: "SemiInstructCLI",
             dependencies: [
                 "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox", "Store", "Pipeline",
-                "CommandOptions", "Benchmarks",
+                "CommandOptions", "Benchmarks", "RemoteModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,8 +91,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         // Stage tests run the real sandbox and engine through the CLI layer's adapters (SandboxCodeRunner, EngineChatGenerator).
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SemiInstructCLI", "Engine", "Tokenizers", "Store", "Constraints", "Kernels"]),
-        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Benchmarks", "CommandOptions", "Pipeline", "Dedup"]),
+        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Benchmarks", "CommandOptions", "Pipeline", "RemoteModels", "TestSupport", "Dedup"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "RemoteModelsTests", dependencies: ["RemoteModels", "TestSupport"]),
+        // Helpers more than one test target uses: a fault-injecting OpenAI-compatible server on loopback.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     cxxLanguageStandard: .cxx17
 )

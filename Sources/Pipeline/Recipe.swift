@@ -33,10 +33,33 @@ public struct Recipe: Codable, Sendable, Equatable {
     }
 
     public struct Models: Codable, Sendable, Equatable {
+        /// A cached name, a model file or directory, or a Hugging Face id; with an endpoint, the name the server gives
+        /// the model.
         public var generator: String = "smollm2"
+        /// Where the generator runs when it is on another machine (`generator: {endpoint: ..., model: ...}` in YAML).
+        public var generatorEndpoint: Endpoint?
         public var embedder: String = "minilm"
         /// Overrides the generator's own chat template (e.g. `chatml`).
         public var chatTemplate: String?
+    }
+
+    /// An OpenAI-compatible API on another machine (vLLM, SGLang, llama-server, TGI, a hosted API).
+    public struct Endpoint: Codable, Sendable, Equatable {
+        /// The API's base URL, e.g. http://gpu-box:8000/v1.
+        public var endpoint: String
+        /// The environment variable that holds the API key; the key itself is never stored or logged.
+        public var apiKeyEnv: String?
+        /// Requests in flight at once.
+        public var concurrency: Int = 16
+        /// Seconds one request may take before it is retried.
+        public var timeoutSeconds: Double = 300
+        /// Retries of a request the server was too busy for, failed (5xx) or dropped.
+        public var retries: Int = 4
+
+        public init(endpoint: String) { self.endpoint = endpoint }
+
+        /// The keys YAML may give beside `model`.
+        static let keys = ["endpoint", "api_key_env", "concurrency", "timeout_seconds", "retries"]
     }
 
     public struct Sampling: Codable, Sendable, Equatable {

@@ -44,6 +44,7 @@ public enum RecipeLoader {
         user = shorthands(user)
         let template = try jsonObject(schemaTemplate()) as! [String: Any]
         try checkKeys(user, node: node, template: template, keyPath: "", path: path)
+        user = try endpoints(user, node: node, path: path)
         let defaults = try jsonObject(Recipe()) as! [String: Any]
         let merged = merge(defaults, user, template: template)
         do {
@@ -124,6 +125,29 @@ public enum RecipeLoader {
         return user
     }
 
+    /// `models.generator` given as a mapping names a model on another machine: its `model` becomes the generator's
+    /// name and the rest `generator_endpoint`, over the endpoint defaults. Its keys are checked here, with their line.
+    static func endpoints(_ user: [String: Any], node: Node, path: String) throws -> [String: Any] {
+        guard var models = user["models"] as? [String: Any], let given = models["generator"] as? [String: Any] else { return user }
+        let place = child(of: node, key: "models").flatMap { child(of: $0, key: "generator") }
+        func fail(_ key: String, _ message: String) -> PipelineError {
+            let written = place.flatMap { child(of: $0, key: key) != nil ? Self.line(of: [key], in: $0) : $0.mark?.line }
+            return .recipe(path: path, line: written, key: "models.generator.\(key)", message: message)
+        }
+        for key in given.keys where key != "model" && !Recipe.Endpoint.keys.contains(key) {
+            throw fail(key, "unknown key (known here: \((["model"] + Recipe.Endpoint.keys).sorted().joined(separator: ", ")))")
+        }
+        guard let model = given["model"] as? String, !model.isEmpty else { throw fail("model", "expected the name the server gives the model") }
+        guard given["endpoint"] is String else { throw fail("endpoint", "expected the API's base URL, e.g. http://gpu-box:8000/v1") }
+        var endpoint = try jsonObject(Recipe.Endpoint(endpoint: "")) as! [String: Any]
+        for (key, value) in given where key != "model" { endpoint[key] = value }
+        models["generator"] = model
+        models["generator_endpoint"] = endpoint
+        var user = user
+        user["models"] = models
+        return user
+    }
+
     // MARK: - value checking
 
     /// Values a recipe may not hold even when their type is right; the error names the key and its line.
@@ -165,6 +189,13 @@ public enum RecipeLoader {
             (["instruction", "candidates"], recipe.instruction.candidates >= 1, "at least 1"),
             (["instruction", "example_style"], ["list", "doctest"].contains(recipe.instruction.exampleStyle), "list or doctest"),
             (["instruction", "min_faithfulness"], share(recipe.instruction.minFaithfulness), "a share between 0 and 1"),
+            (["models", "generator", "endpoint"], recipe.models.generatorEndpoint.map { Self.isHTTPURL($0.endpoint) } ?? true,
+             "an http:// or https:// URL, the API's base (e.g. http://gpu-box:8000/v1)"),
+            (["models", "generator", "concurrency"], (recipe.models.generatorEndpoint?.concurrency ?? 1) >= 1, "at least 1"),
+            (["models", "generator", "timeout_seconds"], (recipe.models.generatorEndpoint?.timeoutSeconds ?? 1) > 0, "more than 0 seconds"),
+            (["models", "generator", "retries"], (0...20).contains(recipe.models.generatorEndpoint?.retries ?? 0), "0 to 20"),
+            (["models", "generator", "api_key_env"], recipe.models.generatorEndpoint?.apiKeyEnv.map(Self.isVariableName) ?? true,
+             "the name of an environment variable (letters, digits, _), not the key itself"),
             (["decontaminate", "ngram"], recipe.decontaminate.ngram >= 3, "at least 3"),
             (["decontaminate", "min_matches"], recipe.decontaminate.minMatches >= 1, "at least 1"),
             (["decontaminate", "substring_min_tokens"], recipe.decontaminate.substringMinTokens >= 3, "at least 3"),
@@ -177,6 +208,16 @@ public enum RecipeLoader {
             throw PipelineError.recipe(path: path, line: line(of: rule.key, in: node), key: rule.key.joined(separator: "."),
                                        message: "expected \(rule.expected)")
         }
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else { return false }
+        return ["http", "https"].contains(scheme) && url.host != nil
+    }
+
+    static func isVariableName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) }
     }
 
     /// The line (1-based) where a nested key is written, when it is.
@@ -292,7 +333,8 @@ public enum RecipeLoader {
                 current = current?.sequence.flatMap { index < $0.count ? $0[index] : nil }
                 names.append("[\(index)]")
             } else {
-                let name = snake(key.stringValue)
+                // The endpoint was written inside `generator` (see `endpoints`).
+                let name = key.stringValue == "generatorEndpoint" ? "generator" : snake(key.stringValue)
                 current = current.flatMap { child(of: $0, key: name) }
                 names.append(names.isEmpty ? name : ".\(name)")
             }

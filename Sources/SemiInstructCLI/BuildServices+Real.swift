@@ -1,4 +1,4 @@
-// The real services of a build: the embedded engine, the sandbox and the sentence encoder.
+// The real services of a build: the embedded engine or a model on another machine, the sandbox and the sentence encoder.
 import Engine
 import Foundation
 import Pipeline
@@ -7,6 +7,10 @@ extension BuildServices {
     public static func real(recipe: Recipe, workers: Int, progress: ProgressReporter) -> BuildServices {
         BuildServices(
             generator: {
+                if let endpoint = recipe.models.generatorEndpoint {
+                    progress.message("generator \(recipe.models.generator) at \(endpoint.endpoint)")
+                    return try RemoteChatGenerator(model: recipe.models.generator, endpoint: endpoint)
+                }
                 progress.message("loading generator \(recipe.models.generator)")
                 return try EngineChatGenerator(model: recipe.models.generator, chatTemplate: recipe.models.chatTemplate,
                                                threads: ProcessInfo.processInfo.activeProcessorCount)
@@ -24,7 +28,11 @@ extension BuildServices {
             },
             preflight: {
                 do {
-                    _ = try ModelLoader.resolve(recipe.models.generator)
+                    if let endpoint = recipe.models.generatorEndpoint {
+                        _ = try RemoteChatGenerator.settings(model: recipe.models.generator, endpoint: endpoint)
+                    } else {
+                        _ = try ModelLoader.resolve(recipe.models.generator)
+                    }
                 } catch {
                     throw PipelineError.recipe(path: "recipe", line: nil, key: "models.generator", message: error.localizedDescription)
                 }

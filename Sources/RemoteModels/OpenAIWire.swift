@@ -1,0 +1,79 @@
+// The OpenAI-compatible HTTP API as Codable values: what vLLM, SGLang, llama.cpp's llama-server, TGI and hosted
+// APIs all accept for chat completions and embeddings. Fields a server does not know it ignores.
+
+public struct ChatCompletionRequest: Codable, Sendable, Equatable {
+    public struct Message: Codable, Sendable, Equatable {
+        public var role: String
+        public var content: String
+        public init(role: String, content: String) { self.role = role; self.content = content }
+    }
+
+    public var model: String
+    public var messages: [Message]
+    public var maxTokens: Int
+    public var temperature: Double
+    public var topP: Double
+    public var seed: UInt64?
+    public var stop: [String]?
+
+    public init(model: String, messages: [Message], maxTokens: Int, temperature: Double, topP: Double, seed: UInt64?,
+                stop: [String]?) {
+        self.model = model; self.messages = messages; self.maxTokens = maxTokens; self.temperature = temperature
+        self.topP = topP; self.seed = seed; self.stop = stop
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, temperature, seed, stop
+        case maxTokens = "max_tokens"
+        case topP = "top_p"
+    }
+}
+
+public struct ChatCompletionResponse: Codable, Sendable, Equatable {
+    public struct Choice: Codable, Sendable, Equatable {
+        public var message: ChatCompletionRequest.Message
+        public var finishReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case message
+            case finishReason = "finish_reason"
+        }
+    }
+
+    public struct Usage: Codable, Sendable, Equatable {
+        public var promptTokens: Int
+        public var completionTokens: Int
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+        }
+    }
+
+    public var choices: [Choice]
+    public var usage: Usage?
+}
+
+public struct EmbeddingRequest: Codable, Sendable, Equatable {
+    public var model: String
+    public var input: [String]
+    public init(model: String, input: [String]) { self.model = model; self.input = input }
+}
+
+public struct EmbeddingResponse: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Equatable {
+        public var index: Int
+        public var embedding: [Float]
+    }
+
+    public var data: [Item]
+}
+
+/// The error object OpenAI-style servers send with a 4xx or 5xx status.
+struct ErrorBody: Decodable {
+    struct Detail: Decodable {
+        var message: String?
+    }
+
+    var error: Detail?
+}

@@ -1,0 +1,37 @@
+// Starts Tests/Fixtures/remote/fake_openai.py on a loopback port for the length of a test.
+import Foundation
+
+public final class FakeOpenAIServer: @unchecked Sendable {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/remote/fake_openai.py")
+
+    let process = Process()
+    public let port: Int
+    public var base: String { "http://127.0.0.1:\(port)/v1" }
+
+    public init(log: URL? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [Self.script.path]
+        if let log { process.environment = ProcessInfo.processInfo.environment.merging(["FAKE_OPENAI_LOG": log.path]) { $1 } }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line is the port; read byte by byte so nothing after it is consumed.
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") {
+            line.append(first)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            process.terminate()
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        self.port = port
+    }
+
+    // Not waitUntilExit: it waits on a run loop that a test's thread never runs, and Foundation reaps the child anyway.
+    deinit { process.terminate() }
+
+    /// A model name of the given behaviour that no other test shares (the server counts requests per model).
+    public static func model(_ behaviour: String) -> String { "\(behaviour)-\(UUID().uuidString.prefix(8))" }
+}
