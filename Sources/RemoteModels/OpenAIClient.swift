@@ -103,6 +103,8 @@ public final class OpenAIClient: Sendable {
                     throw RemoteModelError.unauthorized(url: target.absoluteString, status: status, message: Self.message(text))
                 case 404 where text.localizedCaseInsensitiveContains("model"):
                     throw RemoteModelError.unknownModel(url: target.absoluteString, model: settings.model, message: Self.message(text))
+                case 404:
+                    throw RemoteModelError.notFound(url: target.absoluteString, message: Self.message(text))
                 case let transient where RetryPolicy.isTransient(status: transient):
                     last = .failed(url: target.absoluteString, status: status, attempts: attempt + 1, message: Self.message(text))
                 default:

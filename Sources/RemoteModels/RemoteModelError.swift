@@ -10,6 +10,8 @@ public enum RemoteModelError: LocalizedError, Equatable, Sendable {
     case unauthorized(url: String, status: Int, message: String)
     /// The server does not serve the model the recipe names.
     case unknownModel(url: String, model: String, message: String)
+    /// 404 for the API path itself: the endpoint is not an OpenAI-compatible API's base.
+    case notFound(url: String, message: String)
     /// Still failing after every retry, or refused outright (a 4xx other than 401, 403, 404, 408, 409 and 429).
     /// `status` 0 is a transport failure: refused or dropped connection, timeout.
     case failed(url: String, status: Int, attempts: Int, message: String)
@@ -19,7 +21,7 @@ public enum RemoteModelError: LocalizedError, Equatable, Sendable {
     /// Whether the whole run must stop rather than one request fail.
     public var stopsTheRun: Bool {
         switch self {
-        case .invalidEndpoint, .missingAPIKey, .unauthorized, .unknownModel: true
+        case .invalidEndpoint, .missingAPIKey, .unauthorized, .unknownModel, .notFound: true
         case .failed, .malformedResponse: false
         }
     }
@@ -34,6 +36,8 @@ public enum RemoteModelError: LocalizedError, Equatable, Sendable {
             "\(url): HTTP \(status): the server refuses the API key (\(message))"
         case let .unknownModel(url, model, message):
             "\(url): the server does not serve the model '\(model)' (\(message))"
+        case let .notFound(url, message):
+            "\(url): HTTP 404 (\(message)): is the endpoint the API's base, e.g. http://gpu-box:8000/v1?"
         case let .failed(url, status, attempts, message):
             status == 0 ? "\(url): no answer after \(attempts) attempt(s): \(message)"
                 : "\(url): HTTP \(status) after \(attempts) attempt(s): \(message)"

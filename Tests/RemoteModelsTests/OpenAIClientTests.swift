@@ -29,6 +29,25 @@ import Testing
         #expect(answer.usage?.promptTokens == 2 && answer.usage?.completionTokens == 3)
     }
 
+    @Test func whatIsSentIsTheOpenAIRequestAndTheKeyOnlyInItsHeader() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("fake-openai-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let logged = try FakeOpenAIServer(log: log)
+        let settings = try EndpointSettings.make(endpoint: logged.base, model: FakeOpenAIServer.model("needs-key"), apiKeyVariable: "K",
+                                                 concurrency: 1, timeoutSeconds: 5, retries: 0, environment: ["K": "sesame"])
+        _ = try await OpenAIClient(settings).chat(ChatCompletionRequest(
+            model: settings.model, messages: [.init(role: "system", content: "be brief"), .init(role: "user", content: "add")],
+            maxTokens: 32, temperature: 0.7, topP: 0.95, seed: 42, stop: ["```\n"]))
+        let line = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+        let sent = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+        #expect(sent["path"] as? String == "/v1/chat/completions")
+        let body = sent["body"] as? [String: Any] ?? [:]
+        #expect(body["model"] as? String == settings.model && body["max_tokens"] as? Int == 32 && body["seed"] as? Int == 42)
+        #expect(body["temperature"] as? Double == 0.7 && body["top_p"] as? Double == 0.95 && body["stop"] as? [String] == ["```\n"])
+        #expect((body["messages"] as? [[String: String]])?.map { $0["role"] ?? "" } == ["system", "user"])
+        #expect(!line.contains("sesame"), "the key travels in the Authorization header only")
+    }
+
     @Test func aBusyServerIsAskedAgainAfterTheWaitItGives() async throws {
         let busy = try client("busy-once")
         let start = Date()
@@ -86,6 +105,11 @@ import Testing
         let unknown = await #expect(throws: RemoteModelError.self) { _ = try await ask(try client("no-such-model")) }
         guard case .unknownModel = unknown else { Issue.record("\(String(describing: unknown))"); return }
         #expect(unknown?.stopsTheRun == true)
+        // A base URL without the API's path: every request would 404, so the run stops.
+        let settings = try EndpointSettings.make(endpoint: "http://127.0.0.1:\(server.port)/wrong", model: FakeOpenAIServer.model("echo"),
+                                                 apiKeyVariable: nil, concurrency: 1, timeoutSeconds: 5, retries: 2)
+        let lost = await #expect(throws: RemoteModelError.self) { _ = try await ask(OpenAIClient(settings)) }
+        guard case .notFound = lost else { Issue.record("\(String(describing: lost))"); return }
     }
 
     @Test func embeddingsComeBackInTheOrderOfTheTexts() async throws {

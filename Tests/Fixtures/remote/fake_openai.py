@@ -13,6 +13,7 @@ name picks the behaviour; counters are per model, so each test uses its own mode
   bad-request-*   400 naming a field
   needs-key-*     401 unless the Authorization header is "Bearer sesame", then as echo
   anything else   404 with an OpenAI-style "model does not exist" error
+A path outside /v1/ is a plain 404 "Not Found".
 
 Every request is appended to the file named by $FAKE_OPENAI_LOG (one JSON object per line), so a test can check
 what was sent (and that no API key is logged by the client elsewhere).
@@ -57,6 +58,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         request = json.loads(self.rfile.read(length) or b"{}")
         model = request.get("model", "")
+        if not self.path.startswith("/v1/"):
+            return self.error(404, "Not Found")
         if os.environ.get("FAKE_OPENAI_LOG"):
             with lock, open(os.environ["FAKE_OPENAI_LOG"], "a") as log:
                 log.write(json.dumps({"path": self.path, "body": request}) + "\n")
