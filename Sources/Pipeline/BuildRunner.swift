@@ -123,18 +123,25 @@ public final class BuildRunner {
 
     func prepare(_ stage: StageName, _ context: inout StageContext) throws {
         switch stage {
-        case .testInputs:
+        case .testInputs, .rewrite, .instruct, .faithfulness:
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
-            if context.generator == nil { context.generator = try services.generator() }
-        case .rewrite, .instruct, .faithfulness:
-            if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
-            if context.generator == nil { context.generator = try services.generator() }
+            if context.generator == nil {
+                let generator = try services.generator()
+                context.generator = generator
+                try context.store.setMeta("generator.constraints", Self.constraints(recipe: recipe, generator: generator))
+            }
         case .runOriginal, .augment, .verify:
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
         case .semdedup:
             if context.embedder == nil && recipe.dedup.enabled { context.embedder = try services.embedder() }
         default: break
         }
+    }
+
+    /// Whether the model stages' answers were constrained, and why not: a reader of the run needs to know.
+    static func constraints(recipe: Recipe, generator: any ChatGenerator) -> String {
+        guard recipe.sampling.constrain else { return "off (sampling.constrain: false)" }
+        return generator.supportsConstraints ? "on" : "not sent: the generator cannot constrain, answers are parsed as they come"
     }
 
     /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.

@@ -9,6 +9,8 @@ public struct RunSummary: Codable, Sendable {
     public var dedupRemovals: Int
     public var modelUsage: [ModelUsage]
     public var exports: Int
+    /// Whether the model's answers were constrained (nil before any model stage ran).
+    public var constraints: String?
 }
 
 public struct CaseDetail: Codable, Sendable {
@@ -90,7 +92,8 @@ public enum RunInspector {
         return RunSummary(database: path, samples: try store.sampleCount(), stages: stages,
                           dedupRemovals: stages.first { $0.stage == StageName.semdedup.rawValue }?.reasons
                               .first { $0.reason == "semantic-duplicate" }?.count ?? 0,
-                          modelUsage: try store.modelUsage(), exports: try store.exportCount())
+                          modelUsage: try store.modelUsage(), exports: try store.exportCount(),
+                          constraints: try store.meta("generator.constraints"))
     }
 
     public static func detail(_ store: RunDatabase, id: String) throws -> SampleDetail {

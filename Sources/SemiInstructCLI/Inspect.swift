@@ -145,6 +145,7 @@ enum InspectText {
             }
         }
         out.append("semantic duplicates removed: \(s.dedupRemovals)")
+        if let constraints = s.constraints { out.append("constrained decoding: \(constraints)") }
         for usage in s.modelUsage {
             out.append(String(format: "model calls at %@: %d, %d prompt + %d generated tokens, %.1f s", usage.stage as NSString,
                               usage.calls, usage.promptTokens, usage.completionTokens, usage.seconds))

@@ -47,6 +47,8 @@ import Testing
         let rejected = try BuiltBinary.run(["inspect", "--run", result.run.path, "--rejected", "--stage", "test-inputs", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(rejected.output.utf8)) as? [[String: Any]] ?? []
         #expect(rows.count == 2, "\(rejected.output)")
+        let summary = try BuiltBinary.run(["inspect", "--run", result.run.path])
+        #expect(summary.output.contains("constrained decoding: not sent: the generator cannot constrain"), "\(summary.output)")
         for row in rows {
             #expect(row["reason"] as? String == "generation-failed")
             #expect((row["detail"] as? String ?? "").contains("HTTP 500"), "\(row)")

@@ -4,10 +4,16 @@ import Constraints
 import Foundation
 import Pipeline
 import SemiInstructCLI
+import Store
 import Testing
 
 @Suite(.serialized) struct ConstrainedStagesTests {
     func requests(supports: Bool, constrain: Bool) async throws -> [ChatRequest] {
+        try await run(supports: supports, constrain: constrain).requests
+    }
+
+    /// The requests the generator got, and what the run database says of constraints.
+    func run(supports: Bool, constrain: Bool) async throws -> (requests: [ChatRequest], recorded: String?) {
         let run = try temporaryDirectory("constrained")
         defer { try? FileManager.default.removeItem(at: run) }
         let generator = ScriptedGenerator(inputs: ["f": ["f([1, 2, 3], 2)", "f([], 3)", "f([1], 1)"]], supportsConstraints: supports)
@@ -22,12 +28,13 @@ import Testing
         let services = BuildServices(generator: { generator }, runner: { roots in
             try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2, sourceRoots: roots)
         }, embedder: { throw NoServices() })
-        _ = try await BuildRunner(recipe: recipe, options: options, services: services, progress: ProgressReporter(mode: .quiet)).run()
-        return generator.requests
+        let result = try await BuildRunner(recipe: recipe, options: options, services: services, progress: ProgressReporter(mode: .quiet)).run()
+        return (generator.requests, try RunDatabase(path: result.databasePath).meta("generator.constraints"))
     }
 
     @Test func stagesAskForConstrainedAnswers() async throws {
-        let requests = try await requests(supports: true, constrain: true)
+        let (requests, recorded) = try await run(supports: true, constrain: true)
+        #expect(recorded == "on")
         let rewrites = requests.filter { $0.messages.last!.content.hasPrefix("Rewrite") }
         let inputs = requests.filter { $0.messages.last!.content.hasPrefix("Write 3 different calls") }
         #expect(!rewrites.isEmpty && !inputs.isEmpty)
@@ -57,10 +64,12 @@ import Testing
     }
 
     @Test func noConstraintWhenTheRecipeOrTheGeneratorSaysNo() async throws {
-        for (supports, constrain) in [(true, false), (false, true)] {
-            let requests = try await requests(supports: supports, constrain: constrain)
+        for (supports, constrain, recorded) in [(true, false, "off (sampling.constrain: false)"),
+                                                (false, true, "not sent: the generator cannot constrain, answers are parsed as they come")] {
+            let (requests, said) = try await run(supports: supports, constrain: constrain)
             #expect(!requests.isEmpty)
             #expect(requests.allSatisfy { $0.constraint == nil })
+            #expect(said == recorded, "the run records whether answers were constrained")
         }
     }
 }
