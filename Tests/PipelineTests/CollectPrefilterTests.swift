@@ -7,6 +7,14 @@ import Testing
 struct NoServices: Error {}
 let staticOnly = BuildServices(generator: { throw NoServices() }, runner: { _ in throw NoServices() }, embedder: { throw NoServices() })
 
+/// Runs only collect (no model, no sandbox) on `recipe`'s inputs into `run`.
+func collectOnly(_ recipe: Recipe, in run: URL) async throws -> (result: BuildResult, store: RunDatabase) {
+    var options = BuildOptions(runDirectory: run)
+    options.until = .collect
+    let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
+    return (result, try RunDatabase(path: result.databasePath))
+}
+
 func temporaryDirectory(_ name: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("si-\(name)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -69,11 +77,7 @@ func decisions(_ store: RunDatabase, stage: String) throws -> [String: String] {
         try data.write(to: input)
         var recipe = Recipe()
         recipe.inputs = [.init(path: input.path)]
-        var options = BuildOptions(runDirectory: run.appendingPathComponent("run"))
-        options.until = .collect
-        let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly,
-                                           progress: ProgressReporter(mode: .quiet)).run()
-        let store = try RunDatabase(path: result.databasePath)
+        let (result, store) = try await collectOnly(recipe, in: run.appendingPathComponent("run"))
         let collect = try decisions(store, stage: "collect")
         #expect(result.collected == 6)
         #expect(collect["in.jsonl:a"] == "kept")

@@ -195,10 +195,7 @@ import Testing
         var recipe = Recipe()
         recipe.inputs = [.init(path: root.path)]
         recipe.collect.kinds = ["function", "nested"]
-        var options = BuildOptions(runDirectory: root.appendingPathComponent("run"))
-        options.until = .collect
-        let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
-        let collect = try decisions(try RunDatabase(path: result.databasePath), stage: "collect")
+        let collect = try decisions(try await collectOnly(recipe, in: root.appendingPathComponent("run")).store, stage: "collect")
         #expect(collect["geometry.py:Rect.area"] == "kind-not-collected" && collect["geometry.py:Rect.square_side"] == "kind-not-collected")
         #expect(collect["docs.py:key"] == "kept" && collect["util.py:clamp"] == "kept")
         // A kind the tool does not know is a recipe error, found when the recipe loads.

@@ -52,11 +52,7 @@ import Testing
         try Self.refusedByAnalysis.write(to: file, atomically: true, encoding: .utf8)
         var recipe = Recipe()
         recipe.inputs = [.init(path: file.path)]
-        var options = BuildOptions(runDirectory: run.appendingPathComponent("run"))
-        options.until = .collect
-        let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly,
-                                           progress: ProgressReporter(mode: .quiet)).run()
-        let store = try RunDatabase(path: result.databasePath)
+        let store = try await collectOnly(recipe, in: run.appendingPathComponent("run")).store
         let reasons = Set(try store.rejections().map(\.reason))
         let expected: Set<RejectionReason> = [.asyncFunction, .nested, .abstractClass, .specialMethod, .property, .noSelf]
         #expect(reasons == Set(expected.map(\.rawValue)), "\(reasons)")

@@ -42,10 +42,7 @@ import Testing
         var recipe = Recipe()
         recipe.inputs = [.init(path: input)]
         recipe.licenses.allow = allow
-        var options = BuildOptions(runDirectory: run)
-        options.until = .collect
-        let result = try await BuildRunner(recipe: recipe, options: options, services: staticOnly, progress: ProgressReporter(mode: .quiet)).run()
-        return try RunDatabase(path: result.databasePath)
+        return try await collectOnly(recipe, in: run).store
     }
 
     static func outcomes(_ store: RunDatabase) throws -> [String: (SampleRecord, OutcomeRecord)] {
