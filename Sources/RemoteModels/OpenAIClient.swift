@@ -72,7 +72,7 @@ public final class OpenAIClient: Sendable {
         return sorted.map(\.embedding)
     }
 
-    func url(_ path: String) -> URL { settings.baseURL.appendingPathComponent(path) }
+    public func url(_ path: String) -> URL { settings.baseURL.appendingPathComponent(path) }
 
     func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, as: Answer.Type) async throws(RemoteModelError) -> Answer {
         let target = url(path)

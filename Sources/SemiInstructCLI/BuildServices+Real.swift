@@ -9,7 +9,7 @@ extension BuildServices {
             generator: {
                 if let endpoint = recipe.models.generatorEndpoint {
                     progress.message("generator \(recipe.models.generator) at \(endpoint.endpoint)")
-                    return try RemoteChatGenerator(model: recipe.models.generator, endpoint: endpoint)
+                    return try RemoteChatGenerator(model: recipe.models.generator, endpoint: endpoint, report: { progress.message($0) })
                 }
                 progress.message("loading generator \(recipe.models.generator)")
                 return try EngineChatGenerator(model: recipe.models.generator, chatTemplate: recipe.models.chatTemplate,

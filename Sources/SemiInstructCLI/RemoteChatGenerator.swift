@@ -7,9 +7,12 @@ import RemoteModels
 public final class RemoteChatGenerator: ChatGenerator {
     public let client: OpenAIClient
     public var modelName: String { client.settings.model }
+    /// Where each batch's line goes: requests, failures, retries and tokens per second.
+    let report: @Sendable (String) -> Void
 
-    public init(model: String, endpoint: Recipe.Endpoint) throws {
+    public init(model: String, endpoint: Recipe.Endpoint, report: @escaping @Sendable (String) -> Void = { _ in }) throws {
         client = OpenAIClient(try Self.settings(model: model, endpoint: endpoint))
+        self.report = report
     }
 
     /// The client settings a recipe's endpoint gives; checks the URL and that the key's variable is set.
@@ -21,20 +24,57 @@ public final class RemoteChatGenerator: ChatGenerator {
     /// At most the endpoint's concurrency in flight, replies in the order of `requests`. A request that still fails
     /// after its retries is that sample's failure; a refused key or an unknown model stops the run.
     public func generate(_ requests: [ChatRequest]) async throws -> [ChatReply] {
-        try await withThrowingTaskGroup(of: (Int, ChatReply).self) { group in
-            var replies = [ChatReply?](repeating: nil, count: requests.count)
-            var next = 0
-            func submit() {
-                let index = next
-                next += 1
-                group.addTask { (index, try await self.reply(to: requests[index])) }
+        let start = DispatchTime.now()
+        let retriesBefore = client.retriesMade
+        let replies = try await replies(to: requests)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let tokens = replies.reduce(0) { $0 + $1.completionTokens }
+        let failed = replies.filter { $0.failure != nil }.count
+        report(String(format: "%@: %d requests (up to %d at once), %d failed, %d retried, %d tokens in %.1f s (%.1f tokens/s)",
+                      client.url("chat/completions").absoluteString, requests.count, min(requests.count, client.settings.concurrency),
+                      failed, client.retriesMade - retriesBefore, tokens, seconds, seconds > 0 ? Double(tokens) / seconds : 0))
+        return replies
+    }
+
+    /// Every request runs to its end before an error that stops the run is thrown: cancelling a URLSession request
+    /// while it completes deadlocks FoundationNetworking on Linux, so the group is never cancelled.
+    func replies(to requests: [ChatRequest]) async throws -> [ChatReply] {
+        let (replies, stop) = await withTaskGroup(of: Answered.self) { group in
+            var replies = [ChatReply](repeating: .failed("not asked"), count: requests.count)
+            var stop: RemoteModelError?
+            var submitted = 0, finished = 0
+            while finished < requests.count {
+                // Keep the window full, then take the next finished request.
+                while submitted < requests.count && submitted - finished < client.settings.concurrency {
+                    let index = submitted, request = requests[index]
+                    group.addTask { await self.answer(request, index: index) }
+                    submitted += 1
+                }
+                guard let answered = await group.next() else { break }
+                replies[answered.index] = answered.reply
+                stop = stop ?? answered.stop
+                finished += 1
             }
-            for _ in 0..<min(client.settings.concurrency, requests.count) { submit() }
-            while let (index, reply) = try await group.next() {
-                replies[index] = reply
-                if next < requests.count { submit() }
-            }
-            return replies.map { $0! }
+            return (replies, stop)
+        }
+        if let stop { throw stop }
+        return replies
+    }
+
+    /// One request's reply, or the error that stops the run.
+    struct Answered: Sendable {
+        var index: Int
+        var reply: ChatReply
+        var stop: RemoteModelError?
+    }
+
+    func answer(_ request: ChatRequest, index: Int) async -> Answered {
+        do {
+            return Answered(index: index, reply: try await reply(to: request))
+        } catch let error as RemoteModelError {
+            return Answered(index: index, reply: .failed(error.localizedDescription), stop: error)
+        } catch {
+            return Answered(index: index, reply: .failed(error.localizedDescription))
         }
     }
 

@@ -35,7 +35,7 @@ import Testing
 
     func build(_ recipe: URL, environment: [String: String] = [:]) throws -> (status: Int32, output: String, error: String, run: URL) {
         let run = directory.appendingPathComponent("run-\(UUID().uuidString.prefix(6))")
-        let result = try BuiltBinary.run(["build", recipe.path, "--until", "test-inputs", "--run", run.path, "--quiet", "--workers", "1"],
+        let result = try BuiltBinary.run(["build", recipe.path, "--until", "test-inputs", "--run", run.path, "--workers", "1"],
                                          environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         return (result.status, result.output, result.error, run)
     }
@@ -47,6 +47,9 @@ import Testing
         let rejected = try BuiltBinary.run(["inspect", "--run", result.run.path, "--rejected", "--stage", "test-inputs", "--json"])
         let rows = try JSONSerialization.jsonObject(with: Data(rejected.output.utf8)) as? [[String: Any]] ?? []
         #expect(rows.count == 2, "\(rejected.output)")
+        // Each batch says what it cost: requests, failures, retries, tokens per second.
+        #expect((result.output + result.error).contains("/chat/completions: 2 requests (up to 2 at once), 2 failed, 0 retried"),
+                "\(result.output)\(result.error)")
         let summary = try BuiltBinary.run(["inspect", "--run", result.run.path])
         #expect(summary.output.contains("constrained decoding: not sent: the generator cannot constrain"), "\(summary.output)")
         for row in rows {

@@ -102,6 +102,14 @@ class Handler(BaseHTTPRequestHandler):
         })
 
 
+def exit_with_parent(parent):
+    # A test killed before it stopped the server must not leave it running.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()
