@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex",
+                           "RemoteModels",
                            .product(name: "Yams", package: "Yams")]
         ),
         // Command-line values shared by the commands and the benchmarks: the model argument, enums taken by raw value.

@@ -2,6 +2,7 @@
 import Decontamination
 import Dedup
 import Foundation
+import RemoteModels
 import Yams
 
 public enum RecipeLoader {
@@ -189,7 +190,7 @@ public enum RecipeLoader {
             (["instruction", "candidates"], recipe.instruction.candidates >= 1, "at least 1"),
             (["instruction", "example_style"], ["list", "doctest"].contains(recipe.instruction.exampleStyle), "list or doctest"),
             (["instruction", "min_faithfulness"], share(recipe.instruction.minFaithfulness), "a share between 0 and 1"),
-            (["models", "generator", "endpoint"], recipe.models.generatorEndpoint.map { Self.isHTTPURL($0.endpoint) } ?? true,
+            (["models", "generator", "endpoint"], recipe.models.generatorEndpoint.map { EndpointSettings.baseURL($0.endpoint) != nil } ?? true,
              "an http:// or https:// URL, the API's base (e.g. http://gpu-box:8000/v1)"),
             (["models", "generator", "concurrency"], (recipe.models.generatorEndpoint?.concurrency ?? 1) >= 1, "at least 1"),
             (["models", "generator", "timeout_seconds"], (recipe.models.generatorEndpoint?.timeoutSeconds ?? 1) > 0, "more than 0 seconds"),
@@ -208,11 +209,6 @@ public enum RecipeLoader {
             throw PipelineError.recipe(path: path, line: line(of: rule.key, in: node), key: rule.key.joined(separator: "."),
                                        message: "expected \(rule.expected)")
         }
-    }
-
-    static func isHTTPURL(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else { return false }
-        return ["http", "https"].contains(scheme) && url.host != nil
     }
 
     static func isVariableName(_ text: String) -> Bool {

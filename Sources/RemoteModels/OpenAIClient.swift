@@ -20,13 +20,19 @@ public struct EndpointSettings: Sendable, Equatable {
         self.timeoutSeconds = timeoutSeconds; self.retry = retry
     }
 
+    /// An http(s) URL with a host, or nil: what an endpoint must be (recipes are checked with this when they load).
+    public static func baseURL(_ endpoint: String) -> URL? {
+        guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            return nil
+        }
+        return url
+    }
+
     /// `endpoint` as a recipe gives it, the key from the environment variable it names.
     public static func make(endpoint: String, model: String, apiKeyVariable: String?, concurrency: Int, timeoutSeconds: Double,
                             retries: Int, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(RemoteModelError) -> EndpointSettings {
-        guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-            throw .invalidEndpoint(endpoint)
-        }
+        guard let url = baseURL(endpoint) else { throw .invalidEndpoint(endpoint) }
         var key: String?
         if let apiKeyVariable {
             guard let value = environment[apiKeyVariable], !value.isEmpty else { throw .missingAPIKey(variable: apiKeyVariable) }
@@ -90,7 +96,7 @@ public final class OpenAIClient: Sendable {
             if attempt > 0 { counters.retried() }
             var retryAfter: String?
             do {
-                let (data, response) = try await session.data(for: request)
+                let (data, response) = try await Self.send(request, on: session)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 retryAfter = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Retry-After")
                 let text = String(decoding: data.prefix(2000), as: UTF8.self)
@@ -120,6 +126,13 @@ public final class OpenAIClient: Sendable {
             try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
         }
         throw last
+    }
+
+    /// Sends outside the caller's task, so the caller's cancellation never reaches URLSession: cancelling a request
+    /// while it completes deadlocks FoundationNetworking on Linux. A cancelled caller waits for the answer (bounded by
+    /// the timeout) instead.
+    static func send(_ request: URLRequest, on session: URLSession) async throws -> (Data, URLResponse) {
+        try await Task { try await session.data(for: request) }.value
     }
 
     /// The error object's message when the body is one, else the body itself.

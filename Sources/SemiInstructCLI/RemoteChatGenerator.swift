@@ -36,8 +36,8 @@ public final class RemoteChatGenerator: ChatGenerator {
         return replies
     }
 
-    /// Every request runs to its end before an error that stops the run is thrown: cancelling a URLSession request
-    /// while it completes deadlocks FoundationNetworking on Linux, so the group is never cancelled.
+    /// Every request runs to its end before an error that stops the run is thrown, so no sample's answer is lost to a
+    /// sibling's error (the client never lets cancellation reach URLSession either: see `OpenAIClient.send`).
     func replies(to requests: [ChatRequest]) async throws -> [ChatReply] {
         let (replies, stop) = await withTaskGroup(of: Answered.self) { group in
             var replies = [ChatReply](repeating: .failed("not asked"), count: requests.count)
