@@ -14,6 +14,8 @@ public enum ConstraintError: LocalizedError, Sendable, Equatable {
     /// The rule can never finish (every alternative needs itself or an empty byte class).
     case unproductive(source: String, rule: String)
     case unreadable(path: String, reason: String)
+    /// The grammar cannot be written as llama.cpp GBNF with the same meaning.
+    case notGBNF(source: String, rule: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -33,6 +35,8 @@ public enum ConstraintError: LocalizedError, Sendable, Equatable {
             "\(source): grammar error: rule '\(rule)' can never finish matching"
         case let .unreadable(path, reason):
             "\(path): \(reason)"
+        case let .notGBNF(source, rule, reason):
+            "\(source): grammar error: rule '\(rule)' cannot be written as llama.cpp GBNF: \(reason)"
         }
     }
 }

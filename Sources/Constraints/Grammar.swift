@@ -10,6 +10,10 @@ public final class Grammar: Sendable, Equatable, CustomStringConvertible {
 
     /// Identifies the grammar in caches; two grammars with the same key accept the same text.
     public let key: String
+    /// The grammar-format text it was parsed from (`GrammarParser.parse`); nil when built from a schema, regex or definition.
+    public let grammarText: String?
+    /// Where the rules came from, for errors.
+    let source: String
     let elements: [Element]
     /// Start positions of each rule's alternatives.
     let alternatives: [[Int32]]
@@ -19,7 +23,14 @@ public final class Grammar: Sendable, Equatable, CustomStringConvertible {
     public var description: String { key }
     public static func == (a: Grammar, b: Grammar) -> Bool { a.key == b.key }
 
-    public init(_ definition: GrammarDefinition, key: String? = nil) throws(ConstraintError) {
+    public convenience init(_ definition: GrammarDefinition, key: String? = nil) throws(ConstraintError) {
+        try self.init(definition, key: key, grammarText: nil)
+    }
+
+    /// Only the parser passes `grammarText`, so it is always the text the rules came from.
+    init(_ definition: GrammarDefinition, key: String?, grammarText: String?) throws(ConstraintError) {
+        self.grammarText = grammarText
+        source = definition.source
         var lowering = Lowering(definition: definition)
         try lowering.run()
         elements = lowering.elements

@@ -9,12 +9,13 @@
 // Names: letters, digits, `_` and `-`. Terms: "string" or 'string' (escapes \n \r \t \\ \" \' \xHH
 // \u{HHHH}), [character class] with ranges and ^ for negation (same escapes plus \] \- \^),
 // `.` any character, (group), and the postfix repeats * + ? {n} {n,} {n,m}. `|` separates alternatives.
-// Matching is on UTF-8 bytes; a class or `.` matches whole characters.
+// Matching is on UTF-8 bytes; a class or `.` matches whole characters (`.` any, newline included).
+// The parser reads characters into GrammarSyntax, which lowers to bytes; GBNF.swift prints the same syntax for llama.cpp.
 
 public enum GrammarParser {
     public static func parse(_ text: String, source: String = "<grammar>") throws(ConstraintError) -> Grammar {
         var parser = Parser(text: text, source: source)
-        return try Grammar(parser.parseRules())
+        return try Grammar(parser.parseRules(), key: nil, grammarText: text)
     }
 
     /// Parses the rules without compiling them (for callers that add rules of their own).
@@ -75,7 +76,18 @@ struct Parser {
     }
 
     mutating func parseRules() throws(ConstraintError) -> GrammarDefinition {
-        var rules: [GrammarDefinition.Rule] = []
+        try definition(of: parseSyntax())
+    }
+
+    /// The rules lowered to bytes.
+    func definition(of rules: [SyntaxRule]) -> GrammarDefinition {
+        let lowered = rules.map { GrammarDefinition.Rule(name: $0.name, expression: $0.syntax.lowered, line: $0.line) }
+        return GrammarDefinition(rules: lowered, root: "root", source: source, text: text)
+    }
+
+    /// The rules as written, not yet lowered to bytes.
+    mutating func parseSyntax() throws(ConstraintError) -> [SyntaxRule] {
+        var rules: [SyntaxRule] = []
         skipSpace()
         while current != nil {
             let line = lineAndColumn(of: position, in: bytes).line
@@ -88,13 +100,13 @@ struct Parser {
             if let byte = current, !atRuleStart() {
                 throw error(byte == UInt8(ascii: ")") ? "a rule or the end of the grammar (unbalanced ')')" : "a term, '|' or a new rule")
             }
-            rules.append(.init(name: name, expression: expression, line: line))
+            rules.append(SyntaxRule(name: name, syntax: expression, line: line))
         }
         guard !rules.isEmpty else { throw error("at least one rule (root ::= ...)") }
-        return GrammarDefinition(rules: rules, root: "root", source: source, text: text)
+        return rules
     }
 
-    mutating func alternatives() throws(ConstraintError) -> GrammarExpression {
+    mutating func alternatives() throws(ConstraintError) -> GrammarSyntax {
         var options = [try sequence()]
         skipSpace()
         while current == UInt8(ascii: "|") {
@@ -105,8 +117,8 @@ struct Parser {
         return options.count == 1 ? options[0] : .choice(options)
     }
 
-    mutating func sequence() throws(ConstraintError) -> GrammarExpression {
-        var items: [GrammarExpression] = []
+    mutating func sequence() throws(ConstraintError) -> GrammarSyntax {
+        var items: [GrammarSyntax] = []
         while true {
             skipSpace()
             guard let byte = current, byte != UInt8(ascii: "|"), byte != UInt8(ascii: ")"), !atRuleStart() else { break }
@@ -115,7 +127,7 @@ struct Parser {
         return items.count == 1 ? items[0] : .sequence(items)
     }
 
-    mutating func primary() throws(ConstraintError) -> GrammarExpression {
+    mutating func primary() throws(ConstraintError) -> GrammarSyntax {
         let start = position
         switch current {
         case UInt8(ascii: "\""), UInt8(ascii: "'"):
@@ -124,7 +136,7 @@ struct Parser {
             return try characterClass()
         case UInt8(ascii: "."):
             position += 1
-            return .characters([0...UTF8Ranges.maxScalar])
+            return .anyCharacter
         case UInt8(ascii: "("):
             position += 1
             let inner = try alternatives()
@@ -138,13 +150,13 @@ struct Parser {
         }
     }
 
-    mutating func postfix(_ base: GrammarExpression) throws(ConstraintError) -> GrammarExpression {
+    mutating func postfix(_ base: GrammarSyntax) throws(ConstraintError) -> GrammarSyntax {
         var expression = base
         while let byte = current {
             switch byte {
-            case UInt8(ascii: "*"): position += 1; expression = .star(expression)
-            case UInt8(ascii: "+"): position += 1; expression = .plus(expression)
-            case UInt8(ascii: "?"): position += 1; expression = .optional(expression)
+            case UInt8(ascii: "*"): position += 1; expression = .repetition(expression, min: 0, max: nil)
+            case UInt8(ascii: "+"): position += 1; expression = .repetition(expression, min: 1, max: nil)
+            case UInt8(ascii: "?"): position += 1; expression = .repetition(expression, min: 0, max: 1)
             case UInt8(ascii: "{"):
                 let (low, high) = try bounds()
                 expression = .repetition(expression, min: low, max: high)
@@ -179,7 +191,7 @@ struct Parser {
         return (low, high)
     }
 
-    mutating func quoted() throws(ConstraintError) -> GrammarExpression {
+    mutating func quoted() throws(ConstraintError) -> GrammarSyntax {
         let quote = current!
         let start = position
         position += 1
@@ -190,11 +202,10 @@ struct Parser {
             if byte == 0x0A { throw error("the closing quote before the end of the line (string opened at offset \(start))") }
             scalars.append(try character())
         }
-        let parts = scalars.flatMap { UTF8Ranges.encode($0) }.map { GrammarExpression.bytes(ByteSet($0)) }
-        return parts.count == 1 ? parts[0] : .sequence(parts)
+        return .literal(scalars)
     }
 
-    mutating func characterClass() throws(ConstraintError) -> GrammarExpression {
+    mutating func characterClass() throws(ConstraintError) -> GrammarSyntax {
         let start = position
         position += 1
         var negated = false
@@ -215,7 +226,7 @@ struct Parser {
             }
         }
         if !negated && ranges.isEmpty { throw error("at least one character in the class", at: start) }
-        return negated ? .characters(notIn: ranges) : .characters(ranges)
+        return .characterClass(ranges, negated: negated)
     }
 
     /// One character of a string or class, escapes resolved, as a Unicode scalar value.
