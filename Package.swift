@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // semi-instruct: verified instruction data for code models, on an embedded inference engine.
-// Layers run one way: kernels -> model files -> tokenizers -> engine -> pipeline -> command options -> benchmarks -> CLI.
+// Layers run one way: kernels -> model files -> tokenizers -> engine -> (model server) -> pipeline -> command options -> benchmarks -> CLI.
 import PackageDescription
 
 let package = Package(
@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // --- C and C++ boundaries --------------------------------------------------------------
@@ -45,6 +47,12 @@ let package = Package(
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // Models on other machines through their OpenAI-compatible HTTP API (Foundation's URLSession, no server code).
         .target(name: "RemoteModels"),
+        // `semi-instruct serve`: the embedded engine behind an OpenAI-compatible HTTP API (Hummingbird on SwiftNIO).
+        .target(
+            name: "ModelServer",
+            dependencies: ["Engine", "Constraints", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
         .target(
             name: "Pipeline",
             dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Engine", "Constraints", "Sandbox", "Store", "Dedup", "Decontamination", "VectorIndex",
@@ -68,7 +76,7 @@ let package = Package(
             name: "SemiInstructCLI",
             dependencies: [
                 "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox", "Store", "Pipeline",
-                "CommandOptions", "Benchmarks", "RemoteModels",
+                "CommandOptions", "Benchmarks", "RemoteModels", "ModelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what semi-instruct needs and is missing: system libraries, Ruff, the two default models,
+# Installs what semi-instruct needs and is missing: system libraries, Ruff, the OpenAI client the tests use, the two default models,
 # HumanEval (the benchmark builds are decontaminated against), and the SentencePiece model the tests use.
 # Idempotent: a second run installs nothing and says so.
 set -euo pipefail
@@ -48,6 +48,19 @@ if [ "$("$TOOLS/ruff/bin/ruff" --version 2>/dev/null)" != "ruff $RUFF_VERSION" ]
   rm -rf "$TOOLS/ruff"
   mkdir -p "$TOOLS"
   "$PY" -m pip install --quiet --disable-pip-version-check --no-deps --target "$TOOLS/ruff" "ruff==$RUFF_VERSION"
+  did=1
+fi
+
+# --- the official OpenAI Python client (the tests drive `serve` with it, as users' own code would) -----
+OPENAI_VERSION="3.63.0"
+if [ "$(cat "$TOOLS/openai/.version" 2>/dev/null)" != "$OPENAI_VERSION" ]; then
+  say "installing the openai client $OPENAI_VERSION into $TOOLS/openai"
+  rm -rf "$TOOLS/openai"
+  mkdir -p "$TOOLS"
+  "$PY" -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target "$TOOLS/openai" "openai==$OPENAI_VERSION"
+  # The interpreter the packages were installed for (compiled parts are built for one Python).
+  command -v "$PY" > "$TOOLS/openai/.python"
+  echo "$OPENAI_VERSION" > "$TOOLS/openai/.version"
   did=1
 fi
 

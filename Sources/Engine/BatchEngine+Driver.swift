@@ -87,6 +87,8 @@ extension BatchEngine {
     /// Hands results to their callers, wakes those whose requests are all done, and publishes the counters.
     private func retire(_ finished: [BatchSequence]) {
         let outcomes = finished.map { $0.outcome() }
+        counters.runningSequences = active.count
+        counters.kvBytesInUse = (kv.blockCount - kv.freeCount) * kv.blockBytes
         gate.withLock {
             var completed = false
             for (sequence, outcome) in zip(finished, outcomes) {

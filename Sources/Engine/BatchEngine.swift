@@ -51,6 +51,7 @@ public final class BatchEngine: @unchecked Sendable {
         tableCapacity = options.maxSequences * ((c.contextLength + options.blockTokens - 1) / options.blockTokens)
         table = .allocate(capacity: tableCapacity)
         counters.kvBytesPerToken = kv.bytesPerToken
+        counters.kvBytesCapacity = kv.blockCount * kv.blockBytes
         published = counters
     }
 
@@ -107,6 +108,10 @@ public final class BatchEngine: @unchecked Sendable {
         }
         for (sequence, next) in zip(sampling, pick(sampling)) { accept(next, for: sequence) }
         counters.kvBytesTouched = kv.touchedBytes
+        counters.runningSequences = active.count
+        counters.kvBytesInUse = (kv.blockCount - kv.freeCount) * kv.blockBytes
+        // Published every step, so a server's metrics see the batch while a long request runs.
+        gate.withLock { published = counters }
     }
 
     /// Each sequence's next token from its row of the step's logits, picked across the pool: a request's

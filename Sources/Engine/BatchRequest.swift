@@ -62,6 +62,11 @@ public struct BatchStatistics: Sendable, Equatable {
     public var kvBytesPerToken = 0
     /// KV memory touched so far (the high-water mark of blocks in use).
     public var kvBytesTouched = 0
+    /// Sequences in the batch at the last step, and KV memory held then (running sequences and cached prefixes).
+    public var runningSequences = 0
+    public var kvBytesInUse = 0
+    /// The KV memory bound.
+    public var kvBytesCapacity = 0
 
     public init() {}
 }

@@ -112,6 +112,11 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         engineLock.withLock { batchEngine }?.statistics
     }
 
+    /// Requests handed to the batch engine and not finished yet, queued or running.
+    public var unfinishedRequests: Int {
+        engineLock.withLock { batchEngine }?.unfinishedRequests ?? 0
+    }
+
     /// One sequence in its own session (float activations).
     private func generateAlone(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar?,
                                onText: ((String) -> Void)?) throws(EngineError) -> GenerationResult {

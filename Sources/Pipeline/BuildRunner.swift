@@ -141,7 +141,8 @@ public final class BuildRunner {
     /// Whether the model stages' answers were constrained, and why not: a reader of the run needs to know.
     static func constraints(recipe: Recipe, generator: any ChatGenerator) -> String {
         guard recipe.sampling.constrain else { return "off (sampling.constrain: false)" }
-        return generator.supportsConstraints ? "on" : "not sent: the generator cannot constrain, answers are parsed as they come"
+        if generator.supportsConstraints { return "on" + (generator.constraintRoute.map { " (\($0))" } ?? "") }
+        return "not sent: \(generator.constraintRoute ?? "the generator cannot constrain"), answers are parsed as they come"
     }
 
     /// The order and meaning of the stages a run database was made with; runs of another layout cannot resume.

@@ -40,6 +40,8 @@ public protocol ChatGenerator: Sendable {
     var modelName: String { get }
     /// Whether the generator honours `ChatRequest.constraint` (the embedded engine does).
     var supportsConstraints: Bool { get }
+    /// How constraints reach the model, or why they do not (for the run's record); nil says nothing more.
+    var constraintRoute: String? { get }
     /// One output per request, in order; the generator may run them as one batch. A request that fails
     /// alone comes back as an output with `failure` set; throw only when the whole batch cannot run.
     func generate(_ requests: [ChatRequest]) async throws -> [ChatReply]
@@ -47,6 +49,7 @@ public protocol ChatGenerator: Sendable {
 
 extension ChatGenerator {
     public var supportsConstraints: Bool { false }
+    public var constraintRoute: String? { nil }
 }
 
 /// The result of calling the entry point on one input.

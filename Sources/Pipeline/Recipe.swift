@@ -1,6 +1,7 @@
 // A recipe: inputs, models, prompts, sampling, limits, thresholds, decontamination, dedup and export. Every field has a default.
 import Decontamination
 import Dedup
+import RemoteModels
 
 public struct Recipe: Codable, Sendable, Equatable {
     public var name: String = "unnamed"
@@ -55,11 +56,16 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var timeoutSeconds: Double = 300
         /// Retries of a request the server was too busy for, failed (5xx) or dropped.
         public var retries: Int = 4
+        /// Which server this is (auto, semi-instruct, llama.cpp, vllm, vllm-guided, sglang, openai), and so where
+        /// the grammars go; auto tells from the server's model list.
+        public var server: String = ServerKind.auto.rawValue
+
+        public var serverKind: ServerKind { ServerKind(rawValue: server) ?? .auto }
 
         public init(endpoint: String) { self.endpoint = endpoint }
 
         /// The keys YAML may give beside `model`.
-        static let keys = ["endpoint", "api_key_env", "concurrency", "timeout_seconds", "retries"]
+        static let keys = ["endpoint", "api_key_env", "concurrency", "timeout_seconds", "retries", "server"]
     }
 
     public struct Sampling: Codable, Sendable, Equatable {

@@ -195,6 +195,8 @@ public enum RecipeLoader {
             (["models", "generator", "concurrency"], (recipe.models.generatorEndpoint?.concurrency ?? 1) >= 1, "at least 1"),
             (["models", "generator", "timeout_seconds"], (recipe.models.generatorEndpoint?.timeoutSeconds ?? 1) > 0, "more than 0 seconds"),
             (["models", "generator", "retries"], (0...20).contains(recipe.models.generatorEndpoint?.retries ?? 0), "0 to 20"),
+            (["models", "generator", "server"], recipe.models.generatorEndpoint.map { ServerKind(rawValue: $0.server) != nil } ?? true,
+             ServerKind.allCases.map(\.rawValue).joined(separator: ", ")),
             (["models", "generator", "api_key_env"], recipe.models.generatorEndpoint?.apiKeyEnv.map(Self.isVariableName) ?? true,
              "the name of an environment variable (letters, digits, _), not the key itself"),
             (["decontaminate", "ngram"], recipe.decontaminate.ngram >= 3, "at least 3"),

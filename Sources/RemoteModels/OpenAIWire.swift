@@ -15,6 +15,16 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     public var topP: Double
     public var seed: UInt64?
     public var stop: [String]?
+    /// Fields only some servers read (see `ServerKind.shape`); nil ones are not sent.
+    public var topK: Int?
+    public var grammar: String?
+    public var guidedGrammar: String?
+    public var structuredOutputs: StructuredOutputs?
+    public var ebnf: String?
+
+    public struct StructuredOutputs: Codable, Sendable, Equatable {
+        public var grammar: String
+    }
 
     public init(model: String, messages: [Message], maxTokens: Int, temperature: Double, topP: Double, seed: UInt64?,
                 stop: [String]?) {
@@ -23,9 +33,12 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, seed, stop
+        case model, messages, temperature, seed, stop, grammar, ebnf
         case maxTokens = "max_tokens"
         case topP = "top_p"
+        case topK = "top_k"
+        case guidedGrammar = "guided_grammar"
+        case structuredOutputs = "structured_outputs"
     }
 }
 
@@ -67,6 +80,20 @@ public struct EmbeddingResponse: Codable, Sendable, Equatable {
     }
 
     public var data: [Item]
+}
+
+/// `/v1/models`: who owns each model tells which server this is.
+struct ModelListResponse: Decodable {
+    struct Model: Decodable {
+        var id: String
+        var ownedBy: String?
+        enum CodingKeys: String, CodingKey {
+            case id
+            case ownedBy = "owned_by"
+        }
+    }
+
+    var data: [Model]
 }
 
 /// The error object OpenAI-style servers send with a 4xx or 5xx status.

@@ -1,5 +1,7 @@
-// A model on another machine as the pipeline's generator, through its OpenAI-compatible API. Constraints are not
-// sent yet: the stages ask without them and parse liberally, as for any generator that cannot constrain.
+// A model on another machine as the pipeline's generator, through its OpenAI-compatible API. The stages' grammars
+// go as GBNF in the field the server reads (ServerKind); a server that takes none is asked without them, and the
+// stages parse its answers liberally, as for any generator that cannot constrain.
+import Constraints
 import Foundation
 import Pipeline
 import RemoteModels
@@ -7,12 +9,27 @@ import RemoteModels
 public final class RemoteChatGenerator: ChatGenerator {
     public let client: OpenAIClient
     public var modelName: String { client.settings.model }
+    /// The server's kind, declared or told from its model list, and how it was told.
+    public let server: ServerKind
+    let serverDetail: String
     /// Where each batch's line goes: requests, failures, retries and tokens per second.
     let report: @Sendable (String) -> Void
 
     public init(model: String, endpoint: Recipe.Endpoint, report: @escaping @Sendable (String) -> Void = { _ in }) throws {
         client = OpenAIClient(try Self.settings(model: model, endpoint: endpoint))
         self.report = report
+        if endpoint.serverKind == .auto {
+            (server, serverDetail) = client.detectServer()
+        } else {
+            (server, serverDetail) = (endpoint.serverKind, "declared in the recipe")
+        }
+    }
+
+    public var supportsConstraints: Bool { server.constrains }
+
+    public var constraintRoute: String? {
+        guard let field = server.grammarField else { return "server \(server.rawValue) (\(serverDetail)) takes no grammar" }
+        return "GBNF in `\(field)` to a \(server.rawValue) server (\(serverDetail))"
     }
 
     /// The client settings a recipe's endpoint gives; checks the URL and that the key's variable is set.
@@ -80,11 +97,14 @@ public final class RemoteChatGenerator: ChatGenerator {
 
     func reply(to request: ChatRequest) async throws -> ChatReply {
         let start = DispatchTime.now()
-        let body = ChatCompletionRequest(
+        var body = ChatCompletionRequest(
             model: client.settings.model, messages: request.messages.map { .init(role: $0.role.rawValue, content: $0.content) },
-            maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP,
-            // Servers read the seed as a (often 32-bit) integer; the low bits keep it reproducible.
-            seed: request.seed & 0x7fff_ffff, stop: request.stop.isEmpty ? nil : request.stop)
+            maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: nil,
+            stop: request.stop.isEmpty ? nil : request.stop)
+        // A grammar built from a JSON schema or a regex has no GBNF text, and one llama.cpp cannot read (a repeat past
+        // its limit) cannot be sent: that request goes unconstrained, and its answer is parsed as it comes.
+        let grammar = try? request.constraint?.gbnf
+        server.shape(&body, grammar: grammar ?? nil, topK: request.topK, seed: request.seed)
         do {
             let answer = try await client.chat(body)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

@@ -51,11 +51,42 @@ import Testing
         #expect((result.output + result.error).contains("/chat/completions: 2 requests (up to 2 at once), 2 failed, 0 retried"),
                 "\(result.output)\(result.error)")
         let summary = try BuiltBinary.run(["inspect", "--run", result.run.path])
-        #expect(summary.output.contains("constrained decoding: not sent: the generator cannot constrain"), "\(summary.output)")
+        #expect(summary.output.contains("constrained decoding: not sent: server openai (owned_by fake-org) takes no grammar"), "\(summary.output)")
         for row in rows {
             #expect(row["reason"] as? String == "generation-failed")
             #expect((row["detail"] as? String ?? "").contains("HTTP 500"), "\(row)")
         }
+    }
+
+    /// A llama.cpp server gets each stage's grammar as GBNF in `grammar`; the run records how constraints were sent.
+    @Test func aServerThatTakesGrammarsGetsTheStagesConstraintsAsGBNF() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let log = directory.appendingPathComponent("sent.jsonl")
+        let llama = try FakeOpenAIServer(log: log, owner: "llamacpp")
+        let url = directory.appendingPathComponent("llama.yaml")
+        try """
+            name: remote
+            inputs:
+              - path: code.py
+            models:
+              generator:
+                endpoint: \(llama.base)
+                model: \(FakeOpenAIServer.model("echo"))
+            """.write(to: url, atomically: true, encoding: .utf8)
+        let result = try build(url)
+        #expect(result.status == 0, "\(result.error)")
+        let bodies = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["body"] as? [String: Any]
+        }
+        #expect(!bodies.isEmpty, "nothing was sent")
+        for body in bodies {
+            let grammar = body["grammar"] as? String ?? ""
+            // The test-input calls of `scale` or `clamp`, one rule per line.
+            #expect(grammar.hasPrefix("root ::= call") && grammar.contains("\"scale(\"") != grammar.contains("\"clamp(\""), "\(grammar)")
+            #expect(body["top_k"] as? Int == 40)
+        }
+        let summary = try BuiltBinary.run(["inspect", "--run", result.run.path])
+        #expect(summary.output.contains("constrained decoding: on (GBNF in `grammar` to a llama.cpp server (owned_by llamacpp))"), "\(summary.output)")
     }
 
     @Test func aRefusedKeyStopsTheRunAndTheKeyIsNeverStored() throws {

@@ -9,10 +9,14 @@ public final class FakeOpenAIServer: @unchecked Sendable {
     public let port: Int
     public var base: String { "http://127.0.0.1:\(port)/v1" }
 
-    public init(log: URL? = nil) throws {
+    /// `owner` is the `owned_by` its model list gives (which kind of server a client takes it for).
+    public init(log: URL? = nil, owner: String = "fake-org") throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [Self.script.path]
-        if let log { process.environment = ProcessInfo.processInfo.environment.merging(["FAKE_OPENAI_LOG": log.path]) { $1 } }
+        var environment = ProcessInfo.processInfo.environment
+        environment["FAKE_OPENAI_OWNER"] = owner
+        if let log { environment["FAKE_OPENAI_LOG"] = log.path }
+        process.environment = environment
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

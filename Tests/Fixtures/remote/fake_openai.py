@@ -13,7 +13,8 @@ name picks the behaviour; counters are per model, so each test uses its own mode
   bad-request-*   400 naming a field
   needs-key-*     401 unless the Authorization header is "Bearer sesame", then as echo
   anything else   404 with an OpenAI-style "model does not exist" error
-A path outside /v1/ is a plain 404 "Not Found".
+A path outside /v1/ is a plain 404 "Not Found". GET /v1/models lists one model owned by $FAKE_OPENAI_OWNER
+(default "fake-org"), so a client can take the server for llama.cpp, vLLM and the like.
 
 Every request is appended to the file named by $FAKE_OPENAI_LOG (one JSON object per line), so a test can check
 what was sent (and that no API key is logged by the client elsewhere).
@@ -53,6 +54,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def error(self, status, message, headers=None):
         self.send_json(status, {"error": {"message": message, "type": "test"}}, headers)
+
+    def do_GET(self):
+        if self.path != "/v1/models":
+            return self.error(404, "Not Found")
+        owner = os.environ.get("FAKE_OPENAI_OWNER", "fake-org")
+        self.send_json(200, {"object": "list", "data": [{"id": "fake", "object": "model", "owned_by": owner}]})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
