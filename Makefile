@@ -27,6 +27,7 @@ test: setup
 bench: release
 	$(BIN_RELEASE) bench generate smollm2
 	$(BIN_RELEASE) bench batch smollm2
+	$(BIN_RELEASE) bench serve smollm2
 	$(BIN_RELEASE) bench abacus-shape
 	$(BIN_RELEASE) bench embed
 	$(BIN_RELEASE) bench exec

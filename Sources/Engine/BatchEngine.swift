@@ -148,7 +148,7 @@ public final class BatchEngine: @unchecked Sendable {
         }
         sequence.ids.append(next)
         counters.generatedTokens += 1
-        if tokenizer.endIDs.contains(next) {
+        if !sequence.request.ignoresEndOfSequence && tokenizer.endIDs.contains(next) {
             sequence.finish = .endOfSequence
             return
         }

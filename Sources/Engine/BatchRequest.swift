@@ -13,6 +13,9 @@ public struct BatchRequest: Sendable {
     public var isCancelled: (@Sendable () -> Bool)?
     /// Only text this grammar accepts is generated; nil leaves the output free.
     public var constraint: Grammar?
+    /// Decoding goes on past end-of-sequence tokens, to the token limit (benchmarks measure fixed lengths this way,
+    /// as llama.cpp's and vLLM's `ignore_eos` do).
+    public var ignoresEndOfSequence = false
 
     public init(promptIDs: [Int], settings: SamplingSettings = .greedy, constraint: Grammar? = nil,
                 onText: (@Sendable (String) -> Void)? = nil, isCancelled: (@Sendable () -> Bool)? = nil) {

@@ -57,7 +57,9 @@ struct GenerationPlan: Sendable {
                                                 seed: seed &+ UInt64(choice),
                                                 maxTokens: maxTokens ?? min(limits.maxTokens, max(1, contextLength - prompt.count)),
                                                 stop: stop)
-                requests.append(BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint))
+                var request = BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint)
+                request.ignoresEndOfSequence = fields.ignoreEos ?? false
+                requests.append(request)
             }
         }
         self.requests = requests

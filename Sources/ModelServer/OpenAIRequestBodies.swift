@@ -81,6 +81,8 @@ struct GenerationFields: Decodable, Sendable {
     var grammar: String?
     /// A regular expression the whole answer must match.
     var regex: String?
+    /// Generate to `max_tokens` whatever the model says (llama.cpp's and vLLM's field; load tests use it).
+    var ignoreEos: Bool?
 
     struct StreamOptions: Decodable, Sendable {
         var includeUsage: Bool?
@@ -95,6 +97,7 @@ struct GenerationFields: Decodable, Sendable {
         case topK = "top_k"
         case minP = "min_p"
         case streamOptions = "stream_options"
+        case ignoreEos = "ignore_eos"
         case responseFormat = "response_format"
     }
 }

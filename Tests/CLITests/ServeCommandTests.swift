@@ -66,6 +66,34 @@ import Testing
         #expect(texts.count == 4 && texts[0] == texts[1] && texts[2] == texts[3], "\(completions.text)")
     }
 
+    /// `ignore_eos` (llama.cpp's and vLLM's field, what load tests send) generates to the limit.
+    @Test func ignoreEOSGeneratesToTheLimit() async throws {
+        let server = try ServedModel(["smollm2"])
+        func tokens(_ extra: [String: Any]) async throws -> Int? {
+            let answer = try await server.post("/v1/chat/completions", Self.chat(["max_tokens": 40, "temperature": 0].merging(extra) { $1 },
+                                                                                 prompt: "Reply with the single word yes."))
+            return (answer.json["usage"] as? [String: Any])?["completion_tokens"] as? Int
+        }
+        let natural = try #require(try await tokens([:]))
+        #expect(natural < 40, "the model did not stop by itself, so this test says nothing")
+        #expect(try await tokens(["ignore_eos": true]) == 40)
+    }
+
+    /// `bench serve` loads the server and the in-process engine with the same work: every request its full length.
+    @Test func benchServeGivesEachSideTheSameWork() throws {
+        let result = try BuiltBinary.run(["bench", "serve", "smollm2", "--clients", "1,2", "--requests-per-client", "1", "--max-tokens", "6", "--json"])
+        #expect(result.status == 0, "\(result.error)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let sides = object?["sides"] as? [[String: Any]] ?? []
+        #expect(sides.compactMap { $0["name"] as? String } == ["in process", "semi-instruct serve"])
+        for side in sides {
+            let rows = side["rows"] as? [[String: Any]] ?? []
+            #expect(rows.compactMap { $0["clients"] as? Int } == [1, 2])
+            #expect(rows.compactMap { $0["generated_tokens"] as? Int } == [6, 12], "\(side)")
+            #expect(rows.allSatisfy { ($0["tokens_per_second"] as? Double ?? 0) > 0 && ($0["p99_seconds"] as? Double ?? 0) > 0 })
+        }
+    }
+
     @Test func structuredOutputsHoldToTheirConstraint() async throws {
         let server = try ServedModel(["smollm2"])
         let yesNo = try await server.post("/v1/chat/completions", Self.chat(["max_tokens": 5, "grammar": #"root ::= "yes" | "no""#]))
