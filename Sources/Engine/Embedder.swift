@@ -9,4 +9,10 @@ public protocol Embedder: Sendable {
     var dimension: Int { get }
     /// One vector per text, in the order of `texts`.
     func embed(_ texts: [String]) throws -> [[Float]]
+    /// The same from async code; an embedder on another machine answers here without holding a thread while it waits.
+    func embedding(_ texts: [String]) async throws -> [[Float]]
+}
+
+extension Embedder {
+    public func embedding(_ texts: [String]) async throws -> [[Float]] { try embed(texts) }
 }

@@ -189,7 +189,8 @@ public final class BuildRunner {
     /// Settings read only by the last stage, recorded with the run (meta `settings.STAGE`) rather than in the recipe's
     /// hash: tuning them re-runs that stage alone, not the model stages before it.
     static let lateSettings: [(stage: StageName, fingerprint: @Sendable (Recipe) -> String, clear: @Sendable (inout Recipe) -> Void)] = [
-        (.semdedup, { jsonText(["dedup": jsonText($0.dedup), "embedder": $0.models.embedder]) },
-         { $0.dedup = .init(); $0.models.embedder = Recipe.Models().embedder }),
+        (.semdedup, { jsonText(["dedup": jsonText($0.dedup), "embedder": $0.models.embedder,
+                                "embedder_endpoint": $0.models.embedderEndpoint.map { jsonText($0) } ?? "local"]) },
+         { $0.dedup = .init(); $0.models.embedder = Recipe.Models().embedder; $0.models.embedderEndpoint = nil }),
     ]
 }

@@ -40,6 +40,8 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Where the generator runs when it is on another machine (`generator: {endpoint: ..., model: ...}` in YAML).
         public var generatorEndpoint: Endpoint?
         public var embedder: String = "minilm"
+        /// Where the embedder runs when it is on another machine (`embedder: {endpoint: ..., model: ...}` in YAML).
+        public var embedderEndpoint: Endpoint?
         /// Overrides the generator's own chat template (e.g. `chatml`).
         public var chatTemplate: String?
     }

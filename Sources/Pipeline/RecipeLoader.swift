@@ -126,30 +126,49 @@ public enum RecipeLoader {
         return user
     }
 
-    /// `models.generator` given as a mapping names a model on another machine: its `model` becomes the generator's
-    /// name and the rest `generator_endpoint`, over the endpoint defaults. Its keys are checked here, with their line.
+    /// `models.generator` or `models.embedder` given as a mapping names a model on another machine: its `model` becomes
+    /// the name and the rest `generator_endpoint` (`embedder_endpoint`), over the endpoint defaults. Its keys are checked
+    /// here, with their line.
     static func endpoints(_ user: [String: Any], node: Node, path: String) throws -> [String: Any] {
-        guard var models = user["models"] as? [String: Any], let given = models["generator"] as? [String: Any] else { return user }
-        let place = child(of: node, key: "models").flatMap { child(of: $0, key: "generator") }
-        func fail(_ key: String, _ message: String) -> PipelineError {
-            let written = place.flatMap { child(of: $0, key: key) != nil ? Self.line(of: [key], in: $0) : $0.mark?.line }
-            return .recipe(path: path, line: written, key: "models.generator.\(key)", message: message)
+        guard var models = user["models"] as? [String: Any] else { return user }
+        for role in ["generator", "embedder"] {
+            guard let given = models[role] as? [String: Any] else { continue }
+            let place = child(of: node, key: "models").flatMap { child(of: $0, key: role) }
+            func fail(_ key: String, _ message: String) -> PipelineError {
+                let written = place.flatMap { child(of: $0, key: key) != nil ? Self.line(of: [key], in: $0) : $0.mark?.line }
+                return .recipe(path: path, line: written, key: "models.\(role).\(key)", message: message)
+            }
+            for key in given.keys where key != "model" && !Recipe.Endpoint.keys.contains(key) {
+                throw fail(key, "unknown key (known here: \((["model"] + Recipe.Endpoint.keys).sorted().joined(separator: ", ")))")
+            }
+            guard let model = given["model"] as? String, !model.isEmpty else { throw fail("model", "expected the name the server gives the model") }
+            guard given["endpoint"] is String else { throw fail("endpoint", "expected the API's base URL, e.g. http://gpu-box:8000/v1") }
+            var endpoint = try jsonObject(Recipe.Endpoint(endpoint: "")) as! [String: Any]
+            for (key, value) in given where key != "model" { endpoint[key] = value }
+            models[role] = model
+            models["\(role)_endpoint"] = endpoint
         }
-        for key in given.keys where key != "model" && !Recipe.Endpoint.keys.contains(key) {
-            throw fail(key, "unknown key (known here: \((["model"] + Recipe.Endpoint.keys).sorted().joined(separator: ", ")))")
-        }
-        guard let model = given["model"] as? String, !model.isEmpty else { throw fail("model", "expected the name the server gives the model") }
-        guard given["endpoint"] is String else { throw fail("endpoint", "expected the API's base URL, e.g. http://gpu-box:8000/v1") }
-        var endpoint = try jsonObject(Recipe.Endpoint(endpoint: "")) as! [String: Any]
-        for (key, value) in given where key != "model" { endpoint[key] = value }
-        models["generator"] = model
-        models["generator_endpoint"] = endpoint
         var user = user
         user["models"] = models
         return user
     }
 
     // MARK: - value checking
+
+    /// The values an endpoint of `models.ROLE` may hold (none to check when the model is local).
+    static func endpointRules(_ role: String, _ endpoint: Recipe.Endpoint?) -> [(key: [String], ok: Bool, expected: String)] {
+        guard let endpoint else { return [] }
+        return [
+            (["models", role, "endpoint"], EndpointSettings.baseURL(endpoint.endpoint) != nil,
+             "an http:// or https:// URL, the API's base (e.g. http://gpu-box:8000/v1)"),
+            (["models", role, "concurrency"], endpoint.concurrency >= 1, "at least 1"),
+            (["models", role, "timeout_seconds"], endpoint.timeoutSeconds > 0, "more than 0 seconds"),
+            (["models", role, "retries"], (0...20).contains(endpoint.retries), "0 to 20"),
+            (["models", role, "server"], ServerKind(rawValue: endpoint.server) != nil, ServerKind.allCases.map(\.rawValue).joined(separator: ", ")),
+            (["models", role, "api_key_env"], endpoint.apiKeyEnv.map(Self.isVariableName) ?? true,
+             "the name of an environment variable (letters, digits, _), not the key itself"),
+        ]
+    }
 
     /// Values a recipe may not hold even when their type is right; the error names the key and its line.
     static func checkValues(_ recipe: Recipe, node: Node, path: String) throws {
@@ -190,15 +209,6 @@ public enum RecipeLoader {
             (["instruction", "candidates"], recipe.instruction.candidates >= 1, "at least 1"),
             (["instruction", "example_style"], ["list", "doctest"].contains(recipe.instruction.exampleStyle), "list or doctest"),
             (["instruction", "min_faithfulness"], share(recipe.instruction.minFaithfulness), "a share between 0 and 1"),
-            (["models", "generator", "endpoint"], recipe.models.generatorEndpoint.map { EndpointSettings.baseURL($0.endpoint) != nil } ?? true,
-             "an http:// or https:// URL, the API's base (e.g. http://gpu-box:8000/v1)"),
-            (["models", "generator", "concurrency"], (recipe.models.generatorEndpoint?.concurrency ?? 1) >= 1, "at least 1"),
-            (["models", "generator", "timeout_seconds"], (recipe.models.generatorEndpoint?.timeoutSeconds ?? 1) > 0, "more than 0 seconds"),
-            (["models", "generator", "retries"], (0...20).contains(recipe.models.generatorEndpoint?.retries ?? 0), "0 to 20"),
-            (["models", "generator", "server"], recipe.models.generatorEndpoint.map { ServerKind(rawValue: $0.server) != nil } ?? true,
-             ServerKind.allCases.map(\.rawValue).joined(separator: ", ")),
-            (["models", "generator", "api_key_env"], recipe.models.generatorEndpoint?.apiKeyEnv.map(Self.isVariableName) ?? true,
-             "the name of an environment variable (letters, digits, _), not the key itself"),
             (["decontaminate", "ngram"], recipe.decontaminate.ngram >= 3, "at least 3"),
             (["decontaminate", "min_matches"], recipe.decontaminate.minMatches >= 1, "at least 1"),
             (["decontaminate", "substring_min_tokens"], recipe.decontaminate.substringMinTokens >= 3, "at least 3"),
@@ -206,7 +216,7 @@ public enum RecipeLoader {
             (["decontaminate", "benchmarks"], recipe.decontaminate.benchmarks.allSatisfy { spec in
                 spec.path != nil || spec.name.map { BuiltInBenchmark.named($0) != nil } == true },
              "built-in names (\(BuiltInBenchmark.all.map(\.name).joined(separator: ", "))) or files given by path"),
-        ]
+        ] + endpointRules("generator", recipe.models.generatorEndpoint) + endpointRules("embedder", recipe.models.embedderEndpoint)
         for rule in rules where !rule.ok {
             throw PipelineError.recipe(path: path, line: line(of: rule.key, in: node), key: rule.key.joined(separator: "."),
                                        message: "expected \(rule.expected)")
@@ -331,8 +341,8 @@ public enum RecipeLoader {
                 current = current?.sequence.flatMap { index < $0.count ? $0[index] : nil }
                 names.append("[\(index)]")
             } else {
-                // The endpoint was written inside `generator` (see `endpoints`).
-                let name = key.stringValue == "generatorEndpoint" ? "generator" : snake(key.stringValue)
+                // An endpoint was written inside `generator` or `embedder` (see `endpoints`).
+                let name = ["generatorEndpoint": "generator", "embedderEndpoint": "embedder"][key.stringValue] ?? snake(key.stringValue)
                 current = current.flatMap { child(of: $0, key: name) }
                 names.append(names.isEmpty ? name : ".\(name)")
             }

@@ -28,7 +28,7 @@ struct SemDedupStage: Stage {
                 let code = methods.parts[sample.id]?.method ?? rewrite?.code ?? sample.code
                 return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(code)"
             }
-            let fresh = try embedder.embed(texts)
+            let fresh = try await embedder.embedding(texts)
             try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.name, values: $1) })
             for (sample, vector) in zip(missing, fresh) { stored[sample.id] = vector }
         }

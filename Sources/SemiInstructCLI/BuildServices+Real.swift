@@ -23,6 +23,10 @@ extension BuildServices {
                                              sourceRoots: moduleRoots)
             },
             embedder: {
+                if let endpoint = recipe.models.embedderEndpoint {
+                    progress.message("embedder \(recipe.models.embedder) at \(endpoint.endpoint)")
+                    return try RemoteEmbedder(model: recipe.models.embedder, endpoint: endpoint)
+                }
                 progress.message("loading embedder \(recipe.models.embedder)")
                 return try EmbedderLoader.load(recipe.models.embedder)
             },
@@ -38,6 +42,10 @@ extension BuildServices {
                 }
                 guard recipe.dedup.enabled else { return }
                 do {
+                    if let endpoint = recipe.models.embedderEndpoint {
+                        _ = try RemoteChatGenerator.settings(model: recipe.models.embedder, endpoint: endpoint)
+                        return
+                    }
                     _ = try EmbedderLoader.locate(recipe.models.embedder)
                 } catch {
                     throw PipelineError.recipe(path: "recipe", line: nil, key: "models.embedder", message: error.localizedDescription)

@@ -28,13 +28,14 @@ import Testing
     }
 
     /// The e2e recipe (seven functions, constrained, a greedy and a sampled attempt) built by the embedded engine and
-    /// by the same model behind `serve`: the same samples, instructions, responses and tests, in the same order.
+    /// by the same models behind `serve` (generator and embedder): the same samples, instructions, responses and tests,
+    /// in the same order.
     @Test func buildThroughServeGivesTheEmbeddedDataset() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-serve-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let embedded = try BuildEndToEndTests.recipe(in: dir)
-        let server = try ServedModel(["smollm2"])
+        let server = try ServedModel(["smollm2", "--embedder", "minilm"])
         let remote = dir.appendingPathComponent("remote.yaml")
         try (try String(contentsOf: embedded, encoding: .utf8) + """
 
@@ -42,6 +43,9 @@ import Testing
               generator:
                 endpoint: \(server.base)
                 model: smollm2
+              embedder:
+                endpoint: \(server.base)
+                model: minilm
 
             """).write(to: remote, atomically: true, encoding: .utf8)
 
@@ -54,6 +58,9 @@ import Testing
             let summary = try BuiltBinary.run(["inspect", "--run", run.path])
             #expect(summary.output.contains("constrained decoding: on"), "\(summary.output)")
         }
+        // SemDeDup embedded the remote run's samples through the server, under a name that says where.
+        let names = try BuildEndToEndTests.sqlite(dir.appendingPathComponent("run-remote/run.sqlite"), "select distinct model from embedding")
+        #expect(names.trimmingCharacters(in: .whitespacesAndNewlines) == "minilm at \(server.base)", "\(names)")
         let rows = datasets.map { $0.split(separator: "\n").map { Self.content(String($0)) } }
         #expect(!rows[0].isEmpty, "the embedded run exported nothing, so the comparison says little")
         #expect(rows[0] == rows[1])

@@ -47,4 +47,17 @@ import Testing
         #expect(wrongType.hasPrefix("r.yaml:6:") && wrongType.contains("models.generator.retries") && wrongType.contains("integer"),
                 "\(wrongType)")
     }
+
+    /// The embedder takes the same mapping, checked the same way; a server kind must be one `build` knows.
+    @Test func anEmbedderMappingIsAnEndpointToo() throws {
+        let recipe = try RecipeLoader.parse("models:\n  embedder:\n    endpoint: http://gpu-box:8000/v1\n    model: bge-small\n    server: vllm\n")
+        #expect(recipe.models.embedder == "bge-small" && recipe.models.generatorEndpoint == nil)
+        var expected = Recipe.Endpoint(endpoint: "http://gpu-box:8000/v1")
+        expected.server = "vllm"
+        #expect(recipe.models.embedderEndpoint == expected)
+        let badServer = message("name: x\nmodels:\n  embedder:\n    endpoint: http://h/v1\n    model: m\n    server: tgi\n")
+        #expect(badServer.hasPrefix("r.yaml:6:") && badServer.contains("models.embedder.server") && badServer.contains("llama.cpp"), "\(badServer)")
+        let unknown = message("models:\n  embedder:\n    endpoint: http://h/v1\n    model: m\n    batch: 4\n")
+        #expect(unknown.contains("models.embedder.batch") && unknown.contains("unknown key"), "\(unknown)")
+    }
 }
