@@ -32,7 +32,12 @@ struct ChatMessageBody: Decodable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        role = try container.decode(ChatMessage.Role.self, forKey: .role)
+        let name = try container.decode(String.self, forKey: .role)
+        guard let role = ChatMessage.Role(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(forKey: .role, in: container,
+                                                   debugDescription: "must be system, user or assistant, not '\(name)'")
+        }
+        self.role = role
         if let text = try? container.decode(String.self, forKey: .content) {
             content = text
         } else {

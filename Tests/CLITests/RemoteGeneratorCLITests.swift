@@ -17,7 +17,8 @@ import Testing
             .write(to: directory.appendingPathComponent("code.py"), atomically: true, encoding: .utf8)
     }
 
-    func recipe(model: String, key: Bool = false) throws -> URL {
+    /// A recipe over code.py whose generator is `model` at `base` (the fake server of the suite unless given).
+    func recipe(model: String, key: Bool = false, base: String? = nil) throws -> URL {
         let url = directory.appendingPathComponent("\(model).yaml")
         try """
             name: remote
@@ -25,7 +26,7 @@ import Testing
               - path: code.py
             models:
               generator:
-                endpoint: \(server.base)
+                endpoint: \(base ?? server.base)
                 model: \(model)
                 retries: 0
             \(key ? "    api_key_env: REMOTE_TEST_KEY\n" : "")
@@ -63,17 +64,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("sent.jsonl")
         let llama = try FakeOpenAIServer(log: log, owner: "llamacpp")
-        let url = directory.appendingPathComponent("llama.yaml")
-        try """
-            name: remote
-            inputs:
-              - path: code.py
-            models:
-              generator:
-                endpoint: \(llama.base)
-                model: \(FakeOpenAIServer.model("echo"))
-            """.write(to: url, atomically: true, encoding: .utf8)
-        let result = try build(url)
+        let result = try build(try recipe(model: FakeOpenAIServer.model("echo"), base: llama.base))
         #expect(result.status == 0, "\(result.error)")
         let bodies = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap {
             (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["body"] as? [String: Any]

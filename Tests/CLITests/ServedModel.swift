@@ -1,5 +1,6 @@
 // Starts `semi-instruct serve` on a free loopback port for the length of a test, and talks to it.
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -18,12 +19,8 @@ final class ServedModel: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The first line says where it listens; read byte by byte so nothing after it is consumed.
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") {
-            line.append(first)
-        }
-        let text = String(decoding: line, as: UTF8.self)
+        // The first line says where it listens.
+        let text = try FakeOpenAIServer.firstLine(of: out.fileHandleForReading)
         guard let range = text.range(of: #"127\.0\.0\.1:(\d+)/v1"#, options: .regularExpression),
               let port = Int(text[range].dropFirst("127.0.0.1:".count).dropLast(3)) else {
             process.terminate()

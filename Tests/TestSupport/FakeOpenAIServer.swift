@@ -21,12 +21,8 @@ public final class FakeOpenAIServer: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The first line is the port; read byte by byte so nothing after it is consumed.
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") {
-            line.append(first)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+        // The first line is the port.
+        guard let port = Int(try Self.firstLine(of: out.fileHandleForReading)) else {
             process.terminate()
             throw CocoaError(.fileReadCorruptFile)
         }
@@ -35,6 +31,13 @@ public final class FakeOpenAIServer: @unchecked Sendable {
 
     // Not waitUntilExit: it waits on a run loop that a test's thread never runs, and Foundation reaps the child anyway.
     deinit { process.terminate() }
+
+    /// The first line a child process writes, read byte by byte so nothing after it is consumed.
+    public static func firstLine(of handle: FileHandle) throws -> String {
+        var line = Data()
+        while let byte = try handle.read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") { line.append(first) }
+        return String(decoding: line, as: UTF8.self)
+    }
 
     /// A model name of the given behaviour that no other test shares (the server counts requests per model).
     public static func model(_ behaviour: String) -> String { "\(behaviour)-\(UUID().uuidString.prefix(8))" }
