@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // --- C and C++ boundaries --------------------------------------------------------------
@@ -70,6 +71,8 @@ let package = Package(
             dependencies: [
                 "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox",
                 "CommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The load client of `bench serve`: on SwiftNIO, it costs the cores it shares with the server little.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(

@@ -2,8 +2,9 @@
 # Runs each benchmark beside its peer in one go, on this machine, and prints our/their ratios:
 #   generate: llama.cpp (llama-cpp-python)   embed: sentence-transformers (PyTorch)   dedup: faiss-cpu + numpy
 #   batch: llama.cpp's llama-batched-bench, built once from the sources in the llama-cpp-python sdist
+#   serve: llama.cpp's llama-server, built the same way, under the same concurrent chat clients as `semi-instruct serve`
 # The peers go into a throw-away venv in the cache; nothing here is part of the tests.
-# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup; comma-separated) runs only those sections;
+# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup, serve; comma-separated) runs only those sections;
 # BENCH_BATCH_REPEATS (default 3) sets how many times the batched pair alternates (medians are printed);
 # BENCH_BATCH_KV=f16 gives our batch engine an f16 KV cache, as llama.cpp has by default (ours: f32).
 set -euo pipefail
@@ -15,7 +16,7 @@ BIN=.build/release/semi-instruct
 MODEL="$CACHE/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 # Made from the Q4_1 file by `model quantize` (no original weights offline): the same network at 8 bits.
 MODEL_Q8_0="$CACHE/models/smollm2-q8_0/SmolLM2-135M-Instruct.Q8_0.gguf"
-ONLY="${BENCH_COMPARE_ONLY:-generate,embed,dedup,batch}"
+ONLY="${BENCH_COMPARE_ONLY:-generate,embed,dedup,batch,serve}"
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -76,7 +77,7 @@ if [ ! -f "$MODEL_Q8_0" ]; then
   mkdir -p "$(dirname "$MODEL_Q8_0")"
   $BIN model quantize "$MODEL" "$MODEL_Q8_0" --type Q8_0 2> "$WORK/quantize.log" || { cat "$WORK/quantize.log" >&2; exit 1; }
 fi
-BATCHED_BENCH=$(bash scripts/bench/build_llama_batched_bench.sh "$VENV" "$CACHE")
+BATCHED_BENCH=$(bash scripts/bench/build_llama_cpp.sh "$VENV" "$CACHE" llama-batched-bench llama-quantize)
 echo "llama-batched-bench: $BATCHED_BENCH (llama.cpp $(cat "$(dirname "$(dirname "$BATCHED_BENCH")")/llama.cpp-commit.txt"))"
 REPEATS="${BENCH_BATCH_REPEATS:-3}"
 BATCH_KV="${BENCH_BATCH_KV:-f32}"  # our KV cache precision (f16 is what llama.cpp's cache holds by default)
@@ -93,4 +94,11 @@ for label in Q4_1 Q8_0; do
   done
   python3 scripts/bench/batch_compare.py "$label" "$WORK" "$REPEATS"
 done
+fi
+
+if wanted serve; then
+echo "== serve: SmolLM2-135M-Instruct Q4_1, 1/8/32 concurrent chat clients, 2 requests each of 64 tokens, 2 threads"
+LLAMA_SERVER=$(bash scripts/bench/build_llama_cpp.sh "$VENV" "$CACHE" llama-server)
+echo "llama-server: $LLAMA_SERVER (llama.cpp $(cat "$(dirname "$(dirname "$LLAMA_SERVER")")/llama.cpp-commit.txt"))"
+$BIN bench serve "$MODEL" --threads 2 --clients 1,8,32 --llama-server "$LLAMA_SERVER"
 fi

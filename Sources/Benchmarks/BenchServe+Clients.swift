@@ -1,9 +1,8 @@
 // The two ends of `bench serve`: a server started as its own process on a free loopback port (ours or llama.cpp's),
 // and a load client sending chat completions over HTTP.
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
 
 final class ServerProcess: @unchecked Sendable {
     let process: Process
@@ -85,24 +84,39 @@ enum BenchError: LocalizedError {
     var errorDescription: String? { if case let .server(message) = self { message } else { nil } }
 }
 
-/// Chat completions of exactly `maxTokens` tokens each, as many connections open as clients.
+/// Chat completions of exactly `maxTokens` tokens each, as many connections open as clients. AsyncHTTPClient, not
+/// URLSession: on Linux URLSession's client took over half a core of the two it shared with the server it measured.
 struct LoadClient: Sendable {
     let base: String
     let model: String
     let maxTokens: Int
-    let session: URLSession
+    let client: HTTPClient
 
     init(base: String, model: String, maxTokens: Int, connections: Int) {
         self.base = base; self.model = model; self.maxTokens = maxTokens
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = connections
-        configuration.timeoutIntervalForRequest = 600
-        session = URLSession(configuration: configuration)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     func measure(clients: Int, requestsPerClient: Int) async throws -> LoadResult {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let answers = try await withThrowingTaskGroup(of: [(Double, Int)].self) { group in
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = Measurement.cpuSeconds()
+        let answers: [(Double, Int)]
+        do {
+            answers = try await requests(clients: clients, requestsPerClient: requestsPerClient)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        let result = LoadResult(clients: clients, latencies: answers.map(\.0), tokens: answers.reduce(0) { $0 + $1.1 },
+                                wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, clientCPU: Measurement.cpuSeconds() - cpuStart)
+        try await client.shutdown()
+        return result
+    }
+
+    /// Each client's requests one after another, the clients at once: every request's latency and tokens.
+    func requests(clients: Int, requestsPerClient: Int) async throws -> [(Double, Int)] {
+        try await withThrowingTaskGroup(of: [(Double, Int)].self) { group in
             for client in 0..<clients {
                 group.addTask {
                     var made: [(Double, Int)] = []
@@ -112,25 +126,22 @@ struct LoadClient: Sendable {
             }
             return try await group.reduce(into: [(Double, Int)]()) { $0 += $1 }
         }
-        return LoadResult(clients: clients, latencies: answers.map(\.0), tokens: answers.reduce(0) { $0 + $1.1 },
-                          wall: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// One request's latency in seconds and the completion tokens its usage reports.
     func request(_ index: Int) async throws -> (Double, Int) {
-        var request = URLRequest(url: URL(string: base + "/chat/completions")!)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: [
+        var request = HTTPClientRequest(url: base + "/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
             "model": model, "messages": [["role": "user", "content": BenchServe.prompt(index)]], "max_tokens": maxTokens,
             "temperature": 0, "ignore_eos": true,
-        ] as [String: Any])
+        ] as [String: Any])))
         let began = DispatchTime.now().uptimeNanoseconds
-        // Outside the caller's task: cancelling URLSession requests deadlocks FoundationNetworking on Linux.
-        let (data, response) = try await Task { [session, request] in try await session.data(for: request) }.value
+        let response = try await client.execute(request, timeout: .seconds(600))
+        let data = Data(try await response.body.collect(upTo: 1 << 22).readableBytesView)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9
-        guard (response as? HTTPURLResponse)?.statusCode == 200,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+        guard response.status.code == 200, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let tokens = (object["usage"] as? [String: Any])?["completion_tokens"] as? Int else {
             throw BenchError.server("\(base): \(String(decoding: data.prefix(300), as: UTF8.self))")
         }

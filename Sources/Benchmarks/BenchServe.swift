@@ -91,11 +91,12 @@ struct BenchServe: AsyncParsableCommand {
             return
         }
         print("model \(file.path), \(model.threads) threads, \(requestsPerClient) requests per client, \(maxTokens) tokens each")
-        print("side                  clients  tokens/s  p50 s  p99 s  vs in process")
+        print("side                  clients  tokens/s  p50 s  p99 s  vs in process  client cpu s / wall s")
         for side in sides {
             for (row, base) in zip(side.rows, reference) {
-                print(side.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "  %7d  %8.1f  %5.2f  %5.2f  %.2fx", row.clients, row.tokensPerSecond,
-                             row.p50, row.p99, base.tokensPerSecond > 0 ? row.tokensPerSecond / base.tokensPerSecond : 0))
+                print(side.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "  %7d  %8.1f  %5.2f  %5.2f  %12.2fx", row.clients, row.tokensPerSecond,
+                             row.p50, row.p99, base.tokensPerSecond > 0 ? row.tokensPerSecond / base.tokensPerSecond : 0)
+                      + (row.clientCPU.map { String(format: "  %.2f / %.2f", $0, row.wall) } ?? ""))
             }
         }
         if sides.count == 3 {
@@ -112,6 +113,8 @@ struct LoadResult: Sendable {
     var latencies: [Double]
     var tokens: Int
     var wall: Double
+    /// CPU seconds the load client itself used (HTTP sides): it shares the cores with the server it measures.
+    var clientCPU: Double?
 
     var tokensPerSecond: Double { wall > 0 ? Double(tokens) / wall : 0 }
     var p50: Double { percentile(0.5) }
@@ -124,7 +127,7 @@ struct LoadResult: Sendable {
 
     var json: [String: Any] {
         ["clients": clients, "requests": latencies.count, "generated_tokens": tokens, "wall_seconds": wall,
-         "tokens_per_second": tokensPerSecond, "p50_seconds": p50, "p99_seconds": p99]
+         "tokens_per_second": tokensPerSecond, "p50_seconds": p50, "p99_seconds": p99, "client_cpu_seconds": clientCPU ?? 0]
     }
 
     /// `clients` threads, each making its requests one after another; `request(i)` returns the tokens generated.
