@@ -17,6 +17,7 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     public var stop: [String]?
     /// Fields only some servers read (see `ServerKind.shape`); nil ones are not sent.
     public var topK: Int?
+    public var minP: Double?
     public var grammar: String?
     public var guidedGrammar: String?
     public var structuredOutputs: StructuredOutputs?
@@ -37,6 +38,7 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
         case maxTokens = "max_tokens"
         case topP = "top_p"
         case topK = "top_k"
+        case minP = "min_p"
         case guidedGrammar = "guided_grammar"
         case structuredOutputs = "structured_outputs"
     }

@@ -40,13 +40,15 @@ public enum ServerKind: String, Sendable, CaseIterable {
         }
     }
 
-    /// Puts the GBNF grammar, top-k and the seed where this server reads them; a hosted API gets neither
-    /// top-k (it refuses unknown fields) nor a grammar.
+    /// Puts the GBNF grammar, top-k (and for llama.cpp min-p 0) and the seed where this server reads them; a hosted
+    /// API gets neither top-k (it refuses unknown fields) nor a grammar.
     public func shape(_ request: inout ChatCompletionRequest, grammar: String?, topK: Int, seed: UInt64) {
         // Our own server takes the whole 64-bit seed (so it samples as the embedded engine does); others often read 32 bits.
         request.seed = self == .semiInstruct ? seed : seed & 0x7fff_ffff
         guard self != .openai && self != .auto else { return }
         request.topK = topK
+        // llama.cpp's server cuts at min_p 0.05 unless told; the pipeline's sampling (and our engine's) has none.
+        if self == .llamaCpp { request.minP = 0 }
         guard let grammar else { return }
         switch self {
         case .semiInstruct, .llamaCpp: request.grammar = grammar

@@ -33,7 +33,7 @@ extension BuildServices {
             preflight: {
                 do {
                     if let endpoint = recipe.models.generatorEndpoint {
-                        _ = try RemoteChatGenerator.settings(model: recipe.models.generator, endpoint: endpoint)
+                        _ = try endpoint.settings(model: recipe.models.generator)
                     } else {
                         _ = try ModelLoader.resolve(recipe.models.generator)
                     }
@@ -43,7 +43,7 @@ extension BuildServices {
                 guard recipe.dedup.enabled else { return }
                 do {
                     if let endpoint = recipe.models.embedderEndpoint {
-                        _ = try RemoteChatGenerator.settings(model: recipe.models.embedder, endpoint: endpoint)
+                        _ = try endpoint.settings(model: recipe.models.embedder)
                         return
                     }
                     _ = try EmbedderLoader.locate(recipe.models.embedder)

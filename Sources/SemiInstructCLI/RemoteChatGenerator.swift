@@ -16,7 +16,7 @@ public final class RemoteChatGenerator: ChatGenerator {
     let report: @Sendable (String) -> Void
 
     public init(model: String, endpoint: Recipe.Endpoint, report: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        client = OpenAIClient(try Self.settings(model: model, endpoint: endpoint))
+        client = OpenAIClient(try endpoint.settings(model: model))
         self.report = report
         if endpoint.serverKind == .auto {
             (server, serverDetail) = client.detectServer()
@@ -32,11 +32,6 @@ public final class RemoteChatGenerator: ChatGenerator {
         return "GBNF in `\(field)` to a \(server.rawValue) server (\(serverDetail))"
     }
 
-    /// The client settings a recipe's endpoint gives; checks the URL and that the key's variable is set.
-    public static func settings(model: String, endpoint: Recipe.Endpoint) throws -> EndpointSettings {
-        try EndpointSettings.make(endpoint: endpoint.endpoint, model: model, apiKeyVariable: endpoint.apiKeyEnv,
-                                  concurrency: endpoint.concurrency, timeoutSeconds: endpoint.timeoutSeconds, retries: endpoint.retries)
-    }
 
     /// At most the endpoint's concurrency in flight, replies in the order of `requests`. A request that still fails
     /// after its retries is that sample's failure; a refused key or an unknown model stops the run.
@@ -114,5 +109,13 @@ public final class RemoteChatGenerator: ChatGenerator {
             if error.stopsTheRun { throw error }
             return .failed(error.localizedDescription)
         }
+    }
+}
+
+extension Recipe.Endpoint {
+    /// The client settings this endpoint gives for `model`; checks the URL and that the key's variable is set.
+    public func settings(model: String) throws -> EndpointSettings {
+        try EndpointSettings.make(endpoint: endpoint, model: model, apiKeyVariable: apiKeyEnv, concurrency: concurrency,
+                                  timeoutSeconds: timeoutSeconds, retries: retries)
     }
 }

@@ -14,9 +14,7 @@ public final class RemoteEmbedder: Embedder, @unchecked Sendable {
     private var knownDimension: Int?
 
     public init(model: String, endpoint: Recipe.Endpoint) throws {
-        client = OpenAIClient(try EndpointSettings.make(
-            endpoint: endpoint.endpoint, model: model, apiKeyVariable: endpoint.apiKeyEnv, concurrency: endpoint.concurrency,
-            timeoutSeconds: endpoint.timeoutSeconds, retries: endpoint.retries))
+        client = OpenAIClient(try endpoint.settings(model: model))
         name = "\(model) at \(endpoint.endpoint)"
     }
 

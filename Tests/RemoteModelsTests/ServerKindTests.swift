@@ -27,6 +27,9 @@ import Testing
             #expect((body["top_k"] as? Int == 40) == kind.constrains, "\(kind)")
         }
         #expect(try Self.encoded(.llamaCpp, grammar: nil)["grammar"] == nil)
+        // llama.cpp's server would otherwise cut at its default min_p of 0.05, which the pipeline's sampling does not.
+        #expect(try Self.encoded(.llamaCpp)["min_p"] as? Double == 0)
+        #expect(try Self.encoded(.vllm)["min_p"] == nil)
     }
 
     @Test func onlyOurOwnServerGetsTheWholeSeed() throws {
