@@ -135,8 +135,9 @@ struct ParameterProbe: Sendable {
         probe.methods = analysis.methods ?? []
         probe.coverage = analysis.coverage
         probe.constants = analysis.constants
-        // Probes too stop at half the budget: a call slower than that could not become a test.
-        let results = try await runner.run(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal),
+        // Probes too stop at half the budget: a call slower than that could not become a test. Settled, as the
+        // original's runs are: a busy moment of the machine must not decide which kinds a parameter takes.
+        let results = try await runner.runSettled(CodeRun(code: sample.code, entry: sample.entryPoint, literals: analysis.probes.map(\.literal),
                                                    budgetScale: OriginalRuns.firstRunScale))
         probe.executions = records(sample, "probe", results, indices: Array(results.indices))
         var accepted: [String: [String]] = [:]
