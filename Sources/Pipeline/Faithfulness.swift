@@ -100,7 +100,7 @@ struct FaithfulnessStage: Stage {
         }
     }
 
-    /// Samples `candidates - 1` more instructions per sample with the instruct prompt (sampled, seeded per round);
+    /// Samples `candidates - 1` more instructions per sample with the instruct prompt (sampled, answer c with seed + c);
     /// those whose claims hold join the candidates.
     func moreCandidates(_ samples: [SampleRecord], rewrites: [String: RewriteRecord], candidates: inout [String: [Candidate]],
                         calls: inout [String: [ModelCallRecord]], context: StageContext) async throws {
@@ -113,19 +113,20 @@ struct FaithfulnessStage: Stage {
         var cases: [String: [TestCaseRecord]] = [:]
         for sample in asked { cases[sample.id] = try context.store.testCases(of: sample.id).filter(\.isActive) }
         let shown = try ModelView.of(asked)
-        for round in 1..<settings.candidates {
-            let requests = asked.map { sample -> ChatRequest in
-                let rewrite = rewrites[sample.id]!
-                let evidence = rewrite.evidence.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
-                let messages = InstructStage.messages(sample, code: shown[sample.id], evidence: evidence,
-                                                      fromDocstring: rewrite.instructionSource == "docstring", recipe: context.recipe)
-                let seed = Prompting.seed(run: sampling.seed, sample: sample.id, stage: "instruct-candidates", attempt: round)
-                return Prompting.request(messages, sampling: sampling, seed: seed, attempt: round,
-                                         constraint: constrained ? EntryPoint(sample.entryPoint).answerGrammar : nil)
-            }
-            let outputs = try await generator.generate(requests)
-            guard outputs.count == requests.count else { throw PipelineError.model("generator answered \(outputs.count) of \(requests.count) requests") }
-            for ((sample, analysis), (request, output)) in zip(zip(asked, analyses), zip(requests, outputs)) {
+        let requests = asked.map { sample -> ChatRequest in
+            let rewrite = rewrites[sample.id]!
+            let evidence = rewrite.evidence.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+            let messages = InstructStage.messages(sample, code: shown[sample.id], evidence: evidence,
+                                                  fromDocstring: rewrite.instructionSource == "docstring", recipe: context.recipe)
+            let seed = Prompting.seed(run: sampling.seed, sample: sample.id, stage: "instruct-candidates", attempt: 1)
+            return Prompting.request(messages, sampling: sampling, seed: seed, attempt: 1,
+                                     constraint: constrained ? EntryPoint(sample.entryPoint).answerGrammar : nil)
+        }
+        // One prompt, several sampled answers: a server that takes `n` reads the prompt once for all of them.
+        let answers = try await generator.generate(requests, answers: settings.candidates - 1)
+        guard answers.count == requests.count else { throw PipelineError.model("generator answered \(answers.count) of \(requests.count) requests") }
+        for ((sample, analysis), (request, outputs)) in zip(zip(asked, analyses), zip(requests, answers)) {
+            for (round, output) in zip(1..., outputs) {
                 calls[sample.id, default: []].append(ModelCallRecord(
                     sampleId: sample.id, stage: "\(name.rawValue)-candidates", attempt: round, prompt: jsonText(request.messages),
                     output: output.text, promptTokens: output.promptTokens, completionTokens: output.completionTokens, seconds: output.seconds))

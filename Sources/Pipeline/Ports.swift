@@ -16,6 +16,12 @@ public struct ChatRequest: Sendable, Equatable {
     public var stop: [String]
     /// Only text this grammar accepts, for generators that support constraints (others ignore it).
     public var constraint: Grammar? = nil
+
+    public init(messages: [ChatMessage], maxTokens: Int, temperature: Double, topP: Double, topK: Int, seed: UInt64,
+                stop: [String] = [], constraint: Grammar? = nil) {
+        self.messages = messages; self.maxTokens = maxTokens; self.temperature = temperature; self.topP = topP
+        self.topK = topK; self.seed = seed; self.stop = stop; self.constraint = constraint
+    }
 }
 
 public struct ChatReply: Sendable, Equatable {
@@ -45,11 +51,40 @@ public protocol ChatGenerator: Sendable {
     /// One output per request, in order; the generator may run them as one batch. A request that fails
     /// alone comes back as an output with `failure` set; throw only when the whole batch cannot run.
     func generate(_ requests: [ChatRequest]) async throws -> [ChatReply]
+    /// `count` answers to each request, answer c sampled with the request's seed + c: `count` replies per request, in
+    /// order. A server that takes OpenAI's `n` gets one request for all of them; by default each is a request of its own.
+    func generate(_ requests: [ChatRequest], answers count: Int) async throws -> [[ChatReply]]
 }
 
 extension ChatGenerator {
     public var supportsConstraints: Bool { false }
     public var constraintRoute: String? { nil }
+
+    public func generate(_ requests: [ChatRequest], answers count: Int) async throws -> [[ChatReply]] {
+        try await generateEach(requests, answers: count)
+    }
+
+    /// `count` answers to each request, each asked as a request of its own (seed + c) in one batch.
+    public func generateEach(_ requests: [ChatRequest], answers count: Int) async throws -> [[ChatReply]] {
+        let many = max(1, count)
+        let replies = try await generate(requests.flatMap { $0.answers(many) })
+        guard replies.count == requests.count * many else {
+            throw PipelineError.model("generator answered \(replies.count) of \(requests.count * many) requests")
+        }
+        return requests.indices.map { Array(replies[$0 * many..<($0 + 1) * many]) }
+    }
+}
+
+extension ChatRequest {
+    /// The request for each of `count` answers: the same but for the seed, which goes up by one per answer (as OpenAI's
+    /// `n` does in `serve`), so one request with `n` and `n` requests give the same text.
+    public func answers(_ count: Int) -> [ChatRequest] {
+        (0..<max(1, count)).map { choice in
+            var single = self
+            single.seed = seed &+ UInt64(choice)
+            return single
+        }
+    }
 }
 
 /// The result of calling the entry point on one input.

@@ -15,6 +15,8 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     public var topP: Double
     public var seed: UInt64?
     public var stop: [String]?
+    /// Answers wanted (OpenAI's `n`); nil asks for one.
+    public var n: Int?
     /// Fields only some servers read (see `ServerKind.shape`); nil ones are not sent.
     public var topK: Int?
     public var minP: Double?
@@ -34,7 +36,7 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, seed, stop, grammar, ebnf
+        case model, messages, temperature, seed, stop, n, grammar, ebnf
         case maxTokens = "max_tokens"
         case topP = "top_p"
         case topK = "top_k"
@@ -46,11 +48,13 @@ public struct ChatCompletionRequest: Codable, Sendable, Equatable {
 
 public struct ChatCompletionResponse: Codable, Sendable, Equatable {
     public struct Choice: Codable, Sendable, Equatable {
+        /// Which of the `n` answers this is (servers may send them in any order).
+        public var index: Int?
         public var message: ChatCompletionRequest.Message
         public var finishReason: String?
 
         enum CodingKeys: String, CodingKey {
-            case message
+            case index, message
             case finishReason = "finish_reason"
         }
     }

@@ -29,6 +29,10 @@ public enum ServerKind: String, Sendable, CaseIterable {
     /// Whether the server takes a grammar that constrains its answer.
     public var constrains: Bool { ![.openai, .auto].contains(self) }
 
+    /// Whether the server takes OpenAI's `n` (llama.cpp's refuses any `n` but 1); a server that takes it yet sends fewer
+    /// answers gets the rest asked one at a time.
+    public var takesAnswerCount: Bool { self != .llamaCpp }
+
     /// Where the grammar goes, for the run's record.
     public var grammarField: String? {
         switch self {

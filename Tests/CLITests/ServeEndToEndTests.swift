@@ -27,14 +27,17 @@ import Testing
         #expect(output.contains("ok: 16 checks"), "\(output)\(error)")
     }
 
-    /// The e2e recipe (seven functions, constrained, a greedy and a sampled attempt) built by the embedded engine and
-    /// by the same models behind `serve` (generator and embedder): the same samples, instructions, responses and tests,
-    /// in the same order.
-    @Test func buildThroughServeGivesTheEmbeddedDataset() throws {
+    /// The e2e recipe (seven functions, constrained, a greedy and a sampled attempt, three instruction candidates) built
+    /// by the embedded engine and by the same models behind `serve` (generator and embedder): the same samples,
+    /// instructions, responses and tests, in the same order.
+    @Test func buildThroughServeGivesTheEmbeddedDataset() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-serve-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let embedded = try BuildEndToEndTests.recipe(in: dir)
+        // Three instructions per sample: two sampled answers to one prompt, asked of `serve` as one request with `n`.
+        try (try String(contentsOf: embedded, encoding: .utf8) + "\ninstruction:\n  candidates: 3\n")
+            .write(to: embedded, atomically: true, encoding: .utf8)
         let server = try ServedModel(["smollm2", "--embedder", "minilm"])
         let remote = dir.appendingPathComponent("remote.yaml")
         try (try String(contentsOf: embedded, encoding: .utf8) + """
@@ -64,6 +67,14 @@ import Testing
         let rows = datasets.map { $0.split(separator: "\n").map { Self.content(String($0)) } }
         #expect(!rows[0].isEmpty, "the embedded run exported nothing, so the comparison says little")
         #expect(rows[0] == rows[1])
+        // Each sample's two sampled candidates came from one request with `n` (the embedded run asked each on its own).
+        let database = dir.appendingPathComponent("run-remote/run.sqlite")
+        let calls = try BuildEndToEndTests.sqlite(database, "select count(*), sum(stage = 'faithfulness-candidates') from modelCall")
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
+        let metrics = try await server.get("/metrics").text
+        let requests = metrics.split(separator: "\n").filter { $0.hasPrefix(#"semi_instruct_requests_total{endpoint="/v1/chat/completions""#) }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+        #expect(calls.count == 2 && calls[1] > 0 && requests == calls[0] - calls[1] / 2, "\(calls), \(requests) requests")
     }
 
     /// A dataset row without its recipe hash (the two recipes differ in where the generator runs, so their hashes do).

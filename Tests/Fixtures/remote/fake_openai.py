@@ -12,6 +12,9 @@ name picks the behaviour; counters are per model, so each test uses its own mode
   malformed-*     200 with a body that is not JSON
   bad-request-*   400 naming a field
   needs-key-*     401 unless the Authorization header is "Bearer sesame", then as echo
+  choices-*       the `n` answers asked, listed last first: answer c reads "answer from seed S" with S = seed + c
+  one-choice-*    one answer whatever `n` asks, as choices-* writes it
+  refuses-n-*     400 when `n` is above 1 (as llama.cpp's server), else as one-choice-*
   anything else   404 with an OpenAI-style "model does not exist" error
 A path outside /v1/ is a plain 404 "Not Found". GET /v1/models lists one model owned by $FAKE_OPENAI_OWNER
 (default "fake-org"), so a client can take the server for llama.cpp, vLLM and the like.
@@ -94,6 +97,15 @@ class Handler(BaseHTTPRequestHandler):
             return self.error(400, "max_tokens must be positive")
         if model.startswith("needs-key-") and self.headers.get("Authorization") != "Bearer sesame":
             return self.error(401, "invalid API key")
+        if model.startswith("refuses-n-") and request.get("n", 1) > 1:
+            return self.error(400, "Only one completion choice is allowed")
+        if model.startswith(("choices-", "one-choice-", "refuses-n-")):
+            wanted = request.get("n", 1) if model.startswith("choices-") else 1
+            seed = request.get("seed", 0)
+            choices = [{"index": c, "message": {"role": "assistant", "content": "answer from seed %d" % (seed + c)},
+                        "finish_reason": "stop"} for c in range(wanted)]
+            return self.send_json(200, {"choices": list(reversed(choices)),
+                                        "usage": {"prompt_tokens": 10, "completion_tokens": 4 * wanted + 1}})
         known = ("echo-", "busy-once-", "fail-twice-", "drop-once-", "slow-", "needs-key-")
         if not model.startswith(known):
             return self.error(404, "The model `%s` does not exist." % model)
