@@ -47,7 +47,7 @@ public final class BatchEngine: @unchecked Sendable {
                          precision: options.kvPrecision, maxBytes: options.kvMemoryBytes)
         prefixes = options.prefixCacheBlocks > 0 ? PrefixCache(capacity: options.prefixCacheBlocks) : nil
         forward = BatchForward(model: model, kv: kv, maxRows: options.stepTokens + options.maxSequences,
-                               maxLogitRows: options.maxSequences)
+                               maxLogitRows: options.maxSequences, floatHead: options.precision == .float)
         tableCapacity = options.maxSequences * ((c.contextLength + options.blockTokens - 1) / options.blockTokens)
         table = .allocate(capacity: tableCapacity)
         counters.kvBytesPerToken = kv.bytesPerToken
@@ -89,7 +89,8 @@ public final class BatchEngine: @unchecked Sendable {
             for p in sequence.position..<end {
                 let samples = p == end - 1 && end >= sequence.prompt.count
                 rows.append(BatchRow(token: sequence.token(at: p), position: p, tableStart: tableStart,
-                                     logitsIndex: samples ? logitRows : nil, isPrompt: p < sequence.prompt.count))
+                                     logitsIndex: samples ? logitRows : nil,
+                                     floatActivations: options.precision == .float || p < sequence.prompt.count))
                 if samples { logitRows += 1 }
             }
             fed.append((sequence, count))

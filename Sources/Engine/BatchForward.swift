@@ -14,10 +14,10 @@ struct BatchRow {
     let tableStart: Int
     /// The index of this row's logits in the step's output, when the row's next token is sampled.
     let logitsIndex: Int?
-    /// A prompt token: its products take float activations (as a session's prefill), a generated
-    /// token's take 8-bit ones. Prompt rows come after all generated-token rows in a step, and a
-    /// generated-token row is its sequence's only row in the step.
-    let isPrompt: Bool
+    /// Whether its products take float activations (a prompt token, or any token at float precision); a generated
+    /// token's take 8-bit ones otherwise. Float rows come after all 8-bit rows in a step, and an 8-bit row is its
+    /// sequence's only row in the step.
+    let floatActivations: Bool
 }
 
 final class BatchForward {
@@ -25,6 +25,8 @@ final class BatchForward {
     let kv: KVBlockPool
     let maxRows: Int
     let maxLogitRows: Int
+    /// The output head with float activations (float precision) rather than 8-bit ones with near-ties rescored.
+    let floatHead: Bool
     private let hidden: UnsafeMutablePointer<Float>
     private let normed: ActivationRows
     let q, k, v: UnsafeMutablePointer<Float>
@@ -37,11 +39,12 @@ final class BatchForward {
     let rotations: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
 
-    init(model: LlamaModel, kv: KVBlockPool, maxRows: Int, maxLogitRows: Int) {
+    init(model: LlamaModel, kv: KVBlockPool, maxRows: Int, maxLogitRows: Int, floatHead: Bool = false) {
         self.model = model
         self.kv = kv
         self.maxRows = maxRows
         self.maxLogitRows = maxLogitRows
+        self.floatHead = floatHead
         let c = model.config
         hidden = .allocate(capacity: maxRows * c.hiddenSize)
         normed = ActivationRows(capacity: maxRows, columns: c.hiddenSize)
@@ -62,16 +65,17 @@ final class BatchForward {
     }
 
     /// Runs the rows through the model, storing their keys and values in their sequences' blocks
-    /// (`table` holds every sequence's block ids); fills `logits` for the rows that ask for them.
+    /// (`table` holds every sequence's block ids); fills `logits` for the rows that ask for them, and with
+    /// `finalHidden` each row's last hidden state after the output norm (row-major, `hiddenSize` a row).
     /// Per-row work between the products runs across the pool, one row per task, each row's arithmetic
     /// as on one thread: the residual adds share a pass with the norm that follows them, and a decoding
     /// row's RoPE and key/value store run inside its attention tasks.
-    func run(_ rows: [BatchRow], table: UnsafePointer<Int32>) {
+    func run(_ rows: [BatchRow], table: UnsafePointer<Int32>, finalHidden: UnsafeMutablePointer<Float>? = nil) {
         precondition(rows.count <= maxRows, "\(rows.count) rows exceed the step's \(maxRows)")
         let c = model.config, w = model.weights, pool = model.pool, rope = model.rope
         let n = rows.count, dim = c.hiddenSize, ffn = c.intermediateSize, hd = c.headDimension
-        let floatFrom = rows.firstIndex(where: \.isPrompt) ?? n
-        precondition(rows[floatFrom...].allSatisfy(\.isPrompt), "prompt rows must follow the generated-token rows")
+        let floatFrom = rows.firstIndex(where: \.floatActivations) ?? n
+        precondition(rows[floatFrom...].allSatisfy(\.floatActivations), "float rows must follow the 8-bit rows")
         for row in rows {
             if let index = row.logitsIndex { precondition(index < maxLogitRows, "logits row \(index) beyond \(maxLogitRows)") }
         }
@@ -81,12 +85,13 @@ final class BatchForward {
             rope.rotation(position: rows[r].position, into: rotations + r * hd)
             // MiniCPM's scales (1 for Llama), where a session applies them.
             Ops.scale(hidden + r * dim, by: c.embeddingScale, count: dim)
-            normForNextProduct(r, rows[r], layer: 0)
+            normForNextProduct(r, rows[r], layer: 0, finalHidden: finalHidden)
         }
 
         for (l, layer) in w.layers.enumerated() {
             normed.invalidate()
             BatchMatmul.multiply([layer.query, layer.key, layer.value], normed, rows: n, floatFrom: floatFrom, into: [q, k, v], pool: pool)
+            if Self.reshapes(layer) { eachRow(n) { r in shapeProjections(r, layer: layer) } }
             // A prompt's rows store their keys and values before any row attends: its later rows read them.
             eachRow(n - floatFrom) { i in rotateAndStore(floatFrom + i, rows[floatFrom + i], layer: l, table: table) }
             attend(rows, layer: l, table: table, storingBefore: floatFrom)
@@ -103,7 +108,7 @@ final class BatchForward {
             BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
             eachRow(n) { r in
                 Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
-                normForNextProduct(r, rows[r], layer: l + 1)
+                normForNextProduct(r, rows[r], layer: l + 1, finalHidden: finalHidden)
             }
         }
         computeLogits(rows)
@@ -122,38 +127,46 @@ final class BatchForward {
     static let parallelRows = 4
 
     /// The norm the next product reads: layer `layer`'s attention norm into `normed`, or past the last
-    /// layer the output norm, divided by the logit scale, into the head's input (sampling rows only).
-    private func normForNextProduct(_ r: Int, _ row: BatchRow, layer: Int) {
+    /// layer the output norm into `finalHidden` and, divided by the logit scale, the head's input (sampling rows).
+    private func normForNextProduct(_ r: Int, _ row: BatchRow, layer: Int, finalHidden: UnsafeMutablePointer<Float>?) {
         let c = model.config, w = model.weights, x = hidden + r * c.hiddenSize
         if layer < w.layers.count {
             Ops.rmsNorm(x, weight: w.layers[layer].attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.row(r))
-        } else if let index = row.logitsIndex {
+            return
+        }
+        if let finalHidden {
+            Ops.rmsNorm(x, weight: w.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: finalHidden + r * c.hiddenSize)
+        }
+        if let index = row.logitsIndex {
             Ops.rmsNorm(x, weight: w.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: headInput.row(index))
             Ops.scale(headInput.row(index), by: 1 / c.logitScale, count: c.hiddenSize)
         }
     }
 
-    /// logits = head(norm(x)) for the rows that sample (their norms were taken after the last layer);
-    /// 8-bit activations, then every token within `LlamaSession.rescoreMargin` of the best recomputed with
-    /// float activations, as a session does.
+    /// logits = head(norm(x)) for the rows that sample (their norms were taken after the last layer): with
+    /// float activations at float precision; else 8-bit ones, then every token within `rescoreMargin` of the best
+    /// recomputed with float activations, so the choice among near-ties is exact at a fraction of a float head's cost.
     private func computeLogits(_ rows: [BatchRow]) {
         let head = model.weights.output, vocabulary = model.config.vocabularySize
         let count = rows.reduce(0) { max($0, ($1.logitsIndex ?? -1) + 1) }
         guard count > 0 else { return }
         headInput.invalidate()
-        BatchMatmul.multiply([head], headInput, rows: count, into: [logits], pool: model.pool)
-        guard head.type.isQuantized else { return }
+        BatchMatmul.multiply([head], headInput, rows: count, floatFrom: floatHead ? 0 : nil, into: [logits], pool: model.pool)
+        guard head.type.isQuantized, !floatHead else { return }
         let logits = self.logits, headInput = self.headInput
         model.pool.parallelFor(count) { range in
             for i in range {
                 let row = logits + i * vocabulary
                 var best = -Float.infinity
                 for t in 0..<vocabulary { best = max(best, row[t]) }
-                let threshold = best - LlamaSession.rescoreMargin
+                let threshold = best - Self.rescoreMargin
                 for t in 0..<vocabulary where row[t] >= threshold {
                     row[t] = BatchMatmul.floatDot(head, row: t, headInput.row(i))
                 }
             }
         }
     }
+
+    /// Larger than the error 8-bit activations cause in a head's logits (measured under 1 on SmolLM2).
+    static let rescoreMargin: Float = 2
 }

@@ -2,6 +2,7 @@
 // cancellation; the engine's bounds; counters for benchmarks.
 import Constraints
 import Foundation
+import Kernels
 
 public struct BatchRequest: Sendable {
     public var promptIDs: [Int]
@@ -40,9 +41,13 @@ public struct BatchOptions: Sendable, Equatable {
     public var prefixCacheBlocks: Int
     /// Most prompt tokens one step processes besides the decoding sequences' tokens.
     public var stepTokens: Int
+    /// Activations of the generated tokens' products and of the output head: int8 (fastest) or float (closest to a
+    /// float reference). Prompt tokens always take float activations.
+    public var precision: ActivationPrecision
 
     public init(maxSequences: Int = 16, kvMemoryBytes: Int = 512 << 20, kvPrecision: KVPrecision = .f32,
-                blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256) {
+                blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256, precision: ActivationPrecision = .int8) {
+        self.precision = precision
         self.maxSequences = max(1, maxSequences)
         self.kvMemoryBytes = kvMemoryBytes
         self.kvPrecision = kvPrecision

@@ -4,6 +4,8 @@ import Foundation
 public enum EngineError: LocalizedError, Equatable, Sendable {
     case modelNotFound(reference: String, reason: String)
     case unsupportedArchitecture(file: String, architecture: String)
+    /// A feature of a supported family the engine does not run yet, with the key that asks for it.
+    case unsupportedFeature(file: String, key: String, feature: String)
     case invalidConfiguration(file: String, key: String, reason: String)
     case modelFile(String)
     case tokenizer(String)
@@ -27,7 +29,9 @@ public enum EngineError: LocalizedError, Equatable, Sendable {
         case let .modelNotFound(reference, reason):
             "model \(reference): \(reason)"
         case let .unsupportedArchitecture(file, architecture):
-            "\(file): architecture \(architecture) is not supported (llama and minicpm are)"
+            "\(file): architecture \(architecture) is not supported (supported: \(DecoderArchitecture.supported))"
+        case let .unsupportedFeature(file, key, feature):
+            "\(file): \(key): \(feature) is not supported yet; the model would run without it and give wrong answers"
         case let .invalidConfiguration(file, key, reason):
             "\(file): \(key): \(reason)"
         case let .modelFile(message):

@@ -1,6 +1,6 @@
 // The Llama-family decoder: RMSNorm, grouped-query attention with RoPE, SwiGLU MLP, tied or separate head.
-// MiniCPM is the same network with three scales (embedding, residual, logits), 1 for Llama.
-// Read top-down: the model, a session (one sequence with its KV cache), one decode step, attention.
+// MiniCPM is the same network with three scales (embedding, residual, logits), 1 for Llama. Its one forward pass
+// is BatchForward's; a session here is one sequence run through it by hand.
 import Foundation
 import Kernels
 
@@ -16,153 +16,112 @@ public final class LlamaModel: @unchecked Sendable {
         self.config = config
         weights = try LlamaWeights(config: config, source: source, names: names)
         storage = source.storage
-        rope = RoPE(headDimension: config.headDimension, theta: config.ropeTheta, style: source.ropeStyle)
+        rope = RoPE(headDimension: config.headDimension, theta: config.ropeTheta, style: source.ropeStyle(for: config.architecture))
         pool = WorkerPool(threads: threads)
     }
 
-    /// A fresh sequence that can hold `capacity` tokens. `precision` is what the layers' products use
-    /// while decoding; the output head always uses float activations (near-ties between top tokens are common).
+    /// A fresh sequence that can hold `capacity` tokens. `precision` is what the products of decoded tokens and the
+    /// output head use (prompt tokens always take float activations); an int8 head rescores its near-ties with floats.
     public func makeSession(capacity: Int, precision: ActivationPrecision = .int8) -> LlamaSession {
         LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision)
     }
 }
 
-/// One sequence being processed: its KV cache and the scratch buffers of a forward pass.
+/// One sequence run through the model by hand, a token or a prompt at a time: a batch of one in the batch engine's
+/// forward pass, with its own KV blocks. Tests, benchmarks and the decoder embedder use it; generation goes through
+/// the batch engine's token loop.
 public final class LlamaSession: @unchecked Sendable {
     public let model: LlamaModel
-    public let cache: KVCache
     public let layerPrecision: ActivationPrecision
-    let x: UnsafeMutablePointer<Float>
-    let normed: Activations
-    let q: UnsafeMutablePointer<Float>
-    let k: UnsafeMutablePointer<Float>
-    let v: UnsafeMutablePointer<Float>
-    let attention: Activations
-    let projected: UnsafeMutablePointer<Float>
-    let gate: Activations
-    let up: UnsafeMutablePointer<Float>
-    /// Attention scores, one row of `capacity` per head.
-    let scores: UnsafeMutablePointer<Float>
-    public let logits: UnsafeMutablePointer<Float>
+    public let capacity: Int
+    public private(set) var count = 0
+    let kv: KVBlockPool
+    let forward: BatchForward
+    /// The sequence's block ids, in order: block b holds positions b * blockTokens ..< (b + 1) * blockTokens.
+    let table: UnsafeMutablePointer<Int32>
+    /// Most logit rows one pass computes.
+    static let logitRows = 8
 
     init(model: LlamaModel, capacity: Int, precision: ActivationPrecision) {
         self.model = model
+        self.capacity = capacity
         layerPrecision = precision
-        let c = model.config
-        cache = KVCache(layerCount: c.layerCount, capacity: capacity, kvDimension: c.kvDimension)
-        x = .allocate(capacity: c.hiddenSize)
-        normed = Activations(count: c.hiddenSize)
-        q = .allocate(capacity: c.queryDimension)
-        k = .allocate(capacity: c.kvDimension)
-        v = .allocate(capacity: c.kvDimension)
-        attention = Activations(count: c.queryDimension)
-        projected = .allocate(capacity: c.hiddenSize)
-        gate = Activations(count: c.intermediateSize)
-        up = .allocate(capacity: c.intermediateSize)
-        scores = .allocate(capacity: c.headCount * capacity)
-        logits = .allocate(capacity: c.vocabularySize)
+        let c = model.config, blockTokens = 16
+        let blocks = max(1, (capacity + blockTokens - 1) / blockTokens)
+        let bytesPerBlock = c.layerCount * 2 * blockTokens * c.kvDimension * KVPrecision.f32.bytes
+        kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: blockTokens, precision: .f32,
+                         maxBytes: blocks * bytesPerBlock)
+        table = .allocate(capacity: blocks)
+        for b in 0..<blocks { table[b] = kv.allocate()! }
+        forward = BatchForward(model: model, kv: kv, maxRows: max(1, min(capacity, Self.chunkTokens)), maxLogitRows: Self.logitRows,
+                               floatHead: precision == .float)
     }
 
-    deinit {
-        for p in [x, q, k, v, projected, up, scores, logits] { p.deallocate() }
-    }
+    deinit { table.deallocate() }
 
-    public var count: Int { cache.count }
-    public var capacity: Int { cache.capacity }
+    /// Largest number of prompt tokens one pass takes; longer prompts go in chunks.
+    static let chunkTokens = 512
 
-    /// Runs `tokens` through the model from the current position; returns the last token's logits.
-    /// The logits live in the session: valid while it lives and until its next `process` or `decode`.
+    /// Runs `tokens` through the model from the current position as prompt tokens (float activations); returns the
+    /// last token's logits, valid while the session lives and until its next `process` or `decode`.
     @discardableResult
     public func process(_ tokens: [Int]) -> UnsafeBufferPointer<Float> {
-        precondition(count + tokens.count <= capacity, "\(count + tokens.count) tokens exceed the session's \(capacity)")
-        if tokens.count >= 8 {
-            prefill(tokens)
-        } else {
-            for token in tokens { step(token, computeLogits: false) }
-        }
-        computeLogits()
-        return UnsafeBufferPointer(start: logits, count: model.config.vocabularySize)
+        run(tokens, float: true, logitsAt: tokens.isEmpty ? [] : [tokens.count - 1]) { _, _ in }
+        return UnsafeBufferPointer(start: forward.logits, count: model.config.vocabularySize)
     }
 
-    // MARK: - One token
-
-    /// One decode step: appends `token` at the current position.
-    func step(_ token: Int, computeLogits: Bool) {
-        let c = model.config, w = model.weights, pool = model.pool
-        let position = cache.count
-        w.embedding.dequantizeRow(token, into: x)
-        Ops.scale(x, by: c.embeddingScale, count: c.hiddenSize)
-        for (l, layer) in w.layers.enumerated() {
-            Ops.rmsNorm(x, weight: layer.attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
-            normed.invalidate()
-            Matvec.multiply([layer.query, layer.key, layer.value], normed, into: [q, k, v], precision: layerPrecision, pool: pool)
-            model.rope.apply(q, heads: c.headCount, position: position)
-            model.rope.apply(k, heads: c.kvHeadCount, position: position)
-            cache.keys(layer: l).advanced(by: position * c.kvDimension).update(from: k, count: c.kvDimension)
-            cache.values(layer: l).advanced(by: position * c.kvDimension).update(from: v, count: c.kvDimension)
-            attend(layer: l, query: q, position: position, into: attention.values)
-            attention.invalidate()
-            Matvec.multiply(layer.attentionOutput, attention, into: projected, precision: layerPrecision, pool: pool)
-            Ops.add(x, projected, scaledBy: c.residualScale, count: c.hiddenSize)
-
-            Ops.rmsNorm(x, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
-            normed.invalidate()
-            Matvec.multiply([layer.gate, layer.up], normed, into: [gate.values, up], precision: layerPrecision, pool: pool)
-            Ops.swiglu(gate.values, up, count: c.intermediateSize)
-            gate.invalidate()
-            Matvec.multiply(layer.down, gate, into: projected, precision: layerPrecision, pool: pool)
-            Ops.add(x, projected, scaledBy: c.residualScale, count: c.hiddenSize)
-        }
-        cache.count = position + 1
-        if computeLogits { self.computeLogits() }
-    }
-
-    /// Appends one token and returns the logits for the next (in the session's buffer, as `process`).
+    /// Appends one generated token (8-bit activations unless the session is float) and returns the logits for the
+    /// next, in the session's buffer as `process`.
     public func decode(_ token: Int) -> UnsafeBufferPointer<Float> {
-        precondition(count < capacity, "the session's \(capacity) tokens are used up")
-        step(token, computeLogits: true)
-        return UnsafeBufferPointer(start: logits, count: model.config.vocabularySize)
+        run([token], float: layerPrecision == .float, logitsAt: [0]) { _, _ in }
+        return UnsafeBufferPointer(start: forward.logits, count: model.config.vocabularySize)
     }
 
-    /// logits = head(norm(x)) for the hidden state in `x`. On the int8 path the head is computed with 8-bit
-    /// activations, then every token within `rescoreMargin` of the best is recomputed with float
-    /// activations: the choice among near-ties is exact at a fraction of a float head's cost.
-    func computeLogits() {
-        let c = model.config, head = model.weights.output
-        Ops.rmsNorm(x, weight: model.weights.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.values)
-        Ops.scale(normed.values, by: 1 / c.logitScale, count: c.hiddenSize)
-        normed.invalidate()
-        Matvec.multiply(head, normed, into: logits, precision: layerPrecision, pool: model.pool)
-        guard layerPrecision == .int8, head.type.isQuantized else { return }
-        var best = -Float.infinity
-        for i in 0..<c.vocabularySize { best = max(best, logits[i]) }
-        let threshold = best - Self.rescoreMargin
-        for i in 0..<c.vocabularySize where logits[i] >= threshold {
-            logits[i] = Matvec.dot(head, row: i, normed, precision: .float)
+    /// Runs `tokens` as prompt tokens and returns the logits after each of `positions` (indices into `tokens`).
+    public func process(_ tokens: [Int], logitsAt positions: [Int]) -> [[Float]] {
+        let vocabulary = model.config.vocabularySize
+        var found: [Int: [Float]] = [:]
+        run(tokens, float: true, logitsAt: positions) { index, row in
+            found[index] = Array(UnsafeBufferPointer(start: self.forward.logits + row * vocabulary, count: vocabulary))
         }
+        return positions.map { found[$0]! }
     }
 
-    /// Larger than the error 8-bit activations cause in a head's logits (measured under 1 on SmolLM2).
-    static let rescoreMargin: Float = 2
+    /// Runs `tokens` as prompt tokens and returns each one's last hidden state after the output norm.
+    public func hiddenStates(_ tokens: [Int]) -> [[Float]] {
+        let dim = model.config.hiddenSize
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: forward.maxRows * dim)
+        defer { hidden.deallocate() }
+        var states: [[Float]] = []
+        run(tokens, float: true, logitsAt: [], finalHidden: hidden) { _, _ in } chunkDone: { rows in
+            for r in 0..<rows { states.append(Array(UnsafeBufferPointer(start: hidden + r * dim, count: dim))) }
+        }
+        return states
+    }
 
-    // MARK: - Attention
-
-    /// Causal attention of one query row at `position` (its key already cached), heads split across threads.
-    func attend(layer: Int, query queries: UnsafePointer<Float>, position: Int, into out: UnsafeMutablePointer<Float>) {
-        let c = model.config
-        let hd = c.headDimension, group = c.headCount / c.kvHeadCount
-        let keys = cache.keys(layer: layer), values = cache.values(layer: layer)
-        let scale = 1 / Float(hd).squareRoot()
-        let scores = self.scores, capacity = cache.capacity, kvDim = c.kvDimension
-        let heads = { (range: Range<Int>) in
-            for h in range {
-                let kvOffset = (h / group) * hd
-                Ops.attend(query: queries + h * hd, keys: keys + kvOffset, values: values + kvOffset, stride: kvDim,
-                           count: position + 1, dimension: hd, scale: scale, scores: scores + h * capacity,
-                           into: out + h * hd)
+    /// Feeds `tokens` in passes of at most `maxRows` rows and `logitRows` logit rows; `logits` sees each asked
+    /// position with its row in the pass's logits, `chunkDone` each pass's row count.
+    private func run(_ tokens: [Int], float: Bool, logitsAt positions: [Int], finalHidden: UnsafeMutablePointer<Float>? = nil,
+                     logits: (Int, Int) -> Void, chunkDone: (Int) -> Void = { _ in }) {
+        precondition(count + tokens.count <= capacity, "\(count + tokens.count) tokens exceed the session's \(capacity)")
+        let asked = Set(positions)
+        precondition(asked.allSatisfy { tokens.indices.contains($0) }, "logits asked outside the tokens")
+        var start = 0
+        while start < tokens.count {
+            var rows: [BatchRow] = [], wanted: [Int] = []
+            var index = start
+            while index < tokens.count && rows.count < forward.maxRows && !(asked.contains(index) && wanted.count == Self.logitRows) {
+                let sampled = asked.contains(index)
+                rows.append(BatchRow(token: tokens[index], position: count + index - start, tableStart: 0,
+                                     logitsIndex: sampled ? wanted.count : nil, floatActivations: float))
+                if sampled { wanted.append(index) }
+                index += 1
             }
+            forward.run(rows, table: table, finalHidden: finalHidden)
+            for (row, position) in wanted.enumerated() { logits(position, row) }
+            count += rows.count
+            chunkDone(rows.count)
+            start = index
         }
-        // Short contexts are cheaper on one thread than a hand-off to the pool.
-        if c.headCount * (position + 1) < 2048 { heads(0..<c.headCount) } else { model.pool.parallelFor(c.headCount, heads) }
     }
 }

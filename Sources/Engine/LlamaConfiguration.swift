@@ -1,34 +1,15 @@
-// The hyperparameters of a Llama-family decoder, filled from GGUF metadata or a Hugging Face config.json.
-// MiniCPM is Llama with muP scales: embeddings times `embeddingScale`, each sub-layer's output times
-// `residualScale` before it joins the residual stream, and logits divided by `logitScale`.
+// The hyperparameters of a Llama-family decoder, filled from GGUF metadata or a Hugging Face config.json, and the
+// features its family and file add (Architectures/). MiniCPM is Llama with muP scales: embeddings times
+// `embeddingScale`, each sub-layer's output times `residualScale` before it joins the residual stream, and logits
+// divided by `logitScale`. What the engine cannot run yet (RoPE scaling, sliding windows) is refused by name.
 import Foundation
 import Kernels
 import ModelFiles
 
-/// The decoder families the one Llama network runs.
-public enum DecoderArchitecture: String, Sendable, Codable, CaseIterable {
-    case llama
-    case minicpm
-
-    /// `model_type` values of config.json that name each family.
-    init?(modelType: String) {
-        switch modelType {
-        case "llama", "mistral", "qwen2": self = .llama
-        case "minicpm": self = .minicpm
-        default: return nil
-        }
-    }
-}
-
-/// MiniCPM-2B's published constants, for GGUF files that predate the `minicpm.*_scale` keys.
-public enum MiniCPMDefaults {
-    public static let scaleEmbedding: Float = 12
-    public static let scaleDepth: Float = 1.4
-    public static let dimModelBase = 256
-}
-
 public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var architecture: DecoderArchitecture
+    /// The family's features and those this file adds (a Llama config's `attention_bias`).
+    public var features: DecoderFeatures
     public var hiddenSize: Int
     public var intermediateSize: Int
     public var layerCount: Int
@@ -66,13 +47,17 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case embeddingScale = "embedding_scale"
         case residualScale = "residual_scale"
         case logitScale = "logit_scale"
+        case attentionBias = "attention_bias"
+        case features
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
                 headDimension: Int? = nil, vocabularySize: Int, contextLength: Int, rmsNormEpsilon: Float = 1e-5,
                 ropeTheta: Float = 10000, tiedEmbeddings: Bool, architecture: DecoderArchitecture = .llama,
-                embeddingScale: Float = 1, residualScale: Float = 1, logitScale: Float = 1) {
+                features: DecoderFeatures = DecoderFeatures(), embeddingScale: Float = 1, residualScale: Float = 1,
+                logitScale: Float = 1) {
         self.architecture = architecture
+        self.features = architecture.features.union(features)
         self.embeddingScale = embeddingScale
         self.residualScale = residualScale
         self.logitScale = logitScale
@@ -97,14 +82,16 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         let heads = try c.decode(Int.self, forKey: .headCount)
         let layers = try c.decode(Int.self, forKey: .layerCount)
         let modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "llama"
-        let architecture = DecoderArchitecture(modelType: modelType) ?? .llama
+        let architecture = DecoderArchitecture(modelType: modelType) ?? DecoderArchitecture(ggufName: modelType) ?? .llama
+        var features = try c.decodeIfPresent(DecoderFeatures.self, forKey: .features) ?? DecoderFeatures()
+        if try c.decodeIfPresent(Bool.self, forKey: .attentionBias) == true { features.attentionBiases = true }
         var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
         if let embedding = try c.decodeIfPresent(Float.self, forKey: .embeddingScale),
            let residual = try c.decodeIfPresent(Float.self, forKey: .residualScale),
            let logit = try c.decodeIfPresent(Float.self, forKey: .logitScale) {
             // This type's own encoding, which stores the derived scales.
             scales = (embedding, residual, logit)
-        } else if architecture == .minicpm {
+        } else if architecture.features.scales {
             let depth = try c.decode(Float.self, forKey: .scaleDepth)
             scales = (try c.decode(Float.self, forKey: .scaleEmbedding),
                       depth / Float(layers).squareRoot(),
@@ -123,13 +110,14 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
             // PretrainedConfig ties by default; Llama's config class unties.
             tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm),
-            architecture: architecture, embeddingScale: scales.embedding, residualScale: scales.residual,
+            architecture: architecture, features: features, embeddingScale: scales.embedding, residualScale: scales.residual,
             logitScale: scales.logit)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(architecture.rawValue, forKey: .modelType)
+        try c.encode(architecture.name, forKey: .modelType)
+        try c.encode(features, forKey: .features)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)
@@ -152,9 +140,17 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         do { data = try Data(contentsOf: url) } catch {
             throw .modelNotFound(reference: url.path, reason: error.localizedDescription)
         }
-        let type = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model_type"] as? String ?? "(none)"
+        let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        let type = object["model_type"] as? String ?? "(none)"
         guard DecoderArchitecture(modelType: type) != nil else {
             throw .unsupportedArchitecture(file: url.path, architecture: type)
+        }
+        if let scaling = object["rope_scaling"] as? [String: Any] {
+            let kind = scaling["rope_type"] as? String ?? scaling["type"] as? String ?? "(no type)"
+            throw .unsupportedFeature(file: url.path, key: "rope_scaling", feature: "RoPE scaling of type \(kind)")
+        }
+        if object["use_sliding_window"] as? Bool == true {
+            throw .unsupportedFeature(file: url.path, key: "use_sliding_window", feature: "sliding-window attention")
         }
         do {
             self = try JSONDecoder().decode(LlamaConfiguration.self, from: data)
@@ -176,7 +172,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         let file = gguf.url.path
         do {
             let arch = try gguf.requiredString("general.architecture")
-            guard let architecture = DecoderArchitecture(rawValue: arch) else {
+            guard let architecture = DecoderArchitecture(ggufName: arch) else {
                 throw EngineError.unsupportedArchitecture(file: file, architecture: arch)
             }
             let hidden = try gguf.requiredInt("\(arch).embedding_length")
@@ -188,8 +184,14 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 throw EngineError.invalidConfiguration(file: file, key: "\(arch).vocab_size", reason: "missing, and no token_embd.weight to infer it")
             }
             let layers = try gguf.requiredInt("\(arch).block_count")
+            if let scaling = try gguf.optionalString("\(arch).rope.scaling.type"), scaling != "none" {
+                throw EngineError.unsupportedFeature(file: file, key: "\(arch).rope.scaling.type", feature: "RoPE scaling of type \(scaling)")
+            }
+            if gguf.tensor(named: "rope_freqs.weight") != nil {
+                throw EngineError.unsupportedFeature(file: file, key: "rope_freqs.weight", feature: "RoPE frequency factors (Llama 3 scaling)")
+            }
             var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
-            if architecture == .minicpm {
+            if architecture.features.scales {
                 let d = MiniCPMDefaults.self
                 scales = (Float(try gguf.optionalDouble("minicpm.embedding_scale") ?? Double(d.scaleEmbedding)),
                           Float(try gguf.optionalDouble("minicpm.residual_scale") ?? Double(d.scaleDepth / Float(layers).squareRoot())),
@@ -207,7 +209,10 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 rmsNormEpsilon: Float(try gguf.optionalDouble("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5),
                 ropeTheta: Float(try gguf.optionalDouble("\(arch).rope.freq_base") ?? 10000),
                 tiedEmbeddings: gguf.tensor(named: "output.weight") == nil,
-                architecture: architecture, embeddingScale: scales.embedding, residualScale: scales.residual,
+                architecture: architecture,
+                // Biases are where the converter finds them; a file with them runs them whatever its family.
+                features: DecoderFeatures(attentionBiases: gguf.tensor(named: "blk.0.attn_q.bias") != nil),
+                embeddingScale: scales.embedding, residualScale: scales.residual,
                 logitScale: scales.logit)
         } catch let error as EngineError {
             throw error

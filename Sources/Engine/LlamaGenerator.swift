@@ -1,6 +1,6 @@
 // Text generation with a Llama-family model: tokenize, prefill, then sample and decode token by token
-// until end of sequence, a stop string, the token limit or the end of the context. With 8-bit
-// activations every request goes through the batch engine (alone or with others: the same numbers).
+// until end of sequence, a stop string, the token limit or the end of the context. Every request goes through
+// the batch engine (alone or with others: the same numbers), at the generator's precision.
 import Foundation
 import Constraints
 import Kernels
@@ -14,8 +14,6 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     public let precision: ActivationPrecision
     /// Bounds of batched generation (sequences at once, KV memory, prefix cache).
     public let batchOptions: BatchOptions
-    /// Float generation runs one request at a time.
-    private let aloneLock = NSLock()
     /// Guards the lazily made batch engine (the engine itself takes callers from any thread).
     private let engineLock = NSLock()
     private var batchEngine: BatchEngine?
@@ -27,7 +25,9 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         self.loaded = loaded
         templateOverride = template
         self.precision = precision
-        self.batchOptions = batchOptions
+        var options = batchOptions
+        options.precision = precision
+        self.batchOptions = options
         constraintCache = TokenMatcherCache(tokenizer: loaded.tokenizer)
     }
 
@@ -62,17 +62,11 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         try results(batch: requests).map { try $0.get() }
     }
 
-    /// Many requests at once, each succeeding or failing alone: with 8-bit activations they decode together
-    /// in the batch engine; with float activations one after another. A missing chat template throws once.
+    /// Many requests at once, each succeeding or failing alone, decoding together in the batch engine. A missing
+    /// chat template throws once.
     public func results(batch requests: [GenerationRequest]) throws -> [Result<GenerationResult, any Error>] {
         // Only a missing chat template fails here, and then for every request alike: it throws once.
         let prompts = try requests.map { try promptIDs($0.prompt) }
-        guard precision == .int8 else {
-            return zip(prompts, requests).map { prompt, request in
-                Result { () throws(EngineError) in try generate(promptIDs: prompt, settings: request.settings, constraint: request.constraint) }
-                    .mapError { $0 as any Error }
-            }
-        }
         let batch = zip(prompts, requests).map { BatchRequest(promptIDs: $0, settings: $1.settings, constraint: $1.constraint) }
         return run(batch).map { $0.mapError { $0 as any Error } }
     }
@@ -80,19 +74,14 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     /// Generation from ids (tests and benchmarks feed ids directly).
     public func generate(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar? = nil,
                          onText: ((String) -> Void)? = nil) throws(EngineError) -> GenerationResult {
-        if precision == .int8 {
-            // The engine may call back on another caller's thread (the one driving the batch), but only
-            // while this call waits for its request, so the callback does not escape (UnsafeSendableCallback).
-            var request = BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint)
-            if let onText {
-                let callback = UnsafeSendableCallback(onText)
-                request.onText = { callback.body($0) }
-            }
-            return try run([request])[0].get()
+        // The engine may call back on another caller's thread (the one driving the batch), but only
+        // while this call waits for its request, so the callback does not escape (UnsafeSendableCallback).
+        var request = BatchRequest(promptIDs: prompt, settings: settings, constraint: constraint)
+        if let onText {
+            let callback = UnsafeSendableCallback(onText)
+            request.onText = { callback.body($0) }
         }
-        aloneLock.lock()
-        defer { aloneLock.unlock() }
-        return try generateAlone(promptIDs: prompt, settings: settings, constraint: constraint, onText: onText)
+        return try run([request])[0].get()
     }
 
     /// Runs requests in the batch engine, made on first use (it keeps its prefix cache between calls).
@@ -115,57 +104,6 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     /// Requests handed to the batch engine and not finished yet, queued or running.
     public var unfinishedRequests: Int {
         engineLock.withLock { batchEngine }?.unfinishedRequests ?? 0
-    }
-
-    /// One sequence in its own session (float activations).
-    private func generateAlone(promptIDs prompt: [Int], settings: SamplingSettings, constraint: Grammar?,
-                               onText: ((String) -> Void)?) throws(EngineError) -> GenerationResult {
-        guard !prompt.isEmpty else { throw .emptyPrompt }
-        let contextLength = loaded.config.contextLength
-        guard prompt.count < contextLength else { throw .promptTooLong(tokens: prompt.count, contextLength: contextLength) }
-        let session = loaded.model.makeSession(capacity: min(contextLength, prompt.count + max(settings.maxTokens, 1)),
-                                              precision: precision)
-        // `logits` points into the session's buffer: keep the session alive until the last read.
-        defer { withExtendedLifetime(session) {} }
-        var sampler = Sampler(settings: settings)
-        var text = GeneratedText(stops: settings.stop)
-        var constrained = ConstrainedStep(constraint, cache: constraintCache)
-        let ends = tokenizer.endIDs
-
-        let prefillStart = DispatchTime.now().uptimeNanoseconds
-        var logits = session.process(prompt)
-        let prefillEnd = DispatchTime.now().uptimeNanoseconds
-
-        var ids: [Int] = []
-        var reason = FinishReason.maxTokens
-        while ids.count < settings.maxTokens {
-            let next = try constrained.sample(logits, with: &sampler)
-            ids.append(next)
-            if ends.contains(next) {
-                reason = .endOfSequence
-                break
-            }
-            let (piece, stopped) = text.append(next, from: tokenizer)
-            if !piece.isEmpty { onText?(piece) }
-            if stopped {
-                reason = .stopString
-                break
-            }
-            if ids.count >= settings.maxTokens { break }
-            guard session.count < session.capacity else {
-                reason = .contextFull
-                break
-            }
-            logits = session.decode(next)
-        }
-        if reason != .stopString {
-            let rest = text.finish()
-            if !rest.isEmpty { onText?(rest) }
-        }
-        let decodeEnd = DispatchTime.now().uptimeNanoseconds
-        return GenerationResult(promptIDs: prompt, ids: ids, text: text.text, finishReason: reason,
-                                prefillSeconds: Double(prefillEnd - prefillStart) / 1e9,
-                                decodeSeconds: Double(decodeEnd - prefillEnd) / 1e9)
     }
 }
 

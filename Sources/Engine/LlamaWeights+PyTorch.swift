@@ -15,7 +15,7 @@ public final class PyTorchWeightSource: WeightSource, @unchecked Sendable {
 
     public var path: String { checkpoint.directory.path }
     public var storage: AnyObject { checkpoint }
-    public var ropeStyle: RoPEStyle { .halves }
+    public func ropeStyle(for architecture: DecoderArchitecture) -> RoPEStyle { .halves }
     public func has(_ name: String) -> Bool { checkpoint.contains(name) }
 
     public func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {

@@ -7,8 +7,9 @@ public protocol WeightSource {
     var path: String { get }
     /// What owns the bytes the matrices point into (a mapped file); models keep it alive.
     var storage: AnyObject { get }
-    /// How the checkpoint pairs the dimensions RoPE rotates (GGUF permutes q/k to adjacent pairs).
-    var ropeStyle: RoPEStyle { get }
+    /// How the checkpoint pairs the dimensions RoPE rotates for a family (GGUF permutes q/k to adjacent pairs for
+    /// Llama-style families only).
+    func ropeStyle(for architecture: DecoderArchitecture) -> RoPEStyle
     func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix
     func vector(_ name: String, count: Int) throws(EngineError) -> [Float]
     func has(_ name: String) -> Bool
@@ -36,6 +37,7 @@ public struct LlamaTensorNames: Sendable {
 
     public enum LayerTensor: String, Sendable, CaseIterable {
         case attentionNorm, query, key, value, attentionOutput, ffnNorm, gate, up, down
+        case queryBias, keyBias, valueBias, queryNorm, keyNorm
     }
 
     /// llama.cpp's names (`blk.3.attn_q.weight`).
@@ -43,17 +45,22 @@ public struct LlamaTensorNames: Sendable {
         embedding: "token_embd.weight", outputNorm: "output_norm.weight", output: "output.weight",
         layer: { index, tensor in
             let suffix = switch tensor {
-            case .attentionNorm: "attn_norm"
-            case .query: "attn_q"
-            case .key: "attn_k"
-            case .value: "attn_v"
-            case .attentionOutput: "attn_output"
-            case .ffnNorm: "ffn_norm"
-            case .gate: "ffn_gate"
-            case .up: "ffn_up"
-            case .down: "ffn_down"
+            case .attentionNorm: "attn_norm.weight"
+            case .query: "attn_q.weight"
+            case .key: "attn_k.weight"
+            case .value: "attn_v.weight"
+            case .attentionOutput: "attn_output.weight"
+            case .ffnNorm: "ffn_norm.weight"
+            case .gate: "ffn_gate.weight"
+            case .up: "ffn_up.weight"
+            case .down: "ffn_down.weight"
+            case .queryBias: "attn_q.bias"
+            case .keyBias: "attn_k.bias"
+            case .valueBias: "attn_v.bias"
+            case .queryNorm: "attn_q_norm.weight"
+            case .keyNorm: "attn_k_norm.weight"
             }
-            return "blk.\(index).\(suffix).weight"
+            return "blk.\(index).\(suffix)"
         })
 
     /// Hugging Face names (`model.layers.3.self_attn.q_proj.weight`).
@@ -61,17 +68,22 @@ public struct LlamaTensorNames: Sendable {
         embedding: "model.embed_tokens.weight", outputNorm: "model.norm.weight", output: "lm_head.weight",
         layer: { index, tensor in
             let suffix = switch tensor {
-            case .attentionNorm: "input_layernorm"
-            case .query: "self_attn.q_proj"
-            case .key: "self_attn.k_proj"
-            case .value: "self_attn.v_proj"
-            case .attentionOutput: "self_attn.o_proj"
-            case .ffnNorm: "post_attention_layernorm"
-            case .gate: "mlp.gate_proj"
-            case .up: "mlp.up_proj"
-            case .down: "mlp.down_proj"
+            case .attentionNorm: "input_layernorm.weight"
+            case .query: "self_attn.q_proj.weight"
+            case .key: "self_attn.k_proj.weight"
+            case .value: "self_attn.v_proj.weight"
+            case .attentionOutput: "self_attn.o_proj.weight"
+            case .ffnNorm: "post_attention_layernorm.weight"
+            case .gate: "mlp.gate_proj.weight"
+            case .up: "mlp.up_proj.weight"
+            case .down: "mlp.down_proj.weight"
+            case .queryBias: "self_attn.q_proj.bias"
+            case .keyBias: "self_attn.k_proj.bias"
+            case .valueBias: "self_attn.v_proj.bias"
+            case .queryNorm: "self_attn.q_norm.weight"
+            case .keyNorm: "self_attn.k_norm.weight"
             }
-            return "model.layers.\(index).\(suffix).weight"
+            return "model.layers.\(index).\(suffix)"
         })
 }
 
@@ -85,6 +97,10 @@ public struct LlamaLayerWeights: @unchecked Sendable {
     public let gate: WeightMatrix
     public let up: WeightMatrix
     public let down: WeightMatrix
+    /// Added to the q, k and v projections (models with attention biases).
+    public let biases: (query: [Float], key: [Float], value: [Float])?
+    /// Each query and key head's RMSNorm weights (models with q/k norm).
+    public let headNorms: (query: [Float], key: [Float])?
 }
 
 public struct LlamaWeights: @unchecked Sendable {
@@ -112,7 +128,14 @@ public struct LlamaWeights: @unchecked Sendable {
                 ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
                 gate: try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize),
                 up: try matrix(.up, rows: c.intermediateSize, columns: c.hiddenSize),
-                down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize)))
+                down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize),
+                biases: c.features.attentionBiases
+                    ? (try source.vector(name(.queryBias), count: c.queryDimension), try source.vector(name(.keyBias), count: c.kvDimension),
+                       try source.vector(name(.valueBias), count: c.kvDimension))
+                    : nil,
+                headNorms: c.features.queryKeyNorm
+                    ? (try source.vector(name(.queryNorm), count: c.headDimension), try source.vector(name(.keyNorm), count: c.headDimension))
+                    : nil))
         }
         self.layers = layers
         outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
@@ -130,6 +153,8 @@ public struct LlamaWeights: @unchecked Sendable {
         for layer in layers {
             for m in [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down] { add(m) }
             counts[.f32, default: 0] += layer.attentionNorm.count + layer.ffnNorm.count
+            if let biases = layer.biases { counts[.f32, default: 0] += biases.query.count + biases.key.count + biases.value.count }
+            if let norms = layer.headNorms { counts[.f32, default: 0] += norms.query.count + norms.key.count }
         }
         counts[.f32, default: 0] += outputNorm.count
         if output.data != embedding.data { add(output) }
@@ -144,7 +169,7 @@ public struct GGUFWeightSource: WeightSource {
 
     public var path: String { file.url.path }
     public var storage: AnyObject { file }
-    public var ropeStyle: RoPEStyle { .interleaved }
+    public func ropeStyle(for architecture: DecoderArchitecture) -> RoPEStyle { architecture.ggufRopeStyle }
     public func has(_ name: String) -> Bool { file.tensor(named: name) != nil }
 
     public func matrix(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {

@@ -65,14 +65,6 @@ public enum ModelLoader {
         throw .modelNotFound(reference: reference, reason: "no .gguf file and no config.json in \(url.path)")
     }
 
-    /// The prompt format of a family whose files carry no chat template (the Abacus GGUFs and checkpoint).
-    public static func defaultChatTemplate(for architecture: DecoderArchitecture) -> ChatTemplate? {
-        switch architecture {
-        case .minicpm: .minicpm
-        case .llama: nil
-        }
-    }
-
     public static func load(_ reference: String, threads: Int = 2) throws(EngineError) -> LoadedModel {
         try load(file: resolve(reference), threads: threads)
     }
@@ -90,7 +82,7 @@ public enum ModelLoader {
         let source: String?
         do { source = try gguf.optionalString("tokenizer.chat_template") } catch { throw .modelFile(error.localizedDescription) }
         let template = source.flatMap { try? ChatTemplate(jinja: $0) }
-            ?? (source == nil ? defaultChatTemplate(for: config.architecture) : nil)
+            ?? (source == nil ? config.architecture.defaultChatTemplate : nil)
         return LoadedModel(file: file, gguf: gguf, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: template, chatTemplateSource: source)
     }
@@ -106,7 +98,7 @@ public enum ModelLoader {
         do { tokenizer = try TokenizerLoader.load(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
         let source = BPETokenizer.tokenizerConfig(beside: tokenizerURL)["chat_template"] as? String
         let template = source.flatMap { try? ChatTemplate(jinja: $0) }
-            ?? (source == nil ? defaultChatTemplate(for: config.architecture) : nil)
+            ?? (source == nil ? config.architecture.defaultChatTemplate : nil)
         return LoadedModel(file: directory, gguf: nil, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: template, chatTemplateSource: source)
     }

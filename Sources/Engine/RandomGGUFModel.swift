@@ -19,7 +19,7 @@ public enum RandomGGUFModel {
     /// (as the published Abacus files). Returns the file's size in bytes.
     @discardableResult
     public static func writeQ4KM(_ config: LlamaConfiguration, to url: URL, seed: UInt64 = 1) throws(EngineError) -> Int {
-        let arch = config.architecture.rawValue
+        let arch = config.architecture.name
         var writer = GGUFWriter()
         writer.set("general.architecture", .string(arch))
         writer.set("general.name", .string("random weights of \(arch) shape"))

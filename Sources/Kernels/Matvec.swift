@@ -19,24 +19,6 @@ public enum Matvec {
         pool.parallelFor(w.rows) { range in rows(w, x, quantized, into: out, range.lowerBound, range.upperBound) }
     }
 
-    /// Several products over the same input in one pass of the pool (q, k, v; gate, up).
-    public static func multiply(_ ws: [WeightMatrix], _ x: Activations, into outs: [UnsafeMutablePointer<Float>],
-                                precision: ActivationPrecision = .int8, pool: WorkerPool) {
-        precondition(ws.count == outs.count, "matvec: \(ws.count) matrices, \(outs.count) outputs")
-        let quantized = ws.contains { $0.type.isQuantized } && precision == .int8 ? x.quantized() : nil
-        let total = ws.reduce(0) { $0 + $1.rows }
-        pool.parallelFor(total) { range in
-            var offset = 0
-            for (w, out) in zip(ws, outs) {
-                precondition(x.count == w.columns, "matvec: input has \(x.count) values, matrix has \(w.columns) columns")
-                let lower = max(range.lowerBound - offset, 0)
-                let upper = min(range.upperBound - offset, w.rows)
-                if lower < upper { rows(w, x, quantized, into: out, lower, upper) }
-                offset += w.rows
-            }
-        }
-    }
-
     /// Rows [lower, upper) of one product: packed rows for 8-bit activations when the matrix has them.
     private static func rows(_ w: WeightMatrix, _ x: Activations, _ quantized: UnsafePointer<ck_block_q8a>?,
                              into out: UnsafeMutablePointer<Float>, _ lower: Int, _ upper: Int) {
@@ -65,27 +47,5 @@ public enum Matvec {
             return ck_dot_quantized(Int32(w.type.rawValue), w.rowPointer(row), x.quantized(), Int64(w.columns / 32))
         }
         return ck_dot_float(Int32(w.type.rawValue), w.rowPointer(row), x.values, Int64(w.columns))
-    }
-}
-
-public enum Matmul {
-    /// out[t x rows] = X[t x columns] * W^T for a batch of t inputs (prompt processing): weight tiles are
-    /// dequantized to floats and multiplied with OpenBLAS sgemm.
-    public static func multiply(_ w: WeightMatrix, _ x: UnsafePointer<Float>, tokens: Int,
-                                into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                                scratchCount: Int, pool: WorkerPool) {
-        let tileRows = max(1, min(w.rows, scratchCount / w.columns))
-        var start = 0
-        while start < w.rows {
-            let count = min(tileRows, w.rows - start)
-            pool.parallelFor(count) { range in
-                w.dequantizeRows(start + range.lowerBound, count: range.count, into: scratch + range.lowerBound * w.columns)
-            }
-            pool.rest()
-            BLAS.sgemm(m: tokens, n: count, k: w.columns, a: x, lda: w.columns,
-                       b: scratch, ldb: w.columns, transposeB: true,
-                       c: out + start, ldc: w.rows)
-            start += count
-        }
     }
 }

@@ -107,12 +107,3 @@ public struct RoPE: Sendable {
         }
     }
 }
-
-extension Ops {
-    /// Attention of one query over `count` cached positions of one head (rows `stride` floats apart).
-    public static func attend(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                              stride: Int, count: Int, dimension: Int, scale: Float,
-                              scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        ck_attend(query, keys, values, Int64(stride), Int64(count), Int64(dimension), scale, scores, out)
-    }
-}

@@ -25,7 +25,9 @@ struct ModelInfo: AsyncParsableCommand {
         let fields: [(String, String)] = [
             ("file", loaded.file.path),
             ("format", loaded.gguf.map { "GGUF v\($0.version)" } ?? "Hugging Face checkpoint (\(checkpointFormat(loaded.file)))"),
-            ("architecture", c.architecture.rawValue),
+            ("architecture", "\(c.architecture.name) (\(loaded.gguf == nil ? "config.json model_type" : "GGUF general.architecture"); "
+                + "supported: \(DecoderArchitecture.supported))"),
+            ("features", c.features.described.isEmpty ? "none beyond the Llama layer" : c.features.described.joined(separator: ", ")),
             ("name", ((try? loaded.gguf?.optionalString("general.name")) ?? nil) ?? loaded.file.lastPathComponent),
             ("parameters", "\(total) (\(String(format: "%.1f", Double(total) / 1e6)) M)"),
             ("tensor types", types.joined(separator: ", ")),

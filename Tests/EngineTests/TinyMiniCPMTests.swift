@@ -183,8 +183,8 @@ struct TinyMiniCPMTests {
     }
 
     @Test func minicpmWithoutTemplateMetadataGetsItsPromptFormat() {
-        #expect(ModelLoader.defaultChatTemplate(for: .minicpm) == .minicpm)
-        #expect(ModelLoader.defaultChatTemplate(for: .llama) == nil)
+        #expect(DecoderArchitecture.minicpm.defaultChatTemplate == .minicpm)
+        #expect(DecoderArchitecture.llama.defaultChatTemplate == nil)
         let prompt = ChatTemplate.minicpm.render([ChatMessage(role: .user, content: "Sort a list.")])
         #expect(prompt == "<用户>Sort a list.<AI>")
     }

@@ -127,28 +127,6 @@ struct QuantTests {
         }
     }
 
-    @Test func matmulMatchesReference() {
-        let tokens = 5, rows = 40
-        let bytes = RandomRows.bytes(.q4_1, rows: rows, columns: Self.columns, seed: 5)
-        let weights = Reference.dequantize(.q4_1, bytes: bytes, count: rows * Self.columns)
-        var random = SeededRandom(seed: 6)
-        let input = (0..<tokens * Self.columns).map { _ in random.normal() }
-        let expected = Reference.matmul(m: tokens, n: rows, k: Self.columns, a: input, b: weights, transposeB: true)
-        let pool = WorkerPool(threads: 2)
-        var out = [Float](repeating: 0, count: tokens * rows)
-        // A scratch smaller than the matrix forces several tiles.
-        var scratch = [Float](repeating: 0, count: 9 * Self.columns)
-        bytes.withUnsafeBytes { raw in
-            let w = WeightMatrix(type: .q4_1, rows: rows, columns: Self.columns, data: raw.baseAddress!)
-            out.withUnsafeMutableBufferPointer { o in
-                scratch.withUnsafeMutableBufferPointer { s in
-                    Matmul.multiply(w, input, tokens: tokens, into: o.baseAddress!, scratch: s.baseAddress!, scratchCount: s.count, pool: pool)
-                }
-            }
-        }
-        for i in 0..<out.count { #expect(abs(out[i] - expected[i]) < 1e-3 * max(1, abs(expected[i]))) }
-    }
-
     @Test func poolRunsEveryThreadOnce() {
         let pool = WorkerPool(threads: 2)
         for _ in 0..<200 {

@@ -58,11 +58,6 @@ void ck_matvec(int type, const void *weights, size_t row_bytes, int64_t n,
 /// Dequantizes n values of one row (any supported type) into floats.
 void ck_dequantize_row(int type, const void *row, float *y, int64_t n);
 
-/// Attention of one query over `count` cached positions of one head: keys and values are rows `stride`
-/// floats apart; `scores` has room for `count` floats; `out` receives `dimension` floats.
-void ck_attend(const float *query, const float *keys, const float *values, int64_t stride, int64_t count,
-               int64_t dimension, float scale, float *scores, float *out);
-
 // --- thread pool ----------------------------------------------------------------------------------
 
 typedef void (*ck_task)(void *context, int thread_index, int thread_count);
