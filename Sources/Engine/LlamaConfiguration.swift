@@ -21,6 +21,8 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var rmsNormEpsilon: Float
     public var ropeTheta: Float
     public var tiedEmbeddings: Bool
+    /// How RoPE is stretched past the training context (none for most models).
+    public var ropeScaling: RoPEScaling = .none
     /// Token embeddings are multiplied by this (MiniCPM `scale_emb`; 1 for Llama).
     public var embeddingScale: Float
     /// Attention and MLP outputs are multiplied by this before the residual add (`scale_depth / sqrt(layers)`).
@@ -49,6 +51,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case logitScale = "logit_scale"
         case attentionBias = "attention_bias"
         case features
+        case ropeScalingForm = "rope_scaling_form"
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
@@ -112,12 +115,15 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm),
             architecture: architecture, features: features, embeddingScale: scales.embedding, residualScale: scales.residual,
             logitScale: scales.logit)
+        // This type's own encoding keeps the scaling it read (config.json's form is read by `init(configJSON:)`).
+        ropeScaling = try c.decodeIfPresent(RoPEScaling.self, forKey: .ropeScalingForm) ?? .none
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(architecture.name, forKey: .modelType)
         try c.encode(features, forKey: .features)
+        try c.encode(ropeScaling, forKey: .ropeScalingForm)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)
@@ -145,13 +151,13 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         guard DecoderArchitecture(modelType: type) != nil else {
             throw .unsupportedArchitecture(file: url.path, architecture: type)
         }
-        if let scaling = object["rope_scaling"] as? [String: Any] {
-            let kind = scaling["rope_type"] as? String ?? scaling["type"] as? String ?? "(no type)"
-            throw .unsupportedFeature(file: url.path, key: "rope_scaling", feature: "RoPE scaling of type \(kind)")
-        }
         if object["use_sliding_window"] as? Bool == true {
             throw .unsupportedFeature(file: url.path, key: "use_sliding_window", feature: "sliding-window attention")
         }
+        if (object["layer_types"] as? [String])?.contains(where: { $0 != "full_attention" }) == true {
+            throw .unsupportedFeature(file: url.path, key: "layer_types", feature: "layers other than full attention (sliding windows)")
+        }
+        let scaling = try Self.ropeScaling(configJSON: object, file: url.path)
         do {
             self = try JSONDecoder().decode(LlamaConfiguration.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
@@ -161,6 +167,11 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                                         reason: context.debugDescription)
         } catch {
             throw .invalidConfiguration(file: url.path, key: "(root)", reason: "\(error)")
+        }
+        ropeScaling = scaling
+        // transformers 5 keeps the base inside `rope_parameters`.
+        if object["rope_theta"] == nil, let theta = ((object["rope_parameters"] as? [String: Any])?["rope_theta"] as? NSNumber)?.floatValue {
+            ropeTheta = theta
         }
         try validate(file: url.path)
     }
@@ -184,12 +195,6 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 throw EngineError.invalidConfiguration(file: file, key: "\(arch).vocab_size", reason: "missing, and no token_embd.weight to infer it")
             }
             let layers = try gguf.requiredInt("\(arch).block_count")
-            if let scaling = try gguf.optionalString("\(arch).rope.scaling.type"), scaling != "none" {
-                throw EngineError.unsupportedFeature(file: file, key: "\(arch).rope.scaling.type", feature: "RoPE scaling of type \(scaling)")
-            }
-            if gguf.tensor(named: "rope_freqs.weight") != nil {
-                throw EngineError.unsupportedFeature(file: file, key: "rope_freqs.weight", feature: "RoPE frequency factors (Llama 3 scaling)")
-            }
             var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
             if architecture.features.scales {
                 let d = MiniCPMDefaults.self
@@ -214,6 +219,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 features: DecoderFeatures(attentionBiases: gguf.tensor(named: "blk.0.attn_q.bias") != nil),
                 embeddingScale: scales.embedding, residualScale: scales.residual,
                 logitScale: scales.logit)
+            ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension, contextLength: contextLength)
         } catch let error as EngineError {
             throw error
         } catch let error as ModelFileError {

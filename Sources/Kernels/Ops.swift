@@ -64,13 +64,15 @@ public struct RoPE: Sendable {
     public let headDimension: Int
     public let style: RoPEStyle
     let inverseFrequencies: [Float]
+    /// What the cosines and sines are multiplied by (YaRN's attention factor; 1 otherwise).
+    let magnitude: Double
 
-    public init(headDimension: Int, theta: Float, style: RoPEStyle) {
+    public init(headDimension: Int, theta: Float, style: RoPEStyle, scaling: RoPEScaling = .none) {
         self.headDimension = headDimension
         self.style = style
-        inverseFrequencies = (0..<headDimension / 2).map { i in
-            Float(1.0 / pow(Double(theta), Double(2 * i) / Double(headDimension)))
-        }
+        let (inverse, factor) = scaling.frequencies(dimension: headDimension, theta: Double(theta))
+        inverseFrequencies = inverse.map { Float($0) }
+        magnitude = factor
     }
 
     /// Rotates `heads` consecutive heads of `x` for token position `position`.
@@ -87,8 +89,8 @@ public struct RoPE: Sendable {
         let half = headDimension / 2
         for i in 0..<half {
             let angle = Double(position) * Double(inverseFrequencies[i])
-            table[i] = Float(cos(angle))
-            table[half + i] = Float(sin(angle))
+            table[i] = Float(cos(angle) * magnitude)
+            table[half + i] = Float(sin(angle) * magnitude)
         }
     }
 

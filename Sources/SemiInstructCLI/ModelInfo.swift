@@ -36,6 +36,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("feed-forward size", "\(c.intermediateSize)"),
             ("heads", "\(c.headCount) query, \(c.kvHeadCount) key/value, dimension \(c.headDimension)"),
             ("rope theta", "\(c.ropeTheta)"),
+            ("rope scaling", c.ropeScaling.summary),
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
             ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale)"),

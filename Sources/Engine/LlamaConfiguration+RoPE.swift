@@ -1,0 +1,73 @@
+// RoPE scaling as each file form states it: config.json's `rope_scaling` (or transformers 5's `rope_parameters`,
+// which also carries `rope_theta`), and GGUF's `{arch}.rope.scaling.*` keys or the `rope_freqs.weight` tensor that
+// llama.cpp's converter writes for Llama 3. A kind the engine does not run is refused by name.
+import Foundation
+import Kernels
+import ModelFiles
+
+extension LlamaConfiguration {
+    /// The scaling a config.json asks for (`object` is the whole file).
+    static func ropeScaling(configJSON object: [String: Any], file: String) throws(EngineError) -> RoPEScaling {
+        let key = object["rope_scaling"] is [String: Any] ? "rope_scaling" : "rope_parameters"
+        guard let parameters = object[key] as? [String: Any] else { return .none }
+        func number(_ name: String) -> Double? { (parameters[name] as? NSNumber)?.doubleValue }
+        func required(_ name: String) throws(EngineError) -> Double {
+            guard let value = number(name) else { throw .invalidConfiguration(file: file, key: "\(key).\(name)", reason: "missing") }
+            return value
+        }
+        let context = (object["max_position_embeddings"] as? NSNumber)?.doubleValue ?? 2048
+        let original = number("original_max_position_embeddings") ?? (object["original_max_position_embeddings"] as? NSNumber)?.doubleValue
+        let kind = parameters["rope_type"] as? String ?? parameters["type"] as? String ?? "default"
+        switch kind {
+        case "default":
+            return .none
+        case "linear":
+            return .linear(factor: try required("factor"))
+        case "llama3":
+            return .llama3(factor: try required("factor"), lowFrequencyFactor: try required("low_freq_factor"),
+                           highFrequencyFactor: try required("high_freq_factor"), originalContext: original ?? context)
+        case "yarn":
+            let originalContext = original ?? context
+            let factor = number("factor") ?? context / originalContext
+            // DeepSeek's form: the factor's mscale over its mscale_all_dim.
+            func mscale(_ scale: Double) -> Double { factor <= 1 ? 1 : 0.1 * scale * log(factor) + 1 }
+            var attention = number("attention_factor")
+            if attention == nil, let numerator = number("mscale"), let denominator = number("mscale_all_dim"), numerator != 0, denominator != 0 {
+                attention = mscale(numerator) / mscale(denominator)
+            }
+            return .yarn(factor: factor, originalContext: originalContext, betaFast: number("beta_fast") ?? 32,
+                         betaSlow: number("beta_slow") ?? 1, attentionFactor: attention, truncate: parameters["truncate"] as? Bool ?? true)
+        default:
+            throw .unsupportedFeature(file: file, key: "\(key).rope_type", feature: "RoPE scaling of type \(kind)")
+        }
+    }
+
+    /// The scaling a GGUF file asks for.
+    static func ropeScaling(gguf: GGUFFile, architecture arch: String, headDimension: Int, contextLength: Int) throws -> RoPEScaling {
+        let kind = try gguf.optionalString("\(arch).rope.scaling.type") ?? "none"
+        let factor = try gguf.optionalDouble("\(arch).rope.scaling.factor")
+        switch kind {
+        case "none":
+            guard gguf.tensor(named: "rope_freqs.weight") != nil else { return .none }
+            return .frequencyFactors(try gguf.vector("rope_freqs.weight", count: headDimension / 2))
+        case "linear":
+            guard let factor else {
+                throw EngineError.invalidConfiguration(file: gguf.url.path, key: "\(arch).rope.scaling.factor", reason: "missing")
+            }
+            return .linear(factor: factor)
+        case "yarn":
+            guard let factor else {
+                throw EngineError.invalidConfiguration(file: gguf.url.path, key: "\(arch).rope.scaling.factor", reason: "missing")
+            }
+            // llama.cpp multiplies YaRN's own magnitude by the file's attention factor (1 unless stated).
+            let stated = try gguf.optionalDouble("\(arch).rope.scaling.attn_factor") ?? 1
+            return .yarn(factor: factor,
+                         originalContext: Double(try gguf.optionalInt("\(arch).rope.scaling.original_context_length") ?? contextLength),
+                         betaFast: try gguf.optionalDouble("\(arch).rope.scaling.yarn_beta_fast") ?? 32,
+                         betaSlow: try gguf.optionalDouble("\(arch).rope.scaling.yarn_beta_slow") ?? 1,
+                         attentionFactor: stated * (factor <= 1 ? 1 : 0.1 * log(factor) + 1), truncate: true)
+        default:
+            throw EngineError.unsupportedFeature(file: gguf.url.path, key: "\(arch).rope.scaling.type", feature: "RoPE scaling of type \(kind)")
+        }
+    }
+}
