@@ -21,7 +21,7 @@ extension BatchForward {
     /// split across the pool when there is enough work.
     func attend(_ rows: [BatchRow], layer: Int, table: UnsafePointer<Int32>, storingBefore decoding: Int) {
         let c = model.config, hd = c.headDimension, kvHeads = c.kvHeadCount, group = c.headCount / c.kvHeadCount
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.attentionScale ?? 1 / Float(hd).squareRoot()
         let keyOffset = kv.keyOffset(layer: layer), valueOffset = kv.valueOffset(layer: layer)
         let element = kv.precision.bytes, kv = self.kv, rope = model.rope, rotations = self.rotations
         let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension

@@ -21,6 +21,8 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var rmsNormEpsilon: Float
     public var ropeTheta: Float
     public var tiedEmbeddings: Bool
+    /// Attention scores are multiplied by this instead of 1/sqrt(head size) (Granite's `attention_multiplier`).
+    public var attentionScale: Float?
     /// How RoPE is stretched past the training context (none for most models).
     public var ropeScaling: RoPEScaling = .none
     /// Token embeddings are multiplied by this (MiniCPM `scale_emb`; 1 for Llama).
@@ -43,12 +45,10 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case ropeTheta = "rope_theta"
         case tiedEmbeddings = "tie_word_embeddings"
         case modelType = "model_type"
-        case scaleEmbedding = "scale_emb"
-        case scaleDepth = "scale_depth"
-        case dimModelBase = "dim_model_base"
         case embeddingScale = "embedding_scale"
         case residualScale = "residual_scale"
         case logitScale = "logit_scale"
+        case attentionScale = "attention_scale"
         case attentionBias = "attention_bias"
         case features
         case ropeScalingForm = "rope_scaling_form"
@@ -77,8 +77,8 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         self.tiedEmbeddings = tiedEmbeddings
     }
 
-    /// From HF `config.json` (`decodeIfPresent ?? default` for the optional keys). MiniCPM's three scale
-    /// keys are required: its modelling code has no defaults worth guessing.
+    /// From HF `config.json` (`decodeIfPresent ?? default` for the optional keys), or this type's own encoding. A family's
+    /// multipliers come from its own keys (Architectures/).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let hidden = try c.decode(Int.self, forKey: .hiddenSize)
@@ -88,17 +88,15 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         let architecture = DecoderArchitecture(modelType: modelType) ?? DecoderArchitecture(ggufName: modelType) ?? .llama
         var features = try c.decodeIfPresent(DecoderFeatures.self, forKey: .features) ?? DecoderFeatures()
         if try c.decodeIfPresent(Bool.self, forKey: .attentionBias) == true { features.attentionBiases = true }
-        var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
+        var scales = DecoderScales()
         if let embedding = try c.decodeIfPresent(Float.self, forKey: .embeddingScale),
            let residual = try c.decodeIfPresent(Float.self, forKey: .residualScale),
            let logit = try c.decodeIfPresent(Float.self, forKey: .logitScale) {
             // This type's own encoding, which stores the derived scales.
-            scales = (embedding, residual, logit)
-        } else if architecture.features.scales {
-            let depth = try c.decode(Float.self, forKey: .scaleDepth)
-            scales = (try c.decode(Float.self, forKey: .scaleEmbedding),
-                      depth / Float(layers).squareRoot(),
-                      Float(hidden) / (try c.decode(Float.self, forKey: .dimModelBase)))
+            scales = DecoderScales(embedding: embedding, residual: residual, logit: logit,
+                                   attention: try c.decodeIfPresent(Float.self, forKey: .attentionScale))
+        } else if let read = architecture.configScales {
+            scales = try read(try decoder.container(keyedBy: ConfigKey.self), hidden, layers)
         }
         self.init(
             hiddenSize: hidden,
@@ -115,6 +113,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm),
             architecture: architecture, features: features, embeddingScale: scales.embedding, residualScale: scales.residual,
             logitScale: scales.logit)
+        attentionScale = scales.attention
         // This type's own encoding keeps the scaling it read (config.json's form is read by `init(configJSON:)`).
         ropeScaling = try c.decodeIfPresent(RoPEScaling.self, forKey: .ropeScalingForm) ?? .none
     }
@@ -137,6 +136,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try c.encode(tiedEmbeddings, forKey: .tiedEmbeddings)
         try c.encode(embeddingScale, forKey: .embeddingScale)
         try c.encode(residualScale, forKey: .residualScale)
+        try c.encodeIfPresent(attentionScale, forKey: .attentionScale)
         try c.encode(logitScale, forKey: .logitScale)
     }
 
@@ -153,6 +153,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         }
         if object["use_sliding_window"] as? Bool == true {
             throw .unsupportedFeature(file: url.path, key: "use_sliding_window", feature: "sliding-window attention")
+        }
+        if object["mlp_bias"] as? Bool == true {
+            throw .unsupportedFeature(file: url.path, key: "mlp_bias", feature: "biases in the MLP")
         }
         if (object["layer_types"] as? [String])?.contains(where: { $0 != "full_attention" }) == true {
             throw .unsupportedFeature(file: url.path, key: "layer_types", feature: "layers other than full attention (sliding windows)")
@@ -195,13 +198,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 throw EngineError.invalidConfiguration(file: file, key: "\(arch).vocab_size", reason: "missing, and no token_embd.weight to infer it")
             }
             let layers = try gguf.requiredInt("\(arch).block_count")
-            var scales: (embedding: Float, residual: Float, logit: Float) = (1, 1, 1)
-            if architecture.features.scales {
-                let d = MiniCPMDefaults.self
-                scales = (Float(try gguf.optionalDouble("minicpm.embedding_scale") ?? Double(d.scaleEmbedding)),
-                          Float(try gguf.optionalDouble("minicpm.residual_scale") ?? Double(d.scaleDepth / Float(layers).squareRoot())),
-                          Float(try gguf.optionalDouble("minicpm.logit_scale") ?? Double(hidden) / Double(d.dimModelBase)))
-            }
+            let scales = try architecture.ggufScales?(gguf, hidden, layers) ?? DecoderScales()
             self.init(
                 hiddenSize: hidden,
                 intermediateSize: try gguf.requiredInt("\(arch).feed_forward_length"),
@@ -219,6 +216,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 features: DecoderFeatures(attentionBiases: gguf.tensor(named: "blk.0.attn_q.bias") != nil),
                 embeddingScale: scales.embedding, residualScale: scales.residual,
                 logitScale: scales.logit)
+            attentionScale = scales.attention
             ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension, contextLength: contextLength)
         } catch let error as EngineError {
             throw error
@@ -245,6 +243,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         for (key, scale) in [("embedding scale", embeddingScale), ("residual scale", residualScale), ("logit scale", logitScale)] {
             try check(scale.isFinite && scale > 0, key, "\(scale) is not a positive number")
         }
+        if let attentionScale { try check(attentionScale.isFinite && attentionScale > 0, "attention scale", "\(attentionScale) is not a positive number") }
     }
 
     public var queryDimension: Int { headCount * headDimension }

@@ -39,7 +39,8 @@ struct ModelInfo: AsyncParsableCommand {
             ("rope scaling", c.ropeScaling.summary),
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
-            ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale)"),
+            ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale), attention x"
+                + (c.attentionScale.map { "\($0)" } ?? "1/sqrt(\(c.headDimension))")),
             ("context length", "\(c.contextLength)"),
             ("tokenizer", tokenizer.summary),
             ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),

@@ -3,7 +3,29 @@
 // GGUF files store RoPE.
 // `DecoderArchitecture.all` is the registry that loading, `model info` and the errors read.
 import Kernels
+import ModelFiles
 import Tokenizers
+
+/// Multipliers some families apply: the embeddings', each residual branch's, the logits' divisor, and an attention
+/// scale in place of 1/sqrt(head size). All 1 (and no attention scale) for the plain Llama layer.
+public struct DecoderScales: Sendable, Equatable {
+    public var embedding: Float = 1
+    public var residual: Float = 1
+    public var logit: Float = 1
+    public var attention: Float?
+    public init(embedding: Float = 1, residual: Float = 1, logit: Float = 1, attention: Float? = nil) {
+        self.embedding = embedding; self.residual = residual; self.logit = logit; self.attention = attention
+    }
+}
+
+/// A config.json key by name, for the keys only one family reads.
+public struct ConfigKey: CodingKey {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+    public init(_ name: String) { stringValue = name }
+    public init?(stringValue: String) { self.stringValue = stringValue }
+    public init?(intValue: Int) { nil }
+}
 
 /// What a model has beyond the plain Llama layer (RMSNorm, grouped-query attention with RoPE, SwiGLU MLP).
 public struct DecoderFeatures: Sendable, Equatable, Codable {
@@ -11,7 +33,8 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
     public var attentionBiases = false
     /// RMSNorm over each query and key head (weights of head size) before RoPE.
     public var queryKeyNorm = false
-    /// muP scales: embeddings multiplied, each branch scaled before the residual add, logits divided.
+    /// Multipliers: embeddings multiplied, each branch scaled before the residual add, logits divided (and for Granite an
+    /// attention scale of its own).
     public var scales = false
 
     public init(attentionBiases: Bool = false, queryKeyNorm: Bool = false, scales: Bool = false) {
@@ -51,12 +74,16 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public let ggufRopeStyle: RoPEStyle
     /// The prompt format of files of this family that carry no chat template.
     public let defaultChatTemplate: ChatTemplate?
+    /// The family's multipliers from config.json (given the hidden size and layer count); nil for families without.
+    let configScales: (@Sendable (KeyedDecodingContainer<ConfigKey>, Int, Int) throws -> DecoderScales)?
+    /// ... and from GGUF metadata.
+    let ggufScales: (@Sendable (GGUFFile, Int, Int) throws -> DecoderScales)?
 
     public static func == (left: Self, right: Self) -> Bool { left.name == right.name }
     public var description: String { name }
 
     /// Every family the engine runs.
-    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .qwen2, .qwen3]
+    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3]
 
     /// The supported families, for errors and `model info`.
     public static var supported: String { all.map(\.name).joined(separator: ", ") }
@@ -74,8 +101,11 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     }
 
     init(name: String, modelTypes: [String], knownModels: String, features: DecoderFeatures = DecoderFeatures(),
-         ggufRopeStyle: RoPEStyle, defaultChatTemplate: ChatTemplate? = nil) {
+         ggufRopeStyle: RoPEStyle, defaultChatTemplate: ChatTemplate? = nil,
+         configScales: (@Sendable (KeyedDecodingContainer<ConfigKey>, Int, Int) throws -> DecoderScales)? = nil,
+         ggufScales: (@Sendable (GGUFFile, Int, Int) throws -> DecoderScales)? = nil) {
         self.name = name; self.modelTypes = modelTypes; self.knownModels = knownModels; self.features = features
         self.ggufRopeStyle = ggufRopeStyle; self.defaultChatTemplate = defaultChatTemplate
+        self.configScales = configScales; self.ggufScales = ggufScales
     }
 }
