@@ -154,7 +154,7 @@ final class BatchForward {
         BatchMatmul.multiply([head], headInput, rows: count, floatFrom: floatHead ? 0 : nil, into: [logits], pool: model.pool)
         guard head.type.isQuantized, !floatHead else { return }
         let logits = self.logits, headInput = self.headInput
-        model.pool.parallelFor(count) { range in
+        let rescore = { (range: Range<Int>) in
             for i in range {
                 let row = logits + i * vocabulary
                 var best = -Float.infinity
@@ -165,6 +165,8 @@ final class BatchForward {
                 }
             }
         }
+        // One row (a single sequence's step) is cheaper here than a hand-off to the pool.
+        if count == 1 { rescore(0..<1) } else { model.pool.parallelFor(count, rescore) }
     }
 
     /// Larger than the error 8-bit activations cause in a head's logits (measured under 1 on SmolLM2).
