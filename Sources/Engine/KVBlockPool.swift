@@ -34,7 +34,7 @@ final class KVBlockPool: @unchecked Sendable {
         self.kvDimension = kvDimension
         self.blockTokens = blockTokens
         self.precision = precision
-        blockBytes = layerCount * 2 * blockTokens * kvDimension * precision.bytes
+        blockBytes = Self.blockBytes(layerCount: layerCount, kvDimension: kvDimension, blockTokens: blockTokens, precision: precision)
         blockCount = max(1, maxBytes / blockBytes)
         storage = .allocate(byteCount: blockCount * blockBytes, alignment: 64)
         referenceCounts = Array(repeating: 0, count: blockCount)
@@ -44,6 +44,11 @@ final class KVBlockPool: @unchecked Sendable {
     }
 
     deinit { storage.deallocate() }
+
+    /// Bytes of one block of this shape: every layer's keys and values for `blockTokens` positions.
+    static func blockBytes(layerCount: Int, kvDimension: Int, blockTokens: Int, precision: KVPrecision) -> Int {
+        layerCount * 2 * blockTokens * kvDimension * precision.bytes
+    }
 
     /// Bytes one cached position takes: keys and values of every layer.
     var bytesPerToken: Int { layerCount * 2 * kvDimension * precision.bytes }

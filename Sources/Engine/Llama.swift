@@ -1,6 +1,6 @@
 // The Llama-family decoder: RMSNorm, grouped-query attention with RoPE, SwiGLU MLP, tied or separate head.
-// MiniCPM is the same network with three scales (embedding, residual, logits), 1 for Llama. Its one forward pass
-// is BatchForward's; a session here is one sequence run through it by hand.
+// Other families are described against it (Architectures/). Its one forward pass is BatchForward's; a session
+// here is one sequence run through it by hand.
 import Foundation
 import Kernels
 
@@ -49,7 +49,8 @@ public final class LlamaSession: @unchecked Sendable {
         layerPrecision = precision
         let c = model.config, blockTokens = 16
         let blocks = max(1, (capacity + blockTokens - 1) / blockTokens)
-        let bytesPerBlock = c.layerCount * 2 * blockTokens * c.kvDimension * KVPrecision.f32.bytes
+        let bytesPerBlock = KVBlockPool.blockBytes(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: blockTokens,
+                                                   precision: .f32)
         kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: blockTokens, precision: .f32,
                          maxBytes: blocks * bytesPerBlock)
         table = .allocate(capacity: blocks)

@@ -1,4 +1,4 @@
-// RoPE scaling as each file form states it: config.json's `rope_scaling` (or transformers 5's `rope_parameters`,
+// RoPE scaling and sliding windows as each file form states them: config.json's `rope_scaling` (or transformers 5's `rope_parameters`,
 // which also carries `rope_theta`), and GGUF's `{arch}.rope.scaling.*` keys or the `rope_freqs.weight` tensor that
 // llama.cpp's converter writes for Llama 3. A kind the engine does not run is refused by name.
 import Foundation
@@ -69,5 +69,20 @@ extension LlamaConfiguration {
         default:
             throw EngineError.unsupportedFeature(file: gguf.url.path, key: "\(arch).rope.scaling.type", feature: "RoPE scaling of type \(kind)")
         }
+    }
+
+    /// The window of a config.json's sliding-window layers: those `layer_types` names, or `sliding_window` where
+    /// `use_sliding_window` does not turn it off (Qwen2 states a window it does not use).
+    static func slidingWindow(configJSON object: [String: Any]) -> Int? {
+        guard let window = (object["sliding_window"] as? NSNumber)?.intValue, window > 0 else { return nil }
+        if let types = object["layer_types"] as? [String] { return types.contains("sliding_attention") ? window : nil }
+        return object["use_sliding_window"] as? Bool == false ? nil : window
+    }
+
+    /// Cuts the context to a sliding window shorter than it.
+    mutating func capContext(toWindow window: Int?) {
+        guard let window, window < contextLength else { return }
+        contextLength = window
+        slidingWindow = window
     }
 }

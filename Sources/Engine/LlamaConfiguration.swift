@@ -1,7 +1,8 @@
 // The hyperparameters of a Llama-family decoder, filled from GGUF metadata or a Hugging Face config.json, and the
 // features its family and file add (Architectures/). MiniCPM is Llama with muP scales: embeddings times
 // `embeddingScale`, each sub-layer's output times `residualScale` before it joins the residual stream, and logits
-// divided by `logitScale`. What the engine cannot run yet (RoPE scaling, sliding windows) is refused by name.
+// divided by `logitScale`. What the engine cannot run yet (sliding windows, MLP biases, other kinds of RoPE scaling)
+// is refused by name.
 import Foundation
 import Kernels
 import ModelFiles
@@ -23,6 +24,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var tiedEmbeddings: Bool
     /// Attention scores are multiplied by this instead of 1/sqrt(head size) (Granite's `attention_multiplier`).
     public var attentionScale: Float?
+    /// The attention window of sliding-window layers, when it was shorter than the context: the context is cut to it, so
+    /// no sequence reaches past the window and full attention computes exactly what the window would.
+    public var slidingWindow: Int?
     /// How RoPE is stretched past the training context (none for most models).
     public var ropeScaling: RoPEScaling = .none
     /// Token embeddings are multiplied by this (MiniCPM `scale_emb`; 1 for Llama).
@@ -52,6 +56,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case attentionBias = "attention_bias"
         case features
         case ropeScalingForm = "rope_scaling_form"
+        case slidingWindowCut = "sliding_window_cut"
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
@@ -116,6 +121,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         attentionScale = scales.attention
         // This type's own encoding keeps the scaling it read (config.json's form is read by `init(configJSON:)`).
         ropeScaling = try c.decodeIfPresent(RoPEScaling.self, forKey: .ropeScalingForm) ?? .none
+        slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindowCut)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -123,6 +129,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try c.encode(architecture.name, forKey: .modelType)
         try c.encode(features, forKey: .features)
         try c.encode(ropeScaling, forKey: .ropeScalingForm)
+        try c.encodeIfPresent(slidingWindow, forKey: .slidingWindowCut)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)
@@ -151,14 +158,11 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         guard DecoderArchitecture(modelType: type) != nil else {
             throw .unsupportedArchitecture(file: url.path, architecture: type)
         }
-        if object["use_sliding_window"] as? Bool == true {
-            throw .unsupportedFeature(file: url.path, key: "use_sliding_window", feature: "sliding-window attention")
-        }
         if object["mlp_bias"] as? Bool == true {
             throw .unsupportedFeature(file: url.path, key: "mlp_bias", feature: "biases in the MLP")
         }
-        if (object["layer_types"] as? [String])?.contains(where: { $0 != "full_attention" }) == true {
-            throw .unsupportedFeature(file: url.path, key: "layer_types", feature: "layers other than full attention (sliding windows)")
+        if let other = (object["layer_types"] as? [String])?.first(where: { !["full_attention", "sliding_attention"].contains($0) }) {
+            throw .unsupportedFeature(file: url.path, key: "layer_types", feature: "\(other) layers")
         }
         let scaling = try Self.ropeScaling(configJSON: object, file: url.path)
         do {
@@ -172,6 +176,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             throw .invalidConfiguration(file: url.path, key: "(root)", reason: "\(error)")
         }
         ropeScaling = scaling
+        capContext(toWindow: Self.slidingWindow(configJSON: object))
         // transformers 5 keeps the base inside `rope_parameters`.
         if object["rope_theta"] == nil, let theta = ((object["rope_parameters"] as? [String: Any])?["rope_theta"] as? NSNumber)?.floatValue {
             ropeTheta = theta
@@ -217,6 +222,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 embeddingScale: scales.embedding, residualScale: scales.residual,
                 logitScale: scales.logit)
             attentionScale = scales.attention
+            capContext(toWindow: try gguf.optionalInt("\(arch).attention.sliding_window"))
             ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension, contextLength: contextLength)
         } catch let error as EngineError {
             throw error

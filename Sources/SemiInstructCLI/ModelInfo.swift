@@ -41,7 +41,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
             ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale), attention x"
                 + (c.attentionScale.map { "\($0)" } ?? "1/sqrt(\(c.headDimension))")),
-            ("context length", "\(c.contextLength)"),
+            ("context length", "\(c.contextLength)" + (c.slidingWindow.map { " (cut to the sliding window of \($0): exact, no sequence reaches past it)" } ?? "")),
             ("tokenizer", tokenizer.summary),
             ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),
             ("end tokens", tokenizer.endIDs.sorted().map { "\($0) \(tokenizer.token($0) ?? "")" }.joined(separator: ", ")),

@@ -1,0 +1,56 @@
+// Sliding-window attention, as the engine runs it: a window shorter than the context cuts the context to it, so no
+// sequence reaches past the window and full attention is exactly the window's. Qwen2 states a window it does not use.
+import Engine
+import Foundation
+import ModelFiles
+import Testing
+
+struct SlidingWindowTests {
+    static func configuration(_ extra: String) throws -> LlamaConfiguration {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("window-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("""
+            {"hidden_size": 64, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "vocab_size": 32,
+             "max_position_embeddings": 32768, \(extra)}
+            """.utf8).write(to: url)
+        return try LlamaConfiguration(configJSON: url)
+    }
+
+    @Test func aWindowShorterThanTheContextCutsIt() throws {
+        // Mistral 7B v0.1 and StarCoder2 state only the window.
+        let mistral = try Self.configuration(#""model_type": "mistral", "sliding_window": 4096"#)
+        #expect(mistral.contextLength == 4096 && mistral.slidingWindow == 4096)
+        // transformers 5 names each layer's kind.
+        let layered = try Self.configuration(#""model_type": "qwen2", "sliding_window": 2048, "layer_types": ["sliding_attention", "full_attention"]"#)
+        #expect(layered.contextLength == 2048 && layered.slidingWindow == 2048)
+        // The own encoding keeps the cut.
+        #expect(try JSONDecoder().decode(LlamaConfiguration.self, from: JSONEncoder().encode(layered)) == layered)
+    }
+
+    @Test func aWindowThatIsOffOrLongerChangesNothing() throws {
+        // Qwen2.5's configs state a window with use_sliding_window false, or full-attention layer types.
+        for extra in [#""model_type": "qwen2", "sliding_window": 4096, "use_sliding_window": false"#,
+                      #""model_type": "qwen2", "sliding_window": 4096, "layer_types": ["full_attention", "full_attention"]"#,
+                      #""model_type": "mistral", "sliding_window": null"#, #""model_type": "mistral", "sliding_window": 65536"#] {
+            let config = try Self.configuration(extra)
+            #expect(config.contextLength == 32768 && config.slidingWindow == nil, "\(extra)")
+        }
+        let error = #expect(throws: EngineError.self) { try Self.configuration(#""model_type": "qwen2", "layer_types": ["chunked_attention"]"#) }
+        #expect(error?.localizedDescription.contains("layer_types: chunked_attention layers is not supported yet") == true)
+    }
+
+    @Test func theGGUFKeyCutsTheContextToo() throws {
+        var writer = GGUFWriter()
+        for (key, value) in [("general.architecture", GGUFValue.string("llama")), ("llama.embedding_length", .uint32(64)),
+                             ("llama.feed_forward_length", .uint32(64)), ("llama.block_count", .uint32(2)),
+                             ("llama.attention.head_count", .uint32(4)), ("llama.vocab_size", .uint32(32)),
+                             ("llama.context_length", .uint32(32768)), ("llama.attention.sliding_window", .uint32(4096))] {
+            writer.set(key, value)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("window-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try writer.write(to: url)
+        let config = try LlamaConfiguration(gguf: GGUFFile(url: url))
+        #expect(config.contextLength == 4096 && config.slidingWindow == 4096)
+    }
+}
