@@ -112,7 +112,7 @@ struct BenchAbacusShape: AsyncParsableCommand {
 /// What one decoded token reads from memory: every layer matrix and the output head once.
 enum DecodeTraffic {
     static func matrices(_ w: LlamaWeights) -> [WeightMatrix] {
-        w.layers.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.gate, $0.up, $0.down] } + [w.output]
+        w.layers.flatMap { [$0.query, $0.key, $0.value, $0.attentionOutput, $0.gate, $0.up, $0.down].compactMap { $0 } } + [w.output]
     }
 
     static func weightBytes(_ w: LlamaWeights) -> Int {

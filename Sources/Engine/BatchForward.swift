@@ -98,15 +98,27 @@ final class BatchForward {
             attended.invalidate()
             BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
             eachRow(n) { r in
+                if let bias = layer.attentionOutputBias { Ops.add(projected + r * dim, bias, count: dim) }
                 Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
-                Ops.rmsNorm(hidden + r * dim, weight: layer.ffnNorm, epsilon: c.rmsNormEpsilon, count: dim, into: normed.row(r))
+                norm(hidden + r * dim, layer.ffnNorm, bias: layer.ffnNormBias, into: normed.row(r))
             }
             normed.invalidate()
-            BatchMatmul.multiply([layer.gate, layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values, up], pool: pool)
-            eachRow(n) { r in Ops.swiglu(gate.row(r), up + r * ffn, count: ffn) }
+            if let gateMatrix = layer.gate {
+                BatchMatmul.multiply([gateMatrix, layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values, up], pool: pool)
+                eachRow(n) { r in Ops.swiglu(gate.row(r), up + r * ffn, count: ffn) }
+            } else {
+                // A GELU MLP: one up product, through GELU, read by the down product.
+                BatchMatmul.multiply([layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values], pool: pool)
+                let tanh = c.features.mlp == .geluTanh
+                eachRow(n) { r in
+                    if let bias = layer.upBias { Ops.add(gate.row(r), bias, count: ffn) }
+                    Ops.gelu(gate.row(r), count: ffn, tanhApproximation: tanh)
+                }
+            }
             gate.invalidate()
             BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
             eachRow(n) { r in
+                if let bias = layer.downBias { Ops.add(projected + r * dim, bias, count: dim) }
                 Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
                 normForNextProduct(r, rows[r], layer: l + 1, finalHidden: finalHidden)
             }
@@ -126,19 +138,33 @@ final class BatchForward {
     /// Fewer rows than this run their per-row work on the calling thread.
     static let parallelRows = 4
 
+    /// The model's norm of one row: RMSNorm, or LayerNorm with its bias (StarCoder2).
+    private func norm(_ x: UnsafePointer<Float>, _ weight: [Float], bias: [Float]?, into out: UnsafeMutablePointer<Float>) {
+        let c = model.config
+        if c.features.layerNorm {
+            if let bias {
+                Ops.layerNorm(x, weight: weight, bias: bias, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: out)
+            } else {
+                Ops.layerNorm(x, weight: weight, bias: nil, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: out)
+            }
+        } else {
+            Ops.rmsNorm(x, weight: weight, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: out)
+        }
+    }
+
     /// The norm the next product reads: layer `layer`'s attention norm into `normed`, or past the last
     /// layer the output norm into `finalHidden` and, divided by the logit scale, the head's input (sampling rows).
     private func normForNextProduct(_ r: Int, _ row: BatchRow, layer: Int, finalHidden: UnsafeMutablePointer<Float>?) {
         let c = model.config, w = model.weights, x = hidden + r * c.hiddenSize
         if layer < w.layers.count {
-            Ops.rmsNorm(x, weight: w.layers[layer].attentionNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: normed.row(r))
+            norm(x, w.layers[layer].attentionNorm, bias: w.layers[layer].attentionNormBias, into: normed.row(r))
             return
         }
         if let finalHidden {
-            Ops.rmsNorm(x, weight: w.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: finalHidden + r * c.hiddenSize)
+            norm(x, w.outputNorm, bias: w.outputNormBias, into: finalHidden + r * c.hiddenSize)
         }
         if let index = row.logitsIndex {
-            Ops.rmsNorm(x, weight: w.outputNorm, epsilon: c.rmsNormEpsilon, count: c.hiddenSize, into: headInput.row(index))
+            norm(x, w.outputNorm, bias: w.outputNormBias, into: headInput.row(index))
             Ops.scale(headInput.row(index), by: 1 / c.logitScale, count: c.hiddenSize)
         }
     }

@@ -93,6 +93,18 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         let architecture = DecoderArchitecture(modelType: modelType) ?? DecoderArchitecture(ggufName: modelType) ?? .llama
         var features = try c.decodeIfPresent(DecoderFeatures.self, forKey: .features) ?? DecoderFeatures()
         if try c.decodeIfPresent(Bool.self, forKey: .attentionBias) == true { features.attentionBiases = true }
+        // Keys only some families write: StarCoder2's `use_bias` (every product) and `hidden_act`, other epsilon names.
+        let extra = try decoder.container(keyedBy: ConfigKey.self)
+        if try extra.decodeIfPresent(Bool.self, forKey: ConfigKey("use_bias")) == true {
+            features.attentionBiases = true
+            features.outputBiases = true
+        }
+        if architecture.features.mlp != .swiglu, try extra.decodeIfPresent(String.self, forKey: ConfigKey("hidden_act")) == "gelu" {
+            features.mlp = .gelu
+        }
+        let epsilon = try c.decodeIfPresent(Float.self, forKey: .rmsNormEpsilon)
+            ?? extra.decodeIfPresent(Float.self, forKey: ConfigKey("norm_epsilon"))
+            ?? extra.decodeIfPresent(Float.self, forKey: ConfigKey("layer_norm_eps"))
         var scales = DecoderScales()
         if let embedding = try c.decodeIfPresent(Float.self, forKey: .embeddingScale),
            let residual = try c.decodeIfPresent(Float.self, forKey: .residualScale),
@@ -101,7 +113,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             scales = DecoderScales(embedding: embedding, residual: residual, logit: logit,
                                    attention: try c.decodeIfPresent(Float.self, forKey: .attentionScale))
         } else if let read = architecture.configScales {
-            scales = try read(try decoder.container(keyedBy: ConfigKey.self), hidden, layers)
+            scales = try read(extra, hidden, layers)
         }
         self.init(
             hiddenSize: hidden,
@@ -112,7 +124,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             headDimension: try c.decodeIfPresent(Int.self, forKey: .headDimension),
             vocabularySize: try c.decode(Int.self, forKey: .vocabularySize),
             contextLength: try c.decodeIfPresent(Int.self, forKey: .contextLength) ?? 2048,
-            rmsNormEpsilon: try c.decodeIfPresent(Float.self, forKey: .rmsNormEpsilon) ?? 1e-6,
+            rmsNormEpsilon: epsilon ?? 1e-6,
             ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
             // PretrainedConfig ties by default; Llama's config class unties.
             tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm),
@@ -213,12 +225,14 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 headDimension: try gguf.optionalInt("\(arch).attention.key_length"),
                 vocabularySize: vocabulary,
                 contextLength: try gguf.optionalInt("\(arch).context_length") ?? 2048,
-                rmsNormEpsilon: Float(try gguf.optionalDouble("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5),
+                rmsNormEpsilon: Float(try gguf.optionalDouble("\(arch).attention.layer_norm_rms_epsilon")
+                    ?? gguf.optionalDouble("\(arch).attention.layer_norm_epsilon") ?? 1e-5),
                 ropeTheta: Float(try gguf.optionalDouble("\(arch).rope.freq_base") ?? 10000),
                 tiedEmbeddings: gguf.tensor(named: "output.weight") == nil,
                 architecture: architecture,
                 // Biases are where the converter finds them; a file with them runs them whatever its family.
-                features: DecoderFeatures(attentionBiases: gguf.tensor(named: "blk.0.attn_q.bias") != nil),
+                features: DecoderFeatures(attentionBiases: gguf.tensor(named: "blk.0.attn_q.bias") != nil,
+                                          outputBiases: gguf.tensor(named: "blk.0.attn_output.bias") != nil),
                 embeddingScale: scales.embedding, residualScale: scales.residual,
                 logitScale: scales.logit)
             attentionScale = scales.attention

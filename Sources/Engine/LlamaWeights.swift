@@ -34,6 +34,22 @@ public struct LlamaTensorNames: Sendable {
     public var outputNorm: String
     public var output: String
     public var layer: @Sendable (Int, LayerTensor) -> String
+    /// Hugging Face names, which some families rename (`DecoderArchitecture.huggingFaceRenames`).
+    public var isHuggingFace = false
+
+    /// The bias beside a weight (`blk.0.attn_norm.weight` -> `blk.0.attn_norm.bias`).
+    static func bias(of weight: String) -> String { String(weight.dropLast(".weight".count)) + ".bias" }
+
+    /// These names with a family's renames applied.
+    func adapted(to architecture: DecoderArchitecture) -> LlamaTensorNames {
+        guard isHuggingFace, !architecture.huggingFaceRenames.isEmpty else { return self }
+        var adapted = self
+        let base = layer, renames = architecture.huggingFaceRenames
+        adapted.layer = { index, tensor in
+            renames.reduce(base(index, tensor)) { name, rename in name.replacingOccurrences(of: ".\(rename.key).", with: ".\(rename.value).") }
+        }
+        return adapted
+    }
 
     public enum LayerTensor: String, Sendable, CaseIterable {
         case attentionNorm, query, key, value, attentionOutput, ffnNorm, gate, up, down
@@ -84,7 +100,7 @@ public struct LlamaTensorNames: Sendable {
             case .keyNorm: "self_attn.k_norm.weight"
             }
             return "model.layers.\(index).\(suffix)"
-        })
+        }, isHuggingFace: true)
 }
 
 public struct LlamaLayerWeights: @unchecked Sendable {
@@ -94,9 +110,16 @@ public struct LlamaLayerWeights: @unchecked Sendable {
     public let value: WeightMatrix
     public let attentionOutput: WeightMatrix
     public let ffnNorm: [Float]
-    public let gate: WeightMatrix
     public let up: WeightMatrix
     public let down: WeightMatrix
+    /// SwiGLU's gate; nil for a GELU MLP.
+    public let gate: WeightMatrix?
+    /// LayerNorm biases of the two norms, the attention output's and the MLP's products' biases (StarCoder2).
+    public let attentionNormBias: [Float]?
+    public let ffnNormBias: [Float]?
+    public let attentionOutputBias: [Float]?
+    public let upBias: [Float]?
+    public let downBias: [Float]?
     /// Added to the q, k and v projections (models with attention biases).
     public let biases: (query: [Float], key: [Float], value: [Float])?
     /// Each query and key head's RMSNorm weights (models with q/k norm).
@@ -110,11 +133,18 @@ public struct LlamaWeights: @unchecked Sendable {
     /// The output head: its own matrix, or the embedding when tied.
     public let output: WeightMatrix
 
+    /// The output norm's LayerNorm bias (StarCoder2).
+    public let outputNormBias: [Float]?
+
     public init(config c: LlamaConfiguration, source: some WeightSource, names: LlamaTensorNames) throws(EngineError) {
+        let names = names.adapted(to: c.architecture)
         embedding = try source.matrix(names.embedding, rows: c.vocabularySize, columns: c.hiddenSize)
         var layers: [LlamaLayerWeights] = []
         for i in 0..<c.layerCount {
             func name(_ t: LlamaTensorNames.LayerTensor) -> String { names.layer(i, t) }
+            func bias(_ t: LlamaTensorNames.LayerTensor, count: Int, if present: Bool) throws(EngineError) -> [Float]? {
+                present ? try source.vector(LlamaTensorNames.bias(of: name(t)), count: count) : nil
+            }
             // Products read packed rows where this machine and type have them; the file's pages then go.
             func matrix(_ t: LlamaTensorNames.LayerTensor, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
                 source.packed(try source.matrix(name(t), rows: rows, columns: columns))
@@ -126,9 +156,14 @@ public struct LlamaWeights: @unchecked Sendable {
                 value: try matrix(.value, rows: c.kvDimension, columns: c.hiddenSize),
                 attentionOutput: try matrix(.attentionOutput, rows: c.hiddenSize, columns: c.queryDimension),
                 ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
-                gate: try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize),
                 up: try matrix(.up, rows: c.intermediateSize, columns: c.hiddenSize),
                 down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize),
+                gate: c.features.mlp == .swiglu ? try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize) : nil,
+                attentionNormBias: try bias(.attentionNorm, count: c.hiddenSize, if: c.features.layerNorm),
+                ffnNormBias: try bias(.ffnNorm, count: c.hiddenSize, if: c.features.layerNorm),
+                attentionOutputBias: try bias(.attentionOutput, count: c.hiddenSize, if: c.features.outputBiases),
+                upBias: try bias(.up, count: c.intermediateSize, if: c.features.outputBiases),
+                downBias: try bias(.down, count: c.hiddenSize, if: c.features.outputBiases),
                 biases: c.features.attentionBiases
                     ? (try source.vector(name(.queryBias), count: c.queryDimension), try source.vector(name(.keyBias), count: c.kvDimension),
                        try source.vector(name(.valueBias), count: c.kvDimension))
@@ -139,6 +174,7 @@ public struct LlamaWeights: @unchecked Sendable {
         }
         self.layers = layers
         outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
+        outputNormBias = c.features.layerNorm ? try source.vector(LlamaTensorNames.bias(of: names.outputNorm), count: c.hiddenSize) : nil
         // A tied config wins over a stored lm_head (PyTorch checkpoints of tied models keep both names).
         output = !c.tiedEmbeddings && source.has(names.output)
             ? source.packed(try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize))
@@ -151,7 +187,9 @@ public struct LlamaWeights: @unchecked Sendable {
         func add(_ m: WeightMatrix) { counts[m.type, default: 0] += m.rows * m.columns }
         add(embedding)
         for layer in layers {
-            for m in [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down] { add(m) }
+            for m in [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down].compactMap({ $0 }) { add(m) }
+            let vectors = [layer.attentionNormBias, layer.ffnNormBias, layer.attentionOutputBias, layer.upBias, layer.downBias]
+            counts[.f32, default: 0] += vectors.compactMap { $0?.count }.reduce(0, +)
             counts[.f32, default: 0] += layer.attentionNorm.count + layer.ffnNorm.count
             if let biases = layer.biases { counts[.f32, default: 0] += biases.query.count + biases.key.count + biases.value.count }
             if let norms = layer.headNorms { counts[.f32, default: 0] += norms.query.count + norms.key.count }

@@ -12,6 +12,28 @@ public enum Ops {
         for i in 0..<count { out[i] = x[i] * scale * weight[i] }
     }
 
+    /// out = (x - mean) / sqrt(variance + epsilon) * weight + bias (LayerNorm; no bias when nil).
+    public static func layerNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, epsilon: Float,
+                                 count: Int, into out: UnsafeMutablePointer<Float>) {
+        var mean: Float = 0
+        for i in 0..<count { mean += x[i] }
+        mean /= Float(count)
+        var variance: Float = 0
+        for i in 0..<count { variance += (x[i] - mean) * (x[i] - mean) }
+        let scale = 1 / (variance / Float(count) + epsilon).squareRoot()
+        for i in 0..<count { out[i] = (x[i] - mean) * scale * weight[i] + (bias?[i] ?? 0) }
+    }
+
+    /// x = gelu(x) in place: the tanh approximation (PyTorch's `gelu_pytorch_tanh`, ggml's gelu) or the exact erf form.
+    public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int, tanhApproximation: Bool) {
+        if tanhApproximation {
+            let k = (2 / Float.pi).squareRoot()
+            for i in 0..<count { x[i] = 0.5 * x[i] * (1 + tanhf(k * (x[i] + 0.044715 * x[i] * x[i] * x[i]))) }
+        } else {
+            for i in 0..<count { x[i] = 0.5 * x[i] * (1 + erff(x[i] / Float(2).squareRoot())) }
+        }
+    }
+
     /// In-place softmax over the first `count` values.
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         var maximum = -Float.infinity

@@ -35,7 +35,7 @@ struct RandomGGUFModelTests {
         for (i, layer) in model.weights.layers.enumerated() {
             let more = moreBits.contains(i)
             #expect(layer.value.type == (more ? .q6_K : .q4_K) && layer.down.type == (more ? .q8_0 : .q5_0), "layer \(i)")
-            #expect(layer.query.type == .q4_K && layer.gate.type == .q4_K)
+            #expect(layer.query.type == .q4_K && layer.gate?.type == .q4_K)
         }
         #expect(model.weights.embedding.type == .q6_K)
         let session = model.makeSession(capacity: 16)

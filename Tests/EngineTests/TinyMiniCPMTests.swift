@@ -88,7 +88,7 @@ struct TinyMiniCPMTests {
         }
         let llama = try TinyMiniCPM.ggufModel(url)
         let w = llama.weights
-        #expect(w.embedding.type == .q6_K && w.layers[0].query.type == .q4_K && w.layers[1].gate.type == .q4_K)
+        #expect(w.embedding.type == .q6_K && w.layers[0].query.type == .q4_K && w.layers[1].gate?.type == .q4_K)
         #expect(w.layers[0].value.type == .q4_K && w.layers[1].value.type == .q6_K)
         #expect(w.layers[0].down.type == .q5_0 && w.layers[1].down.type == .q8_0)
         for precision in [ActivationPrecision.float, .int8] {

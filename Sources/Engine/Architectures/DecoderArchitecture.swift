@@ -36,27 +36,58 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
     /// Multipliers: embeddings multiplied, each branch scaled before the residual add, logits divided (and for Granite an
     /// attention scale of its own).
     public var scales = false
+    /// LayerNorm (mean removed, with a bias) in place of RMSNorm, for every norm.
+    public var layerNorm = false
+    /// Biases on the attention output and on the MLP's products.
+    public var outputBiases = false
+    /// The MLP: SwiGLU (gate and up), or one up product through GELU.
+    public var mlp: MLPKind = .swiglu
 
-    public init(attentionBiases: Bool = false, queryKeyNorm: Bool = false, scales: Bool = false) {
+    public enum MLPKind: String, Sendable, Codable {
+        case swiglu
+        /// GELU's tanh approximation (`gelu_pytorch_tanh`; what llama.cpp runs for these families).
+        case geluTanh = "gelu-tanh"
+        /// GELU's exact erf form (`hidden_act: gelu`).
+        case gelu
+    }
+
+    public init(attentionBiases: Bool = false, queryKeyNorm: Bool = false, scales: Bool = false, layerNorm: Bool = false,
+                outputBiases: Bool = false, mlp: MLPKind = .swiglu) {
         self.attentionBiases = attentionBiases; self.queryKeyNorm = queryKeyNorm; self.scales = scales
+        self.layerNorm = layerNorm; self.outputBiases = outputBiases; self.mlp = mlp
     }
 
     enum CodingKeys: String, CodingKey {
         case attentionBiases = "attention_biases"
         case queryKeyNorm = "query_key_norm"
         case scales
+        case layerNorm = "layer_norm"
+        case outputBiases = "output_biases"
+        case mlp
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(attentionBiases: try c.decodeIfPresent(Bool.self, forKey: .attentionBiases) ?? false,
+                  queryKeyNorm: try c.decodeIfPresent(Bool.self, forKey: .queryKeyNorm) ?? false,
+                  scales: try c.decodeIfPresent(Bool.self, forKey: .scales) ?? false,
+                  layerNorm: try c.decodeIfPresent(Bool.self, forKey: .layerNorm) ?? false,
+                  outputBiases: try c.decodeIfPresent(Bool.self, forKey: .outputBiases) ?? false,
+                  mlp: try c.decodeIfPresent(MLPKind.self, forKey: .mlp) ?? .swiglu)
     }
 
     /// The features a model has, in words (`model info`).
     public var described: [String] {
-        [(attentionBiases, "q/k/v biases"), (queryKeyNorm, "q/k RMSNorm per head"), (scales, "embedding, residual and logit scales")]
+        [(attentionBiases, "q/k/v biases"), (queryKeyNorm, "q/k RMSNorm per head"), (scales, "embedding, residual and logit scales"),
+         (layerNorm, "LayerNorm with bias"), (outputBiases, "attention output and MLP biases"), (mlp != .swiglu, "\(mlp.rawValue) MLP")]
             .filter(\.0).map(\.1)
     }
 
-    /// Both models' features.
+    /// Both models' features (the second's MLP where it names one).
     func union(_ other: DecoderFeatures) -> DecoderFeatures {
         DecoderFeatures(attentionBiases: attentionBiases || other.attentionBiases, queryKeyNorm: queryKeyNorm || other.queryKeyNorm,
-                        scales: scales || other.scales)
+                        scales: scales || other.scales, layerNorm: layerNorm || other.layerNorm,
+                        outputBiases: outputBiases || other.outputBiases, mlp: other.mlp != .swiglu ? other.mlp : mlp)
     }
 }
 
@@ -74,6 +105,8 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public let ggufRopeStyle: RoPEStyle
     /// The prompt format of files of this family that carry no chat template.
     public let defaultChatTemplate: ChatTemplate?
+    /// Hugging Face tensor names of this family where they differ from Llama's (`mlp.up_proj` -> `mlp.c_fc`).
+    public let huggingFaceRenames: [String: String]
     /// The family's multipliers from config.json (given the hidden size and layer count); nil for families without.
     let configScales: (@Sendable (KeyedDecodingContainer<ConfigKey>, Int, Int) throws -> DecoderScales)?
     /// ... and from GGUF metadata.
@@ -83,7 +116,7 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public var description: String { name }
 
     /// Every family the engine runs.
-    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3]
+    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2]
 
     /// The supported families, for errors and `model info`.
     public static var supported: String { all.map(\.name).joined(separator: ", ") }
@@ -103,9 +136,9 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     init(name: String, modelTypes: [String], knownModels: String, features: DecoderFeatures = DecoderFeatures(),
          ggufRopeStyle: RoPEStyle, defaultChatTemplate: ChatTemplate? = nil,
          configScales: (@Sendable (KeyedDecodingContainer<ConfigKey>, Int, Int) throws -> DecoderScales)? = nil,
-         ggufScales: (@Sendable (GGUFFile, Int, Int) throws -> DecoderScales)? = nil) {
+         ggufScales: (@Sendable (GGUFFile, Int, Int) throws -> DecoderScales)? = nil, huggingFaceRenames: [String: String] = [:]) {
         self.name = name; self.modelTypes = modelTypes; self.knownModels = knownModels; self.features = features
         self.ggufRopeStyle = ggufRopeStyle; self.defaultChatTemplate = defaultChatTemplate
-        self.configScales = configScales; self.ggufScales = ggufScales
+        self.configScales = configScales; self.ggufScales = ggufScales; self.huggingFaceRenames = huggingFaceRenames
     }
 }

@@ -1,0 +1,64 @@
+// StarCoder2 (LayerNorm with bias, a GELU MLP of `c_fc` and `c_proj`, biases on every product, NEOX RoPE) against
+// transformers: a tiny random model saved by transformers and converted by llama.cpp's convert_hf_to_gguf.py
+// (Tests/Fixtures/tiny-starcoder2, made by scripts/fixtures/tiny_starcoder2.py), read from both forms.
+import Engine
+import Foundation
+import Kernels
+import ModelFiles
+import Testing
+
+struct TinyStarCoder2Tests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tiny-starcoder2")
+
+    static func expected() throws -> TinyFamilies.Model {
+        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
+        return try #require(file.models["starcoder2"])
+    }
+
+    static func url(_ form: String) -> URL {
+        directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-starcoder2-\(form).gguf")
+    }
+
+    /// The model from `form` with `change` applied to its configuration.
+    static func model(_ form: String, _ change: (inout LlamaConfiguration) -> Void = { _ in }) throws -> LlamaModel {
+        if form == "hf" {
+            var config = try LlamaConfiguration(configJSON: url(form).appendingPathComponent("config.json"))
+            change(&config)
+            return try LlamaModel(config: config, source: SafetensorsWeightSource(directory: url(form)), names: .huggingFace, threads: 2)
+        }
+        let gguf = try GGUFFile(url: url(form))
+        var config = try LlamaConfiguration(gguf: gguf)
+        change(&config)
+        return try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: 2)
+    }
+
+    @Test(arguments: ["hf", "F32"])
+    func logitsAndTranscriptMatchTransformers(form: String) throws {
+        let expected = try Self.expected()
+        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        #expect(loaded.config.architecture == .starcoder2 && loaded.config.rmsNormEpsilon == 1e-5)
+        #expect(loaded.config.features == DecoderFeatures(attentionBiases: true, layerNorm: true, outputBiases: true, mlp: .geluTanh))
+        // Tight enough to tell GELU's tanh form from its erf form (they differ by 1e-3 here).
+        let difference = TinyQwen.maxDifference(TinyFamilies.logits(loaded.model, expected), expected.logits)
+        #expect(difference < 2e-4, "\(form): \(difference)")
+        let result = try LlamaGenerator(loaded, precision: .float).generate(
+            promptIDs: Array(expected.tokens.prefix(expected.greedy_prompt_length)), settings: SamplingSettings(temperature: 0, maxTokens: 16))
+        #expect(result.ids == expected.greedy, "\(form)")
+    }
+
+    /// Each of StarCoder2's differences from Llama matters.
+    @Test func droppingAFeatureBreaksTheModel() throws {
+        let expected = try Self.expected()
+        let changes: [(String, Float, (inout LlamaConfiguration) -> Void)] = [
+            ("RMSNorm", 0.05, { $0.features.layerNorm = false }), ("no q/k/v biases", 0.05, { $0.features.attentionBiases = false }),
+            ("no output or MLP biases", 0.05, { $0.features.outputBiases = false }), ("erf GELU", 5e-4, { $0.features.mlp = .gelu }),
+        ]
+        for form in ["hf", "F32"] {
+            for (name, least, change) in changes {
+                let difference = TinyQwen.maxDifference(TinyFamilies.logits(try Self.model(form, change), expected), expected.logits)
+                #expect(difference > least, "\(form), \(name): \(difference)")
+            }
+        }
+    }
+}
