@@ -170,6 +170,10 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         guard DecoderArchitecture(modelType: type) != nil else {
             throw .unsupportedArchitecture(file: url.path, architecture: type)
         }
+        let partial = ((object["rope_parameters"] as? [String: Any])?["partial_rotary_factor"] ?? object["partial_rotary_factor"]) as? NSNumber
+        if let partial, partial.doubleValue < 1 {
+            throw .unsupportedFeature(file: url.path, key: "partial_rotary_factor", feature: "RoPE over part of each head (\(partial))")
+        }
         if object["mlp_bias"] as? Bool == true {
             throw .unsupportedFeature(file: url.path, key: "mlp_bias", feature: "biases in the MLP")
         }
@@ -237,6 +241,10 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 logitScale: scales.logit)
             attentionScale = scales.attention
             capContext(toWindow: try gguf.optionalInt("\(arch).attention.sliding_window"))
+            if let rotated = try gguf.optionalInt("\(arch).rope.dimension_count"), rotated < headDimension {
+                throw EngineError.unsupportedFeature(file: file, key: "\(arch).rope.dimension_count",
+                                                     feature: "RoPE over \(rotated) of each head's \(headDimension) values")
+            }
             ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension, contextLength: contextLength)
         } catch let error as EngineError {
             throw error

@@ -110,10 +110,10 @@ public struct LlamaLayerWeights: @unchecked Sendable {
     public let value: WeightMatrix
     public let attentionOutput: WeightMatrix
     public let ffnNorm: [Float]
-    public let up: WeightMatrix
-    public let down: WeightMatrix
     /// SwiGLU's gate; nil for a GELU MLP.
     public let gate: WeightMatrix?
+    public let up: WeightMatrix
+    public let down: WeightMatrix
     /// LayerNorm biases of the two norms, the attention output's and the MLP's products' biases (StarCoder2).
     public let attentionNormBias: [Float]?
     public let ffnNormBias: [Float]?
@@ -156,9 +156,9 @@ public struct LlamaWeights: @unchecked Sendable {
                 value: try matrix(.value, rows: c.kvDimension, columns: c.hiddenSize),
                 attentionOutput: try matrix(.attentionOutput, rows: c.hiddenSize, columns: c.queryDimension),
                 ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
+                gate: c.features.mlp == .swiglu ? try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize) : nil,
                 up: try matrix(.up, rows: c.intermediateSize, columns: c.hiddenSize),
                 down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize),
-                gate: c.features.mlp == .swiglu ? try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize) : nil,
                 attentionNormBias: try bias(.attentionNorm, count: c.hiddenSize, if: c.features.layerNorm),
                 ffnNormBias: try bias(.ffnNorm, count: c.hiddenSize, if: c.features.layerNorm),
                 attentionOutputBias: try bias(.attentionOutput, count: c.hiddenSize, if: c.features.outputBiases),

@@ -1,11 +1,12 @@
-// Sliding-window attention, as the engine runs it: a window shorter than the context cuts the context to it, so no
-// sequence reaches past the window and full attention is exactly the window's. Qwen2 states a window it does not use.
+// How far attention and RoPE reach, as config files state it. A sliding window shorter than the context cuts the
+// context to it, so no sequence reaches past the window and full attention is exactly the window's (Qwen2 states a
+// window it does not use); RoPE over only part of each head is refused by name.
 import Engine
 import Foundation
 import ModelFiles
 import Testing
 
-struct SlidingWindowTests {
+struct AttentionReachTests {
     static func configuration(_ extra: String) throws -> LlamaConfiguration {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("window-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: url) }
@@ -37,6 +38,13 @@ struct SlidingWindowTests {
         }
         let error = #expect(throws: EngineError.self) { try Self.configuration(#""model_type": "qwen2", "layer_types": ["chunked_attention"]"#) }
         #expect(error?.localizedDescription.contains("layer_types: chunked_attention layers is not supported yet") == true)
+    }
+
+    @Test func ropeOverPartOfEachHeadIsRefusedByName() throws {
+        // Phi-4-mini and StableLM rotate a share of each head; run whole, they would be wrong.
+        let error = #expect(throws: EngineError.self) { try Self.configuration(#""model_type": "llama", "partial_rotary_factor": 0.75"#) }
+        #expect(error?.localizedDescription.contains("partial_rotary_factor: RoPE over part of each head (0.75) is not supported yet") == true)
+        #expect(try Self.configuration(#""model_type": "llama", "partial_rotary_factor": 1.0"#).contextLength == 32768)
     }
 
     @Test func theGGUFKeyCutsTheContextToo() throws {
