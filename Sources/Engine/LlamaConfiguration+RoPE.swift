@@ -81,7 +81,8 @@ extension LlamaConfiguration {
 
     /// Cuts the context to a sliding window shorter than it.
     mutating func capContext(toWindow window: Int?) {
-        guard let window, window < contextLength else { return }
+        // GGUF writes 0 for no window.
+        guard let window, window > 0, window < contextLength else { return }
         contextLength = window
         slidingWindow = window
     }

@@ -54,6 +54,7 @@ public struct LlamaTensorNames: Sendable {
     public enum LayerTensor: String, Sendable, CaseIterable {
         case attentionNorm, query, key, value, attentionOutput, ffnNorm, gate, up, down
         case queryBias, keyBias, valueBias, queryNorm, keyNorm
+        case fusedQKV, fusedGateUp
     }
 
     /// llama.cpp's names (`blk.3.attn_q.weight`).
@@ -75,6 +76,8 @@ public struct LlamaTensorNames: Sendable {
             case .valueBias: "attn_v.bias"
             case .queryNorm: "attn_q_norm.weight"
             case .keyNorm: "attn_k_norm.weight"
+            case .fusedQKV: "attn_qkv.weight"
+            case .fusedGateUp: "ffn_up.weight"
             }
             return "blk.\(index).\(suffix)"
         })
@@ -98,6 +101,8 @@ public struct LlamaTensorNames: Sendable {
             case .valueBias: "self_attn.v_proj.bias"
             case .queryNorm: "self_attn.q_norm.weight"
             case .keyNorm: "self_attn.k_norm.weight"
+            case .fusedQKV: "self_attn.qkv_proj.weight"
+            case .fusedGateUp: "mlp.gate_up_proj.weight"
             }
             return "model.layers.\(index).\(suffix)"
         }, isHuggingFace: true)
@@ -149,15 +154,13 @@ public struct LlamaWeights: @unchecked Sendable {
             func matrix(_ t: LlamaTensorNames.LayerTensor, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
                 source.packed(try source.matrix(name(t), rows: rows, columns: columns))
             }
+            let (query, key, value, gate, up) = try Self.projections(c, source: source, layer: i, names: names)
             layers.append(LlamaLayerWeights(
                 attentionNorm: try source.vector(name(.attentionNorm), count: c.hiddenSize),
-                query: try matrix(.query, rows: c.queryDimension, columns: c.hiddenSize),
-                key: try matrix(.key, rows: c.kvDimension, columns: c.hiddenSize),
-                value: try matrix(.value, rows: c.kvDimension, columns: c.hiddenSize),
+                query: query, key: key, value: value,
                 attentionOutput: try matrix(.attentionOutput, rows: c.hiddenSize, columns: c.queryDimension),
                 ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
-                gate: c.features.mlp == .swiglu ? try matrix(.gate, rows: c.intermediateSize, columns: c.hiddenSize) : nil,
-                up: try matrix(.up, rows: c.intermediateSize, columns: c.hiddenSize),
+                gate: gate, up: up,
                 down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize),
                 attentionNormBias: try bias(.attentionNorm, count: c.hiddenSize, if: c.features.layerNorm),
                 ffnNormBias: try bias(.ffnNorm, count: c.hiddenSize, if: c.features.layerNorm),
@@ -179,6 +182,24 @@ public struct LlamaWeights: @unchecked Sendable {
         output = !c.tiedEmbeddings && source.has(names.output)
             ? source.packed(try source.matrix(names.output, rows: c.vocabularySize, columns: c.hiddenSize))
             : source.packed(embedding)
+    }
+
+    /// A layer's q, k, v, gate and up matrices: each its own tensor, or parts of the fused tensors (Phi-3), packed for
+    /// products where the type has a layout.
+    static func projections(_ c: LlamaConfiguration, source: some WeightSource, layer i: Int, names: LlamaTensorNames) throws(EngineError)
+        -> (WeightMatrix, WeightMatrix, WeightMatrix, WeightMatrix?, WeightMatrix) {
+        func matrix(_ t: LlamaTensorNames.LayerTensor, rows: Int) throws(EngineError) -> WeightMatrix {
+            try source.matrix(names.layer(i, t), rows: rows, columns: c.hiddenSize)
+        }
+        let q = c.queryDimension, kv = c.kvDimension, ffn = c.intermediateSize
+        guard c.features.fusedTensors else {
+            return (source.packed(try matrix(.query, rows: q)), source.packed(try matrix(.key, rows: kv)),
+                    source.packed(try matrix(.value, rows: kv)),
+                    c.features.mlp == .swiglu ? source.packed(try matrix(.gate, rows: ffn)) : nil, source.packed(try matrix(.up, rows: ffn)))
+        }
+        let qkv = try matrix(.fusedQKV, rows: q + 2 * kv), gateUp = try matrix(.fusedGateUp, rows: 2 * ffn)
+        return (source.packed(qkv.rows(0, count: q)), source.packed(qkv.rows(q, count: kv)), source.packed(qkv.rows(q + kv, count: kv)),
+                source.packed(gateUp.rows(0, count: ffn)), source.packed(gateUp.rows(ffn, count: ffn)))
     }
 
     /// Counts of parameters by tensor type (for `model info`).

@@ -41,6 +41,12 @@ public struct WeightMatrix: @unchecked Sendable {
 
     public func rowPointer(_ row: Int) -> UnsafeRawPointer { data + row * rowBytes }
 
+    /// Rows `start ..< start + count` as a matrix of their own, in place (a fused q/k/v or gate/up tensor's parts).
+    public func rows(_ start: Int, count: Int) -> WeightMatrix {
+        precondition(packed == nil && start >= 0 && start + count <= rows, "rows \(start)..<\(start + count) of \(rows) (unpacked only)")
+        return WeightMatrix(type: type, rows: count, columns: columns, data: rowPointer(start))
+    }
+
     /// Row `row` as floats, written to `into` (`columns` values).
     public func dequantizeRow(_ row: Int, into: UnsafeMutablePointer<Float>) {
         dequantizeRows(row, count: 1, into: into)

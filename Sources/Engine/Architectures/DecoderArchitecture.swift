@@ -42,6 +42,8 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
     public var outputBiases = false
     /// The MLP: SwiGLU (gate and up), or one up product through GELU.
     public var mlp: MLPKind = .swiglu
+    /// q, k and v stored as one tensor, and gate and up as another (split at load).
+    public var fusedTensors = false
 
     public enum MLPKind: String, Sendable, Codable {
         case swiglu
@@ -52,9 +54,9 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
     }
 
     public init(attentionBiases: Bool = false, queryKeyNorm: Bool = false, scales: Bool = false, layerNorm: Bool = false,
-                outputBiases: Bool = false, mlp: MLPKind = .swiglu) {
+                outputBiases: Bool = false, mlp: MLPKind = .swiglu, fusedTensors: Bool = false) {
         self.attentionBiases = attentionBiases; self.queryKeyNorm = queryKeyNorm; self.scales = scales
-        self.layerNorm = layerNorm; self.outputBiases = outputBiases; self.mlp = mlp
+        self.layerNorm = layerNorm; self.outputBiases = outputBiases; self.mlp = mlp; self.fusedTensors = fusedTensors
     }
 
     enum CodingKeys: String, CodingKey {
@@ -64,6 +66,7 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
         case layerNorm = "layer_norm"
         case outputBiases = "output_biases"
         case mlp
+        case fusedTensors = "fused_tensors"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -73,13 +76,15 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
                   scales: try c.decodeIfPresent(Bool.self, forKey: .scales) ?? false,
                   layerNorm: try c.decodeIfPresent(Bool.self, forKey: .layerNorm) ?? false,
                   outputBiases: try c.decodeIfPresent(Bool.self, forKey: .outputBiases) ?? false,
-                  mlp: try c.decodeIfPresent(MLPKind.self, forKey: .mlp) ?? .swiglu)
+                  mlp: try c.decodeIfPresent(MLPKind.self, forKey: .mlp) ?? .swiglu,
+                  fusedTensors: try c.decodeIfPresent(Bool.self, forKey: .fusedTensors) ?? false)
     }
 
     /// The features a model has, in words (`model info`).
     public var described: [String] {
         [(attentionBiases, "q/k/v biases"), (queryKeyNorm, "q/k RMSNorm per head"), (scales, "embedding, residual and logit scales"),
-         (layerNorm, "LayerNorm with bias"), (outputBiases, "attention output and MLP biases"), (mlp != .swiglu, "\(mlp.rawValue) MLP")]
+         (layerNorm, "LayerNorm with bias"), (outputBiases, "attention output and MLP biases"), (mlp != .swiglu, "\(mlp.rawValue) MLP"),
+         (fusedTensors, "fused q/k/v and gate/up tensors")]
             .filter(\.0).map(\.1)
     }
 
@@ -87,7 +92,8 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
     func union(_ other: DecoderFeatures) -> DecoderFeatures {
         DecoderFeatures(attentionBiases: attentionBiases || other.attentionBiases, queryKeyNorm: queryKeyNorm || other.queryKeyNorm,
                         scales: scales || other.scales, layerNorm: layerNorm || other.layerNorm,
-                        outputBiases: outputBiases || other.outputBiases, mlp: other.mlp != .swiglu ? other.mlp : mlp)
+                        outputBiases: outputBiases || other.outputBiases, mlp: other.mlp != .swiglu ? other.mlp : mlp,
+                        fusedTensors: fusedTensors || other.fusedTensors)
     }
 }
 
@@ -116,7 +122,7 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public var description: String { name }
 
     /// Every family the engine runs.
-    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2]
+    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2, .phi3]
 
     /// The supported families, for errors and `model info`.
     public static var supported: String { all.map(\.name).joined(separator: ", ") }
