@@ -154,9 +154,11 @@ public struct LlamaWeights: @unchecked Sendable {
             func matrix(_ t: LlamaTensorNames.LayerTensor, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
                 source.packed(try source.matrix(name(t), rows: rows, columns: columns))
             }
+            // In the file's order of a layer, so the first missing or misshapen tensor is the one an error names.
+            let attentionNorm = try source.vector(name(.attentionNorm), count: c.hiddenSize)
             let (query, key, value, gate, up) = try Self.projections(c, source: source, layer: i, names: names)
             layers.append(LlamaLayerWeights(
-                attentionNorm: try source.vector(name(.attentionNorm), count: c.hiddenSize),
+                attentionNorm: attentionNorm,
                 query: query, key: key, value: value,
                 attentionOutput: try matrix(.attentionOutput, rows: c.hiddenSize, columns: c.queryDimension),
                 ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
