@@ -37,7 +37,12 @@ struct TinyFamilies {
 
     /// The model read from `form`, with `change` applied to its configuration first.
     static func model(_ name: String, form: String, _ change: (inout LlamaConfiguration) -> Void) throws -> LlamaModel {
-        let url = url(name, form: form)
+        try model(at: url(name, form: form), form: form, change)
+    }
+
+    /// The model at `url` (a Hugging Face directory when `form` is `hf`, else a GGUF file), with `change` applied to its
+    /// configuration first.
+    static func model(at url: URL, form: String, _ change: (inout LlamaConfiguration) -> Void = { _ in }) throws -> LlamaModel {
         if form == "hf" {
             var config = try LlamaConfiguration(configJSON: url.appendingPathComponent("config.json"))
             change(&config)
@@ -50,6 +55,17 @@ struct TinyFamilies {
     }
 }
 
+extension TinyFamilies {
+    /// The loaded model's logits are within `tolerance` of transformers' and its greedy transcript is transformers'.
+    static func expectMatch(_ loaded: LoadedModel, _ expected: Model, tolerance: Float, _ label: String) throws {
+        let difference = TinyQwen.maxDifference(logits(loaded.model, expected), expected.logits)
+        #expect(difference < tolerance, "\(label): \(difference)")
+        let result = try LlamaGenerator(loaded, precision: .float).generate(
+            promptIDs: Array(expected.tokens.prefix(expected.greedy_prompt_length)), settings: SamplingSettings(temperature: 0, maxTokens: 16))
+        #expect(result.ids == expected.greedy, "\(label)")
+    }
+}
+
 struct TinyFamiliesTests {
     static let models = ["llama-linear", "llama3", "qwen2-yarn", "granite"]
     static let cases = models.flatMap { [($0, "hf"), ($0, "F32")] }
@@ -58,11 +74,7 @@ struct TinyFamiliesTests {
     func logitsAndTranscriptMatchTransformers(name: String, form: String) throws {
         let expected = try TinyFamilies.expected(name)
         let loaded = try ModelLoader.load(file: TinyFamilies.url(name, form: form), threads: 2)
-        let difference = TinyQwen.maxDifference(TinyFamilies.logits(loaded.model, expected), expected.logits)
-        #expect(difference < 1e-3, "\(name) \(form): \(difference)")
-        let result = try LlamaGenerator(loaded, precision: .float).generate(
-            promptIDs: Array(expected.tokens.prefix(expected.greedy_prompt_length)), settings: SamplingSettings(temperature: 0, maxTokens: 16))
-        #expect(result.ids == expected.greedy, "\(name) \(form)")
+        try TinyFamilies.expectMatch(loaded, expected, tolerance: 1e-3, "\(name) \(form)")
         // The frequencies RoPE turns at are transformers' (GGUF's llama3 form is a tensor of divisors).
         let c = loaded.config
         let (inverse, attention) = c.ropeScaling.frequencies(dimension: c.headDimension, theta: Double(c.ropeTheta))

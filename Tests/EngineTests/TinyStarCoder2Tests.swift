@@ -4,7 +4,6 @@
 import Engine
 import Foundation
 import Kernels
-import ModelFiles
 import Testing
 
 struct TinyStarCoder2Tests {
@@ -20,19 +19,6 @@ struct TinyStarCoder2Tests {
         directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-starcoder2-\(form).gguf")
     }
 
-    /// The model from `form` with `change` applied to its configuration.
-    static func model(_ form: String, _ change: (inout LlamaConfiguration) -> Void = { _ in }) throws -> LlamaModel {
-        if form == "hf" {
-            var config = try LlamaConfiguration(configJSON: url(form).appendingPathComponent("config.json"))
-            change(&config)
-            return try LlamaModel(config: config, source: SafetensorsWeightSource(directory: url(form)), names: .huggingFace, threads: 2)
-        }
-        let gguf = try GGUFFile(url: url(form))
-        var config = try LlamaConfiguration(gguf: gguf)
-        change(&config)
-        return try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: 2)
-    }
-
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
         let expected = try Self.expected()
@@ -40,11 +26,7 @@ struct TinyStarCoder2Tests {
         #expect(loaded.config.architecture == .starcoder2 && loaded.config.rmsNormEpsilon == 1e-5)
         #expect(loaded.config.features == DecoderFeatures(attentionBiases: true, layerNorm: true, outputBiases: true, mlp: .geluTanh))
         // Tight enough to tell GELU's tanh form from its erf form (they differ by 1e-3 here).
-        let difference = TinyQwen.maxDifference(TinyFamilies.logits(loaded.model, expected), expected.logits)
-        #expect(difference < 2e-4, "\(form): \(difference)")
-        let result = try LlamaGenerator(loaded, precision: .float).generate(
-            promptIDs: Array(expected.tokens.prefix(expected.greedy_prompt_length)), settings: SamplingSettings(temperature: 0, maxTokens: 16))
-        #expect(result.ids == expected.greedy, "\(form)")
+        try TinyFamilies.expectMatch(loaded, expected, tolerance: 2e-4, form)
     }
 
     /// Each of StarCoder2's differences from Llama matters.
@@ -56,7 +38,8 @@ struct TinyStarCoder2Tests {
         ]
         for form in ["hf", "F32"] {
             for (name, least, change) in changes {
-                let difference = TinyQwen.maxDifference(TinyFamilies.logits(try Self.model(form, change), expected), expected.logits)
+                let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+                let difference = TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits)
                 #expect(difference > least, "\(form), \(name): \(difference)")
             }
         }
