@@ -35,7 +35,8 @@ let package = Package(
         // --- Swift layers ------------------------------------------------------------------------
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
-        .target(name: "Tokenizers", dependencies: ["ModelFiles"]),
+        .target(name: "Jinja"),
+        .target(name: "Tokenizers", dependencies: ["ModelFiles", "Jinja"]),
         // Constrained decoding: grammars, regexes and JSON schemas as byte automata over the vocabulary.
         .target(name: "Constraints", dependencies: ["Tokenizers"]),
         .target(name: "Engine", dependencies: ["Kernels", "ModelFiles", "Tokenizers", "Constraints"]),
@@ -93,6 +94,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "ModelFiles"]),
+        .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Kernels", "ModelFiles", "Tokenizers"]),
         .testTarget(name: "ConstraintsTests", dependencies: ["Constraints", "Tokenizers", "ModelFiles", "Engine", "Kernels"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex"]),

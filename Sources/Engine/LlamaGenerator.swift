@@ -36,9 +36,10 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     /// The template chat prompts are rendered with.
     public func chatTemplate() throws(EngineError) -> ChatTemplate {
         if let templateOverride { return templateOverride }
-        if let template = loaded.chatTemplate { return template }
-        if let source = loaded.chatTemplateSource {
-            do { _ = try ChatTemplate(jinja: source) } catch { throw .tokenizer(error.localizedDescription) }
+        switch loaded.chatTemplate {
+        case let .success(template)?: return template
+        case let .failure(error)?: throw .tokenizer("\(loaded.file.path): \(error.localizedDescription)")
+        case nil: break
         }
         throw .tokenizer("\(loaded.file.path): the model has no chat template; name one (chatml, minicpm)")
     }
@@ -48,7 +49,8 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
         switch prompt {
         case let .text(text): return tokenizer.encode(text, addSpecialTokens: true)
         case let .chat(messages):
-            return tokenizer.encode(try chatTemplate().render(messages, addGenerationPrompt: true), addSpecialTokens: true)
+            let template = try chatTemplate()
+            do { return try template.promptIDs(messages, tokenizer: tokenizer) } catch { throw .tokenizer(error.localizedDescription) }
         }
     }
 

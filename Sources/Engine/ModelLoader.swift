@@ -13,8 +13,9 @@ public struct LoadedModel: @unchecked Sendable {
     public let config: LlamaConfiguration
     public let model: LlamaModel
     public let tokenizer: any Tokenizer
-    /// The template the file declares, recognised; nil when it has none.
-    public let chatTemplate: ChatTemplate?
+    /// The file's own template (or, when it has none, the architecture's built-in one); a failure says what in
+    /// the file's template the interpreter cannot run. Nil when there is neither.
+    public let chatTemplate: Result<ChatTemplate, TokenizerError>?
     /// The raw template text, for display.
     public let chatTemplateSource: String?
 }
@@ -79,12 +80,22 @@ public enum ModelLoader {
         let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)
         let tokenizer: any Tokenizer
         do { tokenizer = try TokenizerLoader.load(gguf: gguf) } catch { throw .tokenizer(error.localizedDescription) }
-        let source: String?
-        do { source = try gguf.optionalString("tokenizer.chat_template") } catch { throw .modelFile(error.localizedDescription) }
-        let template = source.flatMap { try? ChatTemplate(jinja: $0) }
-            ?? (source == nil ? config.architecture.defaultChatTemplate : nil)
+        let source: String?, eosID: Int?
+        do {
+            source = try gguf.optionalString("tokenizer.chat_template")
+            eosID = try gguf.optionalInt("tokenizer.ggml.eos_token_id")
+        } catch { throw .modelFile(error.localizedDescription) }
+        let template = chatTemplate(source, bos: tokenizer.bosID.flatMap(tokenizer.token), eos: eosID.flatMap(tokenizer.token),
+                                    architecture: config.architecture)
         return LoadedModel(file: file, gguf: gguf, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: template, chatTemplateSource: source)
+    }
+
+    /// The file's template parsed, or the architecture's built-in one when the file has none.
+    private static func chatTemplate(_ source: String?, bos: String?, eos: String?,
+                                     architecture: DecoderArchitecture) -> Result<ChatTemplate, TokenizerError>? {
+        guard let source else { return architecture.defaultChatTemplate.map { .success($0) } }
+        return Result { () throws(TokenizerError) in try ChatTemplate(jinja: source, bosToken: bos, eosToken: eos) }
     }
 
     /// A Hugging Face checkpoint directory: config.json, model.safetensors or pytorch_model.bin (or an index
@@ -96,9 +107,13 @@ public enum ModelLoader {
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let tokenizer: any Tokenizer
         do { tokenizer = try TokenizerLoader.load(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
-        let source = BPETokenizer.tokenizerConfig(beside: tokenizerURL)["chat_template"] as? String
-        let template = source.flatMap { try? ChatTemplate(jinja: $0) }
-            ?? (source == nil ? config.architecture.defaultChatTemplate : nil)
+        let tokenizerConfig = BPETokenizer.tokenizerConfig(beside: tokenizerURL)
+        let source = tokenizerConfig["chat_template"] as? String
+        // transformers gives the template the tokenizer's special tokens: a string, or an object with its `content`.
+        func special(_ key: String) -> String? {
+            tokenizerConfig[key] as? String ?? (tokenizerConfig[key] as? [String: Any])?["content"] as? String
+        }
+        let template = chatTemplate(source, bos: special("bos_token"), eos: special("eos_token"), architecture: config.architecture)
         return LoadedModel(file: directory, gguf: nil, config: config, model: model, tokenizer: tokenizer,
                            chatTemplate: template, chatTemplateSource: source)
     }

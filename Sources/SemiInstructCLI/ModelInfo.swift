@@ -5,6 +5,7 @@ import Engine
 import Foundation
 import Kernels
 import ModelFiles
+import Tokenizers
 
 struct ModelInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,10 +46,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("tokenizer", tokenizer.summary),
             ("bos", tokenizer.bosID.map { "\($0) \(tokenizer.token($0) ?? "")" + (tokenizer.addsBOS ? " (added)" : " (not added)") } ?? "-"),
             ("end tokens", tokenizer.endIDs.sorted().map { "\($0) \(tokenizer.token($0) ?? "")" }.joined(separator: ", ")),
-            ("chat template", loaded.chatTemplate.map { template in
-                if case let .chatml(system) = template, let system { return "chatml, default system prompt: \(system)" }
-                return template.name
-            } ?? (loaded.chatTemplateSource == nil ? "none" : "not recognised")),
+            ("chat template", Self.describe(loaded.chatTemplate, source: loaded.chatTemplateSource)),
         ]
         if json {
             let object = Dictionary(fields, uniquingKeysWith: { first, _ in first })
@@ -56,6 +54,19 @@ struct ModelInfo: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             for (key, value) in fields { print("\(key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)") }
+        }
+    }
+
+    /// The template prompts are rendered with, or why the file's cannot be run.
+    static func describe(_ template: Result<ChatTemplate, TokenizerError>?, source: String?) -> String {
+        switch template {
+        case nil: return "none (name one: \(ChatTemplate.builtInNames.joined(separator: ", ")))"
+        case let .failure(error)?: return "the file's template cannot be run: \(error.localizedDescription)"
+        case let .success(.model(model))?:
+            let lines = model.template.source.split(separator: "\n", omittingEmptySubsequences: false).count
+            return "the file's own, run as Jinja (\(lines) lines; bos \(model.bosToken ?? "none"), eos \(model.eosToken ?? "none"))"
+        case let .success(builtIn)?:
+            return "built-in \(builtIn.name)" + (source == nil ? " (the file has none; the architecture's default)" : "")
         }
     }
 

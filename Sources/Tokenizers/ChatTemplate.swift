@@ -1,10 +1,12 @@
-// Chat formats. Rather than run Jinja, the engine recognises the template families it supports and
-// renders them natively, matching what `transformers`' `apply_chat_template` produces for them:
+// Chat formats. A model's own template (`tokenizer.chat_template` in GGUF, `chat_template` in
+// tokenizer_config.json) runs in the Jinja interpreter exactly as transformers' `apply_chat_template` runs it;
+// a template using something the interpreter lacks is an error naming it, never a guessed prompt.
+// Two formats are also built in, for models without a template and for overrides by name:
 //
 //   chatml:  <|im_start|>{role}\n{content}<|im_end|>\n ... [<|im_start|>assistant\n]
-//            with the template's default system prompt when the first message is not a system one
-//            (SmolLM2, Qwen2). Recognised by `<|im_start|>` in the template.
 //   minicpm: <用户>{user}<AI>{assistant} (llama.cpp's minicpm template; system text leads the first turn).
+import Foundation
+import Jinja
 
 public struct ChatMessage: Sendable, Equatable, Codable {
     public enum Role: String, Sendable, Codable { case system, user, assistant }
@@ -17,11 +19,25 @@ public struct ChatMessage: Sendable, Equatable, Codable {
     }
 }
 
+/// A template shipped in a model file, with the special tokens it may print.
+public struct ModelChatTemplate: Sendable, Equatable {
+    public let template: JinjaTemplate
+    public let bosToken: String?
+    public let eosToken: String?
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.template.source == b.template.source && a.bosToken == b.bosToken && a.eosToken == b.eosToken
+    }
+}
+
 public enum ChatTemplate: Sendable, Equatable {
     case chatml(defaultSystem: String?)
     case minicpm
+    case model(ModelChatTemplate)
 
     /// Names accepted where a recipe or flag overrides the model's template.
+    public static let builtInNames = ["chatml", "minicpm"]
+
     public init?(name: String) {
         switch name {
         case "chatml": self = .chatml(defaultSystem: nil)
@@ -30,14 +46,12 @@ public enum ChatTemplate: Sendable, Equatable {
         }
     }
 
-    /// Recognises a model's Jinja template; throws naming the template when its family is unknown.
-    public init(jinja template: String) throws(TokenizerError) {
-        if template.contains("<|im_start|>") {
-            self = .chatml(defaultSystem: Self.literalSystemPrompt(in: template))
-        } else if template.contains("<用户>") {
-            self = .minicpm
-        } else {
-            throw .unsupportedChatTemplate(template: template)
+    /// A model's Jinja template; throws naming what the interpreter cannot run.
+    public init(jinja source: String, bosToken: String? = nil, eosToken: String? = nil) throws(TokenizerError) {
+        do {
+            self = .model(ModelChatTemplate(template: try JinjaTemplate(source), bosToken: bosToken, eosToken: eosToken))
+        } catch {
+            throw .chatTemplate(reason: error.localizedDescription)
         }
     }
 
@@ -45,10 +59,12 @@ public enum ChatTemplate: Sendable, Equatable {
         switch self {
         case .chatml: "chatml"
         case .minicpm: "minicpm"
+        case .model: "the model's own (Jinja)"
         }
     }
 
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
+    /// The prompt text; a model template may refuse a conversation (`raise_exception`), which throws its message.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true, now: Date = Date()) throws(TokenizerError) -> String {
         switch self {
         case let .chatml(defaultSystem):
             var out = ""
@@ -71,27 +87,33 @@ public enum ChatTemplate: Sendable, Equatable {
             }
             if addGenerationPrompt { out += "<AI>" }
             return out
+        case let .model(model):
+            // What apply_chat_template passes: the messages, the flag, no tools or documents, the special tokens.
+            var variables: [String: JinjaValue] = [
+                "messages": .list(messages.map { .dict(JinjaDict([("role", .string($0.role.rawValue)), ("content", .string($0.content))])) }),
+                "add_generation_prompt": .bool(addGenerationPrompt), "tools": .none, "documents": .none,
+            ]
+            if let bos = model.bosToken { variables["bos_token"] = .string(bos) }
+            if let eos = model.eosToken { variables["eos_token"] = .string(eos) }
+            do {
+                return try model.template.render(variables, now: now)
+            } catch {
+                throw error.kind == .raised ? .chatRefused(reason: error.message) : .chatTemplate(reason: error.localizedDescription)
+            }
         }
     }
 
-    /// The text of `<|im_start|>system\n...<|im_end|>` written literally in the template (its default).
-    /// Templates spell the newline either as a real newline or as the two characters `\n`.
-    static func literalSystemPrompt(in template: String) -> String? {
-        for newline in ["\n", "\\n"] {
-            let marker = "<|im_start|>system" + newline
-            var rest = template[...]
-            while let start = rest.range(of: marker) {
-                let after = rest[start.upperBound...]
-                // `'<|im_start|>system\n' + messages[0]['content']` is not a default: the literal ends there.
-                if let end = after.range(of: "<|im_end|>") {
-                    let text = after[..<end.lowerBound]
-                    if !text.contains("'") && !text.contains("\"") {
-                        return text.replacingOccurrences(of: "\\n", with: "\n")
-                    }
-                }
-                rest = after
-            }
-        }
+    /// The ids of a chat prompt, with the tokenizer's BOS when it adds one: once, even when the template prints
+    /// it too (Llama 3's `{{ bos_token }}`), as llama.cpp's server keeps it.
+    public func promptIDs(_ messages: [ChatMessage], tokenizer: any Tokenizer, now: Date = Date()) throws(TokenizerError) -> [Int] {
+        var text = try render(messages, addGenerationPrompt: true, now: now)
+        if tokenizer.addsBOS, let bos = printedBOS, text.hasPrefix(bos) { text.removeFirst(bos.count) }
+        return tokenizer.encode(text, addSpecialTokens: true)
+    }
+
+    /// The BOS text a model template may print.
+    public var printedBOS: String? {
+        if case let .model(model) = self { return model.bosToken }
         return nil
     }
 }

@@ -10,7 +10,8 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
     case invalid(file: String, key: String, reason: String)
     case unreadable(file: String, reason: String)
     case corrupt(file: String, offset: Int, reason: String)
-    case unsupportedChatTemplate(template: String)
+    case chatTemplate(reason: String)
+    case chatRefused(reason: String)
     case unknownRole(role: String)
     // --- WordPiece (vocab.txt or tokenizer.json) ---
     case missingFile(file: String)
@@ -34,8 +35,10 @@ public enum TokenizerError: LocalizedError, Equatable, Sendable {
             "\(file): cannot read the tokenizer: \(reason)"
         case let .corrupt(file, offset, reason):
             "\(file): corrupt tokenizer file at byte \(offset): \(reason)"
-        case let .unsupportedChatTemplate(template):
-            "chat template not recognised (ChatML-family templates are supported; pass a template name to override): \(template.prefix(120))"
+        case let .chatRefused(reason):
+            "the model's chat template refused the conversation: \(reason)"
+        case let .chatTemplate(reason):
+            "\(reason) (a built-in template can be named instead: chatml, minicpm)"
         case let .unknownRole(role):
             "chat message role \(role) is not one of system, user, assistant"
         case let .missingFile(file):

@@ -182,10 +182,10 @@ struct TinyMiniCPMTests {
         #expect(abs(config.residualScale - 1.4 / Float(40).squareRoot()) < 1e-7)
     }
 
-    @Test func minicpmWithoutTemplateMetadataGetsItsPromptFormat() {
+    @Test func minicpmWithoutTemplateMetadataGetsItsPromptFormat() throws {
         #expect(DecoderArchitecture.minicpm.defaultChatTemplate == .minicpm)
         #expect(DecoderArchitecture.llama.defaultChatTemplate == nil)
-        let prompt = ChatTemplate.minicpm.render([ChatMessage(role: .user, content: "Sort a list.")])
+        let prompt = try ChatTemplate.minicpm.render([ChatMessage(role: .user, content: "Sort a list.")])
         #expect(prompt == "<用户>Sort a list.<AI>")
     }
 }
