@@ -16,7 +16,7 @@ public final class LlamaModel: @unchecked Sendable {
         self.config = config
         weights = try LlamaWeights(config: config, source: source, names: names)
         storage = source.storage
-        rope = RoPE(headDimension: config.headDimension, theta: config.ropeTheta, style: source.ropeStyle(for: config.architecture),
+        rope = RoPE(headDimension: config.headDimension, rotatedDimension: config.rotaryDimension, theta: config.ropeTheta, style: source.ropeStyle(for: config.architecture),
                     scaling: config.ropeScaling)
         pool = WorkerPool(threads: threads)
     }

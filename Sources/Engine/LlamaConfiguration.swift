@@ -29,6 +29,8 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var slidingWindow: Int?
     /// How RoPE is stretched past the training context (none for most models).
     public var ropeScaling: RoPEScaling = .none
+    /// How many leading values of each head RoPE rotates, when not all (StableLM's `partial_rotary_factor` of 0.25).
+    public var rotaryDimension: Int?
     /// Token embeddings are multiplied by this (MiniCPM `scale_emb`; 1 for Llama).
     public var embeddingScale: Float
     /// Attention and MLP outputs are multiplied by this before the residual add (`scale_depth / sqrt(layers)`).
@@ -57,6 +59,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case features
         case ropeScalingForm = "rope_scaling_form"
         case slidingWindowCut = "sliding_window_cut"
+        case rotaryDimension = "rotary_dimension"
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
@@ -95,6 +98,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         if try c.decodeIfPresent(Bool.self, forKey: .attentionBias) == true { features.attentionBiases = true }
         // Keys only some families write: StarCoder2's `use_bias` (every product) and `hidden_act`, other epsilon names.
         let extra = try decoder.container(keyedBy: ConfigKey.self)
+        if try extra.decodeIfPresent(Bool.self, forKey: ConfigKey("use_qkv_bias")) == true { features.attentionBiases = true }
         if try extra.decodeIfPresent(Bool.self, forKey: ConfigKey("use_bias")) == true {
             features.attentionBiases = true
             features.outputBiases = true
@@ -134,6 +138,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         // This type's own encoding keeps the scaling it read (config.json's form is read by `init(configJSON:)`).
         ropeScaling = try c.decodeIfPresent(RoPEScaling.self, forKey: .ropeScalingForm) ?? .none
         slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindowCut)
+        rotaryDimension = try c.decodeIfPresent(Int.self, forKey: .rotaryDimension)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -142,6 +147,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try c.encode(features, forKey: .features)
         try c.encode(ropeScaling, forKey: .ropeScalingForm)
         try c.encodeIfPresent(slidingWindow, forKey: .slidingWindowCut)
+        try c.encodeIfPresent(rotaryDimension, forKey: .rotaryDimension)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)
@@ -171,8 +177,11 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             throw .unsupportedArchitecture(file: url.path, architecture: type)
         }
         let partial = ((object["rope_parameters"] as? [String: Any])?["partial_rotary_factor"] ?? object["partial_rotary_factor"]) as? NSNumber
-        if let partial, partial.doubleValue < 1 {
-            throw .unsupportedFeature(file: url.path, key: "partial_rotary_factor", feature: "RoPE over part of each head (\(partial))")
+        if object["use_parallel_residual"] as? Bool == true {
+            throw .unsupportedFeature(file: url.path, key: "use_parallel_residual", feature: "attention and MLP side by side on one norm")
+        }
+        if object["qk_layernorm"] as? Bool == true {
+            throw .unsupportedFeature(file: url.path, key: "qk_layernorm", feature: "LayerNorm over each query and key head")
         }
         if object["mlp_bias"] as? Bool == true {
             throw .unsupportedFeature(file: url.path, key: "mlp_bias", feature: "biases in the MLP")
@@ -192,6 +201,10 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             throw .invalidConfiguration(file: url.path, key: "(root)", reason: "\(error)")
         }
         ropeScaling = scaling
+        if let partial, partial.doubleValue < 1 {
+            // transformers rotates int(head size x factor) leading values.
+            rotaryDimension = Int(Double(headDimension) * partial.doubleValue)
+        }
         capContext(toWindow: Self.slidingWindow(configJSON: object))
         // transformers 5 keeps the base inside `rope_parameters`.
         if object["rope_theta"] == nil, let theta = ((object["rope_parameters"] as? [String: Any])?["rope_theta"] as? NSNumber)?.floatValue {
@@ -242,8 +255,14 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             attentionScale = scales.attention
             capContext(toWindow: try gguf.optionalInt("\(arch).attention.sliding_window"))
             if let rotated = try gguf.optionalInt("\(arch).rope.dimension_count"), rotated < headDimension {
-                throw EngineError.unsupportedFeature(file: file, key: "\(arch).rope.dimension_count",
-                                                     feature: "RoPE over \(rotated) of each head's \(headDimension) values")
+                rotaryDimension = rotated
+            }
+            // llama.cpp runs a StableLM without `ffn_norm` as parallel attention and MLP, and reads per-head q/k norms.
+            if architecture == .stablelm, gguf.tensor(named: "blk.0.ffn_norm.weight") == nil {
+                throw EngineError.unsupportedFeature(file: file, key: "blk.0.ffn_norm.weight", feature: "attention and MLP side by side on one norm")
+            }
+            if architecture == .stablelm, gguf.tensor(named: "blk.0.attn_q_norm.weight") != nil {
+                throw EngineError.unsupportedFeature(file: file, key: "blk.0.attn_q_norm.weight", feature: "LayerNorm over each query and key head")
             }
             ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension, contextLength: contextLength)
         } catch let error as EngineError {
@@ -266,6 +285,10 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try check(headCount > 0 && kvHeadCount > 0 && headCount % kvHeadCount == 0, "head counts",
                   "\(headCount) query heads are not a multiple of \(kvHeadCount) key/value heads")
         try check(headDimension > 0 && headDimension % 2 == 0, "head dimension", "\(headDimension) is not a positive even number")
+        if let rotaryDimension {
+            try check(rotaryDimension > 0 && rotaryDimension % 2 == 0 && rotaryDimension <= headDimension, "rotary dimension",
+                      "\(rotaryDimension) is not a positive even number up to the head dimension \(headDimension)")
+        }
         try check(vocabularySize > 0, "vocabulary size", "\(vocabularySize)")
         try check(contextLength > 0, "context length", "\(contextLength)")
         for (key, scale) in [("embedding scale", embeddingScale), ("residual scale", residualScale), ("logit scale", logitScale)] {

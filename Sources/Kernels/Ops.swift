@@ -84,15 +84,19 @@ public enum RoPEStyle: String, Sendable {
 /// Rotary position embedding with precomputed inverse frequencies.
 public struct RoPE: Sendable {
     public let headDimension: Int
+    /// The leading values of each head that rotate (all of them, or a part: StableLM's `partial_rotary_factor`).
+    public let rotatedDimension: Int
     public let style: RoPEStyle
     let inverseFrequencies: [Float]
     /// What the cosines and sines are multiplied by (YaRN's attention factor; 1 otherwise).
     let magnitude: Double
 
-    public init(headDimension: Int, theta: Float, style: RoPEStyle, scaling: RoPEScaling = .none) {
+    public init(headDimension: Int, rotatedDimension: Int? = nil, theta: Float, style: RoPEStyle, scaling: RoPEScaling = .none) {
         self.headDimension = headDimension
+        self.rotatedDimension = rotatedDimension ?? headDimension
         self.style = style
-        let (inverse, factor) = scaling.frequencies(dimension: headDimension, theta: Double(theta))
+        // The frequencies span the rotated part, as transformers' and llama.cpp's do.
+        let (inverse, factor) = scaling.frequencies(dimension: self.rotatedDimension, theta: Double(theta))
         inverseFrequencies = inverse.map { Float($0) }
         magnitude = factor
     }
@@ -106,9 +110,9 @@ public struct RoPE: Sendable {
     }
 
     /// The cosines (first half) and sines (second half) of `position`'s angles: compute once per token and
-    /// apply to every layer's queries and keys.
+    /// apply to every layer's queries and keys. Fills `rotatedDimension` values.
     public func rotation(position: Int, into table: UnsafeMutablePointer<Float>) {
-        let half = headDimension / 2
+        let half = rotatedDimension / 2
         for i in 0..<half {
             let angle = Double(position) * Double(inverseFrequencies[i])
             table[i] = Float(cos(angle) * magnitude)
@@ -118,7 +122,7 @@ public struct RoPE: Sendable {
 
     /// Rotates `heads` consecutive heads of `x` by a table from `rotation(position:into:)`.
     public func apply(_ x: UnsafeMutablePointer<Float>, heads: Int, rotation table: UnsafePointer<Float>) {
-        let half = headDimension / 2
+        let half = rotatedDimension / 2
         for i in 0..<half {
             let c = table[i], s = table[half + i]
             for h in 0..<heads {

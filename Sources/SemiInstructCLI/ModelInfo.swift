@@ -38,6 +38,7 @@ struct ModelInfo: AsyncParsableCommand {
             ("heads", "\(c.headCount) query, \(c.kvHeadCount) key/value, dimension \(c.headDimension)"),
             ("rope theta", "\(c.ropeTheta)"),
             ("rope scaling", c.ropeScaling.summary),
+            ("rotary dimension", c.rotaryDimension.map { "\($0) of each head's \(c.headDimension) values" } ?? "the whole head"),
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),
             ("scales", "embedding x\(c.embeddingScale), residual x\(c.residualScale), logits / \(c.logitScale), attention x"

@@ -1,6 +1,6 @@
 // How far attention and RoPE reach, as config files state it. A sliding window shorter than the context cuts the
 // context to it, so no sequence reaches past the window and full attention is exactly the window's (Qwen2 states a
-// window it does not use); RoPE over only part of each head is refused by name.
+// window it does not use); RoPE over part of each head is read from either form.
 import Engine
 import Foundation
 import ModelFiles
@@ -40,11 +40,20 @@ struct AttentionReachTests {
         #expect(error?.localizedDescription.contains("layer_types: chunked_attention layers is not supported yet") == true)
     }
 
-    @Test func ropeOverPartOfEachHeadIsRefusedByName() throws {
-        // Phi-4-mini and StableLM rotate a share of each head; run whole, they would be wrong.
-        let error = #expect(throws: EngineError.self) { try Self.configuration(#""model_type": "llama", "partial_rotary_factor": 0.75"#) }
-        #expect(error?.localizedDescription.contains("partial_rotary_factor: RoPE over part of each head (0.75) is not supported yet") == true)
-        #expect(try Self.configuration(#""model_type": "llama", "partial_rotary_factor": 1.0"#).contextLength == 32768)
+    @Test func ropeOverPartOfEachHeadIsReadFromEitherKey() throws {
+        // StableLM and Phi-4-mini rotate a share of each head (16 values here): transformers takes int(16 x factor).
+        let partial = try Self.configuration(#""model_type": "stablelm", "partial_rotary_factor": 0.75"#)
+        #expect(partial.rotaryDimension == 12)
+        #expect(try Self.configuration(#""model_type": "llama", "rope_parameters": {"partial_rotary_factor": 0.25}"#).rotaryDimension == 4)
+        #expect(try Self.configuration(#""model_type": "llama", "partial_rotary_factor": 1.0"#).rotaryDimension == nil)
+        #expect(try JSONDecoder().decode(LlamaConfiguration.self, from: JSONEncoder().encode(partial)) == partial)
+        let odd = #expect(throws: EngineError.self) { try Self.configuration(#""model_type": "stablelm", "partial_rotary_factor": 0.0625"#) }
+        #expect(odd?.localizedDescription.contains("rotary dimension") == true)
+        // StableLM-2-12B's other differences are refused by name rather than run wrong.
+        for (key, words) in [("use_parallel_residual", "side by side"), ("qk_layernorm", "each query and key head")] {
+            let error = #expect(throws: EngineError.self) { try Self.configuration(#""model_type": "stablelm", ""# + key + #"": true"#) }
+            #expect(error?.localizedDescription.contains(key) == true && error?.localizedDescription.contains(words) == true)
+        }
     }
 
     @Test func theGGUFKeyCutsTheContextToo() throws {
