@@ -127,6 +127,32 @@ void ck_attend_blocks_group(int path, const float *queries, int group, const ck_
         ck_attend_blocks_with(path, queries + g * dimension, kv, count, dimension, scale, scores + g * count, out + g * dimension);
 }
 
+void ck_attend_blocks_window(const float *query, const ck_kv_blocks *kv, int64_t first, int64_t count, int64_t dimension,
+                             float scale, float softcap, float *scores, float *out) {
+    int halves = kv->halves;
+    float maximum = -INFINITY;
+    for (int64_t t = first; t < count; t++) {
+        const void *key = key_at(kv, t);
+        float dot = 0;
+        for (int64_t i = 0; i < dimension; i++) dot += query[i] * element(key, halves, i);
+        float score = dot * scale;
+        scores[t] = softcap > 0 ? softcap * tanhf(score / softcap) : score;
+        if (scores[t] > maximum) maximum = scores[t];
+    }
+    float sum = 0;
+    for (int64_t t = first; t < count; t++) {
+        scores[t] = expf(scores[t] - maximum);
+        sum += scores[t];
+    }
+    float inverse = 1.0f / sum;
+    for (int64_t i = 0; i < dimension; i++) out[i] = 0;
+    for (int64_t t = first; t < count; t++) {
+        const void *value = value_at(kv, t);
+        float weight = scores[t] * inverse;
+        for (int64_t i = 0; i < dimension; i++) out[i] += weight * element(value, halves, i);
+    }
+}
+
 void ck_attend_blocks(const float *query, const ck_kv_blocks *kv, int64_t count, int64_t dimension, float scale,
                       float *scores, float *out) {
     ck_attend_blocks_with(CK_PATH_AVX512_VNNI, query, kv, count, dimension, scale, scores, out);

@@ -27,6 +27,10 @@ extension BatchForward {
         let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension
         let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
         let path = KernelPath.avx512VNNI.rawValue
+        // Gemma 2: capped scores on every layer, a window on its local layers (portable arithmetic).
+        let softcap = c.attentionSoftcap ?? 0
+        let window = c.localAttention.flatMap { $0.layers.contains(layer) ? $0.window : nil }
+        let general = softcap > 0 || window != nil
         let tasks = { (range: Range<Int>) in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in
                 for task in range {
@@ -44,8 +48,16 @@ extension BatchForward {
                         base: UnsafePointer(kv.storage.assumingMemoryBound(to: UInt8.self)), table: table + row.tableStart,
                         block_bytes: kv.blockBytes, key_offset: keyOffset + headOffset, value_offset: valueOffset + headOffset,
                         block_tokens: Int64(kv.blockTokens), stride: Int64(kvDim), halves: kv.precision == .f16 ? 1 : 0)
-                    ck_attend_blocks_group(path, q + first, Int32(group), &blocks, Int64(row.position + 1), Int64(hd), scale,
-                                           scores.baseAddress!, out + first)
+                    if general {
+                        let start = window.map { max(0, row.position + 1 - $0) } ?? 0
+                        for g in 0..<group {
+                            ck_attend_blocks_window(q + first + g * hd, &blocks, Int64(start), Int64(row.position + 1), Int64(hd), scale,
+                                                    softcap, scores.baseAddress!, out + first + g * hd)
+                        }
+                    } else {
+                        ck_attend_blocks_group(path, q + first, Int32(group), &blocks, Int64(row.position + 1), Int64(hd), scale,
+                                               scores.baseAddress!, out + first)
+                    }
                 }
             }
         }

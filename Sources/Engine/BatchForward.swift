@@ -99,13 +99,19 @@ final class BatchForward {
             BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
             eachRow(n) { r in
                 if let bias = layer.attentionOutputBias { Ops.add(projected + r * dim, bias, count: dim) }
+                if let post = layer.postNorms {
+                    Ops.rmsNorm(projected + r * dim, weight: post.attention, epsilon: c.rmsNormEpsilon, count: dim, into: projected + r * dim)
+                }
                 Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
                 norm(hidden + r * dim, layer.ffnNorm, bias: layer.ffnNormBias, into: normed.row(r))
             }
             normed.invalidate()
             if let gateMatrix = layer.gate {
                 BatchMatmul.multiply([gateMatrix, layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values, up], pool: pool)
-                eachRow(n) { r in Ops.swiglu(gate.row(r), up + r * ffn, count: ffn) }
+                let geglu = c.features.mlp == .geglu
+                eachRow(n) { r in
+                    if geglu { Ops.geglu(gate.row(r), up + r * ffn, count: ffn) } else { Ops.swiglu(gate.row(r), up + r * ffn, count: ffn) }
+                }
             } else {
                 // A GELU MLP: one up product, through GELU, read by the down product.
                 BatchMatmul.multiply([layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values], pool: pool)
@@ -119,6 +125,9 @@ final class BatchForward {
             BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
             eachRow(n) { r in
                 if let bias = layer.downBias { Ops.add(projected + r * dim, bias, count: dim) }
+                if let post = layer.postNorms {
+                    Ops.rmsNorm(projected + r * dim, weight: post.ffn, epsilon: c.rmsNormEpsilon, count: dim, into: projected + r * dim)
+                }
                 Ops.add(hidden + r * dim, projected + r * dim, scaledBy: c.residualScale, count: dim)
                 normForNextProduct(r, rows[r], layer: l + 1, finalHidden: finalHidden)
             }
@@ -176,6 +185,12 @@ final class BatchForward {
         let head = model.weights.output, vocabulary = model.config.vocabularySize
         let count = rows.reduce(0) { max($0, ($1.logitsIndex ?? -1) + 1) }
         guard count > 0 else { return }
+        // Gemma 2 caps its logits; the cap keeps their order, so the near-tie rescoring below is unchanged.
+        defer {
+            if let cap = model.config.logitSoftcap {
+                for i in 0..<count { Ops.softcap(logits + i * vocabulary, cap: cap, count: vocabulary) }
+            }
+        }
         headInput.invalidate()
         BatchMatmul.multiply([head], headInput, rows: count, floatFrom: floatHead ? 0 : nil, into: [logits], pool: model.pool)
         guard head.type.isQuantized, !floatHead else { return }

@@ -31,6 +31,19 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     public var ropeScaling: RoPEScaling = .none
     /// How many leading values of each head RoPE rotates, when not all (StableLM's `partial_rotary_factor` of 0.25).
     public var rotaryDimension: Int?
+    /// Attention scores capped as cap * tanh(score / cap) before the softmax (Gemma 2's `attn_logit_softcapping`).
+    public var attentionSoftcap: Float?
+    /// Logits capped the same way (Gemma 2's `final_logit_softcapping`).
+    public var logitSoftcap: Float?
+    /// Layers that attend only to the last `window` positions while the others see the whole context (Gemma 2's
+    /// even layers), when the window is shorter than the context.
+    public var localAttention: LocalAttention?
+
+    public struct LocalAttention: Sendable, Equatable, Codable {
+        public var window: Int
+        public var layers: [Int]
+        public init(window: Int, layers: [Int]) { self.window = window; self.layers = layers }
+    }
     /// Token embeddings are multiplied by this (MiniCPM `scale_emb`; 1 for Llama).
     public var embeddingScale: Float
     /// Attention and MLP outputs are multiplied by this before the residual add (`scale_depth / sqrt(layers)`).
@@ -60,6 +73,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case ropeScalingForm = "rope_scaling_form"
         case slidingWindowCut = "sliding_window_cut"
         case rotaryDimension = "rotary_dimension"
+        case attentionSoftcap = "attention_softcap"
+        case logitSoftcap = "logit_softcap"
+        case localAttention = "local_attention"
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
@@ -103,7 +119,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             features.attentionBiases = true
             features.outputBiases = true
         }
-        if architecture.features.mlp != .swiglu, try extra.decodeIfPresent(String.self, forKey: ConfigKey("hidden_act")) == "gelu" {
+        if !architecture.features.mlp.gated, try extra.decodeIfPresent(String.self, forKey: ConfigKey("hidden_act")) == "gelu" {
             features.mlp = .gelu
         }
         let epsilon = try c.decodeIfPresent(Float.self, forKey: .rmsNormEpsilon)
@@ -131,7 +147,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             rmsNormEpsilon: epsilon ?? 1e-6,
             ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
             // PretrainedConfig ties by default; Llama's config class unties.
-            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm),
+            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm || architecture == .gemma2),
             architecture: architecture, features: features, embeddingScale: scales.embedding, residualScale: scales.residual,
             logitScale: scales.logit)
         attentionScale = scales.attention
@@ -139,6 +155,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         ropeScaling = try c.decodeIfPresent(RoPEScaling.self, forKey: .ropeScalingForm) ?? .none
         slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindowCut)
         rotaryDimension = try c.decodeIfPresent(Int.self, forKey: .rotaryDimension)
+        attentionSoftcap = try c.decodeIfPresent(Float.self, forKey: .attentionSoftcap)
+        logitSoftcap = try c.decodeIfPresent(Float.self, forKey: .logitSoftcap)
+        localAttention = try c.decodeIfPresent(LocalAttention.self, forKey: .localAttention)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -148,6 +167,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try c.encode(ropeScaling, forKey: .ropeScalingForm)
         try c.encodeIfPresent(slidingWindow, forKey: .slidingWindowCut)
         try c.encodeIfPresent(rotaryDimension, forKey: .rotaryDimension)
+        try c.encodeIfPresent(attentionSoftcap, forKey: .attentionSoftcap)
+        try c.encodeIfPresent(logitSoftcap, forKey: .logitSoftcap)
+        try c.encodeIfPresent(localAttention, forKey: .localAttention)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)
@@ -205,7 +227,11 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             // transformers rotates int(head size x factor) leading values.
             rotaryDimension = Int(Double(headDimension) * partial.doubleValue)
         }
-        capContext(toWindow: Self.slidingWindow(configJSON: object))
+        if architecture.alternatesLocalAttention {
+            try readGemmaAttention(configJSON: object, file: url.path)
+        } else {
+            capContext(toWindow: Self.slidingWindow(configJSON: object))
+        }
         // transformers 5 keeps the base inside `rope_parameters`.
         if object["rope_theta"] == nil, let theta = ((object["rope_parameters"] as? [String: Any])?["rope_theta"] as? NSNumber)?.floatValue {
             ropeTheta = theta
@@ -253,7 +279,11 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
                 embeddingScale: scales.embedding, residualScale: scales.residual,
                 logitScale: scales.logit)
             attentionScale = scales.attention
-            capContext(toWindow: try gguf.optionalInt("\(arch).attention.sliding_window"))
+            if architecture.alternatesLocalAttention {
+                try readGemmaAttention(gguf: gguf, architecture: arch)
+            } else {
+                capContext(toWindow: try gguf.optionalInt("\(arch).attention.sliding_window"))
+            }
             if let rotated = try gguf.optionalInt("\(arch).rope.dimension_count"), rotated < headDimension {
                 rotaryDimension = rotated
             }

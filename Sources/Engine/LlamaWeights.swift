@@ -45,9 +45,7 @@ public struct LlamaTensorNames: Sendable {
         guard isHuggingFace, !architecture.huggingFaceRenames.isEmpty else { return self }
         var adapted = self
         let base = layer, renames = architecture.huggingFaceRenames
-        adapted.layer = { index, tensor in
-            renames.reduce(base(index, tensor)) { name, rename in name.replacingOccurrences(of: ".\(rename.key).", with: ".\(rename.value).") }
-        }
+        adapted.layer = { index, tensor in renames[tensor].map { "model.layers.\(index).\($0)" } ?? base(index, tensor) }
         return adapted
     }
 
@@ -55,6 +53,7 @@ public struct LlamaTensorNames: Sendable {
         case attentionNorm, query, key, value, attentionOutput, ffnNorm, gate, up, down
         case queryBias, keyBias, valueBias, queryNorm, keyNorm
         case fusedQKV, fusedGateUp
+        case postAttentionNorm, postFFNNorm
     }
 
     /// llama.cpp's names (`blk.3.attn_q.weight`).
@@ -78,6 +77,8 @@ public struct LlamaTensorNames: Sendable {
             case .keyNorm: "attn_k_norm.weight"
             case .fusedQKV: "attn_qkv.weight"
             case .fusedGateUp: "ffn_up.weight"
+            case .postAttentionNorm: "post_attention_norm.weight"
+            case .postFFNNorm: "post_ffw_norm.weight"
             }
             return "blk.\(index).\(suffix)"
         })
@@ -103,6 +104,8 @@ public struct LlamaTensorNames: Sendable {
             case .keyNorm: "self_attn.k_norm.weight"
             case .fusedQKV: "self_attn.qkv_proj.weight"
             case .fusedGateUp: "mlp.gate_up_proj.weight"
+            case .postAttentionNorm: "post_attention_layernorm.weight"
+            case .postFFNNorm: "post_feedforward_layernorm.weight"
             }
             return "model.layers.\(index).\(suffix)"
         }, isHuggingFace: true)
@@ -129,6 +132,8 @@ public struct LlamaLayerWeights: @unchecked Sendable {
     public let biases: (query: [Float], key: [Float], value: [Float])?
     /// Each query and key head's RMSNorm weights (models with q/k norm).
     public let headNorms: (query: [Float], key: [Float])?
+    /// Norms of the attention and MLP outputs before the residual adds (Gemma 2).
+    public let postNorms: (attention: [Float], ffn: [Float])?
 }
 
 public struct LlamaWeights: @unchecked Sendable {
@@ -144,6 +149,12 @@ public struct LlamaWeights: @unchecked Sendable {
     public init(config c: LlamaConfiguration, source: some WeightSource, names: LlamaTensorNames) throws(EngineError) {
         let names = names.adapted(to: c.architecture)
         embedding = try source.matrix(names.embedding, rows: c.vocabularySize, columns: c.hiddenSize)
+        // Gemma's Hugging Face norms scale by 1 + w; its GGUFs already hold 1 + w.
+        let offset = names.isHuggingFace ? c.architecture.huggingFaceNormOffset : 0
+        func norm(_ name: String) throws(EngineError) -> [Float] {
+            let weight = try source.vector(name, count: c.hiddenSize)
+            return offset == 0 ? weight : weight.map { $0 + offset }
+        }
         var layers: [LlamaLayerWeights] = []
         for i in 0..<c.layerCount {
             func name(_ t: LlamaTensorNames.LayerTensor) -> String { names.layer(i, t) }
@@ -155,13 +166,13 @@ public struct LlamaWeights: @unchecked Sendable {
                 source.packed(try source.matrix(name(t), rows: rows, columns: columns))
             }
             // In the file's order of a layer, so the first missing or misshapen tensor is the one an error names.
-            let attentionNorm = try source.vector(name(.attentionNorm), count: c.hiddenSize)
+            let attentionNorm = try norm(name(.attentionNorm))
             let (query, key, value, gate, up) = try Self.projections(c, source: source, layer: i, names: names)
             layers.append(LlamaLayerWeights(
                 attentionNorm: attentionNorm,
                 query: query, key: key, value: value,
                 attentionOutput: try matrix(.attentionOutput, rows: c.hiddenSize, columns: c.queryDimension),
-                ffnNorm: try source.vector(name(.ffnNorm), count: c.hiddenSize),
+                ffnNorm: try norm(name(.ffnNorm)),
                 gate: gate, up: up,
                 down: try matrix(.down, rows: c.hiddenSize, columns: c.intermediateSize),
                 attentionNormBias: try bias(.attentionNorm, count: c.hiddenSize, if: c.features.layerNorm),
@@ -175,10 +186,11 @@ public struct LlamaWeights: @unchecked Sendable {
                     : nil,
                 headNorms: c.features.queryKeyNorm
                     ? (try source.vector(name(.queryNorm), count: c.headDimension), try source.vector(name(.keyNorm), count: c.headDimension))
-                    : nil))
+                    : nil,
+                postNorms: c.features.sandwichNorms ? (try norm(name(.postAttentionNorm)), try norm(name(.postFFNNorm))) : nil))
         }
         self.layers = layers
-        outputNorm = try source.vector(names.outputNorm, count: c.hiddenSize)
+        outputNorm = try norm(names.outputNorm)
         outputNormBias = c.features.layerNorm ? try source.vector(LlamaTensorNames.bias(of: names.outputNorm), count: c.hiddenSize) : nil
         // A tied config wins over a stored lm_head (PyTorch checkpoints of tied models keep both names).
         output = !c.tiedEmbeddings && source.has(names.output)
@@ -197,7 +209,7 @@ public struct LlamaWeights: @unchecked Sendable {
         guard c.features.fusedTensors else {
             return (source.packed(try matrix(.query, rows: q)), source.packed(try matrix(.key, rows: kv)),
                     source.packed(try matrix(.value, rows: kv)),
-                    c.features.mlp == .swiglu ? source.packed(try matrix(.gate, rows: ffn)) : nil, source.packed(try matrix(.up, rows: ffn)))
+                    c.features.mlp.gated ? source.packed(try matrix(.gate, rows: ffn)) : nil, source.packed(try matrix(.up, rows: ffn)))
         }
         let qkv = try matrix(.fusedQKV, rows: q + 2 * kv), gateUp = try matrix(.fusedGateUp, rows: 2 * ffn)
         return (source.packed(qkv.rows(0, count: q)), source.packed(qkv.rows(q, count: kv)), source.packed(qkv.rows(q + kv, count: kv)),

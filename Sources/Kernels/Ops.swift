@@ -55,6 +55,17 @@ public enum Ops {
         }
     }
 
+    /// gate = gelu_tanh(gate) * up (Gemma's GeGLU).
+    public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
+        gelu(gate, count: count, tanhApproximation: true)
+        for i in 0..<count { gate[i] *= up[i] }
+    }
+
+    /// x = cap * tanh(x / cap) (Gemma 2's logit soft-capping).
+    public static func softcap(_ x: UnsafeMutablePointer<Float>, cap: Float, count: Int) {
+        for i in 0..<count { x[i] = cap * tanhf(x[i] / cap) }
+    }
+
     /// x += y.
     public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
         for i in 0..<count { x[i] += y[i] }

@@ -84,6 +84,13 @@ void ck_attend_blocks_with(int path, const float *query, const ck_kv_blocks *kv,
 void ck_attend_blocks_group(int path, const float *queries, int group, const ck_kv_blocks *kv, int64_t count,
                             int64_t dimension, float scale, float *scores, float *out);
 
+/// Attention of one query over cached positions first..<count of `kv`, the scores (dot x scale) capped as
+/// cap * tanh(score / cap) before the softmax when `softcap` > 0 (Gemma 2): sliding-window layers start past 0.
+/// `scores` has room for count floats; `out` receives `dimension` floats. Portable arithmetic, for the families
+/// that need it.
+void ck_attend_blocks_window(const float *query, const ck_kv_blocks *kv, int64_t first, int64_t count, int64_t dimension,
+                             float scale, float softcap, float *scores, float *out);
+
 /// n floats to IEEE halves (round to nearest even) and back.
 void ck_floats_to_halves(const float *x, uint16_t *y, int64_t n);
 void ck_halves_to_floats(const uint16_t *x, float *y, int64_t n);

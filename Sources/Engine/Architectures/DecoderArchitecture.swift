@@ -44,6 +44,8 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
     public var mlp: MLPKind = .swiglu
     /// q, k and v stored as one tensor, and gate and up as another (split at load).
     public var fusedTensors = false
+    /// A second RMSNorm on each branch's output before the residual add (Gemma 2's post-attention and post-feedforward norms).
+    public var sandwichNorms = false
 
     public enum MLPKind: String, Sendable, Codable {
         case swiglu
@@ -51,12 +53,18 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
         case geluTanh = "gelu-tanh"
         /// GELU's exact erf form (`hidden_act: gelu`).
         case gelu
+        /// Gate and up like SwiGLU, the gate through GELU's tanh form (Gemma).
+        case geglu
+
+        /// Whether the MLP has a gate product beside its up product.
+        public var gated: Bool { self == .swiglu || self == .geglu }
     }
 
     public init(attentionBiases: Bool = false, queryKeyNorm: Bool = false, scales: Bool = false, layerNorm: Bool = false,
-                outputBiases: Bool = false, mlp: MLPKind = .swiglu, fusedTensors: Bool = false) {
+                outputBiases: Bool = false, mlp: MLPKind = .swiglu, fusedTensors: Bool = false, sandwichNorms: Bool = false) {
         self.attentionBiases = attentionBiases; self.queryKeyNorm = queryKeyNorm; self.scales = scales
         self.layerNorm = layerNorm; self.outputBiases = outputBiases; self.mlp = mlp; self.fusedTensors = fusedTensors
+        self.sandwichNorms = sandwichNorms
     }
 
     enum CodingKeys: String, CodingKey {
@@ -67,6 +75,7 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
         case outputBiases = "output_biases"
         case mlp
         case fusedTensors = "fused_tensors"
+        case sandwichNorms = "sandwich_norms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -77,14 +86,15 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
                   layerNorm: try c.decodeIfPresent(Bool.self, forKey: .layerNorm) ?? false,
                   outputBiases: try c.decodeIfPresent(Bool.self, forKey: .outputBiases) ?? false,
                   mlp: try c.decodeIfPresent(MLPKind.self, forKey: .mlp) ?? .swiglu,
-                  fusedTensors: try c.decodeIfPresent(Bool.self, forKey: .fusedTensors) ?? false)
+                  fusedTensors: try c.decodeIfPresent(Bool.self, forKey: .fusedTensors) ?? false,
+                  sandwichNorms: try c.decodeIfPresent(Bool.self, forKey: .sandwichNorms) ?? false)
     }
 
     /// The features a model has, in words (`model info`).
     public var described: [String] {
         [(attentionBiases, "q/k/v biases"), (queryKeyNorm, "q/k RMSNorm per head"), (scales, "embedding, residual and logit scales"),
          (layerNorm, "LayerNorm with bias"), (outputBiases, "attention output and MLP biases"), (mlp != .swiglu, "\(mlp.rawValue) MLP"),
-         (fusedTensors, "fused q/k/v and gate/up tensors")]
+         (fusedTensors, "fused q/k/v and gate/up tensors"), (sandwichNorms, "post-attention and post-feedforward norms")]
             .filter(\.0).map(\.1)
     }
 
@@ -93,7 +103,7 @@ public struct DecoderFeatures: Sendable, Equatable, Codable {
         DecoderFeatures(attentionBiases: attentionBiases || other.attentionBiases, queryKeyNorm: queryKeyNorm || other.queryKeyNorm,
                         scales: scales || other.scales, layerNorm: layerNorm || other.layerNorm,
                         outputBiases: outputBiases || other.outputBiases, mlp: other.mlp != .swiglu ? other.mlp : mlp,
-                        fusedTensors: fusedTensors || other.fusedTensors)
+                        fusedTensors: fusedTensors || other.fusedTensors, sandwichNorms: sandwichNorms || other.sandwichNorms)
     }
 }
 
@@ -111,8 +121,10 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public let ggufRopeStyle: RoPEStyle
     /// The prompt format of files of this family that carry no chat template.
     public let defaultChatTemplate: ChatTemplate?
-    /// Hugging Face tensor names of this family where they differ from Llama's (`mlp.up_proj` -> `mlp.c_fc`).
-    public let huggingFaceRenames: [String: String]
+    /// Hugging Face tensor names of this family where they differ from Llama's (`.up` -> `mlp.c_fc.weight`).
+    public let huggingFaceRenames: [LlamaTensorNames.LayerTensor: String]
+    /// Added to every norm weight read from Hugging Face files (Gemma stores w and scales by 1 + w; its GGUFs hold 1 + w).
+    public let huggingFaceNormOffset: Float
     /// The family's multipliers from config.json (given the hidden size and layer count); nil for families without.
     let configScales: (@Sendable (KeyedDecodingContainer<ConfigKey>, Int, Int) throws -> DecoderScales)?
     /// ... and from GGUF metadata.
@@ -122,7 +134,7 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public var description: String { name }
 
     /// Every family the engine runs.
-    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2, .phi3, .stablelm]
+    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2, .phi3, .stablelm, .gemma2]
 
     /// The supported families, for errors and `model info`.
     public static var supported: String { all.map(\.name).joined(separator: ", ") }
@@ -142,9 +154,11 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     init(name: String, modelTypes: [String], knownModels: String, features: DecoderFeatures = DecoderFeatures(),
          ggufRopeStyle: RoPEStyle, defaultChatTemplate: ChatTemplate? = nil,
          configScales: (@Sendable (KeyedDecodingContainer<ConfigKey>, Int, Int) throws -> DecoderScales)? = nil,
-         ggufScales: (@Sendable (GGUFFile, Int, Int) throws -> DecoderScales)? = nil, huggingFaceRenames: [String: String] = [:]) {
+         ggufScales: (@Sendable (GGUFFile, Int, Int) throws -> DecoderScales)? = nil,
+         huggingFaceRenames: [LlamaTensorNames.LayerTensor: String] = [:], huggingFaceNormOffset: Float = 0) {
         self.name = name; self.modelTypes = modelTypes; self.knownModels = knownModels; self.features = features
         self.ggufRopeStyle = ggufRopeStyle; self.defaultChatTemplate = defaultChatTemplate
         self.configScales = configScales; self.ggufScales = ggufScales; self.huggingFaceRenames = huggingFaceRenames
+        self.huggingFaceNormOffset = huggingFaceNormOffset
     }
 }

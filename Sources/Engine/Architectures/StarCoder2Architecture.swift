@@ -5,5 +5,5 @@ extension DecoderArchitecture {
     public static let starcoder2 = DecoderArchitecture(
         name: "starcoder2", modelTypes: ["starcoder2"], knownModels: "StarCoder2-3B, -7B, -15B",
         features: DecoderFeatures(layerNorm: true, mlp: .geluTanh), ggufRopeStyle: .halves,
-        huggingFaceRenames: ["mlp.up_proj": "mlp.c_fc", "mlp.down_proj": "mlp.c_proj"])
+        huggingFaceRenames: [.up: "mlp.c_fc.weight", .down: "mlp.c_proj.weight"])
 }
