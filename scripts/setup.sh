@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what semi-instruct needs and is missing: system libraries, Ruff, the OpenAI client the tests use, the two default models,
-# HumanEval (the benchmark builds are decontaminated against), and the SentencePiece model the tests use.
+# HumanEval (the benchmark builds are decontaminated against), the SentencePiece model and llama.cpp's tokenizer test
+# vocabularies the tests use.
 # Idempotent: a second run installs nothing and says so.
 set -euo pipefail
 
@@ -104,5 +105,36 @@ fetch_model spm "mistral-common==1.13.1" \
   98b4d0755b8d90bf4691fa8f1b70cb3b4a8cd4dc1653c4ed08ef3d1c7d2c29af \
   mistral_common/data/tokenizer.model.v1 tokenizer.model.v1 \
   dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055
+
+# Test data only: llama.cpp's tokenizer test vocabularies (ggml-vocab-*.gguf with the texts and the ids Hugging Face's
+# tokenizers gave them), from the llama-cpp-python sdist on PyPI. The vocabularies carry no weights.
+LLAMA_SDIST_URL="https://files.pythonhosted.org/packages/ec/e9/e7de2b0463ea3ffbf0ede6cb21b58c1258a8f6521aae45ca773a59fe7cf3/llama_cpp_python-0.3.36.tar.gz"
+LLAMA_SDIST_SHA="832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
+LLAMA_VOCABS=(deepseek-coder starcoder gpt-2 qwen2 llama-bpe refact mpt phi-3 llama-spm)
+VOCAB_DIR="$TOOLS/llama-vocab"
+if [ "$(cat "$VOCAB_DIR/.sdist-sha256" 2>/dev/null)" != "$LLAMA_SDIST_SHA ${LLAMA_VOCABS[*]}" ]; then
+  say "fetching llama.cpp's tokenizer test vocabularies (llama-cpp-python 0.3.36 sdist, 77 MB)"
+  tmp=$(mktemp -d)
+  "$PY" -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$LLAMA_SDIST_URL" "$tmp/sdist.tar.gz"
+  echo "$LLAMA_SDIST_SHA  $tmp/sdist.tar.gz" | sha256sum --check --status || { say "checksum mismatch for the llama-cpp-python sdist"; exit 1; }
+  rm -rf "$VOCAB_DIR"; mkdir -p "$VOCAB_DIR"
+  "$PY" - "$tmp/sdist.tar.gz" "$VOCAB_DIR" "${LLAMA_VOCABS[@]}" <<'PY'
+import os, sys, tarfile
+archive, dest, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+wanted = {f"ggml-vocab-{n}.gguf{suffix}" for n in names for suffix in ("", ".inp", ".out")}
+with tarfile.open(archive) as tar:
+    for member in tar.getmembers():
+        base = os.path.basename(member.name)
+        if base in wanted and "/vendor/llama.cpp/models/" in member.name and member.isfile():
+            with tar.extractfile(member) as source, open(os.path.join(dest, base), "wb") as target:
+                target.write(source.read())
+            wanted.discard(base)
+if wanted:
+    sys.exit(f"setup: the sdist lacks {sorted(wanted)}")
+PY
+  echo "$LLAMA_SDIST_SHA ${LLAMA_VOCABS[*]}" > "$VOCAB_DIR/.sdist-sha256"
+  rm -rf "$tmp"
+  did=1
+fi
 
 if [ $did -eq 0 ]; then say "everything already installed; nothing to do"; else say "done (cache: $CACHE)"; fi

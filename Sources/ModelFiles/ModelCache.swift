@@ -41,6 +41,10 @@ public enum ModelCache {
         name: "spm", purpose: "SentencePiece test model", directory: "spm", checkedFile: "tokenizer.model.v1",
         sha256: "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", package: "mistral-common==1.13.1")
 
+    /// Test data that `make setup` fetches: llama.cpp's tokenizer test vocabularies (`ggml-vocab-NAME.gguf`, the texts in
+    /// `.inp` and the ids Hugging Face's tokenizers gave them in `.out`), from the llama-cpp-python sdist.
+    public static var llamaCppVocabularies: URL { root.appendingPathComponent("tools/llama-vocab", isDirectory: true) }
+
     public static func model(named name: String) -> CachedModel? { defaults.first { $0.name == name } }
 
     /// The directory of a cached model.

@@ -10,6 +10,9 @@ extension BPETokenizer {
     /// Tokens that end a turn in the chat formats we know, besides the declared eos.
     static let endOfTurnTokens = ["<|im_end|>", "<|eot_id|>", "<|end|>", "<|endoftext|>"]
 
+    /// The `tokenizer.ggml.pre` names llama.cpp tokenizes with `ignore_merges`, as their tokenizer.json says (Llama 3).
+    static func ignoresMerges(pre: String) -> Bool { ["llama3", "llama-bpe", "llama-v3"].contains(pre) }
+
     public convenience init(gguf: GGUFFile) throws(TokenizerError) {
         let file = gguf.url.path
         do {
@@ -49,7 +52,7 @@ extension BPETokenizer {
             }
             try self.init(tokens: tokens, merges: merges, preTokenizer: pre, addedTokens: added, specialIDs: special,
                           bosID: bos, endIDs: ends, addsBOS: try gguf.optionalBool("tokenizer.ggml.add_bos_token") ?? false,
-                          source: file)
+                          ignoresMerges: Self.ignoresMerges(pre: preName), source: file)
         } catch let error as TokenizerError {
             throw error
         } catch let error as ModelFileError {

@@ -47,7 +47,7 @@ extension BPETokenizer {
         }
         try self.init(tokens: tokens, merges: merges, preTokenizer: pre, addedTokens: added, specialIDs: special,
                       bosID: id(named: "bos_token"), endIDs: ends, addsBOS: config["add_bos_token"] as? Bool ?? false,
-                      source: file)
+                      ignoresMerges: model["ignore_merges"] as? Bool ?? false, source: file)
     }
 
     /// `tokenizer_config.json` beside `tokenizer.json`, or an empty dictionary.
@@ -60,6 +60,8 @@ extension BPETokenizer {
 }
 
 extension PreTokenizer {
+    static let deepSeekCoderPatterns = ["[\\r\\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+"]
+
     /// Recognises the pre-tokenizer configurations of the supported families.
     public init(huggingFace value: Any?, file: String) throws(TokenizerError) {
         guard let config = value as? [String: Any] else { throw TokenizerError.missing(file: file, key: "pre_tokenizer") }
@@ -69,6 +71,12 @@ extension PreTokenizer {
         if types == ["ByteLevel"] { self = .gpt2; return }
         if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] as? Bool == true { self = .smollm; return }
         if types.first == "Split", pattern.contains("\\p{N}{1,3}") { self = .llama3; return }
+        // DeepSeek-Coder: four isolating splits, then every digit on its own.
+        // The newline class may be written with the characters themselves or escaped.
+        let patterns = steps.compactMap { ($0["pattern"] as? [String: Any])?["Regex"] as? String }
+            .map { $0.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n") }
+        if types == ["Split", "Split", "Split", "Split", "Digits", "ByteLevel"], patterns == Self.deepSeekCoderPatterns,
+           steps[4]["individual_digits"] as? Bool == true { self = .deepseekCoder; return }
         if types.first == "Split", pattern.contains("\\p{N}"), pattern.contains("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+") { self = .qwen2; return }
         throw TokenizerError.unsupportedPreTokenizer(file: file, value: types.joined(separator: "+") + (pattern.isEmpty ? "" : " \(pattern)"))
     }

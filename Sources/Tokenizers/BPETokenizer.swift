@@ -17,6 +17,8 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     /// (left id << 32 | right id) -> (rank, merged id).
     private let merges: [UInt64: (rank: Int32, merged: Int32)]
     private let byteIDs: [Int32]
+    /// A piece that is itself a token is taken whole, unmerged (tokenizers' `ignore_merges`: Llama 3).
+    public let ignoresMerges: Bool
     private let cache = PieceCache()
 
     /// - Parameters:
@@ -25,8 +27,10 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     ///   - addedTokens: ids matched verbatim in text (special and user-defined tokens).
     ///   - specialIDs: ids skipped when decoding with `skipSpecialTokens`.
     public init(tokens: [String], merges: [String], preTokenizer: PreTokenizer, addedTokens: [Int],
-                specialIDs: Set<Int>, bosID: Int?, endIDs: Set<Int>, addsBOS: Bool, source: String) throws(TokenizerError) {
+                specialIDs: Set<Int>, bosID: Int?, endIDs: Set<Int>, addsBOS: Bool, ignoresMerges: Bool = false,
+                source: String) throws(TokenizerError) {
         self.tokens = tokens
+        self.ignoresMerges = ignoresMerges
         self.preTokenizer = preTokenizer
         self.bosID = bosID
         self.endIDs = endIDs
@@ -113,6 +117,10 @@ public final class BPETokenizer: Tokenizer, @unchecked Sendable {
     private func encodePiece(_ piece: Substring) -> [Int] {
         let key = String(piece)
         if let cached = cache.get(key) { return cached }
+        if ignoresMerges, let whole = ids[String(piece.utf8.map { ByteLevel.byteToCharacter[Int($0)] })] {
+            cache.set(key, [whole])
+            return [whole]
+        }
         var symbols = piece.utf8.map { byteIDs[Int($0)] }.filter { $0 >= 0 }
         while symbols.count > 1 {
             var best: (rank: Int32, index: Int, merged: Int32)?

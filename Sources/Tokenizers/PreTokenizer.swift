@@ -4,21 +4,26 @@
 //   gpt2:   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 //   llama3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //   qwen2:  as llama3 with \p{N} (one digit a piece)
-//   smollm: each digit on its own first (tokenizers' Digits(individual)), then gpt2
+//   smollm: each digit on its own first (tokenizers' Digits(individual)), then gpt2 (also StarCoder's and Refact's)
+//   deepseek-coder: five patterns in turn, each splitting what the last left (a match and the text between
+//           matches both become pieces): [\r\n], \s?\p{L}+, \s?\p{P}+, [一-龥ࠀ-一가-퟿]+, \p{N}
 
 public enum PreTokenizer: String, Sendable, CaseIterable {
     case gpt2
     case smollm
     case llama3
     case qwen2
+    case deepseekCoder = "deepseek-coder"
 
     /// The pattern for a GGUF `tokenizer.ggml.pre` value (llama.cpp's names).
     public init?(ggufName: String) {
         switch ggufName {
-        case "gpt2", "gpt-2", "default", "starcoder", "refact", "codeshell": self = .gpt2
-        case "smollm": self = .smollm
+        case "gpt2", "gpt-2", "default", "mpt", "olmo", "phi-2": self = .gpt2
+        // llama.cpp isolates every digit first for these, as their tokenizer.json's Digits(individual) does.
+        case "smollm", "starcoder", "refact", "codeshell", "command-r": self = .smollm
         case "llama3", "llama-bpe", "llama-v3", "dbrx", "smaug-bpe": self = .llama3
-        case "qwen2", "deepseek-r1-qwen": self = .qwen2
+        case "qwen2", "deepseek-r1-qwen", "stablelm2": self = .qwen2
+        case "deepseek-coder": self = .deepseekCoder
         default: return nil
         }
     }
@@ -39,6 +44,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             if start < scalars.count { Self.splitGPT2(scalars, start..<scalars.count, into: &pieces) }
         case .llama3: Self.splitLlama3(scalars, maxDigits: 3, into: &pieces)
         case .qwen2: Self.splitLlama3(scalars, maxDigits: 1, into: &pieces)
+        case .deepseekCoder: Self.splitDeepSeekCoder(scalars, into: &pieces)
         }
         // Map scalar offsets back to String indices.
         var result: [Substring] = []
@@ -138,6 +144,50 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             pieces.append(i..<j)
             i = j
         }
+    }
+
+    /// Splits each piece at the matches of `match` (the end of a match starting at i, or nil): matches and the text
+    /// between them become pieces, as llama.cpp applies one of a sequence of patterns.
+    static func isolate(_ pieces: [Range<Int>], _ match: (Int, Int) -> Int?) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for piece in pieces {
+            var gap = piece.lowerBound, i = piece.lowerBound
+            while i < piece.upperBound {
+                guard let j = match(i, piece.upperBound), j > i else { i += 1; continue }
+                if gap < i { out.append(gap..<i) }
+                out.append(i..<j)
+                i = j
+                gap = j
+            }
+            if gap < piece.upperBound { out.append(gap..<piece.upperBound) }
+        }
+        return out
+    }
+
+    static func isPunctuation(_ s: Unicode.Scalar) -> Bool {
+        switch s.properties.generalCategory {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation: return true
+        default: return false
+        }
+    }
+
+    static func splitDeepSeekCoder(_ s: [Unicode.Scalar], into pieces: inout [Range<Int>]) {
+        // \s?X+ at i: an optional whitespace scalar, then a run of X.
+        func spaced(_ test: @escaping (Unicode.Scalar) -> Bool) -> (Int, Int) -> Int? {
+            { i, end in
+                let k = isSpace(s[i]) && i + 1 < end && test(s[i + 1]) ? i + 1 : i
+                return test(s[k]) ? run(s, from: k, end: end, test) : nil
+            }
+        }
+        let cjk: (Unicode.Scalar) -> Bool = { (0x4E00...0x9FA5).contains($0.value) || (0x0800...0x4E00).contains($0.value) || (0xAC00...0xD7FF).contains($0.value) }
+        var current = s.isEmpty ? [] : [0..<s.count]
+        current = isolate(current) { i, _ in isNewline(s[i]) ? i + 1 : nil }
+        current = isolate(current, spaced(isLetter))
+        current = isolate(current, spaced(isPunctuation))
+        current = isolate(current) { i, end in cjk(s[i]) ? run(s, from: i, end: end, cjk) : nil }
+        current = isolate(current) { i, _ in isNumber(s[i]) ? i + 1 : nil }
+        pieces += current
     }
 
     static func splitLlama3(_ s: [Unicode.Scalar], maxDigits: Int, into pieces: inout [Range<Int>]) {
