@@ -37,17 +37,46 @@ extension LlamaConfiguration {
             }
             return .yarn(factor: factor, originalContext: originalContext, betaFast: number("beta_fast") ?? 32,
                          betaSlow: number("beta_slow") ?? 1, attentionFactor: attention, truncate: parameters["truncate"] as? Bool ?? true)
+        case "longrope", "su":
+            // Phi-3 states the original context beside rope_scaling (it wins in transformers), MiniCPM4 inside it.
+            guard let originalContext = (object["original_max_position_embeddings"] as? NSNumber)?.doubleValue ?? original else {
+                throw .invalidConfiguration(file: file, key: "original_max_position_embeddings", reason: "missing, and LongRoPE needs it")
+            }
+            guard let short = (parameters["short_factor"] as? [NSNumber])?.map(\.doubleValue) else {
+                throw .invalidConfiguration(file: file, key: "\(key).short_factor", reason: "missing")
+            }
+            let factor = number("factor") ?? context / originalContext
+            let attention = number("attention_factor") ?? (factor <= 1 ? 1 : (1 + log(factor) / log(originalContext)).squareRoot())
+            return .longrope(shortFactors: short, originalContext: Int(originalContext), attentionFactor: attention)
         default:
             throw .unsupportedFeature(file: file, key: "\(key).rope_type", feature: "RoPE scaling of type \(kind)")
         }
     }
 
+    /// LongRoPE's short factors hold within the original context only: cut the context there (exact, as transformers).
+    mutating func capContextForLongRoPE() {
+        if case let .longrope(_, original, _) = ropeScaling, original < contextLength { contextLength = original }
+    }
+
     /// The scaling a GGUF file asks for.
-    static func ropeScaling(gguf: GGUFFile, architecture arch: String, headDimension: Int, contextLength: Int) throws -> RoPEScaling {
+    static func ropeScaling(gguf: GGUFFile, architecture arch: String, headDimension: Int, rotatedDimension: Int,
+                            contextLength: Int) throws -> RoPEScaling {
         let kind = try gguf.optionalString("\(arch).rope.scaling.type") ?? "none"
         let factor = try gguf.optionalDouble("\(arch).rope.scaling.factor")
         switch kind {
         case "none":
+            // llama.cpp's converter writes Phi-3's LongRoPE as two factor tensors and two keys.
+            if gguf.tensor(named: "rope_factors_short.weight") != nil {
+                guard let original = try gguf.optionalInt("\(arch).rope.scaling.original_context_length") else {
+                    throw EngineError.invalidConfiguration(file: gguf.url.path, key: "\(arch).rope.scaling.original_context_length",
+                                                           reason: "missing, and LongRoPE needs it")
+                }
+                let factor = Double(contextLength) / Double(original)
+                let attention = try gguf.optionalDouble("\(arch).rope.scaling.attn_factor")
+                    ?? (factor <= 1 ? 1 : (1 + log(factor) / log(Double(original))).squareRoot())
+                let short = try gguf.vector("rope_factors_short.weight", count: rotatedDimension / 2).map(Double.init)
+                return .longrope(shortFactors: short, originalContext: original, attentionFactor: attention)
+            }
             guard gguf.tensor(named: "rope_freqs.weight") != nil else { return .none }
             return .frequencyFactors(try gguf.vector("rope_freqs.weight", count: headDimension / 2))
         case "linear":

@@ -223,6 +223,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             throw .invalidConfiguration(file: url.path, key: "(root)", reason: "\(error)")
         }
         ropeScaling = scaling
+        capContextForLongRoPE()
         if let partial, partial.doubleValue < 1 {
             // transformers rotates int(head size x factor) leading values.
             rotaryDimension = Int(Double(headDimension) * partial.doubleValue)
@@ -294,7 +295,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             if architecture == .stablelm, gguf.tensor(named: "blk.0.attn_q_norm.weight") != nil {
                 throw EngineError.unsupportedFeature(file: file, key: "blk.0.attn_q_norm.weight", feature: "LayerNorm over each query and key head")
             }
-            ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension, contextLength: contextLength)
+            ropeScaling = try Self.ropeScaling(gguf: gguf, architecture: arch, headDimension: headDimension,
+                                               rotatedDimension: rotaryDimension ?? headDimension, contextLength: contextLength)
+            capContextForLongRoPE()
         } catch let error as EngineError {
             throw error
         } catch let error as ModelFileError {
@@ -318,6 +321,12 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         if let rotaryDimension {
             try check(rotaryDimension > 0 && rotaryDimension % 2 == 0 && rotaryDimension <= headDimension, "rotary dimension",
                       "\(rotaryDimension) is not a positive even number up to the head dimension \(headDimension)")
+        }
+        if case let .longrope(factors, original, attention) = ropeScaling {
+            let pairs = (rotaryDimension ?? headDimension) / 2
+            try check(factors.count == pairs, "short_factor", "\(factors.count) factors for \(pairs) rotated pairs")
+            try check(factors.allSatisfy { $0.isFinite && $0 > 0 } && attention.isFinite && attention > 0 && original > 0,
+                      "rope_scaling", "LongRoPE factors must be positive numbers")
         }
         try check(vocabularySize > 0, "vocabulary size", "\(vocabularySize)")
         try check(contextLength > 0, "context length", "\(contextLength)")

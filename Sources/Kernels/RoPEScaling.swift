@@ -16,6 +16,9 @@ public enum RoPEScaling: Sendable, Equatable, Codable {
     case yarn(factor: Double, originalContext: Double, betaFast: Double, betaSlow: Double, attentionFactor: Double?, truncate: Bool)
     /// One divisor per pair, stored in the file (llama.cpp's converter writes Llama 3 scaling as `rope_freqs.weight`).
     case frequencyFactors([Float])
+    /// LongRoPE (Phi-3 128K, Phi-3.5, MiniCPM4): one divisor per pair for sequences within `originalContext` (the short
+    /// factors; the engine cuts the context there, where transformers uses them), cosines and sines times `attentionFactor`.
+    case longrope(shortFactors: [Double], originalContext: Int, attentionFactor: Double)
 
     /// In words (`model info`).
     public var summary: String {
@@ -27,6 +30,8 @@ public enum RoPEScaling: Sendable, Equatable, Codable {
             "yarn, factor \(factor) over an original context of \(Int(original)), beta \(fast)/\(slow)"
                 + (attention.map { ", attention factor \($0)" } ?? "")
         case let .frequencyFactors(factors): "\(factors.count) frequency factors from the file (rope_freqs.weight)"
+        case let .longrope(factors, original, attention):
+            "longrope, the \(factors.count) short factors within the original context of \(original), attention factor \(attention)"
         }
     }
 
@@ -66,6 +71,9 @@ public enum RoPEScaling: Sendable, Equatable, Codable {
         case let .frequencyFactors(factors):
             precondition(factors.count == pairs, "\(factors.count) RoPE frequency factors for \(pairs) pairs")
             return (zip(base, factors).map { $0 / Double($1) }, 1)
+        case let .longrope(factors, _, attention):
+            precondition(factors.count == pairs, "\(factors.count) LongRoPE factors for \(pairs) pairs")
+            return (zip(base, factors).map { $0 / $1 }, attention)
         }
     }
 }

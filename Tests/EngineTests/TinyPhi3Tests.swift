@@ -42,3 +42,56 @@ struct TinyPhi3Tests {
         #expect(TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits) < 1e-3)
     }
 }
+
+/// LongRoPE (Phi-3 128K, Phi-3.5) against transformers: the same tiny model with short and long factors and an original
+/// context of 256 under 1024 (Tests/Fixtures/tiny-phi3-longrope, made by scripts/fixtures/tiny_phi3_longrope.py). Within
+/// the original context transformers uses the short factors; the engine cuts the context there, which is exact.
+struct TinyPhi3LongRoPETests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/tiny-phi3-longrope")
+
+    static func expected() throws -> TinyFamilies.Model {
+        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
+        return try #require(file.models["phi3-longrope"])
+    }
+
+    static func url(_ form: String) -> URL { directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-phi3-longrope-\(form).gguf") }
+
+    @Test(arguments: ["hf", "F32"])
+    func logitsAndTranscriptMatchTransformers(form: String) throws {
+        let expected = try Self.expected()
+        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let c = loaded.config
+        guard case let .longrope(short, original, attention) = c.ropeScaling else {
+            Issue.record("\(form): LongRoPE not read: \(c.ropeScaling)")
+            return
+        }
+        // GGUF holds the factors as float32.
+        #expect(zip(short, [1.0, 1.15, 1.35, 1.6, 1.9, 2.2, 2.6, 3.0]).allSatisfy { abs($0 - $1) < 1e-6 } && short.count == 8, "\(form)")
+        #expect(original == 256 && c.contextLength == 256, "\(form)")
+        #expect(abs(attention - expected.rope_attention_factor) < 1e-6, "\(form): \(attention)")
+        let (inverse, _) = c.ropeScaling.frequencies(dimension: c.headDimension, theta: Double(c.ropeTheta))
+        #expect(zip(inverse, expected.rope_inv_freq).allSatisfy { abs($0 - $1) <= 1e-6 * $1 }, "\(form): \(inverse)")
+        try TinyFamilies.expectMatch(loaded, expected, tolerance: 1e-3, form)
+        // Without the factors, or without the attention factor, the model is far from transformers.
+        for change in [{ (c: inout LlamaConfiguration) in c.ropeScaling = .none },
+                       { (c: inout LlamaConfiguration) in c.ropeScaling = .longrope(shortFactors: short, originalContext: original, attentionFactor: 1) }] {
+            let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+            #expect(TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits) > 0.5, "\(form)")
+        }
+    }
+
+    @Test func aFactorCountThatDoesNotFitTheHeadIsAnError() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("longrope-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.copyItem(at: Self.url("hf"), to: copy)
+        let configURL = copy.appendingPathComponent("config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        var rope = try #require(config["rope_parameters"] as? [String: Any])
+        rope["short_factor"] = [1.0, 2.0]
+        config["rope_parameters"] = rope
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        let error = #expect(throws: EngineError.self) { try LlamaConfiguration(configJSON: configURL) }
+        #expect(error?.localizedDescription.contains("2 factors for 8 rotated pairs") == true, "\(String(describing: error))")
+    }
+}
