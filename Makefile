@@ -29,6 +29,8 @@ bench: release
 	$(BIN_RELEASE) bench batch smollm2
 	$(BIN_RELEASE) bench serve smollm2
 	$(BIN_RELEASE) bench abacus-shape
+	$(BIN_RELEASE) bench model-shape qwen2.5-coder-1.5b
+	$(BIN_RELEASE) bench model-shape deepseek-coder-1.3b
 	$(BIN_RELEASE) bench embed
 	$(BIN_RELEASE) bench exec
 	$(BIN_RELEASE) bench dedup

@@ -1,6 +1,6 @@
-// `semi-instruct bench abacus-shape`: a random-weight model with Abacus's exact shapes in the Q4_K_M type mix
-// (about 1.8 GB, written to a temporary directory and deleted afterwards): decode and prompt tokens/s, and
-// decode's share of the machine's read bandwidth, measured in the same run by streaming through memory.
+// `semi-instruct bench abacus-shape` and `bench model-shape NAME`: a random-weight model with a real model's exact
+// shapes in the Q4_K_M type mix (Abacus: about 1.8 GB, written to a temporary directory and deleted afterwards): decode
+// and prompt tokens/s, and decode's share of the machine's read bandwidth, measured in the same run by streaming.
 import ArgumentParser
 import CommandOptions
 import Engine
@@ -13,6 +13,35 @@ struct BenchAbacusShape: AsyncParsableCommand {
         commandName: "abacus-shape",
         abstract: "Decode and prompt speed on a random model of Abacus's shape (Q4_K_M mix), against read bandwidth.")
 
+    @OptionGroup var options: ShapeBenchOptions
+
+    func run() async throws { try ShapeBenchmark(name: "abacus", config: RandomGGUFModel.abacusShape, options: options).run() }
+}
+
+/// `semi-instruct bench model-shape NAME`: the same measurement on the shape of another model users run.
+struct BenchModelShape: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model-shape",
+        abstract: "Decode and prompt speed on a random model of a known model's shape (Q4_K_M mix), against read bandwidth.")
+
+    @Argument(help: ArgumentHelp("The shape: \(RandomGGUFModel.shapes.map(\.name).joined(separator: ", ")).", valueName: "shape"))
+    var shape: String
+
+    @OptionGroup var options: ShapeBenchOptions
+
+    func validate() throws {
+        guard RandomGGUFModel.shapes.contains(where: { $0.name == shape }) else {
+            throw ValidationError("unknown shape '\(shape)' (\(RandomGGUFModel.shapes.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
+    func run() async throws {
+        let config = RandomGGUFModel.shapes.first { $0.name == shape }!.config
+        try ShapeBenchmark(name: shape, config: config, options: options).run()
+    }
+}
+
+struct ShapeBenchOptions: ParsableArguments {
     @Option(help: "Threads for the engine and the bandwidth measurement.")
     var threads = 2
 
@@ -39,16 +68,25 @@ struct BenchAbacusShape: AsyncParsableCommand {
             throw ValidationError("--threads, --prompt-tokens, --decode-tokens and --runs must be at least 1")
         }
     }
+}
 
-    func run() async throws {
-        let parent = directory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? FileManager.default.temporaryDirectory
-        let folder = parent.appendingPathComponent("abacus-shape-\(UUID().uuidString)", isDirectory: true)
+/// Writes the random model, times prompt and decode on it, and measures the read bandwidth beside.
+struct ShapeBenchmark {
+    let name: String
+    let config: LlamaConfiguration
+    let options: ShapeBenchOptions
+
+    func run() throws {
+        let (threads, promptTokens, decodeTokens, runs, precision) =
+            (options.threads, options.promptTokens, options.decodeTokens, options.runs, options.precision)
+        let parent = options.directory.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? FileManager.default.temporaryDirectory
+        let folder = parent.appendingPathComponent("\(name)-shape-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let url = folder.appendingPathComponent("abacus-shape-Q4_K_M.gguf")
+        let url = folder.appendingPathComponent("\(name)-shape-Q4_K_M.gguf")
 
         let writeStart = DispatchTime.now().uptimeNanoseconds
-        let fileBytes = try RandomGGUFModel.writeQ4KM(RandomGGUFModel.abacusShape, to: url)
+        let fileBytes = try RandomGGUFModel.writeQ4KM(self.config, to: url)
         let writeSeconds = seconds(since: writeStart)
         let gguf = try GGUFFile(url: url)
         let config = try LlamaConfiguration(gguf: gguf)
@@ -82,9 +120,9 @@ struct BenchAbacusShape: AsyncParsableCommand {
         let types = DecodeTraffic.typeCounts(model.weights).sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
 
-        if json {
+        if options.json {
             let object: [String: Any] = [
-                "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision.rawValue,
+                "shape": name, "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision.rawValue,
                 "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "weight_bytes_per_token": weights, "kv_bytes_per_token": kvBytes,
@@ -93,8 +131,8 @@ struct BenchAbacusShape: AsyncParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "model        random weights, Abacus shape, Q4_K_M mix: %.2f GB written in %.1f s (deleted after)",
-                         Double(fileBytes) / 1e9, writeSeconds))
+            print("model        random weights, \(name) shape (\(config.architecture.name)), Q4_K_M mix: "
+                + String(format: "%.2f GB written in %.1f s (deleted after)", Double(fileBytes) / 1e9, writeSeconds))
             print("tensors      \(types) matrices")
             print("threads      \(threads), median of \(runs) runs, \(precision.rawValue) activations, \(KernelInfo.simd)")
             print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))

@@ -11,12 +11,30 @@ public enum RandomGGUFModel {
         vocabularySize: 122_753, contextLength: 4096, rmsNormEpsilon: 1e-5, ropeTheta: 10000, tiedEmbeddings: true,
         architecture: .minicpm, embeddingScale: 12, residualScale: 1.4 / Float(40).squareRoot(), logitScale: 9)
 
+    /// The shapes users run most, by the name `bench model-shape` takes (from each model's config.json).
+    public static let shapes: [(name: String, config: LlamaConfiguration)] = [
+        ("abacus", abacusShape),
+        // Qwen2.5-Coder-1.5B: 28 layers, hidden 1536, FFN 8960, 12 heads / 2 KV heads of 128, q/k/v biases, tied head.
+        ("qwen2.5-coder-1.5b", LlamaConfiguration(
+            hiddenSize: 1536, intermediateSize: 8960, layerCount: 28, headCount: 12, kvHeadCount: 2, vocabularySize: 151_936,
+            contextLength: 32768, rmsNormEpsilon: 1e-6, ropeTheta: 1_000_000, tiedEmbeddings: true, architecture: .qwen2)),
+        // Qwen2.5-Coder-7B: 28 layers, hidden 3584, FFN 18944, 28 heads / 4 KV heads of 128, q/k/v biases, separate head.
+        ("qwen2.5-coder-7b", LlamaConfiguration(
+            hiddenSize: 3584, intermediateSize: 18944, layerCount: 28, headCount: 28, kvHeadCount: 4, vocabularySize: 152_064,
+            contextLength: 32768, rmsNormEpsilon: 1e-6, ropeTheta: 1_000_000, tiedEmbeddings: false, architecture: .qwen2)),
+        // DeepSeek-Coder-1.3B: Llama with 24 layers, hidden 2048, FFN 5504, 16 heads of 128, separate head.
+        ("deepseek-coder-1.3b", LlamaConfiguration(
+            hiddenSize: 2048, intermediateSize: 5504, layerCount: 24, headCount: 16, kvHeadCount: 16, vocabularySize: 32256,
+            contextLength: 16384, rmsNormEpsilon: 1e-6, ropeTheta: 100_000, tiedEmbeddings: false, architecture: .llama)),
+    ]
+
     /// Rows of each (type, row length) drawn from before a tensor is filled; rows are copied from this pool in
     /// a seeded random order, so 1.8 GB are written in seconds rather than quantized for minutes.
     static let poolRows = 64
 
-    /// Writes `config` as a tied-head GGUF with llama.cpp's Q4_K_M types and without the `minicpm.*_scale` keys
-    /// (as the published Abacus files). Returns the file's size in bytes.
+    /// Writes `config` as a GGUF with llama.cpp's Q4_K_M types (a separate head when the config has one, q/k/v biases
+    /// when its family has them), without the `minicpm.*_scale` keys (as the published Abacus files). Returns the
+    /// file's size in bytes.
     @discardableResult
     public static func writeQ4KM(_ config: LlamaConfiguration, to url: URL, seed: UInt64 = 1) throws(EngineError) -> Int {
         let arch = config.architecture.name
@@ -35,7 +53,7 @@ public enum RandomGGUFModel {
         var tensorSeed = seed
         do {
             func matrix(_ name: String, rows: Int, columns: Int, scale: Float) throws(ModelFileError) {
-                let type = GGUFQuantMix.q4KM(name, layerCount: config.layerCount, columns: columns, tiedHead: true)
+                let type = GGUFQuantMix.q4KM(name, layerCount: config.layerCount, columns: columns, tiedHead: config.tiedEmbeddings)
                 let rowBytes = type.rowBytes(count: columns)!
                 tensorSeed &+= 1
                 let order = tensorSeed
@@ -60,6 +78,11 @@ public enum RandomGGUFModel {
                 try matrix(p + "attn_q.weight", rows: q, columns: h, scale: 1 / Float(h).squareRoot())
                 try matrix(p + "attn_k.weight", rows: kv, columns: h, scale: 1 / Float(h).squareRoot())
                 try matrix(p + "attn_v.weight", rows: kv, columns: h, scale: 1 / Float(h).squareRoot())
+                if config.features.attentionBiases {
+                    for (name, count) in [("attn_q.bias", q), ("attn_k.bias", kv), ("attn_v.bias", kv)] {
+                        try writer.addTensor(p + name, shape: [count], floats: (0..<count).map { Float($0 % 7) * 0.01 })
+                    }
+                }
                 try matrix(p + "attn_output.weight", rows: h, columns: q, scale: 1 / Float(q).squareRoot())
                 try writer.addTensor(p + "ffn_norm.weight", shape: [h], floats: ones)
                 try matrix(p + "ffn_gate.weight", rows: f, columns: h, scale: 1 / Float(h).squareRoot())
@@ -67,6 +90,7 @@ public enum RandomGGUFModel {
                 try matrix(p + "ffn_down.weight", rows: h, columns: f, scale: 1 / Float(f).squareRoot())
             }
             try writer.addTensor("output_norm.weight", shape: [h], floats: ones)
+            if !config.tiedEmbeddings { try matrix("output.weight", rows: config.vocabularySize, columns: h, scale: 1) }
             try writer.write(to: url)
         } catch {
             throw .modelFile(error.localizedDescription)

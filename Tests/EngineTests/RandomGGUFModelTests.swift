@@ -42,4 +42,31 @@ struct RandomGGUFModelTests {
         let logits = withExtendedLifetime(session) { Array(session.process([1, 2, 3, 4, 5, 6, 7, 8, 9])) + Array(session.decode(10)) }
         #expect(logits.allSatisfy(\.isFinite) && Set(logits).count > 100)
     }
+
+    /// The sibling shapes' features: Qwen2.5-Coder's q/k/v biases and 7B's separate head (Q6_K, as llama.cpp's mix).
+    @Test func smallQwenLikeModelHasBiasesAndItsOwnHead() throws {
+        var config = try #require(RandomGGUFModel.shapes.first { $0.name == "qwen2.5-coder-7b" }).config
+        config.hiddenSize = 256
+        config.intermediateSize = 512
+        config.layerCount = 4
+        config.headCount = 4
+        config.kvHeadCount = 2
+        config.headDimension = 64
+        config.vocabularySize = 300
+        config.contextLength = 64
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("random-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try RandomGGUFModel.writeQ4KM(config, to: url)
+        let gguf = try GGUFFile(url: url)
+        let loaded = try LlamaConfiguration(gguf: gguf)
+        #expect(loaded.architecture == .qwen2 && loaded.features.attentionBiases && !loaded.tiedEmbeddings && loaded.ropeTheta == 1_000_000)
+        let model = try LlamaModel(config: loaded, source: GGUFWeightSource(file: gguf), names: .gguf, threads: 1)
+        #expect(model.weights.output.type == .q6_K && model.weights.embedding.type == .q4_K)
+        #expect(model.weights.layers[0].biases?.key.count == 128)
+        let session = model.makeSession(capacity: 16)
+        let logits = withExtendedLifetime(session) { Array(session.process([1, 2, 3, 4, 5])) }
+        // The head's rows come from a pool of 64 random rows: at most 64 distinct logits at one position.
+        #expect(logits.allSatisfy(\.isFinite) && Set(logits).count > 20)
+        #expect(RandomGGUFModel.shapes.map(\.name) == ["abacus", "qwen2.5-coder-1.5b", "qwen2.5-coder-7b", "deepseek-coder-1.3b"])
+    }
 }
