@@ -170,4 +170,9 @@ struct ModelCLITests {
             #expect(status != 0 && error.contains("is invalid") && error.contains(choices), "\(arguments): \(error)")
         }
     }
+
+    @Test func anUnknownModelShapeIsRefusedNamingTheShapes() throws {
+        let (status, _, error) = try BuiltBinary.run(["bench", "model-shape", "llama-70b"])
+        #expect(status != 0 && error.contains("unknown shape 'llama-70b'") && error.contains("qwen2.5-coder-7b, deepseek-coder-1.3b"), "\(error)")
+    }
 }

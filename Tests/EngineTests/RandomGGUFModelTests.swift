@@ -7,16 +7,22 @@ import ModelFiles
 import Testing
 
 struct RandomGGUFModelTests {
+    /// `config` cut down to a few small layers, its family and features kept.
+    static func small(_ config: LlamaConfiguration, layers: Int, intermediate: Int, kvHeads: Int) -> LlamaConfiguration {
+        var small = config
+        small.hiddenSize = 256
+        small.intermediateSize = intermediate
+        small.layerCount = layers
+        small.headCount = 4
+        small.kvHeadCount = kvHeads
+        small.headDimension = 64
+        small.vocabularySize = 300
+        small.contextLength = 64
+        return small
+    }
+
     @Test func smallAbacusLikeModelLoadsAndDecodes() throws {
-        var config = RandomGGUFModel.abacusShape
-        config.hiddenSize = 256
-        config.intermediateSize = 640
-        config.layerCount = 8
-        config.headCount = 4
-        config.kvHeadCount = 4
-        config.headDimension = 64
-        config.vocabularySize = 300
-        config.contextLength = 64
+        let config = Self.small(RandomGGUFModel.abacusShape, layers: 8, intermediate: 640, kvHeads: 4)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("random-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: url) }
         let bytes = try RandomGGUFModel.writeQ4KM(config, to: url)
@@ -45,15 +51,8 @@ struct RandomGGUFModelTests {
 
     /// The sibling shapes' features: Qwen2.5-Coder's q/k/v biases and 7B's separate head (Q6_K, as llama.cpp's mix).
     @Test func smallQwenLikeModelHasBiasesAndItsOwnHead() throws {
-        var config = try #require(RandomGGUFModel.shapes.first { $0.name == "qwen2.5-coder-7b" }).config
-        config.hiddenSize = 256
-        config.intermediateSize = 512
-        config.layerCount = 4
-        config.headCount = 4
-        config.kvHeadCount = 2
-        config.headDimension = 64
-        config.vocabularySize = 300
-        config.contextLength = 64
+        let config = Self.small(try #require(RandomGGUFModel.shapes.first { $0.name == "qwen2.5-coder-7b" }).config, layers: 4,
+                                intermediate: 512, kvHeads: 2)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("random-\(UUID().uuidString).gguf")
         defer { try? FileManager.default.removeItem(at: url) }
         try RandomGGUFModel.writeQ4KM(config, to: url)
