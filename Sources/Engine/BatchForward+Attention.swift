@@ -7,12 +7,21 @@ import Kernels
 extension BatchForward {
     /// Rotates row `r`'s queries and keys and stores its keys and values, every head (prompt rows).
     func rotateAndStore(_ r: Int, _ row: BatchRow, layer: Int, table: UnsafePointer<Int32>) {
-        let c = model.config, rotation = rotations + r * c.headDimension
-        model.rope.apply(q + r * c.queryDimension, heads: c.headCount, rotation: rotation)
-        model.rope.apply(k + r * c.kvDimension, heads: c.kvHeadCount, rotation: rotation)
+        let c = model.config, (rope, rotation) = rope(layer: layer, row: r)
+        rope.apply(q + r * c.queryDimension, heads: c.headCount, rotation: rotation)
+        rope.apply(k + r * c.kvDimension, heads: c.kvHeadCount, rotation: rotation)
         let block = table[row.tableStart + row.position / kv.blockTokens]
         kv.store(block: block, slot: row.position % kv.blockTokens, layer: layer, columns: 0..<c.kvDimension,
                  keys: k + r * c.kvDimension, values: v + r * c.kvDimension)
+    }
+
+    /// The RoPE of `layer` and row `r`'s table for it: the local one on Gemma 3's local layers, else the model's.
+    func rope(layer: Int, row r: Int) -> (RoPE, UnsafeMutablePointer<Float>) {
+        let hd = model.config.headDimension
+        if let local = model.localRope, model.config.localAttention?.layers.contains(layer) == true {
+            return (local, rotations + (maxRows + r) * hd)
+        }
+        return (model.rope, rotations + r * hd)
     }
 
     /// Each row's query heads against its sequence's cached positions 0...position, one task per (row, key
@@ -23,7 +32,7 @@ extension BatchForward {
         let c = model.config, hd = c.headDimension, kvHeads = c.kvHeadCount, group = c.headCount / c.kvHeadCount
         let scale = c.attentionScale ?? 1 / Float(hd).squareRoot()
         let keyOffset = kv.keyOffset(layer: layer), valueOffset = kv.valueOffset(layer: layer)
-        let element = kv.precision.bytes, kv = self.kv, rope = model.rope, rotations = self.rotations
+        let element = kv.precision.bytes, kv = self.kv, (rope, firstTable) = rope(layer: layer, row: 0)
         let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension
         let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
         let path = KernelPath.avx512VNNI.rawValue
@@ -37,7 +46,7 @@ extension BatchForward {
                     let r = task / kvHeads, row = rows[r], kh = task % kvHeads
                     let first = r * qDim + kh * group * hd
                     if r < decoding {
-                        let rotation = rotations + r * hd, head = r * kvDim + kh * hd
+                        let rotation = firstTable + r * hd, head = r * kvDim + kh * hd
                         rope.apply(q + first, heads: group, rotation: rotation)
                         rope.apply(k + head, heads: 1, rotation: rotation)
                         kv.store(block: table[row.tableStart + row.position / kv.blockTokens], slot: row.position % kv.blockTokens,

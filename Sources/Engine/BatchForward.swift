@@ -35,7 +35,8 @@ final class BatchForward {
     private let gate: ActivationRows
     private let up: UnsafeMutablePointer<Float>
     private let headInput: ActivationRows
-    /// Each row's RoPE cosines and sines, computed once per step for all layers.
+    /// Each row's RoPE cosines and sines, computed once per step for all layers; with a local RoPE (Gemma 3) its
+    /// tables follow, from row `maxRows` on.
     let rotations: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
 
@@ -57,7 +58,7 @@ final class BatchForward {
         up = .allocate(capacity: maxRows * c.intermediateSize)
         headInput = ActivationRows(capacity: maxLogitRows, columns: c.hiddenSize)
         logits = .allocate(capacity: maxLogitRows * c.vocabularySize)
-        rotations = .allocate(capacity: maxRows * c.headDimension)
+        rotations = .allocate(capacity: maxRows * c.headDimension * (model.localRope == nil ? 1 : 2))
     }
 
     deinit {
@@ -83,6 +84,7 @@ final class BatchForward {
         eachRow(n) { r in
             w.embedding.dequantizeRow(rows[r].token, into: hidden + r * dim)
             rope.rotation(position: rows[r].position, into: rotations + r * hd)
+            model.localRope?.rotation(position: rows[r].position, into: rotations + (maxRows + r) * hd)
             // MiniCPM's scales (1 for Llama), where a session applies them.
             Ops.scale(hidden + r * dim, by: c.embeddingScale, count: dim)
             normForNextProduct(r, rows[r], layer: 0, finalHidden: finalHidden)

@@ -8,6 +8,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfiguration
     public let weights: LlamaWeights
     public let rope: RoPE
+    /// The local layers' RoPE when their base differs (Gemma 3).
+    public let localRope: RoPE?
     public let pool: WorkerPool
     /// Keeps the mapped weights alive as long as the model.
     private let storage: AnyObject
@@ -16,8 +18,12 @@ public final class LlamaModel: @unchecked Sendable {
         self.config = config
         weights = try LlamaWeights(config: config, source: source, names: names)
         storage = source.storage
-        rope = RoPE(headDimension: config.headDimension, rotatedDimension: config.rotaryDimension, theta: config.ropeTheta, style: source.ropeStyle(for: config.architecture),
+        let style = source.ropeStyle(for: config.architecture)
+        rope = RoPE(headDimension: config.headDimension, rotatedDimension: config.rotaryDimension, theta: config.ropeTheta, style: style,
                     scaling: config.ropeScaling)
+        localRope = config.localRopeTheta.map {
+            RoPE(headDimension: config.headDimension, rotatedDimension: config.rotaryDimension, theta: $0, style: style)
+        }
         pool = WorkerPool(threads: threads)
     }
 

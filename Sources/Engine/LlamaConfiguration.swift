@@ -38,6 +38,9 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
     /// Layers that attend only to the last `window` positions while the others see the whole context (Gemma 2's
     /// even layers), when the window is shorter than the context.
     public var localAttention: LocalAttention?
+    /// The RoPE base of the local layers when it differs from the others' (Gemma 3: 10000 beside 1000000); their RoPE
+    /// is unscaled.
+    public var localRopeTheta: Float?
 
     public struct LocalAttention: Sendable, Equatable, Codable {
         public var window: Int
@@ -76,6 +79,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         case attentionSoftcap = "attention_softcap"
         case logitSoftcap = "logit_softcap"
         case localAttention = "local_attention"
+        case localRopeTheta = "local_rope_theta"
     }
 
     public init(hiddenSize: Int, intermediateSize: Int, layerCount: Int, headCount: Int, kvHeadCount: Int,
@@ -147,7 +151,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             rmsNormEpsilon: epsilon ?? 1e-6,
             ropeTheta: try c.decodeIfPresent(Float.self, forKey: .ropeTheta) ?? 10000,
             // PretrainedConfig ties by default; Llama's config class unties.
-            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? (architecture == .minicpm || architecture == .gemma2),
+            tiedEmbeddings: try c.decodeIfPresent(Bool.self, forKey: .tiedEmbeddings) ?? [.minicpm, .gemma2, .gemma3].contains(architecture),
             architecture: architecture, features: features, embeddingScale: scales.embedding, residualScale: scales.residual,
             logitScale: scales.logit)
         attentionScale = scales.attention
@@ -158,6 +162,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         attentionSoftcap = try c.decodeIfPresent(Float.self, forKey: .attentionSoftcap)
         logitSoftcap = try c.decodeIfPresent(Float.self, forKey: .logitSoftcap)
         localAttention = try c.decodeIfPresent(LocalAttention.self, forKey: .localAttention)
+        localRopeTheta = try c.decodeIfPresent(Float.self, forKey: .localRopeTheta)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -170,6 +175,7 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
         try c.encodeIfPresent(attentionSoftcap, forKey: .attentionSoftcap)
         try c.encodeIfPresent(logitSoftcap, forKey: .logitSoftcap)
         try c.encodeIfPresent(localAttention, forKey: .localAttention)
+        try c.encodeIfPresent(localRopeTheta, forKey: .localRopeTheta)
         try c.encode(hiddenSize, forKey: .hiddenSize)
         try c.encode(intermediateSize, forKey: .intermediateSize)
         try c.encode(layerCount, forKey: .layerCount)

@@ -185,7 +185,8 @@ public struct LlamaWeights: @unchecked Sendable {
                        try source.vector(name(.valueBias), count: c.kvDimension))
                     : nil,
                 headNorms: c.features.queryKeyNorm
-                    ? (try source.vector(name(.queryNorm), count: c.headDimension), try source.vector(name(.keyNorm), count: c.headDimension))
+                    ? (try source.vector(name(.queryNorm), count: c.headDimension).map { $0 + offset },
+                       try source.vector(name(.keyNorm), count: c.headDimension).map { $0 + offset })
                     : nil,
                 postNorms: c.features.sandwichNorms ? (try norm(name(.postAttentionNorm)), try norm(name(.postFFNNorm))) : nil))
         }

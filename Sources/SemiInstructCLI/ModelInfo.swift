@@ -40,7 +40,8 @@ struct ModelInfo: AsyncParsableCommand {
             ("rope scaling", c.ropeScaling.summary),
             ("soft caps", c.attentionSoftcap == nil && c.logitSoftcap == nil ? "none"
                 : "attention \(c.attentionSoftcap.map { "\($0)" } ?? "none"), logits \(c.logitSoftcap.map { "\($0)" } ?? "none")"),
-            ("local attention", c.localAttention.map { "layers \($0.layers.map(String.init).joined(separator: ", ")) see the last \($0.window) positions" } ?? "none"),
+            ("local attention", c.localAttention.map { "layers \($0.layers.map(String.init).joined(separator: ", ")) see the last \($0.window) positions" }
+                .map { $0 + (c.localRopeTheta.map { ", with RoPE base \($0)" } ?? "") } ?? "none"),
             ("rotary dimension", c.rotaryDimension.map { "\($0) of each head's \(c.headDimension) values" } ?? "the whole head"),
             ("rms epsilon", "\(c.rmsNormEpsilon)"),
             ("output head", c.tiedEmbeddings ? "tied to the embedding" : "separate"),

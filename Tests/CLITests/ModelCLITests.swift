@@ -36,7 +36,7 @@ struct ModelCLITests {
         #expect(result.status == 0, "\(result.error)")
         let info = try ModelCLI.json(result.output)
         #expect(info["layers"] as? String == "30")
-        #expect(info["architecture"] as? String == "llama (GGUF general.architecture; supported: llama, minicpm, granite, qwen2, qwen3, starcoder2, phi3, stablelm, gemma2)")
+        #expect(info["architecture"] as? String == "llama (GGUF general.architecture; supported: llama, minicpm, granite, qwen2, qwen3, starcoder2, phi3, stablelm, gemma2, gemma3)")
         #expect(info["features"] as? String == "none beyond the Llama layer")
         #expect(info["context length"] as? String == "8192")
         #expect(info["chat template"] as? String == "the file's own, run as Jinja (6 lines; bos <|im_start|>, eos <|im_end|>)")

@@ -44,6 +44,6 @@ struct BadModelTests {
         }
         defer { try? FileManager.default.removeItem(at: url) }
         let error = #expect(throws: EngineError.self) { try LlamaConfiguration(gguf: GGUFFile(url: url)) }
-        #expect(error?.localizedDescription == "\(url.path): architecture gemma is not supported (supported: llama, minicpm, granite, qwen2, qwen3, starcoder2, phi3, stablelm, gemma2)")
+        #expect(error?.localizedDescription == "\(url.path): architecture gemma is not supported (supported: llama, minicpm, granite, qwen2, qwen3, starcoder2, phi3, stablelm, gemma2, gemma3)")
     }
 }

@@ -134,7 +134,7 @@ public struct DecoderArchitecture: Sendable, Equatable, CustomStringConvertible 
     public var description: String { name }
 
     /// Every family the engine runs.
-    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2, .phi3, .stablelm, .gemma2]
+    public static let all: [DecoderArchitecture] = [.llama, .minicpm, .granite, .qwen2, .qwen3, .starcoder2, .phi3, .stablelm, .gemma2, .gemma3]
 
     /// The supported families, for errors and `model info`.
     public static var supported: String { all.map(\.name).joined(separator: ", ") }

@@ -20,27 +20,4 @@ extension DecoderArchitecture {
                                  attention: layers == 46 ? 1 / (Float(hidden) / Float(heads)).squareRoot() : nil)
         },
         huggingFaceRenames: [.ffnNorm: "pre_feedforward_layernorm.weight"], huggingFaceNormOffset: 1)
-
-    /// Families whose sliding window applies to some layers only, each layer keeping its own reach.
-    var alternatesLocalAttention: Bool { self == .gemma2 }
-}
-
-extension LlamaConfiguration {
-    /// Gemma 2's caps and local layers from config.json (`layer_types`, or every even layer by default).
-    mutating func readGemmaAttention(configJSON object: [String: Any], file: String) throws(EngineError) {
-        attentionSoftcap = (object["attn_logit_softcapping"] as? NSNumber)?.floatValue
-        logitSoftcap = (object["final_logit_softcapping"] as? NSNumber)?.floatValue
-        guard let window = (object["sliding_window"] as? NSNumber)?.intValue, window > 0, window < contextLength else { return }
-        let layers = (object["layer_types"] as? [String]).map { types in types.indices.filter { types[$0] == "sliding_attention" } }
-            ?? stride(from: 0, to: layerCount, by: 2).map { $0 }
-        if !layers.isEmpty { localAttention = LocalAttention(window: window, layers: layers) }
-    }
-
-    /// The same from GGUF keys; llama.cpp makes the even layers local.
-    mutating func readGemmaAttention(gguf: GGUFFile, architecture arch: String) throws {
-        attentionSoftcap = try gguf.optionalDouble("\(arch).attn_logit_softcapping").map(Float.init)
-        logitSoftcap = try gguf.optionalDouble("\(arch).final_logit_softcapping").map(Float.init)
-        guard let window = try gguf.optionalInt("\(arch).attention.sliding_window"), window > 0, window < contextLength else { return }
-        localAttention = LocalAttention(window: window, layers: stride(from: 0, to: layerCount, by: 2).map { $0 })
-    }
 }
