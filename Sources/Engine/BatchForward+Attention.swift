@@ -36,10 +36,10 @@ extension BatchForward {
         let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension
         let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
         let path = KernelPath.avx512VNNI.rawValue
-        // Gemma 2: capped scores on every layer, a window on its local layers (portable arithmetic).
+        // Gemma: capped scores on every layer, a window on its local layers once a row reaches past it (portable arithmetic).
         let softcap = c.attentionSoftcap ?? 0
         let window = c.localAttention.flatMap { $0.layers.contains(layer) ? $0.window : nil }
-        let general = softcap > 0 || window != nil
+        let general = softcap > 0 || window.map { longest > $0 } ?? false
         let tasks = { (range: Range<Int>) in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in
                 for task in range {

@@ -30,24 +30,40 @@ extension LlamaConfiguration {
             ropeScaling = try Self.ropeScaling(configJSON: global, file: file)
             if let theta = (full["rope_theta"] as? NSNumber)?.floatValue { ropeTheta = theta }
         }
-        let localTheta = ((parameters?["sliding_attention"] as? [String: Any])?["rope_theta"] as? NSNumber)?.floatValue
-            ?? (object["rope_local_base_freq"] as? NSNumber)?.floatValue
-        guard let window = (object["sliding_window"] as? NSNumber)?.intValue, window > 0, window < contextLength else { return }
+        // Gemma 3's local layers turn at their own base whether or not their window is shorter than the context.
+        if architecture == .gemma3 {
+            localRopeTheta = ((parameters?["sliding_attention"] as? [String: Any])?["rope_theta"] as? NSNumber)?.floatValue
+                ?? (object["rope_local_base_freq"] as? NSNumber)?.floatValue ?? 10000
+        }
         let period = (object["sliding_window_pattern"] as? NSNumber)?.intValue ?? architecture.localAttentionPeriod
-        let layers = (object["layer_types"] as? [String]).map { types in types.indices.filter { types[$0] == "sliding_attention" } }
+        guard period > 0 else { throw .invalidConfiguration(file: file, key: "sliding_window_pattern", reason: "\(period) is not a positive period") }
+        let types = object["layer_types"] as? [String]
+        if let types, types.count != layerCount {
+            throw .invalidConfiguration(file: file, key: "layer_types", reason: "\(types.count) types for \(layerCount) layers")
+        }
+        let layers = types.map { types in types.indices.filter { types[$0] == "sliding_attention" } }
             ?? architecture.localLayers(count: layerCount, period: period)
-        guard !layers.isEmpty else { return }
+        // The layers are kept even when the window reaches past the context: Gemma 3's still take the local base.
+        guard let window = (object["sliding_window"] as? NSNumber)?.intValue, window > 0, !layers.isEmpty else {
+            localRopeTheta = nil  // no local layers: one RoPE
+            return
+        }
         localAttention = LocalAttention(window: window, layers: layers)
-        if architecture == .gemma3 { localRopeTheta = localTheta ?? 10000 }
     }
 
     /// The same from GGUF keys: llama.cpp makes all but the last layer of each period local, and reads the local base
     /// from `rope.freq_base_swa`.
     mutating func readGemmaAttention(gguf: GGUFFile, architecture arch: String) throws {
-        attentionSoftcap = try gguf.optionalDouble("\(arch).attn_logit_softcapping").map(Float.init)
-        logitSoftcap = try gguf.optionalDouble("\(arch).final_logit_softcapping").map(Float.init)
-        guard let window = try gguf.optionalInt("\(arch).attention.sliding_window"), window > 0, window < contextLength else { return }
+        // Gemma 2 files converted before llama.cpp wrote these keys get llama.cpp's defaults: caps 50 and 30, window 4096.
+        let gemma2 = architecture == .gemma2
+        attentionSoftcap = try gguf.optionalDouble("\(arch).attn_logit_softcapping").map(Float.init) ?? (gemma2 ? 50 : nil)
+        logitSoftcap = try gguf.optionalDouble("\(arch).final_logit_softcapping").map(Float.init) ?? (gemma2 ? 30 : nil)
+        let window = try gguf.optionalInt("\(arch).attention.sliding_window") ?? (gemma2 ? 4096 : nil)
+        // llama.cpp reads Gemma 3's local base only when the file has a window; without one every layer is global.
+        if architecture == .gemma3, let window, window > 0 {
+            localRopeTheta = Float(try gguf.optionalDouble("\(arch).rope.freq_base_swa") ?? 10000)
+        }
+        guard let window, window > 0 else { return }
         localAttention = LocalAttention(window: window, layers: architecture.localLayers(count: layerCount, period: architecture.localAttentionPeriod))
-        if architecture == .gemma3 { localRopeTheta = Float(try gguf.optionalDouble("\(arch).rope.freq_base_swa") ?? 10000) }
     }
 }

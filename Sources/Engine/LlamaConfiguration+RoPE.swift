@@ -39,13 +39,15 @@ extension LlamaConfiguration {
                          betaSlow: number("beta_slow") ?? 1, attentionFactor: attention, truncate: parameters["truncate"] as? Bool ?? true)
         case "longrope", "su":
             // Phi-3 states the original context beside rope_scaling (it wins in transformers), MiniCPM4 inside it.
-            guard let originalContext = (object["original_max_position_embeddings"] as? NSNumber)?.doubleValue ?? original else {
-                throw .invalidConfiguration(file: file, key: "original_max_position_embeddings", reason: "missing, and LongRoPE needs it")
+            let topLevel = (object["original_max_position_embeddings"] as? NSNumber)?.doubleValue
+            guard let originalContext = topLevel ?? original, originalContext.isFinite, originalContext >= 1, originalContext < 1e9 else {
+                throw .invalidConfiguration(file: file, key: "original_max_position_embeddings", reason: "missing or out of range, and LongRoPE needs it")
             }
             guard let short = (parameters["short_factor"] as? [NSNumber])?.map(\.doubleValue) else {
                 throw .invalidConfiguration(file: file, key: "\(key).short_factor", reason: "missing")
             }
-            let factor = number("factor") ?? context / originalContext
+            // transformers takes max / original when the original context is stated beside rope_scaling (Phi-3).
+            let factor = topLevel != nil ? context / originalContext : number("factor") ?? context / originalContext
             let attention = number("attention_factor") ?? (factor <= 1 ? 1 : (1 + log(factor) / log(originalContext)).squareRoot())
             return .longrope(shortFactors: short, originalContext: Int(originalContext), attentionFactor: attention)
         default:
@@ -78,7 +80,7 @@ extension LlamaConfiguration {
                 return .longrope(shortFactors: short, originalContext: original, attentionFactor: attention)
             }
             guard gguf.tensor(named: "rope_freqs.weight") != nil else { return .none }
-            return .frequencyFactors(try gguf.vector("rope_freqs.weight", count: headDimension / 2))
+            return .frequencyFactors(try gguf.vector("rope_freqs.weight", count: rotatedDimension / 2))
         case "linear":
             guard let factor else {
                 throw EngineError.invalidConfiguration(file: gguf.url.path, key: "\(arch).rope.scaling.factor", reason: "missing")

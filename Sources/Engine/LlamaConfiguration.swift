@@ -328,6 +328,13 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             try check(rotaryDimension > 0 && rotaryDimension % 2 == 0 && rotaryDimension <= headDimension, "rotary dimension",
                       "\(rotaryDimension) is not a positive even number up to the head dimension \(headDimension)")
         }
+        if case let .frequencyFactors(factors) = ropeScaling {
+            try check(factors.count == (rotaryDimension ?? headDimension) / 2, "rope_freqs.weight", "\(factors.count) factors for the rotated pairs")
+        }
+        for (key, cap) in [("attn_logit_softcapping", attentionSoftcap), ("final_logit_softcapping", logitSoftcap)] {
+            if let cap { try check(cap.isFinite && cap > 0, key, "\(cap) is not a positive number") }
+        }
+        if let window = localAttention?.window { try check(window > 0, "sliding_window", "\(window) is not positive") }
         if case let .longrope(factors, original, attention) = ropeScaling {
             let pairs = (rotaryDimension ?? headDimension) / 2
             try check(factors.count == pairs, "short_factor", "\(factors.count) factors for \(pairs) rotated pairs")

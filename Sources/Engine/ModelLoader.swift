@@ -91,6 +91,21 @@ public enum ModelLoader {
                            chatTemplate: template, chatTemplateSource: source)
     }
 
+    /// Where transformers finds a checkpoint's template: `chat_template.jinja`, then `chat_template.json`, then
+    /// tokenizer_config.json's `chat_template` (a string, or the one named `default` in a list of named templates).
+    public static func huggingFaceChatTemplate(directory: URL, tokenizerConfig: [String: Any]) -> String? {
+        if let text = try? String(contentsOf: directory.appendingPathComponent("chat_template.jinja"), encoding: .utf8) { return text }
+        let json = (try? Data(contentsOf: directory.appendingPathComponent("chat_template.json")))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        for value in [json?["chat_template"], tokenizerConfig["chat_template"]] {
+            if let text = value as? String { return text }
+            if let named = value as? [[String: Any]] {
+                return (named.first { $0["name"] as? String == "default" } ?? named.first)?["template"] as? String
+            }
+        }
+        return nil
+    }
+
     /// The file's template parsed, or the architecture's built-in one when the file has none.
     private static func chatTemplate(_ source: String?, bos: String?, eos: String?,
                                      architecture: DecoderArchitecture) -> Result<ChatTemplate, TokenizerError>? {
@@ -108,7 +123,7 @@ public enum ModelLoader {
         let tokenizer: any Tokenizer
         do { tokenizer = try TokenizerLoader.load(tokenizerJSON: tokenizerURL) } catch { throw .tokenizer(error.localizedDescription) }
         let tokenizerConfig = BPETokenizer.tokenizerConfig(beside: tokenizerURL)
-        let source = tokenizerConfig["chat_template"] as? String
+        let source = huggingFaceChatTemplate(directory: directory, tokenizerConfig: tokenizerConfig)
         // transformers gives the template the tokenizer's special tokens: a string, or an object with its `content`.
         func special(_ key: String) -> String? {
             tokenizerConfig[key] as? String ?? (tokenizerConfig[key] as? [String: Any])?["content"] as? String

@@ -92,20 +92,23 @@ struct JinjaTokens {
     }
 
     private mutating func comparison() throws(JinjaError) -> JinjaExpression {
-        var value = try sum()
+        let first = try sum()
+        var rest: [(String, JinjaExpression)] = []
         while true {
             if let op = current, op.kind == .op, ["==", "!=", "<", "<=", ">", ">="].contains(op.text) {
                 index += 1
-                value = .binary(op.text, value, try sum())
+                rest.append((op.text, try sum()))
             } else if skipName("in") {
-                value = .binary("in", value, try sum())
+                rest.append(("in", try sum()))
             } else if peekName("not"), index + 1 < tokens.count, tokens[index + 1].kind == .name, tokens[index + 1].text == "in" {
                 index += 2
-                value = .binary("not in", value, try sum())
+                rest.append(("not in", try sum()))
             } else {
-                return value
+                break
             }
         }
+        if rest.count == 1 { return .binary(rest[0].0, first, rest[0].1) }
+        return rest.isEmpty ? first : .chain(first, rest)
     }
 
     private mutating func sum() throws(JinjaError) -> JinjaExpression {

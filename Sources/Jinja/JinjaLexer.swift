@@ -43,8 +43,19 @@ struct JinjaLexer {
             let textStart = position
             let tagStart = nextTagStart()
             var text = String(String.UnicodeScalarView(source[textStart..<(tagStart ?? source.count)]))
-            let lineStarting = textStart == 0 || source[textStart - 1] == "\n"
-            if trimStart { text = text.trimmingLeadingWhitespace() } else if dropNewline, text.hasPrefix("\n") { text.removeFirst() }
+            // jinja2's line_starting: the text begins a line when the previous tag's match (with the newline trim_blocks
+            // took, or the whitespace `-` took) ended in a newline, or at the very start.
+            var lineStarting = textStart == 0
+            if trimStart {
+                let trimmed = text.trimmingLeadingWhitespace()
+                lineStarting = text.unicodeScalars.count > trimmed.unicodeScalars.count
+                    && text.unicodeScalars[text.unicodeScalars.index(text.unicodeScalars.startIndex,
+                                                                     offsetBy: text.unicodeScalars.count - trimmed.unicodeScalars.count - 1)] == "\n"
+                text = trimmed
+            } else if dropNewline, text.hasPrefix("\n") {
+                text.removeFirst()
+                lineStarting = true
+            }
             guard let tagStart else {
                 if !text.isEmpty { pieces.append(.text(text)) }
                 return pieces
@@ -67,17 +78,21 @@ struct JinjaLexer {
             line += source[textStart..<tagStart].count { $0 == "\n" }
             let tagLine = line
             if kind == .comment {
-                trimStart = try skipComment()
-                dropNewline = true
+                let end = try skipComment()
+                trimStart = end == .trims
+                dropNewline = end != .keeps
                 continue
             }
             let (tokens, endTrim) = try tokens(until: kind == .output ? "}" : "%")
-            trimStart = endTrim
-            dropNewline = kind == .statement
+            trimStart = endTrim == .trims
+            dropNewline = kind == .statement && endTrim != .keeps
             if kind == .output {
                 pieces.append(.output(tokens, line: tagLine))
             } else if tokens.count == 1, tokens[0].kind == .name, tokens[0].text == "raw" {
-                pieces.append(.text(try rawText(trimStart: &trimStart)))
+                let (raw, end) = try rawText(trimStart: trimStart)
+                pieces.append(.text(raw))
+                trimStart = end == .trims
+                dropNewline = end != .keeps
             } else {
                 pieces.append(.statement(tokens, line: tagLine))
             }
@@ -94,14 +109,17 @@ struct JinjaLexer {
         return nil
     }
 
-    /// Skips to the end of a comment; returns whether it ended with `-#}`.
-    private mutating func skipComment() throws(JinjaError) -> Bool {
+    /// How a tag ends: `-%}` trims the whitespace after it, `+%}` keeps even the newline trim_blocks would take.
+    enum TagEnd { case plain, trims, keeps }
+
+    /// Skips to the end of a comment.
+    private mutating func skipComment() throws(JinjaError) -> TagEnd {
         let start = line
         while position + 1 < source.count {
             if source[position] == "#", source[position + 1] == "}" {
-                let trims = position > 0 && source[position - 1] == "-"
+                let marker = position > 0 ? source[position - 1] : " "
                 position += 2
-                return trims
+                return marker == "-" ? .trims : marker == "+" ? .keeps : .plain
             }
             if source[position] == "\n" { line += 1 }
             position += 1
@@ -110,21 +128,22 @@ struct JinjaLexer {
     }
 
     /// The literal text up to `{% endraw %}`, with the same whitespace rules at both ends.
-    private mutating func rawText(trimStart: inout Bool) throws(JinjaError) -> String {
+    private mutating func rawText(trimStart: Bool) throws(JinjaError) -> (String, TagEnd) {
         let start = line
         let bodyStart = position
         while let tag = nextTagStart() {
             position = tag + 2
-            let marker = source[position]
+            let marker = position < source.count ? source[position] : " "
             if source[tag + 1] == "%" {
                 let save = (position, line)
                 if marker == "-" || marker == "+" { position += 1 }
-                if let (tokens, trims) = try? tokens(until: "%"), tokens.count == 1, tokens[0].text == "endraw" {
+                if let (tokens, end) = try? tokens(until: "%"), tokens.count == 1, tokens[0].text == "endraw" {
+                    // The raw body keeps the newline after `{% raw %}` (jinja2 trims only whitespace `-` asks for).
                     var text = String(String.UnicodeScalarView(source[bodyStart..<tag]))
-                    if trimStart { text = text.trimmingLeadingWhitespace() } else if text.hasPrefix("\n") { text.removeFirst() }
+                    if trimStart { text = text.trimmingLeadingWhitespace() }
                     if marker == "-" { text = text.trimmingTrailingWhitespace() }
-                    trimStart = trims
-                    return text
+                    line += source[bodyStart..<tag].count { $0 == "\n" }
+                    return (text, end)
                 }
                 (position, line) = save
             }
@@ -137,8 +156,8 @@ struct JinjaLexer {
     private static let operators = ["**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">", "=",
                                     "(", ")", "[", "]", "{", "}", ",", ".", ":", "|"].map { Array($0.unicodeScalars) }
 
-    /// Tokens up to the tag's end (`}}` or `%}`, brackets balanced); returns whether the end was `-}}`/`-%}`.
-    private mutating func tokens(until closer: Unicode.Scalar) throws(JinjaError) -> ([JinjaToken], Bool) {
+    /// Tokens up to the tag's end (`}}` or `%}`, brackets balanced), and how the tag ended.
+    private mutating func tokens(until closer: Unicode.Scalar) throws(JinjaError) -> ([JinjaToken], TagEnd) {
         var tokens: [JinjaToken] = []
         var depth = 0
         let start = line
@@ -146,7 +165,7 @@ struct JinjaLexer {
             let c = source[position]
             if c == "\n" { line += 1 }
             if c.properties.isWhitespace { position += 1; continue }
-            if depth == 0, let trims = endOfTag(closer) { return (tokens, trims) }
+            if depth == 0, let end = endOfTag(closer) { return (tokens, end) }
             if c == "\"" || c == "'" {
                 tokens.append(JinjaToken(kind: .string, text: try stringLiteral(), line: line))
             } else if c.isASCIIDigit {
@@ -171,14 +190,14 @@ struct JinjaLexer {
         throw JinjaError(.syntax, "tag opened here is never closed", line: start)
     }
 
-    /// At `}}`, `-}}`, `+}}` (or the `%` forms): consumes it and says whether it trims what follows.
-    private mutating func endOfTag(_ closer: Unicode.Scalar) -> Bool? {
-        for (marker, length) in [("-", 3), ("+", 3), ("", 2)] as [(String, Int)] {
+    /// At `}}`, `-}}`, `+}}` (or the `%` forms): consumes it and says how it ends.
+    private mutating func endOfTag(_ closer: Unicode.Scalar) -> TagEnd? {
+        for (marker, end) in [("-", TagEnd.trims), ("+", .keeps), ("", .plain)] {
             let expected = Array((marker + String(closer) + "}").unicodeScalars)
             if matches(expected) {
                 // `- }}` would be subtraction with nothing after it; `-}}` glued is the trim marker.
-                position += length
-                return marker == "-"
+                position += expected.count
+                return end
             }
         }
         return nil

@@ -48,8 +48,7 @@ enum JinjaMethods {
             let limit = args.count > 1 ? args[1].integer ?? -1 : -1
             let parts = try PythonString.split(s, separator: try text(0), limit: limit, fromEnd: name == "rsplit")
             return .list(parts.map(JinjaValue.string))
-        case "splitlines": return .list(s.replacingNewlines().split(separator: "\n", omittingEmptySubsequences: false)
-            .map { JinjaValue.string(String($0)) }.dropLast(s.hasSuffix("\n") ? 1 : 0))
+        case "splitlines": return .list(PythonString.splitLines(s).map(JinjaValue.string))
         case "startswith", "endswith":
             let candidates: [JinjaValue] = if case let .list(items)? = args.first { items } else { Array(args.prefix(1)) }
             for candidate in candidates {
@@ -86,8 +85,8 @@ enum JinjaMethods {
         case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(\.properties.isAlphabetic))
         case "isalnum": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil })
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(\.properties.isWhitespace))
-        case "isupper": return .bool(s.contains { $0.isLetter } && s == s.uppercased())
-        case "islower": return .bool(s.contains { $0.isLetter } && s == s.lowercased())
+        case "isupper": return .bool(PythonString.isCased(s, lower: false))
+        case "islower": return .bool(PythonString.isCased(s, lower: true))
         default: throw JinjaError(.unsupported, "the method str.\(name)()")
         }
     }
@@ -119,7 +118,8 @@ enum PythonString {
                 while i < scalars.count, scalars[i].properties.isWhitespace { i += 1 }
                 guard i < scalars.count else { break }
                 if limit >= 0, parts.count == limit {
-                    parts.append(strip(String(String.UnicodeScalarView(scalars[i...])), nil, leading: false, trailing: true))
+                    // Python keeps the remainder as it is, trailing whitespace included.
+                    parts.append(String(String.UnicodeScalarView(scalars[i...])))
                     break
                 }
                 let start = i
@@ -145,7 +145,15 @@ enum PythonString {
     }
 
     static func replace(_ s: String, _ old: String, _ new: String, limit: Int) -> String {
-        guard !old.isEmpty else { return s }
+        guard !old.isEmpty else {
+            // Python inserts `new` before every character and at the end, up to `limit` times.
+            var out = "", count = 0
+            for scalar in s.unicodeScalars {
+                if limit < 0 || count < limit { out += new; count += 1 }
+                out.unicodeScalars.append(scalar)
+            }
+            return limit < 0 || count < limit ? out + new : out
+        }
         let parts = (try? split(s, separator: old, limit: limit)) ?? [s]
         return parts.joined(separator: new)
     }
@@ -163,8 +171,53 @@ enum PythonString {
         return String(first).uppercased() + String(s.unicodeScalars.dropFirst()).lowercased()
     }
 
-    /// jinja2's `title`: each word (split at whitespace, `-`, and opening brackets) capitalized.
+    /// Python's `str.title()`: a letter after a cased letter is lowered, any other letter raised (`tool_name` -> `Tool_Name`).
     static func title(_ s: String) -> String {
+        var out = "", previousCased = false
+        for scalar in s.unicodeScalars {
+            let cased = scalar.properties.isCased
+            out += cased ? (previousCased ? String(scalar).lowercased() : String(scalar).uppercased()) : String(scalar)
+            previousCased = cased
+        }
+        return out
+    }
+
+    /// Python's islower()/isupper(): some cased character, and none of the other case.
+    static func isCased(_ s: String, lower: Bool) -> Bool {
+        let cased = s.unicodeScalars.filter(\.properties.isCased)
+        return !cased.isEmpty && cased.allSatisfy { lower ? !$0.properties.isUppercase : !$0.properties.isLowercase }
+    }
+
+    /// Python's `splitlines()`: at \n, \r\n, \r and the other line boundaries, with no empty piece for a final break.
+    static func splitLines(_ s: String) -> [String] {
+        var lines: [String] = [], current = String.UnicodeScalarView()
+        var scalars = Array(s.unicodeScalars)[...]
+        while let scalar = scalars.popFirst() {
+            if ["\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{1D}", "\u{1E}", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) {
+                if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { lines.append(String(current)) }
+        return lines
+    }
+
+    /// jinja2's `wordcount`: runs of word characters (`\w+`).
+    static func wordCount(_ s: String) -> Int {
+        var count = 0, inWord = false
+        for scalar in s.unicodeScalars {
+            let word = scalar == "_" || scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+            if word && !inWord { count += 1 }
+            inWord = word
+        }
+        return count
+    }
+
+    /// jinja2's `title` filter: each word (split at whitespace, `-`, and opening brackets) capitalized.
+    static func jinjaTitle(_ s: String) -> String {
         var out = "", atStart = true
         for scalar in s.unicodeScalars {
             out += atStart ? String(scalar).uppercased() : String(scalar).lowercased()

@@ -34,17 +34,22 @@ enum JinjaOperators {
         }
         if case .int = a.integerView, case .int = b.integerView, let x = a.integer, let y = b.integer {
             switch op {
-            case "+": return .int(x &+ y)
-            case "-": return .int(x &- y)
-            case "*": return .int(x &* y)
+            case "+", "-", "*":
+                let (result, overflow) = op == "+" ? x.addingReportingOverflow(y) : op == "-" ? x.subtractingReportingOverflow(y)
+                    : x.multipliedReportingOverflow(by: y)
+                if overflow { throw JinjaError(.unsupported, "integers past 64 bits (\(x) \(op) \(y))") }
+                return .int(result)
             case "/": return try divide(Double(x), Double(y))
             case "//", "%":
                 guard y != 0 else { throw JinjaError(.runtime, "integer division or modulo by zero") }
                 let quotient = x / y - (x % y != 0 && (x < 0) != (y < 0) ? 1 : 0)
                 return .int(op == "//" ? quotient : x - quotient * y)
             case "**":
-                if y >= 0 { return .int(Int(pow(Double(x), Double(y)))) }
-                return .double(pow(Double(x), Double(y)))
+                guard y >= 0 else { return .double(pow(Double(x), Double(y))) }
+                var result = 1, overflow = false
+                for _ in 0..<min(y, 64) where !overflow { (result, overflow) = result.multipliedReportingOverflow(by: x) }
+                if overflow || (y > 64 && abs(x) > 1) { throw JinjaError(.unsupported, "integers past 64 bits (\(x) ** \(y))") }
+                return .int(y > 64 && x == -1 ? (y % 2 == 0 ? 1 : -1) : result)
             default: break
             }
         }
@@ -111,4 +116,12 @@ extension JinjaValue {
     }
 
     fileprivate var integerView: JinjaValue { integer.map(JinjaValue.int) ?? self }
+}
+
+enum PythonNumber {
+    /// `int(x)` of a float: truncated toward zero, nil where Python would fail (nan, infinities, past 64 bits here).
+    static func truncated(_ x: Double) -> Int? {
+        guard x.isFinite, abs(x) < 9.2e18 else { return nil }
+        return Int(x.rounded(.towardZero))
+    }
 }

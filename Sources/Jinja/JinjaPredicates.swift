@@ -7,7 +7,7 @@ enum JinjaPredicates {
         "le", "<=", "gt", ">", "ge", ">=", "in", "sameas", "lower", "upper",
     ]
 
-    static func check(_ name: String, line: Int) throws(JinjaError) {
+    static func check(_ name: String, line: Int?) throws(JinjaError) {
         guard names.contains(name) else { throw JinjaError(.unsupported, "the test `is \(name)`", line: line) }
     }
 
@@ -35,6 +35,7 @@ enum JinjaPredicates {
         case "iterable", "sequence":
             switch value {
             case .list, .dict, .string: return true
+            case .undefined: return name == "iterable"  // jinja2's undefined iterates as empty
             default: return false
             }
         case "callable": if case .callable = value { return true } else { return false }
@@ -46,15 +47,20 @@ enum JinjaPredicates {
                 throw JinjaError(.runtime, "the test `divisibleby` needs non-zero integers")
             }
             return n % d == 0
-        case "equalto", "eq", "==", "sameas": return value == (try argument())
+        case "equalto", "eq", "==": return value == (try argument())
+        case "sameas":
+            // Identity: no cross-type equality (`1 is sameas true` is false); containers compare by content here.
+            let other = try argument()
+            return value.typeName == other.typeName && value == other
         case "ne", "!=": return value != (try argument())
         case "lt", "<": return try JinjaOperators.compare(value, try argument()) < 0
         case "le", "<=": return try JinjaOperators.compare(value, try argument()) <= 0
         case "gt", ">": return try JinjaOperators.compare(value, try argument()) > 0
         case "ge", ">=": return try JinjaOperators.compare(value, try argument()) >= 0
         case "in": return try JinjaOperators.contains(try argument(), value)
-        case "lower": if case let .string(s) = value { return s == s.lowercased() } else { return false }
-        case "upper": if case let .string(s) = value { return s == s.uppercased() } else { return false }
+        // Python's islower/isupper: at least one cased letter, none of the other case.
+        case "lower": return PythonString.isCased(value.text, lower: true)
+        case "upper": return PythonString.isCased(value.text, lower: false)
         default: throw JinjaError(.unsupported, "the test `is \(name)`")
         }
     }

@@ -11,7 +11,7 @@ extension JinjaRenderer {
         }
         switch callable.kind {
         case let .global(name): return try global(name, arguments)
-        case let .macro(macro): return try call(macro, arguments)
+        case let .macro(macro, closure): return try call(macro, closure: closure, arguments)
         case let .method(receiver, name): return try JinjaMethods.call(name, on: receiver, arguments)
         }
     }
@@ -46,7 +46,7 @@ extension JinjaRenderer {
         }
     }
 
-    private func call(_ macro: JinjaMacro, _ arguments: Arguments) throws(JinjaError) -> JinjaValue {
+    private func call(_ macro: JinjaMacro, closure: [String: JinjaValue], _ arguments: Arguments) throws(JinjaError) -> JinjaValue {
         guard arguments.positional.count <= macro.parameters.count else {
             throw JinjaError(.runtime, "macro '\(macro.name)' takes \(macro.parameters.count) arguments, given \(arguments.positional.count)")
         }
@@ -62,9 +62,10 @@ extension JinjaRenderer {
         for (name, _) in arguments.named where !macro.parameters.contains(where: { $0.0 == name }) {
             throw JinjaError(.runtime, "macro '\(macro.name)' takes no keyword argument '\(name)'")
         }
-        // A macro sees the template's top-level variables and its own, not its caller's loop variables.
+        // A macro sees the template's top-level variables, those in force where it was defined, and its own; not its
+        // caller's loop variables.
         let saved = scopes
-        scopes = [scopes[0], locals]
+        scopes = [scopes[0], closure, locals]
         callDepth += 1
         defer {
             scopes = saved

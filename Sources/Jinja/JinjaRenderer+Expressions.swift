@@ -47,6 +47,14 @@ extension JinjaRenderer {
             return try otherwise.map(evaluate) ?? .undefined("conditional expression")
         case let .binary(op, left, right):
             return try JinjaOperators.apply(op, try evaluate(left), try evaluate(right))
+        case let .chain(first, rest):
+            var left = try evaluate(first)
+            for (op, expression) in rest {
+                let right = try evaluate(expression)
+                if !(try JinjaOperators.apply(op, left, right)).isTruthy { return .bool(false) }
+                left = right
+            }
+            return .bool(true)
         }
     }
 

@@ -48,7 +48,9 @@ final class JinjaRenderer {
             _ = try render(body, into: &text)
             try located(line) { () throws(JinjaError) in try assign(.string(text), to: target) }
         case let .macro(macro):
-            scopes[scopes.count - 1][macro.name] = .callable(JinjaCallable(kind: .macro(macro)))
+            var closure: [String: JinjaValue] = [:]
+            for scope in scopes.dropFirst() { closure.merge(scope) { _, inner in inner } }
+            scopes[scopes.count - 1][macro.name] = .callable(JinjaCallable(kind: .macro(macro, closure: closure)))
         case let .filterBlock(name, arguments, body, line):
             var text = ""
             _ = try render(body, into: &text)

@@ -14,6 +14,8 @@ indirect enum JinjaExpression: Sendable {
     case not(JinjaExpression)
     case negate(JinjaExpression)
     case binary(String, JinjaExpression, JinjaExpression)
+    /// `a < b < c`: each comparison with the next operand, all of them holding (Python's chain).
+    case chain(JinjaExpression, [(String, JinjaExpression)])
     case and(JinjaExpression, JinjaExpression)
     case or(JinjaExpression, JinjaExpression)
     /// `a if condition else b`; without `else`, undefined.

@@ -20,6 +20,9 @@ public indirect enum JinjaValue: Sendable {
 
 /// A dictionary that keeps insertion order, as Python's does (`items()`, `tojson` follow it).
 public struct JinjaDict: Sendable, Equatable {
+    /// Python's dict equality: the same keys and values, whatever the order.
+    public static func == (a: JinjaDict, b: JinjaDict) -> Bool { a.storage == b.storage }
+
     public private(set) var keys: [String] = []
     private var storage: [String: JinjaValue] = [:]
 
@@ -51,7 +54,8 @@ public final class JinjaNamespace: @unchecked Sendable {
 public struct JinjaCallable: Sendable {
     enum Kind: Sendable {
         case global(String)
-        case macro(JinjaMacro)
+        /// A macro with the loop and macro variables in force where it was defined (top-level ones are read at the call).
+        case macro(JinjaMacro, closure: [String: JinjaValue])
         case method(receiver: JinjaValue, name: String)
     }
     let kind: Kind
