@@ -10,14 +10,6 @@ extension DecoderArchitecture {
     public static let gemma3 = DecoderArchitecture(
         name: "gemma3", modelTypes: ["gemma3_text"], knownModels: "Gemma 3 1B, 4B, 12B, 27B (text)",
         features: DecoderFeatures(queryKeyNorm: true, mlp: .geglu, sandwichNorms: true), ggufRopeStyle: .halves,
-        configScales: { keys, hidden, _ in
-            let scalar = try keys.decodeIfPresent(Float.self, forKey: ConfigKey("query_pre_attn_scalar"))
-            return DecoderScales(embedding: Float(hidden).squareRoot(), attention: scalar.map { 1 / $0.squareRoot() })
-        },
-        ggufScales: { gguf, hidden, layers in
-            let heads = try gguf.requiredInt("gemma3.attention.head_count")
-            return DecoderScales(embedding: Float(hidden).squareRoot(),
-                                 attention: layers == 62 ? 1 / (Float(hidden) / Float(heads)).squareRoot() : nil)
-        },
+        configScales: gemmaConfigScales, ggufScales: gemmaGGUFScales(architecture: "gemma3", largestLayerCount: 62),
         huggingFaceRenames: [.ffnNorm: "pre_feedforward_layernorm.weight"], huggingFaceNormOffset: 1)
 }
