@@ -1,12 +1,12 @@
-// Gemma's attention settings read from configs and GGUF metadata alone: llama.cpp's defaults for Gemma 2 files that
+// Settings of the newer families read from configs and GGUF metadata alone: llama.cpp's defaults for Gemma 2 files that
 // predate the keys, Gemma 3's local RoPE base kept when the window reaches past the context, bad values refused by
-// name; and the chat template files transformers reads beside a checkpoint.
+// name; MiniCPM4's LongRoPE; and the chat template files transformers reads beside a checkpoint.
 import Engine
 import Foundation
 import ModelFiles
 import Testing
 
-struct GemmaConfigurationTests {
+struct FamilyConfigurationTests {
     @Test func gemma2GGUFWithoutItsKeysGetsLlamaCppsDefaults() throws {
         var writer = GGUFWriter()
         for (key, value) in [("general.architecture", GGUFValue.string("gemma2")), ("gemma2.embedding_length", .uint32(64)),
@@ -36,6 +36,17 @@ struct GemmaConfigurationTests {
             let error = #expect(throws: EngineError.self) { try AttentionReachTests.configuration(extra) }
             #expect(error?.localizedDescription.contains(key) == true, "\(extra): \(String(describing: error))")
         }
+    }
+
+    /// MiniCPM4 states LongRoPE inside rope_scaling, its original context there too: read as Phi-3's, context cut.
+    @Test func miniCPMsLongRoPEIsRead() throws {
+        let config = try AttentionReachTests.configuration(#""model_type": "minicpm", "scale_emb": 12, "dim_model_base": 256, "scale_depth": 1.4, "rope_scaling": {"rope_type": "longrope", "short_factor": [1, 1, 1, 1, 1, 1, 2, 4], "long_factor": [2, 2, 2, 2, 2, 2, 4, 8], "original_max_position_embeddings": 8192}"#)
+        guard case let .longrope(short, original, attention) = config.ropeScaling else {
+            Issue.record("not LongRoPE: \(config.ropeScaling)")
+            return
+        }
+        #expect(short == [1, 1, 1, 1, 1, 1, 2, 4] && original == 8192 && config.contextLength == 8192)
+        #expect(abs(attention - (1 + log(4.0) / log(8192.0)).squareRoot()) < 1e-12)
     }
 
     /// transformers reads chat_template.jinja first, then chat_template.json, then tokenizer_config.json (a string or
