@@ -18,7 +18,7 @@ extension BatchForward {
     /// The RoPE of `layer` and row `r`'s table for it: the local one on Gemma 3's local layers, else the model's.
     func rope(layer: Int, row r: Int) -> (RoPE, UnsafeMutablePointer<Float>) {
         let hd = model.config.headDimension
-        if let local = model.localRope, model.config.localAttention?.layers.contains(layer) == true {
+        if let local = model.localRope, model.windows[layer] != nil {
             return (local, rotations + (maxRows + r) * hd)
         }
         return (model.rope, rotations + r * hd)
@@ -38,7 +38,7 @@ extension BatchForward {
         let path = KernelPath.avx512VNNI.rawValue
         // Gemma: capped scores on every layer, a window on its local layers once a row reaches past it (portable arithmetic).
         let softcap = c.attentionSoftcap ?? 0
-        let window = c.localAttention.flatMap { $0.layers.contains(layer) ? $0.window : nil }
+        let window = model.windows[layer]
         let general = softcap > 0 || window.map { longest > $0 } ?? false
         let tasks = { (range: Range<Int>) in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in

@@ -10,6 +10,8 @@ public final class LlamaModel: @unchecked Sendable {
     public let rope: RoPE
     /// The local layers' RoPE when their base differs (Gemma 3).
     public let localRope: RoPE?
+    /// Each layer's attention window, nil where the layer sees the whole context (looked up once, not per row).
+    let windows: [Int?]
     public let pool: WorkerPool
     /// Keeps the mapped weights alive as long as the model.
     private let storage: AnyObject
@@ -21,6 +23,9 @@ public final class LlamaModel: @unchecked Sendable {
         let style = source.ropeStyle(for: config.architecture)
         rope = RoPE(headDimension: config.headDimension, rotatedDimension: config.rotaryDimension, theta: config.ropeTheta, style: style,
                     scaling: config.ropeScaling)
+        windows = (0..<config.layerCount).map { layer in
+            config.localAttention.flatMap { $0.layers.contains(layer) ? $0.window : nil }
+        }
         localRope = config.localRopeTheta.map {
             RoPE(headDimension: config.headDimension, rotatedDimension: config.rotaryDimension, theta: $0, style: style)
         }

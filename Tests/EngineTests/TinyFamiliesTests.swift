@@ -120,3 +120,39 @@ struct TinyFamiliesTests {
         }
     }
 }
+
+/// One tiny-model fixture folder (`Tests/Fixtures/NAME`): `hf/`, `NAME-F32.gguf`, and expected.json with the model's
+/// entry under `models[model]`.
+struct TinyFixture {
+    let directory: URL
+    let name: String
+    let model: String
+
+    init(_ name: String, model: String) {
+        directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/\(name)")
+        self.name = name
+        self.model = model
+    }
+
+    /// `hf/` for the Hugging Face form, else the GGUF of that type.
+    func url(_ form: String) -> URL { directory.appendingPathComponent(form == "hf" ? "hf" : "\(name)-\(form).gguf") }
+
+    /// expected.json read as `type` (a family's own keys beside the shared ones).
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
+    }
+
+    func expected() throws -> TinyFamilies.Model { try #require(try decode(TinyFamilies.File.self).models[model]) }
+
+    /// A temporary copy of `hf/` with its config.json edited; the caller removes it.
+    func editedCopy(_ edit: (inout [String: Any]) throws -> Void) throws -> URL {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: url("hf"), to: copy)
+        let configURL = copy.appendingPathComponent("config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        try edit(&config)
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        return copy
+    }
+}

@@ -8,8 +8,7 @@ import Kernels
 import Testing
 
 struct TinyGemma2Tests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiny-gemma2")
+    static let fixture = TinyFixture("tiny-gemma2", model: "gemma2")
 
     struct Variant: Decodable {
         var config_changes: [String: Double]
@@ -20,19 +19,12 @@ struct TinyGemma2Tests {
     struct Extra: Decodable { var config_variants: [String: Variant] }
     struct ExtraFile: Decodable { var models: [String: Extra] }
 
-    static func expected() throws -> TinyFamilies.Model {
-        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["gemma2"])
-    }
 
-    static func url(_ form: String) -> URL {
-        directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-gemma2-\(form).gguf")
-    }
 
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
-        let expected = try Self.expected()
-        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let expected = try Self.fixture.expected()
+        let loaded = try ModelLoader.load(file: Self.fixture.url(form), threads: 2)
         let c = loaded.config
         #expect(c.architecture == .gemma2 && c.features == DecoderFeatures(mlp: .geglu, sandwichNorms: true))
         #expect(c.attentionSoftcap == 20 && c.logitSoftcap == 15 && c.embeddingScale == 8 && c.tiedEmbeddings)
@@ -45,23 +37,17 @@ struct TinyGemma2Tests {
 
     static func text() throws -> String {
         struct Text: Decodable { var text: String }
-        return try JSONDecoder().decode(Text.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json"))).text
+        return try fixture.decode(Text.self).text
     }
 
     /// query_pre_attn_scalar, which no GGUF key carries, is read from config.json.
     @Test func theQueryScalarComesFromTheConfig() throws {
-        let extra = try JSONDecoder().decode(ExtraFile.self, from: Data(contentsOf: Self.directory.appendingPathComponent("expected.json")))
-        let variant = try #require(extra.models["gemma2"]?.config_variants.values.first)
+        let variant = try #require(try Self.fixture.decode(ExtraFile.self).models["gemma2"]?.config_variants.values.first)
         let scalar = try #require(variant.config_changes["query_pre_attn_scalar"])
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("gemma2-\(UUID().uuidString)")
+        let copy = try Self.fixture.editedCopy { $0["query_pre_attn_scalar"] = scalar }
         defer { try? FileManager.default.removeItem(at: copy) }
-        try FileManager.default.copyItem(at: Self.url("hf"), to: copy)
-        let configURL = copy.appendingPathComponent("config.json")
-        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
-        config["query_pre_attn_scalar"] = scalar
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
         let loaded = try ModelLoader.load(file: copy, threads: 2)
-        var expected = try Self.expected()
+        var expected = try Self.fixture.expected()
         expected.logits = variant.logits
         expected.greedy = variant.greedy
         try TinyFamilies.expectMatch(loaded, expected, tolerance: 2e-4, "query_pre_attn_scalar \(scalar)")
@@ -69,7 +55,7 @@ struct TinyGemma2Tests {
 
     /// Each of Gemma 2's differences from Llama matters.
     @Test func droppingAFeatureBreaksTheModel() throws {
-        let expected = try Self.expected()
+        let expected = try Self.fixture.expected()
         let changes: [(String, (inout LlamaConfiguration) -> Void)] = [
             ("no attention softcap", { $0.attentionSoftcap = nil }), ("no logit softcap", { $0.logitSoftcap = nil }),
             ("no embedding scale", { $0.embeddingScale = 1 }), ("no post norms", { $0.features.sandwichNorms = false }),
@@ -79,7 +65,7 @@ struct TinyGemma2Tests {
         ]
         for form in ["hf", "F32"] {
             for (name, change) in changes {
-                let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+                let model = try TinyFamilies.model(at: Self.fixture.url(form), form: form, change)
                 let difference = TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits)
                 #expect(difference > 0.05, "\(form), \(name): \(difference)")
             }

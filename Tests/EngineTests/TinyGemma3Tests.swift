@@ -8,8 +8,7 @@ import Kernels
 import Testing
 
 struct TinyGemma3Tests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiny-gemma3")
+    static let fixture = TinyFixture("tiny-gemma3", model: "gemma3")
 
     struct Extra: Decodable {
         struct Variant: Decodable {
@@ -24,22 +23,16 @@ struct TinyGemma3Tests {
 
     struct ExtraFile: Decodable { var models: [String: Extra] }
 
-    static func expected() throws -> TinyFamilies.Model {
-        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["gemma3"])
-    }
 
     static func extra() throws -> Extra {
-        let file = try JSONDecoder().decode(ExtraFile.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["gemma3"])
+        try #require(try fixture.decode(ExtraFile.self).models["gemma3"])
     }
 
-    static func url(_ form: String) -> URL { directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-gemma3-\(form).gguf") }
 
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
-        let expected = try Self.expected()
-        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let expected = try Self.fixture.expected()
+        let loaded = try ModelLoader.load(file: Self.fixture.url(form), threads: 2)
         let c = loaded.config
         #expect(c.architecture == .gemma3 && c.features == DecoderFeatures(queryKeyNorm: true, mlp: .geglu, sandwichNorms: true))
         #expect(c.attentionSoftcap == nil && c.logitSoftcap == nil && c.tiedEmbeddings)
@@ -57,15 +50,12 @@ struct TinyGemma3Tests {
     /// form without layer_types.
     @Test func configOnlyKeysAreRead() throws {
         for (name, variant) in try Self.extra().config_variants.sorted(by: { $0.key < $1.key }) {
-            let copy = FileManager.default.temporaryDirectory.appendingPathComponent("gemma3-\(UUID().uuidString)")
+            let copy = try Self.fixture.editedCopy { config in
+                for (key, value) in variant.config_changes { config[key] = value }
+                for key in variant.config_removals ?? [] { config[key] = nil }
+            }
             defer { try? FileManager.default.removeItem(at: copy) }
-            try FileManager.default.copyItem(at: Self.url("hf"), to: copy)
-            let configURL = copy.appendingPathComponent("config.json")
-            var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
-            for (key, value) in variant.config_changes { config[key] = value }
-            for key in variant.config_removals ?? [] { config[key] = nil }
-            try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-            var expected = try Self.expected()
+            var expected = try Self.fixture.expected()
             expected.logits = variant.logits
             expected.greedy = variant.greedy
             try TinyFamilies.expectMatch(try ModelLoader.load(file: copy, threads: 2), expected, tolerance: 2e-4, name)
@@ -74,7 +64,7 @@ struct TinyGemma3Tests {
 
     /// Each of Gemma 3's differences matters.
     @Test func droppingAFeatureBreaksTheModel() throws {
-        let expected = try Self.expected()
+        let expected = try Self.fixture.expected()
         let changes: [(String, (inout LlamaConfiguration) -> Void)] = [
             ("no q/k norms", { $0.features.queryKeyNorm = false }), ("one RoPE base", { $0.localRopeTheta = nil }),
             ("no RoPE scaling", { $0.ropeScaling = .none }), ("no window", { $0.localAttention = nil }),
@@ -83,7 +73,7 @@ struct TinyGemma3Tests {
         ]
         for form in ["hf", "F32"] {
             for (name, change) in changes {
-                let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+                let model = try TinyFamilies.model(at: Self.fixture.url(form), form: form, change)
                 let difference = TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits)
                 #expect(difference > 0.5, "\(form), \(name): \(difference)")
             }

@@ -8,20 +8,14 @@ import ModelFiles
 import Testing
 
 struct TinyPhi3Tests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiny-phi3")
+    static let fixture = TinyFixture("tiny-phi3", model: "phi3")
 
-    static func expected() throws -> TinyFamilies.Model {
-        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["phi3"])
-    }
 
-    static func url(_ form: String) -> URL { directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-phi3-\(form).gguf") }
 
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
-        let expected = try Self.expected()
-        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let expected = try Self.fixture.expected()
+        let loaded = try ModelLoader.load(file: Self.fixture.url(form), threads: 2)
         #expect(loaded.config.architecture == .phi3 && loaded.config.features == DecoderFeatures(fusedTensors: true))
         // The converter writes a window of 0 for none: nothing is cut.
         #expect(loaded.config.contextLength == 512 && loaded.config.slidingWindow == nil)
@@ -31,8 +25,8 @@ struct TinyPhi3Tests {
     /// The fused tensors' parts are read in place, in the file's order (the fixture records that gate and up swapped move
     /// the logits by 10.7).
     @Test func theFusedPartsAreInTheirOrder() throws {
-        let expected = try Self.expected()
-        let gguf = try GGUFFile(url: Self.url("F32"))
+        let expected = try Self.fixture.expected()
+        let gguf = try GGUFFile(url: Self.fixture.url("F32"))
         let config = try LlamaConfiguration(gguf: gguf)
         let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: 2)
         let layer = model.weights.layers[0]
@@ -47,20 +41,14 @@ struct TinyPhi3Tests {
 /// context of 256 under 1024 (Tests/Fixtures/tiny-phi3-longrope, made by scripts/fixtures/tiny_phi3_longrope.py). Within
 /// the original context transformers uses the short factors; the engine cuts the context there, which is exact.
 struct TinyPhi3LongRoPETests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiny-phi3-longrope")
+    static let fixture = TinyFixture("tiny-phi3-longrope", model: "phi3-longrope")
 
-    static func expected() throws -> TinyFamilies.Model {
-        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["phi3-longrope"])
-    }
 
-    static func url(_ form: String) -> URL { directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-phi3-longrope-\(form).gguf") }
 
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
-        let expected = try Self.expected()
-        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let expected = try Self.fixture.expected()
+        let loaded = try ModelLoader.load(file: Self.fixture.url(form), threads: 2)
         let c = loaded.config
         guard case let .longrope(short, original, attention) = c.ropeScaling else {
             Issue.record("\(form): LongRoPE not read: \(c.ropeScaling)")
@@ -76,22 +64,19 @@ struct TinyPhi3LongRoPETests {
         // Without the factors, or without the attention factor, the model is far from transformers.
         for change in [{ (c: inout LlamaConfiguration) in c.ropeScaling = .none },
                        { (c: inout LlamaConfiguration) in c.ropeScaling = .longrope(shortFactors: short, originalContext: original, attentionFactor: 1) }] {
-            let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+            let model = try TinyFamilies.model(at: Self.fixture.url(form), form: form, change)
             #expect(TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits) > 0.5, "\(form)")
         }
     }
 
     @Test func aFactorCountThatDoesNotFitTheHeadIsAnError() throws {
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("longrope-\(UUID().uuidString)")
+        let copy = try Self.fixture.editedCopy { config in
+            var rope = try #require(config["rope_parameters"] as? [String: Any])
+            rope["short_factor"] = [1.0, 2.0]
+            config["rope_parameters"] = rope
+        }
         defer { try? FileManager.default.removeItem(at: copy) }
-        try FileManager.default.copyItem(at: Self.url("hf"), to: copy)
-        let configURL = copy.appendingPathComponent("config.json")
-        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
-        var rope = try #require(config["rope_parameters"] as? [String: Any])
-        rope["short_factor"] = [1.0, 2.0]
-        config["rope_parameters"] = rope
-        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
-        let error = #expect(throws: EngineError.self) { try LlamaConfiguration(configJSON: configURL) }
+        let error = #expect(throws: EngineError.self) { try LlamaConfiguration(configJSON: copy.appendingPathComponent("config.json")) }
         #expect(error?.localizedDescription.contains("2 factors for 8 rotated pairs") == true, "\(String(describing: error))")
     }
 }

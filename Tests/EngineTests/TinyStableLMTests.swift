@@ -7,22 +7,14 @@ import Kernels
 import Testing
 
 struct TinyStableLMTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiny-stablelm")
+    static let fixture = TinyFixture("tiny-stablelm", model: "stablelm")
 
-    static func expected() throws -> TinyFamilies.Model {
-        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["stablelm"])
-    }
 
-    static func url(_ form: String) -> URL {
-        directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-stablelm-\(form).gguf")
-    }
 
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
-        let expected = try Self.expected()
-        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let expected = try Self.fixture.expected()
+        let loaded = try ModelLoader.load(file: Self.fixture.url(form), threads: 2)
         #expect(loaded.config.architecture == .stablelm && loaded.config.rmsNormEpsilon == 1e-5)
         #expect(loaded.config.features == DecoderFeatures(attentionBiases: true, layerNorm: true))
         #expect(loaded.config.headDimension == 32 && loaded.config.rotaryDimension == 8)
@@ -31,14 +23,14 @@ struct TinyStableLMTests {
 
     /// Each of StableLM's differences from Llama matters.
     @Test func droppingAFeatureBreaksTheModel() throws {
-        let expected = try Self.expected()
+        let expected = try Self.fixture.expected()
         let changes: [(String, Float, (inout LlamaConfiguration) -> Void)] = [
             ("RMSNorm", 0.05, { $0.features.layerNorm = false }), ("no q/k/v biases", 0.05, { $0.features.attentionBiases = false }),
             ("RoPE over the whole head", 0.05, { $0.rotaryDimension = nil }), ("RoPE over half of it", 0.05, { $0.rotaryDimension = 16 }),
         ]
         for form in ["hf", "F32"] {
             for (name, least, change) in changes {
-                let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+                let model = try TinyFamilies.model(at: Self.fixture.url(form), form: form, change)
                 let difference = TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits)
                 #expect(difference > least, "\(form), \(name): \(difference)")
             }

@@ -7,22 +7,14 @@ import Kernels
 import Testing
 
 struct TinyStarCoder2Tests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/tiny-starcoder2")
+    static let fixture = TinyFixture("tiny-starcoder2", model: "starcoder2")
 
-    static func expected() throws -> TinyFamilies.Model {
-        let file = try JSONDecoder().decode(TinyFamilies.File.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
-        return try #require(file.models["starcoder2"])
-    }
 
-    static func url(_ form: String) -> URL {
-        directory.appendingPathComponent(form == "hf" ? "hf" : "tiny-starcoder2-\(form).gguf")
-    }
 
     @Test(arguments: ["hf", "F32"])
     func logitsAndTranscriptMatchTransformers(form: String) throws {
-        let expected = try Self.expected()
-        let loaded = try ModelLoader.load(file: Self.url(form), threads: 2)
+        let expected = try Self.fixture.expected()
+        let loaded = try ModelLoader.load(file: Self.fixture.url(form), threads: 2)
         #expect(loaded.config.architecture == .starcoder2 && loaded.config.rmsNormEpsilon == 1e-5)
         #expect(loaded.config.features == DecoderFeatures(attentionBiases: true, layerNorm: true, outputBiases: true, mlp: .geluTanh))
         // Tight enough to tell GELU's tanh form from its erf form (they differ by 1e-3 here).
@@ -31,14 +23,14 @@ struct TinyStarCoder2Tests {
 
     /// Each of StarCoder2's differences from Llama matters.
     @Test func droppingAFeatureBreaksTheModel() throws {
-        let expected = try Self.expected()
+        let expected = try Self.fixture.expected()
         let changes: [(String, Float, (inout LlamaConfiguration) -> Void)] = [
             ("RMSNorm", 0.05, { $0.features.layerNorm = false }), ("no q/k/v biases", 0.05, { $0.features.attentionBiases = false }),
             ("no output or MLP biases", 0.05, { $0.features.outputBiases = false }), ("erf GELU", 5e-4, { $0.features.mlp = .gelu }),
         ]
         for form in ["hf", "F32"] {
             for (name, least, change) in changes {
-                let model = try TinyFamilies.model(at: Self.url(form), form: form, change)
+                let model = try TinyFamilies.model(at: Self.fixture.url(form), form: form, change)
                 let difference = TinyQwen.maxDifference(TinyFamilies.logits(model, expected), expected.logits)
                 #expect(difference > least, "\(form), \(name): \(difference)")
             }
