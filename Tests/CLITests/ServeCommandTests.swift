@@ -181,9 +181,10 @@ import Testing
     /// SIGTERM stops new work and lets the request in flight finish before the process exits.
     @Test func sigtermFinishesTheRequestInFlight() async throws {
         let server = try ServedModel(["smollm2"])
-        // A grammar that takes 200 letters, so the answer cannot end early.
+        // A grammar that takes 1000 letters, so the answer cannot end early, nor between two looks at the metrics on a
+        // loaded machine (200 letters could, and the test then waited in vain).
         let inFlight = Task {
-            try await server.post("/v1/completions", ["prompt": "Letters:", "max_tokens": 400, "temperature": 0, "grammar": "root ::= [a-z]{200}"])
+            try await server.post("/v1/completions", ["prompt": "Letters:", "max_tokens": 1200, "temperature": 0, "grammar": "root ::= [a-z]{1000}"])
         }
         var running = false
         // Up to a minute: the first constrained request builds the vocabulary's matcher first, slow on a loaded machine.
@@ -194,7 +195,7 @@ import Testing
         #expect(running)
         kill(server.process.processIdentifier, SIGTERM)
         let answer = try await inFlight.value
-        #expect(answer.status == 200 && ServedModel.content(answer)?.count == 200, "\(answer.text)")
+        #expect(answer.status == 200 && ServedModel.content(answer)?.count == 1000, "\(answer.text)")
         #expect(server.exited(within: 20))
     }
 }
