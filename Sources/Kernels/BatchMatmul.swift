@@ -9,8 +9,8 @@ public final class ActivationRows: @unchecked Sendable {
     public let columns: Int
     public let values: UnsafeMutablePointer<Float>
     let blocks: UnsafeMutablePointer<ck_block_q8a>
-    /// Each quantized block's ck_q8a_offsets, made with the blocks: packed Q8_0 products read them.
-    let offsets: UnsafeMutablePointer<Int32>
+    /// Each quantized block's two half sums (ck_q8a_sums), made with the blocks: packed products read them.
+    let sums: UnsafeMutablePointer<Int32>
     /// Rows quantized since the last write (0 when the blocks are stale).
     private var quantizedRows = 0
 
@@ -21,13 +21,13 @@ public final class ActivationRows: @unchecked Sendable {
         values = .allocate(capacity: capacity * columns)
         values.initialize(repeating: 0, count: capacity * columns)
         blocks = .allocate(capacity: capacity * columns / 32)
-        offsets = .allocate(capacity: capacity * columns / 32)
+        sums = .allocate(capacity: capacity * columns / 16)
     }
 
     deinit {
         values.deallocate()
         blocks.deallocate()
-        offsets.deallocate()
+        sums.deallocate()
     }
 
     public func row(_ index: Int) -> UnsafeMutablePointer<Float> { values + index * columns }
@@ -39,7 +39,7 @@ public final class ActivationRows: @unchecked Sendable {
         if quantizedRows < rows {
             for r in quantizedRows..<rows {
                 ck_quantize_row_q8a(row(r), blocks + r * columns / 32, Int64(columns))
-                ck_q8a_offsets(blocks + r * columns / 32, Int64(columns / 32), offsets + r * columns / 32)
+                ck_q8a_sums(blocks + r * columns / 32, Int64(columns / 32), sums + r * columns / 16)
             }
             quantizedRows = rows
         }
@@ -70,7 +70,7 @@ public enum BatchMatmul {
                     if w.type.isQuantized {
                         if let quantized, let packed = w.packed {
                             ck_matmul_packed(Int32(w.type.rawValue), packed.bytes, Int64(w.rows), Int64(w.columns), quantized,
-                                             blocksPerRow, x.offsets, Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
+                                             blocksPerRow, x.sums, Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
                         } else if let quantized {
                             ck_matmul_q8a(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), quantized, blocksPerRow,
                                           Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))

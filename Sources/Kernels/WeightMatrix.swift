@@ -8,8 +8,9 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     public let data: UnsafeRawPointer
     public let rowBytes: Int
-    /// The rows repacked for the 8-bit products, when `packedForProducts()` made them (Q8_0 and Q4_1 on
-    /// AVX-512 VNNI machines); every 8-bit product then reads these, and float products still read `data`.
+    /// The rows repacked for the 8-bit products, when `packedForProducts()` made them (Q8_0, Q4_1, Q5_0, Q5_1
+    /// and the K-quants on AVX-512 VNNI machines); every 8-bit product and batched float
+    /// product then reads these; single float dot products still read `data`.
     public let packed: PackedRows?
 
     /// The caller keeps the bytes alive (a mapped file) and has checked that `columns` fits the type.
@@ -33,7 +34,7 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// This matrix with its rows repacked for faster 8-bit products where this type and machine have a
-    /// packed layout (Q8_0 and Q4_1 with AVX-512 VNNI: sixteen rows per lane group), else itself unchanged.
+    /// packed layout (sixteen rows per lane group, on AVX-512 VNNI machines), else itself unchanged.
     public func packedForProducts() -> WeightMatrix {
         guard packed == nil, ck_packing_available(Int32(type.rawValue)) != 0 else { return self }
         return WeightMatrix(self, packed: PackedRows(self))
@@ -71,7 +72,7 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
-/// A matrix's rows repacked sixteen at a time (ck_pack_rows): as many bytes as the file's, owned here.
+/// A matrix's rows repacked sixteen at a time (ck_pack_rows): about as many bytes as the file's (K-quants 1-3 % more), owned here.
 public final class PackedRows: @unchecked Sendable {
     public let bytes: UnsafeMutableRawPointer
     public let byteCount: Int

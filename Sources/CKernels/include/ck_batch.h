@@ -11,27 +11,28 @@ extern "C" {
 
 /// out[j * out_stride + r] = row r . x_j for rows r in [begin, end) and inputs j in [0, inputs), where
 /// x_j = x + j * x_stride (blocks of n / 32 activations). Q4_0 has a batched AVX-512 body; other quantized
-/// types (and other machines) take the single-row dot per input (Q8_0 and Q4_1 are fast packed: see
+/// types (and other machines) take the single-row dot per input (packed rows are faster: see
 /// ck_matmul_packed). Each result is bit-identical to ck_dot_quantized(row r, x_j), whatever the other inputs are.
 void ck_matmul_q8a(int type, const void *weights, size_t row_bytes, int64_t n, const ck_block_q8a *x,
                    int64_t x_stride, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
 
-/// Q8_0 and Q4_1 rows repacked sixteen at a time for 8-bit products (on AVX-512 VNNI machines; elsewhere
-/// ck_packing_available says 0). ck_pack_rows fills groups [group_begin, group_end) of `packed`, which
-/// holds ck_packed_bytes(type, rows, n) bytes aligned to 64; rows past `rows` in the last group are zero.
+/// Q8_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K rows repacked sixteen at a time for 8-bit products (on AVX-512
+/// VNNI machines; elsewhere ck_packing_available says 0). ck_pack_rows fills groups [group_begin, group_end) of
+/// `packed`, which holds ck_packed_bytes(type, rows, n) bytes aligned to 64; rows past `rows` in the last group are zero.
 int ck_packing_available(int type);
 size_t ck_packed_bytes(int type, int64_t rows, int64_t n);
 void ck_pack_rows(int type, const void *weights, int64_t rows, int64_t n, void *packed, int64_t group_begin, int64_t group_end);
 
 /// out[j * out_stride + r] = packed row r . x_j for rows r in [begin, end) (best on multiples of 16) and
-/// inputs j < inputs. Per (row, input), whatever the other inputs: over the blocks in order, the exact
-/// integer sum s_b of weights times activations, total = fma(wd_b * xd_b, s_b, total), and for Q4_1 then
-/// total = fma(wm_b, xs_b, total). ck_dot_packed_row is one result, in portable C. `offsets` (NULL: made
-/// here) holds ck_q8a_offsets of each input, x_stride apart like x: made once per input, not per call.
+/// inputs j < inputs. Per (row, input), whatever the other inputs, a fixed order of exact integer block sums and
+/// fused multiply-adds (quant_packed.c and quant_packed_k.c say which); ck_dot_packed_row is one result, in
+/// portable C. `sums` (NULL: made here) holds ck_q8a_sums of each input, 2 * x_stride apart: made once per
+/// input, not per call.
 void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
-                      const int32_t *offsets, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
-/// -128 times the sum of each activation block's values: what Q8_0's packed (w + 128) adds to a block sum.
-void ck_q8a_offsets(const ck_block_q8a *x, int64_t blocks, int32_t *offsets);
+                      const int32_t *sums, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+/// Each activation block's sums of its first and last 16 values (two per block): what the offsets of unsigned
+/// packed quants (Q8_0's w + 128, Q5_0's q, Q6_K's q) take from a block sum.
+void ck_q8a_sums(const ck_block_q8a *x, int64_t blocks, int32_t *sums);
 float ck_dot_packed_row(int type, const void *packed, int64_t row, int64_t n, const ck_block_q8a *x);
 
 /// Rows [first, first + count) of a packed matrix as floats, `n` apart in y: bit for bit what the file's
