@@ -2,9 +2,10 @@
 # Runs each benchmark beside its peer in one go, on this machine, and prints our/their ratios:
 #   generate: llama.cpp (llama-cpp-python)   embed: sentence-transformers (PyTorch)   dedup: faiss-cpu + numpy
 #   batch: llama.cpp's llama-batched-bench, built once from the sources in the llama-cpp-python sdist
+#   kquant: the same on the production model's shape and type mix (a random Abacus-shape Q4_K_M file, 1.8 GB)
 #   serve: llama.cpp's llama-server, built the same way, under the same concurrent chat clients as `semi-instruct serve`
 # The peers go into a throw-away venv in the cache; nothing here is part of the tests.
-# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup, serve; comma-separated) runs only those sections;
+# BENCH_COMPARE_ONLY=batch (or generate, embed, dedup, kquant, serve; comma-separated) runs only those sections;
 # BENCH_BATCH_REPEATS (default 3) sets how many times the batched pair alternates (medians are printed);
 # BENCH_BATCH_KV=f16 gives our batch engine an f16 KV cache, as llama.cpp has by default (ours: f32).
 set -euo pipefail
@@ -16,7 +17,7 @@ BIN=.build/release/semi-instruct
 MODEL="$CACHE/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 # Made from the Q4_1 file by `model quantize` (no original weights offline): the same network at 8 bits.
 MODEL_Q8_0="$CACHE/models/smollm2-q8_0/SmolLM2-135M-Instruct.Q8_0.gguf"
-ONLY="${BENCH_COMPARE_ONLY:-generate,embed,dedup,batch,serve}"
+ONLY="${BENCH_COMPARE_ONLY:-generate,embed,dedup,batch,kquant,serve}"
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -94,6 +95,25 @@ for label in Q4_1 Q8_0; do
   done
   python3 scripts/bench/batch_compare.py "$label" "$WORK" "$REPEATS"
 done
+fi
+
+if wanted kquant; then
+echo "== kquant: random weights of Abacus's shape in Q4_K_M (1.8 GB), 128-token prompts, 32 generated each, 1/4/8 sequences, 2 threads"
+BATCHED_BENCH=$(bash scripts/bench/build_llama_cpp.sh "$VENV" "$CACHE" llama-batched-bench llama-quantize)
+# One file for both engines; ours also reports single-stream decode against the streaming read bandwidth.
+$BIN bench abacus-shape --keep "$WORK/abacus-shape.gguf" --directory "$WORK"
+REPEATS="${BENCH_BATCH_REPEATS:-3}"
+for r in $(seq "$REPEATS"); do
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours-Q4_K_M-$r.time" \
+    $BIN bench batch "$WORK/abacus-shape.gguf" --runs 1 --prefix-requests 0 --prompt-tokens 128 --generate-tokens 32 \
+    --parallel 1,4,8 --kv "${BENCH_BATCH_KV:-f32}" --json > "$WORK/ours-Q4_K_M-$r.json"
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/theirs-Q4_K_M-$r.time" \
+    "$BATCHED_BENCH" -m "$WORK/abacus-shape.gguf" -c 4096 -b 2048 -ub 512 -npp 128 -ntg 32 -npl 1,4,8 -t 2 \
+    --output-format jsonl -lv 4 > "$WORK/theirs-Q4_K_M-$r.jsonl" 2> "$WORK/theirs-Q4_K_M-$r.log"
+done
+# Issue 20's aims: batched decode and prompts at 2x llama.cpp's (4 and 8 sequences).
+python3 scripts/bench/batch_compare.py Q4_K_M "$WORK" "$REPEATS" 4,8 2
+rm -f "$WORK/abacus-shape.gguf"
 fi
 
 if wanted serve; then

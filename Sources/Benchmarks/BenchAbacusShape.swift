@@ -57,8 +57,14 @@ struct ShapeBenchOptions: ParsableArguments {
     @Option(help: "Activations of the decoding products: int8 or float.")
     var precision = ActivationPrecision.int8
 
+    @Option(help: "Activations of the prompt's products: float or int8.")
+    var promptPrecision = ActivationPrecision.float
+
     @Option(help: "Directory for the temporary model file (default: the system's temporary directory).")
     var directory: String?
+
+    @Option(help: ArgumentHelp("Keep the model file at this path (it must not exist) instead of deleting it: a placeholder vocabulary lets llama.cpp and `bench batch` load it.", valueName: "path"))
+    var keep: String?
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -67,6 +73,7 @@ struct ShapeBenchOptions: ParsableArguments {
         guard threads >= 1, promptTokens >= 1, decodeTokens >= 1, runs >= 1 else {
             throw ValidationError("--threads, --prompt-tokens, --decode-tokens and --runs must be at least 1")
         }
+        if let keep, FileManager.default.fileExists(atPath: keep) { throw ValidationError("--keep: \(keep) already exists") }
     }
 }
 
@@ -83,11 +90,13 @@ struct ShapeBenchmark {
         let folder = parent.appendingPathComponent("\(name)-shape-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let url = folder.appendingPathComponent("\(name)-shape-Q4_K_M.gguf")
+        let written = folder.appendingPathComponent("\(name)-shape-Q4_K_M.gguf")
 
         let writeStart = DispatchTime.now().uptimeNanoseconds
-        let fileBytes = try RandomGGUFModel.writeQ4KM(self.config, to: url)
+        let fileBytes = try RandomGGUFModel.writeQ4KM(self.config, to: written)
         let writeSeconds = seconds(since: writeStart)
+        if let keep = options.keep { try FileManager.default.moveItem(at: written, to: URL(fileURLWithPath: keep)) }
+        let url = options.keep.map { URL(fileURLWithPath: $0) } ?? written
         let gguf = try GGUFFile(url: url)
         let config = try LlamaConfiguration(gguf: gguf)
         let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)
@@ -98,7 +107,8 @@ struct ShapeBenchmark {
         let prompt = (0..<promptTokens).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
         var prefillRates: [Double] = [], decodeRates: [Double] = []
         for _ in 0..<(runs + 1) {
-            let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations)
+            let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations,
+                                            promptPrecision: options.promptPrecision)
             let start = DispatchTime.now().uptimeNanoseconds
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
@@ -123,7 +133,7 @@ struct ShapeBenchmark {
         if options.json {
             let object: [String: Any] = [
                 "shape": name, "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision.rawValue,
-                "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
+                "prompt_precision": options.promptPrecision.rawValue, "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "weight_bytes_per_token": weights, "kv_bytes_per_token": kvBytes,
                 "read_bandwidth_bytes_per_second": bandwidth, "decode_bandwidth_fraction": fraction, "load_average": load,
@@ -132,9 +142,11 @@ struct ShapeBenchmark {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("model        random weights, \(name) shape (\(config.architecture.name)), Q4_K_M mix: "
-                + String(format: "%.2f GB written in %.1f s (deleted after)", Double(fileBytes) / 1e9, writeSeconds))
+                + String(format: "%.2f GB written in %.1f s", Double(fileBytes) / 1e9, writeSeconds)
+                + (options.keep.map { ", kept at \($0)" } ?? " (deleted after)"))
             print("tensors      \(types) matrices")
-            print("threads      \(threads), median of \(runs) runs, \(precision.rawValue) activations, \(KernelInfo.simd)")
+            print("threads      \(threads), median of \(runs) runs, \(precision.rawValue) activations (prompt: \(options.promptPrecision.rawValue)), "
+                + KernelInfo.simd)
             print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.2f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
             print(String(format: "per token    %.0f MB of weights + %.1f MB of KV cache read", Double(weights) / 1e6, kvBytes / 1e6))

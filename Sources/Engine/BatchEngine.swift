@@ -90,7 +90,9 @@ public final class BatchEngine: @unchecked Sendable {
                 let samples = p == end - 1 && end >= sequence.prompt.count
                 rows.append(BatchRow(token: sequence.token(at: p), position: p, tableStart: tableStart,
                                      logitsIndex: samples ? logitRows : nil,
-                                     floatActivations: options.precision == .float || p < sequence.prompt.count))
+                                     floatActivations: options.precision == .float
+                                         || (p < sequence.prompt.count && options.promptPrecision == .float),
+                                     prompt: p < sequence.prompt.count))
                 if samples { logitRows += 1 }
             }
             fed.append((sequence, count))

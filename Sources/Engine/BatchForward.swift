@@ -14,10 +14,12 @@ struct BatchRow {
     let tableStart: Int
     /// The index of this row's logits in the step's output, when the row's next token is sampled.
     let logitsIndex: Int?
-    /// Whether its products take float activations (a prompt token, or any token at float precision); a generated
-    /// token's take 8-bit ones otherwise. Float rows come after all 8-bit rows in a step, and an 8-bit row is its
-    /// sequence's only row in the step.
+    /// Whether its products take float activations (a prompt token at float prompt precision, or any token at float
+    /// precision); 8-bit ones otherwise. Float rows come after all 8-bit rows in a step.
     let floatActivations: Bool
+    /// A prompt token. Prompt rows come after the generated tokens' rows in a step, and store their keys and values
+    /// before any row attends (a prompt's later rows read them); a generated token's row is its sequence's only one.
+    let prompt: Bool
 }
 
 final class BatchForward {
@@ -77,6 +79,9 @@ final class BatchForward {
         let n = rows.count, dim = c.hiddenSize, ffn = c.intermediateSize, hd = c.headDimension
         let floatFrom = rows.firstIndex(where: \.floatActivations) ?? n
         precondition(rows[floatFrom...].allSatisfy(\.floatActivations), "float rows must follow the 8-bit rows")
+        // Rows from here on store their keys and values before attention: every prompt row, and all rows of a float step.
+        let storedFrom = min(floatFrom, rows.firstIndex(where: \.prompt) ?? n)
+        precondition(rows[storedFrom...].allSatisfy { $0.prompt || $0.floatActivations }, "prompt rows must follow the generated tokens' rows")
         for row in rows {
             if let index = row.logitsIndex { precondition(index < maxLogitRows, "logits row \(index) beyond \(maxLogitRows)") }
         }
@@ -95,8 +100,8 @@ final class BatchForward {
             BatchMatmul.multiply([layer.query, layer.key, layer.value], normed, rows: n, floatFrom: floatFrom, into: [q, k, v], pool: pool)
             if Self.reshapes(layer) { eachRow(n) { r in shapeProjections(r, layer: layer) } }
             // A prompt's rows store their keys and values before any row attends: its later rows read them.
-            eachRow(n - floatFrom) { i in rotateAndStore(floatFrom + i, rows[floatFrom + i], layer: l, table: table) }
-            attend(rows, layer: l, table: table, storingBefore: floatFrom)
+            eachRow(n - storedFrom) { i in rotateAndStore(storedFrom + i, rows[storedFrom + i], layer: l, table: table) }
+            attend(rows, layer: l, table: table, storingBefore: storedFrom)
             attended.invalidate()
             BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
             eachRow(n) { r in

@@ -42,12 +42,17 @@ public struct BatchOptions: Sendable, Equatable {
     /// Most prompt tokens one step processes besides the decoding sequences' tokens.
     public var stepTokens: Int
     /// Activations of the generated tokens' products and of the output head: int8 (fastest) or float (closest to a
-    /// float reference). Prompt tokens always take float activations.
+    /// float reference). Float makes the prompt tokens float too.
     public var precision: ActivationPrecision
+    /// Activations of the prompt tokens' products: float (read as precisely as a float prefill) or int8 (the packed
+    /// 8-bit products, 2-3x faster prompts on K-quant files; logits move as int8 decoding's do).
+    public var promptPrecision: ActivationPrecision
 
     public init(maxSequences: Int = 16, kvMemoryBytes: Int = 512 << 20, kvPrecision: KVPrecision = .f32,
-                blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256, precision: ActivationPrecision = .int8) {
+                blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256, precision: ActivationPrecision = .int8,
+                promptPrecision: ActivationPrecision = .float) {
         self.precision = precision
+        self.promptPrecision = promptPrecision
         self.maxSequences = max(1, maxSequences)
         self.kvMemoryBytes = kvMemoryBytes
         self.kvPrecision = kvPrecision

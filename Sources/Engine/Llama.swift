@@ -33,9 +33,10 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// A fresh sequence that can hold `capacity` tokens. `precision` is what the products of decoded tokens and the
-    /// output head use (prompt tokens always take float activations); an int8 head rescores its near-ties with floats.
-    public func makeSession(capacity: Int, precision: ActivationPrecision = .int8) -> LlamaSession {
-        LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision)
+    /// output head use; an int8 head rescores its near-ties with floats. `promptPrecision` is what `process`'s prompt
+    /// tokens use (float unless int8 is asked for, and float whenever `precision` is).
+    public func makeSession(capacity: Int, precision: ActivationPrecision = .int8, promptPrecision: ActivationPrecision = .float) -> LlamaSession {
+        LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision, promptPrecision: promptPrecision)
     }
 }
 
@@ -45,6 +46,7 @@ public final class LlamaModel: @unchecked Sendable {
 public final class LlamaSession: @unchecked Sendable {
     public let model: LlamaModel
     public let layerPrecision: ActivationPrecision
+    public let promptPrecision: ActivationPrecision
     public let capacity: Int
     public private(set) var count = 0
     let kv: KVBlockPool
@@ -54,10 +56,11 @@ public final class LlamaSession: @unchecked Sendable {
     /// Most logit rows one pass computes.
     static let logitRows = 8
 
-    init(model: LlamaModel, capacity: Int, precision: ActivationPrecision) {
+    init(model: LlamaModel, capacity: Int, precision: ActivationPrecision, promptPrecision: ActivationPrecision) {
         self.model = model
         self.capacity = capacity
         layerPrecision = precision
+        self.promptPrecision = precision == .float ? .float : promptPrecision
         let c = model.config, blockTokens = 16
         let blocks = max(1, (capacity + blockTokens - 1) / blockTokens)
         let bytesPerBlock = KVBlockPool.blockBytes(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: blockTokens,
@@ -75,18 +78,18 @@ public final class LlamaSession: @unchecked Sendable {
     /// Largest number of prompt tokens one pass takes; longer prompts go in chunks.
     static let chunkTokens = 512
 
-    /// Runs `tokens` through the model from the current position as prompt tokens (float activations); returns the
+    /// Runs `tokens` through the model from the current position as prompt tokens (at `promptPrecision`); returns the
     /// last token's logits, valid while the session lives and until its next `process` or `decode`.
     @discardableResult
     public func process(_ tokens: [Int]) -> UnsafeBufferPointer<Float> {
-        run(tokens, float: true, logitsAt: tokens.isEmpty ? [] : [tokens.count - 1]) { _, _ in }
+        run(tokens, float: promptPrecision == .float, logitsAt: tokens.isEmpty ? [] : [tokens.count - 1]) { _, _ in }
         return UnsafeBufferPointer(start: forward.logits, count: model.config.vocabularySize)
     }
 
     /// Appends one generated token (8-bit activations unless the session is float) and returns the logits for the
     /// next, in the session's buffer as `process`.
     public func decode(_ token: Int) -> UnsafeBufferPointer<Float> {
-        run([token], float: layerPrecision == .float, logitsAt: [0]) { _, _ in }
+        run([token], float: layerPrecision == .float, prompt: false, logitsAt: [0]) { _, _ in }
         return UnsafeBufferPointer(start: forward.logits, count: model.config.vocabularySize)
     }
 
@@ -114,7 +117,7 @@ public final class LlamaSession: @unchecked Sendable {
 
     /// Feeds `tokens` in passes of at most `maxRows` rows and `logitRows` logit rows; `logits` sees each asked
     /// position with its row in the pass's logits, `chunkDone` each pass's row count.
-    private func run(_ tokens: [Int], float: Bool, logitsAt positions: [Int], finalHidden: UnsafeMutablePointer<Float>? = nil,
+    private func run(_ tokens: [Int], float: Bool, prompt: Bool = true, logitsAt positions: [Int], finalHidden: UnsafeMutablePointer<Float>? = nil,
                      logits: (Int, Int) -> Void, chunkDone: (Int) -> Void = { _ in }) {
         precondition(count + tokens.count <= capacity, "\(count + tokens.count) tokens exceed the session's \(capacity)")
         let asked = Set(positions)
@@ -126,7 +129,7 @@ public final class LlamaSession: @unchecked Sendable {
             while index < tokens.count && rows.count < forward.maxRows && !(asked.contains(index) && wanted.count == Self.logitRows) {
                 let sampled = asked.contains(index)
                 rows.append(BatchRow(token: tokens[index], position: count + index - start, tableStart: 0,
-                                     logitsIndex: sampled ? wanted.count : nil, floatActivations: float))
+                                     logitsIndex: sampled ? wanted.count : nil, floatActivations: float, prompt: prompt))
                 if sampled { wanted.append(index) }
                 index += 1
             }

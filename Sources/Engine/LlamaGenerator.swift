@@ -20,13 +20,15 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
     /// The vocabulary trie and per-grammar token masks, built on the first constrained request.
     public let constraintCache: TokenMatcherCache
 
+    /// `promptPrecision` (float unless given) is the prompt tokens' activations; `batchOptions`' own is replaced.
     public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8,
-                batchOptions: BatchOptions = BatchOptions()) {
+                promptPrecision: ActivationPrecision = .float, batchOptions: BatchOptions = BatchOptions()) {
         self.loaded = loaded
         templateOverride = template
         self.precision = precision
         var options = batchOptions
         options.precision = precision
+        options.promptPrecision = promptPrecision
         self.batchOptions = options
         constraintCache = TokenMatcherCache(tokenizer: loaded.tokenizer)
     }

@@ -33,8 +33,9 @@ public enum RandomGGUFModel {
     static let poolRows = 64
 
     /// Writes `config` as a GGUF with llama.cpp's Q4_K_M types (a separate head when the config has one, q/k/v biases
-    /// when its family has them), without the `minicpm.*_scale` keys (as the published Abacus files). Returns the
-    /// file's size in bytes.
+    /// when its family has them), without the `minicpm.*_scale` keys (as the published Abacus files), and a placeholder
+    /// SentencePiece vocabulary of the config's size, so that llama.cpp and `bench batch` load the same file. Returns
+    /// the file's size in bytes.
     @discardableResult
     public static func writeQ4KM(_ config: LlamaConfiguration, to url: URL, seed: UInt64 = 1) throws(EngineError) -> Int {
         let arch = config.architecture.name
@@ -49,6 +50,7 @@ public enum RandomGGUFModel {
         writer.set("\(arch).attention.head_count_kv", .uint32(UInt32(config.kvHeadCount)))
         writer.set("\(arch).attention.layer_norm_rms_epsilon", .float32(config.rmsNormEpsilon))
         writer.set("\(arch).rope.freq_base", .float32(config.ropeTheta))
+        for (key, value) in placeholderVocabulary(size: config.vocabularySize) { writer.set(key, value) }
         let pools = RowPools(seed: seed)
         var tensorSeed = seed
         do {
@@ -96,6 +98,27 @@ public enum RandomGGUFModel {
             throw .modelFile(error.localizedDescription)
         }
         return (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+    }
+}
+
+extension RandomGGUFModel {
+    /// `<unk>`, `<s>`, `</s>`, the 256 byte pieces (llama.cpp's SentencePiece vocabulary needs `<0x0A>`), `▁`, then
+    /// pieces `▁t260`... up to `size`, all of score 0: any text encodes (spaces as `▁`, the rest in bytes), every id decodes.
+    static func placeholderVocabulary(size: Int) -> [(String, GGUFValue)] {
+        let special = ["<unk>", "<s>", "</s>"], bytes = (0..<256).map { "<0x" + ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) + ">" }
+        let first = special + bytes + ["\u{2581}"]
+        let pieces = first + (first.count..<max(size, first.count)).map { "\u{2581}t\($0)" }
+        // SentencePiece's piece types: 2 unknown, 3 control, 6 byte, 1 normal.
+        let types = [2, 3, 3] + [Int32](repeating: 6, count: 256) + [Int32](repeating: 1, count: pieces.count - 259)
+        return [
+            ("tokenizer.ggml.model", .string("llama")),
+            ("tokenizer.ggml.tokens", .array(pieces.prefix(size).map { .string($0) })),
+            ("tokenizer.ggml.scores", .array([GGUFValue](repeating: .float32(0), count: min(size, pieces.count)))),
+            ("tokenizer.ggml.token_type", .array(types.prefix(size).map { .int32($0) })),
+            ("tokenizer.ggml.unknown_token_id", .uint32(0)),
+            ("tokenizer.ggml.bos_token_id", .uint32(1)),
+            ("tokenizer.ggml.eos_token_id", .uint32(2)),
+        ]
     }
 }
 

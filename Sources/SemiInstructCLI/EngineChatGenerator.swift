@@ -1,6 +1,7 @@
 // The embedded engine as the pipeline's generator.
 import Engine
 import Foundation
+import Kernels
 import Pipeline
 import Tokenizers
 
@@ -9,8 +10,8 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
     public let modelName: String
     public var supportsConstraints: Bool { true }
 
-    /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`).
-    public init(model: String, chatTemplate: String?, threads: Int) throws {
+    /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`); `promptPrecision` is float or int8.
+    public init(model: String, chatTemplate: String?, promptPrecision: String = "float", threads: Int) throws {
         let loaded = try ModelLoader.load(model, threads: threads)
         var template: ChatTemplate?
         if let chatTemplate {
@@ -19,7 +20,7 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
             }
             template = named
         }
-        generator = LlamaGenerator(loaded, template: template)
+        generator = LlamaGenerator(loaded, template: template, promptPrecision: ActivationPrecision(rawValue: promptPrecision) ?? .float)
         modelName = model
     }
 

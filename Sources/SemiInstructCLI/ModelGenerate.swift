@@ -116,7 +116,7 @@ struct ModelGenerate: AsyncParsableCommand {
         let constraint = try constraint()
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
-                                       precision: model.precision,
+                                       precision: model.precision, promptPrecision: model.promptPrecision,
                                        batchOptions: BatchOptions(maxSequences: parallel, kvPrecision: KVPrecision(rawValue: kvCache) ?? .f32))
         if let input {
             try generateLines(of: input, with: generator, constraint: constraint)

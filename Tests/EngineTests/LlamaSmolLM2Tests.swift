@@ -103,6 +103,34 @@ struct LlamaSmolLM2Tests {
         }
     }
 
+    /// Prompts through the packed 8-bit products (`promptPrecision: .int8`): logits move as int8 decoding's do, the
+    /// reference's best stays near the top, and a sequence's tokens do not depend on what else is in its batch.
+    @Test func int8PromptsStayCloseAndBatchInvariant() throws {
+        let loaded = try #require(SmolLM2Fixtures.loaded)
+        var worst: Float = 0
+        for row in try LogitsRow.load() where row.position >= 8 {
+            let prefix = Array(row.promptIDs[0...row.position])
+            let session = loaded.model.makeSession(capacity: prefix.count, precision: .int8, promptPrecision: .int8)
+            let ours = withExtendedLifetime(session) { Array(session.process(prefix)) }
+            let float = loaded.model.makeSession(capacity: prefix.count, precision: .int8)
+            let precise = withExtendedLifetime(float) { Array(float.process(prefix)) }
+            #expect(ours != precise, "position \(row.position): int8 prompts took the float path")
+            // The same arithmetic per row as 8-bit decoding: the prompt fed one token at a time gives the same logits.
+            let stepped = try decodedLogits(prefix, precision: .int8).last!
+            #expect(ours.map(\.bitPattern) == stepped.map(\.bitPattern), "position \(row.position)")
+            let top3 = ours.indices.sorted { ours[$0] > ours[$1] }.prefix(3)
+            #expect(top3.contains(row.argmax), "position \(row.position)")
+            worst = max(worst, maxDifference(ours, row.logits))
+        }
+        #expect(worst < 2.5)
+        let generator = LlamaGenerator(loaded, precision: .int8, promptPrecision: .int8)
+        let questions = ["What is the capital of France?", "Name a prime number above 10.", "Write a haiku about rain."]
+        let requests = questions.map { GenerationRequest(prompt: .chat([ChatMessage(role: .user, content: $0)]), settings: SamplingSettings(maxTokens: 12)) }
+        let alone = try requests.map { try generator.generate($0, onText: nil).ids }
+        let together = try generator.results(batch: requests).map { try $0.get().ids }
+        #expect(alone == together)
+    }
+
     @Test func int8GreedyAgreesOnTheFirstAnswer() throws {
         let loaded = try #require(SmolLM2Fixtures.loaded)
         let generator = LlamaGenerator(loaded, precision: .int8)

@@ -5,6 +5,7 @@ import Foundation
 import Kernels
 import ModelFiles
 import Testing
+import Tokenizers
 
 struct RandomGGUFModelTests {
     /// `config` cut down to a few small layers, its family and features kept.
@@ -47,6 +48,14 @@ struct RandomGGUFModelTests {
         let session = model.makeSession(capacity: 16)
         let logits = withExtendedLifetime(session) { Array(session.process([1, 2, 3, 4, 5, 6, 7, 8, 9])) + Array(session.decode(10)) }
         #expect(logits.allSatisfy(\.isFinite) && Set(logits).count > 100)
+        // The placeholder vocabulary (for llama.cpp and `bench batch`): any text encodes in byte pieces and decodes back.
+        let tokenizer = try TokenizerLoader.load(gguf: gguf)
+        #expect(tokenizer.vocabularySize == 300 && tokenizer.bosID == 1 && tokenizer.endIDs.contains(2))
+        let ids = tokenizer.encode("def f(x):\n    return x")
+        let text = tokenizer.decode(ids)
+        #expect(ids.allSatisfy { (3...259).contains($0) } && ids.filter { $0 == 259 }.count == 7, "\(ids)")
+        #expect(text == "def f(x):\n    return x", "\(text.debugDescription)")
+        #expect(tokenizer.token(299) == "\u{2581}t299" && tokenizer.token(3 + 0x0A) == "<0x0A>")
     }
 
     /// The sibling shapes' features: Qwen2.5-Coder's q/k/v biases and 7B's separate head (Q6_K, as llama.cpp's mix).

@@ -71,7 +71,8 @@ import Testing
                                   ("sampling:\n  top_p: 0\n", "sampling.top_p", 2),
                                   ("sampling:\n  attempts: 0\n", "sampling.attempts", 2),
                                   ("dedup:\n  keep: newest\n", "dedup.keep", 2),
-                                  ("dedup:\n  eps: -1\n", "dedup.eps", 2)] {
+                                  ("dedup:\n  eps: -1\n", "dedup.eps", 2),
+                                  ("models:\n  generator: smollm2\n  prompt_precision: int4\n", "models.prompt_precision", 3)] {
             #expect {
                 _ = try RecipeLoader.parse(yaml, path: "r.yaml")
             } throws: { error in
@@ -82,6 +83,8 @@ import Testing
         let recipe = try RecipeLoader.parse("instruction:\n  examples: 3\n  example_style: doctest\n  min_faithfulness: 0.5\n  back_translate: false\n")
         #expect(recipe.instruction.examples == 3 && recipe.instruction.exampleStyle == "doctest" && recipe.instruction.minFaithfulness == 0.5)
         #expect(!recipe.instruction.backTranslate && recipe.instruction.checkClaims && recipe.instruction.evidence == 4)
+        #expect(recipe.models.promptPrecision == "float")
+        #expect(try RecipeLoader.parse("models:\n  prompt_precision: int8\n").models.promptPrecision == "int8")
     }
 
     @Test func shippedRecipesLoad() throws {
