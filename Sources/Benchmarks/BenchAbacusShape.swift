@@ -102,13 +102,15 @@ struct ShapeBenchmark {
         let model = try LlamaModel(config: config, source: GGUFWeightSource(file: gguf), names: .gguf, threads: threads)
         BLAS.threads = threads
         let activations = precision
+        // As the sessions run it: float whenever the decoding products are.
+        let promptPrecision = precision == .float ? .float : options.promptPrecision
 
         var generator = SplitMix64(seed: 7)
         let prompt = (0..<promptTokens).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
         var prefillRates: [Double] = [], decodeRates: [Double] = []
         for _ in 0..<(runs + 1) {
             let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations,
-                                            promptPrecision: options.promptPrecision)
+                                            promptPrecision: promptPrecision)
             let start = DispatchTime.now().uptimeNanoseconds
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
@@ -133,7 +135,7 @@ struct ShapeBenchmark {
         if options.json {
             let object: [String: Any] = [
                 "shape": name, "file_bytes": fileBytes, "write_seconds": writeSeconds, "threads": threads, "precision": precision.rawValue,
-                "prompt_precision": options.promptPrecision.rawValue, "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
+                "prompt_precision": promptPrecision.rawValue, "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "weight_bytes_per_token": weights, "kv_bytes_per_token": kvBytes,
                 "read_bandwidth_bytes_per_second": bandwidth, "decode_bandwidth_fraction": fraction, "load_average": load,
@@ -145,7 +147,7 @@ struct ShapeBenchmark {
                 + String(format: "%.2f GB written in %.1f s", Double(fileBytes) / 1e9, writeSeconds)
                 + (options.keep.map { ", kept at \($0)" } ?? " (deleted after)"))
             print("tensors      \(types) matrices")
-            print("threads      \(threads), median of \(runs) runs, \(precision.rawValue) activations (prompt: \(options.promptPrecision.rawValue)), "
+            print("threads      \(threads), median of \(runs) runs, \(precision.rawValue) activations (prompt: \(promptPrecision.rawValue)), "
                 + KernelInfo.simd)
             print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.2f tokens/s (%d tokens after the prompt)", decode, decodeTokens))

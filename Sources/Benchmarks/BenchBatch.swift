@@ -14,6 +14,8 @@ struct BenchBatch: AsyncParsableCommand {
 
     @OptionGroup var model: ModelArgument
 
+    @OptionGroup var promptOption: PromptPrecisionOption
+
     @Option(help: "Prompt tokens per sequence.")
     var promptTokens = 64
 
@@ -70,7 +72,7 @@ struct BenchBatch: AsyncParsableCommand {
             // Distinct prompts (different offsets into the text) and no prefix cache: nothing is shared.
             let prompts = (0..<count).map { Array(text[(37 * $0) % 4096..<(37 * $0) % 4096 + promptTokens]) }
             let options = BatchOptions(maxSequences: count, kvMemoryBytes: 1 << 30, kvPrecision: precision, prefixCacheBlocks: 0,
-                                       precision: model.precision, promptPrecision: model.promptPrecision)
+                                       precision: model.precision, promptPrecision: promptOption.promptPrecision)
             let engine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: options)
             let full = prompts.map { BatchRequest(promptIDs: $0, settings: SamplingSettings(maxTokens: generateTokens)) }
             let first = prompts.map { BatchRequest(promptIDs: $0, settings: SamplingSettings(maxTokens: 1)) }
@@ -110,7 +112,7 @@ struct BenchBatch: AsyncParsableCommand {
                     // A fresh engine each run: the cache starts empty.
                     let engine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: BatchOptions(
                         maxSequences: prefixParallel, kvMemoryBytes: 1 << 30, kvPrecision: precision, prefixCacheBlocks: cache ? 4096 : 0,
-                        precision: model.precision, promptPrecision: model.promptPrecision))
+                        precision: model.precision, promptPrecision: promptOption.promptPrecision))
                     measured.append(Measurement.of { _ = engine.run(requests) })
                     statistics = engine.statistics
                 }

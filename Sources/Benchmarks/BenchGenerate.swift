@@ -13,6 +13,8 @@ struct BenchGenerate: AsyncParsableCommand {
 
     @OptionGroup var model: ModelArgument
 
+    @OptionGroup var promptOption: PromptPrecisionOption
+
     @Option(help: "Prompt tokens processed per run.")
     var promptTokens = 512
 
@@ -54,7 +56,7 @@ struct BenchGenerate: AsyncParsableCommand {
         var constrainedRates: [Double] = [], constraintShares: [Double] = [], constraintMicroseconds: [Double] = []
         for _ in 0..<(runs + 1) {
             let session = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1,
-                                                   precision: model.precision)
+                                                   precision: model.precision, promptPrecision: promptOption.promptPrecision)
             let start = DispatchTime.now().uptimeNanoseconds
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
@@ -64,7 +66,7 @@ struct BenchGenerate: AsyncParsableCommand {
             prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
             decodeRates.append(Double(decodeTokens) / (Double(decoded - prefilled) / 1e9))
             // Decode from a one-token context, as llama-bench's tg test does.
-            let fresh = loaded.model.makeSession(capacity: decodeTokens + 1, precision: model.precision)
+            let fresh = loaded.model.makeSession(capacity: decodeTokens + 1, precision: model.precision, promptPrecision: promptOption.promptPrecision)
             logits = fresh.process([prompt[0]])
             let freshStart = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<decodeTokens { logits = fresh.decode(Sampler.argmax(logits)) }
@@ -72,7 +74,8 @@ struct BenchGenerate: AsyncParsableCommand {
             shortRates.append(Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - freshStart) / 1e9))
             // The same decode after the prompt, each token picked under the constraint (a fresh matcher: cold caches).
             if let grammar, let vocabularyTrie {
-                let constrained = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: model.precision)
+                let constrained = loaded.model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: model.precision,
+                                                           promptPrecision: promptOption.promptPrecision)
                 var clock = ConstrainedDecodeClock(grammar, vocabulary: vocabularyTrie)
                 logits = constrained.process(prompt)
                 let constrainedStart = DispatchTime.now().uptimeNanoseconds
@@ -94,7 +97,8 @@ struct BenchGenerate: AsyncParsableCommand {
         let memory = ResidentMemory.current()
         if json {
             let object: [String: Any] = [
-                "model": loaded.file.path, "threads": model.threads, "precision": model.precision.rawValue, "simd": KernelInfo.simd, "runs": runs,
+                "model": loaded.file.path, "threads": model.threads, "precision": model.precision.rawValue,
+                "prompt_precision": effectivePromptPrecision.rawValue, "simd": KernelInfo.simd, "runs": runs,
                 "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "decode_empty_context_tokens_per_second": shortDecode, "load_average": load,
@@ -108,7 +112,8 @@ struct BenchGenerate: AsyncParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("model        \(loaded.file.path) (\((loaded.gguf?.fileSize ?? 0) / 1_000_000) MB)")
-            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations, \(KernelInfo.simd)")
+            print("threads      \(model.threads), median of \(runs) runs, \(model.precision) activations (prompt: \(effectivePromptPrecision)), "
+                + KernelInfo.simd)
             print(String(format: "prefill      %.1f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
             print(String(format: "decode       %.1f tokens/s (%d tokens from an empty context)", shortDecode, decodeTokens))
@@ -120,6 +125,9 @@ struct BenchGenerate: AsyncParsableCommand {
             print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")
         }
     }
+
+    /// What the sessions' prompts ran at: float whenever the decoding products are.
+    var effectivePromptPrecision: ActivationPrecision { model.precision == .float ? .float : promptOption.promptPrecision }
 }
 
 /// Resident set size from /proc/self/status (Linux).

@@ -1,6 +1,6 @@
-// Quantized weights times several activation rows, for matrices without packed rows (quant_packed.c
-// serves Q8_0 and Q4_1): each Q4_0 weight row is unpacked once and used for a tile of up to four inputs,
-// so a decode step of B sequences reads the weights once; other types take the single-row dot per input.
+// Quantized weights times several activation rows, for matrices without packed rows (quant_packed.c and
+// quant_packed_k.c serve the types they pack on AVX-512 VNNI machines): each Q4_0 weight row is unpacked once
+// and used for a tile of up to four inputs, so a decode step of B sequences reads the weights once; other types take the single-row dot per input.
 // Per input, the arithmetic is the single-row dot product's, in the same order: results are bit-identical
 // to ck_dot_quantized whatever the batch holds (tests rely on it: a sequence decodes the same alone or not).
 // Float inputs (prompt rows) multiply dequantized rows.

@@ -14,10 +14,15 @@ public struct ModelArgument: ParsableArguments {
     @Option(help: "Activations of the decoding products: int8 (fastest) or float (closest to a float reference).")
     public var precision = ActivationPrecision.int8
 
-    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill) or int8 (2-3x faster prompts on K-quant and other packed weights; logits move as with int8 decoding).")
-    public var promptPrecision = ActivationPrecision.float
-
     public func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
+}
+
+/// `--prompt-precision`, for the commands that read prompts through the engine.
+public struct PromptPrecisionOption: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill) or int8 (2-3x faster prompts on K-quant and other packed weights; exactly int8 decoding's arithmetic; float whenever --precision is float).")
+    public var promptPrecision = ActivationPrecision.float
 }

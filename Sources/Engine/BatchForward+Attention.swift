@@ -36,10 +36,10 @@ extension BatchForward {
         let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension
         let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
         let path = KernelPath.avx512VNNI.rawValue
-        // Gemma: capped scores on every layer, a window on its local layers once a row reaches past it (portable arithmetic).
+        // Gemma: capped scores on every layer, a window on its local layers once a row reaches past it (portable
+        // arithmetic), decided per row so that a row's numbers do not depend on the others in its step.
         let softcap = c.attentionSoftcap ?? 0
         let window = model.windows[layer]
-        let general = softcap > 0 || window.map { longest > $0 } ?? false
         let tasks = { (range: Range<Int>) in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longest * group, 1)) { scores in
                 for task in range {
@@ -57,7 +57,7 @@ extension BatchForward {
                         base: UnsafePointer(kv.storage.assumingMemoryBound(to: UInt8.self)), table: table + row.tableStart,
                         block_bytes: kv.blockBytes, key_offset: keyOffset + headOffset, value_offset: valueOffset + headOffset,
                         block_tokens: Int64(kv.blockTokens), stride: Int64(kvDim), halves: kv.precision == .f16 ? 1 : 0)
-                    if general {
+                    if softcap > 0 || window.map({ row.position + 1 > $0 }) ?? false {
                         let start = window.map { max(0, row.position + 1 - $0) } ?? 0
                         for g in 0..<group {
                             ck_attend_blocks_window(q + first + g * hd, &blocks, Int64(start), Int64(row.position + 1), Int64(hd), scale,

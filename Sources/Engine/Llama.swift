@@ -33,8 +33,9 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// A fresh sequence that can hold `capacity` tokens. `precision` is what the products of decoded tokens and the
-    /// output head use; an int8 head rescores its near-ties with floats. `promptPrecision` is what `process`'s prompt
-    /// tokens use (float unless int8 is asked for, and float whenever `precision` is).
+    /// output head use; an int8 head rescores its near-ties with floats. `promptPrecision` is what `process(_:)`'s prompt
+    /// tokens use (float unless int8 is asked for, and float whenever `precision` is); the reference and embedding
+    /// readers (`process(_:logitsAt:)`, hidden states) always read prompts in float.
     public func makeSession(capacity: Int, precision: ActivationPrecision = .int8, promptPrecision: ActivationPrecision = .float) -> LlamaSession {
         LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision, promptPrecision: promptPrecision)
     }

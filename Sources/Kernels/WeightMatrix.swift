@@ -10,7 +10,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rowBytes: Int
     /// The rows repacked for the 8-bit products, when `packedForProducts()` made them (Q8_0, Q4_1, Q5_0, Q5_1
     /// and the K-quants on AVX-512 VNNI machines); every 8-bit product and batched float
-    /// product then reads these; single float dot products still read `data`.
+    /// product then reads these; float matrix-vector and single float dot products still read `data`.
     public let packed: PackedRows?
 
     /// The caller keeps the bytes alive (a mapped file) and has checked that `columns` fits the type.

@@ -44,9 +44,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var embedderEndpoint: Endpoint?
         /// Overrides the generator's own chat template (e.g. `chatml`).
         public var chatTemplate: String?
-        /// The embedded generator's activations for prompt tokens: `float` (as precise as a float prefill) or `int8`
-        /// (2-3x faster prompts on K-quant files; logits move as with int8 decoding).
-        public var promptPrecision: String = "float"
+        /// The embedded generator's activations for prompt tokens: `float` (the default: as precise as a float prefill)
+        /// or `int8` (2-3x faster prompts on K-quant files; logits move as with int8 decoding). Optional, so recipes
+        /// stored by earlier runs still decode and keep their identity.
+        public var promptPrecision: String?
     }
 
     /// An OpenAI-compatible API on another machine (vLLM, SGLang, llama-server, TGI, a hosted API).

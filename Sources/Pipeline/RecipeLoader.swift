@@ -194,7 +194,7 @@ public enum RecipeLoader {
             (["sampling", "temperature"], (0...10).contains(recipe.sampling.temperature), "0 to 10"),
             (["sampling", "top_p"], recipe.sampling.topP > 0 && recipe.sampling.topP <= 1, "more than 0 and at most 1"),
             (["sampling", "top_k"], recipe.sampling.topK >= 0, "0 (off) or more"),
-            (["models", "prompt_precision"], ["float", "int8"].contains(recipe.models.promptPrecision), "float or int8"),
+            (["models", "prompt_precision"], recipe.models.promptPrecision.map { ["float", "int8"].contains($0) } ?? true, "float or int8"),
             (["sampling", "max_tokens"], (1...(1 << 20)).contains(recipe.sampling.maxTokens), "1 to 1048576"),
             (["sampling", "attempts"], (1...100).contains(recipe.sampling.attempts), "1 to 100"),
             (["tests", "candidates"], recipe.tests.candidates >= 0, "0 or more"),
@@ -251,6 +251,7 @@ public enum RecipeLoader {
         input.entryField = ""
         recipe.inputs = [input]
         recipe.models.chatTemplate = ""
+        recipe.models.promptPrecision = ""
         recipe.prompts.rewrite.system = ""
         recipe.prompts.rewrite.examples = [.init(user: "", assistant: "")]
         recipe.prompts.rewrite.examplesShown = 0

@@ -13,7 +13,7 @@ extension BuildServices {
                 }
                 progress.message("loading generator \(recipe.models.generator)")
                 return try EngineChatGenerator(model: recipe.models.generator, chatTemplate: recipe.models.chatTemplate,
-                                               promptPrecision: recipe.models.promptPrecision,
+                                               promptPrecision: recipe.models.promptPrecision ?? "float",
                                                threads: ProcessInfo.processInfo.activeProcessorCount)
             },
             runner: { moduleRoots in

@@ -13,6 +13,8 @@ struct ModelGenerate: AsyncParsableCommand {
 
     @OptionGroup var model: ModelArgument
 
+    @OptionGroup var promptOption: PromptPrecisionOption
+
     @Option(help: "The prompt.")
     var prompt: String?
 
@@ -116,7 +118,7 @@ struct ModelGenerate: AsyncParsableCommand {
         let constraint = try constraint()
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
-                                       precision: model.precision, promptPrecision: model.promptPrecision,
+                                       precision: model.precision, promptPrecision: promptOption.promptPrecision,
                                        batchOptions: BatchOptions(maxSequences: parallel, kvPrecision: KVPrecision(rawValue: kvCache) ?? .f32))
         if let input {
             try generateLines(of: input, with: generator, constraint: constraint)

@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads for the engine.")
     var threads = 2
 
-    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill) or int8 (2-3x faster prompts on K-quant and other packed weights; logits move as with int8 decoding).")
+    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill) or int8 (2-3x faster prompts on K-quant and other packed weights; exactly int8 decoding's arithmetic).")
     var promptPrecision = ActivationPrecision.float
 
     @Option(help: "Chat template to use instead of the model's own (chatml, minicpm).")

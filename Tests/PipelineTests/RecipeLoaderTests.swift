@@ -83,7 +83,7 @@ import Testing
         let recipe = try RecipeLoader.parse("instruction:\n  examples: 3\n  example_style: doctest\n  min_faithfulness: 0.5\n  back_translate: false\n")
         #expect(recipe.instruction.examples == 3 && recipe.instruction.exampleStyle == "doctest" && recipe.instruction.minFaithfulness == 0.5)
         #expect(!recipe.instruction.backTranslate && recipe.instruction.checkClaims && recipe.instruction.evidence == 4)
-        #expect(recipe.models.promptPrecision == "float")
+        #expect(recipe.models.promptPrecision == nil)
         #expect(try RecipeLoader.parse("models:\n  prompt_precision: int8\n").models.promptPrecision == "int8")
     }
 
