@@ -256,14 +256,17 @@ static CK_AVX512 void group_tile_any(int type, const uint8_t *group, const uint8
 #undef CK_PACKED_CASE
 }
 
-static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int64_t rows, int64_t blocks,
+// Groups of rows in [begin, end) times every input through `tile`, eight inputs a tile; `units` and `group_size` are
+// the tile's blocks (or super-blocks) and a group's bytes. Types whose quants carry an offset (`needs_sums`) read each
+// input's half sums: the caller's, made once per input, or made here.
+static CK_AVX512 void matmul_groups_avx512(int type, ck_packed_tile tile, int64_t units, int64_t group_size, int needs_sums,
+                                           const uint8_t *packed, int64_t rows, int64_t blocks,
                                            const ck_block_q8a *x, int64_t x_stride, const int32_t *given_sums,
                                            int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
-    // Q8_0 and Q5_0 need each input's half sums: the caller's, made once per input, or made here.
     int32_t *made = NULL;
     const int32_t *sums = given_sums;
     int64_t sums_stride = 2 * x_stride;
-    if (quant_offset(type) && !sums) {
+    if (needs_sums && !sums) {
         made = malloc((size_t)(inputs * blocks) * 2 * sizeof(int32_t));
         if (!made) abort();
         for (int64_t j = 0; j < inputs; j++) ck_q8a_sums(x + j * x_stride, blocks, made + j * 2 * blocks);
@@ -271,7 +274,7 @@ static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int6
         sums_stride = 2 * blocks;
     }
     for (int64_t g = begin / GROUP_ROWS; g * GROUP_ROWS < end; g++) {
-        const uint8_t *group = packed + (size_t)(g * group_bytes(type, blocks));
+        const uint8_t *group = packed + (size_t)(g * group_size);
         // Only the lanes of rows in [begin, end): a range need not start or end on a group.
         uint32_t lanes = 0;
         for (int lane = 0; lane < GROUP_ROWS; lane++) {
@@ -287,8 +290,8 @@ static CK_AVX512 void matmul_packed_avx512(int type, const uint8_t *packed, int6
                 tile_sums[j] = sums ? sums + (j0 + j) * sums_stride : NULL;
             }
             __m512 totals[MOST_INPUTS];
-            const uint8_t *next = j0 == 0 && (g + 1) * GROUP_ROWS < end ? group + group_bytes(type, blocks) : NULL;
-            group_tile_any(type, group, next, blocks, tile_x, tile_sums, count, totals);
+            const uint8_t *next = j0 == 0 && (g + 1) * GROUP_ROWS < end ? group + group_size : NULL;
+            tile(type, group, next, units, tile_x, tile_sums, count, totals);
             for (int j = 0; j < count; j++)
                 _mm512_mask_storeu_ps(out + (j0 + j) * out_stride + g * GROUP_ROWS, (__mmask16)lanes, totals[j]);
         }
@@ -301,10 +304,13 @@ void ck_matmul_packed(int type, const void *packed, int64_t rows, int64_t n, con
                       const int32_t *sums, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
 #ifdef CK_X86
     if (ck_have_avx512()) {
+        int64_t blocks = n / 32;
         if (packed_is_k(type))
-            ck_matmul_packed_k_avx512(type, (const uint8_t *)packed, rows, n, x, x_stride, sums, inputs, out, out_stride, begin, end);
+            matmul_groups_avx512(type, ck_packed_k_tile, n / CK_QK, (int64_t)ck_packed_k_group_bytes(type, n), type == CK_TYPE_Q6_K,
+                                 (const uint8_t *)packed, rows, blocks, x, x_stride, sums, inputs, out, out_stride, begin, end);
         else
-            matmul_packed_avx512(type, (const uint8_t *)packed, rows, n / 32, x, x_stride, sums, inputs, out, out_stride, begin, end);
+            matmul_groups_avx512(type, group_tile_any, blocks, group_bytes(type, blocks), quant_offset(type) != 0,
+                                 (const uint8_t *)packed, rows, blocks, x, x_stride, sums, inputs, out, out_stride, begin, end);
         return;
     }
 #endif

@@ -66,9 +66,14 @@ size_t ck_packed_k_bytes(int type, int64_t rows, int64_t n);
 void ck_pack_k_rows(int type, const void *weights, int64_t rows, int64_t n, void *packed, int64_t group_begin, int64_t group_end);
 float ck_dot_packed_k_row(int type, const void *packed, int64_t row, int64_t n, const ck_block_q8a *x);
 void ck_dequantize_packed_k_rows(int type, const void *packed, int64_t rows, int64_t n, int64_t first, int64_t count, float *y);
+size_t ck_packed_k_group_bytes(int type, int64_t n);
 #ifdef CK_X86
-CK_AVX512 void ck_matmul_packed_k_avx512(int type, const uint8_t *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
-                               const int32_t *sums, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end);
+// One tile: a group's 16 rows times `count` (at most MOST_INPUTS) inputs over `units` blocks (K-quants: super-blocks),
+// `next` (when not NULL) prefetched alongside; sums[j] holds input j's activation half sums (ck_q8a_sums).
+typedef void (*ck_packed_tile)(int type, const uint8_t *group, const uint8_t *next, int64_t units, const ck_block_q8a *const *x,
+                               const int32_t *const *sums, int count, __m512 *totals);
+CK_AVX512 void ck_packed_k_tile(int type, const uint8_t *group, const uint8_t *next, int64_t superblocks, const ck_block_q8a *const *x,
+                                const int32_t *const *sums, int count, __m512 *totals);
 #endif
 
 #ifdef CK_X86

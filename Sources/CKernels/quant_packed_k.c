@@ -20,6 +20,7 @@ enum { HEADER_BYTES = 320, SCALES_AT = 64, MINS_AT = 192 };
 static int64_t block_bytes(int type) { return (int64_t)packed_registers(type) * LANE_BYTES; }
 static int64_t superblock_bytes(int type) { return HEADER_BYTES + 8 * block_bytes(type); }
 static int64_t group_bytes(int type, int64_t n) { return n / CK_QK * superblock_bytes(type); }
+size_t ck_packed_k_group_bytes(int type, int64_t n) { return (size_t)group_bytes(type, n); }
 
 size_t ck_packed_k_bytes(int type, int64_t rows, int64_t n) {
     return (size_t)((rows + GROUP_ROWS - 1) / GROUP_ROWS * group_bytes(type, n));
@@ -187,7 +188,7 @@ static inline CK_AVX512 __attribute__((always_inline)) void k_tile(int type, con
 }
 
 // Every (type, inputs) pair is its own specialisation of the same arithmetic.
-static CK_AVX512 void k_tile_any(int type, const uint8_t *group, const uint8_t *next, int64_t superblocks,
+CK_AVX512 void ck_packed_k_tile(int type, const uint8_t *group, const uint8_t *next, int64_t superblocks,
                                  const ck_block_q8a *const *x, const int32_t *const *sums, int count, __m512 *totals) {
 #define CK_K_CASE(T, C) case T * 16 + C: k_tile(T, group, next, superblocks, x, sums, C, totals); break;
 #define CK_K_COUNTS(T) \
@@ -200,44 +201,6 @@ static CK_AVX512 void k_tile_any(int type, const uint8_t *group, const uint8_t *
     }
 #undef CK_K_COUNTS
 #undef CK_K_CASE
-}
-
-CK_AVX512 void ck_matmul_packed_k_avx512(int type, const uint8_t *packed, int64_t rows, int64_t n, const ck_block_q8a *x, int64_t x_stride,
-                               const int32_t *given_sums, int64_t inputs, float *out, int64_t out_stride, int64_t begin, int64_t end) {
-    const int64_t blocks = n / 32;
-    int32_t *made = NULL;
-    const int32_t *sums = given_sums;
-    int64_t sums_stride = 2 * x_stride;
-    if (type == CK_TYPE_Q6_K && !sums) {
-        made = malloc((size_t)(inputs * blocks) * 2 * sizeof(int32_t));
-        if (!made) abort();
-        for (int64_t j = 0; j < inputs; j++) ck_q8a_sums(x + j * x_stride, blocks, made + j * 2 * blocks);
-        sums = made;
-        sums_stride = 2 * blocks;
-    }
-    for (int64_t g = begin / GROUP_ROWS; g * GROUP_ROWS < end; g++) {
-        const uint8_t *group = packed + (size_t)(g * group_bytes(type, n));
-        uint32_t lanes = 0;
-        for (int lane = 0; lane < GROUP_ROWS; lane++) {
-            int64_t r = g * GROUP_ROWS + lane;
-            if (r >= begin && r < end && r < rows) lanes |= 1u << lane;
-        }
-        for (int64_t j0 = 0; j0 < inputs; j0 += MOST_INPUTS) {
-            int count = inputs - j0 < MOST_INPUTS ? (int)(inputs - j0) : MOST_INPUTS;
-            const ck_block_q8a *tile_x[MOST_INPUTS];
-            const int32_t *tile_sums[MOST_INPUTS];
-            for (int j = 0; j < count; j++) {
-                tile_x[j] = x + (j0 + j) * x_stride;
-                tile_sums[j] = sums ? sums + (j0 + j) * sums_stride : NULL;
-            }
-            __m512 totals[MOST_INPUTS];
-            const uint8_t *next = j0 == 0 && (g + 1) * GROUP_ROWS < end ? group + group_bytes(type, n) : NULL;
-            k_tile_any(type, group, next, n / CK_QK, tile_x, tile_sums, count, totals);
-            for (int j = 0; j < count; j++)
-                _mm512_mask_storeu_ps(out + (j0 + j) * out_stride + g * GROUP_ROWS, (__mmask16)lanes, totals[j]);
-        }
-    }
-    free(made);
 }
 
 // The rows of one group inside [first, end) as floats: the same operations as dequantize_k_row.
