@@ -1,6 +1,9 @@
 // A weight matrix as stored in a model file: `rows` rows of `columns` values of one tensor type,
 // read in place from memory-mapped bytes. Rows are outputs (the GGUF / PyTorch Linear layout).
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct WeightMatrix: @unchecked Sendable {
     public let type: TensorType
@@ -80,7 +83,13 @@ public final class PackedRows: @unchecked Sendable {
     init(_ w: WeightMatrix) {
         let type = Int32(w.type.rawValue)
         byteCount = ck_packed_bytes(type, Int64(w.rows), Int64(w.columns))
-        bytes = .allocate(byteCount: max(byteCount, 64), alignment: 64)
+        // Matrices of 2 MiB and more on transparent huge pages where the kernel offers them on request: decoding
+        // streams every weight each token, and 2 MiB pages take most TLB misses out of that stream.
+        let huge = 2 << 20
+        bytes = .allocate(byteCount: max(byteCount, 64), alignment: byteCount >= huge ? huge : 64)
+        #if os(Linux)
+        if byteCount >= huge { _ = madvise(bytes, byteCount, MADV_HUGEPAGE) }
+        #endif
         ck_pack_rows(type, w.data, Int64(w.rows), Int64(w.columns), bytes, 0, Int64((w.rows + 15) / 16))
     }
 
