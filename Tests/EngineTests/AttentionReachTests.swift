@@ -57,17 +57,10 @@ struct AttentionReachTests {
     }
 
     @Test func theGGUFKeyCutsTheContextToo() throws {
-        var writer = GGUFWriter()
-        for (key, value) in [("general.architecture", GGUFValue.string("llama")), ("llama.embedding_length", .uint32(64)),
-                             ("llama.feed_forward_length", .uint32(64)), ("llama.block_count", .uint32(2)),
-                             ("llama.attention.head_count", .uint32(4)), ("llama.vocab_size", .uint32(32)),
-                             ("llama.context_length", .uint32(32768)), ("llama.attention.sliding_window", .uint32(4096))] {
-            writer.set(key, value)
-        }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("window-\(UUID().uuidString).gguf")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try writer.write(to: url)
-        let config = try LlamaConfiguration(gguf: GGUFFile(url: url))
+        let config = try metadataConfiguration([("general.architecture", GGUFValue.string("llama")), ("llama.embedding_length", .uint32(64)),
+                                                 ("llama.feed_forward_length", .uint32(64)), ("llama.block_count", .uint32(2)),
+                                                 ("llama.attention.head_count", .uint32(4)), ("llama.vocab_size", .uint32(32)),
+                                                 ("llama.context_length", .uint32(32768)), ("llama.attention.sliding_window", .uint32(4096))])
         #expect(config.contextLength == 4096 && config.slidingWindow == 4096)
     }
 }

@@ -6,19 +6,22 @@ import Foundation
 import ModelFiles
 import Testing
 
+/// The configuration a GGUF of metadata alone (no tensors) gives: what a model file's keys decide by themselves.
+func metadataConfiguration(_ pairs: [(String, GGUFValue)]) throws -> LlamaConfiguration {
+    var writer = GGUFWriter()
+    for (key, value) in pairs { writer.set(key, value) }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("metadata-\(UUID().uuidString).gguf")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try writer.write(to: url)
+    return try LlamaConfiguration(gguf: GGUFFile(url: url))
+}
+
 struct FamilyConfigurationTests {
     @Test func gemma2GGUFWithoutItsKeysGetsLlamaCppsDefaults() throws {
-        var writer = GGUFWriter()
-        for (key, value) in [("general.architecture", GGUFValue.string("gemma2")), ("gemma2.embedding_length", .uint32(64)),
-                             ("gemma2.feed_forward_length", .uint32(64)), ("gemma2.block_count", .uint32(4)),
-                             ("gemma2.attention.head_count", .uint32(4)), ("gemma2.vocab_size", .uint32(32)),
-                             ("gemma2.context_length", .uint32(8192))] {
-            writer.set(key, value)
-        }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gemma2-\(UUID().uuidString).gguf")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try writer.write(to: url)
-        let config = try LlamaConfiguration(gguf: GGUFFile(url: url))
+        let config = try metadataConfiguration([("general.architecture", GGUFValue.string("gemma2")), ("gemma2.embedding_length", .uint32(64)),
+                                                 ("gemma2.feed_forward_length", .uint32(64)), ("gemma2.block_count", .uint32(4)),
+                                                 ("gemma2.attention.head_count", .uint32(4)), ("gemma2.vocab_size", .uint32(32)),
+                                                 ("gemma2.context_length", .uint32(8192))])
         #expect(config.attentionSoftcap == 50 && config.logitSoftcap == 30)
         #expect(config.localAttention == LlamaConfiguration.LocalAttention(window: 4096, layers: [0, 2]) && config.contextLength == 8192)
     }

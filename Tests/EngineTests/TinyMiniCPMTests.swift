@@ -166,17 +166,10 @@ struct TinyMiniCPMTests {
 
     @Test func abacusShapedConfigurationFromMetadataAlone() throws {
         // Abacus-Q4_K_M.gguf as FACTS.md describes it, without minicpm.*_scale keys: logits divided by 2304/256 = 9.
-        var writer = GGUFWriter()
-        for (key, value) in [("general.architecture", GGUFValue.string("minicpm")), ("minicpm.embedding_length", .uint32(2304)),
-                             ("minicpm.feed_forward_length", .uint32(5760)), ("minicpm.block_count", .uint32(40)),
-                             ("minicpm.attention.head_count", .uint32(36)), ("minicpm.attention.head_count_kv", .uint32(36)),
-                             ("minicpm.vocab_size", .uint32(122_753)), ("minicpm.context_length", .uint32(4096))] {
-            writer.set(key, value)
-        }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("abacus-\(UUID().uuidString).gguf")
-        defer { try? FileManager.default.removeItem(at: url) }
-        try writer.write(to: url)
-        let config = try LlamaConfiguration(gguf: GGUFFile(url: url))
+        let config = try metadataConfiguration([("general.architecture", GGUFValue.string("minicpm")), ("minicpm.embedding_length", .uint32(2304)),
+                                                 ("minicpm.feed_forward_length", .uint32(5760)), ("minicpm.block_count", .uint32(40)),
+                                                 ("minicpm.attention.head_count", .uint32(36)), ("minicpm.attention.head_count_kv", .uint32(36)),
+                                                 ("minicpm.vocab_size", .uint32(122_753)), ("minicpm.context_length", .uint32(4096))])
         #expect(config.headDimension == 64 && config.kvDimension == 2304)
         #expect(config.embeddingScale == 12 && config.logitScale == 9)
         #expect(abs(config.residualScale - 1.4 / Float(40).squareRoot()) < 1e-7)
