@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN_RELEASE := .build/release/semi-instruct
 
-.PHONY: setup build release demo test bench bench-compare doctor clean
+.PHONY: setup build release demo test test-cluster bench bench-compare doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -23,6 +23,11 @@ demo: release
 test: setup
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+	bash scripts/cluster/slurm-test.sh $(BIN_RELEASE)
+
+# The Slurm cluster test alone: a one-node cluster runs a 3-shard build and its merge (also the last step of `test`).
+test-cluster: release
+	bash scripts/cluster/slurm-test.sh $(BIN_RELEASE)
 
 bench: release
 	$(BIN_RELEASE) bench generate smollm2

@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         // Stage tests run the real sandbox and engine through the CLI layer's adapters (SandboxCodeRunner, EngineChatGenerator).
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "SemiInstructCLI", "Engine", "Tokenizers", "Store", "Constraints", "Kernels"]),
-        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Benchmarks", "CommandOptions", "Pipeline", "RemoteModels", "TestSupport", "Dedup"]),
+        .testTarget(name: "CLITests", dependencies: ["SemiInstructCLI", "Benchmarks", "CommandOptions", "Pipeline", "RemoteModels", "TestSupport", "Dedup",
+                                                   .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
         .testTarget(name: "RemoteModelsTests", dependencies: ["RemoteModels", "TestSupport"]),
         // Helpers more than one test target uses: a fault-injecting OpenAI-compatible server on loopback.

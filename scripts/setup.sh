@@ -9,7 +9,8 @@ CACHE="${SEMI_INSTRUCT_CACHE:-$HOME/.cache/semi-instruct}"
 MODELS="$CACHE/models"
 TOOLS="$CACHE/tools"
 RUFF_VERSION="0.17.6"
-APT_PACKAGES=(libopenblas-dev libfaiss-dev libsqlite3-dev bubblewrap zlib1g-dev chromium)
+# chromium renders the HTML report in a test; slurm-wlm and munge run the one-node cluster of the Slurm test.
+APT_PACKAGES=(libopenblas-dev libfaiss-dev libsqlite3-dev bubblewrap zlib1g-dev chromium slurm-wlm munge)
 did=0
 
 say() { printf 'setup: %s\n' "$*"; }

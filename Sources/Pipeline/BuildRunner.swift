@@ -11,7 +11,19 @@ public struct BuildOptions: Sendable {
     public var until: StageName?
     public var runDirectory: URL
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var scope = BuildScope.whole
     public init(runDirectory: URL) { self.runDirectory = runDirectory }
+}
+
+/// How much of the build one process does.
+public enum BuildScope: Sendable, Equatable {
+    /// Every stage, then export.
+    case whole
+    /// The items of one shard, under `RUN/shards/I-of-N`, through rank and their embeddings: what needs the whole
+    /// set (SemDeDup, export) waits for `merge`.
+    case shard(ShardSpec)
+    /// The complete shards under `RUN/shards` joined into `RUN/run.sqlite`, then SemDeDup and export.
+    case merge
 }
 
 public struct BuildResult: Sendable {
@@ -49,6 +61,8 @@ public final class BuildRunner {
     public init(recipe: Recipe, options: BuildOptions, services: BuildServices, progress: ProgressReporter) {
         var recipe = recipe
         if !options.inputs.isEmpty { recipe.inputs = options.inputs.map { Recipe.InputSpec(path: $0) } }
+        // How the work is split is not part of what is built.
+        recipe.shards = nil
         self.recipe = recipe
         self.options = options
         self.services = services
@@ -64,25 +78,44 @@ public final class BuildRunner {
         String(SHA256.hex(Array(jsonText(recipe).utf8)).prefix(16))
     }
 
+    /// What a run's decisions depend on: the recipe without its export and late (last-stage) settings.
+    var identityHash: String {
+        var identity = recipe
+        identity.export = .init()
+        for late in Self.lateSettings { late.clear(&identity) }
+        return String(SHA256.hex(Array(jsonText(identity).utf8)).prefix(16))
+    }
+
     public func run() async throws -> BuildResult {
         guard !recipe.inputs.isEmpty else {
             throw PipelineError.recipe(path: "recipe", line: nil, key: "inputs",
                                        message: "no inputs: name a .py file, a directory, a repository, a JSONL file or stdlib (or give --input)")
         }
-        // Only a run that may reach a model stage needs its models.
-        if options.until.map({ $0 >= .testInputs }) ?? true { try services.preflight() }
-        let directory = options.runDirectory
+        var directory = options.runDirectory
+        if case let .shard(spec) = options.scope {
+            directory = directory.appendingPathComponent("shards").appendingPathComponent(spec.directoryName)
+            if let done = try finishedShard(spec, directory: directory) { return done }
+        }
+        // Only a run that may reach a model stage needs its models; a merge needs none but the embedder, if that.
+        if options.scope != .merge, options.until.map({ $0 >= .testInputs }) ?? true { try services.preflight() }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // The lock is on the run directory itself: a lock file could be deleted as stale, the run cannot.
         let lock = try RunLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
         let databasePath = directory.appendingPathComponent("run.sqlite").path
+        if options.scope == .merge {
+            let shards = try ShardMerge.shards(of: directory)
+            progress.message("merge: \(shards.count) complete shards of \(shards[0].marker.collectedTotal) items")
+            try ShardMerge.assemble(shards, into: databasePath, progress: progress)
+        }
         try RunLock.createOwnerOnly(databasePath)
         let store = try RunDatabase(path: databasePath)
         try checkSameRecipe(store, directory: directory)
 
         var context = StageContext(recipe: recipe, store: store, runDirectory: directory, workers: options.workers, progress: progress)
-        let collected = try CollectStage.run(context: context, inputs: recipe.inputs, limit: options.limit)
+        var shard: ShardSpec?
+        if case let .shard(spec) = options.scope { shard = spec }
+        let collected = try CollectStage.run(context: context, inputs: recipe.inputs, limit: options.limit, shard: shard)
         let candidates = try store.kept(by: StageName.collect.rawValue).count
         progress.message("collect: \(collected) items from \(recipe.inputs.map(\.path).joined(separator: ", ")): \(candidates) candidates, "
                          + "\(collected - candidates) rejected on the way")
@@ -90,9 +123,14 @@ public final class BuildRunner {
         var lastStage = StageName.collect
         for stage in Self.perSampleStages {
             if let until = options.until, StageName.allCases.firstIndex(of: stage.name)! > StageName.allCases.firstIndex(of: until)! { break }
+            if shard != nil && stage.name >= Self.firstGlobalStage { break }
             let pending = try store.pending(stage: stage.name.rawValue, after: stage.name.previous?.rawValue)
             lastStage = stage.name
             guard !pending.isEmpty else { continue }
+            if options.scope == .merge && stage.name < Self.firstGlobalStage {
+                throw PipelineError.shard(message: "\(pending.count) merged samples still wait for \(stage.name.rawValue): a shard stopped early; "
+                                          + "rerun it without --until")
+            }
             try prepare(stage.name, &context)
             progress.begin(stage.name, total: pending.count)
             let size = stage.name == .semdedup ? pending.count : stage.batchSize
@@ -106,9 +144,13 @@ public final class BuildRunner {
             progress.finish(stage.name)
         }
 
+        if let shard, lastStage == Self.firstGlobalStage.previous {
+            try await finishShard(shard, context: &context, directory: directory)
+        }
+
         var datasetPath: String?
         var exported = 0
-        if options.until == nil || options.until == lastStage && lastStage == .semdedup {
+        if shard == nil, options.until == nil || options.until == lastStage && lastStage == .semdedup {
             let url = recipe.export.path.hasPrefix("/") ? URL(fileURLWithPath: recipe.export.path)
                 : directory.appendingPathComponent(recipe.export.path)
             let result = try Exporter.export(store: store, finalStage: lastStage, to: url, model: recipe.models.generator, recipe: recipeHash)
@@ -133,7 +175,9 @@ public final class BuildRunner {
         case .runOriginal, .augment, .verify:
             if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
         case .semdedup:
-            if context.embedder == nil && recipe.dedup.enabled { context.embedder = try services.embedder() }
+            if context.embedder == nil && recipe.dedup.enabled {
+                context.embedder = try StoredEmbedder.recorded(recipe: recipe, store: context.store, load: services.embedder) ?? services.embedder()
+            }
         default: break
         }
     }
@@ -159,10 +203,7 @@ public final class BuildRunner {
         } else {
             try store.setMeta("pipeline.layout", Self.pipelineLayout)
         }
-        var identity = recipe
-        identity.export = .init()
-        for late in Self.lateSettings { late.clear(&identity) }
-        let hash = String(SHA256.hex(Array(jsonText(identity).utf8)).prefix(16))
+        let hash = identityHash
         if let existing = try store.meta("recipe.hash") {
             guard existing == hash else {
                 throw PipelineError.input(path: directory.path,

@@ -300,8 +300,9 @@ enum ModuleLocator {
 }
 
 struct CollectStage {
-    /// Collects once per run: the samples and collect's decisions are written in one transaction.
-    static func run(context: StageContext, inputs: [Recipe.InputSpec], limit: Int?) throws -> Int {
+    /// Collects once per run: the samples and collect's decisions are written in one transaction. A shard reads every
+    /// input (ordinals stay those of the whole) and keeps the items it owns.
+    static func run(context: StageContext, inputs: [Recipe.InputSpec], limit: Int?, shard: ShardSpec? = nil) throws -> Int {
         if try context.store.meta("collect.done") != nil { return try context.store.sampleCount() }
         let items = try Collector.collect(inputs, limit: limit, workspace: context.runDirectory, licenses: context.recipe.licenses,
                                           kinds: context.recipe.collect.kinds, wholeClassMaxLines: context.recipe.prefilter.maxLines)
@@ -313,6 +314,7 @@ struct CollectStage {
             // The same function at the same place twice (an input listed twice) still counts as two items.
             while seen.contains(id) { id = String(SHA256.hex(Array((id + "+").utf8)).prefix(16)) }
             seen.insert(id)
+            if let shard, !shard.owns(sampleId: id) { continue }
             samples.append(SampleRecord(id: id, ordinal: ordinal, source: item.source, line: item.line,
                                         entryPoint: item.entryPoint, code: item.code, givenInstruction: item.givenInstruction,
                                         moduleName: item.module?.name, moduleRoot: item.module?.root,
@@ -326,7 +328,9 @@ struct CollectStage {
         }
         try context.store.insertSamples(samples)
         try context.store.commit(commits)
-        try context.store.setMeta("collect.done", "\(items.count)")
-        return items.count
+        try context.store.setMeta("collect.total", "\(items.count)")
+        if let shard { try context.store.setMeta("shard", shard.description) }
+        try context.store.setMeta("collect.done", "\(samples.count)")
+        return samples.count
     }
 }

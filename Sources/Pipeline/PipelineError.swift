@@ -8,6 +8,8 @@ public enum PipelineError: LocalizedError {
     case input(path: String, message: String)
     case model(String)
     case isolation(String)
+    /// A shard's index or count, or shards that cannot be merged.
+    case shard(message: String)
 
     public var errorDescription: String? {
         switch self {
@@ -17,6 +19,7 @@ public enum PipelineError: LocalizedError {
         case let .input(path, message): return "\(path): \(message)"
         case let .model(message): return "model: \(message)"
         case let .isolation(message): return message
+        case let .shard(message): return "shards: \(message)"
         }
     }
 }

@@ -48,7 +48,7 @@ struct PrefilterStage: Stage {
                                  ? "neither the method nor its class's constructor takes arguments: there is only one input to test"
                                  : "a function without parameters has only one input to test")
             } else if let hash = analysis.hash, let first = seenHashes[hash] {
-                outcome = reject(sample, .exactDuplicate, "same code as sample \(first) (after formatting and comments)")
+                outcome = reject(sample, .exactDuplicate, Self.duplicateDetail(first: first))
             } else {
                 if let hash = analysis.hash { seenHashes[hash] = sample.id }
                 outcome = keep(sample, evidence: jsonText(["hash": analysis.hash ?? ""]))
@@ -58,11 +58,22 @@ struct PrefilterStage: Stage {
         return commits
     }
 
+    static func duplicateDetail(first: String) -> String {
+        "same code as sample \(first) (after formatting and comments)"
+    }
+
+    /// The hash of the formatted code that a kept sample's evidence records.
+    static func codeHash(evidence: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(evidence.utf8)) as? [String: String],
+              let hash = object["hash"], !hash.isEmpty else { return nil }
+        return hash
+    }
+
     /// Hashes of samples kept in earlier batches or an earlier, interrupted run.
     func previouslyKeptHashes(_ store: RunDatabase) throws -> [String: String] {
         var hashes: [String: String] = [:]
         for (id, evidence) in try store.keptEvidence(by: name.rawValue) {
-            if let object = try? JSONSerialization.jsonObject(with: Data(evidence.utf8)) as? [String: String], let hash = object["hash"] {
+            if let hash = Self.codeHash(evidence: evidence) {
                 // Which of several earlier copies is named does not matter; the smallest id makes the choice stable.
                 if let other = hashes[hash], other < id { continue }
                 hashes[hash] = id

@@ -19,6 +19,9 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var decontaminate = DecontaminationSettings()
     public var dedup = DedupSettings()
     public var export = ExportSettings()
+    /// How many shards a Kubernetes Indexed Job splits the build into (its `completions`): Kubernetes gives each pod
+    /// its index but not the count. Not part of what is built.
+    public var shards: Int?
 
     public init() {}
 

@@ -194,6 +194,7 @@ public enum RecipeLoader {
             (["sampling", "temperature"], (0...10).contains(recipe.sampling.temperature), "0 to 10"),
             (["sampling", "top_p"], recipe.sampling.topP > 0 && recipe.sampling.topP <= 1, "more than 0 and at most 1"),
             (["sampling", "top_k"], recipe.sampling.topK >= 0, "0 (off) or more"),
+            (["shards"], recipe.shards.map { (1...100_000).contains($0) } ?? true, "1 to 100000"),
             (["models", "prompt_precision"], recipe.models.promptPrecision.map { ["float", "int8"].contains($0) } ?? true, "float or int8"),
             (["sampling", "max_tokens"], (1...(1 << 20)).contains(recipe.sampling.maxTokens), "1 to 1048576"),
             (["sampling", "attempts"], (1...100).contains(recipe.sampling.attempts), "1 to 100"),
@@ -252,6 +253,7 @@ public enum RecipeLoader {
         recipe.inputs = [input]
         recipe.models.chatTemplate = ""
         recipe.models.promptPrecision = ""
+        recipe.shards = 0
         recipe.prompts.rewrite.system = ""
         recipe.prompts.rewrite.examples = [.init(user: "", assistant: "")]
         recipe.prompts.rewrite.examplesShown = 0

@@ -1,6 +1,7 @@
 // semdedup: SemDeDup over embeddings of instruction + code, with the same code as `semi-instruct dedup`.
 // It sees every ranked sample at once, since duplicates are only defined within the whole set.
 import Dedup
+import Engine
 import Foundation
 import Store
 import VectorIndex
@@ -15,23 +16,8 @@ struct SemDedupStage: Stage {
             return batch.map { StageCommit(outcome: keep($0), dedup: DedupRecord(sampleId: $0.id, cluster: 0, duplicateOf: nil, similarity: nil)) }
         }
         let start = DispatchTime.now()
-        // Embeddings are stored as soon as they exist, so a resumed run embeds only what is missing;
-        // the clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
-        var stored = try context.store.embeddings(model: embedder.name, sampleIds: batch.map(\.id))
-        let missing = batch.filter { stored[$0.id] == nil }
-        if !missing.isEmpty {
-            let rewrites = try missing.map { try context.store.rewrite(of: $0.id) }
-            // A method is what its row answers with, not the class around it (which its class's other methods share).
-            let methods = try MethodRows(zip(missing, rewrites).compactMap { sample, rewrite in rewrite.map { (sample, $0) } })
-            let texts = zip(missing, rewrites).map { sample, rewrite -> String in
-                // The examples repeat the function's name and the tests' values: noise for meaning, so they are left out.
-                let code = methods.parts[sample.id]?.method ?? rewrite?.code ?? sample.code
-                return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(code)"
-            }
-            let fresh = try await embedder.embedding(texts)
-            try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.name, values: $1) })
-            for (sample, vector) in zip(missing, fresh) { stored[sample.id] = vector }
-        }
+        // The clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
+        let stored = try await Self.embeddings(of: batch, embedder: embedder, context: context)
         let vectors = batch.map { stored[$0.id]! }
         let (embeddings, _) = try Matrix(rows: vectors).normalizedRows()
         let k = settings.clusters > 0 ? min(settings.clusters, batch.count) : max(1, Int(Double(batch.count).squareRoot().rounded()))
@@ -59,5 +45,27 @@ struct SemDedupStage: Stage {
             return StageCommit(outcome: keep(sample, seconds: seconds),
                                dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: nil, similarity: nearest))
         }
+    }
+
+    /// Every sample's vector of instruction + code: stored ones as they are (a resumed run, or a shard's before its
+    /// merge, embeds nothing twice), missing ones embedded and stored at once. Records which model made them, so a
+    /// later pass over stored vectors knows their name and size without loading it.
+    static func embeddings(of batch: [SampleRecord], embedder: any Embedder, context: StageContext) async throws -> [String: [Float]] {
+        var stored = try context.store.embeddings(model: embedder.name, sampleIds: batch.map(\.id))
+        let missing = batch.filter { stored[$0.id] == nil }
+        guard !missing.isEmpty else { return stored }
+        let rewrites = try missing.map { try context.store.rewrite(of: $0.id) }
+        // A method is what its row answers with, not the class around it (which its class's other methods share).
+        let methods = try MethodRows(zip(missing, rewrites).compactMap { sample, rewrite in rewrite.map { (sample, $0) } })
+        let texts = zip(missing, rewrites).map { sample, rewrite -> String in
+            // The examples repeat the function's name and the tests' values: noise for meaning, so they are left out.
+            let code = methods.parts[sample.id]?.method ?? rewrite?.code ?? sample.code
+            return "\(rewrite.map(InstructionExamples.withoutExamples) ?? "")\n\(code)"
+        }
+        let fresh = try await embedder.embedding(texts)
+        try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.name, values: $1) })
+        try StoredEmbedder.record(embedder, recipe: context.recipe, store: context.store)
+        for (sample, vector) in zip(missing, fresh) { stored[sample.id] = vector }
+        return stored
     }
 }

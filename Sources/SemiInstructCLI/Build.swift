@@ -25,6 +25,14 @@ struct Build: AsyncParsableCommand {
     @Option(help: "Samples worked on in parallel, and sandboxes running at once (default: the CPU count).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ArgumentHelp("Build one shard of N: I/N with I from 0 to N-1, into RUN/shards/I-of-N; `merge RUN` joins them. "
+                               + "Without it, a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod "
+                               + "(JOB_COMPLETION_INDEX) builds its own shard.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: "The shard count where the scheduler gives only the index (Kubernetes' JOB_COMPLETION_INDEX); the recipe's `shards` otherwise.")
+    var shards: Int?
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -40,6 +48,7 @@ struct Build: AsyncParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
     }
 
     func run() async throws {
@@ -51,10 +60,27 @@ struct Build: AsyncParsableCommand {
         options.limit = limit
         options.until = until.flatMap(StageName.init(rawValue:))
         options.workers = workers
+        if let spec = try shardSpec(recipeShards: loaded.shards) { options.scope = .shard(spec) }
         let progress = ProgressReporter.automatic(quiet: quiet, json: jsonLog)
         let services = BuildServices.real(recipe: loaded, workers: workers, progress: progress)
         let result = try await BuildRunner(recipe: loaded, options: options, services: services, progress: progress).run()
         print(FunnelSummary.render(result))
+    }
+}
+
+extension Build {
+    /// The shard this process builds: `--shard`, else the scheduler's index; nil for the whole build.
+    func shardSpec(recipeShards: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ShardSpec? {
+        if let shard {
+            let spec = try ShardSpec(parsing: shard)
+            if let shards, shards != spec.count { throw ValidationError("--shard \(shard) and --shards \(shards) disagree on the count") }
+            return spec
+        }
+        if let spec = try ShardSpec.fromScheduler(environment, count: shards ?? recipeShards) { return spec }
+        if shards != nil {
+            throw ValidationError("--shards gives the count only: the index comes from --shard I/N, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
+        }
+        return nil
     }
 }
 

@@ -26,19 +26,20 @@ import Testing
         return url
     }
 
-    static func start(_ arguments: [String]) throws -> Process {
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = BuiltBinary.url
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
     }
 
-    static func finish(_ arguments: [String]) throws -> (status: Int32, seconds: Double) {
+    static func finish(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, seconds: Double) {
         let began = Date()
-        let process = try start(arguments)
+        let process = try start(arguments, environment: environment)
         process.waitUntilExit()
         return (process.terminationStatus, Date().timeIntervalSince(began))
     }
@@ -109,6 +110,25 @@ import Testing
         // inspect reads the finished run.
         let summary = try BuiltBinary.run(["inspect", "--run", killed.path, "--json"])
         #expect(summary.status == 0 && summary.output.contains("\"stages\""))
+
+        // Two shards, the first killed with SIGKILL and rerun, the second told its index by Slurm's variables, then
+        // merged: the same dataset and decisions as the single process. A finished shard run again does nothing.
+        let sharded = dir.appendingPathComponent("sharded")
+        let first = try Self.start(["build", recipe, "--run", sharded.path, "--quiet", "--shard", "0/2"])
+        Thread.sleep(forTimeInterval: reference.seconds * 0.2)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(try Self.finish(["build", recipe, "--run", sharded.path, "--quiet", "--shard", "0/2"]).status == 0)
+        let slurm = ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"]
+        #expect(try Self.finish(["build", recipe, "--run", sharded.path, "--quiet"], environment: slurm).status == 0)
+        let rerun = try BuiltBinary.run(["build", recipe, "--run", sharded.path, "--shard", "1/2"])
+        #expect(rerun.status == 0 && rerun.error.contains("shard 1/2 is complete"), "\(rerun.error)")
+        let merge = try BuiltBinary.run(["merge", sharded.path, "--quiet"])
+        #expect(merge.status == 0, "\(merge.error)")
+        #expect(try String(contentsOf: sharded.appendingPathComponent("dataset.jsonl"), encoding: .utf8) == expected)
+        #expect(try Self.sqlite(sharded.appendingPathComponent("run.sqlite"), query) == (try Self.sqlite(database, query)))
+        let shardSummary = try BuiltBinary.run(["inspect", "--run", sharded.path, "--json"])
+        #expect(shardSummary.status == 0 && shardSummary.output.contains("\"stages\""))
 
         // Every instruction written records where it came from and the runs the model saw; every sample with one
         // has a back-translation score; the dataset carries it.

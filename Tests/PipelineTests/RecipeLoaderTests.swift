@@ -72,7 +72,8 @@ import Testing
                                   ("sampling:\n  attempts: 0\n", "sampling.attempts", 2),
                                   ("dedup:\n  keep: newest\n", "dedup.keep", 2),
                                   ("dedup:\n  eps: -1\n", "dedup.eps", 2),
-                                  ("models:\n  generator: smollm2\n  prompt_precision: int4\n", "models.prompt_precision", 3)] {
+                                  ("models:\n  generator: smollm2\n  prompt_precision: int4\n", "models.prompt_precision", 3),
+                                  ("name: x\nshards: 0\n", "shards", 2)] {
             #expect {
                 _ = try RecipeLoader.parse(yaml, path: "r.yaml")
             } throws: { error in
@@ -85,6 +86,8 @@ import Testing
         #expect(!recipe.instruction.backTranslate && recipe.instruction.checkClaims && recipe.instruction.evidence == 4)
         #expect(recipe.models.promptPrecision == nil)
         #expect(try RecipeLoader.parse("models:\n  prompt_precision: int8\n").models.promptPrecision == "int8")
+        #expect(recipe.shards == nil)
+        #expect(try RecipeLoader.parse("shards: 16\n").shards == 16)
     }
 
     @Test func shippedRecipesLoad() throws {

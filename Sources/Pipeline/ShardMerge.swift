@@ -1,0 +1,146 @@
+// merge: the shards of a run joined into the run's own database. It checks they belong together, copies their
+// decisions, and decides again what only the whole can (exact duplicates across shards); semdedup and export then run
+// on it as on a single process, so the merged dataset equals the one a single process would have made.
+import Foundation
+import Store
+
+public enum ShardMerge {
+    public struct Shard: Sendable {
+        public var spec: ShardSpec
+        public var directory: URL
+        public var marker: ShardMarker
+        public var databasePath: String { directory.appendingPathComponent("run.sqlite").path }
+    }
+
+    /// Meta entries that describe one shard rather than the run.
+    static let shardOnlyMeta: Set<String> = ["collect.done", "collect.total", "shard"]
+
+    /// The complete shards under `run/shards`, checked to be one split of one recipe over the same inputs. Names every
+    /// shard that is missing, unfinished or foreign.
+    public static func shards(of run: URL) throws -> [Shard] {
+        let root = run.appendingPathComponent("shards")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        let specs = names.compactMap(ShardSpec.init(directoryName:)).sorted { $0.index < $1.index }
+        guard let count = specs.first?.count else {
+            throw PipelineError.shard(message: "no shards under \(root.path): run `semi-instruct build RECIPE --run \(run.path) --shard I/N` "
+                                      + "for I from 0 to N-1 first")
+        }
+        let counts = Set(specs.map(\.count))
+        guard counts.count == 1 else {
+            let split = counts.sorted().map { n in "\(specs.filter { $0.count == n }.count) of \(n)" }.joined(separator: ", ")
+            throw PipelineError.shard(message: "\(root.path) holds shards of different splits (\(split)); one run directory holds one split")
+        }
+        let present = Set(specs.map(\.index))
+        let missing = (0..<count).filter { !present.contains($0) }
+        guard missing.isEmpty else {
+            throw PipelineError.shard(message: "missing \(missing.count) of \(count) shards: "
+                                      + missing.prefix(8).map { try! ShardSpec(index: $0, count: count).directoryName }.joined(separator: ", ")
+                                      + (missing.count > 8 ? ", ..." : "") + "; run them with `build --shard I/\(count)`")
+        }
+        var shards: [Shard] = []
+        var unfinished: [String] = []
+        for spec in specs {
+            let directory = root.appendingPathComponent(spec.directoryName)
+            if let marker = try ShardMarker.read(in: directory) {
+                shards.append(Shard(spec: spec, directory: directory, marker: marker))
+            } else {
+                unfinished.append(spec.directoryName)
+            }
+        }
+        guard unfinished.isEmpty else {
+            throw PipelineError.shard(message: "\(unfinished.count) of \(count) shards are not complete (no \(ShardMarker.fileName)): "
+                                      + unfinished.prefix(8).joined(separator: ", ") + (unfinished.count > 8 ? ", ..." : "")
+                                      + "; rerun each with the same command (a killed shard resumes where it stopped)")
+        }
+        try agree(shards, on: "recipe", \.recipeHash, why: "were built with different recipes or inputs")
+        try agree(shards, on: "pipeline version", \.pipelineLayout, why: "were built by different versions of the pipeline")
+        try agree(shards, on: "input total", { String($0.collectedTotal) }, why: "read different inputs (or a different --limit)")
+        let held = shards.reduce(0) { $0 + $1.marker.samples }
+        guard held == shards[0].marker.collectedTotal else {
+            throw PipelineError.shard(message: "the shards hold \(held) items but their inputs have \(shards[0].marker.collectedTotal)")
+        }
+        return shards
+    }
+
+    /// Fails naming the shards whose `value` differs from the most common one.
+    static func agree(_ shards: [Shard], on what: String, _ value: (ShardMarker) -> String, why: String) throws {
+        let groups = Dictionary(grouping: shards, by: { value($0.marker) })
+        guard groups.count > 1 else { return }
+        let common = groups.max { $0.value.count < $1.value.count || ($0.value.count == $1.value.count && $0.key > $1.key) }!.key
+        let foreign = groups.filter { $0.key != common }.flatMap(\.value).map(\.spec.directoryName).sorted()
+        throw PipelineError.shard(message: "shards \(why): \(foreign.joined(separator: ", ")) differ in \(what) from the other "
+                                  + "\(shards.count - foreign.count) (\(common))")
+    }
+
+    /// The recipe the shards of `run` were built with, as they stored it.
+    public static func recipe(ofRun run: URL) throws -> Recipe {
+        let shards = try shards(of: run)
+        let meta = try RunDatabase.meta(ofRunAt: shards[0].databasePath)
+        guard let text = meta["recipe"] else {
+            throw PipelineError.input(path: shards[0].databasePath, message: "the shard's database holds no recipe")
+        }
+        do {
+            return try JSONDecoder().decode(Recipe.self, from: Data(text.utf8))
+        } catch {
+            throw PipelineError.input(path: shards[0].databasePath, message: "the stored recipe cannot be read: \(error)")
+        }
+    }
+
+    /// Writes the merged database at `path` (replacing an earlier merge's, never a single-process run's): every shard's
+    /// rows, the run's meta, and exact duplicates across shards rejected as a single process would have.
+    static func assemble(_ shards: [Shard], into path: String, progress: ProgressReporter) throws {
+        if FileManager.default.fileExists(atPath: path) {
+            guard try RunDatabase.meta(ofRunAt: path)["merge.shards"] != nil else {
+                throw PipelineError.input(path: path, message: "this run directory holds a single-process run; merge writes its own database "
+                                          + "there, so give the shards a run directory of their own")
+            }
+        }
+        let building = path + ".merging"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
+        try RunLock.createOwnerOnly(building)
+        do {
+            let store = try RunDatabase(path: building)
+            var runMeta: [String: String]?
+            for shard in shards {
+                let (samples, meta) = try store.absorb(runAt: shard.databasePath)
+                guard meta["recipe.hash"] == shard.marker.recipeHash, samples == shard.marker.samples else {
+                    throw PipelineError.shard(message: "\(shard.spec.directoryName): its database does not match its completion marker "
+                                              + "(\(samples) samples, recipe \(meta["recipe.hash"] ?? "none")); rerun the shard")
+                }
+                if runMeta == nil { runMeta = meta.filter { !shardOnlyMeta.contains($0.key) } }
+                progress.message("merge: \(shard.spec.directoryName): \(samples) items")
+            }
+            for (key, value) in runMeta ?? [:] { try store.setMeta(key, value) }
+            try store.setMeta("collect.done", String(shards[0].marker.collectedTotal))
+            try store.setMeta("merge.shards", String(shards.count))
+            let duplicates = try rejectExactDuplicates(store)
+            if duplicates > 0 { progress.message("merge: \(duplicates) samples repeat code another shard kept first; rejected as exact duplicates") }
+            try store.checkpoint()
+        }
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: building, toPath: path)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: building + suffix) }
+    }
+
+    /// A shard only knows the copies of a function it holds itself: across shards, the first copy in input order is
+    /// kept and every later one gets prefilter's rejection, with nothing after it (as a single process decides).
+    static func rejectExactDuplicates(_ store: RunDatabase) throws -> Int {
+        let prefilter = StageName.prefilter
+        let later = StageName.allCases.drop { $0 != prefilter }.dropFirst().map(\.rawValue)
+        var first: [String: String] = [:]
+        var rejected = 0
+        for (id, evidence) in try store.keptEvidenceInOrder(by: prefilter.rawValue) {
+            guard let hash = evidence.flatMap(PrefilterStage.codeHash(evidence:)) else { continue }
+            if let original = first[hash] {
+                try store.redecide(OutcomeRecord(sampleId: id, stage: prefilter.rawValue, kept: false, reason: RejectionReason.exactDuplicate.rawValue,
+                                                 detail: PrefilterStage.duplicateDetail(first: original)),
+                                   forgetting: later)
+                rejected += 1
+            } else {
+                first[hash] = id
+            }
+        }
+        return rejected
+    }
+}

@@ -1,0 +1,128 @@
+// Joining run databases: the rows of shard runs copied into one database as they are (sample ids are global).
+import Foundation
+import GRDB
+
+extension RunDatabase {
+    /// The tables of a run's rows, parents first. `export` and `meta` are not copied: the merged run writes its own.
+    static let rowTables = ["sample", "outcome", "modelCall", "rewrite", "testCase", "rank", "dedup", "execution",
+                            "embedding", "probe", "adequacy", "faithfulness"]
+    /// Tables whose sample rows outlive collect: every one but `sample` and `outcome`.
+    static let artefactTables = rowTables.filter { $0 != "sample" && $0 != "outcome" }
+
+    /// Copies every row of the run database at `path` into this one, in one transaction, and returns its meta entries.
+    /// Refuses a file that is not a readable run of this schema, and a sample already present (two shards owning one
+    /// sample: they were not split from one run). Model call ids are renumbered; their order per sample is kept.
+    public func absorb(runAt path: String) throws -> (samples: Int, meta: [String: String]) {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notARun(path: path, reason: "no such file") }
+        return try writer.writeWithoutTransaction { db in
+            do {
+                try db.execute(sql: "ATTACH DATABASE ? AS other", arguments: [path])
+            } catch {
+                throw StoreError.notARun(path: path, reason: String(describing: error))
+            }
+            defer { try? db.execute(sql: "DETACH DATABASE other") }
+            do {
+                let check = try String.fetchAll(db, sql: "PRAGMA other.quick_check")
+                guard check == ["ok"] else {
+                    throw StoreError.notARun(path: path, reason: "damaged: \(check.prefix(3).joined(separator: "; "))")
+                }
+                guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM other.sqlite_master WHERE name = 'grdb_migrations'") == 1 else {
+                    throw StoreError.notARun(path: path, reason: "it has none of the run tables (another program's SQLite file?)")
+                }
+                let mine = try String.fetchAll(db, sql: "SELECT identifier FROM main.grdb_migrations ORDER BY identifier")
+                let theirs = try String.fetchAll(db, sql: "SELECT identifier FROM other.grdb_migrations ORDER BY identifier")
+                guard mine == theirs else {
+                    throw StoreError.cannotMerge(path: path, reason: "its schema (\(theirs.last ?? "none")) is not this version's (\(mine.last ?? "none"))")
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError.notARun(path: path, reason: "unreadable: \(error)")
+            }
+            var samples = 0
+            var meta: [String: String] = [:]
+            try db.inTransaction {
+                if let clash = try String.fetchOne(db, sql: "SELECT id FROM other.sample WHERE id IN (SELECT id FROM main.sample) LIMIT 1") {
+                    throw StoreError.cannotMerge(path: path, reason: "sample \(clash) is also in another run being merged: they were not split from one run")
+                }
+                for table in Self.rowTables {
+                    let columns = try Row.fetchAll(db, sql: "PRAGMA main.table_info(\(table))").map { $0["name"] as String }
+                        .filter { !(table == "modelCall" && $0 == "id") }
+                    let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                    let order = table == "modelCall" ? " ORDER BY id" : ""
+                    try db.execute(sql: "INSERT INTO main.\(table) (\(list)) SELECT \(list) FROM other.\(table)\(order)")
+                }
+                samples = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM other.sample") ?? 0
+                for row in try Row.fetchAll(db, sql: "SELECT key, value FROM other.meta") { meta[row["key"]] = row["value"] }
+                return .commit
+            }
+            return (samples, meta)
+        }
+    }
+
+    /// Replaces a sample's decision at `outcome.stage` and forgets everything decided after it: its outcomes at
+    /// `laterStages` and every artefact row (test cases, executions, model calls, rewrite, ranks, embeddings).
+    public func redecide(_ outcome: OutcomeRecord, forgetting laterStages: [String]) throws {
+        try writer.write { db in
+            try OutcomeRecord.filter(OutcomeRecord.Columns.sampleId == outcome.sampleId && laterStages.contains(OutcomeRecord.Columns.stage))
+                .deleteAll(db)
+            for table in Self.artefactTables {
+                try db.execute(sql: "DELETE FROM \(table) WHERE sampleId = ?", arguments: [outcome.sampleId])
+            }
+            try outcome.insert(db, onConflict: .replace)
+        }
+    }
+
+    /// The meta entries of the run database at `path`, read without opening it for writing (nor migrating it).
+    public static func meta(ofRunAt path: String) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notARun(path: path, reason: "no such file") }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                guard try db.tableExists("meta") else { return [:] }
+                return Dictionary(try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
+                                  uniquingKeysWith: { first, _ in first })
+            }
+        } catch {
+            throw StoreError.notARun(path: path, reason: "unreadable: \(error)")
+        }
+    }
+
+    /// The id and evidence of every sample `stage` kept, in input order (only these columns: a merge may hold millions).
+    public func keptEvidenceInOrder(by stage: String) throws -> [(id: String, evidence: String?)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id, o.evidence FROM sample s JOIN outcome o ON o.sampleId = s.id AND o.stage = ? AND o.kept
+                ORDER BY s.ordinal
+                """, arguments: [stage]).map { ($0["id"], $0["evidence"]) }
+        }
+    }
+
+    /// Every meta entry.
+    public func allMeta() throws -> [String: String] {
+        try writer.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
+                       uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// Samples whose decision at `stage` is still missing although `previous` kept them.
+    public func pendingCount(stage: String, after previous: String) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM outcome p WHERE p.stage = ? AND p.kept
+                AND NOT EXISTS (SELECT 1 FROM outcome o WHERE o.sampleId = p.sampleId AND o.stage = ?)
+                """, arguments: [previous, stage]) ?? 0
+        }
+    }
+}
+
+extension RunDatabase {
+    /// Moves the write-ahead log into the database file, so the file alone is the whole run (before it is moved).
+    public func checkpoint() throws {
+        try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+}
