@@ -5,10 +5,12 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/impl/FaissException.h>
+#include <faiss/index_io.h>
 
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 // omp.h is not on Swift's clang search path; declare the one call we need.
@@ -134,6 +136,92 @@ extern "C" int si_faiss_ivf_search(si_faiss_ivf *index, int64_t nq, const float 
 extern "C" int64_t si_faiss_ivf_count(const si_faiss_ivf *index) { return index->index.ntotal; }
 
 extern "C" void si_faiss_ivf_free(si_faiss_ivf *index) { delete index; }
+
+struct si_faiss_saved {
+    std::unique_ptr<faiss::Index> index;
+    faiss::IndexIVF *ivf() const { return dynamic_cast<faiss::IndexIVF *>(index.get()); }
+};
+
+extern "C" int si_faiss_saved_create(int32_t d, int32_t nlist, int32_t seed, si_faiss_saved **out,
+                                     char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (d <= 0 || nlist < 0) throw std::invalid_argument("an index needs d above zero and nlist of zero or more");
+        auto created = std::make_unique<si_faiss_saved>();
+        if (nlist == 0) {
+            created->index = std::make_unique<faiss::IndexFlatIP>(d);
+        } else {
+            auto ivf = std::make_unique<faiss::IndexIVFFlat>(new faiss::IndexFlatIP(d), d, size_t(nlist), faiss::METRIC_INNER_PRODUCT);
+            ivf->own_fields = true;
+            ivf->cp.seed = seed;
+            ivf->cp.verbose = false;
+            created->index = std::move(ivf);
+        }
+        *out = created.release();
+    });
+}
+
+extern "C" int si_faiss_saved_train(si_faiss_saved *index, int64_t n, const float *x, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (index->index->is_trained) return;
+        if (auto *ivf = index->ivf(); ivf != nullptr && n < int64_t(ivf->nlist)) {
+            throw std::invalid_argument("IVF training needs at least nlist=" + std::to_string(ivf->nlist) + " vectors, got " +
+                                        std::to_string(n));
+        }
+        index->index->train(n, x);
+    });
+}
+
+extern "C" int si_faiss_saved_add(si_faiss_saved *index, int64_t n, const float *x, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (!index->index->is_trained) throw std::invalid_argument("the IVF index must be trained before vectors are added");
+        index->index->add(n, x);
+    });
+}
+
+extern "C" int si_faiss_saved_search(si_faiss_saved *index, int64_t nq, const float *queries, int32_t nprobe,
+                                     float *scores_out, int64_t *labels_out, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        if (index->index->ntotal == 0) {
+            for (int64_t i = 0; i < nq; i++) { scores_out[i] = 0; labels_out[i] = -1; }
+            return;
+        }
+        if (index->ivf() != nullptr) {
+            if (nprobe <= 0) throw std::invalid_argument("IVF search needs nprobe above zero");
+            faiss::SearchParametersIVF params;
+            params.nprobe = size_t(nprobe);
+            index->index->search(nq, queries, 1, scores_out, labels_out, &params);
+        } else {
+            index->index->search(nq, queries, 1, scores_out, labels_out);
+        }
+    });
+}
+
+extern "C" int si_faiss_saved_write(const si_faiss_saved *index, const char *path, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] { faiss::write_index(index->index.get(), path); });
+}
+
+extern "C" int si_faiss_saved_read(const char *path, si_faiss_saved **out, char *error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+        std::unique_ptr<faiss::Index> read(faiss::read_index(path));
+        bool flat = dynamic_cast<faiss::IndexFlatIP *>(read.get()) != nullptr;
+        bool ivf = dynamic_cast<faiss::IndexIVFFlat *>(read.get()) != nullptr;
+        if ((!flat && !ivf) || read->metric_type != faiss::METRIC_INNER_PRODUCT) {
+            throw std::invalid_argument("not an inner-product flat or IVF index");
+        }
+        auto created = std::make_unique<si_faiss_saved>();
+        created->index = std::move(read);
+        *out = created.release();
+    });
+}
+
+extern "C" int64_t si_faiss_saved_count(const si_faiss_saved *index) { return index->index->ntotal; }
+extern "C" int32_t si_faiss_saved_dimension(const si_faiss_saved *index) { return int32_t(index->index->d); }
+extern "C" int32_t si_faiss_saved_lists(const si_faiss_saved *index) {
+    auto *ivf = index->ivf();
+    return ivf == nullptr ? 0 : int32_t(ivf->nlist);
+}
+
+extern "C" void si_faiss_saved_free(si_faiss_saved *index) { delete index; }
 
 extern "C" void si_faiss_set_threads(int32_t n) {
     if (n > 0) omp_set_num_threads(n);

@@ -15,6 +15,8 @@ public enum DedupError: LocalizedError, Equatable {
     case noRecords(file: String)
     case output(file: String, reason: String)
     case clusters(String)
+    /// The corpus or index given to --against (or recipe `dedup.against`) cannot be used.
+    case against(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -33,6 +35,7 @@ public enum DedupError: LocalizedError, Equatable {
         case let .noRecords(file): return "\(file): no usable records to deduplicate"
         case let .output(file, reason): return "cannot write \(file): \(reason)"
         case let .clusters(message): return "clustering: \(message)"
+        case let .against(path, reason): return "--against \(path): \(reason)"
         }
     }
 }

@@ -1,6 +1,7 @@
 // Second pass over the input: kept records go out byte for byte in input order; removed and rejected
 // records go to the removed file, each wrapped with why:
 //   {"index":I,"line":L,"cluster":C,"duplicate_of":J,"duplicate_of_line":LJ,"similarity":S,"eps":E,"record":{...}}
+//   {"index":I,"line":L,"against":INDEX,"duplicate_of_id":ID,"duplicate_of_record":J,"duplicate_of_line":LJ,"similarity":S,"eps":E,"record":{...}}
 //   {"index":I,"line":L,"rejected":"reason","record":{...}}   (or "raw":"..." when the record is not JSON)
 // `index` is the 0-based record number, `line` the 1-based line it starts on.
 import Foundation
@@ -51,7 +52,13 @@ public enum DedupOutputWriter {
             }
             let item = itemOfRecord[record.index]
             for (i, path) in paths.enumerated() {
-                if item >= 0 && report.scan.isRemoved(item, eps: path.eps) {
+                if item >= 0, let old = report.repeatsOld(item, eps: path.eps) {
+                    // A repeat of the corpus already shipped: the old record is the evidence.
+                    let id = old.id.map { "\"duplicate_of_id\":\(jsonString($0))," } ?? ""
+                    let entry = head + "\"against\":\(jsonString(report.againstSource ?? "")),\(id)\"duplicate_of_record\":\(old.record),"
+                        + "\"duplicate_of_line\":\(old.line),\"similarity\":\(old.similarity),\"eps\":\(path.eps),\(embedded(record.bytes))}\n"
+                    try files[i].1.write(Array(entry.utf8))
+                } else if item >= 0 && report.scan.isRemoved(item, eps: path.eps) {
                     let match = report.itemRecords[report.scan.duplicateOf[item]]
                     let entry = head + "\"cluster\":\(report.scan.cluster[item]),\"duplicate_of\":\(match),"
                         + "\"duplicate_of_line\":\(report.lines[match]),\"similarity\":\(report.scan.maxSimilarity[item]),"

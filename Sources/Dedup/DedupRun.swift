@@ -55,13 +55,26 @@ public struct DedupReport: Sendable {
     public var embeddedCount: Int
     public var cachedCount: Int
     public var scanSeconds: Double
+    /// With --against: the corpus or index, and the nearest old record of each item (nil where none was found).
+    public var againstSource: String? = nil
+    public var against: [AgainstMatch?] = []
 
-    public func removedCount(eps: Double) -> Int { scan.removed(eps: eps).count }
+    /// The old record an item repeats at this eps (similarity above 1 - eps), if any.
+    public func repeatsOld(_ item: Int, eps: Double) -> AgainstMatch? {
+        guard item < against.count, let match = against[item], match.similarity > 1 - eps else { return nil }
+        return match
+    }
+
+    public func isRemoved(_ item: Int, eps: Double) -> Bool { repeatsOld(item, eps: eps) != nil || scan.isRemoved(item, eps: eps) }
+    public func removedCount(eps: Double) -> Int { (0..<itemRecords.count).filter { isRemoved($0, eps: eps) }.count }
+    public func removedAgainstCount(eps: Double) -> Int { (0..<itemRecords.count).filter { repeatsOld($0, eps: eps) != nil }.count }
     public func keptCount(eps: Double) -> Int { itemRecords.count - removedCount(eps: eps) }
 }
 
 public enum DedupRun {
-    public static func run(input: URL, settings: DedupParameters, embeddings source: EmbeddingSource) throws -> DedupReport {
+    /// `against`: a corpus already shipped; items as similar to one of its records as to a duplicate are removed too.
+    public static func run(input: URL, settings: DedupParameters, embeddings source: EmbeddingSource,
+                           against: AgainstCorpus? = nil) throws -> DedupReport {
         let format = try RecordReader.format(of: input)
         var lines: [Int] = []
         var rejections: [Rejection] = []
@@ -135,11 +148,16 @@ public enum DedupRun {
             clusters: k, iterations: settings.iterations, seed: settings.seed,
             maxPointsPerCentroid: settings.maxPointsPerCentroid, assignment: settings.assignment),
             keep: settings.keep, seed: UInt64(truncatingIfNeeded: settings.seed))
-        return DedupReport(
+        var report = DedupReport(
             input: input, format: format, recordCount: lines.count, blankLines: blankLines, lines: lines,
             rejections: rejections, itemRecords: itemRecords, scan: scan, requestedClusters: settings.clusters,
             clusters: clusters, warnings: warnings, eps: settings.eps, embeddedCount: embeddedCount,
             cachedCount: cachedCount, scanSeconds: scanSeconds)
+        if let against {
+            report.againstSource = against.directory.path
+            report.against = try against.nearest(matrix)
+        }
+        return report
     }
 
     /// Fewer items than clusters: k drops to n / 100 (clusters of about 100 items, at least one) with a

@@ -288,6 +288,11 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var clusters: Int = 0
         public var keep: String = "hard"
         public var seed: Int = 1234
+        /// Corpora already shipped (JSONL files, or index directories `dedup --against` wrote): samples as similar to
+        /// one of their records as to a duplicate are removed too. Indexed once into the run directory.
+        public var against: [String]?
+        /// The fields of those corpora to embed (default: `instruction` and `response`, what `export` writes).
+        public var againstFields: [String]?
     }
 
     public struct ExportSettings: Codable, Sendable, Equatable {

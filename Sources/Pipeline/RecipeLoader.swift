@@ -205,6 +205,8 @@ public enum RecipeLoader {
             (["verify", "float_tolerance"], recipe.verify.floatTolerance >= 0 && recipe.verify.floatTolerance < 1, "0 or more, under 1"),
             (["dedup", "eps"], recipe.dedup.eps >= 0 && recipe.dedup.eps <= 2, "a cosine distance from 0 to 2"),
             (["dedup", "clusters"], recipe.dedup.clusters >= 0, "0 (automatic) or more"),
+            (["dedup", "against"], (recipe.dedup.against ?? []).allSatisfy { !$0.isEmpty }, "paths of JSONL corpora or index directories"),
+            (["dedup", "against_fields"], recipe.dedup.againstFields.map { !$0.isEmpty && !$0.contains("") } ?? true, "field names"),
             (["dedup", "keep"], KeepPolicy(rawValue: recipe.dedup.keep) != nil, KeepPolicy.allCases.map(\.rawValue).joined(separator: ", ")),
             (["instruction", "evidence"], recipe.instruction.evidence >= 0, "0 or more"),
             (["instruction", "examples"], recipe.instruction.examples >= 0, "0 or more"),
@@ -254,6 +256,8 @@ public enum RecipeLoader {
         recipe.models.chatTemplate = ""
         recipe.models.promptPrecision = ""
         recipe.shards = 0
+        recipe.dedup.against = [""]
+        recipe.dedup.againstFields = [""]
         recipe.prompts.rewrite.system = ""
         recipe.prompts.rewrite.examples = [.init(user: "", assistant: "")]
         recipe.prompts.rewrite.examplesShown = 0

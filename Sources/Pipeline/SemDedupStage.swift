@@ -12,7 +12,8 @@ struct SemDedupStage: Stage {
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         let settings = context.recipe.dedup
-        guard settings.enabled, batch.count > 1, let embedder = context.embedder else {
+        // One sample has no duplicate in its own set, but may repeat a corpus already shipped.
+        guard settings.enabled, batch.count > 1 || !(settings.against ?? []).isEmpty, let embedder = context.embedder else {
             return batch.map { StageCommit(outcome: keep($0), dedup: DedupRecord(sampleId: $0.id, cluster: 0, duplicateOf: nil, similarity: nil)) }
         }
         let start = DispatchTime.now()
@@ -28,10 +29,22 @@ struct SemDedupStage: Stage {
         // The same entry point as `dedup` (identical vectors kept in one cluster, then the scan).
         let (_, scan, _) = try SemDeDup.run(embeddings, clustering: ClusteringOptions(clusters: k, seed: settings.seed),
                                             keep: keepPolicy, seed: UInt64(settings.seed))
+        let shipped = try ShippedCorpora(settings, embedder: embedder, runDirectory: context.runDirectory, progress: context.progress)
+        let repeats = shipped.corpora.isEmpty ? [] : try shipped.nearest(embeddings)
         let seconds = elapsed(since: start) / Double(batch.count)
         return batch.indices.map { i in
             let sample = batch[i]
             let cluster = scan.cluster[i]
+            if i < repeats.count, let old = repeats[i], old.match.similarity > 1 - settings.eps {
+                let record = old.match.id.map { "record \($0)" } ?? "the record on line \(old.match.line)"
+                let evidence = jsonText(["index": old.corpus.directory.path, "corpus": old.corpus.manifest.corpus, "id": old.match.id ?? "",
+                                         "line": String(old.match.line), "similarity": String(old.match.similarity)])
+                return StageCommit(
+                    outcome: reject(sample, .semanticDuplicate,
+                                    "repeats \(record) of \(old.corpus.manifest.corpus) (similarity " + String(format: "%.4f", old.match.similarity)
+                                    + ", eps \(settings.eps))", evidence: evidence, seconds: seconds),
+                    dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: nil, similarity: old.match.similarity))
+            }
             if scan.isRemoved(i, eps: settings.eps) {
                 let original = batch[scan.duplicateOf[i]]
                 let similarity = scan.maxSimilarity[i]

@@ -51,6 +51,12 @@ struct DedupCommand: ParsableCommand {
     @Option(help: "Text embedder: minilm (default), a sentence-transformers directory, smollm2 or a GGUF decoder (mean of its last hidden states), or hashing (character trigrams, exact/near-exact duplicates only).")
     var embedder = "minilm"
 
+    @Option(help: ArgumentHelp("A corpus already shipped (same fields), or an index directory an earlier run wrote: items as similar to one of its records as to a duplicate are removed, with that record as evidence. A corpus is embedded once and indexed (Faiss: flat up to 100,000 records, IVF beyond) into --against-index.", valueName: "CORPUS|INDEX"))
+    var against: String?
+
+    @Option(name: .customLong("against-index"), help: "Where the index of an --against corpus is written and reused from (default: beside OUTPUT, named after the corpus, .index).")
+    var againstIndex: String?
+
     @Option(help: "Precomputed float32 embeddings (.npy, n x d, C order); row i belongs to record i. Overrides --embedder.")
     var embeddings: String?
 
@@ -81,6 +87,10 @@ struct DedupCommand: ParsableCommand {
                 throw ValidationError("--embedder: \(error.localizedDescription); give minilm, a sentence-transformers directory, smollm2 or a GGUF file (mean of the decoder's last hidden states), or hashing")
             }
         }
+        if against != nil && embeddings != nil {
+            throw ValidationError("--against embeds the old corpus with --embedder; it cannot be used with precomputed --embeddings")
+        }
+        if let against, !FileManager.default.fileExists(atPath: against) { throw ValidationError("--against \(against): no such file or directory") }
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.path
         for target in [output] + (removed.map { [$0] } ?? []) {
             guard URL(fileURLWithPath: target).standardizedFileURL.path != inputPath else {
@@ -98,17 +108,33 @@ struct DedupCommand: ParsableCommand {
         let settings = DedupParameters(fields: fieldNames, eps: epsValues, clusters: clusters, keep: keep, seed: seed,
                                      iterations: niter, maxPointsPerCentroid: maxPointsPerCentroid, assignment: assign)
         let source: EmbeddingSource
+        var old: AgainstCorpus?
         if let embeddings {
             source = .precomputed(URL(fileURLWithPath: embeddings))
         } else {
             let loaded = try EmbedderLoader.load(embedder)
             let cache = try EmbeddingCache(directory: outputURL.deletingLastPathComponent(), embedderName: loaded.name)
-            source = .embedder(CachedEmbedder(embedder: loaded, cache: cache))
+            let cached = CachedEmbedder(embedder: loaded, cache: cache)
+            source = .embedder(cached)
+            if let against {
+                var err = StandardError()
+                old = AgainstCorpus.isIndex(against)
+                    ? try AgainstCorpus.read(URL(fileURLWithPath: against), fields: fieldNames, embedder: loaded.name)
+                    : try AgainstCorpus.open(corpus: URL(fileURLWithPath: against), fields: fieldNames, embedder: cached,
+                                             directory: againstIndexDirectory(corpus: against)) { Swift.print($0, to: &err) }
+            }
         }
-        let report = try DedupRun.run(input: inputURL, settings: settings, embeddings: source)
+        let report = try DedupRun.run(input: inputURL, settings: settings, embeddings: source, against: old)
         let paths = DedupOutputPaths.plan(output: outputURL, removed: removed.map { URL(fileURLWithPath: $0) },
                                           eps: epsValues)
         try DedupOutputWriter.write(report, to: paths)
         DedupSummary.print(report, paths: paths, source: source)
+    }
+
+    /// `--against-index`, else beside the output: `NAME.index` for the corpus `NAME.jsonl`.
+    func againstIndexDirectory(corpus: String) -> URL {
+        if let againstIndex { return URL(fileURLWithPath: againstIndex) }
+        let name = URL(fileURLWithPath: corpus).deletingPathExtension().lastPathComponent
+        return URL(fileURLWithPath: output).deletingLastPathComponent().appendingPathComponent(name + ".index")
     }
 }

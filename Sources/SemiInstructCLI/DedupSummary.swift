@@ -26,7 +26,8 @@ enum DedupSummary {
                            report.clusters.kmeansSeconds, report.clusters.assignmentSeconds, report.scanSeconds))
         for path in paths {
             let removed = report.removedCount(eps: path.eps)
-            Swift.print("eps \(path.eps): kept \(report.keptCount(eps: path.eps)), removed \(removed), rejected \(report.rejections.count) of \(report.recordCount) -> \(path.kept.path), \(path.removed.path)")
+            let old = report.againstSource.map { ", \(report.removedAgainstCount(eps: path.eps)) of them repeating \($0)" } ?? ""
+            Swift.print("eps \(path.eps): kept \(report.keptCount(eps: path.eps)), removed \(removed)\(old), rejected \(report.rejections.count) of \(report.recordCount) -> \(path.kept.path), \(path.removed.path)")
         }
     }
 

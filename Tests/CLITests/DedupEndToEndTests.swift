@@ -55,6 +55,41 @@ import Testing
     }
 
     /// `dedup` and recipes share one default threshold.
+    /// `--against` with MiniLM: copies and paraphrases of a corpus already shipped are removed naming the old record's
+    /// id; unrelated requests stay; the index written the first time is what a second batch is checked against.
+    @Test func repeatsAndParaphrasesOfAnOldCorpusAreRemoved() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-against-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let old = ["returns the largest number in a list", "reverses the words of a sentence", "counts the vowels in a string",
+                   "checks whether a number is prime", "merges two sorted lists into one sorted list",
+                   "converts a temperature from Celsius to Fahrenheit", "computes the factorial of a non-negative integer"]
+        try old.enumerated().map { "{\"id\": \"shipped-\($0)\", \"text\": \"Write a function that \($1).\"}" }.joined(separator: "\n")
+            .write(to: dir.appendingPathComponent("old.jsonl"), atomically: true, encoding: .utf8)
+        let new = ["Write a function that counts the vowels in a string.", "Write a function that checks whether a number is prime.",
+                   "Write a function returning the biggest number of a list.", "Create a function that reverses the order of the words in a sentence.",
+                   "Write a function that parses an ISO 8601 date string into a date object.",
+                   "Write a function that downloads a web page and returns its title.", "Write a function that rotates a matrix by ninety degrees."]
+        try new.map { "{\"text\": \"\($0)\"}" }.joined(separator: "\n").write(to: dir.appendingPathComponent("new.jsonl"), atomically: true, encoding: .utf8)
+        let expected: [Int: String] = [0: "shipped-2", 1: "shipped-3", 2: "shipped-0", 3: "shipped-1"]
+
+        for against in [dir.appendingPathComponent("old.jsonl").path, dir.appendingPathComponent("old.index").path] {
+            let run = try BuiltBinary.run(["dedup", dir.appendingPathComponent("new.jsonl").path, "--field", "text", "--clusters", "2",
+                                           "--eps", "0.15", "--against", against, "-o", dir.appendingPathComponent("out.jsonl").path])
+            #expect(run.status == 0, "\(run.error)")
+            #expect(run.output.contains("removed 4, 4 of them repeating \(dir.appendingPathComponent("old.index").path)"), "\(run.output)")
+            let removed = try String(contentsOf: dir.appendingPathComponent("out.removed.jsonl"), encoding: .utf8).split(separator: "\n")
+                .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            #expect(Dictionary(uniqueKeysWithValues: removed.map { ($0["index"] as! Int, $0["duplicate_of_id"] as? String ?? "") }) == expected)
+            let kept = try String(contentsOf: dir.appendingPathComponent("out.jsonl"), encoding: .utf8)
+            #expect(kept.contains("ISO 8601") && kept.contains("web page") && kept.contains("matrix") && !kept.contains("vowels"))
+        }
+        // An index made by another embedder is refused, naming both.
+        let other = try BuiltBinary.run(["dedup", dir.appendingPathComponent("new.jsonl").path, "--field", "text", "--embedder", "hashing",
+                                         "--against", dir.appendingPathComponent("old.index").path, "-o", dir.appendingPathComponent("h.jsonl").path])
+        #expect(other.status != 0 && other.error.contains("with embedder minilm"), "\(other.error)")
+    }
+
     @Test func theDefaultEpsIsTheRecipesDefault() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-dedup-eps-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

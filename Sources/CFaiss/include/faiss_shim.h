@@ -46,6 +46,34 @@ int64_t si_faiss_ivf_count(const si_faiss_ivf *index);
 
 void si_faiss_ivf_free(si_faiss_ivf *index);
 
+/// An inner-product index that can be written to a file and read back (faiss::write_index / read_index): a flat
+/// one (exact) or an IVF one (nlist > 0: approximate, trained first). For corpora already shipped.
+typedef struct si_faiss_saved si_faiss_saved;
+
+/// Creates an empty index of dimension d: flat when nlist is 0, IVF over nlist lists otherwise (untrained).
+int si_faiss_saved_create(int32_t d, int32_t nlist, int32_t seed, si_faiss_saved **out, char *error, size_t error_size);
+
+/// Trains an IVF index's lists on n sample vectors (nothing to do for a flat one).
+int si_faiss_saved_train(si_faiss_saved *index, int64_t n, const float *x, char *error, size_t error_size);
+
+/// Adds n vectors, numbered from the number already added.
+int si_faiss_saved_add(si_faiss_saved *index, int64_t n, const float *x, char *error, size_t error_size);
+
+/// The best added vector for each of nq queries (label -1 when none was found); nprobe lists for IVF.
+int si_faiss_saved_search(si_faiss_saved *index, int64_t nq, const float *queries, int32_t nprobe,
+                          float *scores_out, int64_t *labels_out, char *error, size_t error_size);
+
+/// Writes the index to path, or reads one written so (refusing indexes that are not inner-product flat or IVF).
+int si_faiss_saved_write(const si_faiss_saved *index, const char *path, char *error, size_t error_size);
+int si_faiss_saved_read(const char *path, si_faiss_saved **out, char *error, size_t error_size);
+
+/// Vectors added, dimension, and lists (0 for a flat index).
+int64_t si_faiss_saved_count(const si_faiss_saved *index);
+int32_t si_faiss_saved_dimension(const si_faiss_saved *index);
+int32_t si_faiss_saved_lists(const si_faiss_saved *index);
+
+void si_faiss_saved_free(si_faiss_saved *index);
+
 /// Threads used by Faiss (OpenMP); n <= 0 leaves the default.
 void si_faiss_set_threads(int32_t n);
 
