@@ -37,7 +37,8 @@ public enum DatasetExport {
         return decided.flatMap { StageName(rawValue: $0.stage) } ?? .collect
     }
 
-    public static func export(store: RunDatabase, to output: URL, options: DatasetExportOptions) throws -> DatasetExportResult {
+    /// `recorded`: write the dataset card and note the export in the run (not when the rows only feed `mix`).
+    public static func export(store: RunDatabase, to output: URL, options: DatasetExportOptions, recorded: Bool = true) throws -> DatasetExportResult {
         let stage = try finalStage(store)
         guard stage >= .verify else {
             throw PipelineError.input(path: store.path ?? "run", message: "the run stopped at \(stage.rawValue); nothing is verified yet (run build to the end)")
@@ -83,8 +84,9 @@ public enum DatasetExport {
             try validation.write(to: url, atomically: true, encoding: .utf8)
             files.append((url.path, validationIds.count))
         }
-        let card = try DatasetCard.render(store: store, options: options, files: files, recipe: recipe)
         let cardURL = output.deletingLastPathComponent().appendingPathComponent("README.md")
+        guard recorded else { return DatasetExportResult(files: files, card: "", inconsistent: inconsistent) }
+        let card = try DatasetCard.render(store: store, options: options, files: files, recipe: recipe)
         try card.write(to: cardURL, atomically: true, encoding: .utf8)
         try store.recordExport(ExportRecord(format: options.format.rawValue, path: output.path, count: rows.count))
         return DatasetExportResult(files: files, card: cardURL.path, inconsistent: inconsistent)

@@ -11,7 +11,7 @@ public struct SemiInstruct: AsyncParsableCommand {
         commandName: "semi-instruct",
         abstract: "Build verified instruction data for code models from natural code.",
         version: SemiInstructVersion.current,
-        subcommands: [Build.self, Merge.self, DedupCommand.self, DecontaminateCommand.self, Inspect.self, Export.self, Report.self, ModelCommand.self, Serve.self, Exec.self, Doctor.self, Bench.self]
+        subcommands: [Build.self, Merge.self, Mix.self, DedupCommand.self, DecontaminateCommand.self, Inspect.self, Export.self, Report.self, ModelCommand.self, Serve.self, Exec.self, Doctor.self, Bench.self]
     )
 
     public init() {}

@@ -111,6 +111,25 @@ import Testing
         let summary = try BuiltBinary.run(["inspect", "--run", killed.path, "--json"])
         #expect(summary.status == 0 && summary.output.contains("\"stages\""))
 
+        // mix: the run's verified code beside natural-language data, 1:1, deduplicated across both with MiniLM.
+        let questions = ["What is the boiling point of water at sea level?", "Name the largest planet in the solar system.",
+                         "Who wrote the novel Pride and Prejudice?", "Give two reasons to exercise regularly.",
+                         "Summarise the water cycle in one sentence.", "What does a thermometer measure?",
+                         "Suggest a name for a friendly golden retriever.", "How many continents are there?",
+                         "Translate 'thank you' into Spanish.", "Why do leaves change colour in autumn?"]
+        let nl = dir.appendingPathComponent("nl.jsonl")
+        try questions.enumerated().map { "{\"instruction\": \"\($1)\", \"output\": \"Answer number \($0).\"}" }.joined(separator: "\n")
+            .write(to: nl, atomically: true, encoding: .utf8)
+        let mixedFile = dir.appendingPathComponent("mix/mixed.jsonl")
+        let mix = try BuiltBinary.run(["mix", "--source", "code=\(whole.path)", "--source", "nl=\(nl.path)", "--ratio", "code=1,nl=1",
+                                       "--format", "sharegpt", "-o", mixedFile.path])
+        #expect(mix.status == 0, "\(mix.error)")
+        let mixedRows = try String(contentsOf: mixedFile, encoding: .utf8).split(separator: "\n")
+        let codeRows = mixedRows.filter { $0.contains("\"source\":\"code\"") }
+        #expect(!codeRows.isEmpty && mixedRows.count == 2 * codeRows.count && codeRows.allSatisfy { $0.contains("```python") })
+        #expect(mix.output.contains("code: \(expected.split(separator: "\n").count) records"), "\(mix.output)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("mix/README.md"), encoding: .utf8).contains("at the ratio code 1 : nl 1"))
+
         // Two shards, the first killed with SIGKILL and rerun, the second told its index by Slurm's variables, then
         // merged: the same dataset and decisions as the single process. A finished shard run again does nothing.
         let sharded = dir.appendingPathComponent("sharded")

@@ -18,6 +18,20 @@ import Testing
         let exportedIds = try String(contentsOf: shipped, encoding: .utf8).split(separator: "\n")
             .map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["id"] as! String }
 
+        // `mix` reads the finished run as a source (its verified samples), beside natural-language data, 1:1.
+        let exports = try RunDatabase(existingRunAt: first.databasePath).exportCount()
+        let nl = dir.appendingPathComponent("nl.jsonl")
+        try MixTests.write((0..<10).map(MixTests.alpaca), to: nl)
+        let mixed = try DataMix.run(MixOptions(sources: [("code", run.path), ("nl", nl.path)], ratio: ["code": 1, "nl": 1]),
+                                    embedder: HashingEmbedder(), output: dir.appendingPathComponent("mix/mixed.jsonl"),
+                                    progress: ProgressReporter(mode: .quiet))
+        let code = try #require(mixed.composition.first { $0.source == "code" })
+        #expect(code.read == first.exported && code.selected == code.available && mixed.rows == 2 * code.selected && code.selected >= 3)
+        let rows = try String(contentsOfFile: mixed.output, encoding: .utf8).split(separator: "\n")
+        #expect(rows.filter { $0.contains("\"source\":\"code\"") && $0.contains("```python") }.count == code.selected)
+        // Reading the run for a mix leaves no trace in it.
+        #expect(try RunDatabase(existingRunAt: first.databasePath).exportCount() == exports)
+
         // The same run with the shipped dataset to check against: only SemDeDup is decided again, and every sample it
         // kept before now repeats its own shipped record.
         recipe.dedup.against = [shipped.path]
