@@ -71,7 +71,7 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "Kernels", "ModelFiles", "Tokenizers", "Constraints", "Engine", "VectorIndex", "Dedup", "Decontamination", "Sandbox",
-                "CommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Pipeline", "CommandOptions", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The load client of `bench serve`: on SwiftNIO, it costs the cores it shares with the server little.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -8,6 +8,6 @@ public struct Bench: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks (never part of the tests).",
-        subcommands: [BenchGenerate.self, BenchBatch.self, BenchConstraintCommand.self, BenchAbacusShape.self, BenchModelShape.self, BenchEmbed.self, BenchExec.self, BenchDedup.self, BenchDecontaminate.self, BenchMatvec.self, BenchServe.self]
+        subcommands: [BenchGenerate.self, BenchBatch.self, BenchConstraintCommand.self, BenchAbacusShape.self, BenchModelShape.self, BenchEmbed.self, BenchExec.self, BenchDedup.self, BenchMerge.self, BenchDecontaminate.self, BenchMatvec.self, BenchServe.self]
     )
 }

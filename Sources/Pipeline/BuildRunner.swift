@@ -103,11 +103,20 @@ public final class BuildRunner {
         let lock = try RunLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
         let databasePath = directory.appendingPathComponent("run.sqlite").path
-        if options.scope == .merge {
-            let shards = try ShardMerge.shards(of: directory)
-            progress.message("merge: \(shards.count) complete shards of \(shards[0].marker.collectedTotal) items")
-            try ShardMerge.assemble(shards, into: databasePath, progress: progress)
-        }
+        guard options.scope == .merge else { return try await decide(directory: directory, databasePath: databasePath) }
+        // A merge decides on a database of its own and puts it in place only when everything succeeded: a failed merge
+        // leaves the previous one whole.
+        let shards = try ShardMerge.shards(of: directory)
+        progress.message("merge: \(shards.count) complete shards of \(shards[0].marker.collectedTotal) items")
+        let building = try ShardMerge.assemble(shards, besides: databasePath, progress: progress)
+        var result = try await decide(directory: directory, databasePath: building)
+        try ShardMerge.install(building, at: databasePath)
+        result.databasePath = databasePath
+        return result
+    }
+
+    /// Collect, the stages and export on the run database at `databasePath`.
+    func decide(directory: URL, databasePath: String) async throws -> BuildResult {
         try RunLock.createOwnerOnly(databasePath)
         let store = try RunDatabase(path: databasePath)
         try checkSameRecipe(store, directory: directory)
@@ -166,20 +175,29 @@ public final class BuildRunner {
     func prepare(_ stage: StageName, _ context: inout StageContext) throws {
         switch stage {
         case .testInputs, .rewrite, .instruct, .faithfulness:
-            if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
+            if context.runner == nil { context.runner = try services.runner(try Self.moduleRoots(context.store)) }
             if context.generator == nil {
                 let generator = try services.generator()
                 context.generator = generator
                 try context.store.setMeta("generator.constraints", Self.constraints(recipe: recipe, generator: generator))
             }
         case .runOriginal, .augment, .verify:
-            if context.runner == nil { context.runner = try services.runner(try context.store.moduleRoots()) }
+            if context.runner == nil { context.runner = try services.runner(try Self.moduleRoots(context.store)) }
         case .semdedup:
             if context.embedder == nil && recipe.dedup.enabled {
                 context.embedder = try StoredEmbedder.recorded(recipe: recipe, store: context.store, load: services.embedder) ?? services.embedder()
             }
         default: break
         }
+    }
+
+    /// The directories the sandbox imports collected modules from: every input's, also in a shard (which holds only some
+    /// of the samples), so that what a sample can import does not depend on which shard it is in.
+    static func moduleRoots(_ store: RunDatabase) throws -> [String] {
+        if let all = try store.meta("collect.module-roots"), let roots = try? JSONDecoder().decode([String].self, from: Data(all.utf8)) {
+            return roots
+        }
+        return try store.moduleRoots()
     }
 
     /// Whether the model stages' answers were constrained, and why not: a reader of the run needs to know.
@@ -231,7 +249,8 @@ public final class BuildRunner {
     /// hash: tuning them re-runs that stage alone, not the model stages before it.
     static let lateSettings: [(stage: StageName, fingerprint: @Sendable (Recipe) -> String, clear: @Sendable (inout Recipe) -> Void)] = [
         (.semdedup, { jsonText(["dedup": jsonText($0.dedup), "embedder": $0.models.embedder,
-                                "embedder_endpoint": $0.models.embedderEndpoint.map { jsonText($0) } ?? "local"]) },
+                                "embedder_endpoint": $0.models.embedderEndpoint.map { jsonText($0) } ?? "local",
+                                "against": ShippedCorpora.contents($0.dedup.against ?? [])]) },
          { $0.dedup = .init(); $0.models.embedder = Recipe.Models().embedder; $0.models.embedderEndpoint = nil }),
     ]
 }

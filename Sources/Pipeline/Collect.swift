@@ -329,7 +329,10 @@ struct CollectStage {
         try context.store.insertSamples(samples)
         try context.store.commit(commits)
         try context.store.setMeta("collect.total", "\(items.count)")
-        if let shard { try context.store.setMeta("shard", shard.description) }
+        if let shard {
+            try context.store.setMeta("shard", shard.description)
+            try context.store.setMeta("collect.module-roots", jsonText(Set(items.compactMap { $0.module?.root }).sorted()))
+        }
         try context.store.setMeta("collect.done", "\(samples.count)")
         return samples.count
     }

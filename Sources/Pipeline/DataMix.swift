@@ -52,7 +52,18 @@ public enum DataMix {
         let scratch = directory.appendingPathComponent(".mix-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let sources = try options.sources.map { try MixReader.read(name: $0.name, path: $0.path, scratch: scratch) }
+        for source in options.sources where URL(fileURLWithPath: source.path).standardizedFileURL == output.standardizedFileURL {
+            throw PipelineError.input(path: output.path, message: "the output is the source '\(source.name)'; choose another output path")
+        }
+        var sources = try options.sources.map { try MixReader.read(name: $0.name, path: $0.path, scratch: scratch) }
+        if options.format == .alpaca {
+            // Alpaca holds one exchange: longer conversations are left out, each named, rather than the whole mix stopped.
+            for index in sources.indices {
+                let long = sources[index].items.filter { $0.turns.count > 2 }
+                sources[index].rejected += long.map { ($0.line, "a conversation of \($0.turns.count / 2) exchanges; Alpaca holds one (write sharegpt or messages)") }
+                sources[index].items.removeAll { $0.turns.count > 2 }
+            }
+        }
         var removed: [(item: MixItem, reason: String)] = []
         for source in sources {
             for rejection in source.rejected { progress.message("\(source.path):\(rejection.line): rejected: \(rejection.reason)") }
@@ -141,7 +152,8 @@ public enum DataMix {
             removedText += jsonLine(["source": item.source, "line": item.line, "removed": reason])
         }
         try removedText.write(to: removedURL, atomically: true, encoding: .utf8)
-        let card = directory.appendingPathComponent("README.md")
+        // Named after the output, so that a README.md already beside it (another dataset's card) stays.
+        let card = output.deletingPathExtension().appendingPathExtension("card.md")
         try MixCard.render(composition, rows: chosen.count, options: options, shortfall: shortfall, embedder: embedder.name)
             .write(to: card, atomically: true, encoding: .utf8)
         return MixResult(output: output.path, removed: removedURL.path, card: card.path, rows: chosen.count, composition: composition,
@@ -168,10 +180,6 @@ public enum DataMix {
         var object: [String: Any]
         switch format {
         case .alpaca:
-            guard item.turns.count == 2 else {
-                throw PipelineError.input(path: item.source, message: "line \(item.line) is a conversation of \(item.turns.count / 2) exchanges; "
-                                          + "Alpaca holds one: write sharegpt or messages")
-            }
             object = ["instruction": item.turns[0].content, "input": "", "output": item.turns[1].content]
             if let system = item.system { object["system"] = system }
         case .sharegpt:

@@ -24,6 +24,7 @@ public enum RecipeLoader {
                 recipe.decontaminate.benchmarks[i].path = base.appendingPathComponent(file).standardizedFileURL.path
             }
         }
+        recipe.dedup.against = recipe.dedup.against?.map { $0.hasPrefix("/") ? $0 : base.appendingPathComponent($0).standardizedFileURL.path }
         return recipe
     }
 

@@ -28,7 +28,8 @@ public enum RunReport {
             if let rank = try store.rank(of: sample.id) { testsPerSample.append(Double(rank.testsTotal)) }
             if let record = try store.faithfulness(of: sample.id) { faithfulness.append(record.score * 100) }
             if let dedup = try store.dedup(of: sample.id) {
-                clusterSizes[dedup.cluster, default: 0] += 1
+                // Cluster -1: a repeat of a corpus already shipped, taken out before clustering.
+                if dedup.cluster >= 0 { clusterSizes[dedup.cluster, default: 0] += 1 }
                 if let similarity = dedup.similarity { similarities.append(similarity) }
             }
         }

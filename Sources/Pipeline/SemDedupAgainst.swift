@@ -31,6 +31,17 @@ struct ShippedCorpora {
         }
     }
 
+    /// What the corpora hold (a file's sha256, an index's corpus sha256), so that a corpus that changed is checked again.
+    static func contents(_ paths: [String]) -> String {
+        paths.map { path -> String in
+            if AgainstCorpus.isIndex(path) {
+                let manifest = try? JSONDecoder().decode(AgainstManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent("manifest.json")))
+                return manifest?.corpusSHA256 ?? "unreadable"
+            }
+            return (try? SHA256.hex(fileAt: URL(fileURLWithPath: path))) ?? "missing"
+        }.joined(separator: ",")
+    }
+
     /// For each unit row, the most similar old record over all corpora, with the corpus it is in.
     func nearest(_ vectors: Matrix) throws -> [(corpus: AgainstCorpus, match: AgainstMatch)?] {
         var best = [(corpus: AgainstCorpus, match: AgainstMatch)?](repeating: nil, count: vectors.rows)

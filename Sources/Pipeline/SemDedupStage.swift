@@ -21,21 +21,29 @@ struct SemDedupStage: Stage {
         let stored = try await Self.embeddings(of: batch, embedder: embedder, context: context)
         let vectors = batch.map { stored[$0.id]! }
         let (embeddings, _) = try Matrix(rows: vectors).normalizedRows()
-        let k = settings.clusters > 0 ? min(settings.clusters, batch.count) : max(1, Int(Double(batch.count).squareRoot().rounded()))
         guard let keepPolicy = KeepPolicy(rawValue: settings.keep) else {
             throw PipelineError.recipe(path: "recipe", line: nil, key: "dedup.keep",
                                        message: "unknown keep policy '\(settings.keep)' (hard, easy, random)")
         }
-        // The same entry point as `dedup` (identical vectors kept in one cluster, then the scan).
-        let (_, scan, _) = try SemDeDup.run(embeddings, clustering: ClusteringOptions(clusters: k, seed: settings.seed),
-                                            keep: keepPolicy, seed: UInt64(settings.seed))
+        // Repeats of a corpus already shipped go first, so that none of them is what a new sample is kept or removed for.
         let shipped = try ShippedCorpora(settings, embedder: embedder, runDirectory: context.runDirectory, progress: context.progress)
         let repeats = shipped.corpora.isEmpty ? [] : try shipped.nearest(embeddings)
+        let fresh = batch.indices.filter { i in !(i < repeats.count && repeats[i].map { $0.match.similarity > 1 - settings.eps } == true) }
+        let freshRow = Dictionary(uniqueKeysWithValues: fresh.enumerated().map { ($1, $0) })
+        var scan: SemDeDupScan?
+        if fresh.count > 1 {
+            let subset = fresh.count == batch.count ? embeddings
+                : try Matrix(rows: fresh.count, columns: embeddings.columns, values: fresh.flatMap { embeddings.row($0) })
+            let k = settings.clusters > 0 ? min(settings.clusters, fresh.count) : max(1, Int(Double(fresh.count).squareRoot().rounded()))
+            // The same entry point as `dedup` (identical vectors kept in one cluster, then the scan).
+            scan = try SemDeDup.run(subset, clustering: ClusteringOptions(clusters: k, seed: settings.seed),
+                                    keep: keepPolicy, seed: UInt64(settings.seed)).scan
+        }
         let seconds = elapsed(since: start) / Double(batch.count)
         return batch.indices.map { i in
             let sample = batch[i]
-            let cluster = scan.cluster[i]
-            if i < repeats.count, let old = repeats[i], old.match.similarity > 1 - settings.eps {
+            guard let row = freshRow[i] else {
+                let old = repeats[i]!
                 let record = old.match.id.map { "record \($0)" } ?? "the record on line \(old.match.line)"
                 let evidence = jsonText(["index": old.corpus.directory.path, "corpus": old.corpus.manifest.corpus, "id": old.match.id ?? "",
                                          "line": String(old.match.line), "similarity": String(old.match.similarity)])
@@ -43,18 +51,23 @@ struct SemDedupStage: Stage {
                     outcome: reject(sample, .semanticDuplicate,
                                     "repeats \(record) of \(old.corpus.manifest.corpus) (similarity " + String(format: "%.4f", old.match.similarity)
                                     + ", eps \(settings.eps))", evidence: evidence, seconds: seconds),
-                    dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: nil, similarity: old.match.similarity))
+                    // Cluster -1: taken out before the clustering.
+                    dedup: DedupRecord(sampleId: sample.id, cluster: -1, duplicateOf: nil, similarity: old.match.similarity))
             }
-            if scan.isRemoved(i, eps: settings.eps) {
-                let original = batch[scan.duplicateOf[i]]
-                let similarity = scan.maxSimilarity[i]
+            guard let scan else {
+                return StageCommit(outcome: keep(sample, seconds: seconds), dedup: DedupRecord(sampleId: sample.id, cluster: 0, duplicateOf: nil, similarity: nil))
+            }
+            let cluster = scan.cluster[row]
+            if scan.isRemoved(row, eps: settings.eps) {
+                let original = batch[fresh[scan.duplicateOf[row]]]
+                let similarity = scan.maxSimilarity[row]
                 return StageCommit(
                     outcome: reject(sample, .semanticDuplicate,
                                     String(format: "duplicate of %@ (similarity %.4f, cluster %d, eps %g)", original.id, similarity, cluster, settings.eps),
                                     seconds: seconds),
                     dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: original.id, similarity: similarity))
             }
-            let nearest = scan.duplicateOf[i] >= 0 ? scan.maxSimilarity[i] : nil
+            let nearest = scan.duplicateOf[row] >= 0 ? scan.maxSimilarity[row] : nil
             return StageCommit(outcome: keep(sample, seconds: seconds),
                                dedup: DedupRecord(sampleId: sample.id, cluster: cluster, duplicateOf: nil, similarity: nearest))
         }

@@ -13,7 +13,7 @@ public enum ShardMerge {
     }
 
     /// Meta entries that describe one shard rather than the run.
-    static let shardOnlyMeta: Set<String> = ["collect.done", "collect.total", "shard"]
+    static let shardOnlyMeta: Set<String> = ["collect.done", "collect.total", "collect.module-roots", "shard"]
 
     /// The complete shards under `run/shards`, checked to be one split of one recipe over the same inputs. Names every
     /// shard that is missing, unfinished or foreign.
@@ -86,9 +86,10 @@ public enum ShardMerge {
         }
     }
 
-    /// Writes the merged database at `path` (replacing an earlier merge's, never a single-process run's): every shard's
-    /// rows, the run's meta, and exact duplicates across shards rejected as a single process would have.
-    static func assemble(_ shards: [Shard], into path: String, progress: ProgressReporter) throws {
+    /// Writes the merged database beside `path` (which it will replace: an earlier merge's, never a single-process
+    /// run's) and returns where: every shard's rows, the run's meta, and exact duplicates across shards rejected as a
+    /// single process would have. `install` puts it in place once the merge succeeded.
+    static func assemble(_ shards: [Shard], besides path: String, progress: ProgressReporter) throws -> String {
         if FileManager.default.fileExists(atPath: path) {
             guard try RunDatabase.meta(ofRunAt: path)["merge.shards"] != nil else {
                 throw PipelineError.input(path: path, message: "this run directory holds a single-process run; merge writes its own database "
@@ -100,23 +101,29 @@ public enum ShardMerge {
         try RunLock.createOwnerOnly(building)
         do {
             let store = try RunDatabase(path: building)
-            var runMeta: [String: String]?
+            var runMeta: [String: String] = [:]
             for shard in shards {
                 let (samples, meta) = try store.absorb(runAt: shard.databasePath)
                 guard meta["recipe.hash"] == shard.marker.recipeHash, samples == shard.marker.samples else {
                     throw PipelineError.shard(message: "\(shard.spec.directoryName): its database does not match its completion marker "
                                               + "(\(samples) samples, recipe \(meta["recipe.hash"] ?? "none")); rerun the shard")
                 }
-                if runMeta == nil { runMeta = meta.filter { !shardOnlyMeta.contains($0.key) } }
+                // A key a shard lacks (no sample of it reached the stage that writes it) comes from another shard.
+                for (key, value) in meta where !shardOnlyMeta.contains(key) && runMeta[key] == nil { runMeta[key] = value }
                 progress.message("merge: \(shard.spec.directoryName): \(samples) items")
             }
-            for (key, value) in runMeta ?? [:] { try store.setMeta(key, value) }
+            for (key, value) in runMeta { try store.setMeta(key, value) }
             try store.setMeta("collect.done", String(shards[0].marker.collectedTotal))
             try store.setMeta("merge.shards", String(shards.count))
             let duplicates = try rejectExactDuplicates(store)
             if duplicates > 0 { progress.message("merge: \(duplicates) samples repeat code another shard kept first; rejected as exact duplicates") }
             try store.checkpoint()
         }
+        return building
+    }
+
+    /// Moves the finished merged database into place (its write-ahead log was checkpointed and closed with it).
+    static func install(_ building: String, at path: String) throws {
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         try FileManager.default.moveItem(atPath: building, toPath: path)
@@ -129,18 +136,27 @@ public enum ShardMerge {
         let prefilter = StageName.prefilter
         let later = StageName.allCases.drop { $0 != prefilter }.dropFirst().map(\.rawValue)
         var first: [String: String] = [:]
-        var rejected = 0
+        var originalOf: [String: String] = [:]
         for (id, evidence) in try store.keptEvidenceInOrder(by: prefilter.rawValue) {
             guard let hash = evidence.flatMap(PrefilterStage.codeHash(evidence:)) else { continue }
             if let original = first[hash] {
                 try store.redecide(OutcomeRecord(sampleId: id, stage: prefilter.rawValue, kept: false, reason: RejectionReason.exactDuplicate.rawValue,
                                                  detail: PrefilterStage.duplicateDetail(first: original)),
                                    forgetting: later)
-                rejected += 1
+                originalOf[id] = original
             } else {
                 first[hash] = id
             }
         }
-        return rejected
+        // A copy its own shard rejected names the copy that shard kept; when the merge rejected that one too, the copy
+        // names the first in input order, as in one process.
+        let renamed = Dictionary(uniqueKeysWithValues: originalOf.map { (PrefilterStage.duplicateDetail(first: $0.key), $0.value) })
+        for outcome in try store.outcomes(reason: RejectionReason.exactDuplicate.rawValue) where outcome.stage == prefilter.rawValue {
+            guard let detail = outcome.detail, let original = renamed[detail] else { continue }
+            var fixed = outcome
+            fixed.detail = PrefilterStage.duplicateDetail(first: original)
+            try store.redecide(fixed, forgetting: later)
+        }
+        return originalOf.count
     }
 }

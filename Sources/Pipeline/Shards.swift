@@ -55,9 +55,10 @@ public struct ShardSpec: Sendable, Equatable, CustomStringConvertible {
         return Int(UInt64(digest.prefix(16), radix: 16)! % UInt64(count))
     }
 
-    /// The shard a scheduler gives this process when `--shard` is absent: a Slurm array task
-    /// (`SLURM_ARRAY_TASK_ID` from `SLURM_ARRAY_TASK_MIN`, of `SLURM_ARRAY_TASK_COUNT`) or a Kubernetes Indexed Job
-    /// (`JOB_COMPLETION_INDEX`, whose count Kubernetes does not say: `count` gives it). nil outside both.
+    /// The shard a scheduler gives this process when `--shard` is absent: a Slurm array task (`SLURM_ARRAY_TASK_ID`
+    /// of `count`, else of `SLURM_ARRAY_TASK_COUNT`) or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX`, whose count
+    /// Kubernetes does not say: `count` gives it). nil outside both. Arrays are numbered from 0; a task resubmitted
+    /// alone (`--array=5`) sees a count of 1, so only `count` can say how many shards there are.
     public static func fromScheduler(_ environment: [String: String], count: Int?) throws -> ShardSpec? {
         func number(_ key: String) throws -> Int? {
             guard let text = environment[key] else { return nil }
@@ -67,11 +68,14 @@ public struct ShardSpec: Sendable, Equatable, CustomStringConvertible {
             return value
         }
         if let task = try number("SLURM_ARRAY_TASK_ID") {
-            let first = try number("SLURM_ARRAY_TASK_MIN") ?? 0
-            guard let total = try number("SLURM_ARRAY_TASK_COUNT") ?? count else {
+            if count == nil, let first = try number("SLURM_ARRAY_TASK_MIN"), first != 0 {
+                throw PipelineError.shard(message: "the Slurm array starts at \(first) (SLURM_ARRAY_TASK_MIN): a task resubmitted alone, or an "
+                                          + "array not numbered from 0; give the shard count with --shards N (deploy/slurm does)")
+            }
+            guard let total = try count ?? number("SLURM_ARRAY_TASK_COUNT") else {
                 throw PipelineError.shard(message: "SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT: give the count with --shards N")
             }
-            return try ShardSpec(index: task - first, count: total)
+            return try ShardSpec(index: task, count: total)
         }
         if let index = try number("JOB_COMPLETION_INDEX") {
             guard let count else {

@@ -27,7 +27,7 @@ struct Build: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Build one shard of N: I/N with I from 0 to N-1, into RUN/shards/I-of-N; `merge RUN` joins them. "
                                + "Without it, a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job pod "
-                               + "(JOB_COMPLETION_INDEX) builds its own shard.", valueName: "I/N"))
+                               + "(JOB_COMPLETION_INDEX) builds its own shard; `none` builds the whole in any case.", valueName: "I/N"))
     var shard: String?
 
     @Option(help: "The shard count where the scheduler gives only the index (Kubernetes' JOB_COMPLETION_INDEX); the recipe's `shards` otherwise.")
@@ -71,12 +71,19 @@ struct Build: AsyncParsableCommand {
 extension Build {
     /// The shard this process builds: `--shard`, else the scheduler's index; nil for the whole build.
     func shardSpec(recipeShards: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ShardSpec? {
+        if shard == "none" {
+            if shards != nil { throw ValidationError("--shard none builds the whole: --shards does not apply") }
+            return nil
+        }
         if let shard {
             let spec = try ShardSpec(parsing: shard)
             if let shards, shards != spec.count { throw ValidationError("--shard \(shard) and --shards \(shards) disagree on the count") }
             return spec
         }
-        if let spec = try ShardSpec.fromScheduler(environment, count: shards ?? recipeShards) { return spec }
+        if let spec = try ShardSpec.fromScheduler(environment, count: shards ?? recipeShards) {
+            FileHandle.standardError.write(Data("build: shard \(spec) from the scheduler's environment (--shard none builds the whole)\n".utf8))
+            return spec
+        }
         if shards != nil {
             throw ValidationError("--shards gives the count only: the index comes from --shard I/N, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")
         }

@@ -11,7 +11,7 @@ struct Mix: ParsableCommand {
         A source is NAME=PATH: a finished run directory (its verified samples) or a JSONL, JSON array or .jsonl.gz file of
         Alpaca (instruction, input, output), ShareGPT (conversations) or messages records. Without --total, the set is as
         large as the scarcest source allows at the ratio. Writes OUTPUT, OUTPUT with .removed (every record left out, with
-        why) and a README.md card with the composition beside it.
+        why) and OUTPUT with .card.md, a card with the composition.
         """)
 
     @Option(name: .customLong("source"), help: ArgumentHelp("A source, NAME=PATH; repeatable, in order of precedence for exact duplicates.", valueName: "NAME=PATH"))

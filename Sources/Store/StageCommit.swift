@@ -178,8 +178,12 @@ extension RunDatabase {
     public func embeddings(model: String, sampleIds: [String]) throws -> [String: [Float]] {
         try writer.read { db in
             var found: [String: [Float]] = [:]
-            for record in try EmbeddingRecord.filter(EmbeddingRecord.Columns.model == model && sampleIds.contains(EmbeddingRecord.Columns.sampleId)).fetchAll(db) {
-                found[record.sampleId] = record.values
+            // In slices: SQLite takes at most 32,766 parameters a statement, and a run may hold millions of samples.
+            for start in stride(from: 0, to: sampleIds.count, by: 10_000) {
+                let slice = sampleIds[start..<min(start + 10_000, sampleIds.count)]
+                for record in try EmbeddingRecord.filter(EmbeddingRecord.Columns.model == model && slice.contains(EmbeddingRecord.Columns.sampleId)).fetchAll(db) {
+                    found[record.sampleId] = record.values
+                }
             }
             return found
         }

@@ -128,7 +128,7 @@ import Testing
         let codeRows = mixedRows.filter { $0.contains("\"source\":\"code\"") }
         #expect(!codeRows.isEmpty && mixedRows.count == 2 * codeRows.count && codeRows.allSatisfy { $0.contains("```python") })
         #expect(mix.output.contains("code: \(expected.split(separator: "\n").count) records"), "\(mix.output)")
-        #expect(try String(contentsOf: dir.appendingPathComponent("mix/README.md"), encoding: .utf8).contains("at the ratio code 1 : nl 1"))
+        #expect(try String(contentsOf: dir.appendingPathComponent("mix/mixed.card.md"), encoding: .utf8).contains("at the ratio code 1 : nl 1"))
 
         // Two shards, the first killed with SIGKILL and rerun, the second told its index by Slurm's variables, then
         // merged: the same dataset and decisions as the single process. A finished shard run again does nothing.

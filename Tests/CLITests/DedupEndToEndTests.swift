@@ -54,7 +54,6 @@ import Testing
         for record in gone { #expect((record["similarity"] as? Double ?? 0) > 0.99 && record["duplicate_of"] != nil) }
     }
 
-    /// `dedup` and recipes share one default threshold.
     /// `--against` with MiniLM: copies and paraphrases of a corpus already shipped are removed naming the old record's
     /// id; unrelated requests stay; the index written the first time is what a second batch is checked against.
     @Test func repeatsAndParaphrasesOfAnOldCorpusAreRemoved() throws {
@@ -90,6 +89,7 @@ import Testing
         #expect(other.status != 0 && other.error.contains("with embedder minilm"), "\(other.error)")
     }
 
+    /// `dedup` and recipes share one default threshold.
     @Test func theDefaultEpsIsTheRecipesDefault() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("si-dedup-eps-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

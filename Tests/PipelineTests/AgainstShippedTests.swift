@@ -6,7 +6,7 @@ import Testing
 
 /// Recipe `dedup.against`: a build checked against the dataset it shipped before repeats none of it.
 @Suite(.serialized) struct AgainstShippedTests {
-    @Test func aBuildAgainstItsOwnShippedDatasetExportsNothingAndNamesEachOldRecord() async throws {
+    @Test func aBuildAgainstItsOwnShippedDatasetExportsNoneOfItAgainAndNamesEachOldRecord() async throws {
         let dir = try temporaryDirectory("against")
         defer { try? FileManager.default.removeItem(at: dir) }
         var recipe = ShardMergeTests.recipe(try ShardMergeTests.corpus(in: dir))
@@ -33,10 +33,13 @@ import Testing
         #expect(try RunDatabase(existingRunAt: first.databasePath).exportCount() == exports)
 
         // The same run with the shipped dataset to check against: only SemDeDup is decided again, and every sample it
-        // kept before now repeats its own shipped record.
+        // kept before now repeats its own shipped record. Samples removed before as duplicates of those may come back
+        // (the repeats leave the clustering first), but none of what shipped is exported again.
         recipe.dedup.against = [shipped.path]
         let second = try await ShardMergeTests.build(recipe, in: run)
-        #expect(second.exported == 0)
+        let again = try String(contentsOfFile: try #require(second.datasetPath), encoding: .utf8).split(separator: "\n")
+            .map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["id"] as! String }
+        #expect(second.exported < first.exported && Set(again).isDisjoint(with: exportedIds))
         let store = try RunDatabase(existingRunAt: second.databasePath)
         for id in exportedIds {
             let outcome = try #require(try store.outcome(of: id, stage: "semdedup"))

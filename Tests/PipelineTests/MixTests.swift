@@ -82,6 +82,24 @@ import Testing
         #expect(small.composition.map(\.selected) == [6, 3] && small.shortfall == nil)
         let alpacaRow = try String(contentsOf: dir.appendingPathComponent("small/a.jsonl"), encoding: .utf8).split(separator: "\n").first ?? ""
         #expect(alpacaRow.contains("\"instruction\":") && alpacaRow.contains("\"output\":"))
+        #expect(small.card.hasSuffix("small/a.card.md"))
+
+        // Alpaca holds one exchange: a longer conversation is left out by name, the rest still mixed.
+        try Self.write(["{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}, "
+                        + "{\"role\": \"user\", \"content\": \"Bye\"}, {\"role\": \"assistant\", \"content\": \"Goodbye\"}]}", Self.alpaca(40)],
+                       to: dir.appendingPathComponent("long.jsonl"))
+        let long = try DataMix.run(MixOptions(sources: [("long", dir.appendingPathComponent("long.jsonl").path)], ratio: ["long": 1]),
+                                   embedder: HashingEmbedder(), output: dir.appendingPathComponent("long/a.jsonl"), progress: ProgressReporter(mode: .quiet))
+        #expect(long.rows == 2)
+        var alpacaOnly = MixOptions(sources: [("long", dir.appendingPathComponent("long.jsonl").path)], ratio: ["long": 1])
+        alpacaOnly.format = .alpaca
+        let one = try DataMix.run(alpacaOnly, embedder: HashingEmbedder(), output: dir.appendingPathComponent("long1/a.jsonl"), progress: ProgressReporter(mode: .quiet))
+        #expect(one.rows == 1 && one.composition[0].rejected == 1)
+        #expect(try String(contentsOfFile: one.removed, encoding: .utf8).contains("a conversation of 2 exchanges; Alpaca holds one"))
+        // The output may not be one of the sources.
+        #expect(throws: PipelineError.self) {
+            try DataMix.run(alpacaOnly, embedder: HashingEmbedder(), output: dir.appendingPathComponent("long.jsonl"), progress: ProgressReporter(mode: .quiet))
+        }
     }
 
     @Test func sharesAreSplitByLargestRemainder() {

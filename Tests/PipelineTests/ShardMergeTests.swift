@@ -52,6 +52,11 @@ import Testing
                     if x not in s: s.add(x);o.append(x)
                 return o
             """.write(to: corpus.appendingPathComponent("copies.py"), atomically: true, encoding: .utf8)
+        // Two more copies. With two shards, lists.py's and spare.py's share one and the first copy (copies.py, first in
+        // path order) is in the other: the later one must still name the first, as in one process.
+        let copy = "def dedupe(seq):\n    s = set()\n    o = []\n    for x in seq:\n        if x not in s:\n            s.add(x)\n            o.append(x)\n    return o\n"
+        try copy.write(to: corpus.appendingPathComponent("more.py"), atomically: true, encoding: .utf8)
+        try copy.replacingOccurrences(of: "return o", with: "return o  # spare").write(to: corpus.appendingPathComponent("spare.py"), atomically: true, encoding: .utf8)
         return corpus
     }
 
@@ -70,10 +75,15 @@ import Testing
         var options = BuildOptions(runDirectory: run)
         options.scope = scope
         let settings = recipe
+        // A merge asks no model anything and embeds nothing: the shards stored every vector.
+        let merging = scope == .merge
         let services = BuildServices(
-            generator: { script },
-            runner: { roots in try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2, sourceRoots: roots) },
-            embedder: { HashingEmbedder(dimension: 256) })
+            generator: { if merging { throw NoServices() }; return script },
+            runner: { roots in
+                if merging { throw NoServices() }
+                return try SandboxCodeRunner(settings: settings.sandbox, floatTolerance: 1e-9, workers: 2, sourceRoots: roots)
+            },
+            embedder: { if merging { throw NoServices() }; return HashingEmbedder(dimension: 256) })
         return try await BuildRunner(recipe: recipe, options: options, services: services, progress: ProgressReporter(mode: .quiet)).run()
     }
 
@@ -101,11 +111,11 @@ import Testing
         let expected = try String(contentsOfFile: try #require(whole.datasetPath), encoding: .utf8)
         let expectedDecisions = try Self.decisions(whole)
         // The corpus exercises both kinds of duplicate: exact copies at prefilter, a renamed copy at SemDeDup.
-        #expect(expectedDecisions.filter { $0.contains("prefilter false exact-duplicate") }.count == 2, "\(expectedDecisions)")
+        #expect(expectedDecisions.filter { $0.contains("prefilter false exact-duplicate") }.count == 4, "\(expectedDecisions)")
         #expect(expectedDecisions.contains { $0.contains("semdedup false semantic-duplicate") }, "\(expectedDecisions)")
         #expect(whole.exported >= 4)
 
-        var splitDuplicates = false
+        var splitDuplicates = false, chained = false
         for count in [1, 2, 3, 7] {
             let run = dir.appendingPathComponent("run-\(count)")
             try await Self.buildShards(recipe, count: count, in: run)
@@ -121,16 +131,22 @@ import Testing
             #expect(merged.collected == whole.collected && merged.exported == whole.exported)
             // Did an exact duplicate and its original land in different shards (so the merge, not prefilter, found it)?
             let store = try RunDatabase(existingRunAt: merged.databasePath)
+            // And did two copies share a shard without their original (so the merge had to rename what that shard said)?
+            let duplicates = try store.outcomes(reason: "exact-duplicate").map { ($0.sampleId, String($0.detail!.split(separator: " ")[4])) }
+            func shard(_ id: String) -> Int { (0..<count).first { try! ShardSpec(index: $0, count: count).owns(sampleId: id) }! }
+            for (a, original) in duplicates {
+                for (b, other) in duplicates where a < b && original == other && shard(a) == shard(b) && shard(a) != shard(original) { chained = true }
+            }
             for line in try store.outcomes(reason: "exact-duplicate") {
                 let original = String(line.detail!.split(separator: " ")[4])
                 if (0..<count).contains(where: { try! ShardSpec(index: $0, count: count).owns(sampleId: line.sampleId) != ShardSpec(index: $0, count: count).owns(sampleId: original) }) {
                     splitDuplicates = true
                 }
             }
-            // The merged run needs no embedder: the shards stored every vector.
             #expect(try store.meta("merge.shards") == String(count))
         }
         #expect(splitDuplicates, "no split put a duplicate and its original in different shards: the corpus no longer tests the merge's own dedup")
+        #expect(chained, "no split put two copies in one shard and their original in another")
 
         // The recipe the CLI's merge reads back from the shards is the one they were built with.
         var stored = recipe
@@ -148,8 +164,11 @@ import Testing
 
         // A finished shard run again does nothing: no model is asked, no decision is added.
         let asked = Self.script.requests.count
+        let middleDatabase = run.appendingPathComponent("shards/0001-of-0003/run.sqlite").path
+        let decided = try RunDatabase(existingRunAt: middleDatabase).funnel(stages: StageName.allCases.map(\.rawValue)).map { $0.kept + $0.rejected }
         let again = try await Self.build(recipe, in: run, scope: .shard(try ShardSpec(index: 1, count: 3)))
         #expect(Self.script.requests.count == asked && again.exported == 0)
+        #expect(try RunDatabase(existingRunAt: middleDatabase).funnel(stages: StageName.allCases.map(\.rawValue)).map { $0.kept + $0.rejected } == decided)
 
         // Merging twice gives the same dataset.
         let first = try await Self.build(recipe, in: run, scope: .merge)
@@ -219,9 +238,10 @@ import Testing
     @Test func theSchedulerGivesTheShard() throws {
         #expect(try ShardSpec.fromScheduler([:], count: nil) == nil)
         #expect(try ShardSpec.fromScheduler(["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "16"], count: nil) == ShardSpec(index: 3, count: 16))
-        // An array numbered from 1 (--array=1-16) still gives shards 0 to 15.
-        #expect(try ShardSpec.fromScheduler(["SLURM_ARRAY_TASK_ID": "16", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_COUNT": "16"], count: nil)
-                == ShardSpec(index: 15, count: 16))
+        // A task resubmitted alone (--array=5) sees a count of 1 and a minimum of 5: only --shards says how many there are.
+        let resubmitted = ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_MAX": "5", "SLURM_ARRAY_TASK_COUNT": "1"]
+        #expect(throws: PipelineError.self) { try ShardSpec.fromScheduler(resubmitted, count: nil) }
+        #expect(try ShardSpec.fromScheduler(resubmitted, count: 16) == ShardSpec(index: 5, count: 16))
         #expect(try ShardSpec.fromScheduler(["JOB_COMPLETION_INDEX": "2"], count: 4) == ShardSpec(index: 2, count: 4))
         #expect(throws: PipelineError.self) { try ShardSpec.fromScheduler(["JOB_COMPLETION_INDEX": "2"], count: nil) }
         #expect(throws: PipelineError.self) { try ShardSpec.fromScheduler(["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"], count: nil) }

@@ -8,7 +8,8 @@ ns=(--namespace "${1:-default}")
 # Waits for a Job to complete; stops with its name when it failed (a shard out of retries: the merge must not run).
 wait_job() {
   while :; do
-    state=$(kubectl "${ns[@]}" get job "$1" -o jsonpath='{.status.conditions[?(@.status=="True")].type}')
+    # A failed query (the API server busy a moment) is asked again, not taken for an answer.
+    state=$(kubectl "${ns[@]}" get job "$1" -o jsonpath='{.status.conditions[?(@.status=="True")].type}' || true)
     case "$state" in
       *Complete*) return 0 ;;
       *Failed*) echo "job $1 failed; see: kubectl ${ns[*]} describe job $1" >&2; return 1 ;;
@@ -17,6 +18,9 @@ wait_job() {
   done
 }
 
+# Jobs of an earlier run are removed first: a Job that exists already is not run again, and its template cannot change.
+# The shards' databases on the volume stay, so finished shards do nothing and killed ones resume.
+kubectl "${ns[@]}" delete job semi-instruct-shards semi-instruct-merge --ignore-not-found
 kubectl "${ns[@]}" apply -f "$here/shards-job.yaml"
 wait_job semi-instruct-shards
 kubectl "${ns[@]}" apply -f "$here/merge-job.yaml"

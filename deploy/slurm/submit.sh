@@ -8,7 +8,7 @@ RUN="${2:?usage: submit.sh RECIPE RUN SHARDS [sbatch options...]}"
 SHARDS="${3:?usage: submit.sh RECIPE RUN SHARDS [sbatch options...]}"
 shift 3
 mkdir -p "$RUN"
-array=$(sbatch --parsable "$@" --chdir="$RUN" --array=0-$((SHARDS - 1)) "$here/shards.sbatch" "$(realpath "$RECIPE")" "$(realpath "$RUN")")
+array=$(sbatch --parsable "$@" --chdir="$RUN" --array=0-$((SHARDS - 1)) "$here/shards.sbatch" "$(realpath "$RECIPE")" "$(realpath "$RUN")" "$SHARDS")
 array="${array%%;*}"
 merge=$(sbatch --parsable "$@" --chdir="$RUN" --dependency=afterok:"$array" --kill-on-invalid-dep=yes "$here/merge.sbatch" "$(realpath "$RUN")")
 echo "shards: job $array (array 0-$((SHARDS - 1))); merge: job ${merge%%;*} (after all shards succeed)"

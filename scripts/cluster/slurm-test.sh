@@ -20,9 +20,13 @@ stop() {
 }
 trap stop EXIT
 
-[ "$(id -u)" -eq 0 ] || { say "needs root (the daemons run as root, as in CI)"; exit 1; }
+if [ "$(id -u)" -ne 0 ]; then
+  # The daemons run as root (as in CI); elsewhere sudo starts them.
+  command -v sudo >/dev/null && exec sudo -E bash "$0" "$bin"
+  say "needs root or sudo (the Slurm and munge daemons run as root)"; exit 1
+fi
 for tool in munged slurmctld slurmd sbatch; do
-  command -v "$tool" >/dev/null || { say "$tool is missing: run \`make setup-cluster\`"; exit 1; }
+  command -v "$tool" >/dev/null || { say "$tool is missing: run \`make setup\` (it installs slurm-wlm and munge)"; exit 1; }
 done
 
 # munge: its own socket and key in the scratch folder, so a munged already running elsewhere is left alone.
@@ -91,7 +95,11 @@ say "$submitted"
 merge_job="$(echo "$submitted" | sed -n 's/.*merge: job \([0-9]*\).*/\1/p')"
 # The single-process reference runs meanwhile, outside Slurm.
 "$bin" build "$recipe" --run "$scratch/whole" --quiet --workers 1 > /dev/null
-while squeue -h -j "$merge_job" 2>/dev/null | grep -q .; do sleep 2; done
+deadline=$(( $(date +%s) + 900 ))
+while squeue -h -j "$merge_job" 2>/dev/null | grep -q .; do
+  [ "$(date +%s)" -lt "$deadline" ] || { say "the merge job has not finished after 15 minutes"; squeue; exit 1; }
+  sleep 2
+done
 state="$(scontrol show job "$merge_job" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')"
 say "merge job $merge_job: $state after $(( $(date +%s) - started )) s"
 if [ "$state" != "COMPLETED" ]; then
