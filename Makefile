@@ -39,6 +39,7 @@ bench: release
 	$(BIN_RELEASE) bench embed
 	$(BIN_RELEASE) bench exec
 	$(BIN_RELEASE) bench dedup
+	$(BIN_RELEASE) bench merge
 	$(BIN_RELEASE) bench decontaminate
 	$(BIN_RELEASE) bench matvec
 

@@ -148,6 +148,16 @@ import Testing
         #expect(try Self.sqlite(sharded.appendingPathComponent("run.sqlite"), query) == (try Self.sqlite(database, query)))
         let shardSummary = try BuiltBinary.run(["inspect", "--run", sharded.path, "--json"])
         #expect(shardSummary.status == 0 && shardSummary.output.contains("\"stages\""))
+        // export and report read the merged run as they read a single one, and export the same rows.
+        for (run, name) in [(whole, "whole"), (sharded, "sharded")] {
+            let exported = try BuiltBinary.run(["export", "--run", run.path, "--format", "alpaca", "-o", dir.appendingPathComponent("\(name)-export/a.jsonl").path])
+            #expect(exported.status == 0, "\(exported.error)")
+        }
+        #expect(try Data(contentsOf: dir.appendingPathComponent("whole-export/a.jsonl")) == (try Data(contentsOf: dir.appendingPathComponent("sharded-export/a.jsonl"))))
+        let report = try BuiltBinary.run(["report", "--run", sharded.path, "-o", dir.appendingPathComponent("sharded-report.html").path])
+        #expect(report.status == 0, "\(report.error)")
+        let page = try String(contentsOf: dir.appendingPathComponent("sharded-report.html"), encoding: .utf8)
+        #expect(page.contains("<svg"))
 
         // Every instruction written records where it came from and the runs the model saw; every sample with one
         // has a back-translation score; the dataset carries it.
