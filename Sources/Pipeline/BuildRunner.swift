@@ -168,6 +168,8 @@ public final class BuildRunner {
             datasetPath = url.path
         }
         let funnel = try store.funnel(stages: StageName.allCases.map(\.rawValue))
+        // A merged database is moved into place next: everything it holds must be in its file, none in its log.
+        if options.scope == .merge { try store.checkpoint() }
         return BuildResult(runDirectory: directory, databasePath: databasePath, datasetPath: datasetPath,
                            exported: exported, collected: collected, funnel: funnel)
     }
