@@ -30,7 +30,7 @@ struct Build: AsyncParsableCommand {
                                + "(JOB_COMPLETION_INDEX) builds its own shard; `none` builds the whole in any case.", valueName: "I/N"))
     var shard: String?
 
-    @Option(help: "The shard count where the scheduler gives only the index (Kubernetes' JOB_COMPLETION_INDEX); the recipe's `shards` otherwise.")
+    @Option(help: "The shard count where the scheduler gives only the index (Kubernetes' JOB_COMPLETION_INDEX), or in place of Slurm's (a task resubmitted alone sees 1); the recipe's `shards` otherwise.")
     var shards: Int?
 
     @Flag(help: "No progress output.")
