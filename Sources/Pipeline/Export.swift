@@ -69,14 +69,19 @@ public enum Exporter {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         var text = ""
-        let rewrites = try samples.compactMap { sample in try store.rewrite(of: sample.id).map { (sample, $0) } }
+        // One query a table for every kept sample, not a few a sample.
+        let allRewrites = try store.rewrites(keptBy: finalStage.rawValue)
+        let allCases = try store.testCases(keptBy: finalStage.rawValue)
+        let ranks = try store.ranks(keptBy: finalStage.rawValue)
+        let scores = try store.faithfulness(keptBy: finalStage.rawValue)
+        let rewrites = samples.compactMap { sample in allRewrites[sample.id].map { (sample, $0) } }
         let methods = try MethodRows(rewrites)
         var written = 0
         var inconsistent: [(id: String, why: String)] = []
         for (sample, rewrite) in rewrites {
             let method = methods.parts[sample.id]
-            let cases = try store.testCases(of: sample.id).filter { $0.passed == true }
-            let rank = try store.rank(of: sample.id)
+            let cases = (allCases[sample.id] ?? []).filter { $0.passed == true }
+            let rank = ranks[sample.id]
             if let why = evidenceProblem(passed: cases, rank: rank) {
                 inconsistent.append((sample.id, why))
                 continue
@@ -90,7 +95,7 @@ public enum Exporter {
                 testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
                 difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
                 mutationScore: rank?.mutationScore, instructionSource: rewrite.instructionSource,
-                faithfulness: try store.faithfulness(of: sample.id)?.score, responseSource: rewrite.codeSource,
+                faithfulness: scores[sample.id]?.score, responseSource: rewrite.codeSource,
                 source: sample.source, line: sample.line,
                 repository: sample.repository, revision: sample.revision, license: sample.license, model: model, recipe: recipe)
             text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
