@@ -100,24 +100,6 @@ extension RunDatabase {
                 """, arguments: [stage]).map { ($0["id"], $0["evidence"]) }
         }
     }
-
-    /// Every meta entry.
-    public func allMeta() throws -> [String: String] {
-        try writer.read { db in
-            Dictionary(try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) },
-                       uniquingKeysWith: { first, _ in first })
-        }
-    }
-
-    /// Samples whose decision at `stage` is still missing although `previous` kept them.
-    public func pendingCount(stage: String, after previous: String) throws -> Int {
-        try writer.read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM outcome p WHERE p.stage = ? AND p.kept
-                AND NOT EXISTS (SELECT 1 FROM outcome o WHERE o.sampleId = p.sampleId AND o.stage = ?)
-                """, arguments: [previous, stage]) ?? 0
-        }
-    }
 }
 
 extension RunDatabase {
