@@ -21,6 +21,9 @@ struct BenchMerge: AsyncParsableCommand {
     @Option(help: "Share of samples whose vector is a near copy of an earlier one (SemDeDup removes them).")
     var duplicates = 0.05
 
+    @Option(help: "Vectors gather around this many directions, as real embeddings do by subject (0: spread uniformly on the sphere).")
+    var topics = 0
+
     @Option(help: "Where the run is written (deleted afterwards unless --keep).")
     var directory: String?
 
@@ -28,8 +31,8 @@ struct BenchMerge: AsyncParsableCommand {
     var keep = false
 
     func validate() throws {
-        guard shards >= 1, samples >= shards, dimension >= 1, (0..<1).contains(duplicates) else {
-            throw ValidationError("need shards >= 1, samples >= shards, dimension >= 1 and 0 <= duplicates < 1")
+        guard shards >= 1, samples >= shards, dimension >= 1, (0..<1).contains(duplicates), topics >= 0 else {
+            throw ValidationError("need shards >= 1, samples >= shards, dimension >= 1, 0 <= duplicates < 1 and topics >= 0")
         }
     }
 
@@ -44,11 +47,12 @@ struct BenchMerge: AsyncParsableCommand {
         let clock = ContinuousClock()
         var start = clock.now
         try SyntheticShards.write(run: root, recipe: recipe, shards: shards, samples: samples, dimension: dimension,
-                                  duplicates: duplicates, seed: 1234)
+                                  duplicates: duplicates, topics: topics, seed: 1234)
         let written = seconds(clock.now - start)
         let bytes = (FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? [])
             .compactMap { try? FileManager.default.attributesOfItem(atPath: root.appendingPathComponent($0).path)[.size] as? Int }.reduce(0, +)
-        print("bench merge: \(shards) shards, \(samples) samples, dimension \(dimension), \(Int(duplicates * 100)) % near copies; "
+        print("bench merge: \(shards) shards, \(samples) samples, dimension \(dimension), "
+              + (topics > 0 ? "\(topics) topics" : "spread uniformly") + ", \(Int(duplicates * 100)) % near copies; "
               + "shards written in \(String(format: "%.1f", written)) s (\(bytes >> 20) MiB)")
 
         var options = BuildOptions(runDirectory: root)

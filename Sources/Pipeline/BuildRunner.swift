@@ -24,6 +24,16 @@ public enum BuildScope: Sendable, Equatable {
     case shard(ShardSpec)
     /// The complete shards under `RUN/shards` joined into `RUN/run.sqlite`, then SemDeDup and export.
     case merge
+    /// Runs built apart (each in one process or in shards) joined into the run directory, in this order, as if one
+    /// process had read all their inputs; then SemDeDup and export.
+    case mergeRuns([URL])
+
+    var isMerge: Bool {
+        switch self {
+        case .merge, .mergeRuns: true
+        case .whole, .shard: false
+        }
+    }
 }
 
 public struct BuildResult: Sendable {
@@ -97,18 +107,25 @@ public final class BuildRunner {
             if let done = try finishedShard(spec, directory: directory) { return done }
         }
         // Only a run that may reach a model stage needs its models; a merge needs none but the embedder, if that.
-        if options.scope != .merge, options.until.map({ $0 >= .testInputs }) ?? true { try services.preflight() }
+        if !options.scope.isMerge, options.until.map({ $0 >= .testInputs }) ?? true { try services.preflight() }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // The lock is on the run directory itself: a lock file could be deleted as stale, the run cannot.
         let lock = try RunLock(directory: directory)
         defer { withExtendedLifetime(lock) {} }
         let databasePath = directory.appendingPathComponent("run.sqlite").path
-        guard options.scope == .merge else { return try await decide(directory: directory, databasePath: databasePath) }
+        let sources: [MergeSource]
+        switch options.scope {
+        case .whole, .shard: return try await decide(directory: directory, databasePath: databasePath)
+        case .merge:
+            sources = [try MergeSource.shards(ofRun: directory)]
+            progress.message("merge: \(sources[0].parts.count) complete shards of \(sources[0].total) items")
+        case let .mergeRuns(runs):
+            sources = try ShardMerge.sources(runs, into: directory)
+            progress.message("merge: \(runs.count) runs of \(sources.map(\.total).reduce(0, +)) items into \(directory.path)")
+        }
         // A merge decides on a database of its own and puts it in place only when everything succeeded: a failed merge
         // leaves the previous one whole.
-        let shards = try ShardMerge.shards(of: directory)
-        progress.message("merge: \(shards.count) complete shards of \(shards[0].marker.collectedTotal) items")
-        let building = try ShardMerge.assemble(shards, besides: databasePath, progress: progress)
+        let building = try ShardMerge.assemble(sources, apart: options.scope != .merge, besides: databasePath, progress: progress)
         var result = try await decide(directory: directory, databasePath: building)
         try ShardMerge.install(building, at: databasePath)
         result.databasePath = databasePath
@@ -125,20 +142,29 @@ public final class BuildRunner {
         var shard: ShardSpec?
         if case let .shard(spec) = options.scope { shard = spec }
         let collected = try CollectStage.run(context: context, inputs: recipe.inputs, limit: options.limit, shard: shard)
-        let candidates = try store.kept(by: StageName.collect.rawValue).count
+        let candidates = try store.keptCount(by: StageName.collect.rawValue)
         progress.message("collect: \(collected) items from \(recipe.inputs.map(\.path).joined(separator: ", ")): \(candidates) candidates, "
                          + "\(collected - candidates) rejected on the way")
 
         var lastStage = StageName.collect
+        // A merge holds finished shards and runs: when the counts say nothing waits before SemDeDup, it need not look
+        // stage by stage (a query a stage over millions of samples).
+        let shardsFinished = try options.scope.isMerge
+            && store.allDecided(through: Self.firstGlobalStage.previous!.rawValue,
+                                before: StageName.allCases.filter { $0 >= Self.firstGlobalStage }.map(\.rawValue))
         for stage in Self.perSampleStages {
             if let until = options.until, StageName.allCases.firstIndex(of: stage.name)! > StageName.allCases.firstIndex(of: until)! { break }
             if shard != nil && stage.name >= Self.firstGlobalStage { break }
+            if shardsFinished && stage.name < Self.firstGlobalStage {
+                lastStage = stage.name
+                continue
+            }
             let pending = try store.pending(stage: stage.name.rawValue, after: stage.name.previous?.rawValue)
             lastStage = stage.name
             guard !pending.isEmpty else { continue }
-            if options.scope == .merge && stage.name < Self.firstGlobalStage {
-                throw PipelineError.shard(message: "\(pending.count) merged samples still wait for \(stage.name.rawValue): a shard stopped early; "
-                                          + "rerun it without --until")
+            if options.scope.isMerge && stage.name < Self.firstGlobalStage {
+                throw PipelineError.shard(message: "\(pending.count) merged samples still wait for \(stage.name.rawValue): a shard or run stopped "
+                                          + "early; rerun it without --until")
             }
             try prepare(stage.name, &context)
             progress.begin(stage.name, total: pending.count)
@@ -169,7 +195,7 @@ public final class BuildRunner {
         }
         let funnel = try store.funnel(stages: StageName.allCases.map(\.rawValue))
         // A merged database is moved into place next: everything it holds must be in its file, none in its log.
-        if options.scope == .merge { try store.checkpoint() }
+        if options.scope.isMerge { try store.checkpoint() }
         return BuildResult(runDirectory: directory, databasePath: databasePath, datasetPath: datasetPath,
                            exported: exported, collected: collected, funnel: funnel)
     }

@@ -272,6 +272,11 @@ enum Collector {
     static func sampleId(_ item: CollectedItem) -> String {
         String(SHA256.hex(Array("\(item.source)|\(item.line)|\(item.entryPoint)|\(item.code)".utf8)).prefix(16))
     }
+
+    /// The id of the next copy of an item whose id is taken (the same function at the same place read twice).
+    static func nextSampleId(after id: String) -> String {
+        String(SHA256.hex(Array((id + "+").utf8)).prefix(16))
+    }
 }
 
 /// The module a collected file is, as Python would import it: the package directories above it (those with an
@@ -312,7 +317,7 @@ struct CollectStage {
         for (ordinal, item) in items.enumerated() {
             var id = Collector.sampleId(item)
             // The same function at the same place twice (an input listed twice) still counts as two items.
-            while seen.contains(id) { id = String(SHA256.hex(Array((id + "+").utf8)).prefix(16)) }
+            while seen.contains(id) { id = Collector.nextSampleId(after: id) }
             seen.insert(id)
             if let shard, !shard.owns(sampleId: id) { continue }
             samples.append(SampleRecord(id: id, ordinal: ordinal, source: item.source, line: item.line,

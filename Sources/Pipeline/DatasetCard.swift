@@ -41,6 +41,7 @@ enum DatasetCard {
         lines += try instructions(store: store, kept: try store.kept(by: finalStage(funnel).rawValue), options: options, recipe: recipe)
         lines += try decontamination(store: store, recipe: recipe)
         lines += try sources(exported: try store.kept(by: finalStage(funnel).rawValue))
+        lines += try merged(store: store)
         lines += ["", "## Recipe", "", "```json", recipe, "```", ""]
         return lines.joined(separator: "\n")
     }
@@ -110,6 +111,19 @@ enum DatasetCard {
 
     /// The exported samples by repository, commit and licence, as collect recorded them per file; and what they are
     /// (functions, methods, whole classes).
+    /// How `merge` put the run together, when it did.
+    static func merged(store: RunDatabase) throws -> [String] {
+        let after = "exact and semantic duplicates were decided over all of them, as one process reading every input would."
+        if let text = try store.meta("merge.runs"), let runs = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) {
+            return ["", "## Merged", "", "Joined by `semi-instruct merge` from \(runs.count) runs built apart, read in this order: "
+                    + runs.map { "`\($0)`" }.joined(separator: ", ") + "; " + after]
+        }
+        if let shards = try store.meta("merge.shards") {
+            return ["", "## Merged", "", "Built in \(shards) shards (`build --shard I/\(shards)`) and joined by `semi-instruct merge`; " + after]
+        }
+        return []
+    }
+
     static func sources(exported: [SampleRecord]) throws -> [String] {
         var lines = ["", "## Sources", "", "| repository | commit | licence | read from | samples |", "|---|---|---|---|---|"]
         let groups = Dictionary(grouping: exported) { [$0.repository ?? "unrecorded", $0.revision ?? "", $0.license ?? "unknown", $0.licenseSource ?? ""] }

@@ -18,9 +18,8 @@ struct SemDedupStage: Stage {
         }
         let start = DispatchTime.now()
         // The clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
-        let stored = try await Self.embeddings(of: batch, embedder: embedder, context: context)
-        let vectors = batch.map { stored[$0.id]! }
-        let (embeddings, _) = try Matrix(rows: vectors).normalizedRows()
+        var embeddings = try await Self.matrix(of: batch, embedder: embedder, context: context)
+        _ = embeddings.normalizeRows()
         guard let keepPolicy = KeepPolicy(rawValue: settings.keep) else {
             throw PipelineError.recipe(path: "recipe", line: nil, key: "dedup.keep",
                                        message: "unknown keep policy '\(settings.keep)' (hard, easy, random)")
@@ -73,13 +72,33 @@ struct SemDedupStage: Stage {
         }
     }
 
-    /// Every sample's vector of instruction + code: stored ones as they are (a resumed run, or a shard's before its
-    /// merge, embeds nothing twice), missing ones embedded and stored at once. Records which model made them, so a
-    /// later pass over stored vectors knows their name and size without loading it.
+    /// Every sample's vector of instruction + code, a row each in batch order: stored ones as they are (a resumed run,
+    /// or a merge of shards, embeds nothing twice), missing ones embedded and stored at once.
+    static func matrix(of batch: [SampleRecord], embedder: any Embedder, context: StageContext) async throws -> Matrix {
+        let d = embedder.dimension
+        var (values, missing) = try context.store.embeddingRows(model: embedder.name, sampleIds: batch.map(\.id), dimension: d)
+        if !missing.isEmpty {
+            let fresh = try await embed(missing.map { batch[$0] }, embedder: embedder, context: context)
+            for (row, vector) in zip(missing, fresh) {
+                guard vector.count == d else { throw PipelineError.model("\(embedder.name) gave a vector of \(vector.count) values, not \(d)") }
+                values.replaceSubrange((row * d)..<((row + 1) * d), with: vector)
+            }
+        }
+        return try Matrix(rows: batch.count, columns: d, values: values)
+    }
+
+    /// The vectors of `batch` by sample id: stored ones as they are, missing ones embedded and stored.
     static func embeddings(of batch: [SampleRecord], embedder: any Embedder, context: StageContext) async throws -> [String: [Float]] {
         var stored = try context.store.embeddings(model: embedder.name, sampleIds: batch.map(\.id))
         let missing = batch.filter { stored[$0.id] == nil }
         guard !missing.isEmpty else { return stored }
+        for (sample, vector) in zip(missing, try await embed(missing, embedder: embedder, context: context)) { stored[sample.id] = vector }
+        return stored
+    }
+
+    /// Embeds and stores the vectors of samples that have none. Records which model made them, so a later pass over
+    /// stored vectors knows their name and size without loading it.
+    static func embed(_ missing: [SampleRecord], embedder: any Embedder, context: StageContext) async throws -> [[Float]] {
         let rewrites = try missing.map { try context.store.rewrite(of: $0.id) }
         // A method is what its row answers with, not the class around it (which its class's other methods share).
         let methods = try MethodRows(zip(missing, rewrites).compactMap { sample, rewrite in rewrite.map { (sample, $0) } })
@@ -91,7 +110,6 @@ struct SemDedupStage: Stage {
         let fresh = try await embedder.embedding(texts)
         try context.store.saveEmbeddings(zip(missing, fresh).map { EmbeddingRecord(sampleId: $0.id, model: embedder.name, values: $1) })
         try StoredEmbedder.record(embedder, recipe: context.recipe, store: context.store)
-        for (sample, vector) in zip(missing, fresh) { stored[sample.id] = vector }
-        return stored
+        return fresh
     }
 }

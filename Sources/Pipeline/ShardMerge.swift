@@ -74,24 +74,38 @@ public enum ShardMerge {
 
     /// The recipe the shards of `run` were built with, as they stored it.
     public static func recipe(ofRun run: URL) throws -> Recipe {
-        let shards = try shards(of: run)
-        let meta = try RunDatabase.meta(ofRunAt: shards[0].databasePath)
-        guard let text = meta["recipe"] else {
-            throw PipelineError.input(path: shards[0].databasePath, message: "the shard's database holds no recipe")
+        try MergeSource.shards(ofRun: run).recipe
+    }
+
+    /// The runs `merge RUN_A RUN_B --into DIR` joins, each read as it was built, checked to share one recipe but for their
+    /// inputs; `directory` must be none of them and hold no shards of its own.
+    static func sources(_ runs: [URL], into directory: URL) throws -> [MergeSource] {
+        let target = directory.standardizedFileURL.resolvingSymlinksInPath().path
+        for run in runs where run.standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw PipelineError.input(path: directory.path, message: "the merged run cannot be written into one of the runs it joins; choose another --into")
         }
-        do {
-            return try JSONDecoder().decode(Recipe.self, from: Data(text.utf8))
-        } catch {
-            throw PipelineError.input(path: shards[0].databasePath, message: "the stored recipe cannot be read: \(error)")
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("shards").path) {
+            throw PipelineError.input(path: directory.path, message: "this directory holds shards of its own: merge them with `merge \(directory.path)`, "
+                                      + "or choose another --into")
         }
+        let sources = try runs.map(MergeSource.run(at:))
+        _ = try MergeSource.recipe(of: sources)
+        return sources
+    }
+
+    /// Meta entries of a source that do not carry over to runs merged apart: the merged run records its own recipe.
+    static func ownMeta(_ key: String) -> Bool {
+        ["recipe", "recipe.hash", "generator", "merge.shards", "merge.runs"].contains(key) || key.hasPrefix("settings.")
     }
 
     /// Writes the merged database beside `path` (which it will replace: an earlier merge's, never a single-process
-    /// run's) and returns where: every shard's rows, the run's meta, and exact duplicates across shards rejected as a
-    /// single process would have. `install` puts it in place once the merge succeeded.
-    static func assemble(_ shards: [Shard], besides path: String, progress: ProgressReporter) throws -> String {
+    /// run's) and returns where: every source's rows, the run's meta, and exact duplicates across sources rejected as a
+    /// single process would have. The shards of one run keep their ordinals and ids; runs built apart follow each other
+    /// in the order given, as if one process had read all their inputs. `install` puts it in place once the merge succeeded.
+    static func assemble(_ sources: [MergeSource], apart: Bool, besides path: String, progress: ProgressReporter) throws -> String {
         if FileManager.default.fileExists(atPath: path) {
-            guard try RunDatabase.meta(ofRunAt: path)["merge.shards"] != nil else {
+            let meta = try RunDatabase.meta(ofRunAt: path)
+            guard meta["merge.shards"] != nil || meta["merge.runs"] != nil else {
                 throw PipelineError.input(path: path, message: "this run directory holds a single-process run; merge writes its own database "
                                           + "there, so give the shards a run directory of their own")
             }
@@ -101,25 +115,60 @@ public enum ShardMerge {
         try RunLock.createOwnerOnly(building)
         do {
             let store = try RunDatabase(path: building)
-            var runMeta: [String: String] = [:]
-            for shard in shards {
-                let (samples, meta) = try store.absorb(runAt: shard.databasePath)
-                guard meta["recipe.hash"] == shard.marker.recipeHash, samples == shard.marker.samples else {
-                    throw PipelineError.shard(message: "\(shard.spec.directoryName): its database does not match its completion marker "
-                                              + "(\(samples) samples, recipe \(meta["recipe.hash"] ?? "none")); rerun the shard")
-                }
-                // A key a shard lacks (no sample of it reached the stage that writes it) comes from another shard.
-                for (key, value) in meta where !shardOnlyMeta.contains(key) && runMeta[key] == nil { runMeta[key] = value }
-                progress.message("merge: \(shard.spec.directoryName): \(samples) items")
+            // The rows are keyed by hashed ids: the primary keys are kept in memory while they grow, and the other
+            // indexes built once at the end rather than by an insert at a random place a row.
+            let (runMeta, offset) = try store.withWriteCache(mebibytes: 1024) {
+                try store.withoutSecondaryIndexes { try absorb(sources, into: store, apart: apart, progress: progress) }
             }
             for (key, value) in runMeta { try store.setMeta(key, value) }
-            try store.setMeta("collect.done", String(shards[0].marker.collectedTotal))
-            try store.setMeta("merge.shards", String(shards.count))
+            try store.setMeta("collect.done", String(offset))
+            try store.setMeta("collect.total", String(offset))
+            if apart {
+                try store.setMeta("merge.runs", jsonText(sources.map(\.directory.path)))
+            } else {
+                try store.setMeta("merge.shards", String(sources[0].parts.count))
+            }
+            // A run built in one process decided SemDeDup over its own samples only: the merge decides it over all.
+            if sources.contains(where: { !$0.sharded }) { try store.forgetDecisions(of: StageName.semdedup.rawValue) }
             let duplicates = try rejectExactDuplicates(store)
-            if duplicates > 0 { progress.message("merge: \(duplicates) samples repeat code another shard kept first; rejected as exact duplicates") }
+            if duplicates > 0 {
+                progress.message("merge: \(duplicates) samples repeat code that another \(apart ? "run" : "shard") kept first; rejected as exact duplicates")
+            }
             try store.checkpoint()
         }
         return building
+    }
+
+    /// Copies every source's rows into `store`, in order; returns the run's meta taken from them and the items they hold.
+    static func absorb(_ sources: [MergeSource], into store: RunDatabase, apart: Bool,
+                       progress: ProgressReporter) throws -> (meta: [String: String], items: Int) {
+        var runMeta: [String: String] = [:]
+        var taken = Set<String>()
+        var offset = 0
+        for source in sources {
+            let renaming = apart ? try source.renaming(after: &taken) : [:]
+            for part in source.parts {
+                let (samples, meta) = try store.absorb(runAt: part.databasePath, ordinalOffset: offset, renaming: renaming)
+                if let marker = part.marker {
+                    guard meta["recipe.hash"] == marker.recipeHash, samples == marker.samples else {
+                        throw PipelineError.shard(message: "\(part.name): its database does not match its completion marker "
+                                                  + "(\(samples) samples, recipe \(meta["recipe.hash"] ?? "none")); rerun the shard")
+                    }
+                }
+                // A key a shard lacks (no sample of it reached the stage that writes it) comes from another shard.
+                for (key, value) in meta where !shardOnlyMeta.contains(key) && !(apart && ownMeta(key)) && runMeta[key] == nil {
+                    runMeta[key] = value
+                }
+                let name = apart ? "\(source.directory.path)" + (source.sharded ? " \(part.name)" : "") : part.name
+                progress.message("merge: \(name): \(samples) items")
+            }
+            if !renaming.isEmpty {
+                progress.message("merge: \(renaming.count) items of \(source.directory.path) are also in an earlier run (the same function "
+                                 + "at the same place); they are counted again, as one process reading both inputs would")
+            }
+            offset += source.total
+        }
+        return (runMeta, offset)
     }
 
     /// Moves the finished merged database into place (its write-ahead log was checkpointed and closed with it).

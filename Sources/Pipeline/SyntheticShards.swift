@@ -12,7 +12,7 @@ public enum SyntheticShards {
     /// Writes `shards` complete shards of `samples` samples in all under `run/shards`; a share `duplicates` of the
     /// vectors are near copies of an earlier one, which SemDeDup should remove.
     public static func write(run: URL, recipe: Recipe, shards: Int, samples: Int, dimension: Int, duplicates: Double,
-                             seed: UInt64) throws {
+                             topics: Int = 0, seed: UInt64) throws {
         let runner = BuildRunner(recipe: recipe, options: BuildOptions(runDirectory: run),
                                  services: BuildServices(generator: { throw PipelineError.model("synthetic") },
                                                          runner: { _ in throw PipelineError.model("synthetic") },
@@ -21,7 +21,7 @@ public enum SyntheticShards {
         let ids = (0..<samples).map { String(SHA256.hex(Array("synthetic \($0)".utf8)).prefix(16)) }
         var owned = [[Int]](repeating: [], count: shards)
         for (ordinal, id) in ids.enumerated() { owned[ShardSpec.shard(of: id, count: shards)].append(ordinal) }
-        let vectors = SyntheticVectors(dimension: dimension, duplicates: duplicates, seed: seed)
+        let vectors = SyntheticVectors(dimension: dimension, duplicates: duplicates, topics: topics, seed: seed)
         let stages = StageName.allCases.filter { $0 < BuildRunner.firstGlobalStage }
         let recipeText = jsonText(runner.recipe)
         let model = embedderName(dimension: dimension)
@@ -76,10 +76,17 @@ public enum SyntheticShards {
 }
 
 /// Unit vectors from a seed, some of them near copies of an earlier one; the same ordinal always gets the same vector.
+/// With topics, each vector lies around one of that many directions (as real embeddings gather by subject: two of one
+/// topic have a cosine similarity near 0.5), else anywhere on the sphere.
 struct SyntheticVectors {
     let dimension: Int
     let duplicates: Double
+    let topics: Int
     let seed: UInt64
+
+    func uniform(_ generator: inout SplitMix64) -> [Float] {
+        (0..<dimension).map { _ in Float(generator.next() >> 40) / Float(1 << 23) - 1 }
+    }
 
     func vector(_ ordinal: Int) -> [Float] {
         var generator = SplitMix64(seed: seed ^ UInt64(ordinal) &* 0x9E37_79B9_7F4A_7C15)
@@ -89,8 +96,11 @@ struct SyntheticVectors {
             // A near copy: an earlier vector with a little noise (cosine similarity about 0.999).
             values = vector(Int(generator.next() % UInt64(ordinal)))
             for i in values.indices { values[i] += (Float(generator.next() >> 40) / Float(1 << 24) - 0.5) * 0.004 }
+        } else if topics > 0 {
+            var topic = SplitMix64(seed: seed &+ 0x5EED &+ generator.next() % UInt64(topics))
+            values = zip(uniform(&topic), uniform(&generator)).map { $0 + $1 }
         } else {
-            values = (0..<dimension).map { _ in Float(generator.next() >> 40) / Float(1 << 23) - 1 }
+            values = uniform(&generator)
         }
         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return values.map { $0 / norm }

@@ -93,6 +93,26 @@ extension RunDatabase {
     }
 
     /// Samples kept by `stage`, in input order.
+    /// How many samples `stage` kept.
+    public func keptCount(by stage: String) throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outcome WHERE stage = ? AND kept", arguments: [stage]) ?? 0
+        }
+    }
+
+    /// Whether every sample's decisions end, at or before `stage`, in a rejection or in `stage` keeping it (nothing is
+    /// pending there or before). Two counts, not a walk: a sample is rejected at most once, and never after it was kept
+    /// at the end, so the counts add up to the samples exactly when each sample is one or the other.
+    public func allDecided(through stage: String, before later: [String]) throws -> Bool {
+        try writer.read { db in
+            let samples = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sample") ?? 0
+            let kept = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outcome WHERE stage = ? AND kept", arguments: [stage]) ?? 0
+            let rejected = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outcome WHERE NOT kept AND stage NOT IN (\(databaseQuestionMarks(count: later.count)))",
+                                            arguments: StatementArguments(later)) ?? 0
+            return samples == kept + rejected
+        }
+    }
+
     public func kept(by stage: String) throws -> [SampleRecord] {
         try writer.read { db in
             try SampleRecord.fetchAll(db, sql: """
@@ -187,6 +207,33 @@ extension RunDatabase {
             }
             return found
         }
+    }
+
+    /// The stored vectors of `sampleIds` under `model`, row by row in that order, in one buffer of `dimension` floats a
+    /// row (a merge may hold millions: no array a vector, one pass over the table); the positions with no stored vector,
+    /// whose rows stay zero. A stored vector of another length is an error naming its sample.
+    public func embeddingRows(model: String, sampleIds: [String], dimension: Int) throws -> (values: [Float], missing: [Int]) {
+        var position: [String: Int] = [:]
+        position.reserveCapacity(sampleIds.count)
+        for (index, id) in sampleIds.enumerated() { position[id] = index }
+        var values = [Float](repeating: 0, count: sampleIds.count * dimension)
+        var found = [Bool](repeating: false, count: sampleIds.count)
+        try writer.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT sampleId, vector FROM embedding WHERE model = ?", arguments: [model])
+            try values.withUnsafeMutableBufferPointer { target in
+                while let row = try rows.next() {
+                    guard let index = position[row[0] as String] else { continue }
+                    guard let bytes = row.dataNoCopy(atIndex: 1), bytes.count == dimension * MemoryLayout<Float>.size else {
+                        throw StoreError.notARun(path: path ?? "the run database",
+                                                 reason: "sample \(row[0] as String): its \(model) vector does not have \(dimension) dimensions")
+                    }
+                    let row = UnsafeMutableRawPointer(target.baseAddress! + index * dimension)
+                    bytes.withUnsafeBytes { row.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    found[index] = true
+                }
+            }
+        }
+        return (values, found.indices.filter { !found[$0] })
     }
 
     public func saveEmbeddings(_ records: [EmbeddingRecord]) throws {

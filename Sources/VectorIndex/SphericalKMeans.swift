@@ -41,15 +41,21 @@ public enum SphericalKMeans {
         // Faiss re-seeds its split generator every iteration, so the same sizes pick the same donor again and
         // exact duplicates can keep a cluster empty forever; one generator for the whole run avoids that.
         var splitGenerator = SplitMix64(seed: 1234)
+        var previous: [Int32]?
         for _ in 0..<max(parameters.iterations, 1) {
             let packed = centroids.withUnsafeBufferPointer {
                 PackedMatrix($0.baseAddress!, columns: k, depth: d, transposed: true)
             }
             assign(training, to: packed, labels: &labels, similarities: &similarities, threads: threads)
             objective = similarities.reduce(0, +)
+            // A fixed point: the labels that made these centroids (with no cluster split) came back, so every later
+            // iteration would give these centroids again; stopping returns exactly what running on would.
+            if labels == previous { break }
             var sizes = average(training, labels: labels, into: &centroids, clusters: k, threads: threads)
+            let split = sizes.contains(0)
             splitEmptyClusters(&centroids, sizes: &sizes, columns: d, points: m, generator: &splitGenerator)
             renormalize(&centroids, rows: k, columns: d)
+            previous = split ? nil : labels
         }
         return KMeansResult(centroids: try Matrix(rows: k, columns: d, values: centroids), objective: objective)
     }

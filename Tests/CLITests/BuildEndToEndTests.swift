@@ -158,6 +158,23 @@ import Testing
         #expect(report.status == 0, "\(report.error)")
         let page = try String(contentsOf: dir.appendingPathComponent("sharded-report.html"), encoding: .utf8)
         #expect(page.contains("<svg"))
+        // The single run and the sharded one joined as runs built apart: every item is read twice, every second copy is
+        // an exact duplicate of the first, and the dataset is the one either run made, but for the recipe it names (the
+        // merged run's reads both runs' inputs). Nothing is embedded again.
+        let joined = dir.appendingPathComponent("joined")
+        let join = try BuiltBinary.run(["merge", whole.path, sharded.path, "--into", joined.path])
+        #expect(join.status == 0, "\(join.error)")
+        let recipeField = #""recipe":"[0-9a-f]+""#
+        #expect(try String(contentsOf: joined.appendingPathComponent("dataset.jsonl"), encoding: .utf8)
+                    .replacingOccurrences(of: recipeField, with: "", options: .regularExpression)
+                == expected.replacingOccurrences(of: recipeField, with: "", options: .regularExpression))
+        #expect(try Self.sqlite(joined.appendingPathComponent("run.sqlite"), "SELECT COUNT(*) FROM sample")
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == String(2 * Int(items)!))
+        let joinedCard = dir.appendingPathComponent("joined-export/README.md")
+        #expect(try BuiltBinary.run(["export", "--run", joined.path, "--format", "alpaca",
+                                     "-o", dir.appendingPathComponent("joined-export/d.jsonl").path]).status == 0)
+        #expect(try String(contentsOf: joinedCard, encoding: .utf8).contains("from 2 runs built apart, read in this order: `\(whole.path)`"))
+        #expect(try BuiltBinary.run(["merge", whole.path, sharded.path]).error.contains("needs --into"))
 
         // Every instruction written records where it came from and the runs the model saw; every sample with one
         // has a back-translation score; the dataset carries it.

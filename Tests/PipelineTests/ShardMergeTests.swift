@@ -76,7 +76,11 @@ import Testing
         options.scope = scope
         let settings = recipe
         // A merge asks no model anything and embeds nothing: the shards stored every vector.
-        let merging = scope == .merge
+        let merging: Bool
+        switch scope {
+        case .merge, .mergeRuns: merging = true
+        case .whole, .shard: merging = false
+        }
         let services = BuildServices(
             generator: { if merging { throw NoServices() }; return script },
             runner: { roots in

@@ -50,6 +50,29 @@ import VectorIndex
         #expect(ours.objective >= 0.98 * faiss.objective, "ours \(ours.objective), Faiss \(faiss.objective)")
     }
 
+    /// Training stops when the labels that made the centroids come back (a fixed point): the centroids it returns are
+    /// those one more assignment and average give, more iterations change nothing, and fewer stop where they are told.
+    @Test func trainingStopsOnlyAtAFixedPoint() throws {
+        let points = try Self.unitRows(Self.uniform(2000 * 8, seed: 21), columns: 8)
+        let converged = try SphericalKMeans.train(points, KMeansParameters(clusters: 20, iterations: 300, seed: 5))
+        let labels = try SphericalKMeans.assign(points, centroids: converged.centroids).labels
+        for j in 0..<20 {
+            var mean = [Double](repeating: 0, count: 8)
+            for i in 0..<points.rows where labels[i] == j {
+                for t in 0..<8 { mean[t] += Double(points.row(i)[i * 8 + t]) }
+            }
+            let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for t in 0..<8 {
+                let centroid = Double(converged.centroids.row(j)[j * 8 + t])
+                #expect(abs(mean[t] / norm - centroid) < 1e-5, "centroid \(j) is not the mean of its points")
+            }
+        }
+        #expect(try SphericalKMeans.train(points, KMeansParameters(clusters: 20, iterations: 1000, seed: 5)).centroids.values
+                == converged.centroids.values)
+        let capped = try SphericalKMeans.train(points, KMeansParameters(clusters: 20, iterations: 3, seed: 5))
+        #expect(capped.centroids.values != converged.centroids.values && capped.objective < converged.objective)
+    }
+
     @Test func assignmentMatchesFaissFlatSearch() throws {
         let points = try Self.unitRows(Self.uniform(3000 * 64, seed: 11), columns: 64)
         let centroids = try Self.unitRows(Self.uniform(500 * 64, seed: 12), columns: 64)

@@ -1,0 +1,28 @@
+import Foundation
+import Store
+import Testing
+
+/// `embeddingRows`: the stored vectors of a list of samples, in its order, in one buffer, with the ones missing named.
+@Suite struct EmbeddingRowsTests {
+    @Test func rowsComeInTheOrderAskedWithTheMissingOnesNamed() throws {
+        let db = try RunDatabase()
+        let ids = ["c", "a", "d", "b"]
+        try db.insertSamples(ids.enumerated().map { SampleRecord(id: $1, ordinal: $0, source: "m.py", line: 1, entryPoint: "f", code: "") })
+        try db.saveEmbeddings([
+            EmbeddingRecord(sampleId: "a", model: "m", values: [1, 2, 3]),
+            EmbeddingRecord(sampleId: "b", model: "m", values: [4, 5, 6]),
+            EmbeddingRecord(sampleId: "c", model: "m", values: [7, 8, 9]),
+            // Another model's vector is not this model's.
+            EmbeddingRecord(sampleId: "d", model: "other", values: [0, 0, 1]),
+        ])
+        let (values, missing) = try db.embeddingRows(model: "m", sampleIds: ["b", "d", "a", "c"], dimension: 3)
+        #expect(values == [4, 5, 6, 0, 0, 0, 1, 2, 3, 7, 8, 9])
+        #expect(missing == [1])
+        // A subset: the other stored vectors are not read into it.
+        #expect(try db.embeddingRows(model: "m", sampleIds: ["c"], dimension: 3).values == [7, 8, 9])
+        // A vector of another length is named, not read past.
+        #expect {
+            _ = try db.embeddingRows(model: "m", sampleIds: ["a"], dimension: 4)
+        } throws: { "\($0)".contains("sample a") && "\($0)".contains("4 dimensions") }
+    }
+}
