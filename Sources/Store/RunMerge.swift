@@ -88,7 +88,8 @@ extension RunDatabase {
     }
 
     /// Runs `body` (rows copied in bulk) with the secondary indexes dropped, then builds them again: one sort at the end
-    /// instead of an insert at a random place for every row, since the rows are keyed by hashed ids.
+    /// instead of an insert at a random place for every row, since the rows are keyed by hashed ids. Only for a database
+    /// built aside (a merge's): when `body` fails, it is thrown away without its indexes.
     public func withoutSecondaryIndexes<T>(_ body: () throws -> T) throws -> T {
         let indexes = try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")

@@ -92,7 +92,6 @@ extension RunDatabase {
         }
     }
 
-    /// Samples kept by `stage`, in input order.
     /// How many samples `stage` kept.
     public func keptCount(by stage: String) throws -> Int {
         try writer.read { db in
@@ -113,6 +112,7 @@ extension RunDatabase {
         }
     }
 
+    /// Samples kept by `stage`, in input order.
     public func kept(by stage: String) throws -> [SampleRecord] {
         try writer.read { db in
             try SampleRecord.fetchAll(db, sql: """
