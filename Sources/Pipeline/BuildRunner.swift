@@ -149,13 +149,13 @@ public final class BuildRunner {
         var lastStage = StageName.collect
         // A merge holds finished shards and runs: when the counts say nothing waits before SemDeDup, it need not look
         // stage by stage (a query a stage over millions of samples).
-        let shardsFinished = try options.scope.isMerge
+        let nothingWaits = try options.scope.isMerge
             && store.allDecided(through: Self.firstGlobalStage.previous!.rawValue,
                                 before: StageName.allCases.filter { $0 >= Self.firstGlobalStage }.map(\.rawValue))
         for stage in Self.perSampleStages {
             if let until = options.until, StageName.allCases.firstIndex(of: stage.name)! > StageName.allCases.firstIndex(of: until)! { break }
             if shard != nil && stage.name >= Self.firstGlobalStage { break }
-            if shardsFinished && stage.name < Self.firstGlobalStage {
+            if nothingWaits && stage.name < Self.firstGlobalStage {
                 lastStage = stage.name
                 continue
             }
