@@ -39,7 +39,8 @@ public enum SemDeDup {
     /// rounding bound of the best); their similarities are recomputed exactly as Double dot products in
     /// dimension order and the largest wins, ties going to the earliest item in the keep order. So bitwise
     /// identical items tie exactly, whatever blocking or kernel the BLAS chose.
-    public static func scan(embeddings: Matrix, assignment: [Int], centroids: Matrix, keep: KeepPolicy,
+    /// A cluster's rows are read when its scan starts, so memory holds the clusters being scanned, not every row.
+    public static func scan(embeddings: some RowSource, assignment: [Int], centroids: Matrix, keep: KeepPolicy,
                             seed: UInt64 = 1234, blockBudget: Int = defaultBlockBudget) throws -> SemDeDupScan {
         guard assignment.count == embeddings.rows else {
             throw DedupError.shape("\(embeddings.rows) embeddings but \(assignment.count) cluster assignments")
@@ -59,33 +60,35 @@ public enum SemDeDup {
         // Clusters are independent and write disjoint items: threads take them largest first.
         let clusters = members
         let work = clusters.indices.filter { clusters[$0].count > 1 }.sorted { clusters[$0].count > clusters[$1].count }
+        let failure = FirstFailure()
         duplicateOf.withUnsafeMutableBufferPointer { duplicates in
             maxSimilarity.withUnsafeMutableBufferPointer { similarities in
                 let slots = ScanSlots(duplicateOf: duplicates.baseAddress!, maxSimilarity: similarities.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: work.count) { index in
-                    let cluster = work[index]
-                    let order = ClusterOrder.order(members: clusters[cluster], embeddings: embeddings,
-                                                   centroid: centroids.row(cluster), keep: keep, cluster: cluster, seed: seed)
-                    scanCluster(order: order, embeddings: embeddings, blockBudget: blockBudget, into: slots)
+                    let cluster = work[index], members = clusters[cluster]
+                    do {
+                        // Members are in ascending item order, so local row numbers order and break ties as item numbers do.
+                        let rows = try embeddings.gather(members)
+                        let order = ClusterOrder.order(members: Array(0..<members.count), embeddings: rows,
+                                                       centroid: centroids.row(cluster), keep: keep, cluster: cluster, seed: seed)
+                        scanCluster(ordered: try rows.gather(order), items: order.map { members[$0] }, blockBudget: blockBudget, into: slots)
+                    } catch {
+                        failure.record(error)
+                    }
                 }
             }
         }
+        if let error = failure.error { throw error }
         return SemDeDupScan(cluster: assignment, duplicateOf: duplicateOf, maxSimilarity: maxSimilarity)
     }
 
-    /// Rows of the ordered cluster are compared to all earlier rows in blocks: block [r0, r1) against
-    /// columns [0, r1) with one sgemm, so memory stays at blockRows x m floats (per thread) however large the cluster.
-    static func scanCluster(order: [Int], embeddings: Matrix, blockBudget: Int, into result: ScanSlots) {
+    /// Rows of the ordered cluster (`items[i]` is row i's item) are compared to all earlier rows in blocks: block
+    /// [r0, r1) against columns [0, r1) with one sgemm, so memory stays at blockRows x m floats (per thread) however
+    /// large the cluster.
+    static func scanCluster(ordered matrix: Matrix, items order: [Int], blockBudget: Int, into result: ScanSlots) {
         let m = order.count
-        let d = embeddings.columns
-        var ordered = [Float](repeating: 0, count: m * d)
-        embeddings.values.withUnsafeBufferPointer { source in
-            ordered.withUnsafeMutableBufferPointer { target in
-                for (position, item) in order.enumerated() {
-                    (target.baseAddress! + position * d).update(from: source.baseAddress! + item * d, count: d)
-                }
-            }
-        }
+        let d = matrix.columns
+        let ordered = matrix.values
         // 256-row blocks skip most of the upper triangle (rows only meet earlier columns) at full sgemm speed.
         let blockRows = max(1, min(256, blockBudget / max(m, 1)))
         var block = [Float](repeating: 0, count: blockRows * m)
@@ -138,4 +141,13 @@ public enum SemDeDup {
 struct ScanSlots: @unchecked Sendable {
     let duplicateOf: UnsafeMutablePointer<Int>
     let maxSimilarity: UnsafeMutablePointer<Double>
+}
+
+/// The first error thrown by any of the threads scanning clusters.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+
+    var error: Error? { lock.withLock { first } }
+    func record(_ error: Error) { lock.withLock { if first == nil { first = error } } }
 }

@@ -61,8 +61,9 @@ public struct SemanticClusters: Sendable {
 }
 
 public enum SemanticClustering {
-    /// Clusters L2-normalised rows. Needs at least as many rows as clusters.
-    public static func cluster(_ embeddings: Matrix, _ options: ClusteringOptions) throws -> SemanticClusters {
+    /// Clusters L2-normalised rows. Needs at least as many rows as clusters. Our k-means with flat assignment reads
+    /// only its training sample and a block at a time; Faiss's k-means and the inverted file take every row at once.
+    public static func cluster(_ embeddings: some RowSource, _ options: ClusteringOptions) throws -> SemanticClusters {
         let k = options.clusters
         guard k >= 1, k <= embeddings.rows else {
             throw DedupError.clusters("asked for \(k) clusters of \(embeddings.rows) vectors; need 1 <= k <= n")
@@ -73,14 +74,14 @@ public enum SemanticClustering {
         let parameters = KMeansParameters(clusters: k, iterations: options.iterations, seed: options.seed,
                                           maxPointsPerCentroid: options.maxPointsPerCentroid, spherical: true)
         let trained = options.kmeans == .own
-            ? try SphericalKMeans.train(embeddings, parameters) : try KMeans.train(embeddings, parameters)
+            ? try SphericalKMeans.train(embeddings, parameters) : try KMeans.train(try embeddings.block(0..<embeddings.rows), parameters)
         let kmeansSeconds = seconds(clock.now - kmeansStart)
 
         let assignStart = clock.now
         let method = options.assignment
         let nearest: NearestNeighbour
         switch method {
-        case .ivf: nearest = try assignWithInvertedFile(embeddings, centroids: trained.centroids, seed: options.seed)
+        case .ivf: nearest = try assignWithInvertedFile(try embeddings.block(0..<embeddings.rows), centroids: trained.centroids, seed: options.seed)
         case .flat: nearest = try SphericalKMeans.assign(embeddings, centroids: trained.centroids)
         }
         guard let unassigned = nearest.labels.firstIndex(where: { $0 < 0 || $0 >= k }) else {
@@ -137,16 +138,19 @@ extension Matrix {
         var degenerate: [Int] = []
         let columns = self.columns
         values.withUnsafeMutableBufferPointer { v in
-            for row in 0..<rows {
-                let start = row * columns
-                var sum: Float = 0
-                for i in start..<(start + columns) { sum += v[i] * v[i] }
-                let norm = sum.squareRoot()
-                guard norm > 0, norm.isFinite else { degenerate.append(row); continue }
-                for i in start..<(start + columns) { v[i] /= norm }
-            }
+            for row in 0..<rows where !Self.normalize(v.baseAddress! + row * columns, count: columns) { degenerate.append(row) }
         }
         return degenerate
+    }
+
+    /// Scales one row of `count` floats to unit length in place; false (and left as it is) when its norm is zero or not finite.
+    public static func normalize(_ row: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        var sum: Float = 0
+        for i in 0..<count { sum += row[i] * row[i] }
+        let norm = sum.squareRoot()
+        guard norm > 0, norm.isFinite else { return false }
+        for i in 0..<count { row[i] /= norm }
+        return true
     }
 
     /// A copy with rows scaled to unit length, and the rows that could not be.

@@ -159,7 +159,7 @@ public final class BuildRunner {
                 lastStage = stage.name
                 continue
             }
-            let pending = try store.pending(stage: stage.name.rawValue, after: stage.name.previous?.rawValue)
+            let pending = try store.pending(stage: stage.name.rawValue, after: stage.name.previous?.rawValue, withCode: stage.readsCode)
             lastStage = stage.name
             guard !pending.isEmpty else { continue }
             if options.scope.isMerge && stage.name < Self.firstGlobalStage {

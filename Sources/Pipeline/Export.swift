@@ -60,48 +60,62 @@ public enum Exporter {
         return nil
     }
 
-    /// Writes the samples the last stage kept whose evidence holds together; returns how many, and the others with
-    /// why. Written to a temporary file, then moved.
-    public static func export(store: RunDatabase, finalStage: StageName, to url: URL, model: String, recipe: String) throws
-        -> (written: Int, inconsistent: [(id: String, why: String)]) {
-        let samples = try store.kept(by: finalStage.rawValue)
+    /// Samples a page of the export holds: memory stays that of a page however many samples a merged run exports.
+    public static let defaultPageSize = 10_000
+
+    /// Writes the samples the last stage kept whose evidence holds together, a page of `pageSize` at a time; returns
+    /// how many, and the others with why. Written to a temporary file, then moved.
+    public static func export(store: RunDatabase, finalStage: StageName, to url: URL, model: String, recipe: String,
+                              pageSize: Int = defaultPageSize) throws -> (written: Int, inconsistent: [(id: String, why: String)]) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        var text = ""
-        // One query a table for every kept sample, not a few a sample.
-        let allRewrites = try store.rewrites(keptBy: finalStage.rawValue)
-        let allCases = try store.testCases(keptBy: finalStage.rawValue)
-        let ranks = try store.ranks(keptBy: finalStage.rawValue)
-        let scores = try store.faithfulness(keptBy: finalStage.rawValue)
-        let rewrites = samples.compactMap { sample in allRewrites[sample.id].map { (sample, $0) } }
-        let methods = try MethodRows(rewrites)
+        let temporary = url.appendingPathExtension("partial")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw PipelineError.input(path: temporary.path, message: "cannot create the dataset file")
+        }
+        let file = try FileHandle(forWritingTo: temporary)
         var written = 0
         var inconsistent: [(id: String, why: String)] = []
-        for (sample, rewrite) in rewrites {
-            let method = methods.parts[sample.id]
-            let cases = (allCases[sample.id] ?? []).filter { $0.passed == true }
-            let rank = ranks[sample.id]
-            if let why = evidenceProblem(passed: cases, rank: rank) {
-                inconsistent.append((sample.id, why))
-                continue
+        var after = Int.min
+        while true {
+            let samples = try store.kept(by: finalStage.rawValue, after: after, limit: max(1, pageSize))
+            guard let first = samples.first, let last = samples.last else { break }
+            after = last.ordinal
+            // One query a table for every sample of the page, not a few a sample.
+            let ordinals = first.ordinal...last.ordinal
+            let pageRewrites = try store.rewrites(keptBy: finalStage.rawValue, ordinals: ordinals)
+            let allCases = try store.testCases(keptBy: finalStage.rawValue, ordinals: ordinals)
+            let ranks = try store.ranks(keptBy: finalStage.rawValue, ordinals: ordinals)
+            let scores = try store.faithfulness(keptBy: finalStage.rawValue, ordinals: ordinals)
+            let rewrites = samples.compactMap { sample in pageRewrites[sample.id].map { (sample, $0) } }
+            let methods = try MethodRows(rewrites)
+            var text = ""
+            for (sample, rewrite) in rewrites {
+                let method = methods.parts[sample.id]
+                let cases = (allCases[sample.id] ?? []).filter { $0.passed == true }
+                let rank = ranks[sample.id]
+                if let why = evidenceProblem(passed: cases, rank: rank) {
+                    inconsistent.append((sample.id, why))
+                    continue
+                }
+                written += 1
+                let row = ExportedSample(
+                    id: sample.id, instruction: rewrite.instruction, response: "```python\n\(method?.method ?? rewrite.code)```",
+                    context: method.map { "```python\n\($0.context)```" },
+                    entryPoint: sample.entryPoint,
+                    tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0), origin: $0.origin) },
+                    testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
+                    difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
+                    mutationScore: rank?.mutationScore, instructionSource: rewrite.instructionSource,
+                    faithfulness: scores[sample.id]?.score, responseSource: rewrite.codeSource,
+                    source: sample.source, line: sample.line,
+                    repository: sample.repository, revision: sample.revision, license: sample.license, model: model, recipe: recipe)
+                text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
             }
-            written += 1
-            let row = ExportedSample(
-                id: sample.id, instruction: rewrite.instruction, response: "```python\n\(method?.method ?? rewrite.code)```",
-                context: method.map { "```python\n\($0.context)```" },
-                entryPoint: sample.entryPoint,
-                tests: cases.map { .init(input: $0.arguments, expectedStatus: $0.expectedStatus ?? "", expected: pythonLiteral($0), origin: $0.origin) },
-                testsPassed: rank?.testsPassed ?? cases.count, testsTotal: rank?.testsTotal ?? cases.count,
-                difficulty: rank?.difficulty, lineCoverage: rank?.lineCoverage, branchCoverage: rank?.branchCoverage,
-                mutationScore: rank?.mutationScore, instructionSource: rewrite.instructionSource,
-                faithfulness: scores[sample.id]?.score, responseSource: rewrite.codeSource,
-                source: sample.source, line: sample.line,
-                repository: sample.repository, revision: sample.revision, license: sample.license, model: model, recipe: recipe)
-            text += String(decoding: try encoder.encode(row), as: UTF8.self) + "\n"
+            try file.write(contentsOf: Data(text.utf8))
         }
-        let temporary = url.appendingPathExtension("partial")
-        try text.write(to: temporary, atomically: false, encoding: .utf8)
+        try file.close()
         if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
         try FileManager.default.moveItem(at: temporary, to: url)
         try store.recordExport(ExportRecord(format: "jsonl", path: url.path, count: written))

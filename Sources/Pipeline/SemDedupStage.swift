@@ -1,5 +1,6 @@
 // semdedup: SemDeDup over embeddings of instruction + code, with the same code as `semi-instruct dedup`.
-// It sees every ranked sample at once, since duplicates are only defined within the whole set.
+// It sees every ranked sample at once, since duplicates are only defined within the whole set; their vectors wait in a
+// file, and the clustering reads a sample of them, then a block or a cluster at a time (a merge may hold millions).
 import Dedup
 import Engine
 import Foundation
@@ -9,6 +10,8 @@ import VectorIndex
 struct SemDedupStage: Stage {
     let name = StageName.semdedup
     let batchSize = Int.max
+    /// It reads stored vectors; the few samples that have none are read again whole to be embedded.
+    let readsCode = false
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         let settings = context.recipe.dedup
@@ -17,26 +20,26 @@ struct SemDedupStage: Stage {
             return batch.map { StageCommit(outcome: keep($0), dedup: DedupRecord(sampleId: $0.id, cluster: 0, duplicateOf: nil, similarity: nil)) }
         }
         let start = DispatchTime.now()
-        // The clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
-        var embeddings = try await Self.matrix(of: batch, embedder: embedder, context: context)
-        _ = embeddings.normalizeRows()
         guard let keepPolicy = KeepPolicy(rawValue: settings.keep) else {
             throw PipelineError.recipe(path: "recipe", line: nil, key: "dedup.keep",
                                        message: "unknown keep policy '\(settings.keep)' (hard, easy, random)")
         }
         // Repeats of a corpus already shipped go first, so that none of them is what a new sample is kept or removed for.
         let shipped = try ShippedCorpora(settings, embedder: embedder, runDirectory: context.runDirectory, progress: context.progress)
-        let repeats = shipped.corpora.isEmpty ? [] : try shipped.nearest(embeddings)
+        // The clustering always sees the whole set, so its decisions equal those of one uninterrupted pass.
+        let embeddings = try await Self.unitRows(of: batch, embedder: embedder, context: context)
+        var repeats: [(corpus: AgainstCorpus, match: AgainstMatch)?] = []
+        if !shipped.corpora.isEmpty { try embeddings.forEachBlock { _, block in repeats += try shipped.nearest(block) } }
         let fresh = batch.indices.filter { i in !(i < repeats.count && repeats[i].map { $0.match.similarity > 1 - settings.eps } == true) }
         let freshRow = Dictionary(uniqueKeysWithValues: fresh.enumerated().map { ($1, $0) })
         var scan: SemDeDupScan?
         if fresh.count > 1 {
-            let subset = fresh.count == batch.count ? embeddings
-                : try Matrix(rows: fresh.count, columns: embeddings.columns, values: fresh.flatMap { embeddings.row($0) })
             let k = settings.clusters > 0 ? min(settings.clusters, fresh.count) : max(1, Int(Double(fresh.count).squareRoot().rounded()))
             // The same entry point as `dedup` (identical vectors kept in one cluster, then the scan).
-            scan = try SemDeDup.run(subset, clustering: ClusteringOptions(clusters: k, seed: settings.seed),
-                                    keep: keepPolicy, seed: UInt64(settings.seed)).scan
+            let clustering = ClusteringOptions(clusters: k, seed: settings.seed)
+            scan = fresh.count == batch.count
+                ? try SemDeDup.run(embeddings, clustering: clustering, keep: keepPolicy, seed: UInt64(settings.seed)).scan
+                : try SemDeDup.run(RowSubset(embeddings, indices: fresh), clustering: clustering, keep: keepPolicy, seed: UInt64(settings.seed)).scan
         }
         let seconds = elapsed(since: start) / Double(batch.count)
         return batch.indices.map { i in
@@ -72,19 +75,34 @@ struct SemDedupStage: Stage {
         }
     }
 
-    /// Every sample's vector of instruction + code, a row each in batch order: stored ones as they are (a resumed run,
-    /// or a merge of shards, embeds nothing twice), missing ones embedded and stored at once.
-    static func matrix(of batch: [SampleRecord], embedder: any Embedder, context: StageContext) async throws -> Matrix {
+    /// Every sample's vector of instruction + code scaled to unit length, a row each in batch order, in a file under
+    /// the run directory: stored ones as they are (a resumed run, or a merge, embeds nothing twice), missing ones
+    /// embedded and stored a block at a time.
+    static func unitRows(of batch: [SampleRecord], embedder: any Embedder, context: StageContext) async throws -> SpilledRows {
         let d = embedder.dimension
-        var (values, missing) = try context.store.embeddingRows(model: embedder.name, sampleIds: batch.map(\.id), dimension: d)
-        if !missing.isEmpty {
-            let fresh = try await embed(missing.map { batch[$0] }, embedder: embedder, context: context)
-            for (row, vector) in zip(missing, fresh) {
-                guard vector.count == d else { throw PipelineError.model("\(embedder.name) gave a vector of \(vector.count) values, not \(d)") }
-                values.replaceSubrange((row * d)..<((row + 1) * d), with: vector)
+        let rows = try SpilledRows(rows: batch.count, columns: d, directory: context.runDirectory)
+        var unit = [Float](repeating: 0, count: d)
+        func write(_ index: Int, _ vector: UnsafeRawBufferPointer) throws {
+            try unit.withUnsafeMutableBytes { target in
+                target.copyMemory(from: vector)
+                // A zero vector stays as it is, as `normalizeRows` leaves it.
+                _ = Matrix.normalize(target.baseAddress!.assumingMemoryBound(to: Float.self), count: d)
+                try rows.write(UnsafeRawBufferPointer(target), at: index)
             }
         }
-        return try Matrix(rows: batch.count, columns: d, values: values)
+        let missing = try context.store.embeddingRows(model: embedder.name, sampleIds: batch.map(\.id), dimension: d, write)
+        for start in stride(from: 0, to: missing.count, by: SpilledRows.blockRows) {
+            let part = Array(missing[start..<min(missing.count, start + SpilledRows.blockRows)])
+            let samples = try part.map { index in
+                guard let sample = try context.store.sample(id: batch[index].id) else { throw PipelineError.input(path: context.runDirectory.path, message: "sample \(batch[index].id) is no longer in the run database") }
+                return sample
+            }
+            for (index, vector) in zip(part, try await embed(samples, embedder: embedder, context: context)) {
+                guard vector.count == d else { throw PipelineError.model("\(embedder.name) gave a vector of \(vector.count) values, not \(d)") }
+                try vector.withUnsafeBytes { try write(index, $0) }
+            }
+        }
+        return rows
     }
 
     /// The vectors of `batch` by sample id: stored ones as they are, missing ones embedded and stored.

@@ -46,11 +46,16 @@ public protocol Stage: Sendable {
     var name: StageName { get }
     /// How many samples to hand over at once (model stages batch requests; execution stages run in parallel).
     var batchSize: Int { get }
+    /// Whether the stage reads the samples' code and given instructions; one that does not is handed its samples
+    /// without them (semdedup, which may see millions at once in a merge).
+    var readsCode: Bool { get }
     /// Decides about each sample of the batch; every sample must get exactly one commit.
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit]
 }
 
 extension Stage {
+    var readsCode: Bool { true }
+
     func keep(_ sample: SampleRecord, seconds: Double = 0, evidence: String? = nil) -> OutcomeRecord {
         OutcomeRecord(sampleId: sample.id, stage: name.rawValue, kept: true, evidence: evidence, seconds: seconds)
     }

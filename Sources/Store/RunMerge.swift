@@ -2,6 +2,11 @@
 import Foundation
 import GRDB
 
+#if os(Linux)
+/// glibc's `malloc_trim` (malloc.h, which the Glibc module leaves out): hands freed heap pages back to the system.
+@_silgen_name("malloc_trim") private func mallocTrim(_ pad: Int) -> Int32
+#endif
+
 extension RunDatabase {
     /// The tables of a run's rows, parents first. `export` and `meta` are not copied: the merged run writes its own.
     static let rowTables = ["sample", "outcome", "modelCall", "rewrite", "testCase", "rank", "dedup", "execution",
@@ -83,7 +88,13 @@ extension RunDatabase {
     public func withWriteCache<T>(mebibytes: Int, _ body: () throws -> T) throws -> T {
         let size = try writer.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000 }
         try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -\(mebibytes * 1024)") }
-        defer { try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = \(size); PRAGMA shrink_memory") } }
+        defer {
+            try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = \(size); PRAGMA shrink_memory") }
+            // The cache's pages go back to malloc; without a trim they stay resident under the stages that follow.
+            #if os(Linux)
+            _ = mallocTrim(0)
+            #endif
+        }
         return try body()
     }
 

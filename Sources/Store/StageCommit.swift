@@ -75,17 +75,20 @@ extension RunDatabase {
     }
 
     /// Samples that `previous` kept (every sample when nil) and `stage` has not decided yet, in input order.
-    public func pending(stage: String, after previous: String?) throws -> [SampleRecord] {
-        try writer.read { db in
+    public func pending(stage: String, after previous: String?, withCode: Bool = true) throws -> [SampleRecord] {
+        // Without their code, samples keep their place and provenance but not their two long texts.
+        let columns = withCode ? "s.*" : "s.id, s.ordinal, s.source, s.line, s.entryPoint, '' AS code, NULL AS givenInstruction, "
+            + "s.moduleName, s.moduleRoot, s.repository, s.revision, s.license, s.licenseSource"
+        return try writer.read { db in
             if let previous {
                 return try SampleRecord.fetchAll(db, sql: """
-                    SELECT s.* FROM sample s JOIN outcome p ON p.sampleId = s.id AND p.stage = ? AND p.kept
+                    SELECT \(columns) FROM sample s JOIN outcome p ON p.sampleId = s.id AND p.stage = ? AND p.kept
                     WHERE NOT EXISTS (SELECT 1 FROM outcome o WHERE o.sampleId = s.id AND o.stage = ?)
                     ORDER BY s.ordinal
                     """, arguments: [previous, stage])
             }
             return try SampleRecord.fetchAll(db, sql: """
-                SELECT s.* FROM sample s
+                SELECT \(columns) FROM sample s
                 WHERE NOT EXISTS (SELECT 1 FROM outcome o WHERE o.sampleId = s.id AND o.stage = ?)
                 ORDER BY s.ordinal
                 """, arguments: [stage])
@@ -119,6 +122,17 @@ extension RunDatabase {
                 SELECT s.* FROM sample s JOIN outcome o ON o.sampleId = s.id AND o.stage = ? AND o.kept
                 ORDER BY s.ordinal
                 """, arguments: [stage])
+        }
+    }
+
+    /// At most `limit` samples kept by `stage` whose ordinal follows `ordinal`, in input order: a page of `kept(by:)`.
+    /// CROSS JOIN keeps SQLite walking samples by ordinal; left to choose, it scans every kept outcome for each page.
+    public func kept(by stage: String, after ordinal: Int, limit: Int) throws -> [SampleRecord] {
+        try writer.read { db in
+            try SampleRecord.fetchAll(db, sql: """
+                SELECT s.* FROM sample s CROSS JOIN outcome o ON o.sampleId = s.id AND o.stage = ? AND o.kept
+                WHERE s.ordinal > ? ORDER BY s.ordinal LIMIT ?
+                """, arguments: [stage, ordinal, limit])
         }
     }
 
@@ -213,27 +227,36 @@ extension RunDatabase {
     /// row (a merge may hold millions: no array a vector, one pass over the table); the positions with no stored vector,
     /// whose rows stay zero. A stored vector of another length is an error naming its sample.
     public func embeddingRows(model: String, sampleIds: [String], dimension: Int) throws -> (values: [Float], missing: [Int]) {
+        var values = [Float](repeating: 0, count: sampleIds.count * dimension)
+        let missing = try values.withUnsafeMutableBytes { target in
+            try embeddingRows(model: model, sampleIds: sampleIds, dimension: dimension) { index, bytes in
+                (target.baseAddress! + index * bytes.count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
+        }
+        return (values, missing)
+    }
+
+    /// The stored vectors of `sampleIds` under `model`, each handed to `row` with its position in `sampleIds` (in the
+    /// table's order, one pass); returns the positions with none. What `row` is given is valid only during the call.
+    public func embeddingRows(model: String, sampleIds: [String], dimension: Int,
+                              _ row: (Int, UnsafeRawBufferPointer) throws -> Void) throws -> [Int] {
         var position: [String: Int] = [:]
         position.reserveCapacity(sampleIds.count)
         for (index, id) in sampleIds.enumerated() { position[id] = index }
-        var values = [Float](repeating: 0, count: sampleIds.count * dimension)
         var found = [Bool](repeating: false, count: sampleIds.count)
         try writer.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT sampleId, vector FROM embedding WHERE model = ?", arguments: [model])
-            try values.withUnsafeMutableBufferPointer { target in
-                while let row = try rows.next() {
-                    guard let index = position[row[0] as String] else { continue }
-                    guard let bytes = row.dataNoCopy(atIndex: 1), bytes.count == dimension * MemoryLayout<Float>.size else {
-                        throw StoreError.notARun(path: path ?? "the run database",
-                                                 reason: "sample \(row[0] as String): its \(model) vector does not have \(dimension) dimensions")
-                    }
-                    let row = UnsafeMutableRawPointer(target.baseAddress! + index * dimension)
-                    bytes.withUnsafeBytes { row.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                    found[index] = true
+            while let stored = try rows.next() {
+                guard let index = position[stored[0] as String] else { continue }
+                guard let bytes = stored.dataNoCopy(atIndex: 1), bytes.count == dimension * MemoryLayout<Float>.size else {
+                    throw StoreError.notARun(path: path ?? "the run database",
+                                             reason: "sample \(stored[0] as String): its \(model) vector does not have \(dimension) dimensions")
                 }
+                try bytes.withUnsafeBytes { try row(index, $0) }
+                found[index] = true
             }
         }
-        return (values, found.indices.filter { !found[$0] })
+        return found.indices.filter { !found[$0] }
     }
 
     public func saveEmbeddings(_ records: [EmbeddingRecord]) throws {

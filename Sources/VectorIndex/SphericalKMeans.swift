@@ -12,9 +12,10 @@ public enum SphericalKMeans {
     /// Rows one thread assigns at a time: small enough to balance two threads on a busy machine.
     static let assignmentChunk = 2048
 
-    /// Trains k centroids (unit rows) on unit-length `points`; `parameters.spherical` must be true.
+    /// Trains k centroids (unit rows) on unit-length `points`; `parameters.spherical` must be true. Only the training
+    /// sample (at most `maxPointsPerCentroid` rows per centroid) is read into memory.
     /// `threads` 1 keeps all work on the calling thread; any other value spreads rows over the cores.
-    public static func train(_ points: Matrix, _ parameters: KMeansParameters, threads: Int = 0) throws -> KMeansResult {
+    public static func train(_ points: some RowSource, _ parameters: KMeansParameters, threads: Int = 0) throws -> KMeansResult {
         let (n, d, k) = (points.rows, points.columns, parameters.clusters)
         guard n > 0, d > 0, k > 0 else {
             throw VectorIndexError.shape("k-means needs n, d and k above zero (n=\(n), d=\(d), k=\(k))")
@@ -26,14 +27,14 @@ public enum SphericalKMeans {
             throw VectorIndexError.shape("our k-means is spherical only; use KMeans.train (Faiss) for L2 centroids")
         }
         // Like Faiss: as many points as clusters means the points are the centroids.
-        if n == k { return KMeansResult(centroids: points, objective: Float(n)) }
+        if n == k { return KMeansResult(centroids: try points.block(0..<n), objective: Float(n)) }
 
         var generator = SplitMix64(seed: UInt64(bitPattern: Int64(parameters.seed)))
         let cap = parameters.maxPointsPerCentroid > 0 ? parameters.maxPointsPerCentroid : defaultMaxPointsPerCentroid
-        let training = n > k * cap ? try sampleRows(points, count: k * cap, generator: &generator) : points
+        let training = n > k * cap ? try points.gather(sampleOrder(rows: n, count: k * cap, generator: &generator)) : try points.block(0..<n)
         let m = training.rows
 
-        var centroids = try sampleRows(training, count: k, generator: &generator).values
+        var centroids = try training.gather(sampleOrder(rows: m, count: k, generator: &generator)).values
         renormalize(&centroids, rows: k, columns: d)
         var labels = [Int32](repeating: 0, count: m)
         var similarities = [Float](repeating: 0, count: m)
@@ -60,18 +61,27 @@ public enum SphericalKMeans {
         return KMeansResult(centroids: try Matrix(rows: k, columns: d, values: centroids), objective: objective)
     }
 
-    /// The nearest centroid (largest inner product, lowest index on ties) of every row of `points`.
-    public static func assign(_ points: Matrix, centroids: Matrix, threads: Int = 0) throws -> NearestNeighbour {
+    /// The nearest centroid (largest inner product, lowest index on ties) of every row of `points`, read a block at a
+    /// time; the blocks start at multiples of the assignment chunk, so the result is that of one pass over a matrix.
+    public static func assign(_ points: some RowSource, centroids: Matrix, threads: Int = 0) throws -> NearestNeighbour {
         guard points.columns == centroids.columns, centroids.rows > 0 else {
             throw VectorIndexError.shape("points have dimension \(points.columns), \(centroids.rows) centroids have \(centroids.columns)")
         }
         let packed = centroids.values.withUnsafeBufferPointer {
             PackedMatrix($0.baseAddress!, columns: centroids.rows, depth: centroids.columns, transposed: true)
         }
-        var labels = [Int32](repeating: 0, count: points.rows)
+        var labels = [Int](repeating: 0, count: points.rows)
         var scores = [Float](repeating: 0, count: points.rows)
-        assign(points, to: packed, labels: &labels, similarities: &scores, threads: threads)
-        return NearestNeighbour(labels: labels.map(Int.init), scores: scores)
+        try points.forEachBlock { start, block in
+            var blockLabels = [Int32](repeating: 0, count: block.rows)
+            var blockScores = [Float](repeating: 0, count: block.rows)
+            assign(block, to: packed, labels: &blockLabels, similarities: &blockScores, threads: threads)
+            for i in 0..<block.rows {
+                labels[start + i] = Int(blockLabels[i])
+                scores[start + i] = blockScores[i]
+            }
+        }
+        return NearestNeighbour(labels: labels, scores: scores)
     }
 
     static func assign(_ points: Matrix, to centroids: PackedMatrix, labels: inout [Int32], similarities: inout [Float],
@@ -173,14 +183,11 @@ public enum SphericalKMeans {
         }
     }
 
-    /// `count` distinct rows in random order (a seeded partial Fisher-Yates shuffle of the row numbers).
-    static func sampleRows(_ matrix: Matrix, count: Int, generator: inout SplitMix64) throws -> Matrix {
-        var order = Array(0..<matrix.rows)
-        for i in 0..<count { order.swapAt(i, i + Int(generator.next() % UInt64(matrix.rows - i))) }
-        var values = [Float]()
-        values.reserveCapacity(count * matrix.columns)
-        for row in order.prefix(count) { values.append(contentsOf: matrix.row(row)) }
-        return try Matrix(rows: count, columns: matrix.columns, values: values)
+    /// `count` distinct row numbers of `rows` in random order (a seeded partial Fisher-Yates shuffle).
+    static func sampleOrder(rows: Int, count: Int, generator: inout SplitMix64) -> [Int] {
+        var order = Array(0..<rows)
+        for i in 0..<count { order.swapAt(i, i + Int(generator.next() % UInt64(rows - i))) }
+        return Array(order.prefix(count))
     }
 }
 

@@ -118,6 +118,17 @@ import Testing
         #expect(expectedDecisions.filter { $0.contains("prefilter false exact-duplicate") }.count == 4, "\(expectedDecisions)")
         #expect(expectedDecisions.contains { $0.contains("semdedup false semantic-duplicate") }, "\(expectedDecisions)")
         #expect(whole.exported >= 4)
+        // Export reads a page of samples at a time; pages of one or three give the bytes of one page of all.
+        let wholeStore = try RunDatabase(existingRunAt: whole.databasePath)
+        let firstRow = try #require(expected.split(separator: "\n").first)
+        let hash = try #require((try JSONSerialization.jsonObject(with: Data(firstRow.utf8)) as? [String: Any])?["recipe"] as? String)
+        for size in [1, 3] {
+            let paged = dir.appendingPathComponent("paged-\(size).jsonl")
+            let result = try Exporter.export(store: wholeStore, finalStage: .semdedup, to: paged, model: recipe.models.generator,
+                                             recipe: hash, pageSize: size)
+            #expect(result.written == whole.exported && result.inconsistent.isEmpty)
+            #expect(try String(contentsOf: paged, encoding: .utf8) == expected, "pages of \(size)")
+        }
 
         var splitDuplicates = false, chained = false
         for count in [1, 2, 3, 7] {
