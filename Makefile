@@ -32,6 +32,7 @@ test-cluster: release
 bench: release
 	$(BIN_RELEASE) bench generate smollm2
 	$(BIN_RELEASE) bench batch smollm2
+	$(BIN_RELEASE) bench batch smollm2 --parallel 1 --runs 1 --pipeline-mix --prefix-requests 48 --prefix-parallel 8
 	$(BIN_RELEASE) bench serve smollm2
 	$(BIN_RELEASE) bench abacus-shape
 	$(BIN_RELEASE) bench model-shape qwen2.5-coder-1.5b

@@ -1,6 +1,7 @@
 // `semi-instruct bench batch MODEL`: aggregate throughput of batched generation (prompts of 64 tokens,
 // 128 generated each, at several numbers of parallel sequences, as llama-batched-bench measures), and a
-// pipeline-shaped run (many requests sharing a long prefix) with and without the prefix cache.
+// pipeline-shaped run (many requests sharing a long prefix, or with `--pipeline-mix` the build's own mix of prompt
+// and answer lengths) with and without the prefix cache.
 import ArgumentParser
 import CommandOptions
 import Engine
@@ -42,6 +43,9 @@ struct BenchBatch: AsyncParsableCommand {
 
     @Option(help: "Parallel sequences of the pipeline-shaped run.")
     var prefixParallel = 16
+
+    @Flag(help: "Make the pipeline-shaped run the build's request mix: prompts of 300-900 tokens opening with one of three shared 250-token stage prompts, answers of 16-320 tokens (lengths drawn from a fixed seed); --prefix-tokens and --prefix-generate are not used.")
+    var pipelineMix = false
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -99,7 +103,7 @@ struct BenchBatch: AsyncParsableCommand {
         var pipeline: [[String: Any]] = []
         if prefixRequests > 0 {
             let prefix = Array(text[0..<prefixTokens])
-            let requests = (0..<prefixRequests).map { i in
+            let requests = pipelineMix ? PipelineMix.requests(prefixRequests, text: text) : (0..<prefixRequests).map { i in
                 // A shared instruction block, then a request of its own.
                 let own = loaded.tokenizer.encode("\nTask \(i): sort the list \(i * 7919 % 1000) and explain step \(i % 7).",
                                                   addSpecialTokens: false)
@@ -121,7 +125,8 @@ struct BenchBatch: AsyncParsableCommand {
                     "prefix_cache": cache, "requests": prefixRequests, "parallel": prefixParallel,
                     "prompt_tokens": statistics.promptTokens, "reused_prompt_tokens": statistics.reusedPromptTokens,
                     "generated_tokens": statistics.generatedTokens, "wall_seconds": m.wall, "cpu_seconds": m.cpu,
-                    "requests_per_second": Double(prefixRequests) / m.wall,
+                    "requests_per_second": Double(prefixRequests) / m.wall, "mix": pipelineMix ? "pipeline" : "shared-prefix",
+                    "prompt_tokens_per_second": Double(statistics.promptTokens - statistics.reusedPromptTokens) / m.wall,
                     "generated_tokens_per_second": Double(statistics.generatedTokens) / m.wall,
                     "kv_bytes_touched": statistics.kvBytesTouched,
                 ])
@@ -149,15 +154,38 @@ struct BenchBatch: AsyncParsableCommand {
                          row["generated_tokens_per_second"] as! Double, row["wall_seconds"] as! Double,
                          row["cpu_seconds"] as! Double, Double(row["kv_bytes_touched"] as! Int) / 1e6))
         }
+        let shape = pipelineMix ? "the build's mix (prompts 300-900 tokens, three shared stage prompts, answers 16-320)"
+            : "\(prefixTokens)-token shared prefix"
         for row in pipeline {
-            print(String(format: "pipeline  %d requests, %d-token shared prefix, prefix cache %@: %.2f s wall, %.2f s cpu, "
-                         + "%.1f requests/s, %d of %d prompt tokens reused", row["requests"] as! Int, prefixTokens,
+            print(String(format: "pipeline  %d requests, %@, %d parallel, prefix cache %@: %.2f s wall, %.2f s cpu, "
+                         + "%.2f requests/s, %.1f generated tok/s, %d of %d prompt tokens reused", row["requests"] as! Int, shape, prefixParallel,
                          (row["prefix_cache"] as! Bool) ? "on" : "off", row["wall_seconds"] as! Double,
                          row["cpu_seconds"] as! Double, row["requests_per_second"] as! Double,
-                         row["reused_prompt_tokens"] as! Int, row["prompt_tokens"] as! Int))
+                         row["generated_tokens_per_second"] as! Double, row["reused_prompt_tokens"] as! Int, row["prompt_tokens"] as! Int))
         }
         print("load average \(load) (other processes share these cores; compare cpu s too)")
         print("resident     \(memory.current / 1_000_000) MB now, \(memory.peak / 1_000_000) MB peak")
+    }
+}
+
+/// The requests of a build: each stage's prompt (instructions and examples, shared by all its requests) and then the
+/// sample's code and evidence, 300-900 tokens in all, answered in 16 (a verdict) to 320 (a rewrite) tokens.
+public enum PipelineMix {
+    public static let stagePrompt = 250
+    public static let promptLengths = 300...900
+    public static let answerLengths = 16...320
+
+    /// `count` requests cut from `text` (at least 3,500 tokens), the same ones every time.
+    public static func requests(_ count: Int, text: [Int]) -> [BatchRequest] {
+        var generator = SplitMix64(seed: 300_900)
+        let stages = (0..<3).map { Array(text[(stagePrompt * $0)..<(stagePrompt * ($0 + 1))]) }
+        return (0..<count).map { i in
+            let length = promptLengths.lowerBound + Int(generator.next() % UInt64(promptLengths.count))
+            let answer = answerLengths.lowerBound + Int(generator.next() % UInt64(answerLengths.count))
+            let start = stagePrompt * 3 + (97 * i) % 2048
+            return BatchRequest(promptIDs: stages[i % 3] + Array(text[start..<(start + length - stagePrompt)]),
+                                settings: SamplingSettings(maxTokens: answer))
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 // `semi-instruct model info|tokenize|generate` and `bench generate|batch` through the built binary.
+import Benchmarks
 import Foundation
 import ModelFiles
 import Testing
@@ -102,6 +103,19 @@ struct ModelCLITests {
         #expect(pipeline.map { $0["prefix_cache"] as? Bool } == [false, true])
         #expect(pipeline.first?["reused_prompt_tokens"] as? Int == 0)
         #expect((pipeline.last?["reused_prompt_tokens"] as? Int ?? 0) >= 2 * 32)
+    }
+
+    /// `bench batch --pipeline-mix`: a build's lengths, three shared stage prompts, and the same requests every run.
+    @Test func thePipelineMixHasTheBuildsShapes() throws {
+        let text = Array(0..<4_000)
+        let requests = PipelineMix.requests(60, text: text)
+        #expect(requests.allSatisfy { PipelineMix.promptLengths.contains($0.promptIDs.count) && PipelineMix.answerLengths.contains($0.settings.maxTokens) })
+        #expect(Set(requests.map { Array($0.promptIDs.prefix(PipelineMix.stagePrompt)) }).count == 3)
+        // The rest of each prompt is the request's own: no two requests share more than their stage prompt.
+        #expect(Set(requests.map { $0.promptIDs[PipelineMix.stagePrompt] }).count == requests.count)
+        // Lengths spread over the ranges, not one shape repeated.
+        #expect(Set(requests.map(\.promptIDs.count)).count > 30 && Set(requests.map(\.settings.maxTokens)).count > 30)
+        #expect(PipelineMix.requests(60, text: text).map(\.promptIDs) == requests.map(\.promptIDs))
     }
 
     @Test func badModelsAndArgumentsAreErrors() throws {
