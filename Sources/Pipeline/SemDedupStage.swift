@@ -94,7 +94,9 @@ struct SemDedupStage: Stage {
         for start in stride(from: 0, to: missing.count, by: SpilledRows.blockRows) {
             let part = Array(missing[start..<min(missing.count, start + SpilledRows.blockRows)])
             let samples = try part.map { index in
-                guard let sample = try context.store.sample(id: batch[index].id) else { throw PipelineError.input(path: context.runDirectory.path, message: "sample \(batch[index].id) is no longer in the run database") }
+                guard let sample = try context.store.sample(id: batch[index].id) else {
+                    throw PipelineError.input(path: context.runDirectory.path, message: "sample \(batch[index].id) is no longer in the run database")
+                }
                 return sample
             }
             for (index, vector) in zip(part, try await embed(samples, embedder: embedder, context: context)) {
