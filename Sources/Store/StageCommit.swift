@@ -76,10 +76,16 @@ extension RunDatabase {
 
     /// Samples that `previous` kept (every sample when nil) and `stage` has not decided yet, in input order.
     public func pending(stage: String, after previous: String?, withCode: Bool = true) throws -> [SampleRecord] {
-        // Without their code, samples keep their place and provenance but not their two long texts.
-        let columns = withCode ? "s.*" : "s.id, s.ordinal, s.source, s.line, s.entryPoint, '' AS code, NULL AS givenInstruction, "
-            + "s.moduleName, s.moduleRoot, s.repository, s.revision, s.license, s.licenseSource"
         return try writer.read { db in
+            // Without their code, samples keep their place and provenance but not their two long texts.
+            let columns = withCode ? "s.*" : try Row.fetchAll(db, sql: "PRAGMA table_info(sample)").map { row -> String in
+                let name: String = row["name"]
+                switch name {
+                case "code": return "'' AS code"
+                case "givenInstruction": return "NULL AS givenInstruction"
+                default: return "s.\"\(name)\""
+                }
+            }.joined(separator: ", ")
             if let previous {
                 return try SampleRecord.fetchAll(db, sql: """
                     SELECT \(columns) FROM sample s JOIN outcome p ON p.sampleId = s.id AND p.stage = ? AND p.kept
@@ -223,21 +229,10 @@ extension RunDatabase {
         }
     }
 
-    /// The stored vectors of `sampleIds` under `model`, row by row in that order, in one buffer of `dimension` floats a
-    /// row (a merge may hold millions: no array a vector, one pass over the table); the positions with no stored vector,
-    /// whose rows stay zero. A stored vector of another length is an error naming its sample.
-    public func embeddingRows(model: String, sampleIds: [String], dimension: Int) throws -> (values: [Float], missing: [Int]) {
-        var values = [Float](repeating: 0, count: sampleIds.count * dimension)
-        let missing = try values.withUnsafeMutableBytes { target in
-            try embeddingRows(model: model, sampleIds: sampleIds, dimension: dimension) { index, bytes in
-                (target.baseAddress! + index * bytes.count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            }
-        }
-        return (values, missing)
-    }
-
     /// The stored vectors of `sampleIds` under `model`, each handed to `row` with its position in `sampleIds` (in the
-    /// table's order, one pass); returns the positions with none. What `row` is given is valid only during the call.
+    /// table's order, one pass: a merge may hold millions, and no array a vector is made); returns the positions with
+    /// none. What `row` is given is valid only during the call. A stored vector of another length is an error naming
+    /// its sample.
     public func embeddingRows(model: String, sampleIds: [String], dimension: Int,
                               _ row: (Int, UnsafeRawBufferPointer) throws -> Void) throws -> [Int] {
         var position: [String: Int] = [:]
