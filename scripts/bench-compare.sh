@@ -104,8 +104,8 @@ BATCHED_BENCH=$(bash scripts/bench/build_llama_cpp.sh "$VENV" "$CACHE" llama-bat
 $BIN bench abacus-shape --keep "$WORK/abacus-shape.gguf" --directory "$WORK"
 REPEATS="${BENCH_BATCH_REPEATS:-3}"
 for r in $(seq "$REPEATS"); do
-  # Ours twice, prompts in float (the default) and in int8 (--prompt-precision int8), beside one llama.cpp run.
-  for prompts in float int8; do
+  # Ours three times, prompts in float (the default), bf16 and int8 (--prompt-precision), beside one llama.cpp run.
+  for prompts in float bf16 int8; do
     /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours-Q4_K_M-$prompts-$r.time" \
       $BIN bench batch "$WORK/abacus-shape.gguf" --runs 1 --prefix-requests 0 --prompt-tokens 128 --generate-tokens 32 \
       --parallel 1,4,8 --kv "${BENCH_BATCH_KV:-f32}" --prompt-precision "$prompts" --json > "$WORK/ours-Q4_K_M-$prompts-$r.json"
@@ -113,11 +113,10 @@ for r in $(seq "$REPEATS"); do
   /usr/bin/time -f "%e %U %S %M" -o "$WORK/theirs-Q4_K_M-float-$r.time" \
     "$BATCHED_BENCH" -m "$WORK/abacus-shape.gguf" -c 4096 -b 2048 -ub 512 -npp 128 -ntg 32 -npl 1,4,8 -t 2 \
     --output-format jsonl -lv 4 > "$WORK/theirs-Q4_K_M-float-$r.jsonl" 2> "$WORK/theirs-Q4_K_M-float-$r.log"
-  for f in jsonl log time; do cp "$WORK/theirs-Q4_K_M-float-$r.$f" "$WORK/theirs-Q4_K_M-int8-$r.$f"; done
+  for f in jsonl log time; do for prompts in bf16 int8; do cp "$WORK/theirs-Q4_K_M-float-$r.$f" "$WORK/theirs-Q4_K_M-$prompts-$r.$f"; done; done
 done
 # Issue 20's aims: batched decode and prompts at 2x llama.cpp's (4 and 8 sequences).
-python3 scripts/bench/batch_compare.py Q4_K_M-float "$WORK" "$REPEATS" 4,8 2
-python3 scripts/bench/batch_compare.py Q4_K_M-int8 "$WORK" "$REPEATS" 4,8 2
+for prompts in float bf16 int8; do python3 scripts/bench/batch_compare.py "Q4_K_M-$prompts" "$WORK" "$REPEATS" 4,8 2; done
 rm -f "$WORK/abacus-shape.gguf"
 fi
 

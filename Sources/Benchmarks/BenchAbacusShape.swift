@@ -57,8 +57,8 @@ struct ShapeBenchOptions: ParsableArguments {
     @Option(help: "Activations of the decoding products: int8 or float.")
     var precision = ActivationPrecision.int8
 
-    @Option(help: "Activations of the prompt's products: float or int8.")
-    var promptPrecision = ActivationPrecision.float
+    @Option(help: "Activations of the prompt's products: float, bf16 or int8.")
+    var promptPrecision = PromptPrecision.float
 
     @Option(help: "Directory for the temporary model file (default: the system's temporary directory).")
     var directory: String?
@@ -103,7 +103,7 @@ struct ShapeBenchmark {
         BLAS.threads = threads
         let activations = precision
         // As the sessions run it: float whenever the decoding products are.
-        let promptPrecision = precision == .float ? .float : options.promptPrecision
+        let promptPrecision: PromptPrecision = precision == .float ? .float : options.promptPrecision
 
         var generator = SplitMix64(seed: 7)
         let prompt = (0..<promptTokens).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }

@@ -127,7 +127,7 @@ struct BenchGenerate: AsyncParsableCommand {
     }
 
     /// What the sessions' prompts ran at: float whenever the decoding products are.
-    var effectivePromptPrecision: ActivationPrecision { model.precision == .float ? .float : promptOption.promptPrecision }
+    var effectivePromptPrecision: PromptPrecision { model.precision == .float ? .float : promptOption.promptPrecision }
 }
 
 /// Resident set size from /proc/self/status (Linux).

@@ -21,8 +21,8 @@
 #endif
 
 enum {
-    NR = 32,   // columns of a packed B panel (two AVX-512 registers)
-    KC = 256,  // rows of B per block: a 32 KiB sliver, inside Zen's 48 KiB L1 beside one A strip
+    NR = CK_GEMM_PANEL,  // columns of a packed B panel (two AVX-512 registers)
+    KC = CK_GEMM_DEPTH,  // rows of B per block: a 32 KiB sliver, inside Zen's 48 KiB L1 beside one A strip
     MC = 48,   // rows of A per block: 48 KiB on the stack, a multiple of every path's MR
     ARGMAX_ROWS = 48,
 };
@@ -159,20 +159,24 @@ static CK_AVX2_TARGET void kernel_avx2(int64_t kc, const float *a, int64_t lda, 
     if (cols > 16) kernel_avx2_half(kc, a, b + 16, c + 16, ldc, rows, cols - 16, alpha, beta, read_c);
 }
 
-// Twelve rows by 32 columns: 24 accumulators, two loads of B and twelve broadcasts of A per step. A is
+// Up to twelve rows by 32 columns: 24 accumulators, two loads of B and twelve broadcasts of A per step. A is
 // read in place (broadcasts from twelve row streams cost what broadcasts from a packed strip cost, and
-// packing A cost more than the products where B has only one panel, as in attention).
-static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, int64_t lda, const float *b, float *c, int64_t ldc,
-                                           int rows, int cols, float alpha, float beta, int read_c) {
+// packing A cost more than the products where B has only one panel, as in attention). Each (row, column)
+// is one FMA chain over p whatever the strip holds, so a strip of fewer rows runs only its own chains
+// (one input row, as in float decoding, costs 2 FMAs a step, not 24) and gives the same numbers.
+static inline CK_AVX512_TARGET __attribute__((always_inline)) void strip_avx512(const int mr, int64_t kc, const float *a,
+                                                                               int64_t lda, const float *b, float *c,
+                                                                               int64_t ldc, int cols, float alpha,
+                                                                               float beta, int read_c) {
     const float *row[MR_AVX512];
-    for (int r = 0; r < MR_AVX512; r++) row[r] = a + (r < rows ? r : rows - 1) * lda;  // edge rows repeat the last
+    for (int r = 0; r < mr; r++) row[r] = a + r * lda;
     __m512 acc[MR_AVX512][2];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < MR_AVX512; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int r = 0; r < mr; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
     for (int64_t p = 0; p < kc; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * NR), b1 = _mm512_loadu_ps(b + p * NR + 16);
 #pragma clang loop unroll(full)
-        for (int r = 0; r < MR_AVX512; r++) {
+        for (int r = 0; r < mr; r++) {
             __m512 ar = _mm512_set1_ps(row[r][p]);
             acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
@@ -182,8 +186,7 @@ static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, int64_t l
     __mmask16 mask1 = cols >= 32 ? 0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma clang loop unroll(full)
-    for (int r = 0; r < MR_AVX512; r++) {
-        if (r >= rows) continue;
+    for (int r = 0; r < mr; r++) {
         float *out = c + r * ldc;
         __m512 v0 = _mm512_mul_ps(va, acc[r][0]), v1 = _mm512_mul_ps(va, acc[r][1]);
         if (read_c) {
@@ -193,6 +196,18 @@ static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, int64_t l
         _mm512_mask_storeu_ps(out, mask0, v0);
         _mm512_mask_storeu_ps(out + 16, mask1, v1);
     }
+}
+
+// One specialisation per strip height.
+static CK_AVX512_TARGET void kernel_avx512(int64_t kc, const float *a, int64_t lda, const float *b, float *c, int64_t ldc,
+                                           int rows, int cols, float alpha, float beta, int read_c) {
+#define CK_STRIP(R) case R: strip_avx512(R, kc, a, lda, b, c, ldc, cols, alpha, beta, read_c); break;
+    switch (rows) {
+    CK_STRIP(1) CK_STRIP(2) CK_STRIP(3) CK_STRIP(4) CK_STRIP(5) CK_STRIP(6)
+    CK_STRIP(7) CK_STRIP(8) CK_STRIP(9) CK_STRIP(10) CK_STRIP(11)
+    default: strip_avx512(MR_AVX512, kc, a, lda, b, c, ldc, cols, alpha, beta, read_c); break;
+    }
+#undef CK_STRIP
 }
 #endif
 

@@ -200,6 +200,35 @@ static CK_AVX512 void dequantize_group_avx512(int type, const uint8_t *group, in
     }
 }
 
+CK_AVX512 void ck_dequantize_packed_panel(int type, const void *packed, int64_t n, int64_t g, int64_t first, int64_t count,
+                                          float *panel, int64_t stride) {
+    if (packed_is_k(type)) {
+        ck_dequantize_packed_k_panel(type, packed, n, g, first, count, panel, stride);
+        return;
+    }
+    const int64_t blocks = n / 32, scales = scales_bytes(type), quants = quants_bytes(type);
+    const uint8_t *group = (const uint8_t *)packed + (size_t)(g * group_bytes(type, blocks));
+    const uint8_t *quant_region = group + scales_region(type, blocks);
+    const __m512 offset = _mm512_set1_ps((float)-quant_offset(type));
+    for (int64_t b = first / 32; b < (first + count) / 32; b++) {
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(group + b * scales))), m = _mm512_setzero_ps();
+        if (has_min(type)) m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(group + b * scales + 2 * GROUP_ROWS)));
+        __m512i w[PIECES];
+        packed_pieces(type, quant_region + b * quants, w);
+        float *out = panel + (b * 32 - first) * stride;
+        for (int k = 0; k < PIECES; k++)
+            for (int t = 0; t < 4; t++) {
+                __m512 q = lane_byte_values(w[k], t), v;
+                switch (type) {
+                case CK_TYPE_Q4_1: v = _mm512_fmadd_ps(d, q, m); break;
+                case CK_TYPE_Q5_1: v = _mm512_add_ps(_mm512_mul_ps(d, q), m); break;
+                default: v = _mm512_mul_ps(d, _mm512_sub_ps(q, offset)); break;
+                }
+                _mm512_storeu_ps(out + (4 * k + t) * stride, v);
+            }
+    }
+}
+
 // One group of 16 rows times `count` inputs; sums[j] holds input j's activation half sums (ck_q8a_sums).
 // `next`, when not NULL, is the following group: fetched block by block alongside, so the weights stream
 // from memory while this group computes.

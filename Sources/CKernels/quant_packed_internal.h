@@ -74,6 +74,13 @@ typedef void (*ck_packed_tile)(int type, const uint8_t *group, const uint8_t *ne
                                const int32_t *const *sums, int count, __m512 *totals);
 CK_AVX512 void ck_packed_k_tile(int type, const uint8_t *group, const uint8_t *next, int64_t superblocks, const ck_block_q8a *const *x,
                                 const int32_t *const *sums, int count, __m512 *totals);
+// Group `g`'s 16 rows as floats over values [first, first + count) (whole 32-value blocks), laid out down a GEMM
+// panel: value i of the group's row l at panel[(i - first) * stride + l]. Bit for bit what the file's rows
+// dequantize to. The _k_ form serves the K-quants (ck_dequantize_packed_panel hands them to it).
+CK_AVX512 void ck_dequantize_packed_panel(int type, const void *packed, int64_t n, int64_t g, int64_t first, int64_t count,
+                                          float *panel, int64_t stride);
+CK_AVX512 void ck_dequantize_packed_k_panel(int type, const void *packed, int64_t n, int64_t g, int64_t first, int64_t count,
+                                            float *panel, int64_t stride);
 #endif
 
 #ifdef CK_X86
@@ -140,6 +147,11 @@ static inline CK_AVX512 __attribute__((always_inline)) void store_piece_pairs(__
 static inline CK_AVX512 __m512 spread_quarter(__m512 per_row, int quarter) {
     const __m512i row_of_lane = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
     return _mm512_permutexvar_ps(_mm512_add_epi32(row_of_lane, _mm512_set1_epi32(4 * quarter)), per_row);
+}
+
+// Byte `t` of every lane of a piece register as floats: value 4p + t of the block for each of the 16 rows.
+static inline CK_AVX512 __m512 lane_byte_values(__m512i piece, int t) {
+    return _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(piece, (unsigned)(8 * t)), _mm512_set1_epi32(0xff)));
 }
 
 // 16 bytes (four rows x four values) of a piece register's quarter as floats.

@@ -203,39 +203,63 @@ CK_AVX512 void ck_packed_k_tile(int type, const uint8_t *group, const uint8_t *n
 #undef CK_K_CASE
 }
 
+// Per row (lane) of sub-block `sub`: the step of each half (Q6_K's two 16-value sub-blocks; one step for Q4_K/Q5_K)
+// and the min (zero for Q6_K), from the super-block's header, as dequantize_k_row computes them.
+static inline CK_AVX512 __attribute__((always_inline)) void k_steps(int type, const uint8_t *header, int sub, __m512 *steps,
+                                                                   __m512 *min) {
+    __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)header));
+    if (type == CK_TYPE_Q6_K) {
+        steps[0] = _mm512_mul_ps(d, bytes_as_floats(header + SCALES_AT + 32 * sub, 1));
+        steps[1] = _mm512_mul_ps(d, bytes_as_floats(header + SCALES_AT + 32 * sub + 16, 1));
+        *min = _mm512_setzero_ps();
+    } else {
+        __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(header + 32)));
+        steps[0] = steps[1] = _mm512_mul_ps(d, bytes_as_floats(header + SCALES_AT + 16 * sub, 0));
+        *min = _mm512_mul_ps(dmin, bytes_as_floats(header + MINS_AT + 16 * sub, 0));
+    }
+}
+
+// Values from their quants q and their half's step and min, as dequantize_k_row.
+static inline CK_AVX512 __m512 k_values(int type, __m512 step, __m512 min, __m512 q) {
+    return type == CK_TYPE_Q6_K ? _mm512_mul_ps(step, _mm512_sub_ps(q, _mm512_set1_ps(32))) : _mm512_sub_ps(_mm512_mul_ps(step, q), min);
+}
+
 // The rows of one group inside [first, end) as floats: the same operations as dequantize_k_row.
 static CK_AVX512 void dequantize_k_group_avx512(int type, const uint8_t *group, int64_t n, int64_t group_first, int64_t first,
                                                 int64_t end, float *y) {
     for (int64_t s = 0; s < n / CK_QK; s++) {
         const uint8_t *header = group + s * superblock_bytes(type);
-        __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)header));
-        __m512 dmin = type == CK_TYPE_Q6_K ? d : _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(header + 32)));
         for (int sub = 0; sub < 8; sub++) {
             __m512i w[PIECES];
             packed_pieces(type, header + HEADER_BYTES + sub * block_bytes(type), w);
-            // Per row: the step of each half (Q6_K's two 16-value sub-blocks; one step for Q4_K/Q5_K) and the min.
-            __m512 steps[2], mins = _mm512_setzero_ps();
-            if (type == CK_TYPE_Q6_K) {
-                steps[0] = _mm512_mul_ps(d, bytes_as_floats(header + SCALES_AT + 32 * sub, 1));
-                steps[1] = _mm512_mul_ps(d, bytes_as_floats(header + SCALES_AT + 32 * sub + 16, 1));
-            } else {
-                steps[0] = steps[1] = _mm512_mul_ps(d, bytes_as_floats(header + SCALES_AT + 16 * sub, 0));
-                mins = _mm512_mul_ps(dmin, bytes_as_floats(header + MINS_AT + 16 * sub, 0));
-            }
+            __m512 steps[2], mins;
+            k_steps(type, header, sub, steps, &mins);
             for (int quarter = 0; quarter < 4; quarter++) {
                 __m512 step[2] = { spread_quarter(steps[0], quarter), spread_quarter(steps[1], quarter) };
                 __m512 min = spread_quarter(mins, quarter);
                 for (int k = 0; k < PIECES; k += 2) {
                     __m512 v[2];
-                    for (int e = 0; e < 2; e++) {
-                        __m512 q = quarter_values(w[k + e], quarter);
-                        v[e] = type == CK_TYPE_Q6_K ? _mm512_mul_ps(step[(k + e) / 4], _mm512_sub_ps(q, _mm512_set1_ps(32)))
-                                                    : _mm512_sub_ps(_mm512_mul_ps(step[0], q), min);
-                    }
+                    for (int e = 0; e < 2; e++) v[e] = k_values(type, step[(k + e) / 4], min, quarter_values(w[k + e], quarter));
                     store_piece_pairs(v[0], v[1], group_first + 4 * quarter, first, end, y, n, s * CK_QK + 32 * sub + 4 * k);
                 }
             }
         }
+    }
+}
+
+CK_AVX512 void ck_dequantize_packed_k_panel(int type, const void *packed, int64_t n, int64_t g, int64_t first, int64_t count,
+                                            float *panel, int64_t stride) {
+    const uint8_t *group = (const uint8_t *)packed + (size_t)(g * group_bytes(type, n));
+    for (int64_t b = first / 32; b < (first + count) / 32; b++) {
+        const uint8_t *header = group + b / 8 * superblock_bytes(type);
+        const int sub = (int)(b % 8);
+        __m512i w[PIECES];
+        packed_pieces(type, header + HEADER_BYTES + sub * block_bytes(type), w);
+        __m512 steps[2], min;
+        k_steps(type, header, sub, steps, &min);
+        float *out = panel + (b * 32 - first) * stride;
+        for (int k = 0; k < PIECES; k++)
+            for (int t = 0; t < 4; t++) _mm512_storeu_ps(out + (4 * k + t) * stride, k_values(type, steps[k / 4], min, lane_byte_values(w[k], t)));
     }
 }
 #endif

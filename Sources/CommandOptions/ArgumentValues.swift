@@ -7,6 +7,7 @@ import Pipeline
 
 extension KVPrecision: ExpressibleByArgument {}
 extension ActivationPrecision: ExpressibleByArgument {}
+extension PromptPrecision: ExpressibleByArgument {}
 extension KeepPolicy: ExpressibleByArgument {}
 extension AssignmentMethod: ExpressibleByArgument {}
 extension KMeansImplementation: ExpressibleByArgument {}

@@ -23,6 +23,6 @@ public struct ModelArgument: ParsableArguments {
 public struct PromptPrecisionOption: ParsableArguments {
     public init() {}
 
-    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill) or int8 (2-3x faster prompts on K-quant and other packed weights; exactly int8 decoding's arithmetic; float whenever --precision is float).")
-    public var promptPrecision = ActivationPrecision.float
+    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill), bf16 (weights and activations rounded to bfloat16, FP32 sums: faster where the CPU has AVX-512 BF16, float elsewhere) or int8 (2-3x faster prompts on K-quant and other packed weights; exactly int8 decoding's arithmetic); float whenever --precision is float.")
+    public var promptPrecision = PromptPrecision.float
 }

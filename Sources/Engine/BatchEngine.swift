@@ -91,7 +91,8 @@ public final class BatchEngine: @unchecked Sendable {
                 rows.append(BatchRow(token: sequence.token(at: p), position: p, tableStart: tableStart,
                                      logitsIndex: samples ? logitRows : nil,
                                      floatActivations: options.precision == .float
-                                         || (p < sequence.prompt.count && options.promptPrecision == .float),
+                                         || (p < sequence.prompt.count && options.promptPrecision != .int8),
+                                     bfloat16: options.precision != .float && p < sequence.prompt.count && options.promptPrecision == .bf16,
                                      prompt: p < sequence.prompt.count))
                 if samples { logitRows += 1 }
             }

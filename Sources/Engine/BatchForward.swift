@@ -14,9 +14,12 @@ struct BatchRow {
     let tableStart: Int
     /// The index of this row's logits in the step's output, when the row's next token is sampled.
     let logitsIndex: Int?
-    /// Whether its products take float activations (a prompt token at float prompt precision, or any token at float
+    /// Whether its products take float activations (a prompt token at float or bf16 prompt precision, or any token at float
     /// precision); 8-bit ones otherwise. Float rows come after all 8-bit rows in a step.
     let floatActivations: Bool
+    /// Float activations rounded to bfloat16 with the dequantized weights (a prompt token at bf16 prompt precision);
+    /// a step's float rows are all bfloat16 or none.
+    var bfloat16 = false
     /// A prompt token. Prompt rows come after the generated tokens' rows in a step, and store their keys and values
     /// before any row attends (a prompt's later rows read them); a generated token's row is its sequence's only one.
     let prompt: Bool
@@ -79,6 +82,8 @@ final class BatchForward {
         let n = rows.count, dim = c.hiddenSize, ffn = c.intermediateSize, hd = c.headDimension
         let floatFrom = rows.firstIndex(where: \.floatActivations) ?? n
         precondition(rows[floatFrom...].allSatisfy(\.floatActivations), "float rows must follow the 8-bit rows")
+        let bfloat16 = floatFrom < n && rows[floatFrom].bfloat16
+        precondition(rows[floatFrom...].allSatisfy { $0.bfloat16 == bfloat16 }, "a step's float rows are all bfloat16 or none")
         // Rows from here on store their keys and values before attention: every prompt row, and all rows of a float step.
         let storedFrom = min(floatFrom, rows.firstIndex(where: \.prompt) ?? n)
         precondition(rows[storedFrom...].allSatisfy { $0.prompt || $0.floatActivations }, "prompt rows must follow the generated tokens' rows")
@@ -97,13 +102,13 @@ final class BatchForward {
 
         for (l, layer) in w.layers.enumerated() {
             normed.invalidate()
-            BatchMatmul.multiply([layer.query, layer.key, layer.value], normed, rows: n, floatFrom: floatFrom, into: [q, k, v], pool: pool)
+            BatchMatmul.multiply([layer.query, layer.key, layer.value], normed, rows: n, floatFrom: floatFrom, bfloat16: bfloat16, into: [q, k, v], pool: pool)
             if Self.reshapes(layer) { eachRow(n) { r in shapeProjections(r, layer: layer) } }
             // A prompt's rows store their keys and values before any row attends: its later rows read them.
             eachRow(n - storedFrom) { i in rotateAndStore(storedFrom + i, rows[storedFrom + i], layer: l, table: table) }
             attend(rows, layer: l, table: table, storingBefore: storedFrom)
             attended.invalidate()
-            BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
+            BatchMatmul.multiply([layer.attentionOutput], attended, rows: n, floatFrom: floatFrom, bfloat16: bfloat16, into: [projected], pool: pool)
             eachRow(n) { r in
                 if let bias = layer.attentionOutputBias { Ops.add(projected + r * dim, bias, count: dim) }
                 if let post = layer.postNorms {
@@ -114,14 +119,14 @@ final class BatchForward {
             }
             normed.invalidate()
             if let gateMatrix = layer.gate {
-                BatchMatmul.multiply([gateMatrix, layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values, up], pool: pool)
+                BatchMatmul.multiply([gateMatrix, layer.up], normed, rows: n, floatFrom: floatFrom, bfloat16: bfloat16, into: [gate.values, up], pool: pool)
                 let geglu = c.features.mlp == .geglu
                 eachRow(n) { r in
                     if geglu { Ops.geglu(gate.row(r), up + r * ffn, count: ffn) } else { Ops.swiglu(gate.row(r), up + r * ffn, count: ffn) }
                 }
             } else {
                 // A GELU MLP: one up product, through GELU, read by the down product.
-                BatchMatmul.multiply([layer.up], normed, rows: n, floatFrom: floatFrom, into: [gate.values], pool: pool)
+                BatchMatmul.multiply([layer.up], normed, rows: n, floatFrom: floatFrom, bfloat16: bfloat16, into: [gate.values], pool: pool)
                 let tanh = c.features.mlp == .geluTanh
                 eachRow(n) { r in
                     if let bias = layer.upBias { Ops.add(gate.row(r), bias, count: ffn) }
@@ -129,7 +134,7 @@ final class BatchForward {
                 }
             }
             gate.invalidate()
-            BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, into: [projected], pool: pool)
+            BatchMatmul.multiply([layer.down], gate, rows: n, floatFrom: floatFrom, bfloat16: bfloat16, into: [projected], pool: pool)
             eachRow(n) { r in
                 if let bias = layer.downBias { Ops.add(projected + r * dim, bias, count: dim) }
                 if let post = layer.postNorms {

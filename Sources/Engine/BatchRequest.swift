@@ -44,13 +44,14 @@ public struct BatchOptions: Sendable, Equatable {
     /// Activations of the generated tokens' products and of the output head: int8 (fastest) or float (closest to a
     /// float reference). Float makes the prompt tokens float too.
     public var precision: ActivationPrecision
-    /// Activations of the prompt tokens' products: float (read as precisely as a float prefill) or int8 (the packed
-    /// 8-bit products, 2-3x faster prompts on K-quant files; logits move as int8 decoding's do).
-    public var promptPrecision: ActivationPrecision
+    /// Activations of the prompt tokens' products: float (read as precisely as a float prefill), bf16 (weights and
+    /// activations rounded to bfloat16, FP32 sums) or int8 (the packed 8-bit products, 2-3x faster prompts on K-quant
+    /// files; logits move as int8 decoding's do).
+    public var promptPrecision: PromptPrecision
 
     public init(maxSequences: Int = 16, kvMemoryBytes: Int = 512 << 20, kvPrecision: KVPrecision = .f32,
                 blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256, precision: ActivationPrecision = .int8,
-                promptPrecision: ActivationPrecision = .float) {
+                promptPrecision: PromptPrecision = .float) {
         self.precision = precision
         self.promptPrecision = promptPrecision
         self.maxSequences = max(1, maxSequences)

@@ -34,9 +34,9 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// A fresh sequence that can hold `capacity` tokens. `precision` is what the products of decoded tokens and the
     /// output head use; an int8 head rescores its near-ties with floats. `promptPrecision` is what `process(_:)`'s prompt
-    /// tokens use (float unless int8 is asked for, and float whenever `precision` is); the reference and embedding
+    /// tokens use (float unless bf16 or int8 is asked for, and float whenever `precision` is); the reference and embedding
     /// readers (`process(_:logitsAt:)`, hidden states) always read prompts in float.
-    public func makeSession(capacity: Int, precision: ActivationPrecision = .int8, promptPrecision: ActivationPrecision = .float) -> LlamaSession {
+    public func makeSession(capacity: Int, precision: ActivationPrecision = .int8, promptPrecision: PromptPrecision = .float) -> LlamaSession {
         LlamaSession(model: self, capacity: min(capacity, config.contextLength), precision: precision, promptPrecision: promptPrecision)
     }
 }
@@ -47,7 +47,7 @@ public final class LlamaModel: @unchecked Sendable {
 public final class LlamaSession: @unchecked Sendable {
     public let model: LlamaModel
     public let layerPrecision: ActivationPrecision
-    public let promptPrecision: ActivationPrecision
+    public let promptPrecision: PromptPrecision
     public let capacity: Int
     public private(set) var count = 0
     let kv: KVBlockPool
@@ -57,7 +57,7 @@ public final class LlamaSession: @unchecked Sendable {
     /// Most logit rows one pass computes.
     static let logitRows = 8
 
-    init(model: LlamaModel, capacity: Int, precision: ActivationPrecision, promptPrecision: ActivationPrecision) {
+    init(model: LlamaModel, capacity: Int, precision: ActivationPrecision, promptPrecision: PromptPrecision) {
         self.model = model
         self.capacity = capacity
         layerPrecision = precision
@@ -83,7 +83,7 @@ public final class LlamaSession: @unchecked Sendable {
     /// last token's logits, valid while the session lives and until its next `process` or `decode`.
     @discardableResult
     public func process(_ tokens: [Int]) -> UnsafeBufferPointer<Float> {
-        run(tokens, float: promptPrecision == .float, logitsAt: tokens.isEmpty ? [] : [tokens.count - 1]) { _, _ in }
+        run(tokens, float: promptPrecision != .int8, bfloat16: promptPrecision == .bf16, logitsAt: tokens.isEmpty ? [] : [tokens.count - 1]) { _, _ in }
         return UnsafeBufferPointer(start: forward.logits, count: model.config.vocabularySize)
     }
 
@@ -118,7 +118,7 @@ public final class LlamaSession: @unchecked Sendable {
 
     /// Feeds `tokens` in passes of at most `maxRows` rows and `logitRows` logit rows; `logits` sees each asked
     /// position with its row in the pass's logits, `chunkDone` each pass's row count.
-    private func run(_ tokens: [Int], float: Bool, prompt: Bool = true, logitsAt positions: [Int], finalHidden: UnsafeMutablePointer<Float>? = nil,
+    private func run(_ tokens: [Int], float: Bool, bfloat16: Bool = false, prompt: Bool = true, logitsAt positions: [Int], finalHidden: UnsafeMutablePointer<Float>? = nil,
                      logits: (Int, Int) -> Void, chunkDone: (Int) -> Void = { _ in }) {
         precondition(count + tokens.count <= capacity, "\(count + tokens.count) tokens exceed the session's \(capacity)")
         let asked = Set(positions)
@@ -130,7 +130,8 @@ public final class LlamaSession: @unchecked Sendable {
             while index < tokens.count && rows.count < forward.maxRows && !(asked.contains(index) && wanted.count == Self.logitRows) {
                 let sampled = asked.contains(index)
                 rows.append(BatchRow(token: tokens[index], position: count + index - start, tableStart: 0,
-                                     logitsIndex: sampled ? wanted.count : nil, floatActivations: float, prompt: prompt))
+                                     logitsIndex: sampled ? wanted.count : nil, floatActivations: float, bfloat16: bfloat16,
+                                     prompt: prompt))
                 if sampled { wanted.append(index) }
                 index += 1
             }

@@ -22,7 +22,7 @@ public final class LlamaGenerator: TextGenerator, @unchecked Sendable {
 
     /// `promptPrecision` (float unless given) is the prompt tokens' activations; `batchOptions`' own is replaced.
     public init(_ loaded: LoadedModel, template: ChatTemplate? = nil, precision: ActivationPrecision = .int8,
-                promptPrecision: ActivationPrecision = .float, batchOptions: BatchOptions = BatchOptions()) {
+                promptPrecision: PromptPrecision = .float, batchOptions: BatchOptions = BatchOptions()) {
         self.loaded = loaded
         templateOverride = template
         self.precision = precision

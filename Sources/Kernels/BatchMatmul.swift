@@ -51,8 +51,9 @@ public enum BatchMatmul {
     /// outs[i][j * ws[i].rows + r] = ws[i] row r . input row j, for the first `rows` inputs: several
     /// matrices over the same inputs in one pass of the pool (q, k, v; gate, up). Quantized weights take
     /// 8-bit activations for inputs before `floatFrom` and float activations from there on (prompt
-    /// tokens, read as precisely as a session's prefill); float weights always take float activations.
-    public static func multiply(_ ws: [WeightMatrix], _ x: ActivationRows, rows: Int, floatFrom: Int? = nil,
+    /// tokens, read as precisely as a session's prefill; `bfloat16` rounds them and the dequantized weights to
+    /// bfloat16); float weights always take float activations.
+    public static func multiply(_ ws: [WeightMatrix], _ x: ActivationRows, rows: Int, floatFrom: Int? = nil, bfloat16: Bool = false,
                                 into outs: [UnsafeMutablePointer<Float>], pool: WorkerPool) {
         precondition(ws.count == outs.count, "batched matmul: \(ws.count) matrices, \(outs.count) outputs")
         precondition(rows <= x.capacity, "batched matmul: \(rows) rows, room for \(x.capacity)")
@@ -76,10 +77,10 @@ public enum BatchMatmul {
                                           Int64(split), out, Int64(w.rows), Int64(lower), Int64(upper))
                         }
                         if split < rows {
-                            ck_matmul_dequantized(Int32(w.type.rawValue), w.data, w.rowBytes, w.packed.map { UnsafeRawPointer($0.bytes) },
-                                                  Int64(w.rows), Int64(w.columns), x.row(split),
-                                                  Int64(x.columns), Int64(rows - split), out + split * w.rows, Int64(w.rows),
-                                                  Int64(lower), Int64(upper))
+                            let product = bfloat16 ? ck_matmul_dequantized_bf16 : ck_matmul_dequantized
+                            product(Int32(w.type.rawValue), w.data, w.rowBytes, w.packed.map { UnsafeRawPointer($0.bytes) },
+                                    Int64(w.rows), Int64(w.columns), x.row(split), Int64(x.columns), Int64(rows - split),
+                                    out + split * w.rows, Int64(w.rows), Int64(lower), Int64(upper))
                         }
                     } else {
                         ck_matmul_float(Int32(w.type.rawValue), w.data, w.rowBytes, Int64(w.columns), x.values, Int64(x.columns),

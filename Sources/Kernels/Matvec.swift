@@ -10,6 +10,17 @@ public enum ActivationPrecision: String, Sendable, CaseIterable {
     case float
 }
 
+/// What prompt tokens' products with quantized weights take; a generated token's are `ActivationPrecision`'s.
+public enum PromptPrecision: String, Sendable, CaseIterable {
+    /// Float activations against the file's dequantized weights: as precise as a float prefill.
+    case float
+    /// The dequantized weights and the activations rounded to bfloat16, products summed in FP32 (AVX-512 BF16;
+    /// float where the CPU lacks it): twice float's products per instruction.
+    case bf16
+    /// Exactly int8 decoding's arithmetic: the fastest on packed weights.
+    case int8
+}
+
 public enum Matvec {
     /// out[r] = W[r] . x for every row r.
     public static func multiply(_ w: WeightMatrix, _ x: Activations, into out: UnsafeMutablePointer<Float>,

@@ -47,9 +47,10 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var embedderEndpoint: Endpoint?
         /// Overrides the generator's own chat template (e.g. `chatml`).
         public var chatTemplate: String?
-        /// The embedded generator's activations for prompt tokens: `float` (the default: as precise as a float prefill)
-        /// or `int8` (2-3x faster prompts on K-quant files; logits move as with int8 decoding). Optional, so recipes
-        /// stored by earlier runs still decode and keep their identity.
+        /// The embedded generator's activations for prompt tokens: `float` (the default: as precise as a float prefill),
+        /// `bf16` (weights and activations rounded to bfloat16, FP32 sums: faster on AVX-512 BF16 CPUs) or `int8` (2-3x
+        /// faster prompts on K-quant files; logits move as with int8 decoding). Optional, so recipes stored by earlier
+        /// runs still decode and keep their identity.
         public var promptPrecision: String?
     }
 

@@ -196,7 +196,7 @@ public enum RecipeLoader {
             (["sampling", "top_p"], recipe.sampling.topP > 0 && recipe.sampling.topP <= 1, "more than 0 and at most 1"),
             (["sampling", "top_k"], recipe.sampling.topK >= 0, "0 (off) or more"),
             (["shards"], recipe.shards.map { (1...100_000).contains($0) } ?? true, "1 to 100000"),
-            (["models", "prompt_precision"], recipe.models.promptPrecision.map { ["float", "int8"].contains($0) } ?? true, "float or int8"),
+            (["models", "prompt_precision"], recipe.models.promptPrecision.map { ["float", "bf16", "int8"].contains($0) } ?? true, "float, bf16 or int8"),
             (["sampling", "max_tokens"], (1...(1 << 20)).contains(recipe.sampling.maxTokens), "1 to 1048576"),
             (["sampling", "attempts"], (1...100).contains(recipe.sampling.attempts), "1 to 100"),
             (["tests", "candidates"], recipe.tests.candidates >= 0, "0 or more"),

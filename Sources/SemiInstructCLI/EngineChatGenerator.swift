@@ -10,7 +10,7 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
     public let modelName: String
     public var supportsConstraints: Bool { true }
 
-    /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`); `promptPrecision` is float or int8.
+    /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`); `promptPrecision` is float, bf16 or int8.
     public init(model: String, chatTemplate: String?, promptPrecision: String = "float", threads: Int) throws {
         let loaded = try ModelLoader.load(model, threads: threads)
         var template: ChatTemplate?
@@ -20,7 +20,7 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
             }
             template = named
         }
-        generator = LlamaGenerator(loaded, template: template, promptPrecision: ActivationPrecision(rawValue: promptPrecision) ?? .float)
+        generator = LlamaGenerator(loaded, template: template, promptPrecision: PromptPrecision(rawValue: promptPrecision) ?? .float)
         modelName = model
     }
 

@@ -27,8 +27,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Threads for the engine.")
     var threads = 2
 
-    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill) or int8 (2-3x faster prompts on K-quant and other packed weights; exactly int8 decoding's arithmetic).")
-    var promptPrecision = ActivationPrecision.float
+    @Option(help: "Activations of the prompt tokens' products: float (as precise as a float prefill), bf16 (weights and activations rounded to bfloat16, FP32 sums: faster where the CPU has AVX-512 BF16, float elsewhere) or int8 (2-3x faster prompts on K-quant and other packed weights; exactly int8 decoding's arithmetic).")
+    var promptPrecision = PromptPrecision.float
 
     @Option(help: "Chat template to use instead of the model's own (chatml, minicpm).")
     var chatTemplate: String?

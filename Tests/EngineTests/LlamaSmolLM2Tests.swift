@@ -103,32 +103,58 @@ struct LlamaSmolLM2Tests {
         }
     }
 
+    /// For each reference row past position 8: its prompt's logits at `precision` (8-bit decoding) and at float.
+    func promptLogits(_ precision: PromptPrecision) throws -> [(row: LogitsRow, ours: [Float], float: [Float])] {
+        let loaded = try #require(SmolLM2Fixtures.loaded)
+        return try LogitsRow.load().filter { $0.position >= 8 }.map { row in
+            let prefix = Array(row.promptIDs[0...row.position])
+            let session = loaded.model.makeSession(capacity: prefix.count, precision: .int8, promptPrecision: precision)
+            let float = loaded.model.makeSession(capacity: prefix.count, precision: .int8)
+            return (row, withExtendedLifetime(session) { Array(session.process(prefix)) }, withExtendedLifetime(float) { Array(float.process(prefix)) })
+        }
+    }
+
+    /// Three chat questions at `precision`'s prompts: each answered alone, and the token ids of all three in one batch.
+    func answersAloneAndTogether(_ precision: PromptPrecision) throws -> (alone: [GenerationResult], together: [[Int]]) {
+        let loaded = try #require(SmolLM2Fixtures.loaded)
+        let generator = LlamaGenerator(loaded, precision: .int8, promptPrecision: precision)
+        let questions = ["What is the capital of France?", "Name a prime number above 10.", "Write a haiku about rain."]
+        let requests = questions.map { GenerationRequest(prompt: .chat([ChatMessage(role: .user, content: $0)]), settings: SamplingSettings(maxTokens: 12)) }
+        return (try requests.map { try generator.generate($0, onText: nil) }, try generator.results(batch: requests).map { try $0.get().ids })
+    }
+
     /// Prompts through the packed 8-bit products (`promptPrecision: .int8`): logits move as int8 decoding's do, the
     /// reference's best stays near the top, and a sequence's tokens do not depend on what else is in its batch.
     @Test func int8PromptsStayCloseAndBatchInvariant() throws {
-        let loaded = try #require(SmolLM2Fixtures.loaded)
         var worst: Float = 0
-        for row in try LogitsRow.load() where row.position >= 8 {
-            let prefix = Array(row.promptIDs[0...row.position])
-            let session = loaded.model.makeSession(capacity: prefix.count, precision: .int8, promptPrecision: .int8)
-            let ours = withExtendedLifetime(session) { Array(session.process(prefix)) }
-            let float = loaded.model.makeSession(capacity: prefix.count, precision: .int8)
-            let precise = withExtendedLifetime(float) { Array(float.process(prefix)) }
+        for (row, ours, precise) in try promptLogits(.int8) {
             #expect(ours != precise, "position \(row.position): int8 prompts took the float path")
             // The same arithmetic per row as 8-bit decoding: the prompt fed one token at a time gives the same logits.
-            let stepped = try decodedLogits(prefix, precision: .int8).last!
+            let stepped = try decodedLogits(Array(row.promptIDs[0...row.position]), precision: .int8).last!
             #expect(ours.map(\.bitPattern) == stepped.map(\.bitPattern), "position \(row.position)")
             let top3 = ours.indices.sorted { ours[$0] > ours[$1] }.prefix(3)
             #expect(top3.contains(row.argmax), "position \(row.position)")
             worst = max(worst, maxDifference(ours, row.logits))
         }
         #expect(worst < 2.5)
-        let generator = LlamaGenerator(loaded, precision: .int8, promptPrecision: .int8)
-        let questions = ["What is the capital of France?", "Name a prime number above 10.", "Write a haiku about rain."]
-        let requests = questions.map { GenerationRequest(prompt: .chat([ChatMessage(role: .user, content: $0)]), settings: SamplingSettings(maxTokens: 12)) }
-        let alone = try requests.map { try generator.generate($0, onText: nil).ids }
-        let together = try generator.results(batch: requests).map { try $0.get().ids }
-        #expect(alone == together)
+        let (alone, together) = try answersAloneAndTogether(.int8)
+        #expect(alone.map(\.ids) == together)
+    }
+
+    /// Prompts with bfloat16 products (`promptPrecision: .bf16`): the logits stay near the reference's (0.39 at most
+    /// when written), its best token stays the best, the first answer is the float prompts' one, and a sequence's
+    /// tokens do not depend on its batch.
+    @Test(.enabled(if: PackedMatrix.Precision.bfloat16.isSupported)) func bfloat16PromptsStayCloseAndBatchInvariant() throws {
+        var worst: Float = 0
+        for (row, ours, precise) in try promptLogits(.bf16) {
+            #expect(ours != precise, "position \(row.position): bf16 prompts took the float path")
+            #expect(argmax(ours) == row.argmax, "position \(row.position)")
+            worst = max(worst, maxDifference(ours, row.logits))
+        }
+        #expect(worst < 0.6)
+        let (alone, together) = try answersAloneAndTogether(.bf16)
+        #expect(alone.map(\.ids) == together)
+        #expect(alone[0].text == "The capital of France is Paris.")
     }
 
     @Test func int8GreedyAgreesOnTheFirstAnswer() throws {

@@ -86,6 +86,7 @@ import Testing
         #expect(!recipe.instruction.backTranslate && recipe.instruction.checkClaims && recipe.instruction.evidence == 4)
         #expect(recipe.models.promptPrecision == nil)
         #expect(try RecipeLoader.parse("models:\n  prompt_precision: int8\n").models.promptPrecision == "int8")
+        #expect(try RecipeLoader.parse("models:\n  prompt_precision: bf16\n").models.promptPrecision == "bf16")
         #expect(recipe.shards == nil)
         #expect(try RecipeLoader.parse("shards: 16\n").shards == 16)
     }

@@ -40,13 +40,21 @@ float ck_dot_packed_row(int type, const void *packed, int64_t row, int64_t n, co
 void ck_dequantize_packed_rows(int type, const void *packed, int64_t rows, int64_t n, int64_t first, int64_t count, float *y);
 
 /// Quantized weights against float inputs (prompt tokens, as a session's float prefill): each weight row
-/// is dequantized once, then dotted with every x_j = x + j * x_stride. Each result depends only on the
-/// row and x_j, whatever the other inputs are.
+/// is dequantized once per call and multiplied with every x_j = x + j * x_stride (on AVX-512, a GEMM whose
+/// arithmetic quant_prompt.c writes out). Each result depends only on the row and x_j, whatever the other
+/// inputs are.
 /// `packed`, when not NULL, is the same matrix's packed rows (ck_pack_rows, `rows` in all): they are read
 /// instead of `weights`, with the same values.
 void ck_matmul_dequantized(int type, const void *weights, size_t row_bytes, const void *packed, int64_t rows, int64_t n,
                            const float *x, int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
                            int64_t begin, int64_t end);
+
+/// The same with the dequantized weights and the inputs rounded to bfloat16 (nearest even) and their products
+/// summed in FP32 (vdpbf16ps) where the CPU has AVX-512 BF16; ck_matmul_dequantized elsewhere. Each result
+/// still depends only on the row and x_j.
+void ck_matmul_dequantized_bf16(int type, const void *weights, size_t row_bytes, const void *packed, int64_t rows, int64_t n,
+                                const float *x, int64_t x_stride, int64_t inputs, float *out, int64_t out_stride,
+                                int64_t begin, int64_t end);
 
 /// The same for float weight types (F32, F16, BF16) against float inputs x_j = x + j * x_stride:
 /// each result equals ck_dot_float(row r, x_j).

@@ -28,6 +28,10 @@ int ck_gemm_supports(int path);
 /// "avx512", "avx2" or "portable".
 const char *ck_gemm_path_name(int path);
 
+/// The packed layout's panel width (columns) and block depth (rows of B): a B of at most CK_GEMM_DEPTH rows
+/// is one block, panel p of it at p * k * CK_GEMM_PANEL, element (row i, column c of the panel) at i * CK_GEMM_PANEL + c.
+enum { CK_GEMM_PANEL = 32, CK_GEMM_DEPTH = 256 };
+
 /// Floats a packed B of n columns and k rows needs (n rounded up to the panel width, times k).
 size_t ck_gemm_packed_count(int64_t n, int64_t k);
 
