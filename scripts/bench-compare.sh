@@ -17,6 +17,8 @@ BIN=.build/release/semi-instruct
 MODEL="$CACHE/models/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 # Made from the Q4_1 file by `model quantize` (no original weights offline): the same network at 8 bits.
 MODEL_Q8_0="$CACHE/models/smollm2-q8_0/SmolLM2-135M-Instruct.Q8_0.gguf"
+# The same again in llama.cpp's Q4_K_M mix (Q5_0 where rows of 576 values do not fill a K-quant super-block).
+MODEL_Q4_K_M="$CACHE/models/smollm2-q4_k_m/SmolLM2-135M-Instruct.Q4_K_M.gguf"
 ONLY="${BENCH_COMPARE_ONLY:-generate,embed,dedup,batch,kquant,serve}"
 wanted() { [[ ",$ONLY," == *",$1,"* ]]; }
 WORK=$(mktemp -d)
@@ -73,18 +75,22 @@ if ours and theirs:
 PY
 
 if wanted batch; then
-echo "== batch: SmolLM2-135M-Instruct Q4_1 and Q8_0, 64-token prompts, 128 generated each, 1/4/16/32 sequences, 2 threads"
-if [ ! -f "$MODEL_Q8_0" ]; then
-  mkdir -p "$(dirname "$MODEL_Q8_0")"
-  $BIN model quantize "$MODEL" "$MODEL_Q8_0" --type Q8_0 2> "$WORK/quantize.log" || { cat "$WORK/quantize.log" >&2; exit 1; }
-fi
+echo "== batch: SmolLM2-135M-Instruct Q4_1, Q8_0 and Q4_K_M, 64-token prompts, 128 generated each, 1/4/16/32 sequences, 2 threads"
+for pair in "Q8_0 $MODEL_Q8_0" "Q4_K_M $MODEL_Q4_K_M"; do
+  set -- $pair
+  if [ ! -f "$2" ]; then
+    mkdir -p "$(dirname "$2")"
+    $BIN model quantize "$MODEL" "$2" --type "$1" 2> "$WORK/quantize.log" || { cat "$WORK/quantize.log" >&2; exit 1; }
+  fi
+done
 BATCHED_BENCH=$(bash scripts/bench/build_llama_cpp.sh "$VENV" "$CACHE" llama-batched-bench llama-quantize)
 echo "llama-batched-bench: $BATCHED_BENCH (llama.cpp $(cat "$(dirname "$(dirname "$BATCHED_BENCH")")/llama.cpp-commit.txt"))"
 REPEATS="${BENCH_BATCH_REPEATS:-3}"
 BATCH_KV="${BENCH_BATCH_KV:-f32}"  # our KV cache precision (f16 is what llama.cpp's cache holds by default)
-for label in Q4_1 Q8_0; do
+for label in Q4_1 Q8_0 Q4_K_M; do
   model=$MODEL
   [ "$label" = Q8_0 ] && model=$MODEL_Q8_0
+  [ "$label" = Q4_K_M ] && model=$MODEL_Q4_K_M
   for r in $(seq "$REPEATS"); do
     /usr/bin/time -f "%e %U %S %M" -o "$WORK/ours-$label-$r.time" \
       $BIN bench batch "$model" --runs 1 --prefix-requests 0 --kv "$BATCH_KV" --json > "$WORK/ours-$label-$r.json"
