@@ -36,9 +36,15 @@ static void fill_panels(int type, const void *packed, const float *dequantized, 
         return;
     }
     // Spans start on a group (s0 a multiple of 16), so a group is one half of a panel.
-    for (int64_t r = 0; r < width; r += GROUP_ROWS) {
+    int64_t r = 0;
+    for (; r < width; r += GROUP_ROWS) {
         float *half = panels + r / PANEL_ROWS * depth * PANEL_ROWS + r % PANEL_ROWS;
         ck_dequantize_packed_panel(type, packed, n, (s0 + r) / GROUP_ROWS, first, depth, half, PANEL_ROWS);
+    }
+    // A last panel with one group: its other half is read by the micro-kernel, never stored; zeros keep it cheap.
+    if (r % PANEL_ROWS) {
+        float *half = panels + r / PANEL_ROWS * depth * PANEL_ROWS + GROUP_ROWS;
+        for (int64_t i = 0; i < depth; i++) memset(half + i * PANEL_ROWS, 0, GROUP_ROWS * sizeof(float));
     }
 }
 
@@ -47,15 +53,12 @@ static void fill_panels(int type, const void *packed, const float *dequantized, 
 // Float panels (gemm.c's layout, `depth` even) as gemm_bf16.c's: each pair of value lines (i, i + 1) as 32 pairs
 // (line i's value, line i + 1's) side by side, rounded to nearest even.
 static CK_BF16_TARGET void round_panels(const float *panels, int64_t width, int64_t depth, uint16_t *halves) {
-    __m512i first = _mm512_setzero_si512(), second = _mm512_setzero_si512();
-    {
-        int16_t low[32], high[32];
-        for (int c = 0; c < 16; c++) {
-            low[2 * c] = (int16_t)c, low[2 * c + 1] = (int16_t)(32 + c);
-            high[2 * c] = (int16_t)(16 + c), high[2 * c + 1] = (int16_t)(48 + c);
-        }
-        first = _mm512_loadu_si512(low), second = _mm512_loadu_si512(high);
-    }
+    // Half c of line i and half c of line i + 1 (index 32 + c) side by side: columns 0-15, then 16-31.
+    static const int16_t low[32] = { 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+                                     8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47 };
+    static const int16_t high[32] = { 16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+                                      24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63 };
+    const __m512i first = _mm512_loadu_si512(low), second = _mm512_loadu_si512(high);
     for (int64_t p = 0; p * PANEL_ROWS < width; p++) {
         const float *panel = panels + p * depth * PANEL_ROWS;
         uint16_t *out = halves + p * depth * PANEL_ROWS;
@@ -74,8 +77,6 @@ static void matmul_spans(int type, const uint8_t *weights, size_t row_bytes, con
                          int64_t end, int bfloat16) {
     float *panels = allocate(SPAN_ROWS * DEPTH * sizeof(float));
     uint16_t *halves = bfloat16 ? allocate(SPAN_ROWS * DEPTH * sizeof(uint16_t)) : NULL;
-    // Lanes past the span's last row are read by the micro-kernel but never stored: zeros keep them cheap.
-    memset(panels, 0, SPAN_ROWS * DEPTH * sizeof(float));
     float *sums = allocate((size_t)(inputs * SPAN_ROWS) * sizeof(float));
     float *dequantized = packed ? NULL : allocate((size_t)(SPAN_ROWS * n) * sizeof(float));
     for (int64_t s0 = begin / GROUP_ROWS * GROUP_ROWS; s0 < end; s0 += SPAN_ROWS) {
