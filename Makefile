@@ -43,6 +43,7 @@ bench: release
 	$(BIN_RELEASE) bench merge
 	$(BIN_RELEASE) bench decontaminate
 	$(BIN_RELEASE) bench matvec
+	$(BIN_RELEASE) bench matvec --types Q4_K,Q6_K --inputs 4
 
 bench-compare: release
 	@bash scripts/bench-compare.sh

@@ -1,6 +1,7 @@
 // `semi-instruct bench abacus-shape` and `bench model-shape NAME`: a random-weight model with a real model's exact
 // shapes in the Q4_K_M type mix (Abacus: about 1.8 GB, written to a temporary directory and deleted afterwards): decode
-// and prompt tokens/s, and decode's share of the machine's read bandwidth, measured in the same run by streaming.
+// and prompt tokens/s, and decode's share of the machine's read bandwidth, measured by streaming right after each run
+// (a shared machine's bandwidth drifts between runs: the share is the median of the runs' own shares).
 import ArgumentParser
 import CommandOptions
 import Engine
@@ -107,8 +108,13 @@ struct ShapeBenchmark {
 
         var generator = SplitMix64(seed: 7)
         let prompt = (0..<promptTokens).map { _ in Int(generator.next() % UInt64(config.vocabularySize)) }
-        var prefillRates: [Double] = [], decodeRates: [Double] = []
-        for _ in 0..<(runs + 1) {
+        let weights = DecodeTraffic.weightBytes(model.weights)
+        // Attention reads the keys and values of every cached position; positions run prompt ..< prompt + decode.
+        let averageContext = Double(promptTokens) + Double(decodeTokens + 1) / 2
+        let kvBytes = averageContext * Double(2 * config.layerCount * config.kvDimension * MemoryLayout<Float>.size)
+        let bytesPerToken = Double(weights) + kvBytes
+        var prefillRates: [Double] = [], decodeRates: [Double] = [], bandwidths: [Double] = [], shares: [Double] = []
+        for run in 0..<(runs + 1) {
             let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations,
                                             promptPrecision: promptPrecision)
             let start = DispatchTime.now().uptimeNanoseconds
@@ -116,18 +122,17 @@ struct ShapeBenchmark {
             let prefilled = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<decodeTokens { logits = session.decode(Sampler.argmax(logits)) }
             withExtendedLifetime(session) {}
+            let decodeRate = Double(decodeTokens) / seconds(since: prefilled)
+            // The first run pages the weights in; it is not counted.
+            guard run > 0 else { continue }
             prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
-            decodeRates.append(Double(decodeTokens) / seconds(since: prefilled))
+            decodeRates.append(decodeRate)
+            let bandwidth = StreamingRead.bytesPerSecond(bytes: 1 << 30, pool: model.pool, passes: 3)
+            bandwidths.append(bandwidth)
+            shares.append(bytesPerToken * decodeRate / bandwidth)
         }
-        // The first run pages the weights in; it is not counted.
-        let prefill = median(Array(prefillRates.dropFirst())), decode = median(Array(decodeRates.dropFirst()))
-        let bandwidth = StreamingRead.bytesPerSecond(bytes: 1 << 30, pool: model.pool, passes: 5)
-        let weights = DecodeTraffic.weightBytes(model.weights)
-        // Attention reads the keys and values of every cached position; positions run prompt ..< prompt + decode.
-        let averageContext = Double(promptTokens) + Double(decodeTokens + 1) / 2
-        let kvBytes = averageContext * Double(2 * config.layerCount * config.kvDimension * MemoryLayout<Float>.size)
-        let bytesPerToken = Double(weights) + kvBytes
-        let fraction = bytesPerToken * decode / bandwidth
+        let prefill = median(prefillRates), decode = median(decodeRates)
+        let bandwidth = median(bandwidths), fraction = median(shares)
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
         let types = DecodeTraffic.typeCounts(model.weights).sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -152,8 +157,11 @@ struct ShapeBenchmark {
             print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.2f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
             print(String(format: "per token    %.0f MB of weights + %.1f MB of KV cache read", Double(weights) / 1e6, kvBytes / 1e6))
-            print(String(format: "bandwidth    %.1f GB/s streaming read (%d threads, median of 5 passes over 1 GiB)", bandwidth / 1e9, threads))
-            print(String(format: "decode uses  %.0f %% of that read bandwidth", fraction * 100))
+            let perRun = bandwidths.map { String(format: "%.1f", $0 / 1e9) }.joined(separator: ", ")
+            print(String(format: "bandwidth    %.1f GB/s streaming read (%d threads, 3 passes over 1 GiB after each run: ", bandwidth / 1e9, threads)
+                + perRun + ")")
+            print(String(format: "decode uses  %.0f %% of the read bandwidth (median of the runs' shares: ", fraction * 100)
+                + shares.map { String(format: "%.0f", $0 * 100) }.joined(separator: ", ") + ")")
             print("load average \(load) (other processes share these cores)")
         }
     }

@@ -1,5 +1,6 @@
 // `semi-instruct bench matvec`: matrix-vector products of random weights in each tensor type (decode's
-// inner loop), as weight GB/s with wall and CPU time, for 1 and 2 threads; and dequantisation speed.
+// inner loop), as weight GB/s with wall and CPU time and as a share of a streaming read timed between the
+// runs, for 1 and 2 threads and one or several inputs (batched decoding); and dequantisation speed.
 import ArgumentParser
 import CommandOptions
 import Foundation
@@ -25,6 +26,9 @@ struct BenchMatvec: ParsableCommand {
     @Option(help: "Copies of the matrix cycled through, so the weights stream from memory rather than cache (0: enough for 256 MiB).")
     var copies = 0
 
+    @Option(help: "Inputs multiplied per product (batched decoding's sequences; 1: decode's matrix-vector product).")
+    var inputs = 1
+
     @Option(help: "Timed runs; the median is reported.")
     var repeats = 5
 
@@ -32,7 +36,9 @@ struct BenchMatvec: ParsableCommand {
     var precision = ActivationPrecision.int8
 
     func validate() throws {
-        guard rows >= 1, columns >= 32, repeats >= 1, copies >= 0 else { throw ValidationError("need rows >= 1, columns >= 32, repeats >= 1") }
+        guard rows >= 1, columns >= 32, repeats >= 1, copies >= 0, inputs >= 1 else {
+            throw ValidationError("need rows >= 1, columns >= 32, repeats >= 1, inputs >= 1")
+        }
         for name in types.split(separator: ",") {
             guard let type = TensorType.allCases.first(where: { $0.description == name }) else {
                 throw ValidationError("unknown type \(name); known: \(TensorType.allCases.map(\.description).joined(separator: ", "))")
@@ -46,7 +52,8 @@ struct BenchMatvec: ParsableCommand {
 
     func run() throws {
         let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
-        print("bench matvec: \(rows) x \(columns), \(precision) activations, SIMD \(KernelInfo.simd), median of \(repeats)")
+        print("bench matvec: \(rows) x \(columns), \(inputs) input\(inputs == 1 ? "" : "s"), \(precision) activations, SIMD \(KernelInfo.simd), "
+              + "median of \(repeats)")
         for name in types.split(separator: ",") {
             let type = TensorType.allCases.first { $0.description == name }!
             try measure(type, threadCounts: threadCounts, precision: precision)
@@ -72,20 +79,29 @@ struct BenchMatvec: ParsableCommand {
         let layout = matrices[0].packed != nil ? ", rows packed" : ""
         let x = Activations(count: columns)
         for i in 0..<columns { x[i] = Float(i % 17) / 17 - 0.5 }
-        let out = UnsafeMutablePointer<Float>.allocate(capacity: rows)
+        let xs = ActivationRows(capacity: inputs, columns: columns)
+        for i in 0..<inputs * columns { xs.values[i] = Float(i % 19) / 19 - 0.5 }
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * inputs)
         defer { out.deallocate() }
         for threadCount in threadCounts {
             let pool = WorkerPool(threads: threadCount)
             // Enough products per run to pass every copy at least twice and run for about half a second.
             var products = 2 * count
             let clock = ContinuousClock()
-            var walls: [Double] = [], cpus: [Double] = []
+            var walls: [Double] = [], cpus: [Double] = [], shares: [Double] = []
             for run in 0...repeats {
                 let cpuStart = BenchEmbed.processCPUSeconds()
                 let start = clock.now
                 for i in 0..<products {
-                    x.invalidate()  // decode quantizes each new input once per matrix group
-                    Matvec.multiply(matrices[i % count], x, into: out, precision: precision, pool: pool)
+                    // Decode quantizes each new input once per matrix group.
+                    if inputs == 1 {
+                        x.invalidate()
+                        Matvec.multiply(matrices[i % count], x, into: out, precision: precision, pool: pool)
+                    } else {
+                        xs.invalidate()
+                        BatchMatmul.multiply([matrices[i % count]], xs, rows: inputs, floatFrom: precision == .float ? 0 : nil,
+                                             into: [out], pool: pool)
+                    }
                 }
                 let wall = (clock.now - start).seconds
                 let cpu = BenchEmbed.processCPUSeconds() - cpuStart
@@ -96,10 +112,14 @@ struct BenchMatvec: ParsableCommand {
                 }
                 walls.append(wall / Double(products))
                 cpus.append(cpu / Double(products))
+                // This machine's read bandwidth right after the run: shared machines drift between runs.
+                let read = StreamingRead.bytesPerSecond(bytes: 1 << 28, pool: pool, passes: 1)
+                shares.append(Double(matrixBytes) / (wall / Double(products)) / read)
             }
             let wall = median(walls)
             print("\(type) threads \(threadCount): \(String(format: "%.3f", wall * 1e3)) ms/product, "
-                  + "\(String(format: "%.1f", Double(matrixBytes) / wall / 1e9)) GB/s of weights, "
+                  + "\(String(format: "%.1f", Double(matrixBytes) / wall / 1e9)) GB/s of weights "
+                  + "(\(String(format: "%.0f", median(shares) * 100)) % of a streaming read), "
                   + "CPU \(String(format: "%.3f", median(cpus) * 1e3)) ms/product "
                   + "(\(String(format: "%.1f", Double(matrixBytes) / 1e6)) MB matrix x \(count) copies\(layout))")
         }

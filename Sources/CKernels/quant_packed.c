@@ -230,9 +230,9 @@ CK_AVX512 void ck_dequantize_packed_panel(int type, const void *packed, int64_t 
 }
 
 // One group of 16 rows times `count` inputs; sums[j] holds input j's activation half sums (ck_q8a_sums).
-// `next`, when not NULL, is the following group: fetched block by block alongside, so the weights stream
-// from memory while this group computes.
-static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type, const uint8_t *group, const uint8_t *next,
+// With `prefetch`, each block's lines PREFETCH_AHEAD on are fetched into L2, so the weights stream from memory while
+// this group computes.
+static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type, const uint8_t *group, int prefetch,
                                                                       int64_t blocks, const ck_block_q8a *const *x,
                                                                       const int32_t *const *sums, int count, __m512 *totals) {
     const int64_t scales = scales_bytes(type), quants = quants_bytes(type);
@@ -241,9 +241,10 @@ static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type,
     for (int j = 0; j < count; j++) acc[j] = _mm512_setzero_ps();
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *scale = group + b * scales, *q = quant_region + b * quants;
-        if (next) {
-            for (int64_t line = 0; line < quants; line += 64) _mm_prefetch((const char *)(next + (q - group) + line), _MM_HINT_T0);
-            _mm_prefetch((const char *)(next + (scale - group)), _MM_HINT_T0);
+        if (prefetch) {
+            for (int64_t line = 0; line < quants; line += 64) _mm_prefetch((const char *)(q + PREFETCH_AHEAD + line), _MM_HINT_T1);
+            // The scales region runs alongside the quants at its own, smaller, pace.
+            _mm_prefetch((const char *)(scale + PREFETCH_AHEAD * scales / quants), _MM_HINT_T1);
         }
         __m512 wd = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scale)), wm = _mm512_setzero_ps();
         if (has_min(type)) wm = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(scale + 2 * GROUP_ROWS)));
@@ -268,9 +269,9 @@ static inline CK_AVX512 __attribute__((always_inline)) void group_tile(int type,
 }
 
 // Every (type, inputs) pair is its own specialisation of the same arithmetic.
-static CK_AVX512 void group_tile_any(int type, const uint8_t *group, const uint8_t *next, int64_t blocks,
+static CK_AVX512 void group_tile_any(int type, const uint8_t *group, int prefetch, int64_t blocks,
                                      const ck_block_q8a *const *x, const int32_t *const *sums, int count, __m512 *totals) {
-#define CK_PACKED_CASE(T, C) case T * 16 + C: group_tile(T, group, next, blocks, x, sums, C, totals); break;
+#define CK_PACKED_CASE(T, C) case T * 16 + C: group_tile(T, group, prefetch, blocks, x, sums, C, totals); break;
 #define CK_PACKED_COUNTS(T) \
     CK_PACKED_CASE(T, 1) CK_PACKED_CASE(T, 2) CK_PACKED_CASE(T, 3) CK_PACKED_CASE(T, 4) \
     CK_PACKED_CASE(T, 5) CK_PACKED_CASE(T, 6) CK_PACKED_CASE(T, 7) CK_PACKED_CASE(T, 8)
@@ -319,8 +320,7 @@ static CK_AVX512 void matmul_groups_avx512(int type, ck_packed_tile tile, int64_
                 tile_sums[j] = sums ? sums + (j0 + j) * sums_stride : NULL;
             }
             __m512 totals[MOST_INPUTS];
-            const uint8_t *next = j0 == 0 && (g + 1) * GROUP_ROWS < end ? group + group_size : NULL;
-            tile(type, group, next, units, tile_x, tile_sums, count, totals);
+            tile(type, group, j0 == 0, units, tile_x, tile_sums, count, totals);
             for (int j = 0; j < count; j++)
                 _mm512_mask_storeu_ps(out + (j0 + j) * out_stride + g * GROUP_ROWS, (__mmask16)lanes, totals[j]);
         }

@@ -134,7 +134,7 @@ static inline CK_AVX512 __m512 bytes_as_floats(const uint8_t *p, int is_signed) 
 }
 
 // One group of 16 rows times `count` inputs over every super-block; sums[j] holds input j's half sums (Q6_K).
-static inline CK_AVX512 __attribute__((always_inline)) void k_tile(int type, const uint8_t *group, const uint8_t *next,
+static inline CK_AVX512 __attribute__((always_inline)) void k_tile(int type, const uint8_t *group, int prefetch,
                                                                   int64_t superblocks, const ck_block_q8a *const *x,
                                                                   const int32_t *const *sums, int count, __m512 *totals) {
     const int64_t block = block_bytes(type);
@@ -142,14 +142,14 @@ static inline CK_AVX512 __attribute__((always_inline)) void k_tile(int type, con
     for (int j = 0; j < count; j++) acc[j] = _mm512_setzero_ps();
     for (int64_t s = 0; s < superblocks; s++) {
         const uint8_t *header = group + s * superblock_bytes(type);
-        if (next)
-            for (int64_t line = 0; line < HEADER_BYTES; line += 64) _mm_prefetch((const char *)(next + (header - group) + line), _MM_HINT_T0);
+        if (prefetch)
+            for (int64_t line = 0; line < HEADER_BYTES; line += 64) _mm_prefetch((const char *)(header + PREFETCH_AHEAD + line), _MM_HINT_T1);
         __m512 d = _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)header));
         __m512 dmin = type == CK_TYPE_Q6_K ? d : _mm512_cvtph_ps(_mm256_load_si256((const __m256i *)(header + 32)));
         for (int sub = 0; sub < 8; sub++) {
             const uint8_t *q = header + HEADER_BYTES + sub * block;
-            if (next)
-                for (int64_t line = 0; line < block; line += 64) _mm_prefetch((const char *)(next + (q - group) + line), _MM_HINT_T0);
+            if (prefetch)
+                for (int64_t line = 0; line < block; line += 64) _mm_prefetch((const char *)(q + PREFETCH_AHEAD + line), _MM_HINT_T1);
             __m512i w[PIECES];
             packed_pieces(type, q, w);
             const int64_t b = 8 * s + sub;
@@ -188,9 +188,9 @@ static inline CK_AVX512 __attribute__((always_inline)) void k_tile(int type, con
 }
 
 // Every (type, inputs) pair is its own specialisation of the same arithmetic.
-CK_AVX512 void ck_packed_k_tile(int type, const uint8_t *group, const uint8_t *next, int64_t superblocks,
+CK_AVX512 void ck_packed_k_tile(int type, const uint8_t *group, int prefetch, int64_t superblocks,
                                  const ck_block_q8a *const *x, const int32_t *const *sums, int count, __m512 *totals) {
-#define CK_K_CASE(T, C) case T * 16 + C: k_tile(T, group, next, superblocks, x, sums, C, totals); break;
+#define CK_K_CASE(T, C) case T * 16 + C: k_tile(T, group, prefetch, superblocks, x, sums, C, totals); break;
 #define CK_K_COUNTS(T) \
     CK_K_CASE(T, 1) CK_K_CASE(T, 2) CK_K_CASE(T, 3) CK_K_CASE(T, 4) CK_K_CASE(T, 5) CK_K_CASE(T, 6) CK_K_CASE(T, 7) CK_K_CASE(T, 8)
     switch (type * 16 + count) {

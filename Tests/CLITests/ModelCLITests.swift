@@ -105,6 +105,22 @@ struct ModelCLITests {
         #expect((pipeline.last?["reused_prompt_tokens"] as? Int ?? 0) >= 2 * 32)
     }
 
+    /// `bench matvec --inputs N`: batched products of packed and K-quant rows, each against a streaming read timed beside.
+    @Test func benchMatvecTimesBatchedProductsAgainstTheReadBandwidth() throws {
+        let result = try BuiltBinary.run(["bench", "matvec", "--types", "Q4_K,Q8_0", "--rows", "48", "--columns", "256", "--threads", "1,2",
+                                          "--repeats", "1", "--copies", "2", "--inputs", "3"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("48 x 256, 3 inputs"), "\(result.output)")
+        for type in ["Q4_K", "Q8_0"] {
+            for threads in [1, 2] {
+                let line = result.output.split(separator: "\n").first { $0.hasPrefix("\(type) threads \(threads):") }
+                #expect(line?.contains("% of a streaming read") == true && line?.contains("rows packed") == true, "\(result.output)")
+            }
+        }
+        let none = try BuiltBinary.run(["bench", "matvec", "--inputs", "0"])
+        #expect(none.status != 0 && none.error.contains("inputs >= 1"), "\(none.error)")
+    }
+
     /// `bench batch --pipeline-mix`: a build's lengths, three shared stage prompts, and the same requests every run.
     @Test func thePipelineMixHasTheBuildsShapes() throws {
         let text = Array(0..<4_000)
