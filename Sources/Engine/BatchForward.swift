@@ -209,18 +209,32 @@ final class BatchForward {
         let logits = self.logits, headInput = self.headInput
         let rescore = { (range: Range<Int>) in
             for i in range {
-                let row = logits + i * vocabulary
-                var best = -Float.infinity
-                for t in 0..<vocabulary { best = max(best, row[t]) }
-                let threshold = best - Self.rescoreMargin
+                let row = logits + i * vocabulary, threshold = Self.rescoreThreshold(row, count: vocabulary)
                 for t in 0..<vocabulary where row[t] >= threshold {
                     row[t] = BatchMatmul.floatDot(head, row: t, headInput.row(i))
                 }
             }
         }
-        // One row (a single sequence's step) is cheaper here than a hand-off to the pool.
-        if count == 1 { rescore(0..<1) } else { model.pool.parallelFor(count, rescore) }
+        guard count == 1 else { return model.pool.parallelFor(count, rescore) }
+        // A single sequence's step: its near-ties across the pool when there are many (a flat distribution), else
+        // here, cheaper than a hand-off. Each token's rescored logit is the same either way.
+        let threshold = Self.rescoreThreshold(logits, count: vocabulary)
+        let ties = (0..<vocabulary).filter { logits[$0] >= threshold }
+        let rescoreTies = { (range: Range<Int>) in
+            for t in ties[range] { logits[t] = BatchMatmul.floatDot(head, row: t, headInput.row(0)) }
+        }
+        if ties.count < Self.parallelTies { rescoreTies(0..<ties.count) } else { model.pool.parallelFor(ties.count, rescoreTies) }
     }
+
+    /// The lowest 8-bit logit of a row that is rescored: the best minus `rescoreMargin`.
+    private static func rescoreThreshold(_ row: UnsafePointer<Float>, count: Int) -> Float {
+        var best = -Float.infinity
+        for t in 0..<count { best = max(best, row[t]) }
+        return best - rescoreMargin
+    }
+
+    /// Near-ties of one row from which rescoring them is split across the pool (each is a dequantized row's dot product).
+    static let parallelTies = 64
 
     /// Larger than the error 8-bit activations cause in a head's logits (measured under 1 on SmolLM2).
     static let rescoreMargin: Float = 2

@@ -58,6 +58,30 @@ struct RandomGGUFModelTests {
         #expect(tokenizer.token(299) == "\u{2581}t299" && tokenizer.token(3 + 0x0A) == "<0x0A>")
     }
 
+    /// A flat random model's single sequence has hundreds of near-ties in its 8-bit head, rescored across the pool: it
+    /// samples the same tokens as when it shares its steps with another sequence (each row's ties on one thread).
+    @Test func manyNearTiesRescoreTheSameAloneAsInABatch() throws {
+        var config = Self.small(RandomGGUFModel.abacusShape, layers: 2, intermediate: 512, kvHeads: 4)
+        // A vocabulary as large as real ones': a random head's logits spread so that a few percent lie within 2 of the best.
+        config.vocabularySize = 32_000
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("random-\(UUID().uuidString).gguf")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try RandomGGUFModel.writeQ4KM(config, to: url)
+        let loaded = try ModelLoader.load(file: url, threads: 2)
+        let session = loaded.model.makeSession(capacity: 8)
+        let logits = withExtendedLifetime(session) { Array(session.process([5, 6, 7])) }
+        // Well past the 64 near-ties from which a single row's rescoring is split across the pool.
+        let best = try #require(logits.max())
+        #expect(logits.filter { $0 >= best - 2 }.count >= 128, "\(logits.filter { $0 >= best - 2 }.count) near-ties")
+        let generator = LlamaGenerator(loaded)
+        let prompts = [[5, 6, 7], [9, 10, 11, 12]]
+        for settings in [SamplingSettings(maxTokens: 12), SamplingSettings(temperature: 0.8, seed: 3, maxTokens: 12)] {
+            let alone = try prompts.map { try generator.generate(promptIDs: $0, settings: settings).ids }
+            let together = try generator.run(prompts.map { BatchRequest(promptIDs: $0, settings: settings) }).map { try $0.get().ids }
+            #expect(alone == together && alone.allSatisfy { $0.count >= 4 }, "\(alone) \(together)")
+        }
+    }
+
     /// The sibling shapes' features: Qwen2.5-Coder's q/k/v biases and 7B's separate head (Q6_K, as llama.cpp's mix).
     @Test func smallQwenLikeModelHasBiasesAndItsOwnHead() throws {
         let config = Self.small(try #require(RandomGGUFModel.shapes.first { $0.name == "qwen2.5-coder-7b" }).config, layers: 4,
