@@ -1,7 +1,7 @@
 // `semi-instruct bench abacus-shape` and `bench model-shape NAME`: a random-weight model with a real model's exact
 // shapes in the Q4_K_M type mix (Abacus: about 1.8 GB, written to a temporary directory and deleted afterwards): decode
-// and prompt tokens/s, and decode's share of the machine's read bandwidth, measured by streaming right after each run
-// (a shared machine's bandwidth drifts between runs: the share is the median of the runs' own shares).
+// and prompt tokens/s, and decode's share of the machine's read bandwidth, measured by a streaming pass after every few
+// decoded tokens (a shared machine's bandwidth drifts within seconds: the share is the median of the stretches' own).
 import ArgumentParser
 import CommandOptions
 import Engine
@@ -113,6 +113,9 @@ struct ShapeBenchmark {
         let averageContext = Double(promptTokens) + Double(decodeTokens + 1) / 2
         let kvBytes = averageContext * Double(2 * config.layerCount * config.kvDimension * MemoryLayout<Float>.size)
         let bytesPerToken = Double(weights) + kvBytes
+        // A shared machine's bandwidth drifts within seconds: a streaming pass follows every few decoded tokens, and each
+        // stretch of decoding is compared with the pass right after it.
+        let read = StreamingRead(bytes: Self.readBytes)
         var prefillRates: [Double] = [], decodeRates: [Double] = [], bandwidths: [Double] = [], shares: [Double] = []
         for run in 0..<(runs + 1) {
             let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations,
@@ -120,16 +123,23 @@ struct ShapeBenchmark {
             let start = DispatchTime.now().uptimeNanoseconds
             var logits = session.process(prompt)
             let prefilled = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<decodeTokens { logits = session.decode(Sampler.argmax(logits)) }
+            var decoding = 0.0, decoded = 0
+            while decoded < decodeTokens {
+                let tokens = min(Self.stretchTokens, decodeTokens - decoded), stretchStart = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<tokens { logits = session.decode(Sampler.argmax(logits)) }
+                let stretch = seconds(since: stretchStart)
+                decoding += stretch
+                decoded += tokens
+                // The first run pages the weights in; it is not counted.
+                guard run > 0 else { continue }
+                let bandwidth = read.pass(pool: model.pool)
+                bandwidths.append(bandwidth)
+                shares.append(bytesPerToken * Double(tokens) / stretch / bandwidth)
+            }
             withExtendedLifetime(session) {}
-            let decodeRate = Double(decodeTokens) / seconds(since: prefilled)
-            // The first run pages the weights in; it is not counted.
             guard run > 0 else { continue }
             prefillRates.append(Double(promptTokens) / (Double(prefilled - start) / 1e9))
-            decodeRates.append(decodeRate)
-            let bandwidth = StreamingRead.bytesPerSecond(bytes: 1 << 30, pool: model.pool, passes: 3)
-            bandwidths.append(bandwidth)
-            shares.append(bytesPerToken * decodeRate / bandwidth)
+            decodeRates.append(Double(decodeTokens) / decoding)
         }
         let prefill = median(prefillRates), decode = median(decodeRates)
         let bandwidth = median(bandwidths), fraction = median(shares)
@@ -157,16 +167,21 @@ struct ShapeBenchmark {
             print(String(format: "prefill      %.2f tokens/s (%d-token prompt)", prefill, promptTokens))
             print(String(format: "decode       %.2f tokens/s (%d tokens after the prompt)", decode, decodeTokens))
             print(String(format: "per token    %.0f MB of weights + %.1f MB of KV cache read", Double(weights) / 1e6, kvBytes / 1e6))
-            let perRun = bandwidths.map { String(format: "%.1f", $0 / 1e9) }.joined(separator: ", ")
-            print(String(format: "bandwidth    %.1f GB/s streaming read (%d threads, 3 passes over 1 GiB after each run: ", bandwidth / 1e9, threads)
-                + perRun + ")")
-            print(String(format: "decode uses  %.0f %% of the read bandwidth (median of the runs' shares: ", fraction * 100)
-                + shares.map { String(format: "%.0f", $0 * 100) }.joined(separator: ", ") + ")")
+            let (low, high) = (bandwidths.min() ?? 0, bandwidths.max() ?? 0)
+            print(String(format: "bandwidth    %.1f GB/s streaming read (%d threads, median of %d passes over 256 MiB, one after every %d decoded tokens; %.1f-%.1f)",
+                         bandwidth / 1e9, threads, bandwidths.count, Self.stretchTokens, low / 1e9, high / 1e9))
+            let sorted = shares.sorted(), quartiles = (sorted[sorted.count / 4], sorted[sorted.count * 3 / 4])
+            print(String(format: "decode uses  %.0f %% of the read bandwidth (median of each stretch's share of the pass after it; quartiles %.0f-%.0f %%)",
+                         fraction * 100, quartiles.0 * 100, quartiles.1 * 100))
             print("load average \(load) (other processes share these cores)")
         }
     }
 
     func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    /// Decoded tokens between two streaming passes, and each pass's bytes (about 8 ms at 32 GB/s).
+    static let stretchTokens = 4
+    static let readBytes = 1 << 28
 }
 
 /// What one decoded token reads from memory: every layer matrix and the output head once.
@@ -188,36 +203,51 @@ enum DecodeTraffic {
 }
 
 /// The machine's streaming read bandwidth: threads sum disjoint parts of a buffer larger than any cache.
-enum StreamingRead {
-    static func bytesPerSecond(bytes: Int, pool: WorkerPool, passes: Int) -> Double {
-        let count = bytes / MemoryLayout<SIMD16<Float>>.stride
-        let buffer = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: count)
-        defer { buffer.deallocate() }
+final class StreamingRead {
+    private let buffer: UnsafeMutablePointer<SIMD16<Float>>
+    private let count: Int, chunks: Int
+    private let sums: UnsafeMutablePointer<Float>
+    private static let chunk = 1 << 14
+
+    init(bytes: Int) {
+        count = bytes / MemoryLayout<SIMD16<Float>>.stride
+        buffer = .allocate(capacity: count)
         buffer.initialize(repeating: SIMD16(repeating: 1), count: count)
-        let chunk = 1 << 14
-        let chunks = (count + chunk - 1) / chunk
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: chunks)
-        defer { sums.deallocate() }
-        var rates: [Double] = []
-        for _ in 0..<passes {
-            let start = DispatchTime.now().uptimeNanoseconds
-            pool.parallelFor(chunks) { range in
-                for c in range {
-                    var a = SIMD16<Float>(), b = SIMD16<Float>(), d = SIMD16<Float>(), e = SIMD16<Float>()
-                    let end = min(count, (c + 1) * chunk)
-                    var i = c * chunk
-                    while i + 4 <= end {
-                        a += buffer[i]; b += buffer[i + 1]; d += buffer[i + 2]; e += buffer[i + 3]
-                        i += 4
-                    }
-                    while i < end { a += buffer[i]; i += 1 }
-                    sums[c] = (a + b + d + e).sum()
+        chunks = (count + Self.chunk - 1) / Self.chunk
+        sums = .allocate(capacity: chunks)
+    }
+
+    deinit {
+        buffer.deallocate()
+        sums.deallocate()
+    }
+
+    /// One pass over the buffer across the pool, in bytes per second.
+    func pass(pool: WorkerPool) -> Double {
+        let buffer = self.buffer, count = self.count, sums = self.sums, chunk = Self.chunk
+        let start = DispatchTime.now().uptimeNanoseconds
+        pool.parallelFor(chunks) { range in
+            for c in range {
+                var a = SIMD16<Float>(), b = SIMD16<Float>(), d = SIMD16<Float>(), e = SIMD16<Float>()
+                let end = min(count, (c + 1) * chunk)
+                var i = c * chunk
+                while i + 4 <= end {
+                    a += buffer[i]; b += buffer[i + 1]; d += buffer[i + 2]; e += buffer[i + 3]
+                    i += 4
                 }
+                while i < end { a += buffer[i]; i += 1 }
+                sums[c] = (a + b + d + e).sum()
             }
-            rates.append(Double(count * MemoryLayout<SIMD16<Float>>.stride) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
         }
+        let rate = Double(count * MemoryLayout<SIMD16<Float>>.stride) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         // The sums are used, so the reads cannot be optimised away.
         precondition((0..<chunks).reduce(Float(0)) { $0 + sums[$1] } > 0)
-        return median(rates)
+        return rate
+    }
+
+    /// The median of `passes` passes over a new buffer of `bytes`.
+    static func bytesPerSecond(bytes: Int, pool: WorkerPool, passes: Int) -> Double {
+        let read = StreamingRead(bytes: bytes)
+        return median((0..<passes).map { _ in read.pass(pool: pool) })
     }
 }

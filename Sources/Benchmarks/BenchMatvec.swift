@@ -83,6 +83,7 @@ struct BenchMatvec: ParsableCommand {
         for i in 0..<inputs * columns { xs.values[i] = Float(i % 19) / 19 - 0.5 }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * inputs)
         defer { out.deallocate() }
+        let streaming = StreamingRead(bytes: 1 << 28)
         for threadCount in threadCounts {
             let pool = WorkerPool(threads: threadCount)
             // Enough products per run to pass every copy at least twice and run for about half a second.
@@ -113,7 +114,7 @@ struct BenchMatvec: ParsableCommand {
                 walls.append(wall / Double(products))
                 cpus.append(cpu / Double(products))
                 // This machine's read bandwidth right after the run: shared machines drift between runs.
-                let read = StreamingRead.bytesPerSecond(bytes: 1 << 28, pool: pool, passes: 1)
+                let read = streaming.pass(pool: pool)
                 shares.append(Double(matrixBytes) / (wall / Double(products)) / read)
             }
             let wall = median(walls)
