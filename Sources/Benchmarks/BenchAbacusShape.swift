@@ -143,6 +143,7 @@ struct ShapeBenchmark {
         }
         let prefill = median(prefillRates), decode = median(decodeRates)
         let bandwidth = median(bandwidths), fraction = median(shares)
+        let sorted = shares.sorted(), quartiles = [sorted[sorted.count / 4], sorted[sorted.count * 3 / 4]]
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
         let types = DecodeTraffic.typeCounts(model.weights).sorted { $0.key.rawValue < $1.key.rawValue }
             .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
@@ -153,7 +154,8 @@ struct ShapeBenchmark {
                 "prompt_precision": promptPrecision.rawValue, "simd": KernelInfo.simd, "runs": runs, "prompt_tokens": promptTokens, "decode_tokens": decodeTokens,
                 "prefill_tokens_per_second": prefill, "decode_tokens_per_second": decode,
                 "weight_bytes_per_token": weights, "kv_bytes_per_token": kvBytes,
-                "read_bandwidth_bytes_per_second": bandwidth, "decode_bandwidth_fraction": fraction, "load_average": load,
+                "read_bandwidth_bytes_per_second": bandwidth, "decode_bandwidth_fraction": fraction,
+                "decode_bandwidth_fraction_quartiles": quartiles, "load_average": load,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -170,9 +172,8 @@ struct ShapeBenchmark {
             let (low, high) = (bandwidths.min() ?? 0, bandwidths.max() ?? 0)
             print(String(format: "bandwidth    %.1f GB/s streaming read (%d threads, median of %d passes over 256 MiB, one after every %d decoded tokens; %.1f-%.1f)",
                          bandwidth / 1e9, threads, bandwidths.count, Self.stretchTokens, low / 1e9, high / 1e9))
-            let sorted = shares.sorted(), quartiles = (sorted[sorted.count / 4], sorted[sorted.count * 3 / 4])
             print(String(format: "decode uses  %.0f %% of the read bandwidth (median of each stretch's share of the pass after it; quartiles %.0f-%.0f %%)",
-                         fraction * 100, quartiles.0 * 100, quartiles.1 * 100))
+                         fraction * 100, quartiles[0] * 100, quartiles[1] * 100))
             print("load average \(load) (other processes share these cores)")
         }
     }
@@ -243,11 +244,5 @@ final class StreamingRead {
         // The sums are used, so the reads cannot be optimised away.
         precondition((0..<chunks).reduce(Float(0)) { $0 + sums[$1] } > 0)
         return rate
-    }
-
-    /// The median of `passes` passes over a new buffer of `bytes`.
-    static func bytesPerSecond(bytes: Int, pool: WorkerPool, passes: Int) -> Double {
-        let read = StreamingRead(bytes: bytes)
-        return median((0..<passes).map { _ in read.pass(pool: pool) })
     }
 }
