@@ -77,8 +77,6 @@ struct BenchMatvec: ParsableCommand {
             return precision == .int8 ? matrix.packedForProducts() : matrix
         }
         let layout = matrices[0].packed != nil ? ", rows packed" : ""
-        let x = Activations(count: columns)
-        for i in 0..<columns { x[i] = Float(i % 17) / 17 - 0.5 }
         let xs = ActivationRows(capacity: inputs, columns: columns)
         for i in 0..<inputs * columns { xs.values[i] = Float(i % 19) / 19 - 0.5 }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * inputs)
@@ -94,15 +92,10 @@ struct BenchMatvec: ParsableCommand {
                 let cpuStart = BenchEmbed.processCPUSeconds()
                 let start = clock.now
                 for i in 0..<products {
-                    // Decode quantizes each new input once per matrix group.
-                    if inputs == 1 {
-                        x.invalidate()
-                        Matvec.multiply(matrices[i % count], x, into: out, precision: precision, pool: pool)
-                    } else {
-                        xs.invalidate()
-                        BatchMatmul.multiply([matrices[i % count]], xs, rows: inputs, floatFrom: precision == .float ? 0 : nil,
-                                             into: [out], pool: pool)
-                    }
+                    // As a decode step: the batch's products (one sequence is a batch of one), new inputs quantized once.
+                    xs.invalidate()
+                    BatchMatmul.multiply([matrices[i % count]], xs, rows: inputs, floatFrom: precision == .float ? 0 : nil,
+                                         into: [out], pool: pool)
                 }
                 let wall = (clock.now - start).seconds
                 let cpu = BenchEmbed.processCPUSeconds() - cpuStart
