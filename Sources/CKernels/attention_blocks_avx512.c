@@ -77,9 +77,9 @@ CK_ATT512_INLINE void prefetch_block(const ck_kv_blocks *kv, int64_t b, int64_t 
 }
 
 // The body for one head size and storage, with every loop over the head's values unrolled. A head's keys and values
-// are 4-8 cache lines a position, a whole KV row apart, in blocks anywhere in the pool: no hardware prefetcher follows
+// are 2-8 cache lines a position, a whole KV row apart, in blocks anywhere in the pool: no hardware prefetcher follows
 // that, so each block's lines are fetched a block ahead, as the grouped body does (Abacus's shape, 36 heads of 64,
-// stretches with and without timed in turn in one run: decoding after a 768-token prompt 1.05-1.10x, after 128 1.01x).
+// stretches with and without timed in turn in one run: decoding after a 768-token prompt 1.06-1.10x, after 128 1.01x).
 CK_ATT512_INLINE void attend(const float *query, const ck_kv_blocks *kv, int64_t count, const int dimension,
                              const int halves, float scale, float *scores, float *out) {
     const size_t stride_bytes = (size_t)kv->stride * (halves ? 2 : 4);
