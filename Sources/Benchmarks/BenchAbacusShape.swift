@@ -115,7 +115,7 @@ struct ShapeBenchmark {
         let bytesPerToken = Double(weights) + kvBytes
         // A shared machine's bandwidth drifts within seconds: a streaming pass follows every few decoded tokens, and each
         // stretch of decoding is compared with the pass right after it.
-        let read = StreamingRead(bytes: Self.readBytes)
+        let read = StreamingRead()
         var prefillRates: [Double] = [], decodeRates: [Double] = [], bandwidths: [Double] = [], shares: [Double] = []
         for run in 0..<(runs + 1) {
             let session = model.makeSession(capacity: promptTokens + decodeTokens + 1, precision: activations,
@@ -180,9 +180,8 @@ struct ShapeBenchmark {
 
     func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
-    /// Decoded tokens between two streaming passes, and each pass's bytes (about 8 ms at 32 GB/s).
+    /// Decoded tokens between two streaming passes.
     static let stretchTokens = 4
-    static let readBytes = 1 << 28
 }
 
 /// What one decoded token reads from memory: every layer matrix and the output head once.
@@ -210,7 +209,8 @@ final class StreamingRead {
     private let sums: UnsafeMutablePointer<Float>
     private static let chunk = 1 << 14
 
-    init(bytes: Int) {
+    /// 256 MiB, larger than any cache here: about 8 ms a pass at 32 GB/s, short enough to follow every few decoded tokens.
+    init(bytes: Int = 1 << 28) {
         count = bytes / MemoryLayout<SIMD16<Float>>.stride
         buffer = .allocate(capacity: count)
         buffer.initialize(repeating: SIMD16(repeating: 1), count: count)

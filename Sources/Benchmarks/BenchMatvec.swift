@@ -81,7 +81,7 @@ struct BenchMatvec: ParsableCommand {
         for i in 0..<inputs * columns { xs.values[i] = Float(i % 19) / 19 - 0.5 }
         let out = UnsafeMutablePointer<Float>.allocate(capacity: rows * inputs)
         defer { out.deallocate() }
-        let streaming = StreamingRead(bytes: 1 << 28)
+        let streaming = StreamingRead()
         for threadCount in threadCounts {
             let pool = WorkerPool(threads: threadCount)
             // Enough products per run to pass every copy at least twice and run for about half a second.
