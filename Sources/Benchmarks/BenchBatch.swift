@@ -75,7 +75,7 @@ struct BenchBatch: AsyncParsableCommand {
         for count in parallelCounts {
             // Distinct prompts (different offsets into the text) and no prefix cache: nothing is shared.
             let prompts = (0..<count).map { Array(text[(37 * $0) % 4096..<(37 * $0) % 4096 + promptTokens]) }
-            let options = BatchOptions(maxSequences: count, kvMemoryBytes: 1 << 30, kvPrecision: precision, prefixCacheBlocks: 0,
+            let options = BatchOptions(maxSequences: count, kvMemoryBytes: nil, kvPrecision: precision, prefixCacheBlocks: 0,
                                        precision: model.precision, promptPrecision: promptOption.promptPrecision)
             let engine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: options)
             let full = prompts.map { BatchRequest(promptIDs: $0, settings: SamplingSettings(maxTokens: generateTokens)) }
@@ -115,7 +115,7 @@ struct BenchBatch: AsyncParsableCommand {
                 for _ in 0..<runs {
                     // A fresh engine each run: the cache starts empty.
                     let engine = BatchEngine(model: loaded.model, tokenizer: tokenizer, options: BatchOptions(
-                        maxSequences: prefixParallel, kvMemoryBytes: 1 << 30, kvPrecision: precision, prefixCacheBlocks: cache ? 4096 : 0,
+                        maxSequences: prefixParallel, kvMemoryBytes: nil, kvPrecision: precision, prefixCacheBlocks: cache ? 4096 : 0,
                         precision: model.precision, promptPrecision: promptOption.promptPrecision))
                     measured.append(Measurement.of { _ = engine.run(requests) })
                     statistics = engine.statistics

@@ -43,8 +43,12 @@ public final class BatchEngine: @unchecked Sendable {
         self.options = options
         constraints = constraintCache ?? TokenMatcherCache(tokenizer: tokenizer)
         let c = model.config
+        let bytesPerToken = KVBlockPool.blockBytes(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: 1,
+                                                   precision: options.kvPrecision)
+        let bound = options.kvMemoryBytes ?? KVMemoryBound.automatic(bytesPerToken: bytesPerToken, contextLength: c.contextLength,
+                                                                    maxSequences: options.maxSequences)
         kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: options.blockTokens,
-                         precision: options.kvPrecision, maxBytes: options.kvMemoryBytes)
+                         precision: options.kvPrecision, maxBytes: bound)
         prefixes = options.prefixCacheBlocks > 0 ? PrefixCache(capacity: options.prefixCacheBlocks) : nil
         forward = BatchForward(model: model, kv: kv, maxRows: options.stepTokens + options.maxSequences,
                                maxLogitRows: options.maxSequences, floatHead: options.precision == .float)

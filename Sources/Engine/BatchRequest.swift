@@ -31,8 +31,9 @@ public struct BatchRequest: Sendable {
 public struct BatchOptions: Sendable, Equatable {
     /// Most sequences decoding together; more requests wait in a queue.
     public var maxSequences: Int
-    /// Bound on the KV cache; requests wait while the cache cannot hold their prompt and token limit.
-    public var kvMemoryBytes: Int
+    /// Bound on the KV cache; requests wait while the cache cannot hold their prompt and token limit. Nil sizes it
+    /// from the model and the machine (`KVMemoryBound.automatic`).
+    public var kvMemoryBytes: Int?
     public var kvPrecision: KVPrecision
     /// Positions per KV block (the unit of sharing).
     public var blockTokens: Int
@@ -49,7 +50,7 @@ public struct BatchOptions: Sendable, Equatable {
     /// files; logits move as int8 decoding's do).
     public var promptPrecision: PromptPrecision
 
-    public init(maxSequences: Int = 16, kvMemoryBytes: Int = 512 << 20, kvPrecision: KVPrecision = .f32,
+    public init(maxSequences: Int = 16, kvMemoryBytes: Int? = nil, kvPrecision: KVPrecision = .f32,
                 blockTokens: Int = 16, prefixCacheBlocks: Int = 4096, stepTokens: Int = 256, precision: ActivationPrecision = .int8,
                 promptPrecision: PromptPrecision = .float) {
         self.precision = precision

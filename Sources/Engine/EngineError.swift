@@ -43,7 +43,8 @@ public enum EngineError: LocalizedError, Equatable, Sendable {
         case .emptyPrompt:
             "the prompt is empty"
         case let .kvCacheTooSmall(needed, bound):
-            "the prompt and the tokens to generate need \(needed) bytes of KV cache; the bound is \(bound) bytes"
+            "the prompt and the tokens to generate need \(needed) bytes of KV cache; the bound is \(bound) bytes (raise it with "
+                + "--kv-memory-mib or a recipe's models.kv_memory_mib, or halve each position's bytes with an f16 KV cache)"
         case let .constraintDeadEnd(message):
             "constrained decoding: \(message)"
         case let .notAnEncoder(reference, found):

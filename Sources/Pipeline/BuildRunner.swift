@@ -92,6 +92,8 @@ public final class BuildRunner {
     var identityHash: String {
         var identity = recipe
         identity.export = .init()
+        // How many requests fit in memory at once, not what they produce.
+        identity.models.kvMemoryMib = nil
         for late in Self.lateSettings { late.clear(&identity) }
         return String(SHA256.hex(Array(jsonText(identity).utf8)).prefix(16))
     }

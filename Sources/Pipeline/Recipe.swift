@@ -52,6 +52,12 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// faster prompts on K-quant files; logits move as with int8 decoding). Optional, so recipes stored by earlier
         /// runs still decode and keep their identity.
         public var promptPrecision: String?
+        /// The embedded generator's KV cache: `f32` (the default) or `f16` (half the memory a position, keys and
+        /// values rounded to half precision; the answers may change). Optional, as `promptPrecision`.
+        public var kvCache: String?
+        /// The embedded generator's KV memory bound in MiB (nil: sized from the model and the machine). Only how
+        /// many requests run at once: a sequence's tokens do not depend on it, so it is not part of the run's identity.
+        public var kvMemoryMib: Int?
     }
 
     /// An OpenAI-compatible API on another machine (vLLM, SGLang, llama-server, TGI, a hosted API).

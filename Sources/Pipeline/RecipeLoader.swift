@@ -197,6 +197,8 @@ public enum RecipeLoader {
             (["sampling", "top_k"], recipe.sampling.topK >= 0, "0 (off) or more"),
             (["shards"], recipe.shards.map { (1...100_000).contains($0) } ?? true, "1 to 100000"),
             (["models", "prompt_precision"], recipe.models.promptPrecision.map { ["float", "bf16", "int8"].contains($0) } ?? true, "float, bf16 or int8"),
+            (["models", "kv_cache"], recipe.models.kvCache.map { ["f32", "f16"].contains($0) } ?? true, "f32 or f16"),
+            (["models", "kv_memory_mib"], recipe.models.kvMemoryMib.map { (1...(1 << 30)).contains($0) } ?? true, "1 to 1073741824 MiB"),
             (["sampling", "max_tokens"], (1...(1 << 20)).contains(recipe.sampling.maxTokens), "1 to 1048576"),
             (["sampling", "attempts"], (1...100).contains(recipe.sampling.attempts), "1 to 100"),
             (["tests", "candidates"], recipe.tests.candidates >= 0, "0 or more"),
@@ -256,6 +258,8 @@ public enum RecipeLoader {
         recipe.inputs = [input]
         recipe.models.chatTemplate = ""
         recipe.models.promptPrecision = ""
+        recipe.models.kvCache = ""
+        recipe.models.kvMemoryMib = 0
         recipe.shards = 0
         recipe.dedup.against = [""]
         recipe.dedup.againstFields = [""]

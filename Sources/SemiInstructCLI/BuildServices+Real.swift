@@ -14,6 +14,7 @@ extension BuildServices {
                 progress.message("loading generator \(recipe.models.generator)")
                 return try EngineChatGenerator(model: recipe.models.generator, chatTemplate: recipe.models.chatTemplate,
                                                promptPrecision: recipe.models.promptPrecision ?? "float",
+                                               kvCache: recipe.models.kvCache ?? "f32", kvMemoryMib: recipe.models.kvMemoryMib,
                                                threads: ProcessInfo.processInfo.activeProcessorCount)
             },
             runner: { moduleRoots in

@@ -10,8 +10,10 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
     public let modelName: String
     public var supportsConstraints: Bool { true }
 
-    /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`); `promptPrecision` is float, bf16 or int8.
-    public init(model: String, chatTemplate: String?, promptPrecision: String = "float", threads: Int) throws {
+    /// `model` is a GGUF path, a model directory or a cached short name (`smollm2`); `promptPrecision` is float, bf16 or int8;
+    /// `kvCache` f32 or f16; `kvMemoryMib` the KV bound (nil: sized from the model and the machine).
+    public init(model: String, chatTemplate: String?, promptPrecision: String = "float", kvCache: String = "f32",
+                kvMemoryMib: Int? = nil, threads: Int) throws {
         let loaded = try ModelLoader.load(model, threads: threads)
         var template: ChatTemplate?
         if let chatTemplate {
@@ -20,7 +22,9 @@ public final class EngineChatGenerator: ChatGenerator, @unchecked Sendable {
             }
             template = named
         }
-        generator = LlamaGenerator(loaded, template: template, promptPrecision: PromptPrecision(rawValue: promptPrecision) ?? .float)
+        generator = LlamaGenerator(loaded, template: template, promptPrecision: PromptPrecision(rawValue: promptPrecision) ?? .float,
+                                   batchOptions: BatchOptions(kvMemoryBytes: kvMemoryMib.map { $0 << 20 },
+                                                              kvPrecision: KVPrecision(rawValue: kvCache) ?? .f32))
         modelName = model
     }
 

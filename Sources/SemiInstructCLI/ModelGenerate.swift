@@ -27,8 +27,7 @@ struct ModelGenerate: AsyncParsableCommand {
     @Option(help: "Sequences decoded together (--input).")
     var parallel = 16
 
-    @Option(help: "KV cache precision of batched decoding: f32 or f16.")
-    var kvCache = "f32"
+    @OptionGroup var kvOptions: KVCacheOptions
 
     @Flag(help: "Send the prompt as a user message through the model's chat template.")
     var chat = false
@@ -75,7 +74,6 @@ struct ModelGenerate: AsyncParsableCommand {
     func validate() throws {
         guard (prompt == nil) != (input == nil) else { throw ValidationError("give either --prompt or --input") }
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
-        guard KVPrecision(rawValue: kvCache) != nil else { throw ValidationError("--kv-cache \(kvCache) is not one of f32, f16") }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
         guard temperature >= 0 else { throw ValidationError("--temperature must not be negative") }
         guard topP > 0, topP <= 1 else { throw ValidationError("--top-p must be in (0, 1]") }
@@ -119,7 +117,7 @@ struct ModelGenerate: AsyncParsableCommand {
         let loaded = try ModelLoader.load(model.model, threads: model.threads)
         let generator = LlamaGenerator(loaded, template: template.flatMap(ChatTemplate.init(name:)),
                                        precision: model.precision, promptPrecision: promptOption.promptPrecision,
-                                       batchOptions: BatchOptions(maxSequences: parallel, kvPrecision: KVPrecision(rawValue: kvCache) ?? .f32))
+                                       batchOptions: kvOptions.batchOptions(maxSequences: parallel))
         if let input {
             try generateLines(of: input, with: generator, constraint: constraint)
             return

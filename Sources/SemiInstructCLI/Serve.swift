@@ -1,6 +1,7 @@
 // `semi-instruct serve MODEL`: the embedded engine as an OpenAI-compatible server (chat and text completions,
 // streamed or not, embeddings, /health, /metrics), so `build` on other machines (or any OpenAI client) can use it.
 import ArgumentParser
+import CommandOptions
 import Engine
 import Foundation
 import Kernels
@@ -45,15 +46,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.")
     var maxBodyBytes = 8 << 20
 
-    @Option(help: "KV cache memory for the batch, in MiB.")
-    var kvMemoryMib = 512
+    @OptionGroup var kvOptions: KVCacheOptions
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxTokens >= 1, maxBodyBytes >= 1024, kvMemoryMib >= 1 else {
-            throw ValidationError("--max-tokens, --max-body-bytes (at least 1024) and --kv-memory-mib must be positive")
+        guard maxTokens >= 1, maxBodyBytes >= 1024 else {
+            throw ValidationError("--max-tokens and --max-body-bytes (at least 1024) must be positive")
         }
         if let chatTemplate, ChatTemplate(name: chatTemplate) == nil {
             throw ValidationError("unknown chat template '\(chatTemplate)' (chatml, minicpm)")
@@ -89,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         let loaded = try ModelLoader.load(model, threads: threads)
         let engine = LlamaGenerator(loaded, template: chatTemplate.flatMap(ChatTemplate.init(name:)), precision: .int8,
                                     promptPrecision: promptPrecision,
-                                    batchOptions: BatchOptions(maxSequences: parallel, kvMemoryBytes: kvMemoryMib << 20))
+                                    batchOptions: kvOptions.batchOptions(maxSequences: parallel))
         return ServedModels(generator: .init(name: model, engine: engine), embedder: servedEmbedder)
     }
 }

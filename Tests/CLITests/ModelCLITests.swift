@@ -141,6 +141,12 @@ struct ModelCLITests {
         let badTemperature = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--temperature", "-1"])
         #expect(badTemperature.status != 0)
         #expect(badTemperature.error.contains("--temperature"))
+        // A KV bound too small for the request: the error says how large it is and how to raise it.
+        let small = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--kv-memory-mib", "1", "--max-tokens", "64"])
+        #expect(small.status != 0)
+        #expect(small.error.contains("the bound is 737280 bytes") && small.error.contains("--kv-memory-mib"), "\(small.error)")
+        let zero = try ModelCLI.run(["model", "generate", "smollm2", "--prompt", "x", "--kv-memory-mib", "0"])
+        #expect(zero.status != 0 && zero.error.contains("--kv-memory-mib must be at least 1"))
     }
 
     @Test func benchGenerateReportsSpeeds() throws {

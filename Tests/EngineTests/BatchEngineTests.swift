@@ -114,7 +114,17 @@ struct BatchEngineTests {
         #expect(try bounded.run(Array(requests)).map { try $0.get().ids } == alone)
         #expect(bounded.statistics.mostSequences == 2)
         let tooLong = BatchRequest(promptIDs: requests[0].promptIDs, settings: SamplingSettings(maxTokens: 4000))
-        if case .failure(.kvCacheTooSmall) = bounded.run([tooLong])[0] {} else { Issue.record("a request beyond the KV bound was not refused") }
+        if case let .failure(error) = bounded.run([tooLong])[0], case .kvCacheTooSmall = error {
+            #expect(error.localizedDescription.contains("--kv-memory-mib"))
+        } else {
+            Issue.record("a request beyond the KV bound was not refused")
+        }
+        // No bound given: sized from the model (SmolLM2's 46,080 bytes a position, 16 sequences at 2048 each).
+        let automatic = KVMemoryBound.automatic(bytesPerToken: f32.kvBytesPerToken, contextLength: loaded.config.contextLength,
+                                                maxSequences: 16)
+        let blockBytes = 16 * f32.kvBytesPerToken
+        #expect(f32.statistics.kvBytesCapacity == automatic / blockBytes * blockBytes)
+        #expect(f32.statistics.kvBytesCapacity >= 16 * 2048 * f32.kvBytesPerToken)
     }
 }
 

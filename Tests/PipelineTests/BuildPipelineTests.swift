@@ -273,6 +273,19 @@ import Testing
         let redecided = try store.dedup(of: removed.id)
         #expect(again.exported == 3 && redecided?.duplicateOf == nil)
         #expect(try store.meta("settings.semdedup")?.contains("0.0001") == true)
+        // A different KV memory bound resumes the run (it sets how many requests run at once, not what they give);
+        // a different KV precision does not.
+        var roomier = stricter
+        roomier.models.kvMemoryMib = 8192
+        let resumed = try await BuildRunner(recipe: roomier, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
+                                            services: services, progress: ProgressReporter(mode: .quiet)).run()
+        #expect(script.requests.count == asked && resumed.exported == 3)
+        var halves = stricter
+        halves.models.kvCache = "f16"
+        await #expect(throws: PipelineError.self) {
+            _ = try await BuildRunner(recipe: halves, options: BuildOptions(runDirectory: run.appendingPathComponent("run")),
+                                      services: services, progress: ProgressReporter(mode: .quiet)).run()
+        }
         // Any other change still refuses to resume the run.
         var other = stricter
         other.tests.count = 5

@@ -73,6 +73,8 @@ import Testing
                                   ("dedup:\n  keep: newest\n", "dedup.keep", 2),
                                   ("dedup:\n  eps: -1\n", "dedup.eps", 2),
                                   ("models:\n  generator: smollm2\n  prompt_precision: int4\n", "models.prompt_precision", 3),
+                                  ("models:\n  kv_cache: f8\n", "models.kv_cache", 2),
+                                  ("models:\n  kv_memory_mib: 0\n", "models.kv_memory_mib", 2),
                                   ("name: x\nshards: 0\n", "shards", 2)] {
             #expect {
                 _ = try RecipeLoader.parse(yaml, path: "r.yaml")
@@ -87,6 +89,9 @@ import Testing
         #expect(recipe.models.promptPrecision == nil)
         #expect(try RecipeLoader.parse("models:\n  prompt_precision: int8\n").models.promptPrecision == "int8")
         #expect(try RecipeLoader.parse("models:\n  prompt_precision: bf16\n").models.promptPrecision == "bf16")
+        #expect(recipe.models.kvCache == nil && recipe.models.kvMemoryMib == nil)
+        let kv = try RecipeLoader.parse("models:\n  kv_cache: f16\n  kv_memory_mib: 4096\n").models
+        #expect(kv.kvCache == "f16" && kv.kvMemoryMib == 4096)
         #expect(recipe.shards == nil)
         #expect(try RecipeLoader.parse("shards: 16\n").shards == 16)
     }
