@@ -171,9 +171,8 @@ public final class BuildRunner {
             try prepare(stage.name, &context)
             progress.begin(stage.name, total: pending.count)
             let size = stage.name == .semdedup ? pending.count : stage.batchSize
-            for start in stride(from: 0, to: pending.count, by: size) {
-                let batch = Array(pending[start..<min(start + size, pending.count)])
-                let commits = try await stage.process(batch, context: context)
+            let batches = stride(from: 0, to: pending.count, by: size).map { Array(pending[$0..<min($0 + size, pending.count)]) }
+            try await StageBatches.process(batches, of: stage, context: context) { batch, commits in
                 precondition(Set(commits.map(\.outcome.sampleId)) == Set(batch.map(\.id)), "\(stage.name) must decide every sample once")
                 try store.commit(commits)
                 progress.advance(stage.name, by: batch.count)

@@ -10,6 +10,7 @@ import Store
 struct FaithfulnessStage: Stage {
     let name = StageName.faithfulness
     let batchSize = 8
+    let batchesInFlight = 2
 
     struct Candidate: Codable, Sendable { var instruction: String; var score: Double; var claims: [ClaimCheck] }
 

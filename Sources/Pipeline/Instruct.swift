@@ -13,6 +13,7 @@ import Tokenizers
 struct InstructStage: Stage {
     let name = StageName.instruct
     let batchSize = 8
+    let batchesInFlight = 2
 
     struct Written { var instruction: String; var claims: [ClaimCheck] }
 

@@ -12,6 +12,7 @@ import Store
 struct RewriteStage: Stage {
     let name = StageName.rewrite
     let batchSize = 8
+    let batchesInFlight = 2
 
     struct Accepted { var instruction: String; var code: String }
 

@@ -8,6 +8,7 @@ import Store
 struct TestInputsStage: Stage {
     let name = StageName.testInputs
     let batchSize = 8
+    let batchesInFlight = 2
 
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit] {
         guard let runner = context.runner else { throw PipelineError.isolation("test-inputs needs a code runner to probe the original") }
