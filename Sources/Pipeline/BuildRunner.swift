@@ -172,7 +172,7 @@ public final class BuildRunner {
             progress.begin(stage.name, total: pending.count)
             let size = stage.name == .semdedup ? pending.count : stage.batchSize
             let batches = stride(from: 0, to: pending.count, by: size).map { Array(pending[$0..<min($0 + size, pending.count)]) }
-            try await StageBatches.process(batches, of: stage, context: context) { batch, commits in
+            try await StageBatches.process(batches, of: stage, inFlight: StageBatches.inFlight(for: stage, recipe: recipe), context: context) { batch, commits in
                 precondition(Set(commits.map(\.outcome.sampleId)) == Set(batch.map(\.id)), "\(stage.name) must decide every sample once")
                 try store.commit(commits)
                 progress.advance(stage.name, by: batch.count)

@@ -3,11 +3,19 @@
 import Store
 
 public enum StageBatches {
-    /// Runs `stage` over `batches`, up to its `batchesInFlight` at once, handing each batch's commits to `commit` in
-    /// batch order (so the database is written as a one-at-a-time run writes it).
-    public static func process(_ batches: [[SampleRecord]], of stage: any Stage, context: StageContext,
+    /// Batches of `stage` to run at once: its own `batchesInFlight`; for a model stage whose generator is on another
+    /// machine, enough to keep the endpoint's `concurrency` requests going (a GPU server batches many more than 16).
+    public static func inFlight(for stage: any Stage, recipe: Recipe) -> Int {
+        let own = max(1, stage.batchesInFlight)
+        guard own > 1, let endpoint = recipe.models.generatorEndpoint else { return own }
+        return max(own, (endpoint.concurrency + stage.batchSize - 1) / max(1, stage.batchSize))
+    }
+
+    /// Runs `stage` over `batches`, up to `inFlight` at once, handing each batch's commits to `commit` in batch order
+    /// (so the database is written as a one-at-a-time run writes it).
+    public static func process(_ batches: [[SampleRecord]], of stage: any Stage, inFlight: Int, context: StageContext,
                                commit: ([SampleRecord], [StageCommit]) throws -> Void) async throws {
-        let inFlight = max(1, stage.batchesInFlight)
+        let inFlight = max(1, inFlight)
         try await withThrowingTaskGroup(of: (Int, [StageCommit]).self) { group in
             var started = 0, committed = 0
             var finished: [Int: [StageCommit]] = [:]

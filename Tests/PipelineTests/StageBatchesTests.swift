@@ -50,7 +50,7 @@ struct StageBatchesTests {
         let tracker = InFlightTracker()
         let stage = SlowFirstStage(batchesInFlight: inFlight, tracker: tracker)
         var order: [String] = []
-        try await StageBatches.process(Self.batches(6), of: stage, context: try Self.context()) { batch, commits in
+        try await StageBatches.process(Self.batches(6), of: stage, inFlight: stage.batchesInFlight, context: try Self.context()) { batch, commits in
             #expect(commits.map(\.outcome.sampleId) == batch.map(\.id))
             order += batch.map(\.id)
         }
@@ -58,12 +58,27 @@ struct StageBatchesTests {
         #expect(tracker.most == inFlight)
     }
 
+    /// The embedded engine gets the stage's own two; a remote endpoint enough batches of 8 for its concurrency; a
+    /// stage that runs one batch at a time keeps to it.
+    @Test func batchesInFlightFollowTheGenerator() {
+        let model = SlowFirstStage(batchesInFlight: 2, tracker: InFlightTracker()), alone = SlowFirstStage(batchesInFlight: 1, tracker: InFlightTracker())
+        var recipe = Recipe()
+        #expect(StageBatches.inFlight(for: model, recipe: recipe) == 2)
+        recipe.models.generatorEndpoint = Recipe.Endpoint(endpoint: "http://gpu-box:8000/v1")
+        recipe.models.generatorEndpoint?.concurrency = 64
+        #expect(StageBatches.inFlight(for: model, recipe: recipe) == 32)
+        recipe.models.generatorEndpoint?.concurrency = 3
+        #expect(StageBatches.inFlight(for: model, recipe: recipe) == 2)
+        recipe.models.generatorEndpoint?.concurrency = 64
+        #expect(StageBatches.inFlight(for: alone, recipe: recipe) == 1)
+    }
+
     @Test func aFailingBatchStopsTheStageAfterTheBatchesBeforeIt() async throws {
         var stage = SlowFirstStage(batchesInFlight: 2, tracker: InFlightTracker())
         stage.failingBatch = 2
         var committed: [String] = []
         await #expect(throws: PipelineError.self) {
-            try await StageBatches.process(Self.batches(6), of: stage, context: try Self.context()) { batch, _ in
+            try await StageBatches.process(Self.batches(6), of: stage, inFlight: stage.batchesInFlight, context: try Self.context()) { batch, _ in
                 committed += batch.map(\.id)
             }
         }
