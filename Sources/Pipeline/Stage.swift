@@ -49,8 +49,9 @@ public protocol Stage: Sendable {
     /// Whether the stage reads the samples' code and given instructions; one that does not is handed its samples
     /// without them (semdedup, which may see millions at once in a merge).
     var readsCode: Bool { get }
-    /// Batches processed at once. A model stage keeps two going, so the engine decodes one batch's answers while the
-    /// other's are checked in the sandbox; results are committed in batch order either way.
+    /// Batches processed at once (`StageBatches.inFlight` raises it for a remote generator's concurrency). A model
+    /// stage keeps two going, so the engine decodes one batch's answers while the other's are checked in the sandbox;
+    /// results are committed in batch order either way.
     var batchesInFlight: Int { get }
     /// Decides about each sample of the batch; every sample must get exactly one commit.
     func process(_ batch: [SampleRecord], context: StageContext) async throws -> [StageCommit]
