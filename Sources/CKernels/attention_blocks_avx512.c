@@ -56,30 +56,33 @@ CK_ATT512_INLINE __m512 scores_x16(const float *query, const uint8_t *keys, size
     return _mm512_mul_ps(sum_lanes_x16(acc), _mm512_set1_ps(scale));
 }
 
-// The cache lines of `positions` rows of one head, `stride_bytes` apart.
+// The cache lines of `positions` rows of one head, `stride_bytes` apart, into L2.
 CK_ATT512_INLINE void prefetch_positions(const uint8_t *first, size_t stride_bytes, int64_t positions, int dimension,
-                                         int halves, const int hint) {
+                                         int halves) {
     for (int64_t p = 0; p < positions; p++)
-        for (int line = 0; line < dimension * (halves ? 2 : 4); line += 64) {
-            const char *at = (const char *)(first + (size_t)p * stride_bytes + line);
-            if (hint == _MM_HINT_T0) _mm_prefetch(at, _MM_HINT_T0); else _mm_prefetch(at, _MM_HINT_T1);
-        }
+        for (int line = 0; line < dimension * (halves ? 2 : 4); line += 64)
+            _mm_prefetch((const char *)(first + (size_t)p * stride_bytes + line), _MM_HINT_T1);
 }
+
+// While a block computes, the next two blocks' lines are fetched into L2 (one block, 16 positions of a few lines, is
+// too little to cover the memory's latency), and on the keys' pass this block's values. Into L2, not L1: the L1's
+// few outstanding misses stall on a burst of a block's lines. Abacus's shape, 8 sequences of 528 positions,
+// attention alone (scripts/bench/attention_layouts.c): 23-24 GB/s with the next block into L1, 26-28 into L2.
+enum { FAR_AHEAD = 2 };
 
 // The lines of block `b` (of the sequence's table) in the region at `offset` (its keys or values), for the positions
 // of [0, count) it holds; nothing past the last block.
 CK_ATT512_INLINE void prefetch_block(const ck_kv_blocks *kv, int64_t b, int64_t count, size_t offset, size_t stride_bytes,
-                                     int dimension, int halves, const int hint) {
+                                     int dimension, int halves) {
     int64_t first = b * kv->block_tokens;
     if (first >= count) return;
     int64_t positions = count - first < kv->block_tokens ? count - first : kv->block_tokens;
-    prefetch_positions(kv->base + (size_t)kv->table[b] * kv->block_bytes + offset, stride_bytes, positions, dimension, halves, hint);
+    prefetch_positions(kv->base + (size_t)kv->table[b] * kv->block_bytes + offset, stride_bytes, positions, dimension, halves);
 }
 
 // The body for one head size and storage, with every loop over the head's values unrolled. A head's keys and values
-// are 2-8 cache lines a position, a whole KV row apart, in blocks anywhere in the pool: no hardware prefetcher follows
-// that, so each block's lines are fetched a block ahead, as the grouped body does (Abacus's shape, 36 heads of 64,
-// stretches with and without timed in turn in one run: decoding after a 768-token prompt 1.06-1.10x, after 128 1.01x).
+// are 2-8 cache lines a position, in blocks anywhere in the pool: no hardware prefetcher follows a sequence from one
+// block to the next, so each block's lines are fetched ahead, as the grouped body does.
 CK_ATT512_INLINE void attend(const float *query, const ck_kv_blocks *kv, int64_t count, const int dimension,
                              const int halves, float scale, float *scores, float *out) {
     const size_t stride_bytes = (size_t)kv->stride * (halves ? 2 : 4);
@@ -90,8 +93,9 @@ CK_ATT512_INLINE void attend(const float *query, const ck_kv_blocks *kv, int64_t
     for (int64_t start = 0; start < count; start += bt) {
         const uint8_t *block = kv->base + (size_t)kv->table[start / bt] * kv->block_bytes + kv->key_offset;
         int64_t in_block = count - start < bt ? count - start : bt;
-        prefetch_block(kv, start / bt + 1, count, kv->key_offset, stride_bytes, dimension, halves, _MM_HINT_T0);
-        prefetch_block(kv, start / bt, count, kv->value_offset, stride_bytes, dimension, halves, _MM_HINT_T1);
+        prefetch_block(kv, start / bt + 1, count, kv->key_offset, stride_bytes, dimension, halves);
+        prefetch_block(kv, start / bt + FAR_AHEAD, count, kv->key_offset, stride_bytes, dimension, halves);
+        prefetch_block(kv, start / bt, count, kv->value_offset, stride_bytes, dimension, halves);
         for (int64_t p = 0; p < in_block; p += 16) {
             int n = in_block - p < 16 ? (int)(in_block - p) : 16;
             __mmask16 live = (__mmask16)((1u << n) - 1);
@@ -106,7 +110,8 @@ CK_ATT512_INLINE void attend(const float *query, const ck_kv_blocks *kv, int64_t
     for (int64_t start = 0; start < count; start += bt) {
         const uint8_t *block = kv->base + (size_t)kv->table[start / bt] * kv->block_bytes + kv->value_offset;
         int64_t in_block = count - start < bt ? count - start : bt, p = 0;
-        prefetch_block(kv, start / bt + 1, count, kv->value_offset, stride_bytes, dimension, halves, _MM_HINT_T0);
+        prefetch_block(kv, start / bt + 1, count, kv->value_offset, stride_bytes, dimension, halves);
+        prefetch_block(kv, start / bt + FAR_AHEAD, count, kv->value_offset, stride_bytes, dimension, halves);
         for (; p + 1 < in_block; p += 2) {
             __m512 w0 = _mm512_set1_ps(scores[start + p]), w1 = _mm512_set1_ps(scores[start + p + 1]);
             const uint8_t *v0 = block + (size_t)p * stride_bytes, *v1 = v0 + stride_bytes;
@@ -140,8 +145,9 @@ CK_ATT512_INLINE void attend_group(const float *queries, const int G, const ck_k
         int64_t in_block = count - start < bt ? count - start : bt;
         // Blocks lie anywhere in the pool: fetch the next block's keys, and this block's values for the
         // second pass, while this block's scores compute.
-        prefetch_block(kv, start / bt + 1, count, kv->key_offset, stride_bytes, dimension, halves, _MM_HINT_T0);
-        prefetch_block(kv, start / bt, count, kv->value_offset, stride_bytes, dimension, halves, _MM_HINT_T1);
+        prefetch_block(kv, start / bt + 1, count, kv->key_offset, stride_bytes, dimension, halves);
+        prefetch_block(kv, start / bt + FAR_AHEAD, count, kv->key_offset, stride_bytes, dimension, halves);
+        prefetch_block(kv, start / bt, count, kv->value_offset, stride_bytes, dimension, halves);
         for (int64_t p = 0; p < in_block; p += P) {
             int n = in_block - p < P ? (int)(in_block - p) : P;
             __m512 acc[16];
@@ -170,7 +176,8 @@ CK_ATT512_INLINE void attend_group(const float *queries, const int G, const ck_k
     for (int64_t start = 0; start < count; start += bt) {
         const uint8_t *block = kv->base + (size_t)kv->table[start / bt] * kv->block_bytes + kv->value_offset;
         int64_t in_block = count - start < bt ? count - start : bt;
-        prefetch_block(kv, start / bt + 1, count, kv->value_offset, stride_bytes, dimension, halves, _MM_HINT_T0);
+        prefetch_block(kv, start / bt + 1, count, kv->value_offset, stride_bytes, dimension, halves);
+        prefetch_block(kv, start / bt + FAR_AHEAD, count, kv->value_offset, stride_bytes, dimension, halves);
         for (int64_t p = 0; p < in_block; p++) {
             const uint8_t *value = block + (size_t)p * stride_bytes;
             __m512 w[4];

@@ -47,7 +47,7 @@ public final class BatchEngine: @unchecked Sendable {
                                                    precision: options.kvPrecision)
         let bound = options.kvMemoryBytes ?? KVMemoryBound.automatic(bytesPerToken: bytesPerToken, contextLength: c.contextLength,
                                                                     maxSequences: options.maxSequences)
-        kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: options.blockTokens,
+        kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, headDimension: c.headDimension, blockTokens: options.blockTokens,
                          precision: options.kvPrecision, maxBytes: bound)
         prefixes = options.prefixCacheBlocks > 0 ? PrefixCache(capacity: options.prefixCacheBlocks) : nil
         forward = BatchForward(model: model, kv: kv, maxRows: options.stepTokens + options.maxSequences,

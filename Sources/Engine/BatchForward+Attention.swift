@@ -11,7 +11,7 @@ extension BatchForward {
         rope.apply(q + r * c.queryDimension, heads: c.headCount, rotation: rotation)
         rope.apply(k + r * c.kvDimension, heads: c.kvHeadCount, rotation: rotation)
         let block = table[row.tableStart + row.position / kv.blockTokens]
-        kv.store(block: block, slot: row.position % kv.blockTokens, layer: layer, columns: 0..<c.kvDimension,
+        kv.store(block: block, slot: row.position % kv.blockTokens, layer: layer, heads: 0..<c.kvHeadCount,
                  keys: k + r * c.kvDimension, values: v + r * c.kvDimension)
     }
 
@@ -32,7 +32,7 @@ extension BatchForward {
         let c = model.config, hd = c.headDimension, kvHeads = c.kvHeadCount, group = c.headCount / c.kvHeadCount
         let scale = c.attentionScale ?? 1 / Float(hd).squareRoot()
         let keyOffset = kv.keyOffset(layer: layer), valueOffset = kv.valueOffset(layer: layer)
-        let element = kv.precision.bytes, kv = self.kv, (rope, firstTable) = rope(layer: layer, row: 0)
+        let kv = self.kv, (rope, firstTable) = rope(layer: layer, row: 0)
         let q = self.q, k = self.k, v = self.v, out = attended.values, qDim = c.queryDimension, kvDim = c.kvDimension
         let longest = rows.map(\.position).max().map { $0 + 1 } ?? 0
         let path = KernelPath.avx512VNNI.rawValue
@@ -50,13 +50,13 @@ extension BatchForward {
                         rope.apply(q + first, heads: group, rotation: rotation)
                         rope.apply(k + head, heads: 1, rotation: rotation)
                         kv.store(block: table[row.tableStart + row.position / kv.blockTokens], slot: row.position % kv.blockTokens,
-                                 layer: layer, columns: kh * hd..<(kh + 1) * hd, keys: k + head, values: v + head)
+                                 layer: layer, heads: kh..<kh + 1, keys: k + head, values: v + head)
                     }
-                    let headOffset = kh * hd * element
+                    let headOffset = kv.headOffset(kh)
                     var blocks = ck_kv_blocks(
                         base: UnsafePointer(kv.storage.assumingMemoryBound(to: UInt8.self)), table: table + row.tableStart,
                         block_bytes: kv.blockBytes, key_offset: keyOffset + headOffset, value_offset: valueOffset + headOffset,
-                        block_tokens: Int64(kv.blockTokens), stride: Int64(kvDim), halves: kv.precision == .f16 ? 1 : 0)
+                        block_tokens: Int64(kv.blockTokens), stride: Int64(hd), halves: kv.precision == .f16 ? 1 : 0)
                     if softcap > 0 || window.map({ row.position + 1 > $0 }) ?? false {
                         let start = window.map { max(0, row.position + 1 - $0) } ?? 0
                         for g in 0..<group {

@@ -1,6 +1,7 @@
 // The KV cache of batched decoding, in blocks of a few positions (paged, as in vLLM): a sequence holds
 // a table of block ids, and sequences that start with the same prompt share its blocks without copying.
-// Block layout: [layer][keys | values][position in block][kv head][head dim], floats or halves.
+// Block layout: [layer][keys | values][kv head][position in block][head dim], floats or halves: one head's keys
+// for a block are one contiguous run (4 KiB for 16 positions of 64 floats), which a hardware prefetcher follows.
 import CKernels
 import Foundation
 
@@ -15,6 +16,7 @@ public enum KVPrecision: String, Sendable, CaseIterable {
 final class KVBlockPool: @unchecked Sendable {
     let layerCount: Int
     let kvDimension: Int
+    let headDimension: Int
     let blockTokens: Int
     let precision: KVPrecision
     let blockCount: Int
@@ -29,14 +31,22 @@ final class KVBlockPool: @unchecked Sendable {
     /// Blocks ever handed out: the high-water mark of the memory the cache touched.
     private(set) var touched = 0
 
-    init(layerCount: Int, kvDimension: Int, blockTokens: Int, precision: KVPrecision, maxBytes: Int) {
+    init(layerCount: Int, kvDimension: Int, headDimension: Int, blockTokens: Int, precision: KVPrecision, maxBytes: Int) {
+        precondition(kvDimension % headDimension == 0, "a KV row of \(kvDimension) values is not whole heads of \(headDimension)")
         self.layerCount = layerCount
         self.kvDimension = kvDimension
+        self.headDimension = headDimension
         self.blockTokens = blockTokens
         self.precision = precision
         blockBytes = Self.blockBytes(layerCount: layerCount, kvDimension: kvDimension, blockTokens: blockTokens, precision: precision)
         blockCount = max(1, maxBytes / blockBytes)
-        storage = .allocate(byteCount: blockCount * blockBytes, alignment: 64)
+        let bytes = blockCount * blockBytes, huge = 2 << 20
+        storage = .allocate(byteCount: bytes, alignment: bytes >= huge ? huge : 64)
+        #if os(Linux)
+        // Attention streams every cached position of a sequence each step, from blocks anywhere in the pool: 2 MiB
+        // pages, where the kernel offers them on request, take most TLB misses out of that stream.
+        if bytes >= huge { _ = madvise(storage, bytes, MADV_HUGEPAGE) }
+        #endif
         referenceCounts = Array(repeating: 0, count: blockCount)
         generations = Array(repeating: 0, count: blockCount)
         // Low ids first, so the memory touched grows from the start of the reservation.
@@ -83,21 +93,24 @@ final class KVBlockPool: @unchecked Sendable {
     /// Byte offset inside a block of a layer's keys (values follow them).
     func keyOffset(layer: Int) -> Int { layer * 2 * blockTokens * kvDimension * precision.bytes }
     func valueOffset(layer: Int) -> Int { keyOffset(layer: layer) + blockTokens * kvDimension * precision.bytes }
+    /// Byte offset of key head `head`'s run of positions from its layer's keys (or values).
+    func headOffset(_ head: Int) -> Int { head * blockTokens * headDimension * precision.bytes }
 
-    /// Stores one position's keys and values for one layer, the kv dimension's `columns` (`keys` and
-    /// `values` point at the first of them): all of them, or one key head from an attention task.
-    func store(block: Int32, slot: Int, layer: Int, columns: Range<Int>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
-        let base = storage + Int(block) * blockBytes
-        let rowBytes = kvDimension * precision.bytes, start = columns.lowerBound * precision.bytes
-        let k = base + keyOffset(layer: layer) + slot * rowBytes + start
-        let v = base + valueOffset(layer: layer) + slot * rowBytes + start
-        switch precision {
-        case .f32:
-            k.copyMemory(from: keys, byteCount: columns.count * MemoryLayout<Float>.size)
-            v.copyMemory(from: values, byteCount: columns.count * MemoryLayout<Float>.size)
-        case .f16:
-            ck_floats_to_halves(keys, k.assumingMemoryBound(to: UInt16.self), Int64(columns.count))
-            ck_floats_to_halves(values, v.assumingMemoryBound(to: UInt16.self), Int64(columns.count))
+    /// Stores one position's keys and values for one layer, key heads `heads` (`keys` and `values` point at the
+    /// first head's): all of them, or one from an attention task.
+    func store(block: Int32, slot: Int, layer: Int, heads: Range<Int>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
+        let base = storage + Int(block) * blockBytes, hd = headDimension, slotBytes = slot * hd * precision.bytes
+        for (i, head) in heads.enumerated() {
+            let k = base + keyOffset(layer: layer) + headOffset(head) + slotBytes
+            let v = base + valueOffset(layer: layer) + headOffset(head) + slotBytes
+            switch precision {
+            case .f32:
+                k.copyMemory(from: keys + i * hd, byteCount: hd * MemoryLayout<Float>.size)
+                v.copyMemory(from: values + i * hd, byteCount: hd * MemoryLayout<Float>.size)
+            case .f16:
+                ck_floats_to_halves(keys + i * hd, k.assumingMemoryBound(to: UInt16.self), Int64(hd))
+                ck_floats_to_halves(values + i * hd, v.assumingMemoryBound(to: UInt16.self), Int64(hd))
+            }
         }
     }
 }

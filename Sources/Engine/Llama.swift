@@ -66,7 +66,7 @@ public final class LlamaSession: @unchecked Sendable {
         let blocks = max(1, (capacity + blockTokens - 1) / blockTokens)
         let bytesPerBlock = KVBlockPool.blockBytes(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: blockTokens,
                                                    precision: .f32)
-        kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, blockTokens: blockTokens, precision: .f32,
+        kv = KVBlockPool(layerCount: c.layerCount, kvDimension: c.kvDimension, headDimension: c.headDimension, blockTokens: blockTokens, precision: .f32,
                          maxBytes: blocks * bytesPerBlock)
         table = .allocate(capacity: blocks)
         for b in 0..<blocks { table[b] = kv.allocate()! }

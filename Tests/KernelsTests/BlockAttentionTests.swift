@@ -8,40 +8,54 @@ import Kernels
 import Testing
 
 struct BlockAttentionTests {
-    /// A KV pool of `blockCount` blocks: per block, keys of every position then values of every position,
-    /// each position `kvHeads * dimension` elements (as Engine's KVBlockPool lays out one layer).
+    /// A KV pool of `blockCount` blocks: per block, keys of every position then values of every position. Head-major
+    /// (as Engine's KVBlockPool lays out one layer), each head's positions side by side, `dimension` elements apart;
+    /// else each position's heads side by side, positions `kvHeads * dimension` elements apart (the kernels take any stride).
     struct Pool {
         let dimension, kvHeads, blockTokens, blockCount: Int
         let halves: Bool
+        let headMajor: Bool
         var storage: [UInt8]
         var keys: [[Float]]  // [position][kvHeads * dimension], as stored (rounded to half when halves)
         var values: [[Float]]
         let table: [Int32]
 
-        var stride: Int { kvHeads * dimension }
+        var rowElements: Int { kvHeads * dimension }
+        /// Elements between one head's consecutive positions.
+        var stride: Int { headMajor ? dimension : rowElements }
         var element: Int { halves ? 2 : 4 }
-        var blockBytes: Int { 2 * blockTokens * stride * element }
+        var blockBytes: Int { 2 * blockTokens * rowElements * element }
 
-        init(dimension: Int, kvHeads: Int, blockTokens: Int, positions: Int, halves: Bool, seed: UInt64) {
+        /// Bytes from a block's keys (or values) to head `head` at slot `slot`.
+        func offset(head: Int, slot: Int) -> Int {
+            (headMajor ? head * blockTokens * dimension + slot * dimension : slot * rowElements + head * dimension) * element
+        }
+
+        init(dimension: Int, kvHeads: Int, blockTokens: Int, positions: Int, halves: Bool, headMajor: Bool = true, seed: UInt64) {
             self.dimension = dimension
             self.kvHeads = kvHeads
             self.blockTokens = blockTokens
             self.halves = halves
+            self.headMajor = headMajor
             let used = (positions + blockTokens - 1) / blockTokens
             blockCount = used * 2 + 1
             // Blocks out of order and apart: block i of the sequence at pool block (3 i + 1) mod count.
             table = (0..<used).map { Int32((3 * $0 + 1) % (used * 2 + 1)) }
             var random = SeededRandom(seed: seed)
-            let stride = kvHeads * dimension, element = halves ? 2 : 4
-            var storage = [UInt8](repeating: 0xff, count: blockCount * 2 * blockTokens * stride * element)
+            let row = kvHeads * dimension, element = halves ? 2 : 4
+            var storage = [UInt8](repeating: 0xff, count: blockCount * 2 * blockTokens * row * element)
             var keys: [[Float]] = [], values: [[Float]] = []
             for t in 0..<positions {
-                let base = Int(table[t / blockTokens]) * 2 * blockTokens * stride * element
+                let base = Int(table[t / blockTokens]) * 2 * blockTokens * row * element, valuesAt = base + blockTokens * row * element
                 let slot = t % blockTokens
-                keys.append(Self.store((0..<stride).map { _ in random.normal() }, halves: halves, into: &storage,
-                                       at: base + slot * stride * element))
-                values.append(Self.store((0..<stride).map { _ in random.normal() }, halves: halves, into: &storage,
-                                         at: base + (blockTokens + slot) * stride * element))
+                var key: [Float] = [], value: [Float] = []
+                for head in 0..<kvHeads {
+                    let at = headMajor ? (head * blockTokens * dimension + slot * dimension) * element : (slot * row + head * dimension) * element
+                    key += Self.store((0..<dimension).map { _ in random.normal() }, halves: halves, into: &storage, at: base + at)
+                    value += Self.store((0..<dimension).map { _ in random.normal() }, halves: halves, into: &storage, at: valuesAt + at)
+                }
+                keys.append(key)
+                values.append(value)
             }
             self.storage = storage
             self.keys = keys
@@ -79,8 +93,8 @@ struct BlockAttentionTests {
                 table.withUnsafeBufferPointer { t in
                     var blocks = ck_kv_blocks(
                         base: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), table: t.baseAddress!,
-                        block_bytes: blockBytes, key_offset: kvHead * dimension * element,
-                        value_offset: blockTokens * stride * element + kvHead * dimension * element,
+                        block_bytes: blockBytes, key_offset: offset(head: kvHead, slot: 0),
+                        value_offset: blockTokens * rowElements * element + offset(head: kvHead, slot: 0),
                         block_tokens: Int64(blockTokens), stride: Int64(stride), halves: halves ? 1 : 0)
                     if group == 1 {
                         ck_attend_blocks_with(path.rawValue, queries, &blocks, Int64(count), Int64(dimension), scale, &scores, &out)
@@ -98,12 +112,12 @@ struct BlockAttentionTests {
         (64, 1, 16), (64, 3, 16), (64, 2, 5), (64, 4, 16), (128, 3, 16), (128, 1, 7), (32, 3, 16), (144, 2, 16),
     ]
 
-    @Test(arguments: 0..<cases.count, [false, true])
-    func everyBodyMatchesADoubleSoftmax(caseIndex: Int, halves: Bool) {
+    @Test(arguments: 0..<cases.count, [(false, true), (true, true), (false, false), (true, false)])
+    func everyBodyMatchesADoubleSoftmax(caseIndex: Int, layout: (halves: Bool, headMajor: Bool)) {
         let (dimension, group, blockTokens) = Self.cases[caseIndex]
         let kvHeads = 2, positions = 83
-        let pool = Pool(dimension: dimension, kvHeads: kvHeads, blockTokens: blockTokens, positions: positions, halves: halves,
-                        seed: UInt64(31 + caseIndex))
+        let pool = Pool(dimension: dimension, kvHeads: kvHeads, blockTokens: blockTokens, positions: positions, halves: layout.halves,
+                        headMajor: layout.headMajor, seed: UInt64(31 + caseIndex))
         var random = SeededRandom(seed: 99)
         let queries = (0..<group * dimension).map { _ in random.normal() * 0.7 }
         let scale = 1 / Float(dimension).squareRoot()
