@@ -28,7 +28,12 @@ struct BlockAttentionTests {
 
         /// Bytes from a block's keys (or values) to head `head` at slot `slot`.
         func offset(head: Int, slot: Int) -> Int {
-            (headMajor ? head * blockTokens * dimension + slot * dimension : slot * rowElements + head * dimension) * element
+            Self.offset(head: head, slot: slot, headMajor: headMajor, blockTokens: blockTokens, dimension: dimension, kvHeads: kvHeads) * element
+        }
+
+        /// Elements from a block's keys (or values) to head `head` at slot `slot`, in either layout.
+        static func offset(head: Int, slot: Int, headMajor: Bool, blockTokens: Int, dimension: Int, kvHeads: Int) -> Int {
+            headMajor ? (head * blockTokens + slot) * dimension : (slot * kvHeads + head) * dimension
         }
 
         init(dimension: Int, kvHeads: Int, blockTokens: Int, positions: Int, halves: Bool, headMajor: Bool = true, seed: UInt64) {
@@ -50,7 +55,8 @@ struct BlockAttentionTests {
                 let slot = t % blockTokens
                 var key: [Float] = [], value: [Float] = []
                 for head in 0..<kvHeads {
-                    let at = headMajor ? (head * blockTokens * dimension + slot * dimension) * element : (slot * row + head * dimension) * element
+                    let at = Self.offset(head: head, slot: slot, headMajor: headMajor, blockTokens: blockTokens, dimension: dimension,
+                                         kvHeads: kvHeads) * element
                     key += Self.store((0..<dimension).map { _ in random.normal() }, halves: halves, into: &storage, at: base + at)
                     value += Self.store((0..<dimension).map { _ in random.normal() }, halves: halves, into: &storage, at: valuesAt + at)
                 }
