@@ -214,11 +214,7 @@ final class StreamingRead {
     /// 256 MiB, larger than any cache here: about 8 ms a pass at 32 GB/s, short enough to follow every few decoded tokens.
     init(bytes: Int = 1 << 28) {
         count = bytes / MemoryLayout<SIMD16<Float>>.stride
-        let huge = 2 << 20, raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<SIMD16<Float>>.stride, alignment: huge)
-        #if os(Linux)
-        _ = madvise(raw, count * MemoryLayout<SIMD16<Float>>.stride, MADV_HUGEPAGE)
-        #endif
-        buffer = raw.bindMemory(to: SIMD16<Float>.self, capacity: count)
+        buffer = HugePages.allocate(byteCount: count * MemoryLayout<SIMD16<Float>>.stride).bindMemory(to: SIMD16<Float>.self, capacity: count)
         buffer.initialize(repeating: SIMD16(repeating: 1), count: count)
         chunks = (count + Self.chunk - 1) / Self.chunk
         sums = .allocate(capacity: chunks)

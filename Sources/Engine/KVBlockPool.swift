@@ -4,6 +4,7 @@
 // for a block are one contiguous run (4 KiB for 16 positions of 64 floats), which a hardware prefetcher follows.
 import CKernels
 import Foundation
+import Kernels
 
 public enum KVPrecision: String, Sendable, CaseIterable {
     case f32
@@ -40,13 +41,8 @@ final class KVBlockPool: @unchecked Sendable {
         self.precision = precision
         blockBytes = Self.blockBytes(layerCount: layerCount, kvDimension: kvDimension, blockTokens: blockTokens, precision: precision)
         blockCount = max(1, maxBytes / blockBytes)
-        let bytes = blockCount * blockBytes, huge = 2 << 20
-        storage = .allocate(byteCount: bytes, alignment: bytes >= huge ? huge : 64)
-        #if os(Linux)
-        // Attention streams every cached position of a sequence each step, from blocks anywhere in the pool: 2 MiB
-        // pages, where the kernel offers them on request, take most TLB misses out of that stream.
-        if bytes >= huge { _ = madvise(storage, bytes, MADV_HUGEPAGE) }
-        #endif
+        // Attention streams every cached position of a sequence each step, from blocks anywhere in the pool.
+        storage = HugePages.allocate(byteCount: blockCount * blockBytes)
         referenceCounts = Array(repeating: 0, count: blockCount)
         generations = Array(repeating: 0, count: blockCount)
         // Low ids first, so the memory touched grows from the start of the reservation.

@@ -83,13 +83,8 @@ public final class PackedRows: @unchecked Sendable {
     init(_ w: WeightMatrix) {
         let type = Int32(w.type.rawValue)
         byteCount = ck_packed_bytes(type, Int64(w.rows), Int64(w.columns))
-        // Matrices of 2 MiB and more on transparent huge pages where the kernel offers them on request: decoding
-        // streams every weight each token, and 2 MiB pages take most TLB misses out of that stream.
-        let huge = 2 << 20
-        bytes = .allocate(byteCount: max(byteCount, 64), alignment: byteCount >= huge ? huge : 64)
-        #if os(Linux)
-        if byteCount >= huge { _ = madvise(bytes, byteCount, MADV_HUGEPAGE) }
-        #endif
+        // Decoding streams every weight each token.
+        bytes = HugePages.allocate(byteCount: byteCount)
         ck_pack_rows(type, w.data, Int64(w.rows), Int64(w.columns), bytes, 0, Int64((w.rows + 15) / 16))
     }
 

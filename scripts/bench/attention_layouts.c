@@ -2,7 +2,7 @@
 // each timed in turn in one process (a shared machine's bandwidth drifts within seconds).
 //
 //   S=Sources/CKernels; echo 'int ck_uses_avx2(void) { return 1; }' > /tmp/avx2.c
-//   cc -O2 -march=native -pthread -I$S/include -I$S scripts/measure/attention_layouts.c /tmp/avx2.c \
+//   cc -O2 -march=native -pthread -I$S/include -I$S scripts/bench/attention_layouts.c /tmp/avx2.c \
 //      $S/attention_blocks.c $S/attention_blocks_avx512.c -lm -o /tmp/attention_layouts && /tmp/attention_layouts
 //
 // 8 sequences of 528 cached positions (a 512-token prompt and 16 answer tokens), 40 layers of 36 heads of 64, f32,
